@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import type { ExecOptions, ExecResult } from './types';
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Runs a program by argv: never a shell, never a string. LC_ALL=C so that tools print the
+ * untranslated output the parsers expect. Output past `maxBytes` is dropped (the process is
+ * killed), and the whole run is bounded by `timeoutMs`.
+ */
+export function execArgv(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const started = performance.now();
+  const [file, ...args] = argv;
+  const result: ExecResult = {
+    argv: [...argv],
+    code: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    timedOut: false,
+    spawnError: null,
+    durationMs: 0,
+  };
+  if (!file) {
+    result.spawnError = 'EINVAL';
+    return Promise.resolve(result);
+  }
+  return new Promise((resolve) => {
+    const child = spawn(file, args, {
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      windowsHide: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      result.stdout = Buffer.concat(out).toString('utf8');
+      result.stderr = Buffer.concat(err).toString('utf8');
+      result.durationMs = performance.now() - started;
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
+      result.timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      const room = maxBytes - outBytes;
+      if (room <= 0) return;
+      if (chunk.length > room) {
+        out.push(chunk.subarray(0, room));
+        outBytes = maxBytes;
+        result.truncated = true;
+        child.kill('SIGKILL');
+      } else {
+        out.push(chunk);
+        outBytes += chunk.length;
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      const room = maxBytes - errBytes;
+      if (room <= 0) return;
+      err.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      errBytes += Math.min(chunk.length, room);
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      result.spawnError = error.code ?? 'EUNKNOWN';
+      finish();
+    });
+    child.on('close', (code, signal) => {
+      result.code = code;
+      result.signal = signal;
+      finish();
+    });
+  });
+}
+
+/** How an argv is shown to the user: each argument quoted only when it needs it. For display only. */
+export function displayArgv(argv: readonly string[]): string {
+  return argv
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
+}

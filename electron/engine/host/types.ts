@@ -1,0 +1,101 @@
+/**
+ * The one door to the OS. Everything in the engine that needs the host receives a `Host`;
+ * only the implementation in this folder spawns processes, reads system files or opens
+ * sockets. Tests hand the engine a real Host (lab) or a fake one (unit).
+ */
+export type FsErrorCode =
+  'ENOENT' | 'EACCES' | 'EPERM' | 'ENOTDIR' | 'EISDIR' | 'ELOOP' | 'EIO' | string;
+
+export type FileRead =
+  | { ok: true; path: string; text: string; truncated: boolean }
+  | { ok: false; path: string; code: FsErrorCode; message: string };
+
+export type DirRead =
+  | { ok: true; path: string; entries: string[] }
+  | { ok: false; path: string; code: FsErrorCode; message: string };
+
+export type LinkRead =
+  | { ok: true; path: string; target: string }
+  | { ok: false; path: string; code: FsErrorCode; message: string };
+
+export interface ExecOptions {
+  /** Kill the process after this long (default 5000 ms). */
+  timeoutMs?: number;
+  /** Stop reading stdout and stderr past this many bytes each (default 4 MiB). */
+  maxBytes?: number;
+}
+
+export interface ExecResult {
+  argv: string[];
+  /** Exit code; null when killed or not started. */
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  timedOut: boolean;
+  /** Set when the program could not be started: 'ENOENT' (not installed), 'EACCES'. */
+  spawnError: FsErrorCode | null;
+  durationMs: number;
+}
+
+export interface HttpRequest {
+  /** A literal IPv4 or IPv6 address (no brackets); names are never resolved here. */
+  address: string;
+  port: number;
+  path: string;
+  method?: 'GET' | 'HEAD';
+  headers?: Record<string, string>;
+  connectTimeoutMs?: number;
+  totalTimeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+export type HttpResult =
+  | {
+      ok: true;
+      url: string;
+      status: number;
+      headers: Record<string, string>;
+      /** Body decoded as UTF-8 (invalid bytes replaced); untrusted text. */
+      body: string;
+      truncated: boolean;
+      durationMs: number;
+    }
+  | {
+      ok: false;
+      url: string;
+      error:
+        'connect-timeout' | 'timeout' | 'refused' | 'reset' | 'unreachable' | 'protocol' | 'other';
+      message: string;
+      durationMs: number;
+    };
+
+export interface OsInterfaceAddress {
+  address: string;
+  netmask: string;
+  family: 'IPv4' | 'IPv6' | number;
+  cidr: string | null;
+  internal: boolean;
+  scopeid?: number;
+}
+
+export interface Host {
+  readonly platform: NodeJS.Platform;
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  readFile(path: string, maxBytes?: number): Promise<FileRead>;
+  readDir(path: string): Promise<DirRead>;
+  readLink(path: string): Promise<LinkRead>;
+  http(request: HttpRequest): Promise<HttpResult>;
+  networkInterfaces(): Record<string, OsInterfaceAddress[] | undefined>;
+  hostname(): string;
+  osRelease(): string;
+  /** Effective uid of this process; null where the OS has none (Windows). */
+  uid(): number | null;
+  userName(): string | null;
+  homeDir(): string;
+  env(name: string): string | undefined;
+  now(): Date;
+  /** Monotonic milliseconds, for durations. */
+  monotonicMs(): number;
+}

@@ -1,0 +1,261 @@
+/**
+ * The Snapshot: plain, serialisable facts about one host at one moment, the single input to
+ * everything after the probes (exposure, rules, fixes, monitor). Types are inferred from the
+ * zod schemas so the two cannot drift. Engine code imports only the types (`import type`),
+ * which keeps zod out of the CLI's start-up path; the schemas validate snapshots that cross
+ * a trust boundary (IPC, files, bug reports).
+ */
+import { z } from 'zod';
+
+export const probeStatusSchema = z.enum(['ok', 'unavailable', 'denied', 'error']);
+export type ProbeStatus = z.infer<typeof probeStatusSchema>;
+
+/** How we know: the file read, the argv run, the URL fetched. Shown to the user as is. */
+export const evidenceSchema = z.object({
+  kind: z.enum(['file', 'exec', 'http', 'os']),
+  /** File path, URL, or a human rendering of the argv (for display only: never executed). */
+  ref: z.string(),
+  argv: z.array(z.string()).optional(),
+  /** What came of it: "exit 0", "ENOENT", "EACCES", "HTTP 200", "timed out after 3000 ms". */
+  outcome: z.string().optional(),
+});
+export type Evidence = z.infer<typeof evidenceSchema>;
+
+export const probeResultSchema = <T extends z.ZodType>(data: T) =>
+  z.object({
+    status: probeStatusSchema,
+    data,
+    evidence: z.array(evidenceSchema),
+    /** Plain-language reason for any status other than ok, and notes worth showing with ok. */
+    message: z.string().optional(),
+    durationMs: z.number(),
+  });
+export interface ProbeResult<T> {
+  status: ProbeStatus;
+  data: T;
+  evidence: Evidence[];
+  message?: string;
+  durationMs: number;
+}
+
+// ── processes ────────────────────────────────────────────────────────────────────────────
+
+export const processRoleSchema = z.enum(['server', 'runner', 'app']);
+export const ollamaProcessSchema = z.object({
+  pid: z.number().int(),
+  ppid: z.number().int().nullable(),
+  role: processRoleSchema,
+  argv: z.array(z.string()),
+  /** Resolved /proc/PID/exe; null when unreadable (another user's process without root). */
+  executable: z.string().nullable(),
+  executableStatus: z.enum(['ok', 'denied', 'unavailable']),
+  uid: z.number().int().nullable(),
+  user: z.string().nullable(),
+  /** ISO time the process started. */
+  startedAt: z.string().nullable(),
+  /** systemd unit from /proc/PID/cgroup, e.g. "ollama.service"; null when not a service. */
+  systemdUnit: z.string().nullable(),
+  /** Same network namespace as the scanner: its sockets are visible to ss here. null: unknown. */
+  sameNetns: z.boolean().nullable(),
+});
+export type OllamaProcess = z.infer<typeof ollamaProcessSchema>;
+
+// ── sockets ──────────────────────────────────────────────────────────────────────────────
+
+export const socketProcessSchema = z.object({ pid: z.number().int(), name: z.string() });
+export const socketSchema = z.object({
+  state: z.enum(['listen', 'established']),
+  family: z.union([z.literal(4), z.literal(6)]),
+  /** Address as the kernel reports it, without brackets; "0.0.0.0", "::", or a concrete one. */
+  localAddress: z.string(),
+  localPort: z.number().int(),
+  peerAddress: z.string(),
+  peerPort: z.number().int(),
+  /** IPv6 wildcard that also accepts IPv4 (ss prints "*"); false for v6-only "[::]". */
+  dualStack: z.boolean(),
+  /** Device the socket is bound to (ss prints `addr%dev`); it then accepts on that device only. */
+  boundInterface: z.string().nullable(),
+  uid: z.number().int().nullable(),
+  inode: z.number().int().nullable(),
+  processes: z.array(socketProcessSchema),
+  /** visible: owner known; denied: owned by another user we may not inspect; none: no owner. */
+  ownerVisibility: z.enum(['visible', 'denied', 'none']),
+});
+export type Socket = z.infer<typeof socketSchema>;
+
+// ── interfaces ───────────────────────────────────────────────────────────────────────────
+
+export const addressScopeSchema = z.enum([
+  'loopback',
+  'link-local',
+  'private',
+  'cgnat',
+  'public',
+  'unspecified',
+  'multicast',
+  'reserved',
+]);
+export type AddressScope = z.infer<typeof addressScopeSchema>;
+export const interfaceAddressSchema = z.object({
+  address: z.string(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  prefixLength: z.number().int().nullable(),
+  scope: addressScopeSchema,
+});
+export type InterfaceAddress = z.infer<typeof interfaceAddressSchema>;
+export const netInterfaceSchema = z.object({
+  name: z.string(),
+  addresses: z.array(interfaceAddressSchema),
+});
+export type NetInterface = z.infer<typeof netInterfaceSchema>;
+
+// ── settings ─────────────────────────────────────────────────────────────────────────────
+
+export const settingSourceKindSchema = z.enum([
+  'process',
+  'systemd-unit',
+  'systemd-dropin',
+  'systemd-envfile',
+  'etc-environment',
+  'shell-rc',
+  'default',
+]);
+export const settingStateSchema = z.enum(['effective', 'shadowed', 'latent']);
+export type SettingState = z.infer<typeof settingStateSchema>;
+export const settingSchema = z.object({
+  name: z.string(),
+  value: z.string(),
+  source: z.object({
+    kind: settingSourceKindSchema,
+    /** File path, or "pid 1234" for a process environment. */
+    path: z.string(),
+    line: z.number().int().nullable(),
+  }),
+  state: settingStateSchema,
+  /** Why this state: "overridden by …", "service not restarted since …", "not read by the service". */
+  reason: z.string(),
+});
+export type Setting = z.infer<typeof settingSchema>;
+
+/** A file or environment Paddock could not read, so settings may be incomplete. */
+export const settingsGapSchema = z.object({
+  path: z.string(),
+  status: probeStatusSchema,
+  message: z.string(),
+});
+export const settingsReportSchema = z.object({
+  settings: z.array(settingSchema),
+  gaps: z.array(settingsGapSchema),
+});
+export type SettingsReport = z.infer<typeof settingsReportSchema>;
+
+// ── listen address (OLLAMA_HOST as Ollama reads it) ─────────────────────────────────────
+
+export const bindSpecSchema = z.object({
+  /** The host part after Ollama's parsing: "" means every interface. */
+  host: z.string(),
+  port: z.number().int(),
+  scheme: z.enum(['http', 'https']),
+  /** every interface (dual-stack), loopback only, or one address / name. */
+  reach: z.enum(['all', 'loopback', 'specific']),
+  notes: z.array(z.string()),
+});
+export type BindSpec = z.infer<typeof bindSpecSchema>;
+
+// ── HTTP fingerprint ─────────────────────────────────────────────────────────────────────
+
+export const modelSummarySchema = z.object({
+  name: z.string(),
+  size: z.number().nullable(),
+  sizeVram: z.number().nullable().optional(),
+});
+export type ModelSummary = z.infer<typeof modelSummarySchema>;
+export const fingerprintSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  /** What answered: ollama (banner or API), other HTTP, no HTTP, or nothing at all. */
+  identity: z.enum(['ollama', 'other-http', 'not-http', 'no-answer']),
+  banner: z.string().nullable(),
+  version: z.string().nullable(),
+  models: z.array(modelSummarySchema).nullable(),
+  loadedModels: z.array(modelSummarySchema).nullable(),
+  /** A page on another site may call the API from the user's browser. */
+  foreignOriginAllowed: z.boolean().nullable(),
+  /** A request naming a foreign Host is refused (DNS-rebinding defence). */
+  foreignHostRefused: z.boolean().nullable(),
+  /** Credentials demanded on /api/tags (401/403). */
+  authRequired: z.boolean().nullable(),
+  problems: z.array(z.string()),
+});
+export type Fingerprint = z.infer<typeof fingerprintSchema>;
+
+// ── instances and exposure ───────────────────────────────────────────────────────────────
+
+export const exposureSchema = z.enum(['private', 'lan', 'internet', 'unknown']);
+export type Exposure = z.infer<typeof exposureSchema>;
+
+export const reachPathSchema = z.object({
+  interface: z.string(),
+  address: z.string(),
+  scope: addressScopeSchema,
+});
+export const listenerSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  dualStack: z.boolean(),
+  /** The process that owns the socket, when the OS lets us see it. */
+  owner: socketProcessSchema.nullable(),
+  ownerVisibility: z.enum(['visible', 'denied', 'none']),
+  exposure: exposureSchema,
+  /** Interface addresses on which this listener accepts connections. */
+  reachableVia: z.array(reachPathSchema),
+  /** The chain of evidence, in order, as plain sentences. */
+  reasons: z.array(z.string()),
+});
+export type Listener = z.infer<typeof listenerSchema>;
+
+export const instanceSchema = z.object({
+  /** Stable within a host: "ollama:pid:1234" or "ollama:port:11434". */
+  id: z.string(),
+  kind: z.literal('ollama'),
+  pid: z.number().int().nullable(),
+  process: ollamaProcessSchema.nullable(),
+  version: z.string().nullable(),
+  versionSource: z.enum(['api', 'cli', 'unknown']),
+  listeners: z.array(listenerSchema),
+  settings: z.array(settingSchema),
+  /** The listen address the effective OLLAMA_HOST asks for. */
+  configuredBind: bindSpecSchema.nullable(),
+  fingerprints: z.array(fingerprintSchema),
+  exposure: exposureSchema,
+  reasons: z.array(z.string()),
+});
+export type Instance = z.infer<typeof instanceSchema>;
+
+export const snapshotSchema = z.object({
+  schemaVersion: z.literal(1),
+  takenAt: z.string(),
+  durationMs: z.number(),
+  host: z.object({
+    hostname: z.string(),
+    platform: z.string(),
+    release: z.string(),
+    uid: z.number().int().nullable(),
+    user: z.string().nullable(),
+  }),
+  probes: z.object({
+    processes: probeResultSchema(z.array(ollamaProcessSchema)),
+    sockets: probeResultSchema(z.array(socketSchema)),
+    interfaces: probeResultSchema(z.array(netInterfaceSchema)),
+    settings: probeResultSchema(z.record(z.string(), settingsReportSchema)),
+    fingerprints: probeResultSchema(z.array(fingerprintSchema)),
+    versions: probeResultSchema(z.record(z.string(), z.string())),
+    /** Until the firewall probe lands, always 'unavailable' with that said plainly. */
+    firewall: probeResultSchema(z.null()),
+  }),
+  instances: z.array(instanceSchema),
+  verdict: exposureSchema,
+  verdictReasons: z.array(z.string()),
+});
+export type Snapshot = z.infer<typeof snapshotSchema>;
