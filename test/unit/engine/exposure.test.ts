@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { NetInterface, Socket } from '../../../shared/snapshot';
+import { assessListener, worstExposure } from '../../../electron/engine/exposure';
+
+const listen = (
+  localAddress: string,
+  family: 4 | 6,
+  dualStack = false,
+  localPort = 11434,
+): Socket => ({
+  state: 'listen',
+  family,
+  localAddress,
+  localPort,
+  peerAddress: family === 4 ? '0.0.0.0' : '::',
+  peerPort: 0,
+  dualStack,
+  boundInterface: null,
+  uid: 998,
+  inode: 1,
+  processes: [{ pid: 42, name: 'ollama' }],
+  ownerVisibility: 'visible',
+});
+
+const laptop: NetInterface[] = [
+  {
+    name: 'lo',
+    addresses: [
+      { address: '127.0.0.1', family: 4, prefixLength: 8, scope: 'loopback' },
+      { address: '::1', family: 6, prefixLength: 128, scope: 'loopback' },
+    ],
+  },
+  {
+    name: 'wlan0',
+    addresses: [
+      { address: '192.168.1.20', family: 4, prefixLength: 24, scope: 'private' },
+      { address: 'fe80::1', family: 6, prefixLength: 64, scope: 'link-local' },
+    ],
+  },
+];
+const server: NetInterface[] = [
+  ...laptop,
+  {
+    name: 'eth1',
+    addresses: [{ address: '2001:db8:1::5', family: 6, prefixLength: 64, scope: 'public' }],
+  },
+  {
+    name: 'tailscale0',
+    addresses: [{ address: '100.101.102.103', family: 4, prefixLength: 32, scope: 'cgnat' }],
+  },
+];
+
+describe('assessListener', () => {
+  it('loopback listeners are private whatever the interfaces', () => {
+    expect(assessListener(listen('127.0.0.1', 4), server).exposure).toBe('private');
+    expect(assessListener(listen('::1', 6), server).exposure).toBe('private');
+  });
+
+  it('0.0.0.0 on a laptop with a private Wi-Fi address is reachable from the LAN, via that address', () => {
+    const listener = assessListener(listen('0.0.0.0', 4), laptop);
+    expect(listener.exposure).toBe('lan');
+    expect(listener.reachableVia).toEqual([
+      { interface: 'wlan0', address: '192.168.1.20', scope: 'private' },
+    ]);
+    expect(listener.reasons.join(' ')).toMatch(/firewall is not examined/);
+  });
+
+  it('a dual-stack wildcard on a host with a public IPv6 address is reachable from the internet', () => {
+    const listener = assessListener(listen('::', 6, true), server);
+    expect(listener.exposure).toBe('internet');
+    expect(listener.reachableVia.map((p) => p.address)).toEqual(
+      expect.arrayContaining(['192.168.1.20', 'fe80::1', '2001:db8:1::5', '100.101.102.103']),
+    );
+  });
+
+  it('an IPv4-only wildcard does not count the public IPv6 address', () => {
+    expect(assessListener(listen('0.0.0.0', 4), server).exposure).toBe('lan');
+  });
+
+  it('a v6-only wildcard does not count IPv4 addresses', () => {
+    const listener = assessListener(listen('::', 6, false), laptop);
+    expect(listener.reachableVia).toEqual([
+      { interface: 'wlan0', address: 'fe80::1', scope: 'link-local' },
+    ]);
+    expect(listener.exposure).toBe('lan');
+  });
+
+  it('a specific address is reachable only through the interface carrying it', () => {
+    const listener = assessListener(listen('100.101.102.103', 4), server);
+    expect(listener.exposure).toBe('lan');
+    expect(listener.reachableVia).toEqual([
+      { interface: 'tailscale0', address: '100.101.102.103', scope: 'cgnat' },
+    ]);
+  });
+
+  it('a specific address no interface carries is unknown, and says why', () => {
+    const listener = assessListener(listen('10.9.9.9', 4), laptop);
+    expect(listener.exposure).toBe('unknown');
+    expect(listener.reasons.join(' ')).toMatch(/No interface carries 10\.9\.9\.9/);
+  });
+
+  it('a wildcard on a machine with only loopback is private for now, and says it would not stay so', () => {
+    const listener = assessListener(listen('0.0.0.0', 4), [laptop[0]!]);
+    expect(listener.exposure).toBe('private');
+    expect(listener.reasons.join(' ')).toMatch(/as soon as one does/);
+  });
+
+  it('unreadable interfaces make a non-loopback listener unknown', () => {
+    expect(assessListener(listen('0.0.0.0', 4), null).exposure).toBe('unknown');
+  });
+});
+
+describe('worstExposure', () => {
+  it('orders internet > lan > unknown > private', () => {
+    expect(worstExposure(['private', 'unknown'])).toBe('unknown');
+    expect(worstExposure(['unknown', 'lan'])).toBe('lan');
+    expect(worstExposure(['lan', 'internet', 'private'])).toBe('internet');
+    expect(worstExposure([])).toBe('private');
+  });
+});
+
+describe('sockets bound to a device', () => {
+  it('a wildcard bound to lo (0.0.0.0%lo) is private', () => {
+    const socket = { ...listen('0.0.0.0', 4), boundInterface: 'lo' };
+    expect(assessListener(socket, server).exposure).toBe('private');
+  });
+
+  it('a wildcard bound to tailscale0 is reachable only through that device', () => {
+    const socket = { ...listen('0.0.0.0', 4), boundInterface: 'tailscale0' };
+    const listener = assessListener(socket, server);
+    expect(listener.reachableVia).toEqual([
+      { interface: 'tailscale0', address: '100.101.102.103', scope: 'cgnat' },
+    ]);
+    expect(listener.exposure).toBe('lan');
+  });
+});

@@ -1,0 +1,249 @@
+/**
+ * How the scan joins the probes into instances and a verdict, with the probes' answers given
+ * (their own parsing is tested beside each probe, and for real in the lab).
+ */
+import { describe, expect, it } from 'vitest';
+import type { HttpRequest, HttpResult } from '../../../electron/engine/host/types';
+import type { PlatformProbes } from '../../../electron/engine/probes/platform';
+import { scan } from '../../../electron/engine/scan';
+import { snapshotSchema } from '../../../shared/snapshot';
+import type {
+  NetInterface,
+  OllamaProcess,
+  ProbeResult,
+  SettingsReport,
+  Socket,
+} from '../../../shared/snapshot';
+import { createFakeHost } from '../../support/fake-host';
+
+const ok = <T>(data: T, message?: string): ProbeResult<T> => ({
+  status: 'ok',
+  data,
+  evidence: [],
+  message,
+  durationMs: 1,
+});
+
+const serverProcess = (pid: number, extra: Partial<OllamaProcess> = {}): OllamaProcess => ({
+  pid,
+  ppid: 1,
+  role: 'server',
+  argv: ['/usr/local/bin/ollama', 'serve'],
+  executable: '/usr/local/bin/ollama',
+  executableStatus: 'ok',
+  uid: 998,
+  user: 'ollama',
+  startedAt: '2026-11-28T10:00:00.000Z',
+  systemdUnit: 'ollama.service',
+  sameNetns: true,
+  ...extra,
+});
+
+const listening = (
+  localAddress: string,
+  localPort: number,
+  owner: { pid: number; name: string } | null,
+  family: 4 | 6 = 4,
+): Socket => ({
+  state: 'listen',
+  family,
+  localAddress,
+  localPort,
+  peerAddress: family === 4 ? '0.0.0.0' : '::',
+  peerPort: 0,
+  dualStack: family === 6 && localAddress === '::',
+  boundInterface: null,
+  uid: 998,
+  inode: localPort,
+  processes: owner ? [owner] : [],
+  ownerVisibility: owner ? 'visible' : 'denied',
+});
+
+const lanInterfaces: NetInterface[] = [
+  {
+    name: 'lo',
+    addresses: [{ address: '127.0.0.1', family: 4, prefixLength: 8, scope: 'loopback' }],
+  },
+  {
+    name: 'eth0',
+    addresses: [{ address: '192.168.7.5', family: 4, prefixLength: 24, scope: 'private' }],
+  },
+];
+
+function probes(parts: {
+  processes?: OllamaProcess[];
+  sockets?: Socket[];
+  settings?: SettingsReport;
+  interfaces?: NetInterface[];
+  override?: Partial<PlatformProbes>;
+}): PlatformProbes {
+  return {
+    processes: async () => ok(parts.processes ?? []),
+    sockets: async () => ok(parts.sockets ?? []),
+    interfaces: async () => ok(parts.interfaces ?? lanInterfaces),
+    settings: async () => ok(parts.settings ?? { settings: [], gaps: [] }),
+    ...parts.override,
+  };
+}
+
+/** An Ollama answering on the given ports (any address), everything else refused. */
+function ollamaHttp(ports: number[]) {
+  return (request: HttpRequest): HttpResult => {
+    const url = `http://${request.address}:${request.port}${request.path}`;
+    if (!ports.includes(request.port))
+      return { ok: false, url, error: 'refused', message: 'connection refused', durationMs: 0 };
+    const body =
+      request.path === '/'
+        ? 'Ollama is running'
+        : request.path === '/api/version'
+          ? '{"version":"0.12.10"}'
+          : '{"models":[{"name":"qwen3:8b","size":5200000000}]}';
+    return { ok: true, url, status: 200, headers: {}, body, truncated: false, durationMs: 0 };
+  };
+}
+
+describe('scan', () => {
+  it('an Ollama service on 0.0.0.0 with a LAN address is one instance, reachable from the LAN', async () => {
+    const host = createFakeHost({ http: ollamaHttp([11434]) });
+    const snapshot = await scan(host, {
+      probes: probes({
+        processes: [serverProcess(42)],
+        sockets: [listening('0.0.0.0', 11434, { pid: 42, name: 'ollama' })],
+        settings: {
+          settings: [
+            {
+              name: 'OLLAMA_HOST',
+              value: '0.0.0.0',
+              source: {
+                kind: 'systemd-dropin',
+                path: '/etc/systemd/system/ollama.service.d/override.conf',
+                line: 2,
+              },
+              state: 'effective',
+              reason: 'in force',
+            },
+          ],
+          gaps: [],
+        },
+      }),
+    });
+    expect(snapshotSchema.parse(snapshot)).toBeTruthy();
+    expect(snapshot.verdict).toBe('lan');
+    expect(snapshot.instances).toHaveLength(1);
+    const [instance] = snapshot.instances;
+    expect(instance).toMatchObject({
+      id: 'ollama:pid:42',
+      pid: 42,
+      version: '0.12.10',
+      versionSource: 'api',
+      exposure: 'lan',
+    });
+    expect(instance!.configuredBind).toMatchObject({ host: '0.0.0.0', port: 11434, reach: 'all' });
+    expect(instance!.fingerprints[0]?.models?.[0]?.name).toBe('qwen3:8b');
+    expect(snapshot.probes.firewall.status).toBe('unavailable');
+    expect(snapshot.verdictReasons[0]).toMatch(/ollama:pid:42 \(version 0\.12\.10\)/);
+  });
+
+  it('nothing running and every probe fine: private, "no Ollama server"', async () => {
+    const snapshot = await scan(createFakeHost(), { probes: probes({}) });
+    expect(snapshot.verdict).toBe('private');
+    expect(snapshot.verdictReasons).toEqual(['No Ollama server is running on this computer.']);
+    expect(snapshot.probes.settings.data.persistent).toBeDefined();
+  });
+
+  it('a socket whose owner is hidden but answers as Ollama is attributed to the only silent server', async () => {
+    const host = createFakeHost({ http: ollamaHttp([11434]), uid: 1000 });
+    const snapshot = await scan(host, {
+      probes: probes({
+        processes: [serverProcess(42)],
+        sockets: [listening('0.0.0.0', 11434, null)],
+      }),
+    });
+    expect(snapshot.instances).toHaveLength(1);
+    const [instance] = snapshot.instances;
+    expect(instance!.listeners[0]).toMatchObject({
+      ownerVisibility: 'denied',
+      owner: null,
+      exposure: 'lan',
+    });
+    expect(instance!.reasons.join(' ')).toMatch(/hidden from this user/);
+  });
+
+  it('an Ollama answering on port 11434 of another program (docker-proxy, renamed binary) is still an instance', async () => {
+    const host = createFakeHost({ http: ollamaHttp([11434]) });
+    const snapshot = await scan(host, {
+      probes: probes({
+        sockets: [listening('192.168.7.5', 11434, { pid: 77, name: 'docker-proxy' })],
+      }),
+    });
+    expect(snapshot.instances.map((i) => i.id)).toEqual(['ollama:pid:77']);
+    expect(snapshot.instances[0]!.reasons[0]).toMatch(/docker-proxy/);
+    expect(snapshot.verdict).toBe('lan');
+  });
+
+  it('a listener on another port that is not Ollama is not an instance', async () => {
+    const host = createFakeHost({ http: ollamaHttp([]) });
+    const snapshot = await scan(host, {
+      probes: probes({ sockets: [listening('0.0.0.0', 5432, null)] }),
+    });
+    expect(snapshot.instances).toEqual([]);
+    expect(snapshot.probes.fingerprints.data[0]?.identity).toBe('no-answer');
+  });
+
+  it('a server in another network namespace is unknown, not private', async () => {
+    const snapshot = await scan(createFakeHost(), {
+      probes: probes({ processes: [serverProcess(9, { sameNetns: false, systemdUnit: null })] }),
+    });
+    expect(snapshot.instances[0]).toMatchObject({ exposure: 'unknown' });
+    expect(snapshot.verdict).toBe('unknown');
+  });
+
+  it('a probe that throws becomes an error result and the scan still finishes', async () => {
+    const snapshot = await scan(createFakeHost(), {
+      probes: probes({
+        processes: [serverProcess(42)],
+        override: {
+          sockets: async () => {
+            throw new Error('ss exploded');
+          },
+        },
+      }),
+    });
+    expect(snapshot.probes.sockets).toMatchObject({
+      status: 'error',
+      message: 'sockets probe failed: ss exploded',
+    });
+    expect(snapshot.instances[0]).toMatchObject({ exposure: 'unknown' });
+  });
+
+  it('a probe that never returns is cut at its deadline', async () => {
+    const started = performance.now();
+    const snapshot = await scan(createFakeHost(), {
+      probeDeadlineMs: 200,
+      probes: probes({ override: { processes: () => new Promise(() => undefined) } }),
+    });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(snapshot.probes.processes).toMatchObject({
+      status: 'error',
+      message: 'processes probe did not finish within 200 ms',
+    });
+  });
+
+  it('without an API version, asks the server binary by argv', async () => {
+    const host = createFakeHost({
+      exec: { '/usr/local/bin/ollama --version': { code: 0, stdout: 'ollama version is 0.6.7\n' } },
+    });
+    const snapshot = await scan(host, {
+      probes: probes({
+        processes: [serverProcess(42)],
+        sockets: [listening('127.0.0.1', 11434, { pid: 42, name: 'ollama' })],
+      }),
+    });
+    expect(host.execCalls).toContainEqual(['/usr/local/bin/ollama', '--version']);
+    expect(snapshot.instances[0]).toMatchObject({
+      version: '0.6.7',
+      versionSource: 'cli',
+      exposure: 'private',
+    });
+  });
+});
