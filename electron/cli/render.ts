@@ -1,0 +1,226 @@
+/**
+ * Human output of `paddock scan`: the verdict first, then each server with its listeners,
+ * its exposure evidence and its settings with their sources. Every value read from the
+ * system goes through cleanText so that no byte from a server or a file reaches the terminal
+ * as a control sequence.
+ */
+import type { Exposure, Instance, ProbeResult, Setting, Snapshot } from '../../shared/snapshot';
+import { EXPOSURE_SENTENCE } from '../engine/exposure';
+import { PERSISTENT_SETTINGS_KEY } from '../engine/scan';
+import { cleanText } from '../engine/text/untrusted';
+import { settingSource } from './scan-json';
+
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  exposure(exposure: Exposure, text: string): string;
+}
+
+const plain: Style = { bold: (t) => t, dim: (t) => t, exposure: (_e, t) => t };
+const ansi = (code: string) => (text: string) => `\u001b[${code}m${text}\u001b[0m`;
+const colored: Style = {
+  bold: ansi('1'),
+  dim: ansi('2'),
+  exposure: (exposure, text) =>
+    ({ private: ansi('32'), lan: ansi('33'), internet: ansi('1;31'), unknown: ansi('35') })[
+      exposure
+    ](text),
+};
+
+/** Colour only for a terminal, and never when NO_COLOR is set to anything (no-color.org). */
+export function styleFor(isTty: boolean, env: (name: string) => string | undefined): Style {
+  const noColor = env('NO_COLOR');
+  return isTty && (noColor === undefined || noColor === '') && env('TERM') !== 'dumb'
+    ? colored
+    : plain;
+}
+
+const MARK: Record<Exposure, string> = { private: '✔', lan: '!', internet: '✖', unknown: '?' };
+const t = (value: unknown, max = 200) => cleanText(value, max);
+
+function formatBytes(size: number | null | undefined): string {
+  if (size === null || size === undefined) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = size;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return ` (${value.toFixed(value >= 10 || unit === 0 ? 0 : 1)} ${units[unit]})`;
+}
+
+function renderSettings(
+  settings: Setting[],
+  style: Style,
+  indent: string,
+  incomplete = false,
+): string[] {
+  if (settings.length === 0)
+    return [
+      `${indent}${style.dim(incomplete ? 'no OLLAMA_* setting could be read (see what could not be read, below)' : 'no OLLAMA_* setting found; Ollama uses its defaults')}`,
+    ];
+  const lines: string[] = [];
+  for (const setting of settings) {
+    const state =
+      setting.state === 'effective' ? style.bold(setting.state) : style.dim(setting.state);
+    lines.push(
+      `${indent}${t(setting.name, 80)}=${JSON.stringify(t(setting.value, 300))}  ${state}  ${t(settingSource(setting), 300)}`,
+    );
+    if (setting.reason) lines.push(`${indent}  ${style.dim(t(setting.reason, 300))}`);
+  }
+  return lines;
+}
+
+function renderInstance(instance: Instance, snapshot: Snapshot, style: Style): string[] {
+  const lines: string[] = [];
+  const process = instance.process;
+  const who = process
+    ? `pid ${process.pid}  ${t(process.argv.join(' '), 120)}${process.user ? `  user ${t(process.user, 40)}` : ''}`
+    : instance.pid !== null
+      ? `pid ${instance.pid}`
+      : 'process hidden from this user';
+  lines.push(
+    `${style.exposure(instance.exposure, MARK[instance.exposure])} ${style.bold(instance.id)}  ${who}`,
+  );
+  const version = instance.version
+    ? `${t(instance.version, 40)} (from ${instance.versionSource === 'api' ? 'the API' : '`ollama --version`'})`
+    : 'unknown';
+  lines.push(`    version ${version}`);
+  if (process?.systemdUnit) lines.push(`    systemd unit ${t(process.systemdUnit, 100)}`);
+  if (process?.startedAt) lines.push(`    started ${process.startedAt}`);
+  lines.push(
+    `    ${style.exposure(instance.exposure, EXPOSURE_SENTENCE[instance.exposure].toLowerCase())}`,
+  );
+  for (const reason of instance.reasons.slice(0, -1)) lines.push(`      ${t(reason, 400)}`);
+  if (instance.listeners.length > 0) lines.push('    listeners');
+  for (const listener of instance.listeners) {
+    const family = listener.family === 6 ? (listener.dualStack ? 'IPv4+IPv6' : 'IPv6') : 'IPv4';
+    const address = listener.address.includes(':') ? `[${listener.address}]` : listener.address;
+    lines.push(
+      `      ${address}:${listener.port}  ${family}  ${style.exposure(listener.exposure, listener.exposure)}`,
+    );
+    for (const reason of listener.reasons) lines.push(`        ${style.dim(t(reason, 400))}`);
+    if (listener.ownerVisibility === 'denied')
+      lines.push(
+        `        ${style.dim('socket owner: denied (owned by another user; run as root to see it)')}`,
+      );
+  }
+  if (!instance.configuredBind && instance.process) {
+    lines.push(
+      `    OLLAMA_HOST in force: unknown (the server's environment is not readable by this user)`,
+    );
+  }
+  if (instance.configuredBind) {
+    const bind = instance.configuredBind;
+    const host = bind.host === '' ? '(every interface)' : t(bind.host, 100);
+    lines.push(
+      `    OLLAMA_HOST asks for ${host} port ${bind.port}${bind.notes.length ? `: ${bind.notes.map((n) => t(n, 200)).join('; ')}` : ''}`,
+    );
+  }
+  for (const fingerprint of instance.fingerprints) {
+    const where = `${fingerprint.address.includes(':') ? `[${fingerprint.address}]` : fingerprint.address}:${fingerprint.port}`;
+    if (fingerprint.models) {
+      const names = fingerprint.models
+        .slice(0, 8)
+        .map((m) => `${t(m.name, 80)}${formatBytes(m.size)}`);
+      const more =
+        fingerprint.models.length > 8 ? `, and ${fingerprint.models.length - 8} more` : '';
+      lines.push(`    models at ${where}: ${names.length ? names.join(', ') + more : 'none'}`);
+    }
+    if (fingerprint.loadedModels?.length)
+      lines.push(
+        `    loaded now: ${fingerprint.loadedModels.map((m) => t(m.name, 80)).join(', ')}`,
+      );
+    if (fingerprint.foreignOriginAllowed !== null)
+      lines.push(
+        `    web pages from other sites ${fingerprint.foreignOriginAllowed ? 'CAN' : 'cannot'} call this API from your browser (CORS)`,
+      );
+    if (fingerprint.foreignHostRefused !== null)
+      lines.push(
+        `    DNS-rebinding check ${fingerprint.foreignHostRefused ? 'on' : 'off'} (requests naming a foreign Host are ${fingerprint.foreignHostRefused ? 'refused' : 'served'})`,
+      );
+    for (const problem of fingerprint.problems)
+      lines.push(`    ${style.dim(`note: ${t(problem, 300)}`)}`);
+  }
+  lines.push('    settings');
+  lines.push(
+    ...renderSettings(instance.settings, style, '      ', gapsFor(instance, snapshot).length > 0),
+  );
+  return lines;
+}
+
+function gapsFor(instance: Instance, snapshot: Snapshot) {
+  return snapshot.probes.settings.data[instance.id]?.gaps ?? [];
+}
+
+/** Unreadable files, grouped by folder when there are many, so the list stays short. */
+function renderGaps(snapshot: Snapshot, style: Style): string[] {
+  const gaps = Object.values(snapshot.probes.settings.data).flatMap((r) => r.gaps);
+  const byFolder = new Map<string, typeof gaps>();
+  for (const gap of gaps) {
+    const folder = gap.path.slice(0, gap.path.lastIndexOf('/') + 1) || gap.path;
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), gap]);
+  }
+  const lines: string[] = [];
+  for (const [folder, group] of byFolder) {
+    if (group.length > 2) {
+      const statuses = [...new Set(group.map((g) => g.status))].join(', ');
+      lines.push(
+        style.dim(`could not read ${group.length} files in ${t(folder, 200)}: ${statuses}`),
+      );
+    } else {
+      for (const gap of group)
+        lines.push(
+          style.dim(`could not read ${t(gap.path, 200)}: ${gap.status}, ${t(gap.message, 200)}`),
+        );
+    }
+  }
+  return lines;
+}
+
+function probeLine(name: string, probe: ProbeResult<unknown>): string {
+  return `${name} ${probe.status} ${Math.round(probe.durationMs)} ms${probe.message && probe.status !== 'ok' ? `: ${t(probe.message, 300)}` : ''}`;
+}
+
+export function renderScan(snapshot: Snapshot, style: Style): string {
+  const lines: string[] = [];
+  const v = snapshot.verdict;
+  lines.push(style.exposure(v, style.bold(`${MARK[v]} ${EXPOSURE_SENTENCE[v]}`)));
+  for (const reason of snapshot.verdictReasons) lines.push(`  ${t(reason, 500)}`);
+  lines.push('');
+  if (snapshot.instances.length > 0) {
+    lines.push(style.bold(`Ollama servers (${snapshot.instances.length})`));
+    for (const instance of snapshot.instances)
+      lines.push(...renderInstance(instance, snapshot, style), '');
+  }
+  const persistent = snapshot.probes.settings.data[PERSISTENT_SETTINGS_KEY];
+  if (persistent) {
+    lines.push(
+      style.bold('Ollama settings saved on this computer (they apply when a server starts)'),
+    );
+    lines.push(...renderSettings(persistent.settings, style, '  ', persistent.gaps.length > 0), '');
+  }
+  lines.push(...renderGaps(snapshot, style));
+  const p = snapshot.probes;
+  lines.push(
+    style.dim(
+      [
+        probeLine('processes', p.processes),
+        probeLine('sockets', p.sockets),
+        probeLine('interfaces', p.interfaces),
+        probeLine('settings', p.settings),
+        probeLine('http', p.fingerprints),
+      ].join(' · '),
+    ),
+  );
+  for (const probe of [p.processes, p.sockets])
+    if (probe.status === 'ok' && probe.message) lines.push(style.dim(t(probe.message, 300)));
+  lines.push(style.dim(`firewall: ${p.firewall.message ?? p.firewall.status}`));
+  lines.push(
+    style.dim(
+      `scan took ${Math.round(snapshot.durationMs)} ms on ${t(snapshot.host.hostname, 100)} as ${t(snapshot.host.user ?? `uid ${snapshot.host.uid}`, 60)}`,
+    ),
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,69 @@
+/**
+ * The `paddock scan --json` contract for scripts: a few stable top-level fields, with the
+ * full snapshot beside them. Fields are only ever added, never renamed or removed.
+ */
+import type { Setting, Snapshot } from '../../shared/snapshot';
+
+export interface ScanJson {
+  verdict: Snapshot['verdict'];
+  verdictReasons: string[];
+  instances: Array<{
+    id: string;
+    kind: 'ollama';
+    pid: number | null;
+    version: string | null;
+    exposure: Snapshot['verdict'];
+    reasons: string[];
+    listeners: Array<{
+      address: string;
+      port: number;
+      family: 4 | 6;
+      dualStack: boolean;
+      exposure: Snapshot['verdict'];
+    }>;
+    settings: Array<{
+      name: string;
+      value: string;
+      source: string;
+      sourceKind: Setting['source']['kind'];
+      state: Setting['state'];
+    }>;
+  }>;
+  snapshot: Snapshot;
+}
+
+export function settingSource(setting: Setting): string {
+  return setting.source.line !== null
+    ? `${setting.source.path}:${setting.source.line}`
+    : setting.source.path;
+}
+
+export function toScanJson(snapshot: Snapshot): ScanJson {
+  return {
+    verdict: snapshot.verdict,
+    verdictReasons: snapshot.verdictReasons,
+    instances: snapshot.instances.map((instance) => ({
+      id: instance.id,
+      kind: instance.kind,
+      pid: instance.pid,
+      version: instance.version,
+      exposure: instance.exposure,
+      reasons: instance.reasons,
+      listeners: instance.listeners.map((l) => ({
+        address: l.address,
+        port: l.port,
+        family: l.family,
+        dualStack: l.dualStack,
+        exposure: l.exposure,
+      })),
+      settings: instance.settings.map((s) => ({
+        name: s.name,
+        value: s.value,
+        source: settingSource(s),
+        sourceKind: s.source.kind,
+        state: s.state,
+      })),
+    })),
+    snapshot,
+  };
+}

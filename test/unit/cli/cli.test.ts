@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT, exitCodeFor, runCli } from '../../../electron/cli/main';
+import { renderScan, styleFor } from '../../../electron/cli/render';
+import type { Snapshot } from '../../../shared/snapshot';
+
+function io(env: Record<string, string> = {}, isTty = false) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: {
+      stdout: (t: string) => void out.push(t),
+      stderr: (t: string) => void err.push(t),
+      isTty,
+      env: (n: string) => env[n],
+    },
+  };
+}
+
+describe('paddock CLI arguments', () => {
+  it('an unknown option is a usage error (exit 2) that says what was wrong', async () => {
+    const { io: cli, err } = io();
+    expect(await runCli(['scan', '--jsn'], cli)).toBe(EXIT.usage);
+    expect(err.join('')).toMatch(/unknown option for scan: "--jsn"/);
+  });
+
+  it('an unknown command is a usage error', async () => {
+    const { io: cli, err } = io();
+    expect(await runCli(['sacn'], cli)).toBe(2);
+    expect(err.join('')).toMatch(/unknown command: "sacn"/);
+  });
+
+  it('--help prints usage with the exit codes and exits 0; no command prints it and exits 2', async () => {
+    const help = io();
+    expect(await runCli(['scan', '--help'], help.io)).toBe(0);
+    expect(help.out.join('')).toMatch(/Exit codes:/);
+    expect(await runCli([], io().io)).toBe(2);
+  });
+});
+
+const minimal = (verdict: Snapshot['verdict']) =>
+  ({
+    verdict,
+    verdictReasons: ['x'],
+    instances: [],
+    durationMs: 12,
+    host: { hostname: 'h', platform: 'linux', release: '6', uid: 0, user: 'root' },
+    probes: {
+      processes: { status: 'ok', data: [], evidence: [], durationMs: 1 },
+      sockets: { status: 'ok', data: [], evidence: [], durationMs: 1 },
+      interfaces: { status: 'ok', data: [], evidence: [], durationMs: 1 },
+      settings: { status: 'ok', data: {}, evidence: [], durationMs: 1 },
+      fingerprints: { status: 'ok', data: [], evidence: [], durationMs: 1 },
+      versions: { status: 'ok', data: {}, evidence: [], durationMs: 0 },
+      firewall: {
+        status: 'unavailable',
+        data: null,
+        evidence: [],
+        message: 'not yet',
+        durationMs: 0,
+      },
+    },
+  }) as unknown as Snapshot;
+
+describe('exit codes and colour', () => {
+  it('maps the verdict to the documented exit code', () => {
+    expect(exitCodeFor(minimal('private'))).toBe(0);
+    expect(exitCodeFor(minimal('lan'))).toBe(1);
+    expect(exitCodeFor(minimal('internet'))).toBe(1);
+    expect(exitCodeFor(minimal('unknown'))).toBe(4);
+  });
+
+  it('colours a terminal, and never when NO_COLOR is set or output is not a terminal', () => {
+    const snapshot = minimal('internet');
+    expect(
+      renderScan(
+        snapshot,
+        styleFor(true, () => undefined),
+      ),
+    ).toContain('\u001b[');
+    expect(
+      renderScan(
+        snapshot,
+        styleFor(true, (n) => (n === 'NO_COLOR' ? '1' : undefined)),
+      ),
+    ).not.toContain('\u001b[');
+    expect(
+      renderScan(
+        snapshot,
+        styleFor(false, () => undefined),
+      ),
+    ).not.toContain('\u001b[');
+  });
+
+  it('leads with the verdict', () => {
+    expect(
+      renderScan(
+        minimal('lan'),
+        styleFor(false, () => undefined),
+      ).split('\n')[0],
+    ).toBe('! Reachable from the local network');
+  });
+});
