@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import Ajv from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const require = createRequire(import.meta.url);
+interface BuilderConfig {
+  linux: { target: string[] };
+  mac: { target: string[] };
+  win: { target: string[] };
+  electronFuses: Record<string, boolean>;
+  asar: boolean;
+  files: string[];
+}
+interface PackageJson {
+  main: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}
+const config = parse(readFileSync('electron-builder.yml', 'utf8')) as BuilderConfig;
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as PackageJson;
+
+describe('electron-builder.yml', () => {
+  it('is valid against electron-builder’s own configuration schema', () => {
+    const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8'));
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    expect(validate(config), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    // The schema really constrains: a misspelt key or a wrong type is refused.
+    expect(validate({ ...config, linx: { target: ['deb'] } })).toBe(false);
+    expect(validate({ ...config, asar: 'yes please' })).toBe(false);
+  });
+
+  it('builds AppImage and deb on Linux, dmg on macOS, nsis on Windows', () => {
+    expect(config.linux.target).toEqual(expect.arrayContaining(['AppImage', 'deb']));
+    expect(config.mac.target).toContain('dmg');
+    expect(config.win.target).toContain('nsis');
+  });
+
+  it('sets the fuses that keep the packaged app from being run as plain Node', () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+    });
+    expect(config.asar).toBe(true);
+  });
+
+  it('ships the built output, and electron is a devDependency as electron-builder insists', () => {
+    expect(config.files).toContain('out/**');
+    expect(pkg.devDependencies.electron).toBeDefined();
+    expect(pkg.dependencies.electron).toBeUndefined();
+    expect(pkg.main).toBe('out/main/index.js');
+  });
+});
