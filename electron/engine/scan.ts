@@ -56,16 +56,26 @@ function isServerProcess(process: OllamaProcess): boolean {
   return process.role === 'server' || process.role === 'app';
 }
 
-function fingerprintCandidates(listening: Socket[], servers: OllamaProcess[]): Socket[] {
-  const serverPids = new Set(servers.map((p) => p.pid));
-  const seen = new Set<string>();
+/** ss names each socket's process (its comm), so Ollama's own listeners are known early. */
+const OLLAMA_COMM = /^ollama/i;
+
+/**
+ * Listeners worth knocking on: those of Ollama processes (by pid once the process walk is in,
+ * by name before), anything on 11434, and listeners whose owner is hidden from us.
+ */
+function fingerprintCandidates(
+  listening: Socket[],
+  serverPids: Set<number>,
+  skip: Set<string>,
+): Socket[] {
   const picked: Socket[] = [];
+  const seen = new Set(skip);
   for (const socket of listening) {
-    const owned = socket.processes.some((p) => serverPids.has(p.pid));
+    const owned = socket.processes.some((p) => serverPids.has(p.pid) || OLLAMA_COMM.test(p.name));
     const ownerUnknown = socket.ownerVisibility !== 'visible';
     if (!owned && !ownerUnknown && socket.localPort !== DEFAULT_OLLAMA_PORT) continue;
     const key = listenerKey(connectAddress(socket), socket.localPort);
-    if (seen.has(key) || picked.length >= MAX_FINGERPRINTS) continue;
+    if (seen.has(key) || seen.size >= MAX_FINGERPRINTS) continue;
     seen.add(key);
     picked.push(socket);
   }
@@ -86,10 +96,27 @@ async function probeFingerprints(
       status: 'ok',
       data: outcomes.map((o) => o.fingerprint),
       evidence: outcomes.flatMap((o) => o.evidence),
-      message:
-        candidates.length === 0 ? 'No listener looked like a candidate for Ollama.' : undefined,
     };
   });
+}
+
+function mergeFingerprintProbes(
+  first: ProbeResult<Fingerprint[]>,
+  second: ProbeResult<Fingerprint[]> | null,
+): ProbeResult<Fingerprint[]> {
+  const merged = second
+    ? {
+        status: first.status === 'ok' ? second.status : first.status,
+        data: [...first.data, ...second.data],
+        evidence: [...first.evidence, ...second.evidence],
+        message: first.message ?? second.message,
+        durationMs: first.durationMs + second.durationMs,
+      }
+    : first;
+  if (merged.data.length === 0 && merged.status === 'ok') {
+    return { ...merged, message: 'No listener looked like a candidate for Ollama.' };
+  }
+  return merged;
 }
 
 const VERSION_OUTPUT = /(?:ollama version is|client version is)\s+v?([0-9][0-9A-Za-z.+-]{0,40})/;
@@ -261,29 +288,63 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   const probes = options.probes ?? probesFor(host.platform);
   const deadline = options.probeDeadlineMs ?? PROBE_DEADLINE_MS;
 
-  const [processes, sockets, interfaces] = await Promise.all([
-    runProbe(host, 'processes', [] as OllamaProcess[], deadline, () => probes.processes(host)),
-    runProbe(host, 'sockets', [] as Socket[], deadline, () => probes.sockets(host)),
-    runProbe(host, 'interfaces', [], deadline, () => probes.interfaces(host)),
-  ]);
-  const servers = processes.data.filter(isServerProcess);
-  const listening = sockets.data.filter((s) => s.state === 'listen');
+  const processesRun = runProbe(host, 'processes', [] as OllamaProcess[], deadline, () =>
+    probes.processes(host),
+  );
+  const socketsRun = runProbe(host, 'sockets', [] as Socket[], deadline, () =>
+    probes.sockets(host),
+  );
+  const interfacesRun = runProbe(host, 'interfaces', [], deadline, () => probes.interfaces(host));
 
-  const settingsTargets: Array<{ key: string; process: OllamaProcess | null }> =
-    servers.length > 0
-      ? servers
-          .slice(0, MAX_SETTINGS_PROBES)
-          .map((p) => ({ key: `ollama:pid:${p.pid}`, process: p }))
-      : [{ key: PERSISTENT_SETTINGS_KEY, process: null }];
+  // Knocking starts as soon as the sockets are listed; settings as soon as the servers are known.
+  const listeningRun = socketsRun.then((result) => result.data.filter((s) => s.state === 'listen'));
+  const earlyCandidatesRun = listeningRun.then((listening) =>
+    fingerprintCandidates(listening, new Set(), new Set()),
+  );
+  const earlyFingerprintsRun = earlyCandidatesRun.then((candidates) =>
+    probeFingerprints(host, candidates),
+  );
+  const serversRun = processesRun.then((result) => result.data.filter(isServerProcess));
   const emptySettings: SettingsReport = { settings: [], gaps: [] };
-  const [settingsResults, fingerprintResult] = await Promise.all([
+  const settingsTargetsRun = serversRun.then(
+    (servers): Array<{ key: string; process: OllamaProcess | null }> =>
+      servers.length > 0
+        ? servers
+            .slice(0, MAX_SETTINGS_PROBES)
+            .map((p) => ({ key: `ollama:pid:${p.pid}`, process: p }))
+        : [{ key: PERSISTENT_SETTINGS_KEY, process: null }],
+  );
+  const settingsRun = settingsTargetsRun.then((targets) =>
     Promise.all(
-      settingsTargets.map((t) =>
+      targets.map((t) =>
         runProbe(host, 'settings', emptySettings, deadline, () => probes.settings(host, t.process)),
       ),
     ),
-    probeFingerprints(host, fingerprintCandidates(listening, servers)),
+  );
+
+  const [processes, sockets, interfaces, servers, listening, earlyCandidates] = await Promise.all([
+    processesRun,
+    socketsRun,
+    interfacesRun,
+    serversRun,
+    listeningRun,
+    earlyCandidatesRun,
   ]);
+  // Servers whose sockets ss showed under another name (a renamed binary) are knocked on now.
+  const lateCandidates = fingerprintCandidates(
+    listening,
+    new Set(servers.map((p) => p.pid)),
+    new Set(earlyCandidates.map((s) => listenerKey(connectAddress(s), s.localPort))),
+  );
+  const [earlyFingerprints, lateFingerprints, settingsTargets, settingsResults] = await Promise.all(
+    [
+      earlyFingerprintsRun,
+      lateCandidates.length > 0 ? probeFingerprints(host, lateCandidates) : Promise.resolve(null),
+      settingsTargetsRun,
+      settingsRun,
+    ],
+  );
+  const fingerprintResult = mergeFingerprintProbes(earlyFingerprints, lateFingerprints);
   const fingerprints = new Map(
     fingerprintResult.data.map((f) => [listenerKey(f.address, f.port), f]),
   );

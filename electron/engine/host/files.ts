@@ -1,7 +1,16 @@
-import { open, readdir, readlink } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readSync,
+  readdirSync,
+  readlinkSync,
+} from 'node:fs';
 import type { DirRead, FileRead, LinkRead } from './types';
 
 const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+const CHUNK = 64 * 1024;
 
 function failure(path: string, error: unknown) {
   const e = error as NodeJS.ErrnoException;
@@ -13,24 +22,38 @@ function failure(path: string, error: unknown) {
   };
 }
 
+/*
+ * The reads are synchronous on purpose. A scan reads a few dozen small files from /proc, /etc
+ * and home folders; the promise-based API costs about four times as much per file here
+ * (bench/README.md), and the engine runs off the UI thread (CLI, or a utility process in the
+ * app). The size cap bounds every read, so none can hold the thread for long.
+ */
+
 /**
  * Reads at most `maxBytes` of a file. Works for /proc files, whose size reads as 0, by
  * reading until EOF or the cap rather than trusting stat.
  */
-export async function readFileCapped(
-  path: string,
-  maxBytes = DEFAULT_MAX_FILE_BYTES,
-): Promise<FileRead> {
-  let handle;
+export function readFileCapped(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<FileRead> {
+  let fd: number | null = null;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: opening a FIFO must not wait for a writer. Only regular files are read
+    // (/proc files are regular): a device such as /dev/zero named in a config is refused.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) {
+      return Promise.resolve({
+        ok: false,
+        path,
+        code: 'ENOTREG',
+        message: `${path} is not a regular file`,
+      });
+    }
     const chunks: Buffer[] = [];
     let total = 0;
     let truncated = false;
     for (;;) {
-      const want = Math.min(64 * 1024, maxBytes + 1 - total);
+      const want = Math.min(CHUNK, maxBytes + 1 - total);
       const buffer = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buffer, 0, want, null);
+      const bytesRead = readSync(fd, buffer, 0, want, null);
       if (bytesRead === 0) break;
       total += bytesRead;
       if (total > maxBytes) {
@@ -40,26 +63,31 @@ export async function readFileCapped(
       }
       chunks.push(buffer.subarray(0, bytesRead));
     }
-    return { ok: true, path, text: Buffer.concat(chunks).toString('utf8'), truncated };
+    return Promise.resolve({
+      ok: true,
+      path,
+      text: Buffer.concat(chunks).toString('utf8'),
+      truncated,
+    });
   } catch (error) {
-    return failure(path, error);
+    return Promise.resolve(failure(path, error));
   } finally {
-    await handle?.close().catch(() => undefined);
+    if (fd !== null) closeSync(fd);
   }
 }
 
-export async function readDirNames(path: string): Promise<DirRead> {
+export function readDirNames(path: string): Promise<DirRead> {
   try {
-    return { ok: true, path, entries: await readdir(path) };
+    return Promise.resolve({ ok: true, path, entries: readdirSync(path) });
   } catch (error) {
-    return failure(path, error);
+    return Promise.resolve(failure(path, error));
   }
 }
 
-export async function readLinkTarget(path: string): Promise<LinkRead> {
+export function readLinkTarget(path: string): Promise<LinkRead> {
   try {
-    return { ok: true, path, target: await readlink(path) };
+    return Promise.resolve({ ok: true, path, target: readlinkSync(path) });
   } catch (error) {
-    return failure(path, error);
+    return Promise.resolve(failure(path, error));
   }
 }

@@ -59,7 +59,8 @@ export async function probeInterfaces(host: Host): Promise<ProbeResult<NetInterf
           .map(toInterfaceAddress)
           .filter((a): a is InterfaceAddress => a !== null),
       }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+      // Plain comparison: localeCompare would set up ICU collation (~5 ms) in every CLI run.
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return {
       status: 'ok',
       data: interfaces,
