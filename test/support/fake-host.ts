@@ -12,6 +12,8 @@ import type {
   HttpResult,
   LinkRead,
   OsInterfaceAddress,
+  UnixHttpRequest,
+  UnixHttpResult,
 } from '../../electron/engine/host/types';
 
 export interface FakeHostSpec {
@@ -25,6 +27,7 @@ export interface FakeHostSpec {
   /** Keyed by argv joined with a single space. */
   exec?: Record<string, Partial<ExecResult>>;
   http?: (request: HttpRequest) => Promise<HttpResult> | HttpResult;
+  unixHttp?: (request: UnixHttpRequest) => Promise<UnixHttpResult> | UnixHttpResult;
   interfaces?: Record<string, OsInterfaceAddress[]>;
   uid?: number | null;
   user?: string | null;
@@ -115,6 +118,17 @@ export function createFakeHost(spec: FakeHostSpec = {}): Host & { execCalls: str
         url: `http://${request.address}:${request.port}${request.path}`,
         error: 'refused',
         message: 'connection refused',
+        durationMs: 0,
+      };
+    },
+    async unixHttp(request) {
+      if (spec.unixHttp) return spec.unixHttp(request);
+      return {
+        ok: false,
+        url: `unix:${request.socketPath}:${request.path}`,
+        error: 'missing',
+        code: 'ENOENT',
+        message: `no socket at ${request.socketPath}`,
         durationMs: 0,
       };
     },

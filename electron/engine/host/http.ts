@@ -1,3 +1,4 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpRequest, HttpResult } from './types';
@@ -69,42 +70,66 @@ export function httpRequest(req: HttpRequest): Promise<HttpResult> {
       else if (code.startsWith('HPE_')) fail('protocol', `not a valid HTTP answer (${code})`);
       else fail('other', error.message);
     });
-    clientRequest.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      const finish = () =>
-        done({
-          ok: true,
-          url,
-          status: response.statusCode ?? 0,
-          headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-          truncated,
-          durationMs: elapsed(),
-        });
-      response.on('data', (chunk: Buffer) => {
-        if (truncated) return;
-        const room = maxBody - size;
-        if (chunk.length > room) {
-          chunks.push(chunk.subarray(0, room));
-          size = maxBody;
-          truncated = true;
-          finish();
-          clientRequest.destroy();
-          return;
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-      });
-      response.on('end', finish);
-      response.on('error', () => finish());
-      response.on('aborted', () => finish());
-    });
+    clientRequest.on('response', (response) =>
+      collectResponse(response, clientRequest, maxBody, (collected) =>
+        done({ ok: true, url, ...collected, durationMs: elapsed() }),
+      ),
+    );
     clientRequest.end();
   });
+}
+
+export interface CollectedResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Decoded as UTF-8 (invalid bytes replaced); untrusted text. */
+  body: string;
+  truncated: boolean;
+}
+
+/**
+ * Reads a response body up to `maxBody` bytes; past that the connection is dropped and the
+ * body reported truncated. `done` is called once, whatever happens to the stream.
+ */
+export function collectResponse(
+  response: IncomingMessage,
+  clientRequest: ClientRequest,
+  maxBody: number,
+  done: (collected: CollectedResponse) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  let finished = false;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done({
+      status: response.statusCode ?? 0,
+      headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+      truncated,
+    });
+  };
+  response.on('data', (chunk: Buffer) => {
+    if (truncated) return;
+    const room = maxBody - size;
+    if (chunk.length > room) {
+      chunks.push(chunk.subarray(0, room));
+      size = maxBody;
+      truncated = true;
+      finish();
+      clientRequest.destroy();
+      return;
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  });
+  response.on('end', finish);
+  response.on('error', finish);
+  response.on('aborted', finish);
 }

@@ -2,6 +2,7 @@ import { hostname, networkInterfaces, release, userInfo } from 'node:os';
 import { execArgv } from './exec';
 import { readDirNames, readFileCapped, readLinkTarget } from './files';
 import { httpRequest } from './http';
+import { unixHttpGet } from './unix-http';
 import type { Host, OsInterfaceAddress } from './types';
 
 /** The real host: this machine, through Node's own APIs. */
@@ -13,6 +14,7 @@ export function createNodeHost(): Host {
     readDir: readDirNames,
     readLink: readLinkTarget,
     http: httpRequest,
+    unixHttp: unixHttpGet,
     networkInterfaces: () =>
       networkInterfaces() as Record<string, OsInterfaceAddress[] | undefined>,
     hostname,

@@ -80,6 +80,9 @@ export interface OsInterfaceAddress {
   scopeid?: number;
 }
 
+export type { UnixHttpRequest, UnixHttpResult } from './unix-http';
+import type { UnixHttpRequest, UnixHttpResult } from './unix-http';
+
 export interface Host {
   readonly platform: NodeJS.Platform;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
@@ -87,6 +90,8 @@ export interface Host {
   readDir(path: string): Promise<DirRead>;
   readLink(path: string): Promise<LinkRead>;
   http(request: HttpRequest): Promise<HttpResult>;
+  /** One bounded GET over a unix socket (the Docker Engine API). */
+  unixHttp(request: UnixHttpRequest): Promise<UnixHttpResult>;
   networkInterfaces(): Record<string, OsInterfaceAddress[] | undefined>;
   hostname(): string;
   osRelease(): string;
