@@ -1,0 +1,339 @@
+/**
+ * Reverse proxies in front of Ollama. Ollama itself may listen on loopback only and still be
+ * reachable from everywhere through nginx, caddy, traefik, haproxy, apache, envoy or a port
+ * forwarder that listens on another port. A listener of such a program is a path to Ollama
+ * when, through it, `/` answers Ollama's banner or /api/version and /api/tags answer like
+ * Ollama (ollama-facts.md, "HTTP surface"; the same test the fingerprint applies). A proxy that
+ * demands credentials (401/403) before anything else is reported as such: what stands behind
+ * it cannot be confirmed without them, and Paddock never guesses a password.
+ *
+ * The decision (classifyProxyPath) is pure; probeProxies gathers the facts with bounded GETs.
+ */
+import type { Evidence, Fingerprint, ProbeResult, Socket } from '../../../shared/snapshot';
+import type { ProxyPath, ProxySoftware } from '../../../shared/proxy';
+import type { Host, HttpResult } from '../host/types';
+import { isUnspecified } from '../net/address';
+import { cleanText } from '../text/untrusted';
+import { OLLAMA_BANNER, fingerprintListener } from './fingerprint';
+import { runProbe } from './probe';
+
+/** At most this many listeners are fingerprinted as possible proxies in one scan. */
+export const MAX_PROXY_CANDIDATES = 16;
+const PROXY_PROBE_DEADLINE_MS = 5000;
+
+/**
+ * Process names (as ss and /proc/PID/comm show them: at most 15 characters) of HTTP servers
+ * that are commonly set up as reverse proxies. OpenResty and Tengine run as "nginx".
+ */
+const HTTP_PROXY_NAMES: ReadonlyMap<string, ProxySoftware> = new Map([
+  ['nginx', 'nginx'],
+  ['openresty', 'nginx'],
+  ['caddy', 'caddy'],
+  ['traefik', 'traefik'],
+  ['haproxy', 'haproxy'],
+  ['apache2', 'apache'],
+  ['httpd', 'apache'],
+  ['envoy', 'envoy'],
+  ['lighttpd', 'lighttpd'],
+  ['varnishd', 'varnish'],
+  ['cache-main', 'varnish'],
+]);
+
+/**
+ * Programs that forward TCP ports without being web servers: Docker's and Podman's port
+ * publishers, socat, ssh -L/-R, kubectl port-forward, tailscale serve.
+ */
+const PORT_FORWARDER_NAMES: ReadonlyMap<string, ProxySoftware> = new Map([
+  ['docker-proxy', 'docker-proxy'],
+  ['rootlesskit', 'port-forwarder'],
+  ['slirp4netns', 'port-forwarder'],
+  ['pasta', 'port-forwarder'],
+  ['pasta.avx2', 'port-forwarder'],
+  ['conmon', 'port-forwarder'],
+  ['socat', 'port-forwarder'],
+  ['ssh', 'port-forwarder'],
+  ['sshd', 'port-forwarder'],
+  ['kubectl', 'port-forwarder'],
+  ['tailscaled', 'port-forwarder'],
+]);
+
+function baseName(processName: string): string {
+  const name = processName.trim().toLowerCase();
+  const slash = name.lastIndexOf('/');
+  return slash >= 0 ? name.slice(slash + 1) : name;
+}
+
+/** True for the process name of a web server commonly used as a reverse proxy (nginx, caddy, …). */
+export function isLikelyHttpProxy(processName: string): boolean {
+  return HTTP_PROXY_NAMES.has(baseName(processName));
+}
+
+/** True for a TCP port forwarder (docker-proxy, rootlesskit, socat, ssh, kubectl, tailscaled…). */
+export function isPortForwarder(processName: string): boolean {
+  return PORT_FORWARDER_NAMES.has(baseName(processName));
+}
+
+/** What kind of program owns a listener, from its process name; 'unknown' without one. */
+export function proxySoftware(processName: string | null | undefined): ProxySoftware {
+  if (!processName) return 'unknown';
+  const name = baseName(processName);
+  return HTTP_PROXY_NAMES.get(name) ?? PORT_FORWARDER_NAMES.get(name) ?? 'other';
+}
+
+/** Where to knock: loopback for a wildcard listener (it answers there too), else its own address. */
+export function proxyConnectAddress(
+  socket: Pick<Socket, 'localAddress' | 'family' | 'dualStack'>,
+): string {
+  if (!isUnspecified(socket.localAddress)) return socket.localAddress;
+  return socket.family === 4 || socket.dualStack ? '127.0.0.1' : '::1';
+}
+
+export const listenerKey = (address: string, port: number): string => `${address}|${port}`;
+
+export interface ProxyCandidateOptions {
+  /** PIDs of Ollama server processes: their own listeners are not proxies. */
+  ollamaPids: Iterable<number>;
+  /** `address|port` keys (connect address) to leave out, e.g. already fingerprinted. */
+  exclude?: ReadonlySet<string>;
+  limit?: number;
+}
+
+function candidateRank(socket: Socket): number | null {
+  const names = socket.processes.map((p) => p.name);
+  if (names.some(isLikelyHttpProxy)) return 0;
+  if (names.some(isPortForwarder)) return 1;
+  if (socket.ownerVisibility !== 'visible') return 2;
+  return null;
+}
+
+/**
+ * Which listeners to fingerprint as possible paths to Ollama: those of known web servers
+ * first, then port forwarders (docker-proxy…), then listeners whose owner is hidden. Never a
+ * listener of an Ollama server itself; one per connect address and port; at most `limit`.
+ */
+export function selectProxyCandidates(
+  sockets: readonly Socket[],
+  options: ProxyCandidateOptions,
+): Socket[] {
+  const ollama = new Set(options.ollamaPids);
+  const limit = Math.max(0, Math.min(options.limit ?? MAX_PROXY_CANDIDATES, 256));
+  const ranked: Array<{ socket: Socket; rank: number; order: number }> = [];
+  sockets.forEach((socket, order) => {
+    if (socket.state !== 'listen') return;
+    if (socket.processes.some((p) => ollama.has(p.pid))) return;
+    const rank = candidateRank(socket);
+    if (rank !== null) ranked.push({ socket, rank, order });
+  });
+  ranked.sort((a, b) => a.rank - b.rank || a.order - b.order);
+  const seen = new Set<string>();
+  const picked: Socket[] = [];
+  for (const { socket } of ranked) {
+    if (picked.length >= limit) break;
+    const key = listenerKey(proxyConnectAddress(socket), socket.localPort);
+    if (seen.has(key) || options.exclude?.has(key)) continue;
+    seen.add(key);
+    picked.push(socket);
+  }
+  return picked;
+}
+
+/** The challenge a proxy sent on /api/tags without credentials. */
+export interface AuthChallenge {
+  /** HTTP status; null when no HTTP answer came. */
+  status: number | null;
+  scheme: string | null;
+  realm: string | null;
+}
+
+/**
+ * Reads `WWW-Authenticate: Basic realm="x"` (several challenges may be joined with commas):
+ * the first scheme and the first realm. Untrusted text: cleaned and cut.
+ */
+export function parseWwwAuthenticate(header: string | undefined): {
+  scheme: string | null;
+  realm: string | null;
+} {
+  if (!header) return { scheme: null, realm: null };
+  const scheme = /^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]{0,40})/.exec(header)?.[1] ?? null;
+  const realm = /realm\s*=\s*(?:"((?:[^"\\]|\\.){0,200})"|([^\s,]{1,200}))/i.exec(header);
+  const realmText = realm ? (realm[1] ?? realm[2] ?? '').replace(/\\(.)/g, '$1') : null;
+  return {
+    scheme: scheme ? cleanText(scheme, 40) : null,
+    realm: realmText === null ? null : cleanText(realmText, 120),
+  };
+}
+
+export function authChallengeOf(result: HttpResult): AuthChallenge {
+  if (!result.ok) return { status: null, scheme: null, realm: null };
+  return { status: result.status, ...parseWwwAuthenticate(result.headers['www-authenticate']) };
+}
+
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function ownerWords(socket: Socket): string {
+  const owner = socket.processes[0];
+  if (owner) return `${cleanText(owner.name, 60)} (pid ${owner.pid})`;
+  return socket.ownerVisibility === 'denied'
+    ? 'a process hidden from this user'
+    : 'a process Paddock cannot see';
+}
+
+function challengeWords(challenge: AuthChallenge | null, status: number | null): string {
+  const parts = [`HTTP ${status ?? challenge?.status ?? '401/403'}`];
+  if (challenge?.scheme) {
+    parts.push(
+      challenge.realm !== null
+        ? `${challenge.scheme} realm "${challenge.realm}"`
+        : `${challenge.scheme} authentication`,
+    );
+  }
+  return parts.join(', ');
+}
+
+export interface ProxyEvidence {
+  socket: Socket;
+  /** The fingerprint of the listener (taken through its connect address). */
+  fingerprint: Fingerprint;
+  /** The /api/tags challenge, read when the fingerprint saw credentials demanded. */
+  challenge?: AuthChallenge | null;
+}
+
+/**
+ * Pure: is this listener a path to Ollama? It is when Ollama answers through it (banner, or
+ * version + models), or when a known proxy or forwarder demands credentials (then the
+ * upstream is 'unconfirmed'). Anything else, and listeners that do not answer, give null.
+ */
+export function classifyProxyPath({
+  socket,
+  fingerprint,
+  challenge = null,
+}: ProxyEvidence): ProxyPath | null {
+  const owner = socket.processes[0] ?? null;
+  const software = proxySoftware(owner?.name);
+  const where = hostPort(socket.localAddress, socket.localPort);
+  const bannerMatches = fingerprint.banner === OLLAMA_BANNER;
+  const answersAsOllama = fingerprint.identity === 'ollama';
+  const authRequired = fingerprint.authRequired;
+  const knownForwarder = software !== 'other' && software !== 'unknown';
+  if (!answersAsOllama && !(authRequired === true && knownForwarder)) return null;
+
+  const tagsStatus = challenge?.status ?? null;
+  const reasons: string[] = [];
+  if (answersAsOllama) {
+    reasons.push(
+      bannerMatches
+        ? `${ownerWords(socket)} listens on ${where} and answers "${OLLAMA_BANNER}": it forwards to an Ollama server.`
+        : `${ownerWords(socket)} listens on ${where} and its /api/version and /api/tags answer like Ollama: it forwards to an Ollama server.`,
+    );
+    reasons.push(
+      authRequired === true
+        ? `It asks for credentials on /api/tags (${challengeWords(challenge, tagsStatus)}).`
+        : `It asks for no credentials: whoever reaches ${where} can use this Ollama.`,
+    );
+    if (fingerprint.foreignHostRefused === false)
+      reasons.push(
+        "Through it, a request naming a foreign Host is answered (a proxy usually rewrites Host), so Ollama's DNS-rebinding check does not protect this path.",
+      );
+    if (fingerprint.foreignOriginAllowed === true)
+      reasons.push('Through it, a page on any web site may call the API from the browser (CORS).');
+  } else {
+    reasons.push(
+      `${ownerWords(socket)} listens on ${where} and asks for credentials (${challengeWords(challenge, tagsStatus)}); ` +
+        'what stands behind it cannot be checked without them.',
+    );
+  }
+  return {
+    listenAddress: socket.localAddress,
+    port: socket.localPort,
+    family: socket.family,
+    dualStack: socket.dualStack,
+    connectAddress: fingerprint.address,
+    owner,
+    ownerVisibility: socket.ownerVisibility,
+    software,
+    upstream: answersAsOllama ? 'ollama' : 'unconfirmed',
+    matchedBy: answersAsOllama ? (bannerMatches ? 'banner' : 'api') : null,
+    authRequired,
+    authScheme: challenge?.scheme ?? null,
+    authRealm: challenge?.realm ?? null,
+    tagsStatus,
+    foreignHostRefused: fingerprint.foreignHostRefused,
+    foreignOriginAllowed: fingerprint.foreignOriginAllowed,
+    version: fingerprint.version,
+    reasons,
+  };
+}
+
+export interface ProxyProbeInput {
+  /** The sockets probe's data (listening sockets are picked from it). */
+  sockets: readonly Socket[];
+  ollamaPids: Iterable<number>;
+  /** Fingerprints the scan already took (keyed by their address and port): not taken again. */
+  fingerprints?: readonly Fingerprint[];
+  limit?: number;
+}
+
+/**
+ * Fingerprints the candidate listeners (reusing any fingerprint already taken), reads the
+ * credentials challenge where one was demanded, and classifies each. Bounded: at most
+ * `limit` listeners, six GETs each plus one, 1 s connect / 3 s total / 1 MiB per GET, and a
+ * 5 s deadline over all.
+ */
+export async function probeProxies(
+  host: Host,
+  input: ProxyProbeInput,
+): Promise<ProbeResult<ProxyPath[]>> {
+  return runProbe(host, 'reverse proxies', [] as ProxyPath[], PROXY_PROBE_DEADLINE_MS, async () => {
+    const known = new Map(
+      (input.fingerprints ?? []).map((f) => [listenerKey(f.address, f.port), f]),
+    );
+    const candidates = selectProxyCandidates(input.sockets, {
+      ollamaPids: input.ollamaPids,
+      limit: input.limit,
+    });
+    const evidence: Evidence[] = [];
+    const paths = await Promise.all(
+      candidates.map(async (socket): Promise<ProxyPath | null> => {
+        const address = proxyConnectAddress(socket);
+        let fingerprint = known.get(listenerKey(address, socket.localPort));
+        if (!fingerprint) {
+          const outcome = await fingerprintListener(host, address, socket.localPort);
+          evidence.push(...outcome.evidence);
+          fingerprint = outcome.fingerprint;
+        }
+        let challenge: AuthChallenge | null = null;
+        if (fingerprint.authRequired === true) {
+          const tags = await host.http({
+            address,
+            port: socket.localPort,
+            path: '/api/tags',
+            connectTimeoutMs: 1000,
+            totalTimeoutMs: 3000,
+            maxBodyBytes: 64 * 1024,
+          });
+          evidence.push({
+            kind: 'http',
+            ref: `GET ${tags.url} (credentials challenge)`,
+            outcome: tags.ok ? `HTTP ${tags.status}` : tags.message,
+          });
+          challenge = authChallengeOf(tags);
+        }
+        return classifyProxyPath({ socket, fingerprint, challenge });
+      }),
+    );
+    const found = paths.filter((p): p is ProxyPath => p !== null);
+    return {
+      status: 'ok',
+      data: found,
+      evidence,
+      message:
+        candidates.length === 0
+          ? 'No listener of a web server, port forwarder or hidden owner to check.'
+          : found.length === 0
+            ? `Checked ${candidates.length} listener${candidates.length === 1 ? '' : 's'} of other programs; none leads to Ollama.`
+            : undefined,
+    };
+  });
+}
