@@ -6,37 +6,25 @@
  * a trust boundary (IPC, files, bug reports).
  */
 import { z } from 'zod';
+import {
+  addressScopeSchema,
+  probeResultSchema,
+  probeStatusSchema,
+  socketProcessSchema,
+} from './base';
+import { dockerReportSchema, ollamaContainerSchema } from './docker';
+import { gpuReportSchema, instanceVramSchema } from './gpu';
+import { proxyPathSchema } from './proxy';
+import { accessLogDataSchema, remotePeerSchema } from './traffic';
 
-export const probeStatusSchema = z.enum(['ok', 'unavailable', 'denied', 'error']);
-export type ProbeStatus = z.infer<typeof probeStatusSchema>;
-
-/** How we know: the file read, the argv run, the URL fetched. Shown to the user as is. */
-export const evidenceSchema = z.object({
-  kind: z.enum(['file', 'exec', 'http', 'os']),
-  /** File path, URL, or a human rendering of the argv (for display only: never executed). */
-  ref: z.string(),
-  argv: z.array(z.string()).optional(),
-  /** What came of it: "exit 0", "ENOENT", "EACCES", "HTTP 200", "timed out after 3000 ms". */
-  outcome: z.string().optional(),
-});
-export type Evidence = z.infer<typeof evidenceSchema>;
-
-export const probeResultSchema = <T extends z.ZodType>(data: T) =>
-  z.object({
-    status: probeStatusSchema,
-    data,
-    evidence: z.array(evidenceSchema),
-    /** Plain-language reason for any status other than ok, and notes worth showing with ok. */
-    message: z.string().optional(),
-    durationMs: z.number(),
-  });
-export interface ProbeResult<T> {
-  status: ProbeStatus;
-  data: T;
-  evidence: Evidence[];
-  message?: string;
-  durationMs: number;
-}
+export {
+  addressScopeSchema,
+  evidenceSchema,
+  probeResultSchema,
+  probeStatusSchema,
+  socketProcessSchema,
+} from './base';
+export type { AddressScope, Evidence, ProbeResult, ProbeStatus } from './base';
 
 // ── processes ────────────────────────────────────────────────────────────────────────────
 
@@ -62,7 +50,6 @@ export type OllamaProcess = z.infer<typeof ollamaProcessSchema>;
 
 // ── sockets ──────────────────────────────────────────────────────────────────────────────
 
-export const socketProcessSchema = z.object({ pid: z.number().int(), name: z.string() });
 export const socketSchema = z.object({
   state: z.enum(['listen', 'established']),
   family: z.union([z.literal(4), z.literal(6)]),
@@ -85,17 +72,6 @@ export type Socket = z.infer<typeof socketSchema>;
 
 // ── interfaces ───────────────────────────────────────────────────────────────────────────
 
-export const addressScopeSchema = z.enum([
-  'loopback',
-  'link-local',
-  'private',
-  'cgnat',
-  'public',
-  'unspecified',
-  'multicast',
-  'reserved',
-]);
-export type AddressScope = z.infer<typeof addressScopeSchema>;
 export const interfaceAddressSchema = z.object({
   address: z.string(),
   family: z.union([z.literal(4), z.literal(6)]),
@@ -200,6 +176,8 @@ export const reachPathSchema = z.object({
   scope: addressScopeSchema,
 });
 export const listenerSchema = z.object({
+  /** direct: Ollama's own socket; proxy: a reverse proxy forwarding to it; docker: a port Docker publishes. */
+  path: z.enum(['direct', 'proxy', 'docker']),
   address: z.string(),
   port: z.number().int(),
   family: z.union([z.literal(4), z.literal(6)]),
@@ -228,6 +206,14 @@ export const instanceSchema = z.object({
   /** The listen address the effective OLLAMA_HOST asks for. */
   configuredBind: bindSpecSchema.nullable(),
   fingerprints: z.array(fingerprintSchema),
+  /** Reverse proxies that lead to this server (with or without credentials). */
+  proxyPaths: z.array(proxyPathSchema),
+  /** Docker containers that run this server. */
+  containers: z.array(ollamaContainerSchema),
+  /** Peers from other machines connected right now. */
+  peers: z.array(remotePeerSchema),
+  /** What its loaded models hold in memory, from /api/ps. */
+  vram: instanceVramSchema.nullable(),
   exposure: exposureSchema,
   reasons: z.array(z.string()),
 });
@@ -253,6 +239,10 @@ export const snapshotSchema = z.object({
     versions: probeResultSchema(z.record(z.string(), z.string())),
     /** Until the firewall probe lands, always 'unavailable' with that said plainly. */
     firewall: probeResultSchema(z.null()),
+    proxies: probeResultSchema(z.array(proxyPathSchema)),
+    docker: probeResultSchema(dockerReportSchema.nullable()),
+    gpu: probeResultSchema(gpuReportSchema.nullable()),
+    accessLog: probeResultSchema(accessLogDataSchema.nullable()),
   }),
   instances: z.array(instanceSchema),
   verdict: exposureSchema,

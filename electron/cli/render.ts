@@ -6,6 +6,7 @@
  */
 import type { Exposure, Instance, ProbeResult, Setting, Snapshot } from '../../shared/snapshot';
 import { EXPOSURE_SENTENCE } from '../engine/exposure';
+import { FORGEABLE_CLIENT_SENTENCE } from '../engine/ollama/access-log';
 import { PERSISTENT_SETTINGS_KEY } from '../engine/scan';
 import { cleanText } from '../engine/text/untrusted';
 import { settingSource } from './scan-json';
@@ -97,8 +98,14 @@ function renderInstance(instance: Instance, snapshot: Snapshot, style: Style): s
   for (const listener of instance.listeners) {
     const family = listener.family === 6 ? (listener.dualStack ? 'IPv4+IPv6' : 'IPv6') : 'IPv4';
     const address = listener.address.includes(':') ? `[${listener.address}]` : listener.address;
+    const via =
+      listener.path === 'proxy'
+        ? `  through ${t(listener.owner?.name ?? 'a reverse proxy', 40)}${listener.owner ? ` (pid ${listener.owner.pid})` : ''}, no credentials asked`
+        : listener.path === 'docker'
+          ? '  published by Docker'
+          : '';
     lines.push(
-      `      ${address}:${listener.port}  ${family}  ${style.exposure(listener.exposure, listener.exposure)}`,
+      `      ${address}:${listener.port}  ${family}  ${style.exposure(listener.exposure, listener.exposure)}${via}`,
     );
     for (const reason of listener.reasons) lines.push(`        ${style.dim(t(reason, 400))}`);
     if (listener.ownerVisibility === 'denied')
@@ -130,7 +137,7 @@ function renderInstance(instance: Instance, snapshot: Snapshot, style: Style): s
     }
     if (fingerprint.loadedModels?.length)
       lines.push(
-        `    loaded now: ${fingerprint.loadedModels.map((m) => t(m.name, 80)).join(', ')}`,
+        `    loaded now: ${fingerprint.loadedModels.map((m) => `${t(m.name, 80)}${m.sizeVram ? ` (${formatBytes(m.sizeVram).slice(2, -1)} in VRAM)` : ''}`).join(', ')}`,
       );
     if (fingerprint.foreignOriginAllowed !== null)
       lines.push(
@@ -143,10 +150,66 @@ function renderInstance(instance: Instance, snapshot: Snapshot, style: Style): s
     for (const problem of fingerprint.problems)
       lines.push(`    ${style.dim(`note: ${t(problem, 300)}`)}`);
   }
+  for (const container of instance.containers) {
+    const publishes = container.published
+      .map(
+        (p) =>
+          `${p.hostIp.includes(':') ? `[${t(p.hostIp, 60)}]` : t(p.hostIp || '0.0.0.0', 60)}:${p.hostPort}→${p.containerPort}/${p.protocol}`,
+      )
+      .join(', ');
+    lines.push(
+      `    Docker container ${t(container.names[0] ?? container.id.slice(0, 12), 80)} (${t(container.image, 120)}, ${t(container.state, 20)})${publishes ? `: ${publishes}` : ''}`,
+    );
+  }
+  if (instance.peers.length > 0) {
+    lines.push('    connected now from other machines');
+    for (const peer of instance.peers)
+      lines.push(
+        `      ${t(peer.address, 60)}  ${peer.connections} connection${peer.connections === 1 ? '' : 's'} to port ${peer.ports.join(', ')}${peer.isLocalAddress ? ' (an address of this computer)' : ''}`,
+      );
+  }
   lines.push('    settings');
   lines.push(
     ...renderSettings(instance.settings, style, '      ', gapsFor(instance, snapshot).length > 0),
   );
+  return lines;
+}
+
+function renderGpu(snapshot: Snapshot, style: Style): string[] {
+  const gpu = snapshot.probes.gpu.data;
+  const lines: string[] = [];
+  const figure = (value: number | null, unit: string) =>
+    value === null ? 'n/a' : `${value}${unit}`;
+  for (const card of gpu?.nvidia ?? []) {
+    lines.push(
+      `GPU ${card.index ?? ''} ${t(card.name, 80)}: ${figure(card.utilizationPercent, '%')} busy, ${figure(card.memoryUsedMiB, '')}/${figure(card.memoryTotalMiB, ' MiB')} memory, ${figure(card.temperatureC, ' °C')}`,
+    );
+  }
+  if (!gpu?.nvidia?.length)
+    for (const controller of gpu?.controllers ?? [])
+      lines.push(style.dim(`GPU ${t(controller.model, 80)} (${t(controller.vendor, 40)})`));
+  return lines.length ? [style.bold('GPU'), ...lines.map((l) => `  ${l}`), ''] : [];
+}
+
+function renderAccessLog(snapshot: Snapshot, style: Style): string[] {
+  const log = snapshot.probes.accessLog.data?.accessLog;
+  if (!log || log.clients.length === 0) return [];
+  const lines = [
+    style.bold(
+      `Clients in Ollama's access log (${t(log.source.ref, 120)}, ${log.requests} requests)`,
+    ),
+  ];
+  for (const client of log.clients.slice(0, 10)) {
+    const endpoints = client.endpoints
+      .slice(0, 4)
+      .map((e) => `${t(e.path, 60)} ×${e.count}`)
+      .join(', ');
+    lines.push(
+      `  ${t(client.client, 60)}  ${client.requests} request${client.requests === 1 ? '' : 's'}${client.failed ? ` (${client.failed} failed)` : ''}, ${client.firstSeen ?? '?'} … ${client.lastSeen ?? '?'}: ${endpoints}`,
+    );
+  }
+  if (log.clients.length > 10) lines.push(`  and ${log.clients.length - 10} more`);
+  lines.push(style.dim(`  ${FORGEABLE_CLIENT_SENTENCE}`), '');
   return lines;
 }
 
@@ -201,6 +264,8 @@ export function renderScan(snapshot: Snapshot, style: Style): string {
     );
     lines.push(...renderSettings(persistent.settings, style, '  ', persistent.gaps.length > 0), '');
   }
+  lines.push(...renderGpu(snapshot, style));
+  lines.push(...renderAccessLog(snapshot, style));
   lines.push(...renderGaps(snapshot, style));
   const p = snapshot.probes;
   lines.push(

@@ -65,8 +65,13 @@ function acceptedFamilies(socket: Socket): { v4: boolean; v6: boolean; wildcard:
 }
 
 /** Exposure of one listening socket given the host's interfaces. */
-export function assessListener(socket: Socket, interfaces: NetInterface[] | null): Listener {
+export function assessListener(
+  socket: Socket,
+  interfaces: NetInterface[] | null,
+  path: Listener['path'] = 'direct',
+): Listener {
   const base = {
+    path,
     address: socket.localAddress,
     port: socket.localPort,
     family: socket.family,

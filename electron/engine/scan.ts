@@ -2,31 +2,32 @@
  * Runs the probes into a Snapshot. Probes run concurrently, each under a deadline; one that
  * fails or overruns becomes an `error` result and the scan still finishes.
  *
- *   phase 1: processes, sockets, interfaces          (independent)
- *   phase 2: settings per server, HTTP fingerprints  (need phase 1)
- *   phase 3: `ollama --version` where the API gave no version
+ *   phase 1: processes, sockets, interfaces, GPU      (independent)
+ *   phase 2: settings per server, HTTP fingerprints  (need phase 1; fingerprints start as soon
+ *            as the sockets are listed)
+ *   phase 3: reverse proxies, Docker, the access log, `ollama --version` where the API gave none
+ *   then instances and the verdict (pure, instances.ts and exposure.ts)
  */
 import type {
   Evidence,
   Fingerprint,
   Instance,
-  Listener,
   OllamaProcess,
   ProbeResult,
   SettingsReport,
   Snapshot,
   Socket,
 } from '../../shared/snapshot';
-import {
-  EXPOSURE_SENTENCE,
-  FIREWALL_NOT_EXAMINED,
-  assessListener,
-  scopeOf,
-  worstExposure,
-} from './exposure';
+import { EXPOSURE_SENTENCE, FIREWALL_NOT_EXAMINED, worstExposure } from './exposure';
+import { graphicsControllers } from './host/gpu-controllers';
 import type { Host } from './host/types';
-import { DEFAULT_OLLAMA_PORT, parseOllamaHost } from './ollama/listen-address';
+import { buildInstances, connectAddress, listenerKey, serversWithoutApiVersion } from './instances';
+import { DEFAULT_OLLAMA_PORT } from './ollama/listen-address';
+import { probeDocker } from './probes/docker';
 import { fingerprintListener } from './probes/fingerprint';
+import { probeGpu } from './probes/gpu';
+import { probeProxies } from './probes/proxy';
+import { probeAccessLog } from './probes/traffic';
 import type { PlatformProbes } from './probes/platform';
 import { probesFor } from './probes/platform';
 import { execEvidence, runProbe } from './probes/probe';
@@ -35,6 +36,11 @@ export interface ScanOptions {
   probes?: PlatformProbes;
   /** Deadline for each probe of phases 1 and 2 (default 4000 ms). */
   probeDeadlineMs?: number;
+  /**
+   * Also list the GPU controllers through systeminformation (a worker thread, about 60 ms of
+   * CPU). Live figures from nvidia-smi are read either way.
+   */
+  gpuControllers?: boolean;
 }
 
 const PROBE_DEADLINE_MS = 4000;
@@ -43,14 +49,6 @@ const MAX_FINGERPRINTS = 64;
 const MAX_SETTINGS_PROBES = 16;
 /** Settings saved on disk, reported when no server runs (what would apply at next start). */
 export const PERSISTENT_SETTINGS_KEY = 'persistent';
-
-const listenerKey = (address: string, port: number) => `${address}|${port}`;
-
-/** Where to knock to fingerprint a listener: loopback for wildcard binds, else the bound address. */
-function connectAddress(socket: Socket): string {
-  if (scopeOf(socket.localAddress) !== 'unspecified') return socket.localAddress;
-  return socket.family === 4 || socket.dualStack ? '127.0.0.1' : '::1';
-}
 
 function isServerProcess(process: OllamaProcess): boolean {
   return process.role === 'server' || process.role === 'app';
@@ -123,10 +121,10 @@ const VERSION_OUTPUT = /(?:ollama version is|client version is)\s+v?([0-9][0-9A-
 
 async function cliVersion(
   host: Host,
-  process: OllamaProcess | null,
+  process: OllamaProcess,
 ): Promise<{ version: string | null; evidence: Evidence }> {
   const executable =
-    process?.executable && /ollama/i.test(process.executable.split('/').pop() ?? '')
+    process.executable && /ollama/i.test(process.executable.split('/').pop() ?? '')
       ? process.executable
       : 'ollama';
   const result = await host.exec([executable, '--version'], {
@@ -137,139 +135,21 @@ async function cliVersion(
   return { version: match?.[1] ?? null, evidence: execEvidence(result) };
 }
 
-interface InstanceDraft {
-  id: string;
-  process: OllamaProcess | null;
-  pid: number | null;
-  sockets: Socket[];
-  notes: string[];
-}
-
-function draftInstances(
+/** `ollama --version` by argv for the servers whose API gave no version (at most four). */
+async function cliVersions(
+  host: Host,
   servers: OllamaProcess[],
-  listening: Socket[],
-  fingerprints: Map<string, Fingerprint>,
-): InstanceDraft[] {
-  const drafts: InstanceDraft[] = servers.map((process) => ({
-    id: `ollama:pid:${process.pid}`,
-    process,
-    pid: process.pid,
-    sockets: listening.filter((s) => s.processes.some((p) => p.pid === process.pid)),
-    notes: [],
-  }));
-  const claimed = new Set(drafts.flatMap((d) => d.sockets));
-  const answersAsOllama = (s: Socket) =>
-    fingerprints.get(listenerKey(connectAddress(s), s.localPort))?.identity === 'ollama';
-  const orphans = listening.filter((s) => !claimed.has(s) && answersAsOllama(s));
-
-  // A server whose sockets we may not see (another user's, without root): the Ollama that
-  // answers on a hidden socket is most likely it, when it is the only server without one.
-  const silentServers = drafts.filter(
-    (d) => d.sockets.length === 0 && d.process?.sameNetns !== false,
+): Promise<{ versions: Map<string, string>; evidence: Evidence[] }> {
+  const versions = new Map<string, string>();
+  const evidence: Evidence[] = [];
+  await Promise.all(
+    servers.slice(0, 4).map(async (server) => {
+      const outcome = await cliVersion(host, server);
+      evidence.push(outcome.evidence);
+      if (outcome.version) versions.set(`ollama:pid:${server.pid}`, outcome.version);
+    }),
   );
-  const hidden = orphans.filter((s) => s.ownerVisibility !== 'visible');
-  if (silentServers.length === 1 && hidden.length > 0) {
-    const [draft] = silentServers;
-    draft!.sockets.push(...hidden);
-    draft!.notes.push(
-      `The owner of ${hidden.length === 1 ? 'this socket is' : 'these sockets is'} hidden from this user; ` +
-        `they answer as Ollama and pid ${draft!.pid} is the only Ollama server without a visible socket.`,
-    );
-    for (const socket of hidden) claimed.add(socket);
-  }
-
-  const byOwner = new Map<string, InstanceDraft>();
-  for (const socket of orphans) {
-    if (claimed.has(socket)) continue;
-    const owner = socket.processes[0];
-    const id = owner ? `ollama:pid:${owner.pid}` : `ollama:port:${socket.localPort}`;
-    let draft = byOwner.get(id);
-    if (!draft) {
-      draft = {
-        id,
-        process: null,
-        pid: owner?.pid ?? null,
-        sockets: [],
-        notes: [
-          owner
-            ? `Answers as Ollama on a socket of "${owner.name}" (pid ${owner.pid}), which does not look like an Ollama server process.`
-            : 'Answers as Ollama on a socket whose owner is hidden from this user.',
-        ],
-      };
-      byOwner.set(id, draft);
-      drafts.push(draft);
-    }
-    draft.sockets.push(socket);
-  }
-  return drafts;
-}
-
-function effectiveValue(report: SettingsReport | undefined, name: string): string | undefined {
-  return report?.settings.find((s) => s.name === name && s.state === 'effective')?.value;
-}
-
-function buildInstance(
-  draft: InstanceDraft,
-  context: {
-    interfaces: Snapshot['probes']['interfaces'];
-    sockets: Snapshot['probes']['sockets'];
-    settings: SettingsReport | undefined;
-    fingerprints: Map<string, Fingerprint>;
-    cliVersions: Map<string, string>;
-  },
-): Instance {
-  const interfaces = context.interfaces.status === 'ok' ? context.interfaces.data : null;
-  const listeners: Listener[] = draft.sockets.map((socket) => assessListener(socket, interfaces));
-  const fingerprints = draft.sockets
-    .map((s) => context.fingerprints.get(listenerKey(connectAddress(s), s.localPort)))
-    .filter((f): f is Fingerprint => f !== undefined);
-  const apiVersion = fingerprints.find((f) => f.version)?.version ?? null;
-  const cli = context.cliVersions.get(draft.id) ?? null;
-  const rawHost =
-    draft.process || context.settings ? effectiveValue(context.settings, 'OLLAMA_HOST') : undefined;
-  // Without the server's own environment, "no OLLAMA_HOST found" does not mean "unset".
-  const environmentHidden =
-    draft.pid !== null &&
-    (context.settings?.gaps.some((g) => g.path === `/proc/${draft.pid}/environ`) ?? false);
-  const reasons = [...draft.notes];
-  let exposure = worstExposure(listeners.map((l) => l.exposure));
-  if (listeners.length === 0) {
-    if (draft.process?.sameNetns === false) {
-      exposure = 'unknown';
-      reasons.push(
-        'This server runs in another network namespace (a container?), so its sockets are not visible from here.',
-      );
-    } else if (context.sockets.status !== 'ok') {
-      exposure = 'unknown';
-      reasons.push(
-        `Its sockets could not be listed (${context.sockets.message ?? context.sockets.status}).`,
-      );
-    } else {
-      reasons.push('It is not listening on any TCP port right now (starting up, or stopping?).');
-    }
-  } else {
-    const worst = listeners.filter((l) => l.exposure === exposure);
-    reasons.push(`${EXPOSURE_SENTENCE[exposure]}: ${worst.map((l) => l.reasons[0]).join(' ')}`);
-  }
-  return {
-    id: draft.id,
-    kind: 'ollama',
-    pid: draft.pid,
-    process: draft.process,
-    version: apiVersion ?? cli,
-    versionSource: apiVersion ? 'api' : cli ? 'cli' : 'unknown',
-    listeners,
-    settings: context.settings?.settings ?? [],
-    configuredBind:
-      environmentHidden && rawHost === undefined
-        ? null
-        : draft.process || context.settings
-          ? parseOllamaHost(rawHost)
-          : null,
-    fingerprints,
-    exposure,
-    reasons,
-  };
+  return { versions, evidence };
 }
 
 function hostFacts(host: Host): Snapshot['host'] {
@@ -295,6 +175,9 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     probes.sockets(host),
   );
   const interfacesRun = runProbe(host, 'interfaces', [], deadline, () => probes.interfaces(host));
+  const gpuRun = probeGpu(host, {
+    controllers: options.gpuControllers ? graphicsControllers : false,
+  });
 
   // Knocking starts as soon as the sockets are listed; settings as soon as the servers are known.
   const listeningRun = socketsRun.then((result) => result.data.filter((s) => s.state === 'listen'));
@@ -350,36 +233,36 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   );
   const settingsByKey = new Map(settingsTargets.map((t, i) => [t.key, settingsResults[i]!.data]));
 
-  const drafts = draftInstances(servers, listening, fingerprints);
-
-  const cliVersions = new Map<string, string>();
-  const versionEvidence: Evidence[] = [];
-  const needCli = drafts.filter((d) =>
-    d.sockets.every((s) => !fingerprints.get(listenerKey(connectAddress(s), s.localPort))?.version),
-  );
-  await Promise.all(
-    needCli.slice(0, 4).map(async (draft) => {
-      const { version, evidence } = await cliVersion(host, draft.process);
-      versionEvidence.push(evidence);
-      if (version) cliVersions.set(draft.id, version);
+  const serverPids = servers.map((p) => p.pid);
+  const [proxies, docker, accessLog, cli, gpu] = await Promise.all([
+    probeProxies(host, {
+      sockets: sockets.data,
+      ollamaPids: serverPids,
+      fingerprints: fingerprintResult.data,
     }),
-  );
+    probeDocker(host, { fingerprints: fingerprintResult.data }),
+    probeAccessLog(host, { unit: servers.find((p) => p.systemdUnit)?.systemdUnit ?? 'ollama' }),
+    cliVersions(host, serversWithoutApiVersion(servers, listening, fingerprints)),
+    gpuRun,
+  ]);
 
-  const instances = drafts.map((draft) =>
-    buildInstance(draft, {
-      interfaces,
-      sockets,
-      settings: settingsByKey.get(draft.id),
-      fingerprints,
-      cliVersions,
-    }),
-  );
+  const instances = buildInstances({
+    servers,
+    sockets,
+    interfaces,
+    fingerprints,
+    settings: settingsByKey,
+    cliVersions: cli.versions,
+    proxies: proxies.data,
+    containers: docker.data?.ollama ?? [],
+  });
 
   const settingsProbe = mergeSettingsProbes(
     settingsTargets.map((t, i) => [t.key, settingsResults[i]!]),
   );
   const versions: Record<string, string> = {};
   for (const instance of instances) if (instance.version) versions[instance.id] = instance.version;
+  const unknownVersions = instances.filter((i) => i.version === null).length;
 
   const verdict = overallVerdict(instances, sockets, processes);
   return {
@@ -394,11 +277,11 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       settings: settingsProbe,
       fingerprints: fingerprintResult,
       versions: {
-        status: needCli.length > 0 && cliVersions.size < needCli.length ? 'unavailable' : 'ok',
+        status: unknownVersions > 0 ? 'unavailable' : 'ok',
         data: versions,
-        evidence: versionEvidence,
+        evidence: cli.evidence,
         message:
-          needCli.length > cliVersions.size
+          unknownVersions > 0
             ? 'Some versions are unknown: the API gave none and `ollama --version` did not say.'
             : undefined,
         durationMs: 0,
@@ -410,6 +293,10 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
         message: FIREWALL_NOT_EXAMINED,
         durationMs: 0,
       },
+      proxies,
+      docker,
+      gpu,
+      accessLog,
     },
     instances,
     verdict: verdict.verdict,

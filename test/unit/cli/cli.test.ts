@@ -60,6 +60,10 @@ const minimal = (verdict: Snapshot['verdict']) =>
         message: 'not yet',
         durationMs: 0,
       },
+      proxies: { status: 'ok', data: [], evidence: [], durationMs: 1 },
+      docker: { status: 'unavailable', data: null, evidence: [], durationMs: 1 },
+      gpu: { status: 'unavailable', data: null, evidence: [], durationMs: 1 },
+      accessLog: { status: 'unavailable', data: null, evidence: [], durationMs: 1 },
     },
   }) as unknown as Snapshot;
 

@@ -169,15 +169,29 @@ describe('scan', () => {
     expect(instance!.reasons.join(' ')).toMatch(/hidden from this user/);
   });
 
-  it('an Ollama answering on port 11434 of another program (docker-proxy, renamed binary) is still an instance', async () => {
+  it('an Ollama answering on a socket of a renamed binary is still an instance', async () => {
     const host = createFakeHost({ http: ollamaHttp([11434]) });
     const snapshot = await scan(host, {
       probes: probes({
-        sockets: [listening('192.168.7.5', 11434, { pid: 77, name: 'docker-proxy' })],
+        sockets: [listening('192.168.7.5', 11434, { pid: 77, name: 'llm-server' })],
       }),
     });
     expect(snapshot.instances.map((i) => i.id)).toEqual(['ollama:pid:77']);
-    expect(snapshot.instances[0]!.reasons[0]).toMatch(/docker-proxy/);
+    expect(snapshot.instances[0]!.reasons[0]).toMatch(/llm-server/);
+    expect(snapshot.verdict).toBe('lan');
+  });
+
+  it('docker-proxy publishing Ollama is a Docker path to it, judged like any listener', async () => {
+    const host = createFakeHost({ http: ollamaHttp([11434]) });
+    const snapshot = await scan(host, {
+      probes: probes({
+        sockets: [listening('0.0.0.0', 11434, { pid: 77, name: 'docker-proxy' })],
+      }),
+    });
+    expect(snapshot.instances).toHaveLength(1);
+    const [instance] = snapshot.instances;
+    expect(instance!.proxyPaths[0]).toMatchObject({ software: 'docker-proxy', upstream: 'ollama' });
+    expect(instance!.listeners[0]).toMatchObject({ path: 'docker', exposure: 'lan' });
     expect(snapshot.verdict).toBe('lan');
   });
 

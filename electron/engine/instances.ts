@@ -1,0 +1,363 @@
+/**
+ * From facts to instances (pure): which sockets, reverse proxies and Docker publishes belong
+ * to which Ollama server, and how far each reaches. An instance is an Ollama server process
+ * with its own listeners, plus the paths that lead to it from elsewhere: a reverse proxy
+ * (nginx on 0.0.0.0:8080 in front of a loopback Ollama is as exposed as Ollama on 0.0.0.0)
+ * or a port Docker publishes.
+ */
+import type { OllamaContainer } from '../../shared/docker';
+import type { ProxyPath } from '../../shared/proxy';
+import type {
+  Fingerprint,
+  Instance,
+  Listener,
+  NetInterface,
+  OllamaProcess,
+  ProbeResult,
+  SettingsReport,
+  Socket,
+} from '../../shared/snapshot';
+import { EXPOSURE_SENTENCE, assessListener, scopeOf, worstExposure } from './exposure';
+import { parseOllamaHost } from './ollama/listen-address';
+import { DOCKER_BYPASSES_FIREWALL } from './probes/docker';
+import { vramByInstance } from './probes/gpu';
+import { isLikelyHttpProxy, isPortForwarder } from './probes/proxy';
+import { remotePeers } from './probes/traffic';
+
+export const listenerKey = (address: string, port: number) => `${address}|${port}`;
+
+/** Where to knock to fingerprint a listener: loopback for wildcard binds, else the bound address. */
+export function connectAddress(
+  socket: Pick<Socket, 'localAddress' | 'family' | 'dualStack'>,
+): string {
+  if (scopeOf(socket.localAddress) !== 'unspecified') return socket.localAddress;
+  return socket.family === 4 || socket.dualStack ? '127.0.0.1' : '::1';
+}
+
+interface Draft {
+  id: string;
+  process: OllamaProcess | null;
+  pid: number | null;
+  sockets: Socket[];
+  proxyPaths: ProxyPath[];
+  containers: OllamaContainer[];
+  /** Listeners that are not its own sockets: proxies and Docker publishes without a socket. */
+  extraSockets: Array<{ socket: Socket; path: Listener['path'] }>;
+  notes: string[];
+}
+
+export interface InstanceFacts {
+  servers: OllamaProcess[];
+  sockets: ProbeResult<Socket[]>;
+  interfaces: ProbeResult<NetInterface[]>;
+  fingerprints: Map<string, Fingerprint>;
+  settings: Map<string, SettingsReport>;
+  cliVersions: Map<string, string>;
+  proxies: ProxyPath[];
+  containers: OllamaContainer[];
+}
+
+const emptyDraft = (
+  id: string,
+  process: OllamaProcess | null,
+  pid: number | null,
+  note?: string,
+): Draft => ({
+  id,
+  process,
+  pid,
+  sockets: [],
+  proxyPaths: [],
+  containers: [],
+  extraSockets: [],
+  notes: note ? [note] : [],
+});
+
+/** A proxy or a port forwarder is a path to Ollama, judged by the proxy probe, not a server. */
+function isForwarder(socket: Socket): boolean {
+  return socket.processes.some((p) => isLikelyHttpProxy(p.name) || isPortForwarder(p.name));
+}
+
+function draftServers(facts: InstanceFacts, listening: Socket[]): Draft[] {
+  const drafts = facts.servers.map((process) => {
+    const draft = emptyDraft(`ollama:pid:${process.pid}`, process, process.pid);
+    draft.sockets = listening.filter((s) => s.processes.some((p) => p.pid === process.pid));
+    return draft;
+  });
+  const claimed = new Set(drafts.flatMap((d) => d.sockets));
+  const answersAsOllama = (s: Socket) =>
+    facts.fingerprints.get(listenerKey(connectAddress(s), s.localPort))?.identity === 'ollama';
+  const orphans = listening.filter((s) => !claimed.has(s) && !isForwarder(s) && answersAsOllama(s));
+
+  // A server whose sockets we may not see (another user's, without root): the Ollama that
+  // answers on a hidden socket is most likely it, when it is the only server without one.
+  const silent = drafts.filter((d) => d.sockets.length === 0 && d.process?.sameNetns !== false);
+  const hidden = orphans.filter((s) => s.ownerVisibility !== 'visible');
+  if (silent.length === 1 && hidden.length > 0) {
+    const draft = silent[0]!;
+    draft.sockets.push(...hidden);
+    draft.notes.push(
+      `The owner of ${hidden.length === 1 ? 'this socket is' : 'these sockets is'} hidden from this user; ` +
+        `they answer as Ollama and pid ${draft.pid} is the only Ollama server without a visible socket.`,
+    );
+    for (const socket of hidden) claimed.add(socket);
+  }
+
+  const byOwner = new Map<string, Draft>();
+  for (const socket of orphans) {
+    if (claimed.has(socket)) continue;
+    const owner = socket.processes[0];
+    const id = owner ? `ollama:pid:${owner.pid}` : `ollama:port:${socket.localPort}`;
+    let draft = byOwner.get(id);
+    if (!draft) {
+      draft = emptyDraft(
+        id,
+        null,
+        owner?.pid ?? null,
+        owner
+          ? `Answers as Ollama on a socket of "${owner.name}" (pid ${owner.pid}), which does not look like an Ollama server process.`
+          : 'Answers as Ollama on a socket whose owner is hidden from this user.',
+      );
+      byOwner.set(id, draft);
+      drafts.push(draft);
+    }
+    draft.sockets.push(socket);
+  }
+  return drafts;
+}
+
+function versionOf(draft: Draft, fingerprints: Map<string, Fingerprint>): string | null {
+  for (const socket of draft.sockets) {
+    const version = fingerprints.get(
+      listenerKey(connectAddress(socket), socket.localPort),
+    )?.version;
+    if (version) return version;
+  }
+  return null;
+}
+
+/** The listening socket a proxy path was seen on, rebuilt from the path where ss no longer has it. */
+function proxySocket(path: ProxyPath, listening: Socket[]): Socket {
+  const found = listening.find(
+    (s) => s.localAddress === path.listenAddress && s.localPort === path.port,
+  );
+  return (
+    found ?? {
+      state: 'listen',
+      family: path.family,
+      localAddress: path.listenAddress,
+      localPort: path.port,
+      peerAddress: path.family === 4 ? '0.0.0.0' : '::',
+      peerPort: 0,
+      dualStack: path.dualStack,
+      boundInterface: null,
+      uid: null,
+      inode: null,
+      processes: path.owner ? [path.owner] : [],
+      ownerVisibility: path.ownerVisibility,
+    }
+  );
+}
+
+function attachProxies(drafts: Draft[], facts: InstanceFacts, listening: Socket[]): void {
+  const direct = new Set(
+    drafts.flatMap((d) => d.sockets.map((s) => listenerKey(s.localAddress, s.localPort))),
+  );
+  for (const path of facts.proxies) {
+    if (direct.has(listenerKey(path.listenAddress, path.port))) continue;
+    let target: Draft | undefined;
+    if (drafts.length === 1) target = drafts[0];
+    else if (drafts.length > 1) {
+      const sameVersion = drafts.filter(
+        (d) => path.version !== null && versionOf(d, facts.fingerprints) === path.version,
+      );
+      target = sameVersion.length === 1 ? sameVersion[0] : drafts[0];
+      if (sameVersion.length !== 1)
+        target!.notes.push(
+          `Paddock cannot tell which server ${path.software} on port ${path.port} forwards to; it is listed here.`,
+        );
+    } else {
+      target = emptyDraft(
+        `ollama:proxy:${path.port}`,
+        null,
+        path.owner?.pid ?? null,
+        'Ollama answers through a reverse proxy, but no Ollama server runs on this computer (it may run in a container or on another machine).',
+      );
+      drafts.push(target);
+    }
+    target!.proxyPaths.push(path);
+    const open = path.upstream === 'ollama' && path.authRequired !== true;
+    if (open) {
+      target!.extraSockets.push({
+        socket: proxySocket(path, listening),
+        path: path.software === 'docker-proxy' ? 'docker' : 'proxy',
+      });
+    }
+  }
+}
+
+function publishSocket(container: OllamaContainer, index: number): Socket[] {
+  const publish = container.published[index]!;
+  const hostIp = publish.hostIp === '' ? '0.0.0.0' : publish.hostIp;
+  const family = hostIp.includes(':') ? 6 : 4;
+  return [
+    {
+      state: 'listen',
+      family,
+      localAddress: hostIp,
+      localPort: publish.hostPort,
+      peerAddress: family === 4 ? '0.0.0.0' : '::',
+      peerPort: 0,
+      dualStack: false,
+      boundInterface: null,
+      uid: null,
+      inode: null,
+      processes: [],
+      ownerVisibility: 'none',
+    },
+  ];
+}
+
+function attachContainers(drafts: Draft[], facts: InstanceFacts): void {
+  for (const container of facts.containers) {
+    const ports = new Set(
+      container.published.filter((p) => p.protocol === 'tcp').map((p) => p.hostPort),
+    );
+    let target = drafts.find(
+      (d) =>
+        d.sockets.some((s) => ports.has(s.localPort)) ||
+        d.proxyPaths.some((p) => p.software === 'docker-proxy' && ports.has(p.port)),
+    );
+    const name = container.names[0] ?? container.id.slice(0, 12);
+    if (!target) {
+      target = emptyDraft(`ollama:docker:${name}`, null, null);
+      drafts.push(target);
+      // No socket of its own on the host (Docker forwards in the kernel): judge the publishes.
+      container.published.forEach((publish, index) => {
+        if (publish.protocol === 'tcp')
+          for (const socket of publishSocket(container, index))
+            target!.extraSockets.push({ socket, path: 'docker' });
+      });
+    }
+    target.containers.push(container);
+    target.notes.push(...container.reasons);
+    if (container.publishedBeyondLoopback) target.notes.push(DOCKER_BYPASSES_FIREWALL);
+  }
+}
+
+function effectiveValue(report: SettingsReport | undefined, name: string): string | undefined {
+  return report?.settings.find((s) => s.name === name && s.state === 'effective')?.value;
+}
+
+function buildInstance(draft: Draft, facts: InstanceFacts): Instance {
+  const interfaces = facts.interfaces.status === 'ok' ? facts.interfaces.data : null;
+  const dockerPorts = new Set(draft.containers.flatMap((c) => c.published.map((p) => p.hostPort)));
+  const listeners: Listener[] = [
+    ...draft.sockets.map((socket) =>
+      assessListener(
+        socket,
+        interfaces,
+        socket.processes.some((p) => isPortForwarder(p.name)) || dockerPorts.has(socket.localPort)
+          ? 'docker'
+          : 'direct',
+      ),
+    ),
+    ...draft.extraSockets.map(({ socket, path }) => assessListener(socket, interfaces, path)),
+  ];
+  const fingerprints = draft.sockets
+    .map((s) => facts.fingerprints.get(listenerKey(connectAddress(s), s.localPort)))
+    .filter((f): f is Fingerprint => f !== undefined);
+  const apiVersion =
+    fingerprints.find((f) => f.version)?.version ??
+    draft.proxyPaths.find((p) => p.version)?.version ??
+    null;
+  const cli = facts.cliVersions.get(draft.id) ?? null;
+  const settings = facts.settings.get(draft.id);
+  const rawHost = effectiveValue(settings, 'OLLAMA_HOST');
+  // Without the server's own environment, "no OLLAMA_HOST found" does not mean "unset".
+  const environmentHidden =
+    draft.pid !== null &&
+    (settings?.gaps.some((g) => g.path === `/proc/${draft.pid}/environ`) ?? false);
+  const reasons = [...draft.notes];
+  for (const path of draft.proxyPaths) {
+    if (path.authRequired === true || path.upstream === 'unconfirmed')
+      reasons.push(
+        `${path.software} on port ${path.port} asks for credentials${path.authScheme ? ` (${path.authScheme})` : ''} before anything reaches Ollama.`,
+      );
+  }
+  let exposure = worstExposure(listeners.map((l) => l.exposure));
+  if (listeners.length === 0) {
+    if (draft.process?.sameNetns === false) {
+      exposure = 'unknown';
+      reasons.push(
+        'This server runs in another network namespace (a container?), so its sockets are not visible from here.',
+      );
+    } else if (facts.sockets.status !== 'ok') {
+      exposure = 'unknown';
+      reasons.push(
+        `Its sockets could not be listed (${facts.sockets.message ?? facts.sockets.status}).`,
+      );
+    } else if (draft.proxyPaths.length === 0 && draft.containers.length === 0) {
+      reasons.push('It is not listening on any TCP port right now (starting up, or stopping?).');
+    }
+  } else {
+    const worst = listeners.filter((l) => l.exposure === exposure);
+    const via = (l: Listener) =>
+      l.path === 'proxy'
+        ? ' (through a reverse proxy)'
+        : l.path === 'docker'
+          ? ' (published by Docker)'
+          : '';
+    reasons.push(
+      `${EXPOSURE_SENTENCE[exposure]}: ${worst.map((l) => `${l.reasons[0]}${via(l)}`).join(' ')}`,
+    );
+  }
+  const ownSockets = [...draft.sockets, ...draft.extraSockets.map((e) => e.socket)];
+  const localAddresses = (interfaces ?? []).flatMap((i) => i.addresses.map((a) => a.address));
+  const instance: Instance = {
+    id: draft.id,
+    kind: 'ollama',
+    pid: draft.pid,
+    process: draft.process,
+    version: apiVersion ?? cli,
+    versionSource: apiVersion ? 'api' : cli ? 'cli' : 'unknown',
+    listeners,
+    settings: settings?.settings ?? [],
+    configuredBind:
+      draft.process || settings
+        ? environmentHidden && rawHost === undefined
+          ? null
+          : parseOllamaHost(rawHost)
+        : null,
+    fingerprints,
+    proxyPaths: draft.proxyPaths,
+    containers: draft.containers,
+    peers: remotePeers(facts.sockets.data, ownSockets, localAddresses),
+    vram: null,
+    exposure,
+    reasons,
+  };
+  instance.vram = vramByInstance([instance])[0] ?? null;
+  return instance;
+}
+
+export function buildInstances(facts: InstanceFacts): Instance[] {
+  const listening = facts.sockets.data.filter((s) => s.state === 'listen');
+  const drafts = draftServers(facts, listening);
+  attachProxies(drafts, facts, listening);
+  attachContainers(drafts, facts);
+  return drafts.map((draft) => buildInstance(draft, facts));
+}
+
+/** Drafts needing `ollama --version`: no listener of theirs gave a version through the API. */
+export function serversWithoutApiVersion(
+  servers: OllamaProcess[],
+  listening: Socket[],
+  fingerprints: Map<string, Fingerprint>,
+): OllamaProcess[] {
+  return servers.filter((server) =>
+    listening
+      .filter((s) => s.processes.some((p) => p.pid === server.pid))
+      .every((s) => !fingerprints.get(listenerKey(connectAddress(s), s.localPort))?.version),
+  );
+}
