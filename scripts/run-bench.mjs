@@ -1,6 +1,8 @@
-// `npm run bench`: builds the CLI bundle, bundles the benchmark (bench/scan.ts, the driver, and
-// bench/scan-inner.ts, what runs inside the lab host) into out/bench/, then runs it.
-// Arguments are passed on to the inner benchmark (--warmup N, --iterations N, --startup N).
+// `npm run bench [scan|access-log] [options]`: builds the CLI bundle, bundles the benchmarks
+// (bench/scan.ts, the driver, and bench/scan-inner.ts, what runs inside the lab host;
+// bench/access-log.ts) into out/bench/, then runs the one named (default: scan). Other
+// arguments are passed on (scan: --warmup N, --iterations N, --startup N; access-log:
+// --lines N, --runs N, --json).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,6 +51,7 @@ await build({
   entryPoints: {
     scan: path.join(root, 'bench', 'scan.ts'),
     'scan-inner': path.join(root, 'bench', 'scan-inner.ts'),
+    'access-log': path.join(root, 'bench', 'access-log.ts'),
   },
   outdir,
   outExtension: { '.js': '.cjs' },
@@ -63,4 +66,7 @@ await build({
   plugins: [benchPlugin],
 });
 
-process.exit(run([process.execPath, path.join(outdir, 'scan.cjs'), ...process.argv.slice(2)]));
+const [first, ...rest] = process.argv.slice(2);
+const which = first === 'scan' || first === 'access-log' ? first : 'scan';
+const args = first === which ? rest : process.argv.slice(2);
+process.exit(run([process.execPath, path.join(outdir, `${which}.cjs`), ...args]));
