@@ -15,12 +15,14 @@ const VERSION = '0.1.0';
 const HELP = `paddock: keeps local LLM servers (Ollama first) private to this computer
 
 Usage:
-  paddock scan [--json]    find every Ollama server here and say who can reach it
+  paddock scan [--json] [--gpu]
+                           find every Ollama server here, say who can reach it and who uses it
   paddock --version
   paddock --help
 
 Options for scan:
   --json     print the result as JSON (stable fields: verdict, instances[], snapshot)
+  --gpu      also list the GPU controllers (systeminformation; live NVIDIA figures always)
   --help     show this help
 
 Exit codes:
@@ -40,10 +42,11 @@ export interface CliIo {
 
 class UsageError extends Error {}
 
-function parseScanArgs(args: string[]): { json: boolean; help: boolean } {
-  const options = { json: false, help: false };
+function parseScanArgs(args: string[]): { json: boolean; help: boolean; gpu: boolean } {
+  const options = { json: false, help: false, gpu: false };
   for (const arg of args) {
     if (arg === '--json') options.json = true;
+    else if (arg === '--gpu') options.gpu = true;
     else if (arg === '--help' || arg === '-h') options.help = true;
     else throw new UsageError(`unknown option for scan: ${JSON.stringify(arg)}`);
   }
@@ -73,7 +76,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.stdout(HELP);
         return 0;
       }
-      const snapshot = await scan(createNodeHost());
+      const snapshot = await scan(createNodeHost(), { gpuControllers: options.gpu });
       if (options.json) io.stdout(`${JSON.stringify(toScanJson(snapshot), null, 2)}\n`);
       else io.stdout(renderScan(snapshot, styleFor(io.isTty, io.env)));
       return exitCodeFor(snapshot);

@@ -2,6 +2,8 @@
  * How the scan joins the probes into instances and a verdict, with the probes' answers given
  * (their own parsing is tested beside each probe, and for real in the lab).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResult } from '../../../electron/engine/host/types';
 import type { PlatformProbes } from '../../../electron/engine/probes/platform';
@@ -259,5 +261,69 @@ describe('scan', () => {
       versionSource: 'cli',
       exposure: 'private',
     });
+  });
+});
+
+describe('scan: Docker and proxies joined to instances', () => {
+  const apiJson = readFileSync(
+    join(__dirname, '../../fixtures/docker/containers-json-v1.41.txt'),
+    'utf8',
+  )
+    .split('\n')
+    .filter((line) => !line.startsWith('#'))
+    .join('\n');
+
+  it('an Ollama container published on 0.0.0.0 with no host socket (kernel forwarding) is an instance, past ufw', async () => {
+    const host = createFakeHost({
+      unixHttp: (request) => ({
+        ok: true,
+        url: `unix:${request.socketPath}:${request.path}`,
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: apiJson,
+        truncated: false,
+        durationMs: 1,
+      }),
+    });
+    const snapshot = await scan(host, { probes: probes({}) });
+    expect(snapshot.probes.docker.status).toBe('ok');
+    const fromDocker = snapshot.instances.filter((i) => i.id.startsWith('ollama:docker:'));
+    expect(fromDocker.length).toBeGreaterThan(0);
+    const exposed = fromDocker.find((i) => i.containers[0]?.publishedBeyondLoopback)!;
+    expect(exposed.listeners.every((l) => l.path === 'docker')).toBe(true);
+    expect(exposed.exposure).toBe('lan');
+    expect(exposed.reasons.join(' ')).toMatch(/ufw does not protect them/);
+    const local = fromDocker.find(
+      (i) => i.containers[0] && !i.containers[0].publishedBeyondLoopback,
+    );
+    expect(local, 'the fixture has an Ollama published on 127.0.0.1 only').toBeDefined();
+    expect(local!.exposure).toBe('private');
+    expect(snapshot.verdict).toBe('lan');
+  });
+
+  it('no Docker engine: the docker probe is unavailable, never an error, and the scan goes on', async () => {
+    const snapshot = await scan(createFakeHost(), { probes: probes({}) });
+    expect(snapshot.probes.docker.status).toBe('unavailable');
+    expect(snapshot.probes.gpu.status).toBe('unavailable');
+    expect(snapshot.verdict).toBe('private');
+  });
+
+  it('remote peers on an instance come from established sockets, IPv4-mapped shown plain', async () => {
+    const host = createFakeHost({ http: ollamaHttp([11434]) });
+    const established: Socket = {
+      ...listening('::', 11434, { pid: 42, name: 'ollama' }, 6),
+      state: 'established',
+      peerAddress: '::ffff:192.168.7.9',
+      peerPort: 50123,
+    };
+    const snapshot = await scan(host, {
+      probes: probes({
+        processes: [serverProcess(42)],
+        sockets: [listening('::', 11434, { pid: 42, name: 'ollama' }, 6), established],
+      }),
+    });
+    expect(snapshot.instances[0]!.peers).toEqual([
+      expect.objectContaining({ address: '192.168.7.9', connections: 1, ports: [11434] }),
+    ]);
   });
 });
