@@ -13,6 +13,7 @@ import {
   socketProcessSchema,
 } from './base';
 import { dockerReportSchema, ollamaContainerSchema } from './docker';
+import { firewallEvaluationSchema, firewallFactsSchema } from './firewall';
 import { gpuReportSchema, instanceVramSchema } from './gpu';
 import { proxyPathSchema } from './proxy';
 import { accessLogDataSchema, remotePeerSchema } from './traffic';
@@ -174,6 +175,10 @@ export const reachPathSchema = z.object({
   interface: z.string(),
   address: z.string(),
   scope: addressScopeSchema,
+  /** What the host firewall does to a new connection on this path; null when not judged. */
+  firewall: firewallEvaluationSchema.nullable(),
+  /** Whether this path counts toward the exposure (false: the firewall blocks it). */
+  open: z.boolean(),
 });
 export const listenerSchema = z.object({
   /** direct: Ollama's own socket; proxy: a reverse proxy forwarding to it; docker: a port Docker publishes. */
@@ -237,8 +242,8 @@ export const snapshotSchema = z.object({
     settings: probeResultSchema(z.record(z.string(), settingsReportSchema)),
     fingerprints: probeResultSchema(z.array(fingerprintSchema)),
     versions: probeResultSchema(z.record(z.string(), z.string())),
-    /** Until the firewall probe lands, always 'unavailable' with that said plainly. */
-    firewall: probeResultSchema(z.null()),
+    /** ufw, firewalld, nftables and iptables as read; judged per path by engine/firewall. */
+    firewall: probeResultSchema(firewallFactsSchema.nullable()),
     proxies: probeResultSchema(z.array(proxyPathSchema)),
     docker: probeResultSchema(dockerReportSchema.nullable()),
     gpu: probeResultSchema(gpuReportSchema.nullable()),

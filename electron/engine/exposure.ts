@@ -3,7 +3,9 @@
  * accepts, which interfaces carry them and their scope; for each instance, the worst of its
  * listeners; for the host, the worst instance. Pure: facts in, verdict out.
  */
+import type { FirewallEvaluation, FirewallFacts } from '../../shared/firewall';
 import type { AddressScope, Exposure, Listener, NetInterface, Socket } from '../../shared/snapshot';
+import { evaluateFirewall, firewallQueryFor } from './firewall/evaluate';
 import { classifyAddress } from './net/address';
 
 const RANK: Record<Exposure, number> = { private: 0, unknown: 1, lan: 2, internet: 3 };
@@ -42,7 +44,7 @@ const SCOPE_WORDS: Record<AddressScope, string> = {
 };
 
 export const FIREWALL_NOT_EXAMINED =
-  'The host firewall is not examined yet, so this assumes nothing blocks the port.';
+  'The host firewall was not examined, so this assumes nothing blocks the port.';
 
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -69,6 +71,7 @@ export function assessListener(
   socket: Socket,
   interfaces: NetInterface[] | null,
   path: Listener['path'] = 'direct',
+  firewall: FirewallContext | null = null,
 ): Listener {
   const base = {
     path,
@@ -130,12 +133,22 @@ export function assessListener(
       const accepted = families.wildcard
         ? (address.family === 4 && families.v4) || (address.family === 6 && families.v6)
         : address.address.toLowerCase() === socket.localAddress.toLowerCase();
-      if (accepted)
-        reachableVia.push({
-          interface: netInterface.name,
-          address: address.address,
-          scope: address.scope,
-        });
+      if (!accepted) continue;
+      const judged = judgeFirewall(
+        firewall,
+        interfaces,
+        netInterface.name,
+        address,
+        socket.localPort,
+        path,
+      );
+      reachableVia.push({
+        interface: netInterface.name,
+        address: address.address,
+        scope: address.scope,
+        firewall: judged.evaluation,
+        open: judged.open,
+      });
     }
   }
   if (!families.wildcard && reachableVia.length === 0) {
@@ -150,12 +163,72 @@ export function assessListener(
     );
     return { ...base, exposure: 'private', reachableVia, reasons };
   }
-  for (const path of reachableVia) {
-    reasons.push(`${path.interface} carries ${path.address} (${SCOPE_WORDS[path.scope]}).`);
+  for (const via of reachableVia) {
+    reasons.push(
+      `${via.interface} carries ${via.address} (${SCOPE_WORDS[via.scope]})${firewallClause(via, path)}.`,
+    );
   }
-  reasons.push(FIREWALL_NOT_EXAMINED);
-  const exposure = worstExposure(reachableVia.map((path) => SCOPE_EXPOSURE[path.scope]));
+  const open = reachableVia.filter((via) => via.open);
+  if (open.length === 0) {
+    reasons.push('The host firewall blocks every path: no other machine can connect.');
+    return { ...base, exposure: 'private', reachableVia, reasons };
+  }
+  if (path === 'docker') reasons.push(DOCKER_PATH_SENTENCE);
+  else if (!firewall?.facts) reasons.push(firewall?.message ?? FIREWALL_NOT_EXAMINED);
+  else if (open.some((via) => via.firewall?.decision === 'unknown'))
+    reasons.push(FIREWALL_UNKNOWN_ASSUMED);
+  const exposure = worstExposure(open.map((via) => SCOPE_EXPOSURE[via.scope]));
   return { ...base, exposure, reachableVia, reasons };
+}
+
+/** What the firewall probe found, for judging each path. */
+export interface FirewallContext {
+  facts: FirewallFacts | null;
+  /** Why there are no facts, or what is missing from them. */
+  message?: string;
+}
+
+export const DOCKER_PATH_SENTENCE =
+  "Docker forwards this port in the kernel before the host firewall's input rules see it, so they are not consulted.";
+export const FIREWALL_UNKNOWN_ASSUMED =
+  'Part of the host firewall could not be judged; Paddock counts such a path as open. Run `paddock scan --elevated` to read the whole firewall.';
+
+/**
+ * A path is open unless the firewall is known to block it: "unknown" counts as open, the
+ * cautious reading, and says so. Docker-published ports never meet the input rules.
+ */
+function judgeFirewall(
+  firewall: FirewallContext | null,
+  interfaces: NetInterface[],
+  interfaceName: string,
+  address: NetInterface['addresses'][number],
+  port: number,
+  path: Listener['path'],
+): { evaluation: FirewallEvaluation | null; open: boolean } {
+  if (path === 'docker' || !firewall?.facts) return { evaluation: null, open: true };
+  const query = {
+    ...firewallQueryFor(
+      interfaces,
+      interfaceName,
+      address.family,
+      address.scope === 'public' ? 'internet' : 'lan',
+      port,
+    ),
+    localAddress: address.address,
+  };
+  const evaluation = evaluateFirewall(firewall.facts, query);
+  return { evaluation, open: evaluation.decision !== 'blocked' };
+}
+
+function firewallClause(via: Listener['reachableVia'][number], path: Listener['path']): string {
+  if (path === 'docker' || !via.firewall) return '';
+  const step =
+    via.firewall.decidedBy.find((s) => s.decision === via.firewall!.decision) ??
+    via.firewall.decidedBy[0];
+  const by = step ? ` (${step.layer}${step.where ? `, ${step.where}` : ''}: ${step.rule})` : '';
+  if (via.firewall.decision === 'blocked') return `, but the firewall blocks it${by}`;
+  if (via.firewall.decision === 'allowed') return `; the firewall lets it through${by}`;
+  return `; the firewall cannot be judged here${by}`;
 }
 
 export const EXPOSURE_SENTENCE: Record<Exposure, string> = {

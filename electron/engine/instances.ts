@@ -17,6 +17,7 @@ import type {
   SettingsReport,
   Socket,
 } from '../../shared/snapshot';
+import type { FirewallContext } from './exposure';
 import { EXPOSURE_SENTENCE, assessListener, scopeOf, worstExposure } from './exposure';
 import { parseOllamaHost } from './ollama/listen-address';
 import { DOCKER_BYPASSES_FIREWALL } from './probes/docker';
@@ -55,6 +56,7 @@ export interface InstanceFacts {
   cliVersions: Map<string, string>;
   proxies: ProxyPath[];
   containers: OllamaContainer[];
+  firewall: FirewallContext;
 }
 
 const emptyDraft = (
@@ -260,9 +262,12 @@ function buildInstance(draft: Draft, facts: InstanceFacts): Instance {
         socket.processes.some((p) => isPortForwarder(p.name)) || dockerPorts.has(socket.localPort)
           ? 'docker'
           : 'direct',
+        facts.firewall,
       ),
     ),
-    ...draft.extraSockets.map(({ socket, path }) => assessListener(socket, interfaces, path)),
+    ...draft.extraSockets.map(({ socket, path }) =>
+      assessListener(socket, interfaces, path, facts.firewall),
+    ),
   ];
   const fingerprints = draft.sockets
     .map((s) => facts.fingerprints.get(listenerKey(connectAddress(s), s.localPort)))

@@ -18,7 +18,7 @@ import type {
   Snapshot,
   Socket,
 } from '../../shared/snapshot';
-import { EXPOSURE_SENTENCE, FIREWALL_NOT_EXAMINED, worstExposure } from './exposure';
+import { EXPOSURE_SENTENCE, worstExposure } from './exposure';
 import { graphicsControllers } from './host/gpu-controllers';
 import type { Host } from './host/types';
 import { buildInstances, connectAddress, listenerKey, serversWithoutApiVersion } from './instances';
@@ -44,6 +44,8 @@ export interface ScanOptions {
 }
 
 const PROBE_DEADLINE_MS = 4000;
+/** ufw and firewall-cmd are Python programs: slower to start than the rest. */
+const FIREWALL_DEADLINE_MS = 6000;
 const FINGERPRINT_DEADLINE_MS = 4500;
 const MAX_FINGERPRINTS = 64;
 const MAX_SETTINGS_PROBES = 16;
@@ -175,6 +177,9 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     probes.sockets(host),
   );
   const interfacesRun = runProbe(host, 'interfaces', [], deadline, () => probes.interfaces(host));
+  const firewallRun = runProbe(host, 'firewall', null, FIREWALL_DEADLINE_MS, () =>
+    probes.firewall(host),
+  );
   const gpuRun = probeGpu(host, {
     controllers: options.gpuControllers ? graphicsControllers : false,
   });
@@ -234,7 +239,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   const settingsByKey = new Map(settingsTargets.map((t, i) => [t.key, settingsResults[i]!.data]));
 
   const serverPids = servers.map((p) => p.pid);
-  const [proxies, docker, accessLog, cli, gpu] = await Promise.all([
+  const [proxies, docker, accessLog, cli, gpu, firewall] = await Promise.all([
     probeProxies(host, {
       sockets: sockets.data,
       ollamaPids: serverPids,
@@ -244,6 +249,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     probeAccessLog(host, { unit: servers.find((p) => p.systemdUnit)?.systemdUnit ?? 'ollama' }),
     cliVersions(host, serversWithoutApiVersion(servers, listening, fingerprints)),
     gpuRun,
+    firewallRun,
   ]);
 
   const instances = buildInstances({
@@ -255,6 +261,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     cliVersions: cli.versions,
     proxies: proxies.data,
     containers: docker.data?.ollama ?? [],
+    firewall: { facts: firewall.data, message: firewall.message },
   });
 
   const settingsProbe = mergeSettingsProbes(
@@ -286,13 +293,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
             : undefined,
         durationMs: 0,
       },
-      firewall: {
-        status: 'unavailable',
-        data: null,
-        evidence: [],
-        message: FIREWALL_NOT_EXAMINED,
-        durationMs: 0,
-      },
+      firewall,
       proxies,
       docker,
       gpu,

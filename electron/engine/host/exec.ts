@@ -33,7 +33,7 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
     const child = spawn(file, args, {
       shell: false,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      env: { ...process.env, PATH: withSystemPath(process.env.PATH), LC_ALL: 'C', LANG: 'C' },
       windowsHide: true,
     });
     const out: Buffer[] = [];
@@ -83,6 +83,19 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
       finish();
     });
   });
+}
+
+const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+/**
+ * PATH for a child: the caller's, plus the system folders it lacks. An app started from a
+ * desktop launcher, or a user's PATH without sbin, would otherwise not find ss, nft or ufw,
+ * and ufw itself runs sysctl by name.
+ */
+export function withSystemPath(path: string | undefined): string {
+  const parts = (path ?? '').split(':').filter((p) => p !== '');
+  for (const dir of SYSTEM_DIRS) if (!parts.includes(dir)) parts.push(dir);
+  return parts.join(':');
 }
 
 /** How an argv is shown to the user: each argument quoted only when it needs it. For display only. */

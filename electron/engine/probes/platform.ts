@@ -2,6 +2,7 @@
  * The per-OS probes behind one interface. Linux is implemented; other systems answer
  * `unavailable` with that said plainly until their probes land.
  */
+import type { FirewallFacts } from '../../../shared/firewall';
 import type {
   NetInterface,
   OllamaProcess,
@@ -10,6 +11,7 @@ import type {
   Socket,
 } from '../../../shared/snapshot';
 import type { Host } from '../host/types';
+import { probeFirewall } from './linux/firewall/probe';
 import { probeInterfaces } from './linux/interfaces';
 import { probeProcesses } from './linux/processes';
 import { probeSettings } from './linux/settings';
@@ -20,6 +22,7 @@ export interface PlatformProbes {
   sockets(host: Host): Promise<ProbeResult<Socket[]>>;
   interfaces(host: Host): Promise<ProbeResult<NetInterface[]>>;
   settings(host: Host, process: OllamaProcess | null): Promise<ProbeResult<SettingsReport>>;
+  firewall(host: Host): Promise<ProbeResult<FirewallFacts | null>>;
 }
 
 export const linuxProbes: PlatformProbes = {
@@ -27,6 +30,7 @@ export const linuxProbes: PlatformProbes = {
   sockets: probeSockets,
   interfaces: probeInterfaces,
   settings: (host, process) => probeSettings(host, { process }),
+  firewall: probeFirewall,
 };
 
 function notYet<T>(data: T, what: string, platform: string): Promise<ProbeResult<T>> {
@@ -47,5 +51,6 @@ export function probesFor(platform: NodeJS.Platform): PlatformProbes {
     // Node's own interface list works everywhere.
     interfaces: probeInterfaces,
     settings: () => notYet({ settings: [], gaps: [] }, 'Ollama settings', platform),
+    firewall: () => notYet(null, 'the firewall', platform),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { NetInterface, Socket } from '../../../shared/snapshot';
+import type { FirewallFacts } from '../../../shared/firewall';
+import type { AddressScope, NetInterface, Socket } from '../../../shared/snapshot';
 import { assessListener, worstExposure } from '../../../electron/engine/exposure';
 
 const listen = (
@@ -50,6 +51,15 @@ const server: NetInterface[] = [
   },
 ];
 
+/** A path with no firewall judged (no firewall facts given): open. */
+const path = (name: string, address: string, scope: AddressScope) => ({
+  interface: name,
+  address,
+  scope,
+  firewall: null,
+  open: true,
+});
+
 describe('assessListener', () => {
   it('loopback listeners are private whatever the interfaces', () => {
     expect(assessListener(listen('127.0.0.1', 4), server).exposure).toBe('private');
@@ -59,10 +69,8 @@ describe('assessListener', () => {
   it('0.0.0.0 on a laptop with a private Wi-Fi address is reachable from the LAN, via that address', () => {
     const listener = assessListener(listen('0.0.0.0', 4), laptop);
     expect(listener.exposure).toBe('lan');
-    expect(listener.reachableVia).toEqual([
-      { interface: 'wlan0', address: '192.168.1.20', scope: 'private' },
-    ]);
-    expect(listener.reasons.join(' ')).toMatch(/firewall is not examined/);
+    expect(listener.reachableVia).toEqual([path('wlan0', '192.168.1.20', 'private')]);
+    expect(listener.reasons.join(' ')).toMatch(/firewall was not examined/);
   });
 
   it('a dual-stack wildcard on a host with a public IPv6 address is reachable from the internet', () => {
@@ -79,18 +87,14 @@ describe('assessListener', () => {
 
   it('a v6-only wildcard does not count IPv4 addresses', () => {
     const listener = assessListener(listen('::', 6, false), laptop);
-    expect(listener.reachableVia).toEqual([
-      { interface: 'wlan0', address: 'fe80::1', scope: 'link-local' },
-    ]);
+    expect(listener.reachableVia).toEqual([path('wlan0', 'fe80::1', 'link-local')]);
     expect(listener.exposure).toBe('lan');
   });
 
   it('a specific address is reachable only through the interface carrying it', () => {
     const listener = assessListener(listen('100.101.102.103', 4), server);
     expect(listener.exposure).toBe('lan');
-    expect(listener.reachableVia).toEqual([
-      { interface: 'tailscale0', address: '100.101.102.103', scope: 'cgnat' },
-    ]);
+    expect(listener.reachableVia).toEqual([path('tailscale0', '100.101.102.103', 'cgnat')]);
   });
 
   it('a specific address no interface carries is unknown, and says why', () => {
@@ -128,9 +132,128 @@ describe('sockets bound to a device', () => {
   it('a wildcard bound to tailscale0 is reachable only through that device', () => {
     const socket = { ...listen('0.0.0.0', 4), boundInterface: 'tailscale0' };
     const listener = assessListener(socket, server);
-    expect(listener.reachableVia).toEqual([
-      { interface: 'tailscale0', address: '100.101.102.103', scope: 'cgnat' },
-    ]);
+    expect(listener.reachableVia).toEqual([path('tailscale0', '100.101.102.103', 'cgnat')]);
     expect(listener.exposure).toBe('lan');
+  });
+});
+
+describe('the host firewall on each path', () => {
+  /** nftables facts with one input chain: drop 11434 from everything but the given interfaces. */
+  function nftDropping(port: number, exceptInterfaces: string[] = []): FirewallFacts {
+    const unavailable = { status: 'unavailable' as const, evidence: [], model: null };
+    return {
+      nftables: {
+        status: 'ok',
+        evidence: [],
+        ruleset: {
+          version: 'test',
+          warnings: [],
+          tables: [
+            {
+              family: 'inet',
+              name: 'filter',
+              chains: [
+                {
+                  name: 'input',
+                  hook: 'input',
+                  priority: 0,
+                  policy: 'accept',
+                  type: 'filter',
+                  device: null,
+                  rules: [
+                    ...(exceptInterfaces.length
+                      ? [
+                          {
+                            text: `iifname { ${exceptInterfaces.join(', ')} } accept`,
+                            conditions: [
+                              {
+                                kind: 'iface' as const,
+                                negate: false,
+                                direction: 'in' as const,
+                                names: exceptInterfaces,
+                              },
+                            ],
+                            verdict: { kind: 'accept' as const },
+                            vmap: null,
+                          },
+                        ]
+                      : []),
+                    {
+                      text: `tcp dport ${port} drop`,
+                      conditions: [
+                        {
+                          kind: 'port' as const,
+                          negate: false,
+                          direction: 'dport' as const,
+                          protocol: 'tcp',
+                          ranges: [[port, port] as [number, number]],
+                        },
+                      ],
+                      verdict: { kind: 'drop' as const },
+                      vmap: null,
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      },
+      iptables: [],
+      ufw: unavailable,
+      firewalld: unavailable,
+    };
+  }
+
+  it('a path the firewall drops does not count: 0.0.0.0 behind a drop rule is private, and says which rule', () => {
+    const listener = assessListener(listen('0.0.0.0', 4), laptop, 'direct', {
+      facts: nftDropping(11434),
+    });
+    expect(listener.exposure).toBe('private');
+    expect(listener.reachableVia[0]).toMatchObject({
+      open: false,
+      firewall: { decision: 'blocked' },
+    });
+    expect(listener.reasons.join(' ')).toMatch(
+      /the firewall blocks it \(nftables.*tcp dport 11434 drop\)/,
+    );
+  });
+
+  it('a rule for another port leaves the path open', () => {
+    const listener = assessListener(listen('0.0.0.0', 4), laptop, 'direct', {
+      facts: nftDropping(22),
+    });
+    expect(listener.exposure).toBe('lan');
+    expect(listener.reachableVia[0]).toMatchObject({
+      open: true,
+      firewall: { decision: 'allowed' },
+    });
+  });
+
+  it('per interface: the VPN is let through while the public address is dropped', () => {
+    const listener = assessListener(listen('0.0.0.0', 4), server, 'direct', {
+      facts: nftDropping(11434, ['tailscale0']),
+    });
+    const open = listener.reachableVia.filter((p) => p.open).map((p) => p.interface);
+    expect(open).toEqual(['tailscale0']);
+    expect(listener.exposure).toBe('lan');
+  });
+
+  it('a Docker-published port is never judged by the input rules', () => {
+    const listener = assessListener(listen('0.0.0.0', 4), laptop, 'docker', {
+      facts: nftDropping(11434),
+    });
+    expect(listener.exposure).toBe('lan');
+    expect(listener.reachableVia[0]).toMatchObject({ open: true, firewall: null });
+    expect(listener.reasons.join(' ')).toMatch(/Docker forwards this port/);
+  });
+
+  it('firewall not readable: the path counts as open and the reason says what is missing', () => {
+    const listener = assessListener(listen('0.0.0.0', 4), laptop, 'direct', {
+      facts: null,
+      message: 'The firewall could not be read without admin rights.',
+    });
+    expect(listener.exposure).toBe('lan');
+    expect(listener.reasons.at(-1)).toBe('The firewall could not be read without admin rights.');
   });
 });

@@ -84,6 +84,13 @@ function probes(parts: {
     sockets: async () => ok(parts.sockets ?? []),
     interfaces: async () => ok(parts.interfaces ?? lanInterfaces),
     settings: async () => ok(parts.settings ?? { settings: [], gaps: [] }),
+    firewall: async () => ({
+      status: 'unavailable',
+      data: null,
+      evidence: [],
+      message: 'no firewall in this test',
+      durationMs: 0,
+    }),
     ...parts.override,
   };
 }

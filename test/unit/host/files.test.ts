@@ -47,3 +47,40 @@ describe('readDirNames and readLinkTarget', () => {
     expect(await readLinkTarget(join(dir, 'nope'))).toMatchObject({ ok: false, code: 'ENOENT' });
   });
 });
+
+describe('exec', () => {
+  it('runs by argv with LC_ALL=C and a PATH that includes the sbin folders', async () => {
+    const { execArgv, withSystemPath } = await import('../../../electron/engine/host/exec');
+    expect(withSystemPath('/home/u/bin:/usr/bin')).toBe(
+      '/home/u/bin:/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin:/bin',
+    );
+    const result = await execArgv([
+      'sh',
+      '-c',
+      'echo "$LC_ALL|$PATH"; echo "$1"',
+      'sh',
+      '$(id); `id`',
+    ]);
+    expect(result.code).toBe(0);
+    const [env, arg] = result.stdout.split('\n');
+    expect(env!.startsWith('C|')).toBe(true);
+    expect(env).toContain('/usr/sbin');
+    // An argument is data: a shell metacharacter in it is printed, never run.
+    expect(arg).toBe('$(id); `id`');
+  });
+
+  it('kills a program that outlives its timeout, and reports a missing one as ENOENT', async () => {
+    const { execArgv } = await import('../../../electron/engine/host/exec');
+    const slow = await execArgv(['sleep', '5'], { timeoutMs: 200 });
+    expect(slow).toMatchObject({ timedOut: true, code: null, signal: 'SIGKILL' });
+    expect(slow.durationMs).toBeLessThan(2000);
+    expect(await execArgv(['paddock-no-such-program'])).toMatchObject({ spawnError: 'ENOENT' });
+  });
+
+  it('stops reading past the output cap', async () => {
+    const { execArgv } = await import('../../../electron/engine/host/exec');
+    const result = await execArgv(['head', '-c', '100000', '/dev/zero'], { maxBytes: 1000 });
+    expect(result.truncated).toBe(true);
+    expect(result.stdout.length).toBe(1000);
+  });
+});
