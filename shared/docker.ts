@@ -1,7 +1,7 @@
 /**
  * Docker containers that run Ollama, and the host ports Docker publishes for them. Facts from
- * the Docker Engine API (GET /containers/json over the engine's unix socket) or, without the
- * socket, from `docker ps --format '{{json .}}'`. Types are inferred from the zod schemas.
+ * the Docker Engine API (GET /containers/json over a local unix socket: Docker's, rootless
+ * Docker's, Docker Desktop's or Podman's). Types are inferred from the zod schemas.
  */
 import { z } from 'zod';
 
@@ -54,9 +54,9 @@ export const ollamaContainerSchema = dockerContainerSchema.extend({
 export type OllamaContainer = z.infer<typeof ollamaContainerSchema>;
 
 export const dockerReportSchema = z.object({
-  /** api: the Engine API over a unix socket; cli: `docker ps`. */
-  source: z.enum(['api', 'cli']),
-  /** The sockets that answered, or the docker argv, for display. */
+  /** The Engine API over a local unix socket (never the docker CLI, which may reach a remote engine). */
+  source: z.enum(['api']),
+  /** The sockets that answered, for display. */
   endpoints: z.array(z.string()),
   /** API version used, when known ("1.41", or null when the engine's default was used). */
   apiVersion: z.string().nullable(),

@@ -22,7 +22,7 @@ import type { Host } from '../host/types';
 import type { UnixHttpGet, UnixHttpResult } from '../host/unix-http';
 import { addressFamily, isLoopback, isUnspecified, stripDecorations } from '../net/address';
 import { cleanText, isRecord, parseJson } from '../text/untrusted';
-import { execEvidence, runProbe } from './probe';
+import { runProbe } from './probe';
 
 /**
  * Docker publishes ports through its own iptables chains (DOCKER, DOCKER-USER), which see the
@@ -33,13 +33,6 @@ export const DOCKER_BYPASSES_FIREWALL =
   'ufw does not protect them. Publish on 127.0.0.1 (-p 127.0.0.1:11434:11434) to keep the port on this machine.';
 
 export const DOCKER_API_VERSION = '1.41';
-export const DOCKER_PS_ARGV: readonly string[] = [
-  'docker',
-  'ps',
-  '--no-trunc',
-  '--format',
-  '{{json .}}',
-];
 const PROBE_DEADLINE_MS = 6000;
 const MAX_CONTAINERS = 1000;
 const MAX_PORTS_PER_CONTAINER = 256;
@@ -172,96 +165,6 @@ export function parseContainersJson(body: string): DockerContainer[] | null {
     .slice(0, MAX_CONTAINERS)
     .map(parseApiContainer)
     .filter((c): c is DockerContainer => c !== null);
-}
-
-const CLI_PORT = /^(?:(.*):(\d{1,5})(?:-(\d{1,5}))?->)?(\d{1,5})(?:-(\d{1,5}))?\/(tcp|udp|sctp)$/;
-
-/**
- * The Ports column of `docker ps`: "0.0.0.0:11434->11434/tcp, :::11434->11434/tcp",
- * "[::]:11434->11434/tcp" (newer CLIs), "127.0.0.1:8000-8001->8000-8001/tcp", "11434/tcp"
- * (exposed, not published).
- */
-export function parseCliPorts(text: string): { published: PublishedPort[]; exposedOnly: number[] } {
-  const published: PublishedPort[] = [];
-  const exposed = new Set<number>();
-  for (const raw of text.split(',').slice(0, MAX_PORTS_PER_CONTAINER)) {
-    const item = raw.trim();
-    const m = CLI_PORT.exec(item);
-    if (!m) continue;
-    const [, hostText, hostStart, hostEnd, ctrStart, ctrEnd, proto] = m;
-    const cStart = Number(ctrStart);
-    const cEnd = ctrEnd ? Number(ctrEnd) : cStart;
-    if (hostStart === undefined) {
-      for (let p = cStart; p <= cEnd && p - cStart < MAX_PORTS_PER_CONTAINER; p += 1)
-        exposed.add(p);
-      continue;
-    }
-    const hStart = Number(hostStart);
-    const hEnd = hostEnd ? Number(hostEnd) : hStart;
-    const host = stripDecorations(hostText ?? '');
-    if (host !== '' && addressFamily(host) === null) continue;
-    const count = Math.min(hEnd - hStart, cEnd - cStart, MAX_PORTS_PER_CONTAINER - 1);
-    for (let i = 0; i <= count; i += 1) {
-      if (hStart + i > 65535 || cStart + i > 65535) break;
-      published.push(publishFrom(host, hStart + i, cStart + i, proto!));
-    }
-  }
-  for (const p of published) exposed.delete(p.containerPort);
-  return { published, exposedOnly: [...exposed].sort((a, b) => a - b) };
-}
-
-/** "a=b,c=d" as `docker ps` prints labels (a value with a comma cannot be told apart). */
-function parseCliLabels(text: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (typeof text !== 'string' || text === '') return out;
-  for (const part of text.split(',').slice(0, MAX_LABELS)) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out[cleanText(part.slice(0, eq), 200)] = cleanText(part.slice(eq + 1), 500);
-  }
-  return out;
-}
-
-/** One line of `docker ps --format '{{json .}}'`. */
-export function parseCliContainer(line: string): DockerContainer | null {
-  const entry = parseJson(line);
-  if (!isRecord(entry) || typeof entry.ID !== 'string' || typeof entry.Image !== 'string')
-    return null;
-  const { published, exposedOnly } = parseCliPorts(
-    typeof entry.Ports === 'string' ? entry.Ports : '',
-  );
-  return {
-    id: cleanText(entry.ID, 80),
-    names:
-      typeof entry.Names === 'string'
-        ? entry.Names.split(',')
-            .map((n) => cleanText(n.trim(), 200))
-            .filter(Boolean)
-        : [],
-    image: cleanText(entry.Image, 300),
-    // Older CLIs have no State field; `docker ps` without -a lists running containers only.
-    state: typeof entry.State === 'string' ? cleanText(entry.State, 40) : 'running',
-    status: typeof entry.Status === 'string' ? cleanText(entry.Status, 120) : null,
-    published,
-    exposedOnly,
-    labels: parseCliLabels(entry.Labels),
-    networkMode: typeof entry.Networks === 'string' ? cleanText(entry.Networks, 80) : null,
-  };
-}
-
-export function parseDockerPsOutput(text: string): {
-  containers: DockerContainer[];
-  invalid: number;
-} {
-  const containers: DockerContainer[] = [];
-  let invalid = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const container = parseCliContainer(line.trim());
-    if (container) {
-      if (containers.length < MAX_CONTAINERS) containers.push(container);
-    } else invalid += 1;
-  }
-  return { containers, invalid };
 }
 
 // ── which containers are Ollama ──────────────────────────────────────────────────────────
@@ -411,10 +314,6 @@ async function queryEngine(
   return { kind: 'ok', containers, version };
 }
 
-const CLI_NO_ENGINE =
-  /cannot connect to the docker daemon|is the docker daemon running|error during connect|no such file or directory/i;
-const CLI_DENIED = /permission denied/i;
-
 export interface DockerProbeOptions {
   /** HTTP over a unix socket; defaults to host.unixHttp once the Host has it. Without either, only the CLI is used. */
   unixHttp?: UnixHttpGet;
@@ -436,7 +335,7 @@ export async function probeDocker(
     if (skipReason) return { status: 'unavailable', data: null, evidence, message: skipReason };
     const report = (
       containers: DockerContainer[],
-      source: 'api' | 'cli',
+      source: 'api',
       endpoints: string[],
       version: string | null,
     ): DockerReport => ({
@@ -497,64 +396,13 @@ export async function probeDocker(
         };
     }
 
-    const cli = await host.exec(DOCKER_PS_ARGV, { timeoutMs: 3000, maxBytes: 1024 * 1024 });
-    evidence.push(execEvidence(cli));
-    const noSocket = `No Docker engine socket answered (${sockets.join(', ')})`;
-    if (cli.spawnError === 'ENOENT')
-      return {
-        status: 'unavailable',
-        data: null,
-        evidence,
-        message: `${noSocket}, and the docker CLI is not installed.`,
-      };
-    if (cli.spawnError)
-      return {
-        status: 'error',
-        data: null,
-        evidence,
-        message: `docker could not be started (${cli.spawnError}).`,
-      };
-    if (cli.timedOut)
-      return {
-        status: 'error',
-        data: null,
-        evidence,
-        message: 'docker ps did not finish within 3 s.',
-      };
-    if (cli.code !== 0) {
-      const stderr = cleanText(cli.stderr.trim(), 300);
-      if (CLI_DENIED.test(cli.stderr))
-        return { status: 'denied', data: null, evidence, message: `docker ps: ${stderr}` };
-      if (CLI_NO_ENGINE.test(cli.stderr))
-        return {
-          status: 'unavailable',
-          data: null,
-          evidence,
-          message: `No Docker engine is running (docker ps: ${stderr}).`,
-        };
-      return {
-        status: 'error',
-        data: null,
-        evidence,
-        message: `docker ps failed (exit ${cli.code}): ${stderr}`,
-      };
-    }
-    const { containers, invalid } = parseDockerPsOutput(cli.stdout);
-    if (invalid > 0 && containers.length === 0)
-      return {
-        status: 'error',
-        data: null,
-        evidence,
-        message: `docker ps printed ${invalid} line${invalid === 1 ? '' : 's'} that are not container JSON.`,
-      };
+    // The docker CLI is not asked: it would follow a Docker context to a remote engine, and
+    // Paddock looks at this machine only.
     return {
-      status: 'ok',
-      data: report(containers, 'cli', [DOCKER_PS_ARGV.join(' ')], null),
+      status: 'unavailable',
+      data: null,
       evidence,
-      message:
-        invalid > 0
-          ? `${invalid} line${invalid === 1 ? '' : 's'} of docker ps could not be read.`
-          : undefined,
+      message: `No Docker engine answered on this machine (${sockets.join(', ')}).`,
     };
   });
 }

@@ -467,3 +467,55 @@ describe('without root, missing tools, garbage', () => {
     expect(ev.decision).toBe('unknown');
   });
 });
+
+describe('the slow Python tools run only when they can say something', () => {
+  it('ufw switched off in ufw.conf: `ufw status` is not run, and ufw is reported inactive', async () => {
+    const host = createFakeHost({
+      uid: 0,
+      files: {
+        '/etc/ufw/ufw.conf': 'ENABLED=no\nLOGLEVEL=low\n',
+        '/etc/default/ufw': 'IPV6=yes\n',
+      },
+    });
+    const result = await probeFirewall(host);
+    expect(host.execCalls.some((argv) => argv[0]!.endsWith('ufw'))).toBe(false);
+    expect(result.data.ufw).toMatchObject({
+      status: 'ok',
+      model: { active: false, enabledAtBoot: false },
+    });
+    expect(result.data.ufw.evidence[0]?.outcome).toMatch(/was not run/);
+  });
+
+  it('ufw switched on: `ufw status verbose` is asked', async () => {
+    const host = createFakeHost({ uid: 0, files: { '/etc/ufw/ufw.conf': 'ENABLED=yes\n' } });
+    await probeFirewall(host);
+    expect(host.execCalls).toContainEqual(['ufw', 'status', 'verbose']);
+  });
+
+  it('no firewalld process but firewalld installed: not running, without firewall-cmd', async () => {
+    const host = createFakeHost({
+      uid: 0,
+      files: { '/proc/1/comm': 'systemd\n', '/proc/812/comm': 'sshd\n' },
+      dirs: { '/usr/lib/firewalld': ['services'] },
+    });
+    const result = await probeFirewall(host);
+    expect(host.execCalls.some((argv) => argv[0]!.endsWith('firewall-cmd'))).toBe(false);
+    expect(result.data.firewalld).toMatchObject({ status: 'ok', model: { running: false } });
+  });
+
+  it('no firewalld process and not installed: unavailable', async () => {
+    const host = createFakeHost({ uid: 0, files: { '/proc/1/comm': 'systemd\n' } });
+    const result = await probeFirewall(host);
+    expect(result.data.firewalld).toMatchObject({ status: 'unavailable', model: null });
+  });
+
+  it('a firewalld process: firewall-cmd is asked', async () => {
+    const host = createFakeHost({
+      uid: 0,
+      files: { '/proc/1/comm': 'systemd\n', '/proc/640/comm': 'firewalld\n' },
+      exec: { 'firewall-cmd --state': ok('not running\n') },
+    });
+    await probeFirewall(host);
+    expect(host.execCalls).toContainEqual(['firewall-cmd', '--state']);
+  });
+});

@@ -205,10 +205,38 @@ export const UFW_FILES = {
   user6: '/etc/ufw/user6.rules',
 } as const;
 
+/**
+ * `ufw status` is a Python program (about 100 ms) that only repeats what its files say when
+ * ufw is switched off: then it is not run, and the evidence says why.
+ */
+function ufwOffWithoutStatus(conf: FileRead): ToolRun | null {
+  if (!conf.ok || parseUfwConf(conf.text).enabledAtBoot !== false) return null;
+  return {
+    result: {
+      argv: ['ufw', 'status', 'verbose'],
+      code: 0,
+      signal: null,
+      stdout: 'Status: inactive\n',
+      stderr: '',
+      truncated: false,
+      timedOut: false,
+      spawnError: null,
+      durationMs: 0,
+    },
+    evidence: {
+      kind: 'file',
+      ref: UFW_FILES.conf,
+      outcome: 'ENABLED=no: ufw is off, so `ufw status verbose` was not run',
+    },
+    status: 'ok',
+    message: null,
+  };
+}
+
 export async function probeUfw(host: Host): Promise<UfwFacts> {
-  const [status, conf, defaults, user4, user6] = await Promise.all([
-    runTool(host, 'ufw', ['status', 'verbose']),
-    host.readFile(UFW_FILES.conf),
+  const conf = await host.readFile(UFW_FILES.conf);
+  const [status, defaults, user4, user6] = await Promise.all([
+    ufwOffWithoutStatus(conf) ?? runTool(host, 'ufw', ['status', 'verbose']),
     host.readFile(UFW_FILES.defaults),
     host.readFile(UFW_FILES.user4, 4 * 1024 * 1024),
     host.readFile(UFW_FILES.user6, 4 * 1024 * 1024),
@@ -320,9 +348,28 @@ async function readServices(
   return { services, unresolved: [...new Set(unresolved)].sort() };
 }
 
+/**
+ * Whether a process named firewalld runs, from /proc/PID/comm (about a millisecond, where
+ * `firewall-cmd --state` is a Python program of about 100 ms). null when /proc cannot be
+ * listed or every comm is hidden (hidepid): then firewall-cmd decides.
+ */
+async function firewalldProcess(host: Host): Promise<boolean | null> {
+  const proc = await host.readDir('/proc');
+  if (!proc.ok) return null;
+  let readable = 0;
+  for (const entry of proc.entries.slice(0, 65_536)) {
+    if (!/^\d+$/.test(entry)) continue;
+    const comm = await host.readFile(`/proc/${entry}/comm`, 64);
+    if (!comm.ok) continue;
+    readable += 1;
+    if (comm.text.trim() === 'firewalld') return true;
+  }
+  return readable > 0 ? false : null;
+}
+
+const FIREWALLD_INSTALLED = ['/usr/lib/firewalld', '/etc/firewalld'];
+
 export async function probeFirewalld(host: Host): Promise<FirewalldFacts> {
-  const state = await runTool(host, 'firewall-cmd', ['--state']);
-  const evidence: Evidence[] = [state.evidence];
   const empty = (running: boolean | null): FirewalldModel => ({
     running,
     defaultZone: null,
@@ -331,6 +378,22 @@ export async function probeFirewalld(host: Host): Promise<FirewalldFacts> {
     services: {},
     unresolvedServices: [],
   });
+  if ((await firewalldProcess(host)) === false) {
+    const installed = await Promise.all(FIREWALLD_INSTALLED.map((dir) => host.readDir(dir)));
+    const evidence: Evidence[] = [
+      { kind: 'file', ref: '/proc/*/comm', outcome: 'no process named firewalld' },
+    ];
+    if (!installed.some((dir) => dir.ok))
+      return {
+        status: 'unavailable',
+        evidence,
+        message: 'firewalld is not installed',
+        model: null,
+      };
+    return { status: 'ok', evidence, message: 'firewalld is not running', model: empty(false) };
+  }
+  const state = await runTool(host, 'firewall-cmd', ['--state']);
+  const evidence: Evidence[] = [state.evidence];
   if (state.status === 'unavailable')
     return { status: 'unavailable', evidence, message: 'firewalld is not installed', model: null };
   const said = `${state.result.stdout}\n${state.result.stderr}`;
