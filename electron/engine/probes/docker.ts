@@ -6,9 +6,9 @@
  * Source: the Docker Engine API over its unix socket (GET /v1.41/containers/json, retried
  * unversioned when the engine refuses that version: engines before 20.10 say "client version
  * 1.41 is too new", Docker 29 says "too old"). Sockets tried: $DOCKER_HOST when it is
- * unix://, else the rootful, rootless, Docker Desktop and Podman sockets. Without any socket,
- * `docker ps --format '{{json .}}'` by argv. No engine is `unavailable`, never an error; a
- * socket we may not open (not in the docker group) is `denied`.
+ * unix://, else the rootful, rootless, Docker Desktop and Podman sockets. The docker CLI is
+ * never asked: it follows Docker contexts to remote engines. No engine is `unavailable`, never
+ * an error; a socket we may not open (not in the docker group) is `denied`.
  */
 import type { Evidence, Fingerprint, ProbeResult } from '../../../shared/snapshot';
 import type {
@@ -315,14 +315,14 @@ async function queryEngine(
 }
 
 export interface DockerProbeOptions {
-  /** HTTP over a unix socket; defaults to host.unixHttp once the Host has it. Without either, only the CLI is used. */
+  /** HTTP over a unix socket; defaults to host.unixHttp (tests pass their own). */
   unixHttp?: UnixHttpGet;
   /** The scan's fingerprints: a container whose published port answers as Ollama counts. */
   fingerprints?: readonly Pick<Fingerprint, 'port' | 'identity'>[];
 }
 
 export async function probeDocker(
-  host: Host & { unixHttp?: UnixHttpGet },
+  host: Host,
   options: DockerProbeOptions = {},
 ): Promise<ProbeResult<ContainersData>> {
   return runProbe<ContainersData>(host, 'docker', null, PROBE_DEADLINE_MS, async () => {
@@ -346,8 +346,8 @@ export async function probeDocker(
       ollama: ollamaContainers(containers, options.fingerprints),
     });
 
-    const unixHttp = options.unixHttp ?? host.unixHttp;
-    if (unixHttp && host.platform !== 'win32') {
+    const unixHttp = options.unixHttp ?? ((request) => host.unixHttp(request));
+    if (host.platform !== 'win32') {
       const outcomes = await Promise.all(sockets.map((s) => queryEngine(unixHttp, s, evidence)));
       const answered = sockets
         .map((socket, i) => ({ socket, outcome: outcomes[i]! }))
