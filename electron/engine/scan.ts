@@ -246,7 +246,12 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       fingerprints: fingerprintResult.data,
     }),
     probeDocker(host, { fingerprints: fingerprintResult.data }),
-    probeAccessLog(host, { unit: servers.find((p) => p.systemdUnit)?.systemdUnit ?? 'ollama' }),
+    // journald only for a server that runs as a systemd service: journalctl is slow on a
+    // large journal, and a server started by hand logs where it was started (files, below).
+    probeAccessLog(host, {
+      unit: servers.find((p) => p.systemdUnit)?.systemdUnit ?? 'ollama',
+      journald: host.platform === 'linux' && servers.some((p) => p.systemdUnit !== null),
+    }),
     cliVersions(host, serversWithoutApiVersion(servers, listening, fingerprints)),
     gpuRun,
     firewallRun,

@@ -14,7 +14,7 @@ import type { GpuController, GpuReport, InstanceVram, NvidiaGpu } from '../../..
 import type { GraphicsControllers, GraphicsControllersResult } from '../host/gpu-controllers';
 import type { Host } from '../host/types';
 import { cleanText } from '../text/untrusted';
-import { execEvidence, runProbe } from './probe';
+import { execEvidence, fileEvidence, runProbe } from './probe';
 
 export const NVIDIA_SMI_FIELDS = [
   'index',
@@ -206,6 +206,27 @@ export interface GpuProbeOptions {
   controllers?: GraphicsControllers | false;
 }
 
+/**
+ * The NVIDIA kernel driver announces itself in /proc/driver/nvidia and /dev/nvidiactl. Without
+ * either, nvidia-smi has nothing to say and is not run (a spawn saved on every scan).
+ */
+async function nvidiaDriverLoaded(host: Host): Promise<{ loaded: boolean; evidence: Evidence }> {
+  const version = await host.readFile('/proc/driver/nvidia/version', 4096);
+  if (version.ok) return { loaded: true, evidence: fileEvidence(version) };
+  const dev = await host.readDir('/dev');
+  const loaded = !dev.ok || dev.entries.includes('nvidiactl');
+  return {
+    loaded,
+    evidence: {
+      kind: 'file',
+      ref: '/proc/driver/nvidia/version, /dev/nvidiactl',
+      outcome: loaded
+        ? `${version.code}; /dev/nvidiactl present`
+        : 'neither exists: no NVIDIA driver loaded',
+    },
+  };
+}
+
 export async function probeGpu(
   host: Host,
   options: GpuProbeOptions = {},
@@ -215,11 +236,15 @@ export async function probeGpu(
     const controllersCall = options.controllers
       ? options.controllers(CONTROLLERS_TIMEOUT_MS)
       : Promise.resolve(null);
+    const driver = await nvidiaDriverLoaded(host);
+    evidence.push(driver.evidence);
     const [smi, listed] = await Promise.all([
-      host.exec(NVIDIA_SMI_ARGV, { timeoutMs: NVIDIA_TIMEOUT_MS, maxBytes: 256 * 1024 }),
+      driver.loaded
+        ? host.exec(NVIDIA_SMI_ARGV, { timeoutMs: NVIDIA_TIMEOUT_MS, maxBytes: 256 * 1024 })
+        : Promise.resolve(null),
       controllersCall,
     ]);
-    evidence.push(execEvidence(smi));
+    if (smi) evidence.push(execEvidence(smi));
     const notes: string[] = [];
     if (listed) {
       evidence.push({
@@ -234,7 +259,8 @@ export async function probeGpu(
 
     let nvidia: NvidiaGpu[] | null = null;
     let nvidiaProblem: { status: 'unavailable' | 'error'; message: string } | null = null;
-    if (smi.spawnError === 'ENOENT')
+    if (!smi) nvidiaProblem = { status: 'unavailable', message: 'No NVIDIA driver is loaded.' };
+    else if (smi.spawnError === 'ENOENT')
       nvidiaProblem = { status: 'unavailable', message: 'nvidia-smi is not installed.' };
     else if (smi.spawnError)
       nvidiaProblem = {

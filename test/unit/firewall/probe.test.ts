@@ -27,6 +27,17 @@ const IFACE = /in_(pk\S+)/.exec(raw('ufw-user.rules.txt'))![1]!;
 const ULA = `fd51:${Number(LAN.split('.')[2]).toString(16)}:`;
 
 const EMPTY_SAVE = ok('');
+/**
+ * The kernel's list of loaded legacy tables: the probe runs iptables-legacy-save only when
+ * it names some (recorded lab states had legacy tables loaded).
+ */
+const LEGACY_LOADED = {
+  '/proc/net/ip_tables_names': 'filter\n',
+  '/proc/net/ip6_tables_names': 'filter\n',
+};
+/** A fake host as root, with legacy tables loaded unless the spec says otherwise. */
+const rootHost = (spec: FakeHostSpec = {}) =>
+  createFakeHost({ uid: 0, ...spec, files: { ...LEGACY_LOADED, ...spec.files } });
 const NO_FIREWALLD: FakeHostSpec['exec'] = {};
 
 function query(over: Partial<FirewallQuery> = {}): FirewallQuery {
@@ -44,7 +55,7 @@ const v6 = (over: Partial<FirewallQuery> = {}) =>
   query({ family: 6, peerAddress: `${ULA}:2`, localAddress: `${ULA}:1`, ...over });
 
 async function facts(spec: FakeHostSpec): Promise<FirewallFacts> {
-  const result = await probeFirewall(createFakeHost({ uid: 0, ...spec }));
+  const result = await probeFirewall(rootHost(spec));
   // Whatever the probe returns must be valid, serialisable facts.
   firewallFactsSchema.parse(JSON.parse(JSON.stringify(result.data)));
   return result.data;
@@ -70,7 +81,7 @@ const ufwSpec = (): FakeHostSpec => ({
 
 describe('ufw, as recorded in the lab', () => {
   it('reads every backend with its own status', async () => {
-    const result = await probeFirewall(createFakeHost({ uid: 0, ...ufwSpec() }));
+    const result = await probeFirewall(rootHost(ufwSpec()));
     expect(result.status).toBe('ok');
     expect(result.data.nftables.status).toBe('ok');
     expect(result.data.iptables.map((i) => [i.variant, i.family, i.status])).toEqual([
@@ -370,7 +381,9 @@ describe('without root, missing tools, garbage', () => {
   });
 
   it('everything denied: said so, and the answer is unknown, never "no firewall"', async () => {
-    const result = await probeFirewall(createFakeHost(deniedSpec()));
+    const result = await probeFirewall(
+      createFakeHost({ ...deniedSpec(), files: { ...LEGACY_LOADED, ...deniedSpec().files } }),
+    );
     expect(result.status).toBe('denied');
     expect(result.data.nftables.status).toBe('denied');
     expect(result.data.iptables.map((i) => i.status)).toEqual([
@@ -410,7 +423,7 @@ describe('without root, missing tools, garbage', () => {
   });
 
   it('no firewall tool at all: unavailable, and unknown (rules may exist that nothing can list)', async () => {
-    const result = await probeFirewall(createFakeHost({ uid: 0 }));
+    const result = await probeFirewall(rootHost());
     expect(result.status).toBe('unavailable');
     const ev = evaluateFirewall(result.data, query());
     expect(ev.decision).toBe('unknown');
@@ -517,5 +530,19 @@ describe('the slow Python tools run only when they can say something', () => {
     });
     await probeFirewall(host);
     expect(host.execCalls).toContainEqual(['firewall-cmd', '--state']);
+  });
+});
+
+describe('legacy iptables', () => {
+  it('no legacy table loaded: iptables-legacy-save is not run (it would load kernel modules)', async () => {
+    const host = createFakeHost({ uid: 0 });
+    const result = await probeFirewall(host);
+    expect(host.execCalls.some((argv) => argv[0]!.includes('legacy'))).toBe(false);
+    const legacy = result.data.iptables.filter((i) => i.variant === 'legacy');
+    expect(legacy.map((i) => [i.family, i.status])).toEqual([
+      [4, 'ok'],
+      [6, 'ok'],
+    ]);
+    expect(legacy[0]!.evidence[0]?.outcome).toMatch(/no legacy iptables table is loaded/);
   });
 });

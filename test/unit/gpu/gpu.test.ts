@@ -144,7 +144,23 @@ describe('probeGpu (fake host)', () => {
     });
     expect(result.status).toBe('unavailable');
     expect(result.message).toMatch(/No GPU found.*nvidia-smi is not installed/);
-    expect(result.evidence[0]).toMatchObject({ kind: 'exec', outcome: 'not installed (ENOENT)' });
+    expect(result.evidence).toContainEqual(
+      expect.objectContaining({ kind: 'exec', outcome: 'not installed (ENOENT)' }),
+    );
+  });
+
+  it('no NVIDIA driver loaded (no /proc/driver/nvidia, no /dev/nvidiactl): nvidia-smi is not run', async () => {
+    const host = createFakeHost({ dirs: { '/dev': ['null', 'tty', 'zero'] } });
+    const result = await probeGpu(host, { controllers: false });
+    expect(host.execCalls).toEqual([]);
+    expect(result.status).toBe('unavailable');
+    expect(result.message).toMatch(/No NVIDIA driver is loaded/);
+  });
+
+  it('/dev/nvidiactl present: nvidia-smi is asked', async () => {
+    const host = createFakeHost({ dirs: { '/dev': ['null', 'nvidiactl', 'nvidia0'] } });
+    await probeGpu(host, { controllers: false });
+    expect(host.execCalls.map((argv) => argv[0])).toEqual(['nvidia-smi']);
   });
 
   it('no driver (nvidia-smi cannot talk to it): unavailable', async () => {

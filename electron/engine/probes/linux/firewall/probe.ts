@@ -166,6 +166,40 @@ function iptablesFacts(
 }
 
 /**
+ * The kernel lists its legacy (x_tables) tables in /proc/net/ip_tables_names and
+ * ip6_tables_names, per network namespace. When that file is absent or empty there is no
+ * legacy rule to read, and iptables-legacy-save is not run: it would load the x_tables
+ * modules as a side effect, a change to the system Paddock does not make by looking.
+ */
+async function noLegacyTables(host: Host, family: 4 | 6): Promise<ToolRun | null> {
+  const path = `/proc/net/${family === 4 ? 'ip' : 'ip6'}_tables_names`;
+  const names = await host.readFile(path, 4096);
+  if (names.ok && names.text.trim() !== '') return null;
+  if (!names.ok && names.code !== 'ENOENT') return null;
+  const argv = [`${family === 4 ? 'iptables' : 'ip6tables'}-legacy-save`];
+  return {
+    result: {
+      argv,
+      code: 0,
+      signal: null,
+      stdout: '',
+      stderr: '',
+      truncated: false,
+      timedOut: false,
+      spawnError: null,
+      durationMs: 0,
+    },
+    evidence: {
+      kind: 'file',
+      ref: path,
+      outcome: `${names.ok ? 'empty' : 'absent'}: no legacy ${family === 4 ? 'iptables' : 'ip6tables'} table is loaded, so ${argv[0]} was not run`,
+    },
+    status: 'ok',
+    message: null,
+  };
+}
+
+/**
  * iptables-nft-save and iptables-legacy-save for each family (iptables 1.8+ installs both);
  * plain iptables-save only when neither exists (iptables before 1.8: legacy, unless its
  * header says nf_tables).
@@ -179,7 +213,9 @@ export async function probeIptables(host: Host): Promise<IptablesFacts[]> {
       (['-nft', '-legacy'] as const).map(async (variant) => ({
         family,
         variant: variant === '-nft' ? ('nft' as const) : ('legacy' as const),
-        run: await runTool(host, tool(family, variant), [], { maxBytes: RULESET_MAX_BYTES }),
+        run:
+          (variant === '-legacy' ? await noLegacyTables(host, family) : null) ??
+          (await runTool(host, tool(family, variant), [], { maxBytes: RULESET_MAX_BYTES })),
       })),
     ),
   );
