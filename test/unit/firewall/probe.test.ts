@@ -153,7 +153,8 @@ describe('ufw, as recorded in the lab', () => {
     const spec = ufwSpec();
     for (const key of Object.keys(spec.exec!)) if (key.includes('tables-')) delete spec.exec![key];
     const f = await facts(spec);
-    expect(f.iptables.every((i) => i.status === 'unavailable')).toBe(true);
+    // No iptables table anywhere: nothing of iptables is judged.
+    expect(f.iptables.every((i) => (i.ruleset?.tables.length ?? 0) === 0)).toBe(true);
     const lan = evaluateFirewall(f, query());
     expect(lan.decision).toBe('blocked');
     // -p tcp --dport 11434 -s LAN -j DROP is plain enough to show through nft's view.
@@ -345,7 +346,8 @@ describe('plain nftables, as recorded in the lab', () => {
     ['a peer address nobody knows', { peerAddress: null }, 'unknown'],
   ])('%s', async (_name, over, decision) => {
     const f = await facts(spec());
-    expect(f.iptables.every((i) => i.status === 'unavailable')).toBe(true);
+    // No iptables table anywhere: nothing of iptables is judged.
+    expect(f.iptables.every((i) => (i.ruleset?.tables.length ?? 0) === 0)).toBe(true);
     const ev = evaluateFirewall(f, query(over));
     expect(ev.decision).toBe(decision);
   });
@@ -544,5 +546,25 @@ describe('legacy iptables', () => {
       [6, 'ok'],
     ]);
     expect(legacy[0]!.evidence[0]?.outcome).toMatch(/no legacy iptables table is loaded/);
+  });
+});
+
+describe('iptables-nft', () => {
+  it('no iptables table in the nftables ruleset: iptables-nft-save is not run', async () => {
+    const host = createFakeHost({
+      uid: 0,
+      exec: { 'nft -j list ruleset': ok(out('nft-plain.json.txt')) },
+    });
+    await probeFirewall(host);
+    expect(host.execCalls.some((argv) => argv[0]!.includes('tables-nft-save'))).toBe(false);
+  });
+
+  it('an ip filter table in the ruleset: iptables-nft-save is asked', async () => {
+    const host = createFakeHost({
+      uid: 0,
+      exec: { 'nft -j list ruleset': ok(out('nft-iptables.json.txt')) },
+    });
+    await probeFirewall(host);
+    expect(host.execCalls.map((argv) => argv[0])).toContain('iptables-nft-save');
   });
 });

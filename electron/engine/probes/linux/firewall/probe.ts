@@ -49,6 +49,8 @@ interface ToolRun {
   status: ProbeStatus;
   /** Plain-language outcome for a status other than ok. */
   message: string | null;
+  /** Not run: the facts already said there was nothing for it to show. */
+  skipped?: boolean;
 }
 
 const DENIED =
@@ -204,7 +206,46 @@ async function noLegacyTables(host: Host, family: 4 | 6): Promise<ToolRun | null
  * plain iptables-save only when neither exists (iptables before 1.8: legacy, unless its
  * header says nf_tables).
  */
-export async function probeIptables(host: Host): Promise<IptablesFacts[]> {
+/** The tables iptables-nft keeps in nftables; any other nft table is not its business. */
+const IPTABLES_NFT_TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
+
+/**
+ * iptables-nft keeps its tables in nftables, so `nft list ruleset` already says whether it has
+ * any. With none there is nothing for iptables-nft-save to show, and it is not run.
+ */
+function noIptablesNftTables(nft: NftablesFacts | null, family: 4 | 6): ToolRun | null {
+  if (!nft || nft.status !== 'ok' || !nft.ruleset) return null;
+  const tableFamily = family === 4 ? 'ip' : 'ip6';
+  if (nft.ruleset.tables.some((t) => t.family === tableFamily && IPTABLES_NFT_TABLES.has(t.name)))
+    return null;
+  const argv = [`${family === 4 ? 'iptables' : 'ip6tables'}-nft-save`];
+  return {
+    result: {
+      argv,
+      code: 0,
+      signal: null,
+      stdout: '',
+      stderr: '',
+      truncated: false,
+      timedOut: false,
+      spawnError: null,
+      durationMs: 0,
+    },
+    evidence: {
+      kind: 'exec',
+      ref: NFT_ARGV.join(' '),
+      outcome: `no ${tableFamily} iptables table in the nftables ruleset, so ${argv[0]} was not run`,
+    },
+    status: 'ok',
+    message: null,
+    skipped: true,
+  };
+}
+
+export async function probeIptables(
+  host: Host,
+  nftables: Promise<NftablesFacts | null> = Promise.resolve(null),
+): Promise<IptablesFacts[]> {
   const families = [4, 6] as const;
   const tool = (family: 4 | 6, variant: string) =>
     `${family === 4 ? 'iptables' : 'ip6tables'}${variant}-save`;
@@ -214,7 +255,9 @@ export async function probeIptables(host: Host): Promise<IptablesFacts[]> {
         family,
         variant: variant === '-nft' ? ('nft' as const) : ('legacy' as const),
         run:
-          (variant === '-legacy' ? await noLegacyTables(host, family) : null) ??
+          (variant === '-legacy'
+            ? await noLegacyTables(host, family)
+            : noIptablesNftTables(await nftables, family)) ??
           (await runTool(host, tool(family, variant), [], { maxBytes: RULESET_MAX_BYTES })),
       })),
     ),
@@ -222,7 +265,14 @@ export async function probeIptables(host: Host): Promise<IptablesFacts[]> {
   const out: IptablesFacts[] = [];
   for (const family of families) {
     const mine = runs.filter((r) => r.family === family);
-    if (mine.every((r) => r.run.status === 'unavailable')) {
+    // iptables before 1.8 has neither -nft nor -legacy: plain iptables-save (legacy) then.
+    const legacyMissing = mine.some(
+      (r) => r.variant === 'legacy' && r.run.status === 'unavailable',
+    );
+    const nftNotAsked = mine.some(
+      (r) => r.variant === 'nft' && (r.run.status === 'unavailable' || r.run.skipped),
+    );
+    if (legacyMissing && nftNotAsked) {
       const plain = await runTool(host, tool(family, ''), [], { maxBytes: RULESET_MAX_BYTES });
       out.push(iptablesFacts(plain, family, 'legacy'));
       continue;
@@ -537,13 +587,14 @@ export async function probeFirewall(host: Host): Promise<ProbeResult<FirewallFac
       evidence: [],
       message: `failed: ${message}`,
     });
+    const nftablesRun = guarded(
+      () => probeNftables(host),
+      (m) => ({ ...broken(m), ruleset: null }),
+    );
     const [nftables, iptables, ufw, firewalld] = await Promise.all([
+      nftablesRun,
       guarded(
-        () => probeNftables(host),
-        (m) => ({ ...broken(m), ruleset: null }),
-      ),
-      guarded(
-        () => probeIptables(host),
+        () => probeIptables(host, nftablesRun),
         (m) => [{ ...broken(m), variant: 'nft' as const, family: 4 as const, ruleset: null }],
       ),
       guarded(
