@@ -83,10 +83,19 @@ interface Target {
 }
 
 function ssFloor(): Promise<number> {
+  return runFloorTool('ss', ['-Htanp']);
+}
+
+/** The firewall's share of the floor since issue 3: one `nft -j list ruleset`. */
+function nftFloor(): Promise<number> {
+  return runFloorTool('nft', ['-j', 'list', 'ruleset']);
+}
+
+function runFloorTool(file: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {
     execFile(
-      'ss',
-      ['-Htanp'],
+      file,
+      args,
       { timeout: STEP_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout) => resolve(error ? -1 : stdout.split('\n').filter(Boolean).length),
     );
@@ -123,10 +132,18 @@ function getRoot(target: Target): Promise<number | null> {
   });
 }
 
-/** The same work as bench/floor-process.cjs: sockets and interfaces, then one GET / each. */
-async function floor(targets: Target[]): Promise<void> {
-  const [sockets] = await Promise.all([ssFloor(), Promise.resolve(os.networkInterfaces())]);
+/**
+ * The same work as bench/floor-process.cjs: sockets and interfaces, then one GET / each; with
+ * `firewall`, also the one command that lists the firewall's rules (nft), alongside ss.
+ */
+async function floor(targets: Target[], firewall = false): Promise<void> {
+  const [sockets, rules] = await Promise.all([
+    ssFloor(),
+    firewall ? nftFloor() : Promise.resolve(0),
+    Promise.resolve(os.networkInterfaces()),
+  ]);
   if (sockets < 0) throw new Error('floor: ss -Htanp failed');
+  if (rules < 0) throw new Error('floor: nft -j list ruleset failed');
   const statuses = await Promise.all(targets.map(getRoot));
   if (statuses.some((s) => s === null)) throw new Error('floor: a GET / got no answer');
 }
@@ -178,6 +195,11 @@ const PROBES = [
   'settings',
   'fingerprints',
   'versions',
+  'firewall',
+  'proxies',
+  'docker',
+  'gpu',
+  'accessLog',
 ] as const satisfies ReadonlyArray<keyof Snapshot['probes']>;
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
@@ -215,6 +237,7 @@ async function main(): Promise<void> {
   // 1. in process, interleaved (the order alternates so neither always runs first).
   const scanMs: number[] = [];
   const floorMs: number[] = [];
+  const floorFirewallMs: number[] = [];
   const snapshotMs: number[] = [];
   const probeMs: Record<string, number[]> = Object.fromEntries(PROBES.map((p) => [p, []]));
   const verdicts = new Set<string>();
@@ -230,6 +253,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await floor(targets);
     floorMs.push(performance.now() - t0);
+    const t1 = performance.now();
+    await floor(targets, true);
+    floorFirewallMs.push(performance.now() - t1);
   };
   for (let i = 0; i < options.iterations; i += 1) {
     if (i % 2 === 0) {
@@ -280,6 +306,7 @@ async function main(): Promise<void> {
 
   const scanStats = stats(scanMs);
   const floorStats = stats(floorMs);
+  const floorFirewallStats = stats(floorFirewallMs);
   const cliStats = stats(spawnMs.cli);
   const floorProcessStats = stats(spawnMs.floor);
   const cliVersionStats = stats(spawnMs.cliVersion);
@@ -291,6 +318,8 @@ async function main(): Promise<void> {
       floor: floorStats,
       snapshotDurationMs: stats(snapshotMs),
       ratio: round(scanStats.median / floorStats.median, 2),
+      floorWithFirewall: floorFirewallStats,
+      ratioWithFirewall: round(scanStats.median / floorFirewallStats.median, 2),
       probes,
     },
     startup: {
@@ -314,6 +343,7 @@ async function main(): Promise<void> {
     header,
     statsRow('in-process scan(createNodeHost())', scanStats),
     statsRow('in-process floor (ss + ifaces + GET /)', floorStats),
+    statsRow('in-process floor + nft list ruleset', floorFirewallStats),
     ...PROBES.map((p) => statsRow(`  probe ${p}`, probes[p]!)),
     statsRow('  snapshot.durationMs', result.inProcess.snapshotDurationMs),
     statsRow('process: paddock scan --json', cliStats),
@@ -322,6 +352,7 @@ async function main(): Promise<void> {
     statsRow('process: node -e 0 (reference)', bareStats),
     '',
     `in-process ratio scan/floor (medians): ${result.inProcess.ratio}`,
+    `in-process ratio scan/(floor + nft) (medians): ${result.inProcess.ratioWithFirewall}`,
     `start-up ratio cli/floor-process (medians): ${result.startup.ratio}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(result)}\n`);
