@@ -4,7 +4,9 @@
  */
 import type { Snapshot } from '../../shared/snapshot';
 import { createNodeHost } from '../engine/host/node-host';
+import type { ScanOptions } from '../engine/scan';
 import { scan } from '../engine/scan';
+import { FIREWALL_FACTS_COMMAND, elevatedFirewallFacts } from './elevate';
 import { renderScan, styleFor } from './render';
 import { toScanJson } from './scan-json';
 
@@ -15,7 +17,7 @@ const VERSION = '0.1.0';
 const HELP = `paddock: keeps local LLM servers (Ollama first) private to this computer
 
 Usage:
-  paddock scan [--json] [--gpu]
+  paddock scan [--json] [--gpu] [--elevated]
                            find every Ollama server here, say who can reach it and who uses it
   paddock --version
   paddock --help
@@ -23,6 +25,8 @@ Usage:
 Options for scan:
   --json     print the result as JSON (stable fields: verdict, instances[], snapshot)
   --gpu      also list the GPU controllers (systeminformation; live NVIDIA figures always)
+  --elevated read the firewall with admin rights (sudo, or pkexec's dialog); only the
+             read-only firewall probe runs as root, and a cancelled prompt changes nothing
   --help     show this help
 
 Exit codes:
@@ -37,16 +41,26 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   isTty: boolean;
+  /** stdin is a terminal: sudo may ask for a password there. */
+  isStdinTty: boolean;
+  /** argv that starts this same CLI: [node, script]. */
+  self: readonly string[];
   env: (name: string) => string | undefined;
 }
 
 class UsageError extends Error {}
 
-function parseScanArgs(args: string[]): { json: boolean; help: boolean; gpu: boolean } {
-  const options = { json: false, help: false, gpu: false };
+function parseScanArgs(args: string[]): {
+  json: boolean;
+  help: boolean;
+  gpu: boolean;
+  elevated: boolean;
+} {
+  const options = { json: false, help: false, gpu: false, elevated: false };
   for (const arg of args) {
     if (arg === '--json') options.json = true;
     else if (arg === '--gpu') options.gpu = true;
+    else if (arg === '--elevated') options.elevated = true;
     else if (arg === '--help' || arg === '-h') options.help = true;
     else throw new UsageError(`unknown option for scan: ${JSON.stringify(arg)}`);
   }
@@ -70,13 +84,31 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`paddock ${VERSION}\n`);
       return 0;
     }
+    if (command === FIREWALL_FACTS_COMMAND) {
+      // The privileged side of --elevated: no argument is accepted, and it only reads.
+      if (rest.length > 0) throw new UsageError(`${FIREWALL_FACTS_COMMAND} takes no arguments`);
+      const { probeFirewall } = await import('../engine/probes/linux/firewall/probe');
+      io.stdout(`${JSON.stringify(await probeFirewall(createNodeHost()))}\n`);
+      return 0;
+    }
     if (command === 'scan') {
       const options = parseScanArgs(rest);
       if (options.help) {
         io.stdout(HELP);
         return 0;
       }
-      const snapshot = await scan(createNodeHost(), { gpuControllers: options.gpu });
+      const host = createNodeHost();
+      let firewall: ScanOptions['firewall'];
+      if (options.elevated && host.uid() !== 0) {
+        const elevated = await elevatedFirewallFacts({
+          host,
+          self: io.self,
+          interactive: io.isStdinTty,
+        });
+        if (elevated.ok) firewall = elevated.result;
+        else io.stderr(`paddock: --elevated: ${elevated.message}\n`);
+      }
+      const snapshot = await scan(host, { gpuControllers: options.gpu, firewall });
       if (options.json) io.stdout(`${JSON.stringify(toScanJson(snapshot), null, 2)}\n`);
       else io.stdout(renderScan(snapshot, styleFor(io.isTty, io.env)));
       return exitCodeFor(snapshot);
@@ -100,6 +132,8 @@ export function main(): void {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTty: process.stdout.isTTY === true,
+    isStdinTty: process.stdin.isTTY === true,
+    self: [process.execPath, process.argv[1] ?? ''],
     env: (name) => process.env[name],
   }).then(
     (code) => {

@@ -89,25 +89,38 @@ function draftServers(facts: InstanceFacts, listening: Socket[]): Draft[] {
   const claimed = new Set(drafts.flatMap((d) => d.sockets));
   const answersAsOllama = (s: Socket) =>
     facts.fingerprints.get(listenerKey(connectAddress(s), s.localPort))?.identity === 'ollama';
-  const orphans = listening.filter((s) => !claimed.has(s) && !isForwarder(s) && answersAsOllama(s));
+  const orphans = () =>
+    listening.filter((s) => !claimed.has(s) && !isForwarder(s) && answersAsOllama(s));
 
-  // A server whose sockets we may not see (another user's, without root): the Ollama that
-  // answers on a hidden socket is most likely it, when it is the only server without one.
+  // A server whose sockets we may not see (another user's, without root): a hidden socket is
+  // most likely its own when it is the only server without one, and the socket answers as
+  // Ollama or listens on the port its settings name (a firewall may drop even our knock).
   const silent = drafts.filter((d) => d.sockets.length === 0 && d.process?.sameNetns !== false);
-  const hidden = orphans.filter((s) => s.ownerVisibility !== 'visible');
-  if (silent.length === 1 && hidden.length > 0) {
+  if (silent.length === 1) {
     const draft = silent[0]!;
-    draft.sockets.push(...hidden);
-    draft.notes.push(
-      `The owner of ${hidden.length === 1 ? 'this socket is' : 'these sockets is'} hidden from this user; ` +
-        `they answer as Ollama and pid ${draft.pid} is the only Ollama server without a visible socket.`,
+    const port = expectedPort(facts.settings.get(draft.id));
+    const hidden = listening.filter(
+      (s) =>
+        !claimed.has(s) &&
+        s.ownerVisibility !== 'visible' &&
+        !isForwarder(s) &&
+        (answersAsOllama(s) || s.localPort === port),
     );
-    for (const socket of hidden) claimed.add(socket);
+    if (hidden.length > 0) {
+      draft.sockets.push(...hidden);
+      const why = hidden.every(answersAsOllama)
+        ? 'they answer as Ollama'
+        : `they listen on port ${port}, the port its settings name`;
+      draft.notes.push(
+        `The owner of ${hidden.length === 1 ? 'this socket is' : 'these sockets is'} hidden from this user; ` +
+          `${why}, and pid ${draft.pid} is the only Ollama server without a visible socket.`,
+      );
+      for (const socket of hidden) claimed.add(socket);
+    }
   }
 
   const byOwner = new Map<string, Draft>();
-  for (const socket of orphans) {
-    if (claimed.has(socket)) continue;
+  for (const socket of orphans()) {
     const owner = socket.processes[0];
     const id = owner ? `ollama:pid:${owner.pid}` : `ollama:port:${socket.localPort}`;
     let draft = byOwner.get(id);
@@ -126,6 +139,11 @@ function draftServers(facts: InstanceFacts, listening: Socket[]): Draft[] {
     draft.sockets.push(socket);
   }
   return drafts;
+}
+
+/** The port the effective OLLAMA_HOST names (11434 when it is unset). */
+function expectedPort(settings: SettingsReport | undefined): number {
+  return parseOllamaHost(effectiveValue(settings, 'OLLAMA_HOST')).port;
 }
 
 function versionOf(draft: Draft, fingerprints: Map<string, Fingerprint>): string | null {

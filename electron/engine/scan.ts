@@ -8,6 +8,7 @@
  *   phase 3: reverse proxies, Docker, the access log, `ollama --version` where the API gave none
  *   then instances and the verdict (pure, instances.ts and exposure.ts)
  */
+import type { FirewallFacts } from '../../shared/firewall';
 import type {
   Evidence,
   Fingerprint,
@@ -41,6 +42,8 @@ export interface ScanOptions {
    * CPU). Live figures from nvidia-smi are read either way.
    */
   gpuControllers?: boolean;
+  /** Firewall facts read elsewhere (with admin rights, by the CLI's --elevated): used as is. */
+  firewall?: ProbeResult<FirewallFacts | null>;
 }
 
 const PROBE_DEADLINE_MS = 4000;
@@ -177,9 +180,9 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     probes.sockets(host),
   );
   const interfacesRun = runProbe(host, 'interfaces', [], deadline, () => probes.interfaces(host));
-  const firewallRun = runProbe(host, 'firewall', null, FIREWALL_DEADLINE_MS, () =>
-    probes.firewall(host),
-  );
+  const firewallRun = options.firewall
+    ? Promise.resolve(options.firewall)
+    : runProbe(host, 'firewall', null, FIREWALL_DEADLINE_MS, () => probes.firewall(host));
   const gpuRun = probeGpu(host, {
     controllers: options.gpuControllers ? graphicsControllers : false,
   });

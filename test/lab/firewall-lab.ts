@@ -31,7 +31,14 @@ const BUNDLE = path.join(ROOT, 'out', 'test', 'firewall-probe.cjs');
 const SEARCH = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'];
 
 export type FirewallTool =
-  'nft' | 'iptables' | 'iptables-legacy' | 'ufw' | 'firewalld' | 'firewall-cmd' | 'dbus-daemon';
+  | 'nft'
+  | 'iptables'
+  | 'iptables-legacy'
+  | 'ufw'
+  | 'firewalld'
+  | 'firewall-cmd'
+  | 'dbus-daemon'
+  | 'sudo';
 
 function which(tool: string): string | null {
   for (const dir of [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SEARCH]) {

@@ -32,7 +32,7 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
   return new Promise((resolve) => {
     const child = spawn(file, args, {
       shell: false,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: options.interactive ? ['inherit', 'pipe', 'inherit'] : ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PATH: withSystemPath(process.env.PATH), LC_ALL: 'C', LANG: 'C' },
       windowsHide: true,
     });
@@ -54,7 +54,7 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
       result.timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       const room = maxBytes - outBytes;
       if (room <= 0) return;
       if (chunk.length > room) {
@@ -67,7 +67,7 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
         outBytes += chunk.length;
       }
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       const room = maxBytes - errBytes;
       if (room <= 0) return;
       err.push(chunk.length > room ? chunk.subarray(0, room) : chunk);

@@ -23,6 +23,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Stop reading stdout and stderr past this many bytes each (default 4 MiB). */
   maxBytes?: number;
+  /**
+   * Leave stdin and stderr to the terminal, so that a program can ask there (sudo's password
+   * prompt); only stdout is captured. For the CLI's --elevated, never for a probe.
+   */
+  interactive?: boolean;
 }
 
 export interface ExecResult {

@@ -13,6 +13,8 @@ function io(env: Record<string, string> = {}, isTty = false) {
       stdout: (t: string) => void out.push(t),
       stderr: (t: string) => void err.push(t),
       isTty,
+      isStdinTty: false,
+      self: ['node', 'paddock'],
       env: (n: string) => env[n],
     },
   };
@@ -104,5 +106,13 @@ describe('exit codes and colour', () => {
         styleFor(false, () => undefined),
       ).split('\n')[0],
     ).toBe('! Reachable from the local network');
+  });
+});
+
+describe('the privileged side of --elevated', () => {
+  it('takes no arguments', async () => {
+    const { io: cli, err } = io();
+    expect(await runCli(['__firewall-facts', '--anything'], cli)).toBe(EXIT.usage);
+    expect(err.join('')).toMatch(/takes no arguments/);
   });
 });

@@ -178,6 +178,22 @@ describe('scan', () => {
     expect(instance!.reasons.join(' ')).toMatch(/hidden from this user/);
   });
 
+  it('a hidden socket on the server’s own port is attributed even when nothing answers the knock', async () => {
+    // A firewall that drops the port on every interface, loopback too, also drops our knock.
+    const host = createFakeHost({ http: ollamaHttp([]), uid: 1000 });
+    const snapshot = await scan(host, {
+      probes: probes({
+        processes: [serverProcess(42)],
+        sockets: [listening('0.0.0.0', 11434, null)],
+      }),
+    });
+    expect(snapshot.instances).toHaveLength(1);
+    expect(snapshot.instances[0]!.listeners).toHaveLength(1);
+    expect(snapshot.instances[0]!.reasons.join(' ')).toMatch(
+      /listen on port 11434, the port its settings name/,
+    );
+  });
+
   it('an Ollama answering on a socket of a renamed binary is still an instance', async () => {
     const host = createFakeHost({ http: ollamaHttp([11434]) });
     const snapshot = await scan(host, {

@@ -1,0 +1,101 @@
+/**
+ * `paddock scan --elevated`: the firewall can only be read by root. The CLI re-runs just the
+ * firewall probe with admin rights, through the OS's own prompt, and reads back its facts:
+ *
+ *   1. `sudo -n`  : no prompt (a cached sudo ticket, or a NOPASSWD rule for this command);
+ *   2. `sudo`     : on a terminal, sudo asks for the password there;
+ *   3. `pkexec`   : otherwise, polkit's own dialog.
+ *
+ * The privileged side is `paddock __firewall-facts`: it takes no argument, only reads, and
+ * prints the probe's JSON. What comes back crosses a trust boundary, so it is validated with
+ * the schema before it is used. A cancelled prompt changes nothing and says so.
+ */
+import type { FirewallFacts } from '../../shared/firewall';
+import type { ProbeResult } from '../../shared/snapshot';
+import type { ExecResult, Host } from '../engine/host/types';
+
+export const FIREWALL_FACTS_COMMAND = '__firewall-facts';
+
+export type ElevatedFirewall =
+  | { ok: true; result: ProbeResult<FirewallFacts>; via: string }
+  | { ok: false; cancelled: boolean; message: string };
+
+export interface ElevateContext {
+  host: Host;
+  /** argv that starts this same CLI: [node, its script]. */
+  self: readonly string[];
+  /** A terminal is attached: sudo may ask for a password there. */
+  interactive: boolean;
+}
+
+const ELEVATED_TIMEOUT_MS = 120_000;
+const MAX_FACTS_BYTES = 16 * 1024 * 1024;
+
+function attempts(
+  context: ElevateContext,
+): Array<{ argv: string[]; interactive: boolean; via: string }> {
+  const command = [...context.self, FIREWALL_FACTS_COMMAND];
+  const list = [{ argv: ['sudo', '-n', '--', ...command], interactive: false, via: 'sudo -n' }];
+  if (context.interactive)
+    list.push({ argv: ['sudo', '--', ...command], interactive: true, via: 'sudo' });
+  else list.push({ argv: ['pkexec', ...command], interactive: false, via: 'pkexec' });
+  return list;
+}
+
+/** pkexec: 126 the dialog was dismissed, 127 not authorised. sudo: 1 with its own words. */
+function refusal(result: ExecResult, via: string): { cancelled: boolean; message: string } {
+  if (result.spawnError === 'ENOENT')
+    return { cancelled: false, message: `${via.split(' ')[0]} is not installed` };
+  if (via === 'pkexec' && result.code === 126)
+    return { cancelled: true, message: 'the admin prompt was cancelled' };
+  if (via === 'pkexec' && result.code === 127)
+    return { cancelled: false, message: 'admin rights were not granted' };
+  if (result.timedOut) return { cancelled: true, message: 'no answer to the admin prompt in time' };
+  const said = result.stderr.trim().split('\n').pop() ?? '';
+  return {
+    cancelled: via === 'sudo' && result.code === 1,
+    message: said || `${via} exited with ${result.code}`,
+  };
+}
+
+export async function elevatedFirewallFacts(context: ElevateContext): Promise<ElevatedFirewall> {
+  const { firewallProbeResultSchema } = await import('../../shared/firewall');
+  const refusals: string[] = [];
+  let cancelled = false;
+  for (const attempt of attempts(context)) {
+    const result = await context.host.exec(attempt.argv, {
+      timeoutMs: ELEVATED_TIMEOUT_MS,
+      maxBytes: MAX_FACTS_BYTES,
+      interactive: attempt.interactive,
+    });
+    if (result.code === 0 && !result.truncated) {
+      let json: unknown;
+      try {
+        json = JSON.parse(result.stdout);
+      } catch {
+        return {
+          ok: false,
+          cancelled: false,
+          message: `${attempt.via}: the elevated probe did not print JSON`,
+        };
+      }
+      const parsed = firewallProbeResultSchema.safeParse(json);
+      if (!parsed.success)
+        return {
+          ok: false,
+          cancelled: false,
+          message: `${attempt.via}: the elevated probe's answer is not firewall facts`,
+        };
+      return { ok: true, result: parsed.data, via: attempt.via };
+    }
+    const why = refusal(result, attempt.via);
+    refusals.push(`${attempt.via}: ${why.message}`);
+    cancelled ||= why.cancelled;
+    if (why.cancelled) break;
+  }
+  return {
+    ok: false,
+    cancelled,
+    message: `${cancelled ? 'Cancelled' : 'Could not get admin rights'} (${refusals.join('; ')}); the firewall stays unread and nothing was changed.`,
+  };
+}
