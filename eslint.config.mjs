@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'bench/results/', '.device/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
