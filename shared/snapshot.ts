@@ -95,6 +95,7 @@ export const settingSourceKindSchema = z.enum([
   'systemd-envfile',
   'etc-environment',
   'shell-rc',
+  'server-log',
   'default',
 ]);
 export const settingStateSchema = z.enum(['effective', 'shadowed', 'latent']);
@@ -205,7 +206,7 @@ export const instanceSchema = z.object({
   pid: z.number().int().nullable(),
   process: ollamaProcessSchema.nullable(),
   version: z.string().nullable(),
-  versionSource: z.enum(['api', 'cli', 'unknown']),
+  versionSource: z.enum(['api', 'cli', 'log', 'unknown']),
   listeners: z.array(listenerSchema),
   settings: z.array(settingSchema),
   /** The listen address the effective OLLAMA_HOST asks for. */

@@ -85,7 +85,7 @@ function renderInstance(instance: Instance, snapshot: Snapshot, style: Style): s
     `${style.exposure(instance.exposure, MARK[instance.exposure])} ${style.bold(instance.id)}  ${who}`,
   );
   const version = instance.version
-    ? `${t(instance.version, 40)} (from ${instance.versionSource === 'api' ? 'the API' : '`ollama --version`'})`
+    ? `${t(instance.version, 40)} (from ${({ api: 'the API', cli: '`ollama --version`', log: "the server's log", unknown: '' })[instance.versionSource]})`
     : 'unknown';
   lines.push(`    version ${version}`);
   if (process?.systemdUnit) lines.push(`    systemd unit ${t(process.systemdUnit, 100)}`);

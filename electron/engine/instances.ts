@@ -7,6 +7,7 @@
  */
 import type { OllamaContainer } from '../../shared/docker';
 import type { ProxyPath } from '../../shared/proxy';
+import type { ServerLogFacts } from '../../shared/traffic';
 import type {
   Fingerprint,
   Instance,
@@ -57,6 +58,8 @@ export interface InstanceFacts {
   proxies: ProxyPath[];
   containers: OllamaContainer[];
   firewall: FirewallContext;
+  /** The server's own log (journald or files): a second source for settings and version. */
+  serverLog: { facts: ServerLogFacts; ref: string } | null;
 }
 
 const emptyDraft = (
@@ -265,6 +268,49 @@ function attachContainers(drafts: Draft[], facts: InstanceFacts): void {
   }
 }
 
+/** The server log speaks of the only server process here; with several it cannot be told whose. */
+function logFor(draft: Draft, facts: InstanceFacts): InstanceFacts['serverLog'] {
+  if (!facts.serverLog || !draft.process || facts.servers.length !== 1) return null;
+  return facts.serverLog;
+}
+
+/** The settings a `server config` log line is worth reading for (it lists every OLLAMA_* with defaults). */
+const LOGGED_SETTINGS = new Set([
+  'OLLAMA_HOST',
+  'OLLAMA_ORIGINS',
+  'OLLAMA_DEBUG',
+  'OLLAMA_DEBUG_LOG_REQUESTS',
+  'OLLAMA_NO_CLOUD',
+  'OLLAMA_MODELS',
+]);
+
+/**
+ * When the server's own environment cannot be read, its last `server config` log line is the
+ * best evidence of what is in force. With the environment readable, the log adds nothing.
+ */
+function withLoggedSettings(
+  report: SettingsReport | undefined,
+  pid: number | null,
+  log: InstanceFacts['serverLog'],
+): SettingsReport | undefined {
+  const config = log?.facts.config;
+  if (!config || pid === null) return report;
+  const environmentHidden = report?.gaps.some((g) => g.path === `/proc/${pid}/environ`) ?? false;
+  if (!environmentHidden) return report;
+  const logged = config
+    .filter(
+      (entry) => LOGGED_SETTINGS.has(entry.name) && entry.value !== '' && entry.value !== '[]',
+    )
+    .map((entry): SettingsReport['settings'][number] => ({
+      name: entry.name,
+      value: entry.value,
+      source: { kind: 'server-log', path: log.ref, line: null },
+      state: 'effective',
+      reason: `the server logged this at its start${log.facts.configAt ? ` (${log.facts.configAt})` : ''}; its own environment is not readable by this user`,
+    }));
+  return { settings: [...(report?.settings ?? []), ...logged], gaps: report?.gaps ?? [] };
+}
+
 function effectiveValue(report: SettingsReport | undefined, name: string): string | undefined {
   return report?.settings.find((s) => s.name === name && s.state === 'effective')?.value;
 }
@@ -295,7 +341,8 @@ function buildInstance(draft: Draft, facts: InstanceFacts): Instance {
     draft.proxyPaths.find((p) => p.version)?.version ??
     null;
   const cli = facts.cliVersions.get(draft.id) ?? null;
-  const settings = facts.settings.get(draft.id);
+  const log = logFor(draft, facts);
+  const settings = withLoggedSettings(facts.settings.get(draft.id), draft.pid, log);
   const rawHost = effectiveValue(settings, 'OLLAMA_HOST');
   // Without the server's own environment, "no OLLAMA_HOST found" does not mean "unset".
   const environmentHidden =
@@ -342,8 +389,8 @@ function buildInstance(draft: Draft, facts: InstanceFacts): Instance {
     kind: 'ollama',
     pid: draft.pid,
     process: draft.process,
-    version: apiVersion ?? cli,
-    versionSource: apiVersion ? 'api' : cli ? 'cli' : 'unknown',
+    version: apiVersion ?? cli ?? log?.facts.version ?? null,
+    versionSource: apiVersion ? 'api' : cli ? 'cli' : log?.facts.version ? 'log' : 'unknown',
     listeners,
     settings: settings?.settings ?? [],
     configuredBind:

@@ -270,6 +270,9 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     proxies: proxies.data,
     containers: docker.data?.ollama ?? [],
     firewall: { facts: firewall.data, message: firewall.message },
+    serverLog: accessLog.data
+      ? { facts: accessLog.data.serverLog, ref: accessLog.data.accessLog.source.ref }
+      : null,
   });
 
   const settingsProbe = mergeSettingsProbes(

@@ -350,3 +350,52 @@ describe('scan: Docker and proxies joined to instances', () => {
     ]);
   });
 });
+
+describe('scan: the server log as a second source', () => {
+  const serverLog = [
+    'time=2026-08-21T18:40:01.101Z level=INFO source=routes.go:1528 msg="server config" env="map[OLLAMA_DEBUG:INFO OLLAMA_HOST:http://0.0.0.0:11434 OLLAMA_ORIGINS:[* http://localhost] http_proxy:]"',
+    'time=2026-08-21T18:40:01.130Z level=INFO source=routes.go:1581 msg="Listening on [::]:11434 (version 0.12.9)"',
+    '',
+  ].join('\n');
+
+  it('without the server’s environment, its `server config` line tells what is in force and its version', async () => {
+    const host = createFakeHost({
+      uid: 1000,
+      home: '/home/dev',
+      files: { '/home/dev/.ollama/logs/server.log': serverLog },
+    });
+    const snapshot = await scan(host, {
+      probes: probes({
+        processes: [serverProcess(42, { systemdUnit: null })],
+        sockets: [listening('127.0.0.1', 11434, { pid: 42, name: 'ollama' })],
+        settings: {
+          settings: [],
+          gaps: [{ path: '/proc/42/environ', status: 'denied', message: 'permission denied' }],
+        },
+      }),
+    });
+    const [instance] = snapshot.instances;
+    expect(instance).toMatchObject({ version: '0.12.9', versionSource: 'log' });
+    const host0 = instance!.settings.find((s) => s.name === 'OLLAMA_HOST');
+    expect(host0).toMatchObject({
+      value: 'http://0.0.0.0:11434',
+      state: 'effective',
+      source: { kind: 'server-log', path: '/home/dev/.ollama/logs/server.log' },
+    });
+    expect(instance!.configuredBind).toMatchObject({ host: '0.0.0.0', port: 11434, reach: 'all' });
+  });
+
+  it('with the environment readable, the log adds no setting', async () => {
+    const host = createFakeHost({
+      home: '/home/dev',
+      files: { '/home/dev/.ollama/logs/server.log': serverLog },
+    });
+    const snapshot = await scan(host, {
+      probes: probes({
+        processes: [serverProcess(42, { systemdUnit: null })],
+        sockets: [listening('127.0.0.1', 11434, { pid: 42, name: 'ollama' })],
+      }),
+    });
+    expect(snapshot.instances[0]!.settings.some((s) => s.source.kind === 'server-log')).toBe(false);
+  });
+});
