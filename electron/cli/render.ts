@@ -85,7 +85,7 @@ function renderInstance(instance: Instance, snapshot: Snapshot, style: Style): s
     `${style.exposure(instance.exposure, MARK[instance.exposure])} ${style.bold(instance.id)}  ${who}`,
   );
   const version = instance.version
-    ? `${t(instance.version, 40)} (from ${({ api: 'the API', cli: '`ollama --version`', log: "the server's log", unknown: '' })[instance.versionSource]})`
+    ? `${t(instance.version, 40)} (from ${{ api: 'the API', cli: '`ollama --version`', log: "the server's log", unknown: '' }[instance.versionSource]})`
     : 'unknown';
   lines.push(`    version ${version}`);
   if (process?.systemdUnit) lines.push(`    systemd unit ${t(process.systemdUnit, 100)}`);
@@ -173,6 +173,40 @@ function renderInstance(instance: Instance, snapshot: Snapshot, style: Style): s
     ...renderSettings(instance.settings, style, '      ', gapsFor(instance, snapshot).length > 0),
   );
   return lines;
+}
+
+/** One line on the host firewall: what each backend is doing, or why it could not be read. */
+function firewallSummary(probe: Snapshot['probes']['firewall']): string {
+  const facts = probe.data;
+  if (!facts) return t(probe.message ?? probe.status, 300);
+  const parts: string[] = [];
+  const nft = facts.nftables;
+  if (nft.status === 'ok' && nft.ruleset) {
+    const input = nft.ruleset.tables.flatMap((table) =>
+      table.chains.filter((c) => c.hook === 'input'),
+    );
+    parts.push(
+      input.length
+        ? `nftables ${input.length} input chain${input.length === 1 ? '' : 's'}`
+        : 'nftables no input rules',
+    );
+  } else parts.push(`nftables ${nft.status}`);
+  const iptables = facts.iptables.filter(
+    (i) => i.status !== 'ok' || (i.ruleset?.tables.length ?? 0) > 0,
+  );
+  for (const i of iptables)
+    parts.push(
+      `${i.family === 4 ? 'iptables' : 'ip6tables'}-${i.variant} ${i.status === 'ok' ? `${i.ruleset!.tables.length} table(s)` : i.status}`,
+    );
+  const ufw = facts.ufw;
+  if (ufw.status === 'ok' && ufw.model) parts.push(`ufw ${ufw.model.active ? 'active' : 'off'}`);
+  else if (ufw.status !== 'unavailable') parts.push(`ufw ${ufw.status}`);
+  const firewalld = facts.firewalld;
+  if (firewalld.status === 'ok' && firewalld.model)
+    parts.push(`firewalld ${firewalld.model.running ? 'running' : 'not running'}`);
+  else if (firewalld.status !== 'unavailable') parts.push(`firewalld ${firewalld.status}`);
+  const summary = parts.join(' · ');
+  return probe.status === 'denied' ? `${summary} (run with --elevated to read it all)` : summary;
 }
 
 function renderGpu(snapshot: Snapshot, style: Style): string[] {
@@ -281,7 +315,7 @@ export function renderScan(snapshot: Snapshot, style: Style): string {
   );
   for (const probe of [p.processes, p.sockets])
     if (probe.status === 'ok' && probe.message) lines.push(style.dim(t(probe.message, 300)));
-  lines.push(style.dim(`firewall: ${p.firewall.message ?? p.firewall.status}`));
+  lines.push(style.dim(`firewall: ${firewallSummary(p.firewall)}`));
   lines.push(
     style.dim(
       `scan took ${Math.round(snapshot.durationMs)} ms on ${t(snapshot.host.hostname, 100)} as ${t(snapshot.host.user ?? `uid ${snapshot.host.uid}`, 60)}`,
