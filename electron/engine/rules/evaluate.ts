@@ -1,0 +1,105 @@
+/**
+ * Runs the catalog over a snapshot: fills in what every finding shares (id, rule metadata,
+ * acceptance), sorts worst first, and keeps going when one rule fails.
+ *
+ * A rule that throws, or returns two findings for the same instance (a bug in the rule: ids
+ * must be unique), becomes an `info` finding with ruleId `rule-failed` that names the rule and
+ * the error, so the report says a check is missing instead of silently passing it. Its id is
+ * `rule-failed:<rule id>@host`: the failed rule's id keeps two failures apart.
+ */
+import type { Finding, Severity } from '../../../shared/findings';
+import { SEVERITIES } from '../../../shared/severity';
+import type { Snapshot } from '../../../shared/snapshot';
+import { cleanText } from '../text/untrusted';
+import { RULES } from './index';
+import type { Rule, RuleFinding } from './rule';
+
+export const RULE_FAILED = 'rule-failed';
+
+/** Most severe first, from shared/severity.ts (zod-free, so the CLI's scan path stays light). */
+const RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
+
+function findingId(ruleId: string, instance: string | null): string {
+  return `${ruleId}@${instance ?? 'host'}`;
+}
+
+function complete(rule: Rule, finding: RuleFinding): Finding {
+  return {
+    id: findingId(rule.meta.id, finding.instance),
+    ruleId: rule.meta.id,
+    instance: finding.instance,
+    severity: finding.severity ?? rule.meta.severity,
+    category: rule.meta.category,
+    title: finding.title ?? rule.meta.title,
+    summary: finding.summary,
+    attackerCan: finding.attackerCan,
+    evidence: finding.evidence,
+    fixes: [...rule.meta.fixes],
+    references: [...rule.meta.references],
+    accepted: null,
+  };
+}
+
+function failure(rule: Rule, problem: string): Finding {
+  return {
+    id: findingId(`${RULE_FAILED}:${rule.meta.id}`, null),
+    ruleId: RULE_FAILED,
+    instance: null,
+    severity: 'info',
+    category: rule.meta.category,
+    title: `Paddock could not run the check "${rule.meta.title}"`,
+    summary: `The rule ${rule.meta.id} failed on this snapshot, so this risk was not checked: ${problem}`,
+    attackerCan: [],
+    evidence: [`Rule ${rule.meta.id}: ${problem}`],
+    fixes: [],
+    references: [],
+    accepted: null,
+  };
+}
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return cleanText(text, 300);
+}
+
+/** Worst severity first, then host-wide before per-instance, then by instance and rule. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    RANK.get(a.severity)! - RANK.get(b.severity)! ||
+    (a.instance ?? '').localeCompare(b.instance ?? '') ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.id.localeCompare(b.id)
+  );
+}
+
+export function runRules(snapshot: Snapshot, rules: readonly Rule[] = RULES): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    let produced: Finding[];
+    try {
+      const returned: unknown = rule.evaluate(snapshot);
+      if (!Array.isArray(returned)) throw new TypeError('it did not return a list of findings');
+      produced = (returned as RuleFinding[]).map((finding) => complete(rule, finding));
+    } catch (error) {
+      findings.push(failure(rule, describeError(error)));
+      continue;
+    }
+    const seen = new Set<string>();
+    const twice = new Set<string>();
+    for (const finding of produced) {
+      if (seen.has(finding.id)) twice.add(finding.instance ?? 'the host');
+      else {
+        seen.add(finding.id);
+        findings.push(finding);
+      }
+    }
+    if (twice.size > 0)
+      findings.push(
+        failure(
+          rule,
+          `it reported ${[...twice].join(', ')} more than once; the first finding is kept.`,
+        ),
+      );
+  }
+  return findings.sort(compareFindings);
+}
