@@ -12,5 +12,8 @@ await build({
   minifySyntax: true,
   sourcemap: 'linked',
   legalComments: 'none',
+  // zod validates only what crosses a trust boundary (a settings file, --elevated's answer),
+  // loaded on demand from node_modules: bundled, its 800 KB would be parsed at every start.
+  external: ['zod'],
   logLevel: 'warning',
 });

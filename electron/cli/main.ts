@@ -1,11 +1,19 @@
 /**
  * The `paddock` command over the engine. Exit codes are a contract for scripts:
- *   0 private · 1 exposed (LAN or internet) · 2 usage error · 3 internal error · 4 verdict unknown
+ *   0 private (or every exposure accepted) · 1 exposed, or a finding at --fail-on or worse
+ *   2 usage error · 3 internal error · 4 verdict unknown
  */
+import type { Severity } from '../../shared/findings';
 import type { Snapshot } from '../../shared/snapshot';
+import type { Assessment } from '../engine/assess';
+import { assess, exposedAfterAcceptance, openFindingsAtLeast } from '../engine/assess';
+import { writeFileAtomic } from '../engine/host/atomic-write';
 import { createNodeHost } from '../engine/host/node-host';
+import type { Host } from '../engine/host/types';
+import type { ReportFormat } from '../engine/report/index';
 import type { ScanOptions } from '../engine/scan';
 import { scan } from '../engine/scan';
+import { acceptRisk, defaultSettingsPath, withdrawRisk } from '../engine/settings/store';
 import { FIREWALL_FACTS_COMMAND, elevatedFirewallFacts } from './elevate';
 import { renderScan, styleFor } from './render';
 import { toScanJson } from './scan-json';
@@ -13,27 +21,40 @@ import { toScanJson } from './scan-json';
 export const EXIT = { private: 0, exposed: 1, usage: 2, internal: 3, unknown: 4 } as const;
 
 const VERSION = '0.1.0';
+const SEVERITY_NAMES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+const FORMATS = ['json', 'md', 'html', 'prometheus'] as const;
 
 const HELP = `paddock: keeps local LLM servers (Ollama first) private to this computer
 
 Usage:
-  paddock scan [--json] [--gpu] [--elevated]
-                           find every Ollama server here, say who can reach it and who uses it
+  paddock scan [--json] [--gpu] [--elevated] [--fail-on SEVERITY]
+        find every Ollama server here, say who can reach it, who uses it, and what is wrong
+  paddock report --format json|md|html|prometheus -o FILE [--gpu] [--elevated]
+        write a report to keep or hand over (-o - for standard output)
+  paddock accept RULE-ID --instance ID|host --reason TEXT [--until YYYY-MM-DD]
+        accept one finding's risk: it stays visible, marked accepted, and no longer counts
+        toward the score or the exit code
+  paddock unaccept RULE-ID --instance ID|host
   paddock --version
   paddock --help
 
-Options for scan:
-  --json     print the result as JSON (stable fields: verdict, instances[], snapshot)
-  --gpu      also list the GPU controllers (systeminformation; live NVIDIA figures always)
-  --elevated read the firewall with admin rights (sudo, or pkexec's dialog); only the
-             read-only firewall probe runs as root, and a cancelled prompt changes nothing
-  --help     show this help
+Options:
+  --json       print the result as JSON (stable fields: verdict, score, findings[],
+               instances[], snapshot)
+  --gpu        also list the GPU controllers (systeminformation; live NVIDIA figures always)
+  --elevated   read the firewall with admin rights (sudo, or pkexec's dialog); only the
+               read-only firewall probe runs as root, and a cancelled prompt changes nothing
+  --fail-on S  exit 1 when a finding of severity S or worse is open (critical, high,
+               medium, low, info), else 0
+  --help       show this help
 
 Exit codes:
-  0  private to this computer     1  exposed (local network or internet)
-  2  usage error                  3  internal error
+  0  private to this computer (or every exposure accepted)
+  1  exposed (local network or internet), or a finding at --fail-on or worse
+  2  usage error        3  internal error
   4  verdict unknown (something could not be read; the output says what)
 
+Accepted risks live in $XDG_CONFIG_HOME/paddock/settings.json (else ~/.config/paddock/).
 Colour is used on a terminal unless NO_COLOR is set.
 `;
 
@@ -46,31 +67,192 @@ export interface CliIo {
   /** argv that starts this same CLI: [node, script]. */
   self: readonly string[];
   env: (name: string) => string | undefined;
+  /** Where accepted risks are kept; null to ignore them (tests). Default: the settings file. */
+  settingsPath?: string | null;
 }
 
 class UsageError extends Error {}
 
-function parseScanArgs(args: string[]): {
-  json: boolean;
-  help: boolean;
-  gpu: boolean;
-  elevated: boolean;
-} {
-  const options = { json: false, help: false, gpu: false, elevated: false };
-  for (const arg of args) {
-    if (arg === '--json') options.json = true;
-    else if (arg === '--gpu') options.gpu = true;
-    else if (arg === '--elevated') options.elevated = true;
-    else if (arg === '--help' || arg === '-h') options.help = true;
-    else throw new UsageError(`unknown option for scan: ${JSON.stringify(arg)}`);
+interface Options {
+  flags: Set<string>;
+  values: Map<string, string>;
+  positional: string[];
+}
+
+/** Flags without a value, and options that take one; anything else is a usage error. */
+function parseArgs(args: string[], flags: readonly string[], valued: readonly string[]): Options {
+  const options: Options = { flags: new Set(), values: new Map(), positional: [] };
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+    if (flags.includes(name)) {
+      if (inline !== undefined) throw new UsageError(`${name} takes no value`);
+      options.flags.add(name);
+    } else if (valued.includes(name)) {
+      const value = inline ?? args[(i += 1)];
+      if (value === undefined) throw new UsageError(`${name} needs a value`);
+      options.values.set(name, value);
+    } else if (arg.startsWith('-') && arg !== '-') {
+      throw new UsageError(`unknown option: ${JSON.stringify(arg)}`);
+    } else {
+      options.positional.push(arg);
+    }
   }
   return options;
 }
 
-export function exitCodeFor(snapshot: Snapshot): number {
-  if (snapshot.verdict === 'private') return EXIT.private;
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(
+      `${what} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`,
+    );
+  return value as T;
+}
+
+export function exitCodeFor(
+  snapshot: Snapshot,
+  assessment?: Pick<Assessment, 'findings'>,
+  failOn?: Severity,
+): number {
+  if (failOn && assessment)
+    return openFindingsAtLeast(assessment.findings, failOn).length > 0
+      ? EXIT.exposed
+      : EXIT.private;
   if (snapshot.verdict === 'unknown') return EXIT.unknown;
-  return EXIT.exposed;
+  if (snapshot.verdict === 'private') return EXIT.private;
+  return !assessment || exposedAfterAcceptance(snapshot, assessment.findings)
+    ? EXIT.exposed
+    : EXIT.private;
+}
+
+function settingsPathOf(io: CliIo, host: Host): string | null {
+  return io.settingsPath === undefined ? defaultSettingsPath(host) : io.settingsPath;
+}
+
+async function scanWithOptions(host: Host, io: CliIo, options: Options): Promise<Snapshot> {
+  let firewall: ScanOptions['firewall'];
+  if (options.flags.has('--elevated') && host.uid() !== 0) {
+    const elevated = await elevatedFirewallFacts({
+      host,
+      self: io.self,
+      interactive: io.isStdinTty,
+    });
+    if (elevated.ok) firewall = elevated.result;
+    else io.stderr(`paddock: --elevated: ${elevated.message}\n`);
+  }
+  return scan(host, { gpuControllers: options.flags.has('--gpu'), firewall });
+}
+
+async function assessed(host: Host, io: CliIo, snapshot: Snapshot): Promise<Assessment> {
+  const assessment = await assess(snapshot, { settingsPath: settingsPathOf(io, host) });
+  if (assessment.settingsProblem)
+    io.stderr(`paddock: accepted risks not applied: ${assessment.settingsProblem}\n`);
+  return assessment;
+}
+
+async function commandScan(args: string[], io: CliIo): Promise<number> {
+  const options = parseArgs(args, ['--json', '--gpu', '--elevated', '--help', '-h'], ['--fail-on']);
+  if (options.flags.has('--help') || options.flags.has('-h')) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (options.positional.length > 0)
+    throw new UsageError(`unexpected argument: ${JSON.stringify(options.positional[0])}`);
+  const failOnText = options.values.get('--fail-on');
+  const failOn =
+    failOnText === undefined ? undefined : oneOf(failOnText, SEVERITY_NAMES, '--fail-on');
+  const host = createNodeHost();
+  const snapshot = await scanWithOptions(host, io, options);
+  const assessment = await assessed(host, io, snapshot);
+  if (options.flags.has('--json'))
+    io.stdout(`${JSON.stringify(toScanJson(snapshot, assessment), null, 2)}\n`);
+  else io.stdout(renderScan(snapshot, styleFor(io.isTty, io.env), assessment));
+  return exitCodeFor(snapshot, assessment, failOn);
+}
+
+async function commandReport(args: string[], io: CliIo): Promise<number> {
+  const options = parseArgs(args, ['--gpu', '--elevated'], ['--format', '-o', '--output']);
+  if (options.positional.length > 0)
+    throw new UsageError(`unexpected argument: ${JSON.stringify(options.positional[0])}`);
+  const formatText = options.values.get('--format');
+  if (!formatText) throw new UsageError('report needs --format json|md|html|prometheus');
+  const format = oneOf(formatText, FORMATS, '--format') as ReportFormat;
+  const output = options.values.get('-o') ?? options.values.get('--output');
+  if (!output) throw new UsageError('report needs -o FILE (or -o - for standard output)');
+  const host = createNodeHost();
+  const snapshot = await scanWithOptions(host, io, options);
+  const assessment = await assessed(host, io, snapshot);
+  const { renderReport } = await import('../engine/report/index');
+  const text = renderReport(format, {
+    snapshot,
+    findings: assessment.findings,
+    posture: assessment.posture,
+  });
+  if (output === '-') io.stdout(text);
+  else {
+    // Atomic: node_exporter's textfile collector may read the file at any moment. The
+    // Prometheus file must be readable by the collector's user; the others stay private.
+    await writeFileAtomic(output, text, format === 'prometheus' ? 0o644 : 0o600);
+    io.stderr(
+      `paddock: wrote ${format} report to ${output} (verdict ${snapshot.verdict}, score ${assessment.posture.score})\n`,
+    );
+  }
+  return 0;
+}
+
+function instanceArg(options: Options): string | null {
+  const instance = options.values.get('--instance');
+  if (!instance)
+    throw new UsageError('--instance ID is needed (use "host" for a host-wide finding)');
+  return instance === 'host' ? null : instance;
+}
+
+async function commandAccept(args: string[], io: CliIo): Promise<number> {
+  const options = parseArgs(args, [], ['--instance', '--reason', '--until']);
+  const [ruleId, ...extra] = options.positional;
+  if (!ruleId || extra.length > 0) throw new UsageError('accept takes one RULE-ID');
+  const reason = options.values.get('--reason');
+  if (!reason) throw new UsageError('accept needs --reason TEXT: say why this risk is acceptable');
+  const { RULES } = await import('../engine/rules/index');
+  if (!RULES.some((rule) => rule.meta.id === ruleId))
+    throw new UsageError(
+      `no rule is named ${JSON.stringify(ruleId)}; \`paddock scan\` names each finding's rule`,
+    );
+  const path = settingsPathOf(io, createNodeHost());
+  if (!path) throw new UsageError('no settings file to keep accepted risks in');
+  const risk = await acceptRisk(
+    path,
+    {
+      ruleId,
+      instance: instanceArg(options),
+      reason,
+      expiresAt: options.values.get('--until') ?? null,
+    },
+    new Date(),
+  );
+  io.stdout(
+    `Accepted ${risk.ruleId} for ${risk.instance ?? 'this host'}${risk.expiresAt ? ` until ${risk.expiresAt}` : ''}: ${risk.reason}\n(saved in ${path})\n`,
+  );
+  return 0;
+}
+
+async function commandUnaccept(args: string[], io: CliIo): Promise<number> {
+  const options = parseArgs(args, [], ['--instance']);
+  const [ruleId, ...extra] = options.positional;
+  if (!ruleId || extra.length > 0) throw new UsageError('unaccept takes one RULE-ID');
+  const path = settingsPathOf(io, createNodeHost());
+  if (!path) throw new UsageError('no settings file');
+  const instance = instanceArg(options);
+  const removed = await withdrawRisk(path, ruleId, instance);
+  io.stdout(
+    removed
+      ? `No longer accepted: ${ruleId} for ${instance ?? 'this host'}\n`
+      : `Nothing to withdraw: ${ruleId} for ${instance ?? 'this host'} was not accepted\n`,
+  );
+  return 0;
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -91,32 +273,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${JSON.stringify(await probeFirewall(createNodeHost()))}\n`);
       return 0;
     }
-    if (command === 'scan') {
-      const options = parseScanArgs(rest);
-      if (options.help) {
-        io.stdout(HELP);
-        return 0;
-      }
-      const host = createNodeHost();
-      let firewall: ScanOptions['firewall'];
-      if (options.elevated && host.uid() !== 0) {
-        const elevated = await elevatedFirewallFacts({
-          host,
-          self: io.self,
-          interactive: io.isStdinTty,
-        });
-        if (elevated.ok) firewall = elevated.result;
-        else io.stderr(`paddock: --elevated: ${elevated.message}\n`);
-      }
-      const snapshot = await scan(host, { gpuControllers: options.gpu, firewall });
-      if (options.json) io.stdout(`${JSON.stringify(toScanJson(snapshot), null, 2)}\n`);
-      else io.stdout(renderScan(snapshot, styleFor(io.isTty, io.env)));
-      return exitCodeFor(snapshot);
-    }
+    if (command === 'scan') return await commandScan(rest, io);
+    if (command === 'report') return await commandReport(rest, io);
+    if (command === 'accept') return await commandAccept(rest, io);
+    if (command === 'unaccept') return await commandUnaccept(rest, io);
     throw new UsageError(`unknown command: ${JSON.stringify(command)}`);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`paddock: ${error.message}\nRun 'paddock --help' for usage.\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof Error && error.name === 'SettingsError') {
+      io.stderr(`paddock: ${error.message}\n`);
       return EXIT.usage;
     }
     io.stderr(

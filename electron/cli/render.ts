@@ -4,7 +4,9 @@
  * system goes through cleanText so that no byte from a server or a file reaches the terminal
  * as a control sequence.
  */
+import type { Finding } from '../../shared/findings';
 import type { Exposure, Instance, ProbeResult, Setting, Snapshot } from '../../shared/snapshot';
+import type { Assessment } from '../engine/assess';
 import { EXPOSURE_SENTENCE } from '../engine/exposure';
 import { FORGEABLE_CLIENT_SENTENCE } from '../engine/ollama/access-log';
 import { PERSISTENT_SETTINGS_KEY } from '../engine/scan';
@@ -280,12 +282,58 @@ function probeLine(name: string, probe: ProbeResult<unknown>): string {
   return `${name} ${probe.status} ${Math.round(probe.durationMs)} ms${probe.message && probe.status !== 'ok' ? `: ${t(probe.message, 300)}` : ''}`;
 }
 
-export function renderScan(snapshot: Snapshot, style: Style): string {
+const SEVERITY_EXPOSURE: Record<Finding['severity'], Exposure> = {
+  critical: 'internet',
+  high: 'internet',
+  medium: 'lan',
+  low: 'unknown',
+  info: 'private',
+};
+
+function renderFindings(
+  assessment: Pick<Assessment, 'findings' | 'posture'>,
+  style: Style,
+): string[] {
+  const { findings, posture } = assessment;
+  const open = findings.filter((f) => f.accepted === null);
+  const lines = [
+    style.bold(
+      `Findings: ${open.length} open${findings.length > open.length ? `, ${findings.length - open.length} accepted` : ''} · score ${posture.score}/100`,
+    ),
+  ];
+  for (const finding of [...open, ...findings.filter((f) => f.accepted !== null)]) {
+    const tag = finding.accepted
+      ? style.dim(`[accepted] ${finding.severity}`)
+      : style.exposure(SEVERITY_EXPOSURE[finding.severity], finding.severity.toUpperCase());
+    lines.push(
+      `  ${tag}  ${style.bold(t(finding.title, 200))}  ${style.dim(`${finding.ruleId}${finding.instance ? ` @ ${t(finding.instance, 80)}` : ''}`)}`,
+    );
+    lines.push(`      ${t(finding.summary, 600)}`);
+    for (const can of finding.attackerCan.slice(0, 4)) lines.push(`      - ${t(can, 300)}`);
+    if (finding.fixes.length) lines.push(style.dim(`      fix: ${finding.fixes.join(', ')}`));
+    if (finding.accepted)
+      lines.push(
+        style.dim(
+          `      accepted: ${t(finding.accepted.reason, 300)}${finding.accepted.expiresAt ? ` (until ${finding.accepted.expiresAt})` : ''}`,
+        ),
+      );
+  }
+  if (findings.length === 0) lines.push(style.dim('  nothing to report'));
+  lines.push('');
+  return lines;
+}
+
+export function renderScan(
+  snapshot: Snapshot,
+  style: Style,
+  assessment?: Pick<Assessment, 'findings' | 'posture'>,
+): string {
   const lines: string[] = [];
   const v = snapshot.verdict;
   lines.push(style.exposure(v, style.bold(`${MARK[v]} ${EXPOSURE_SENTENCE[v]}`)));
   for (const reason of snapshot.verdictReasons) lines.push(`  ${t(reason, 500)}`);
   lines.push('');
+  if (assessment) lines.push(...renderFindings(assessment, style));
   if (snapshot.instances.length > 0) {
     lines.push(style.bold(`Ollama servers (${snapshot.instances.length})`));
     for (const instance of snapshot.instances)

@@ -2,11 +2,25 @@
  * The `paddock scan --json` contract for scripts: a few stable top-level fields, with the
  * full snapshot beside them. Fields are only ever added, never renamed or removed.
  */
+import type { Finding, Posture } from '../../shared/findings';
 import type { Setting, Snapshot } from '../../shared/snapshot';
 
 export interface ScanJson {
   verdict: Snapshot['verdict'];
   verdictReasons: string[];
+  /** 0-100, higher is better (docs/score.md); accepted findings do not count. */
+  score: number;
+  /** Worst first; accepted ones stay listed with `accepted: true`. */
+  findings: Array<{
+    id: string;
+    ruleId: string;
+    severity: Finding['severity'];
+    title: string;
+    instance: string | null;
+    accepted: boolean;
+    summary: string;
+    fixes: string[];
+  }>;
   instances: Array<{
     id: string;
     kind: 'ollama';
@@ -38,10 +52,24 @@ export function settingSource(setting: Setting): string {
     : setting.source.path;
 }
 
-export function toScanJson(snapshot: Snapshot): ScanJson {
+export function toScanJson(
+  snapshot: Snapshot,
+  assessment: { findings: Finding[]; posture: Posture },
+): ScanJson {
   return {
     verdict: snapshot.verdict,
     verdictReasons: snapshot.verdictReasons,
+    score: assessment.posture.score,
+    findings: assessment.findings.map((f) => ({
+      id: f.id,
+      ruleId: f.ruleId,
+      severity: f.severity,
+      title: f.title,
+      instance: f.instance,
+      accepted: f.accepted !== null,
+      summary: f.summary,
+      fixes: f.fixes,
+    })),
     instances: snapshot.instances.map((instance) => ({
       id: instance.id,
       kind: instance.kind,

@@ -24,7 +24,7 @@ describe('paddock CLI arguments', () => {
   it('an unknown option is a usage error (exit 2) that says what was wrong', async () => {
     const { io: cli, err } = io();
     expect(await runCli(['scan', '--jsn'], cli)).toBe(EXIT.usage);
-    expect(err.join('')).toMatch(/unknown option for scan: "--jsn"/);
+    expect(err.join('')).toMatch(/unknown option: "--jsn"/);
   });
 
   it('an unknown command is a usage error', async () => {
