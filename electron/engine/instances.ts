@@ -416,7 +416,27 @@ export function buildInstances(facts: InstanceFacts): Instance[] {
   const drafts = draftServers(facts, listening);
   attachProxies(drafts, facts, listening);
   attachContainers(drafts, facts);
-  return drafts.map((draft) => buildInstance(draft, facts));
+  const ids = stableIds(drafts);
+  return drafts.map((draft, i) => ({ ...buildInstance(draft, facts), id: ids[i]! }));
+}
+
+/**
+ * Ids that survive a restart, so that an accepted risk, a report and the monitor keep
+ * talking about the same server: its systemd unit, else the lowest port it listens on, else
+ * (a server not listening yet) its pid. Proxy-only and Docker instances are already named by
+ * their port and container. Two servers that would share an id keep it apart with their pid.
+ */
+function stableIds(drafts: Draft[]): string[] {
+  const seen = new Set<string>();
+  return drafts.map((draft) => {
+    let id = draft.id;
+    if (draft.process?.systemdUnit) id = `ollama:service:${draft.process.systemdUnit}`;
+    else if (draft.sockets.length > 0 && !draft.id.startsWith('ollama:docker:'))
+      id = `ollama:port:${Math.min(...draft.sockets.map((s) => s.localPort))}`;
+    if (seen.has(id)) id = `${id}:${draft.pid ?? seen.size}`;
+    seen.add(id);
+    return id;
+  });
 }
 
 /** Drafts needing `ollama --version`: no listener of theirs gave a version through the API. */

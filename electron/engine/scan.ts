@@ -275,8 +275,12 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       : null,
   });
 
+  // The settings probe ran per server process (keyed by pid); key it by the instance ids.
+  const instanceKeyOfPid = new Map(
+    instances.filter((i) => i.pid !== null).map((i) => [`ollama:pid:${i.pid}`, i.id]),
+  );
   const settingsProbe = mergeSettingsProbes(
-    settingsTargets.map((t, i) => [t.key, settingsResults[i]!]),
+    settingsTargets.map((t, i) => [instanceKeyOfPid.get(t.key) ?? t.key, settingsResults[i]!]),
   );
   const versions: Record<string, string> = {};
   for (const instance of instances) if (instance.version) versions[instance.id] = instance.version;

@@ -141,7 +141,7 @@ describe('scan', () => {
     expect(snapshot.instances).toHaveLength(1);
     const [instance] = snapshot.instances;
     expect(instance).toMatchObject({
-      id: 'ollama:pid:42',
+      id: 'ollama:service:ollama.service',
       pid: 42,
       version: '0.12.10',
       versionSource: 'api',
@@ -150,7 +150,9 @@ describe('scan', () => {
     expect(instance!.configuredBind).toMatchObject({ host: '0.0.0.0', port: 11434, reach: 'all' });
     expect(instance!.fingerprints[0]?.models?.[0]?.name).toBe('qwen3:8b');
     expect(snapshot.probes.firewall.status).toBe('unavailable');
-    expect(snapshot.verdictReasons[0]).toMatch(/ollama:pid:42 \(version 0\.12\.10\)/);
+    expect(snapshot.verdictReasons[0]).toMatch(
+      /ollama:service:ollama.service \(version 0\.12\.10\)/,
+    );
   });
 
   it('nothing running and every probe fine: private, "no Ollama server"', async () => {
@@ -201,7 +203,7 @@ describe('scan', () => {
         sockets: [listening('192.168.7.5', 11434, { pid: 77, name: 'llm-server' })],
       }),
     });
-    expect(snapshot.instances.map((i) => i.id)).toEqual(['ollama:pid:77']);
+    expect(snapshot.instances.map((i) => i.id)).toEqual(['ollama:port:11434']);
     expect(snapshot.instances[0]!.reasons[0]).toMatch(/llm-server/);
     expect(snapshot.verdict).toBe('lan');
   });
@@ -397,5 +399,23 @@ describe('scan: the server log as a second source', () => {
       }),
     });
     expect(snapshot.instances[0]!.settings.some((s) => s.source.kind === 'server-log')).toBe(false);
+  });
+});
+
+describe('instance ids survive a restart', () => {
+  it('a service is named by its unit, a hand-started server by its port, whatever the pid', async () => {
+    const ids = async (pid: number, unit: string | null) => {
+      const snapshot = await scan(createFakeHost({ http: ollamaHttp([11434]) }), {
+        probes: probes({
+          processes: [serverProcess(pid, { systemdUnit: unit })],
+          sockets: [listening('127.0.0.1', 11434, { pid, name: 'ollama' })],
+        }),
+      });
+      return snapshot.instances.map((i) => i.id);
+    };
+    expect(await ids(42, 'ollama.service')).toEqual(['ollama:service:ollama.service']);
+    expect(await ids(4242, 'ollama.service')).toEqual(['ollama:service:ollama.service']);
+    expect(await ids(42, null)).toEqual(['ollama:port:11434']);
+    expect(await ids(977, null)).toEqual(['ollama:port:11434']);
   });
 });
