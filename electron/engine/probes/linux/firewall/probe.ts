@@ -168,17 +168,10 @@ function iptablesFacts(
 }
 
 /**
- * The kernel lists its legacy (x_tables) tables in /proc/net/ip_tables_names and
- * ip6_tables_names, per network namespace. When that file is absent or empty there is no
- * legacy rule to read, and iptables-legacy-save is not run: it would load the x_tables
- * modules as a side effect, a change to the system Paddock does not make by looking.
+ * A tool Paddock chose not to run, because the facts already said it had nothing to show:
+ * an empty successful run, with evidence saying what was not run and why.
  */
-async function noLegacyTables(host: Host, family: 4 | 6): Promise<ToolRun | null> {
-  const path = `/proc/net/${family === 4 ? 'ip' : 'ip6'}_tables_names`;
-  const names = await host.readFile(path, 4096);
-  if (names.ok && names.text.trim() !== '') return null;
-  if (!names.ok && names.code !== 'ENOENT') return null;
-  const argv = [`${family === 4 ? 'iptables' : 'ip6tables'}-legacy-save`];
+function notRun(argv: string[], evidence: Evidence): ToolRun {
   return {
     result: {
       argv,
@@ -191,14 +184,30 @@ async function noLegacyTables(host: Host, family: 4 | 6): Promise<ToolRun | null
       spawnError: null,
       durationMs: 0,
     },
-    evidence: {
-      kind: 'file',
-      ref: path,
-      outcome: `${names.ok ? 'empty' : 'absent'}: no legacy ${family === 4 ? 'iptables' : 'ip6tables'} table is loaded, so ${argv[0]} was not run`,
-    },
+    evidence,
     status: 'ok',
     message: null,
+    skipped: true,
   };
+}
+
+/**
+ * The kernel lists its legacy (x_tables) tables in /proc/net/ip_tables_names and
+ * ip6_tables_names, per network namespace. When that file is absent or empty there is no
+ * legacy rule to read, and iptables-legacy-save is not run: it would load the x_tables
+ * modules as a side effect, a change to the system Paddock does not make by looking.
+ */
+async function noLegacyTables(host: Host, family: 4 | 6): Promise<ToolRun | null> {
+  const path = `/proc/net/${family === 4 ? 'ip' : 'ip6'}_tables_names`;
+  const names = await host.readFile(path, 4096);
+  if (names.ok && names.text.trim() !== '') return null;
+  if (!names.ok && names.code !== 'ENOENT') return null;
+  const argv = [`${family === 4 ? 'iptables' : 'ip6tables'}-legacy-save`];
+  return notRun(argv, {
+    kind: 'file',
+    ref: path,
+    outcome: `${names.ok ? 'empty' : 'absent'}: no legacy ${family === 4 ? 'iptables' : 'ip6tables'} table is loaded, so ${argv[0]} was not run`,
+  });
 }
 
 /**
@@ -219,27 +228,11 @@ function noIptablesNftTables(nft: NftablesFacts | null, family: 4 | 6): ToolRun 
   if (nft.ruleset.tables.some((t) => t.family === tableFamily && IPTABLES_NFT_TABLES.has(t.name)))
     return null;
   const argv = [`${family === 4 ? 'iptables' : 'ip6tables'}-nft-save`];
-  return {
-    result: {
-      argv,
-      code: 0,
-      signal: null,
-      stdout: '',
-      stderr: '',
-      truncated: false,
-      timedOut: false,
-      spawnError: null,
-      durationMs: 0,
-    },
-    evidence: {
-      kind: 'exec',
-      ref: NFT_ARGV.join(' '),
-      outcome: `no ${tableFamily} iptables table in the nftables ruleset, so ${argv[0]} was not run`,
-    },
-    status: 'ok',
-    message: null,
-    skipped: true,
-  };
+  return notRun(argv, {
+    kind: 'exec',
+    ref: NFT_ARGV.join(' '),
+    outcome: `no ${tableFamily} iptables table in the nftables ruleset, so ${argv[0]} was not run`,
+  });
 }
 
 export async function probeIptables(
@@ -297,26 +290,12 @@ export const UFW_FILES = {
  */
 function ufwOffWithoutStatus(conf: FileRead): ToolRun | null {
   if (!conf.ok || parseUfwConf(conf.text).enabledAtBoot !== false) return null;
-  return {
-    result: {
-      argv: ['ufw', 'status', 'verbose'],
-      code: 0,
-      signal: null,
-      stdout: 'Status: inactive\n',
-      stderr: '',
-      truncated: false,
-      timedOut: false,
-      spawnError: null,
-      durationMs: 0,
-    },
-    evidence: {
-      kind: 'file',
-      ref: UFW_FILES.conf,
-      outcome: 'ENABLED=no: ufw is off, so `ufw status verbose` was not run',
-    },
-    status: 'ok',
-    message: null,
-  };
+  const off = notRun(['ufw', 'status', 'verbose'], {
+    kind: 'file',
+    ref: UFW_FILES.conf,
+    outcome: 'ENABLED=no: ufw is off, so `ufw status verbose` was not run',
+  });
+  return { ...off, result: { ...off.result, stdout: 'Status: inactive\n' } };
 }
 
 export async function probeUfw(host: Host): Promise<UfwFacts> {
