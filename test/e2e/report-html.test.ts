@@ -14,8 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HOSTILE_HTML, HOSTILE_LINK, HOSTILE_SHELL } from '../fixtures/reports/input';
+import { describeWhen } from '../support/prerequisites';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,24 +35,7 @@ function browserPrerequisites(): { ok: true } | { ok: false; reason: string } {
 }
 
 function describeBrowser(name: string, fn: () => void): void {
-  const pre = browserPrerequisites();
-  if (pre.ok) {
-    describe(name, fn);
-    return;
-  }
-  const message = `browser prerequisites missing: ${pre.reason} (PADDOCK_REQUIRE_LAB=1 turns this skip into a failure)`;
-  if (process.env.PADDOCK_REQUIRE_LAB === '1') {
-    describe(name, () => {
-      it('has the browser prerequisites', () => {
-        throw new Error(message);
-      });
-    });
-    return;
-  }
-  console.warn(
-    `[e2e] skipping "${name}": ${pre.reason}. Set PADDOCK_REQUIRE_LAB=1 to make this a failure.`,
-  );
-  describe.skip(`${name} [skipped: ${message}]`, fn);
+  describeWhen('browser', browserPrerequisites, name, fn);
 }
 
 describeBrowser('the HTML report in Chromium', () => {

@@ -17,14 +17,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'vitest';
 import type { FirewallFacts } from '../../shared/firewall';
 import { firewallProbeResultSchema } from '../../shared/firewall';
 import type { NetInterface, ProbeResult } from '../../shared/snapshot';
 import { netInterfaceSchema, probeResultSchema } from '../../shared/snapshot';
 import { z } from 'zod';
 import type { ConnectResult, Lab, RunResult } from './lab';
-import { describeLab } from './lab';
+import { labPrerequisites } from './lab';
+import type { Prerequisite } from '../support/prerequisites';
+import { describeWhen } from '../support/prerequisites';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUNDLE = path.join(ROOT, 'out', 'test', 'firewall-probe.cjs');
@@ -75,22 +76,11 @@ export function describeFirewallLab(
   needs: readonly FirewallTool[],
   fn: () => void,
 ): void {
-  const pre = firewallPrerequisites(needs);
-  if (pre.ok) {
-    describeLab(name, fn);
-    return;
-  }
-  const message = `firewall lab prerequisites missing: ${pre.reason} (PADDOCK_REQUIRE_LAB=1 turns this skip into a failure)`;
-  if (process.env.PADDOCK_REQUIRE_LAB === '1') {
-    describe(name, () => {
-      it('has the firewall tools', () => {
-        throw new Error(message);
-      });
-    });
-    return;
-  }
-  console.warn(`[lab] skipping "${name}": ${pre.reason}`);
-  describe.skip(`${name} [skipped: ${message}]`, fn);
+  const both = (): Prerequisite => {
+    const lab = labPrerequisites();
+    return lab.ok ? firewallPrerequisites(needs) : lab;
+  };
+  describeWhen('firewall lab', both, name, fn);
 }
 
 async function must(lab: Lab, argv: string[], input?: string): Promise<RunResult> {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLab, describeLab, labPrerequisites, leftovers } from './lab';
 import type { Lab } from './lab';
+import { labRequired } from '../support/prerequisites';
 
 describeLab('lab: namespaces and helpers', () => {
   let lab: Lab;
@@ -89,8 +90,7 @@ describeLab('lab: namespaces and helpers', () => {
     const nft = await lab.runInHost(['sh', '-c', 'command -v nft']);
     if (nft.code !== 0) {
       const reason = 'needs nftables (apt-get install nftables)';
-      if (process.env.PADDOCK_REQUIRE_LAB === '1')
-        throw new Error(`${reason}; PADDOCK_REQUIRE_LAB=1 forbids skipping`);
+      if (labRequired()) throw new Error(`${reason}; PADDOCK_REQUIRE_LAB=1 forbids skipping`);
       context.skip(reason);
     }
     const add = await lab.runInHost(['nft', '-f', '-'], {

@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'vitest';
+import { describeWhen } from '../support/prerequisites';
 
 /** Absolute path of the stand-in Ollama test fixture. */
 export const STANDIN_FIXTURE = fileURLToPath(
@@ -213,29 +213,11 @@ export function labPrerequisites(): { ok: true } | { ok: false; reason: string }
 }
 
 /**
- * `describe` when the lab can be built. Otherwise a skipped describe that says why, or, with
- * PADDOCK_REQUIRE_LAB=1 (CI machines that must run the lab), one failing test.
+ * `describe` when the lab can be built (root, ip, ss, nsenter, unshare, setpriv and network
+ * namespaces); otherwise skipped with the reason, or failing under PADDOCK_REQUIRE_LAB=1.
  */
 export function describeLab(name: string, fn: () => void): void {
-  const pre = labPrerequisites();
-  if (pre.ok) {
-    describe(name, fn);
-    return;
-  }
-  const message = `lab prerequisites missing: ${pre.reason} (PADDOCK_REQUIRE_LAB=1 turns this skip into a failure)`;
-  if (process.env.PADDOCK_REQUIRE_LAB === '1') {
-    describe(name, () => {
-      it('has the lab prerequisites', () => {
-        throw new Error(message);
-      });
-    });
-    return;
-  }
-  console.warn(
-    `[lab] skipping "${name}": ${pre.reason}. The lab needs root, ip, ss, nsenter, unshare, setpriv and network namespaces; ` +
-      'set PADDOCK_REQUIRE_LAB=1 to make this a failure.',
-  );
-  describe.skip(`${name} [skipped: ${message}]`, fn);
+  describeWhen('lab', labPrerequisites, name, fn);
 }
 
 // ---------------------------------------------------------------------------------------

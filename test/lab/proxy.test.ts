@@ -12,10 +12,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Lab, Standin } from './lab';
-import { createLab, describeLab } from './lab';
+import { createLab, labPrerequisites } from './lab';
 import { expectedVerdict, runScan } from './scan-helpers';
+import type { Prerequisite } from '../support/prerequisites';
+import { describeWhen } from '../support/prerequisites';
 
 const PROXY_PORT = 8080;
 
@@ -44,21 +46,17 @@ const HTPASSWD = which('htpasswd');
 
 /** describeLab, plus nginx: a skip that says why, or a failure under PADDOCK_REQUIRE_LAB=1. */
 function describeLabWithNginx(name: string, fn: () => void): void {
-  if (NGINX) {
-    describeLab(name, fn);
-    return;
-  }
-  const reason = 'nginx is not installed (apt-get install -y nginx-light apache2-utils)';
-  if (process.env.PADDOCK_REQUIRE_LAB === '1') {
-    describe(name, () => {
-      it('has nginx', () => {
-        throw new Error(`${reason}; PADDOCK_REQUIRE_LAB=1 makes this a failure`);
-      });
-    });
-    return;
-  }
-  console.warn(`[lab] skipping "${name}": ${reason}`);
-  describe.skip(`${name} [skipped: ${reason}]`, fn);
+  const both = (): Prerequisite => {
+    const lab = labPrerequisites();
+    if (!lab.ok) return lab;
+    return NGINX
+      ? { ok: true }
+      : {
+          ok: false,
+          reason: 'nginx is not installed (apt-get install -y nginx-light apache2-utils)',
+        };
+  };
+  describeWhen('nginx lab', both, name, fn);
 }
 
 function nginxConf(dir: string, auth: boolean): string {

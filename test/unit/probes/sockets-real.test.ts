@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeHost } from '../../../electron/engine/host';
 import type { Host } from '../../../electron/engine/host/types';
 import { probeSockets } from '../../../electron/engine/probes/linux/sockets';
+import { labRequired } from '../../support/prerequisites';
 
 const onLinux = process.platform === 'linux';
 const ssInstalled = onLinux && spawnSync('ss', ['-V']).error === undefined;
@@ -41,10 +42,12 @@ describe.skipIf(!onLinux)('probeSockets on this machine', () => {
   };
 
   it('finds our 127.0.0.1 listener, owned by this process, with ss', async (context) => {
-    context.skip(
-      !ssInstalled,
-      'ss (iproute2) is not installed on this machine; the ss path cannot be tested for real',
-    );
+    if (!ssInstalled) {
+      const reason =
+        'ss (iproute2) is not installed on this machine; the ss path cannot be tested for real';
+      if (labRequired()) throw new Error(`${reason} (PADDOCK_REQUIRE_LAB=1)`);
+      context.skip(reason);
+    }
     const result = await expectOurListener(createNodeHost());
     expect(result.evidence[0]).toMatchObject({ kind: 'exec', outcome: 'exit 0' });
   });
