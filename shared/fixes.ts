@@ -1,0 +1,148 @@
+/**
+ * Fixes: what Paddock changes on the system to resolve a finding, as data. A fix recipe
+ * (`plan(snapshot, finding)`, pure) returns a FixPlan; the preview the user approves is that
+ * plan, and the executor runs exactly it, byte for byte. Every step carries its undo.
+ */
+import { z } from 'zod';
+
+export const fixIdSchema = z.enum([
+  'rebind-systemd',
+  'block-port',
+  'tighten-origins',
+  'stop-request-logging',
+  'docker-localhost',
+]);
+export type FixId = z.infer<typeof fixIdSchema>;
+
+/** Files: the exact content expected before (null: the file must not exist) and after. */
+export const writeFileStepSchema = z.object({
+  kind: z.literal('write-file'),
+  path: z.string(),
+  /** Exact bytes (UTF-8) the file must hold before the step; null: it must not exist. */
+  before: z.string().nullable(),
+  content: z.string(),
+  mode: z.number().int(),
+  /** Why this step, in plain words, for the preview. */
+  description: z.string(),
+});
+
+export const removeFileStepSchema = z.object({
+  kind: z.literal('remove-file'),
+  path: z.string(),
+  /** Exact bytes the file must hold before removal (restored by undo). */
+  before: z.string(),
+  description: z.string(),
+});
+
+/** A program by argv (never a shell string), with the argv that undoes it, if any. */
+export const runStepSchema = z.object({
+  kind: z.literal('run'),
+  argv: z.array(z.string()).min(1),
+  /** The argv that reverses it; null when running it again is harmless (daemon-reload). */
+  undo: z.array(z.string()).min(1).nullable(),
+  description: z.string(),
+});
+
+export const fixStepSchema = z.discriminatedUnion('kind', [
+  writeFileStepSchema,
+  removeFileStepSchema,
+  runStepSchema,
+]);
+export type FixStep = z.infer<typeof fixStepSchema>;
+
+/** What the rescan after the steps must show, or the run is rolled back. */
+export const verificationSchema = z.object({
+  kind: z.enum([
+    'instance-loopback-only',
+    'port-closed-beyond-loopback',
+    'setting-absent',
+    'setting-without-wildcard',
+  ]),
+  instance: z.string().nullable(),
+  port: z.number().int().nullable(),
+  setting: z.string().nullable(),
+  description: z.string(),
+});
+export type Verification = z.infer<typeof verificationSchema>;
+
+export const fixPlanSchema = z.object({
+  fixId: fixIdSchema,
+  /** The finding this resolves (Finding.id), and its instance. */
+  findingId: z.string().nullable(),
+  instance: z.string().nullable(),
+  title: z.string(),
+  /** What will change and what it will block or allow, in plain words (the preview's lead). */
+  summary: z.string(),
+  /** Things the user must know first (e.g. what else enabling a firewall would block). */
+  warnings: z.array(z.string()),
+  requiresAdmin: z.boolean(),
+  steps: z.array(fixStepSchema),
+  verification: verificationSchema,
+  /** The snapshot the plan was made from (its takenAt). */
+  basedOn: z.string(),
+});
+export type FixPlan = z.infer<typeof fixPlanSchema>;
+
+/** A plan that cannot be applied safely: the commands a person could run, with why not. */
+export const manualFixSchema = z.object({
+  fixId: fixIdSchema,
+  instance: z.string().nullable(),
+  reason: z.string(),
+  commands: z.array(z.array(z.string())),
+});
+export type ManualFix = z.infer<typeof manualFixSchema>;
+
+// ── runs and their journal ─────────────────────────────────────────────────────────────
+
+export const runStateSchema = z.enum([
+  'applying',
+  'verifying',
+  'applied',
+  'rolling-back',
+  'rolled-back',
+  'rollback-failed',
+  'undoing',
+  'undone',
+  'undo-failed',
+]);
+export type RunState = z.infer<typeof runStateSchema>;
+
+/** One line of a run's journal, written (and fsynced) BEFORE the action it announces. */
+export const journalEntrySchema = z.object({
+  at: z.string(),
+  /** Step index, or null for run-level events. */
+  step: z.number().int().nullable(),
+  event: z.enum([
+    'run-started',
+    'backup-saved',
+    'step-starting',
+    'step-done',
+    'step-failed',
+    'verify-starting',
+    'verify-ok',
+    'verify-failed',
+    'rollback-starting',
+    'step-undone',
+    'rollback-done',
+    'rollback-failed',
+    'undo-starting',
+    'undo-done',
+    'undo-refused',
+    'undo-failed',
+    'recovered',
+  ]),
+  detail: z.string(),
+});
+export type JournalEntry = z.infer<typeof journalEntrySchema>;
+
+export const fixRunSchema = z.object({
+  id: z.string(),
+  plan: fixPlanSchema,
+  state: runStateSchema,
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  /** Plain words: what happened, including why it rolled back. */
+  outcome: z.string(),
+  journal: z.array(journalEntrySchema),
+});
+export type FixRun = z.infer<typeof fixRunSchema>;
