@@ -1,0 +1,321 @@
+/**
+ * The disk side of the fix engine (engine/fixes/executor.ts), kept here because host/ is the
+ * only place that touches the disk:
+ *
+ * - `FixFiles`: the system files a fix changes (a systemd drop-in, a config file). Read as raw
+ *   bytes with their permission bits, so that a backup puts back exactly what was there;
+ *   written atomically (./atomic-write.ts). Only regular files are read or replaced: a symlink
+ *   is refused rather than followed or replaced by a copy of its target.
+ * - The run store: Paddock's own record of each run (plan, journal, backups), written so that
+ *   a kill at any moment leaves whole files and whole journal lines.
+ * - A lock, so that two Paddock processes never change the system (or recover a run) at once.
+ *
+ * Synchronous inside, like ./atomic-write.ts: the files are small and a step that cannot be
+ * interleaved with another is easier to reason about.
+ */
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  rmdirSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from './atomic-write';
+
+/** A file's owner. */
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** A regular file's bytes, permission bits (mode & 0o7777) and owner. */
+export interface FileState extends Owner {
+  bytes: Uint8Array;
+  mode: number;
+}
+
+/** What the executor may do to system files. Paths are absolute. */
+export interface FixFiles {
+  /** The file's bytes and mode; null when it does not exist. Throws for anything not a regular file. */
+  read(path: string): Promise<FileState | null>;
+  /**
+   * Replaces (or creates) the file atomically with exactly `mode`, owned by `owner`; without
+   * one, a file that exists keeps its owner (root editing a user's file leaves it theirs).
+   */
+  write(path: string, content: string | Uint8Array, mode: number, owner?: Owner): Promise<void>;
+  /** Removes the file; a file already gone is not an error. */
+  remove(path: string): Promise<void>;
+  /** The parent folders of `path` that do not exist, outermost first (a write would create them). */
+  missingParents(path: string): Promise<string[]>;
+  /** Removes a folder if it is empty; false (and nothing done) when it is not, or is gone. */
+  removeEmptyDir(path: string): Promise<boolean>;
+}
+
+/** Config files are small; anything past this is not one Paddock wrote or would change. */
+const MAX_FIX_FILE_BYTES = 16 * 1024 * 1024;
+/** Folders a fix creates hold system configuration (ollama.service.d): readable, like their parents. */
+const NEW_DIR_MODE = 0o755;
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+function readRegular(path: string): FileState | null {
+  let fd: number | null = null;
+  try {
+    // O_NOFOLLOW: a symlink planted at the path fails with ELOOP instead of being followed.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    if (errorCode(error) === 'ELOOP') {
+      throw new Error(`${path} is a symbolic link; Paddock changes only regular files`);
+    }
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`${path} is not a regular file`);
+    if (stat.size > MAX_FIX_FILE_BYTES) throw new Error(`${path} is too large to back up`);
+    const bytes = Buffer.alloc(stat.size);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const n = readSync(fd, bytes, offset, bytes.length - offset, null);
+      if (n === 0) break;
+      offset += n;
+    }
+    return {
+      bytes: bytes.subarray(0, offset),
+      mode: stat.mode & 0o7777,
+      uid: stat.uid,
+      gid: stat.gid,
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function missingParentsSync(path: string): string[] {
+  const missing: string[] = [];
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      lstatSync(dir);
+      break;
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      missing.unshift(dir);
+    }
+  }
+  return missing;
+}
+
+function currentOwner(path: string): Owner | null {
+  try {
+    const stat = lstatSync(path);
+    return { uid: stat.uid, gid: stat.gid };
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function writeSystemFile(
+  path: string,
+  content: string | Uint8Array,
+  mode: number,
+  owner: Owner | undefined,
+): void {
+  // writeFileAtomic would create missing folders 0700 (right for Paddock's own files); a
+  // system folder such as ollama.service.d must stay readable, whatever the umask.
+  for (const dir of missingParentsSync(path)) {
+    mkdirSync(dir, { mode: NEW_DIR_MODE });
+    chmodSync(dir, NEW_DIR_MODE);
+  }
+  const wanted = owner ?? currentOwner(path);
+  writeFileAtomic(path, content, mode, {
+    // The owner is set on the temporary file, so the rename swaps in a file that is right
+    // from its first moment. Only when it differs: chown needs privileges we may not have.
+    afterTempWritten: (temp) => {
+      if (wanted === null) return;
+      const made = lstatSync(temp);
+      if (made.uid !== wanted.uid || made.gid !== wanted.gid) {
+        chownSync(temp, wanted.uid, wanted.gid);
+        // chown clears set-id bits; the mode asked for is the mode the file gets.
+        chmodSync(temp, mode);
+      }
+    },
+  });
+}
+
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    return;
+  }
+  fsyncDir(dirname(path));
+}
+
+function removeEmptyDirSync(path: string): boolean {
+  try {
+    rmdirSync(path);
+  } catch (error) {
+    if (['ENOENT', 'ENOTEMPTY', 'EEXIST'].includes(errorCode(error) ?? '')) return false;
+    throw error;
+  }
+  fsyncDir(dirname(path));
+  return true;
+}
+
+/** The real system files. */
+export function createFixFiles(): FixFiles {
+  return {
+    read: (path) => Promise.resolve().then(() => readRegular(path)),
+    write: (path, content, mode, owner) =>
+      Promise.resolve().then(() => writeSystemFile(path, content, mode, owner)),
+    remove: (path) => Promise.resolve().then(() => removeFile(path)),
+    missingParents: (path) => Promise.resolve().then(() => missingParentsSync(path)),
+    removeEmptyDir: (path) => Promise.resolve().then(() => removeEmptyDirSync(path)),
+  };
+}
+
+// ── the run store: Paddock's own files ──────────────────────────────────────────────────
+
+function fsyncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on a folder; the entry is written either way.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/** Creates a private folder (0700) and its parents. */
+export function makePrivateDir(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+}
+
+/** Writes one of Paddock's own files atomically, owner only. */
+export function writePrivateFile(path: string, data: string | Uint8Array): void {
+  writeFileAtomic(path, data, 0o600);
+}
+
+/**
+ * Appends one line and fsyncs before returning: when this returns, the line is on disk; a
+ * kill during it leaves the line whole or torn at the end of the file, never in the middle of
+ * a later one (a torn tail is closed with a newline before the next append, so readers can
+ * skip it as one bad line).
+ */
+export function appendLineDurable(path: string, line: string): void {
+  if (line.includes('\n')) throw new Error('a journal line cannot contain a newline');
+  const fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o600);
+  let size = 0;
+  try {
+    size = fstatSync(fd).size;
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+    const bytes = Buffer.from(`${prefix}${line}\n`, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  // The first line: the file was just created, and its folder entry must be on disk too.
+  if (size === 0) fsyncDir(dirname(path));
+}
+
+/** A file's text, or null when it does not exist. */
+export function readPrivateText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** A file's bytes, or null when it does not exist. */
+export function readPrivateBytes(path: string): Uint8Array | null {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** The names of the folders in `path`; empty when it does not exist. */
+export function listSubdirs(path: string): string[] {
+  try {
+    return readdirSync(path, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+// ── the lock ─────────────────────────────────────────────────────────────────────────────
+
+export type LockResult = { ok: true; release: () => void } | { ok: false; heldBy: number };
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it is only someone else's.
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+/**
+ * Takes a lock file holding our pid, created exclusively. A lock left by a process that is
+ * gone (killed mid-run: exactly the case recovery exists for) is taken over. A pid reused by
+ * an unrelated process keeps the lock until that process ends; the message names the pid.
+ */
+export function acquireLock(path: string): LockResult {
+  makePrivateDir(dirname(path));
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      fsyncSync(fd);
+      closeSync(fd);
+      return { ok: true, release: () => releaseLock(path) };
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(readPrivateText(path) ?? '', 10);
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
+      return { ok: false, heldBy: holder };
+    }
+    removeFile(path);
+  }
+  return { ok: false, heldBy: 0 };
+}
+
+function releaseLock(path: string): void {
+  const holder = Number.parseInt(readPrivateText(path) ?? '', 10);
+  if (holder === process.pid) removeFile(path);
+}
