@@ -1,0 +1,88 @@
+/**
+ * Verification after a fix: a rescan must show what the plan promised, or the executor rolls
+ * back. Pure check on a snapshot, plus a bounded loop of rescans (a restarted service binds
+ * its socket a moment after `systemctl restart` returns).
+ */
+import type { FixPlan, Verification } from '../../../shared/fixes';
+import type { Instance, Snapshot } from '../../../shared/snapshot';
+import { scopeOf } from '../exposure';
+import type { VerifyResult } from './executor';
+
+const isLoopback = (address: string) => scopeOf(address) === 'loopback';
+
+function effective(instance: Instance, name: string): string | undefined {
+  return instance.settings.find((s) => s.name === name && s.state === 'effective')?.value;
+}
+
+function instanceOf(verification: Verification, snapshot: Snapshot): Instance | undefined {
+  return snapshot.instances.find((i) => i.id === verification.instance);
+}
+
+/** Does this snapshot show what the verification expects? Plain words either way. */
+export function checkVerification(verification: Verification, snapshot: Snapshot): VerifyResult {
+  switch (verification.kind) {
+    case 'instance-loopback-only': {
+      const instance = instanceOf(verification, snapshot);
+      if (!instance) return { ok: false, detail: `${verification.instance} is not running` };
+      const direct = instance.listeners.filter((l) => l.path === 'direct');
+      const shown = direct.map((l) => `${l.address}:${l.port}`).join(', ') || 'nothing';
+      const onPort = verification.port === null || direct.some((l) => l.port === verification.port);
+      const ok = direct.length > 0 && onPort && direct.every((l) => isLoopback(l.address));
+      return { ok, detail: `${instance.id} listens on ${shown}` };
+    }
+    case 'port-closed-beyond-loopback': {
+      const listeners = snapshot.instances
+        .flatMap((i) => i.listeners)
+        .filter((l) => verification.port === null || l.port === verification.port);
+      const open = listeners.flatMap((l) =>
+        l.reachableVia.filter((via) => via.open).map((via) => `${via.interface} ${via.address}`),
+      );
+      return open.length === 0
+        ? {
+            ok: true,
+            detail: `port ${verification.port} is reachable from no interface but loopback`,
+          }
+        : {
+            ok: false,
+            detail: `port ${verification.port} is still reachable via ${open.join(', ')}`,
+          };
+    }
+    case 'setting-absent': {
+      const instance = instanceOf(verification, snapshot);
+      const value =
+        instance && verification.setting ? effective(instance, verification.setting) : undefined;
+      if (!instance) return { ok: false, detail: `${verification.instance} is not running` };
+      return value === undefined
+        ? { ok: true, detail: `${verification.setting} is no longer set for ${instance.id}` }
+        : { ok: false, detail: `${verification.setting} is still ${JSON.stringify(value)}` };
+    }
+    case 'setting-without-wildcard': {
+      const instance = instanceOf(verification, snapshot);
+      if (!instance) return { ok: false, detail: `${verification.instance} is not running` };
+      const value = effective(instance, verification.setting ?? 'OLLAMA_ORIGINS') ?? '';
+      const wild = value.split(',').some((entry) => entry.trim() === '*');
+      return wild
+        ? { ok: false, detail: `${verification.setting} still contains *` }
+        : { ok: true, detail: `${verification.setting} is ${JSON.stringify(value)}` };
+    }
+  }
+}
+
+/**
+ * Rescans until the plan's verification holds or the time runs out: at most `attempts`
+ * scans, `intervalMs` apart.
+ */
+export async function verifyByRescan(
+  plan: FixPlan,
+  rescan: () => Promise<Snapshot>,
+  options: { attempts?: number; intervalMs?: number } = {},
+): Promise<VerifyResult> {
+  const attempts = options.attempts ?? 16;
+  let last: VerifyResult = { ok: false, detail: 'no rescan was made' };
+  for (let i = 0; i < attempts; i += 1) {
+    last = checkVerification(plan.verification, await rescan());
+    if (last.ok) return last;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+  }
+  return { ok: false, detail: `${last.detail} (after ${attempts} rescans)` };
+}
