@@ -1,0 +1,54 @@
+/**
+ * One entry point for every fix recipe: the fix id, the snapshot it is planned from, the
+ * server it is for, and the one door to file contents. Recipes are pure; the caller reads
+ * files through the Host and the executor runs the plan the user approved.
+ */
+import type { FixId, FixPlan, ManualFix } from '../../../../shared/fixes';
+import type { Snapshot } from '../../../../shared/snapshot';
+import { planBlockPort } from './block-port';
+import type { RecipeIO } from './common';
+import { planDockerLocalhost } from './docker-localhost';
+import { planRebindSystemd } from './rebind-systemd';
+import { planStopRequestLogging } from './stop-request-logging';
+import { planTightenOrigins } from './tighten-origins';
+
+export type { RecipeIO } from './common';
+export { isManual } from './common';
+
+export interface PlanFixOptions {
+  /** The finding the plan resolves (Finding.id), recorded in the plan the user approves. */
+  findingId?: string | null;
+}
+
+export function planFix(
+  fixId: FixId,
+  snapshot: Snapshot,
+  instanceId: string,
+  io: RecipeIO,
+  options: PlanFixOptions = {},
+): FixPlan | ManualFix {
+  const result = plan(fixId, snapshot, instanceId, io, options);
+  if (!('steps' in result) || options.findingId === undefined) return result;
+  return { ...result, findingId: options.findingId };
+}
+
+function plan(
+  fixId: FixId,
+  snapshot: Snapshot,
+  instanceId: string,
+  io: RecipeIO,
+  options: PlanFixOptions,
+): FixPlan | ManualFix {
+  switch (fixId) {
+    case 'rebind-systemd':
+      return planRebindSystemd(snapshot, instanceId, { findingId: options.findingId ?? null });
+    case 'block-port':
+      return planBlockPort(snapshot, instanceId, io);
+    case 'tighten-origins':
+      return planTightenOrigins(snapshot, instanceId, io);
+    case 'stop-request-logging':
+      return planStopRequestLogging(snapshot, instanceId, io);
+    case 'docker-localhost':
+      return planDockerLocalhost(snapshot, instanceId);
+  }
+}
