@@ -10,6 +10,7 @@ import { fixPlanSchema, manualFixSchema } from '../../../shared/fixes';
 import type { FirewallFacts, FirewalldZone, UfwRule } from '../../../shared/firewall';
 import type { Setting, Snapshot } from '../../../shared/snapshot';
 import { snapshotSchema } from '../../../shared/snapshot';
+import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
 import { shellProblem } from '../../../electron/engine/fixes/executor';
 import {
   NFT_MAIN_CONTENT,
@@ -71,6 +72,8 @@ function withFirewall(facts: FirewallFacts, options: SnapshotOptions = {}): Snap
 function plan(result: FixPlan | ManualFix): FixPlan {
   if (isManual(result)) throw new Error(`expected a plan, got instructions: ${result.reason}`);
   expect(fixPlanSchema.parse(result)).toEqual(result);
+  // Every plan a recipe makes must pass the privileged side's allowlist as it is.
+  if (result.requiresAdmin) expect(privilegedPlanProblems(result)).toEqual([]);
   return result;
 }
 
