@@ -33,12 +33,13 @@ const MAX_FACTS_BYTES = 16 * 1024 * 1024;
 
 function attempts(
   context: ElevateContext,
+  command: string[],
 ): Array<{ argv: string[]; interactive: boolean; via: string }> {
-  const command = [...context.self, FIREWALL_FACTS_COMMAND];
-  const list = [{ argv: ['sudo', '-n', '--', ...command], interactive: false, via: 'sudo -n' }];
+  const full = [...context.self, ...command];
+  const list = [{ argv: ['sudo', '-n', '--', ...full], interactive: false, via: 'sudo -n' }];
   if (context.interactive)
-    list.push({ argv: ['sudo', '--', ...command], interactive: true, via: 'sudo' });
-  else list.push({ argv: ['pkexec', ...command], interactive: false, via: 'pkexec' });
+    list.push({ argv: ['sudo', '--', ...full], interactive: true, via: 'sudo' });
+  else list.push({ argv: ['pkexec', ...full], interactive: false, via: 'pkexec' });
   return list;
 }
 
@@ -58,36 +59,38 @@ function refusal(result: ExecResult, via: string): { cancelled: boolean; message
   };
 }
 
-export async function elevatedFirewallFacts(context: ElevateContext): Promise<ElevatedFirewall> {
-  const { firewallProbeResultSchema } = await import('../../shared/firewall');
+export type Elevated =
+  | { ok: true; stdout: string; code: number; via: string }
+  | { ok: false; cancelled: boolean; message: string };
+
+/**
+ * Runs one of this CLI's privileged commands as root through the OS's own prompt. `input` goes
+ * to its stdin (sudo asks on the terminal and polkit in a dialog, never on stdin). `ok: true`
+ * means the command ran, whatever its own exit code; `ok: false` means it never ran.
+ */
+export async function runElevated(
+  context: ElevateContext,
+  command: string[],
+  input?: string,
+): Promise<Elevated> {
   const refusals: string[] = [];
   let cancelled = false;
-  for (const attempt of attempts(context)) {
+  for (const attempt of attempts(context, command)) {
     const result = await context.host.exec(attempt.argv, {
       timeoutMs: ELEVATED_TIMEOUT_MS,
       maxBytes: MAX_FACTS_BYTES,
-      interactive: attempt.interactive,
+      interactive: attempt.interactive && input === undefined,
+      input,
     });
-    if (result.code === 0 && !result.truncated) {
-      let json: unknown;
-      try {
-        json = JSON.parse(result.stdout);
-      } catch {
-        return {
-          ok: false,
-          cancelled: false,
-          message: `${attempt.via}: the elevated probe did not print JSON`,
-        };
-      }
-      const parsed = firewallProbeResultSchema.safeParse(json);
-      if (!parsed.success)
-        return {
-          ok: false,
-          cancelled: false,
-          message: `${attempt.via}: the elevated probe's answer is not firewall facts`,
-        };
-      return { ok: true, result: parsed.data, via: attempt.via };
-    }
+    // sudo and pkexec fail before running anything with these codes and no output.
+    const refused =
+      result.spawnError !== null ||
+      result.truncated ||
+      result.timedOut ||
+      (attempt.via === 'pkexec' && (result.code === 126 || result.code === 127)) ||
+      (attempt.via.startsWith('sudo') && result.code === 1 && result.stdout === '');
+    if (!refused)
+      return { ok: true, stdout: result.stdout, code: result.code ?? -1, via: attempt.via };
     const why = refusal(result, attempt.via);
     refusals.push(`${attempt.via}: ${why.message}`);
     cancelled ||= why.cancelled;
@@ -96,6 +99,38 @@ export async function elevatedFirewallFacts(context: ElevateContext): Promise<El
   return {
     ok: false,
     cancelled,
-    message: `${cancelled ? 'Cancelled' : 'Could not get admin rights'} (${refusals.join('; ')}); the firewall stays unread and nothing was changed.`,
+    message: `${cancelled ? 'Cancelled' : 'Could not get admin rights'} (${refusals.join('; ')}); nothing was changed.`,
   };
+}
+
+export async function elevatedFirewallFacts(context: ElevateContext): Promise<ElevatedFirewall> {
+  const elevated = await runElevated(context, [FIREWALL_FACTS_COMMAND]);
+  if (!elevated.ok)
+    return {
+      ok: false,
+      cancelled: elevated.cancelled,
+      message: elevated.message.replace(
+        'nothing was changed.',
+        'the firewall stays unread and nothing was changed.',
+      ),
+    };
+  const { firewallProbeResultSchema } = await import('../../shared/firewall');
+  let json: unknown;
+  try {
+    json = JSON.parse(elevated.stdout);
+  } catch {
+    return {
+      ok: false,
+      cancelled: false,
+      message: `${elevated.via}: the elevated probe did not print JSON`,
+    };
+  }
+  const parsed = firewallProbeResultSchema.safeParse(json);
+  if (!parsed.success || elevated.code !== 0)
+    return {
+      ok: false,
+      cancelled: false,
+      message: `${elevated.via}: the elevated probe's answer is not firewall facts`,
+    };
+  return { ok: true, result: parsed.data, via: elevated.via };
 }

@@ -15,6 +15,18 @@ import type { ScanOptions } from '../engine/scan';
 import { scan } from '../engine/scan';
 import { acceptRisk, defaultSettingsPath, withdrawRisk } from '../engine/settings/store';
 import { FIREWALL_FACTS_COMMAND, elevatedFirewallFacts } from './elevate';
+import type { FixCommandContext } from './fix';
+import {
+  APPLY_PLAN_COMMAND,
+  FIX_IDS,
+  UNDO_RUN_COMMAND,
+  commandFixFlow,
+  commandHistoryFlow,
+  commandUndoFlow,
+  confirm,
+  privilegedApply,
+  privilegedUndo,
+} from './fix';
 import { renderScan, styleFor } from './render';
 import { toScanJson } from './scan-json';
 
@@ -35,6 +47,13 @@ Usage:
         accept one finding's risk: it stays visible, marked accepted, and no longer counts
         toward the score or the exit code
   paddock unaccept RULE-ID --instance ID|host
+  paddock fix FIX-ID [--instance ID] [--dry-run] [--yes]
+        show exactly what will change, ask, apply with the OS's admin prompt when needed,
+        verify by scanning again, and roll back by itself if anything fails
+        (FIX-ID: rebind-systemd, block-port, tighten-origins, stop-request-logging,
+        docker-localhost)
+  paddock undo RUN-ID [--yes]     undo a past fix (refused if a file changed since)
+  paddock history [--json]        past fix runs, newest last
   paddock --version
   paddock --help
 
@@ -69,6 +88,8 @@ export interface CliIo {
   env: (name: string) => string | undefined;
   /** Where accepted risks are kept; null to ignore them (tests). Default: the settings file. */
   settingsPath?: string | null;
+  /** All of stdin (the privileged side of `fix` reads its plan there). */
+  readStdin?: () => Promise<string>;
 }
 
 class UsageError extends Error {}
@@ -151,6 +172,43 @@ async function assessed(host: Host, io: CliIo, snapshot: Snapshot): Promise<Asse
   if (assessment.settingsProblem)
     io.stderr(`paddock: accepted risks not applied: ${assessment.settingsProblem}\n`);
   return assessment;
+}
+
+function fixContext(io: CliIo): FixCommandContext {
+  const host = createNodeHost();
+  return {
+    host,
+    elevate: { host, self: io.self, interactive: io.isStdinTty },
+    stdout: io.stdout,
+    stderr: io.stderr,
+    confirm: (question) => confirm(question, io.isStdinTty),
+  };
+}
+
+async function commandFix(args: string[], io: CliIo): Promise<number> {
+  const options = parseArgs(args, ['--dry-run', '--yes', '-y'], ['--instance']);
+  const [fixText, ...extra] = options.positional;
+  if (!fixText || extra.length > 0)
+    throw new UsageError(`fix takes one FIX-ID (${FIX_IDS.join(', ')})`);
+  const fixId = oneOf(fixText, FIX_IDS, 'FIX-ID');
+  return commandFixFlow(fixContext(io), fixId, {
+    instance: options.values.get('--instance'),
+    dryRun: options.flags.has('--dry-run'),
+    yes: options.flags.has('--yes') || options.flags.has('-y'),
+  });
+}
+
+async function commandUndo(args: string[], io: CliIo): Promise<number> {
+  const options = parseArgs(args, ['--yes', '-y'], []);
+  const [id, ...extra] = options.positional;
+  if (!id || extra.length > 0) throw new UsageError('undo takes one RUN-ID (see paddock history)');
+  return commandUndoFlow(fixContext(io), id, options.flags.has('--yes') || options.flags.has('-y'));
+}
+
+function commandHistory(args: string[], io: CliIo): number {
+  const options = parseArgs(args, ['--json'], []);
+  if (options.positional.length > 0) throw new UsageError('history takes no argument');
+  return commandHistoryFlow(fixContext(io), options.flags.has('--json'));
 }
 
 async function commandScan(args: string[], io: CliIo): Promise<number> {
@@ -273,6 +331,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${JSON.stringify(await probeFirewall(createNodeHost()))}\n`);
       return 0;
     }
+    if (command === APPLY_PLAN_COMMAND || command === UNDO_RUN_COMMAND) {
+      const host = createNodeHost();
+      if (host.uid() !== 0)
+        throw new UsageError(`${command} is the privileged side of fix and undo; it runs as root`);
+      const outcome =
+        command === APPLY_PLAN_COMMAND
+          ? await privilegedApply(host, rest, io.readStdin ?? (async () => ''))
+          : await privilegedUndo(host, rest);
+      (outcome.code === 0 ? io.stdout : io.stderr)(`${outcome.text}\n`);
+      return outcome.code;
+    }
+    if (command === 'fix') return await commandFix(rest, io);
+    if (command === 'undo') return await commandUndo(rest, io);
+    if (command === 'history') return commandHistory(rest, io);
     if (command === 'scan') return await commandScan(rest, io);
     if (command === 'report') return await commandReport(rest, io);
     if (command === 'accept') return await commandAccept(rest, io);
@@ -286,6 +358,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof Error && error.name === 'SettingsError') {
       io.stderr(`paddock: ${error.message}\n`);
       return EXIT.usage;
+    }
+    if (error instanceof Error && error.name === 'FixRefusal') {
+      io.stderr(`paddock: ${error.message} Nothing was changed.\n`);
+      return EXIT.exposed;
     }
     io.stderr(
       `paddock: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
@@ -303,6 +379,16 @@ export function main(): void {
     isStdinTty: process.stdin.isTTY === true,
     self: [process.execPath, process.argv[1] ?? ''],
     env: (name) => process.env[name],
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > 8 * 1024 * 1024) break;
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    },
   }).then(
     (code) => {
       process.exitCode = code;

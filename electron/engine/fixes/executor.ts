@@ -168,7 +168,7 @@ interface BackupMeta {
   createdDirs: string[];
 }
 
-const RUN_ID = /^[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$/;
+export const RUN_ID = /^[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$/;
 
 function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:.]/g, '');

@@ -32,10 +32,16 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
   return new Promise((resolve) => {
     const child = spawn(file, args, {
       shell: false,
-      stdio: options.interactive ? ['inherit', 'pipe', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+      stdio: options.interactive
+        ? ['inherit', 'pipe', 'inherit']
+        : [options.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, PATH: withSystemPath(process.env.PATH), LC_ALL: 'C', LANG: 'C' },
       windowsHide: true,
     });
+    if (options.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined); // a program that exits without reading it
+      child.stdin.end(options.input);
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;

@@ -27,6 +27,7 @@ import {
   readSync,
   readdirSync,
   rmdirSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -318,4 +319,30 @@ export function acquireLock(path: string): LockResult {
 function releaseLock(path: string): void {
   const holder = Number.parseInt(readPrivateText(path) ?? '', 10);
   if (holder === process.pid) removeFile(path);
+}
+
+/** A file's text and mode for a fix recipe (which is pure and synchronous); null when absent or unreadable. */
+export function readTextForRecipe(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function fileModeForRecipe(path: string): number | null {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return null;
+  }
+}
+
+/** systemd is the init system here (sd_booted's test): units can be enabled to survive a reboot. */
+export function systemdBooted(): boolean {
+  try {
+    return statSync('/run/systemd/system').isDirectory();
+  } catch {
+    return false;
+  }
 }

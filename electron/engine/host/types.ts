@@ -28,6 +28,8 @@ export interface ExecOptions {
    * prompt); only stdout is captured. For the CLI's --elevated, never for a probe.
    */
   interactive?: boolean;
+  /** Written to the program's stdin, which is then closed (never with `interactive`). */
+  input?: string;
 }
 
 export interface ExecResult {

@@ -18,6 +18,8 @@ export { isManual } from './common';
 export interface PlanFixOptions {
   /** The finding the plan resolves (Finding.id), recorded in the plan the user approves. */
   findingId?: string | null;
+  /** block-port: make the rule survive a reboot (needs systemd as the init system). */
+  persist?: boolean;
 }
 
 export function planFix(
@@ -43,7 +45,7 @@ function plan(
     case 'rebind-systemd':
       return planRebindSystemd(snapshot, instanceId, { findingId: options.findingId ?? null });
     case 'block-port':
-      return planBlockPort(snapshot, instanceId, io);
+      return planBlockPort(snapshot, instanceId, io, { persist: options.persist });
     case 'tighten-origins':
       return planTightenOrigins(snapshot, instanceId, io);
     case 'stop-request-logging':

@@ -1,0 +1,339 @@
+/**
+ * `paddock fix`, `paddock undo`, `paddock history`, and their privileged sides. The plan the
+ * user approves is the plan run: its digest travels with it to the privileged side, which
+ * checks it, checks the plan against the allowlist, and runs it with the executor (backup,
+ * journal before each step, verification by rescan, rollback on any failure).
+ */
+import { createInterface } from 'node:readline';
+import type { FixId, FixPlan, FixRun } from '../../shared/fixes';
+import { privilegedPlanProblems } from '../engine/fixes/allowlist';
+import type { FixDeps, RevertDeps } from '../engine/fixes/executor';
+import {
+  FixRefusal,
+  RUN_ID,
+  applyPlan,
+  listRuns,
+  readRun,
+  recoverRuns,
+  undoRun,
+} from '../engine/fixes/executor';
+import { planDigest, previewPlan } from '../engine/fixes/preview';
+import { isManual, planFix } from '../engine/fixes/recipes/index';
+import { verifyByRescan } from '../engine/fixes/verify';
+import { displayArgv } from '../engine/host/exec';
+import { fileModeForRecipe, readTextForRecipe, systemdBooted } from '../engine/host/fix-files';
+import type { Host } from '../engine/host/types';
+import { scan } from '../engine/scan';
+import type { ElevateContext } from './elevate';
+import { runElevated } from './elevate';
+
+export const APPLY_PLAN_COMMAND = '__apply-plan';
+export const UNDO_RUN_COMMAND = '__undo-run';
+export const FIX_IDS: readonly FixId[] = [
+  'rebind-systemd',
+  'block-port',
+  'tighten-origins',
+  'stop-request-logging',
+  'docker-localhost',
+];
+
+/**
+ * Runs of fixes that needed root live where root keeps state; the user's own, in theirs.
+ * PADDOCK_STATE_DIR moves both (tests, packaging); sudo and pkexec clear it for the
+ * privileged side, so a user cannot point root's journal elsewhere.
+ */
+export function rootRunsDir(host: Host): string {
+  const state = host.env('PADDOCK_STATE_DIR');
+  return state && state.startsWith('/') ? `${state}/runs` : '/var/lib/paddock/runs';
+}
+const MAX_PLAN_BYTES = 4 * 1024 * 1024;
+
+export function userRunsDir(host: Host): string {
+  const own = host.env('PADDOCK_STATE_DIR');
+  if (own && own.startsWith('/')) return `${own}/runs`;
+  const state = host.env('XDG_STATE_HOME');
+  return `${state && state.startsWith('/') ? state : `${host.homeDir()}/.local/state`}/paddock/runs`;
+}
+
+function runsDirFor(host: Host): string {
+  return host.uid() === 0 ? rootRunsDir(host) : userRunsDir(host);
+}
+
+function deps(host: Host, runsDir: string): RevertDeps {
+  return {
+    runsDir,
+    exec: (argv) => host.exec(argv, { timeoutMs: 60_000, maxBytes: 1024 * 1024 }),
+    now: () => new Date(),
+  };
+}
+
+function applyDeps(host: Host, runsDir: string, digest: string): FixDeps {
+  return {
+    ...deps(host, runsDir),
+    expectedDigest: digest,
+    verify: (plan) => verifyByRescan(plan, () => scan(host)),
+  };
+}
+
+export function describeRun(run: FixRun): string {
+  return `run ${run.id}: ${run.plan.title} — ${run.state}. ${run.outcome}`;
+}
+
+/** Interrupted runs are finished or rolled back before anything else, and the user is told. */
+export async function recoverAtStart(host: Host, say: (text: string) => void): Promise<void> {
+  try {
+    for (const recovery of await recoverRuns(deps(host, runsDirFor(host)))) {
+      if (recovery.action !== 'nothing')
+        say(
+          `paddock: an interrupted fix was ${recovery.action.replace('-', ' ')}: ${recovery.message}\n`,
+        );
+    }
+  } catch (error) {
+    if (!(error instanceof FixRefusal && error.kind === 'busy'))
+      say(`paddock: could not check for interrupted fixes: ${String(error)}\n`);
+  }
+}
+
+export async function confirm(question: string, interactive: boolean): Promise<boolean> {
+  if (!interactive) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await new Promise<string>((resolve) => rl.question(`${question} [y/N] `, resolve));
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+export interface FixCommandContext {
+  host: Host;
+  elevate: ElevateContext;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  confirm: (question: string) => Promise<boolean>;
+}
+
+/** The plan for a fix, made from a fresh scan; the caller previews it and asks. */
+export async function makePlan(
+  host: Host,
+  fixId: FixId,
+  instanceWanted: string | undefined,
+): Promise<{ plan: ReturnType<typeof planFix>; instance: string } | { error: string }> {
+  const snapshot = await scan(host);
+  const ids = snapshot.instances.map((i) => i.id);
+  const instance = instanceWanted ?? (ids.length === 1 ? ids[0] : undefined);
+  if (!instance)
+    return {
+      error:
+        ids.length === 0
+          ? 'no Ollama server was found to fix'
+          : `several servers: name one with --instance (${ids.join(', ')})`,
+    };
+  if (!ids.includes(instance))
+    return { error: `no server ${JSON.stringify(instance)} (found: ${ids.join(', ') || 'none'})` };
+  const plan = planFix(
+    fixId,
+    snapshot,
+    instance,
+    { readFile: readTextForRecipe, fileMode: fileModeForRecipe, homeDir: host.homeDir() },
+    { persist: systemdBooted() },
+  );
+  return { plan, instance };
+}
+
+export async function applyApproved(
+  context: FixCommandContext,
+  plan: FixPlan,
+): Promise<FixRun | null> {
+  const { host } = context;
+  const digest = planDigest(plan);
+  if (plan.requiresAdmin && host.uid() !== 0) {
+    const elevated = await runElevated(
+      context.elevate,
+      [APPLY_PLAN_COMMAND, digest],
+      JSON.stringify(plan),
+    );
+    if (!elevated.ok) {
+      context.stderr(`paddock: ${elevated.message}\n`);
+      return null;
+    }
+    return parseRun(elevated.stdout, context);
+  }
+  return applyPlan(plan, applyDeps(host, runsDirFor(host), digest));
+}
+
+async function parseRun(stdout: string, context: FixCommandContext): Promise<FixRun | null> {
+  const { fixRunSchema } = await import('../../shared/fixes');
+  try {
+    return fixRunSchema.parse(JSON.parse(stdout));
+  } catch {
+    context.stderr(
+      `paddock: the privileged side's answer was not a fix run: ${stdout.slice(0, 300)}\n`,
+    );
+    return null;
+  }
+}
+
+/** The privileged side of `fix`: the plan on stdin, its digest as the only argument. */
+export async function privilegedApply(
+  host: Host,
+  args: string[],
+  stdin: () => Promise<string>,
+): Promise<{ text: string; code: number }> {
+  const [digest, ...extra] = args;
+  if (!digest || !/^[0-9a-f]{64}$/.test(digest) || extra.length > 0)
+    return { text: `${APPLY_PLAN_COMMAND} takes the plan's digest only`, code: 2 };
+  const { fixPlanSchema } = await import('../../shared/fixes');
+  const raw = await stdin();
+  if (raw.length > MAX_PLAN_BYTES) return { text: 'the plan is too large', code: 2 };
+  let plan: FixPlan;
+  try {
+    plan = fixPlanSchema.parse(JSON.parse(raw));
+  } catch {
+    return { text: 'stdin does not hold a fix plan', code: 2 };
+  }
+  if (planDigest(plan) !== digest)
+    return {
+      text: 'the plan differs from the one approved (digest mismatch); nothing was run',
+      code: 2,
+    };
+  const problems = privilegedPlanProblems(plan);
+  if (problems.length > 0)
+    return { text: `refused, nothing was run: ${problems.join('; ')}`, code: 2 };
+  const run = await applyPlan(plan, applyDeps(host, rootRunsDir(host), digest));
+  return { text: JSON.stringify(run), code: 0 };
+}
+
+/** The privileged side of `undo`: a run id, nothing else. */
+export async function privilegedUndo(
+  host: Host,
+  args: string[],
+): Promise<{ text: string; code: number }> {
+  const [id, ...extra] = args;
+  if (!id || !RUN_ID.test(id) || extra.length > 0)
+    return { text: `${UNDO_RUN_COMMAND} takes one run id`, code: 2 };
+  const run = await undoRun(id, deps(host, rootRunsDir(host)));
+  return { text: JSON.stringify(run), code: 0 };
+}
+
+export async function commandFixFlow(
+  context: FixCommandContext,
+  fixId: FixId,
+  options: { instance?: string; dryRun: boolean; yes: boolean },
+): Promise<number> {
+  const { host } = context;
+  await recoverAtStart(host, context.stderr);
+  const made = await makePlan(host, fixId, options.instance);
+  if ('error' in made) {
+    context.stderr(`paddock: ${made.error}\n`);
+    return 1;
+  }
+  if (isManual(made.plan)) {
+    context.stdout(`Paddock will not do this one itself: ${made.plan.reason}\n`);
+    if (made.plan.commands.length)
+      context.stdout(
+        `What you can run, one step at a time:\n${made.plan.commands.map((c) => `  ${displayArgv(c)}`).join('\n')}\n`,
+      );
+    return 1;
+  }
+  const plan = made.plan;
+  context.stdout(previewPlan(plan));
+  if (options.dryRun) return 0;
+  if (!options.yes && !(await context.confirm('Apply this plan?'))) {
+    context.stderr(
+      'paddock: not applied (answer y, or pass --yes when there is no terminal); nothing was changed.\n',
+    );
+    return 1;
+  }
+  const run = await applyApproved(context, plan);
+  if (!run) return 1;
+  context.stdout(`\n${describeRun(run)}\n`);
+  if (run.state === 'applied') context.stdout(`To undo it later: paddock undo ${run.id}\n`);
+  return run.state === 'applied' ? 0 : 1;
+}
+
+function findRun(host: Host, id: string): { run: FixRun; dir: string } | null {
+  for (const dir of [...new Set([userRunsDir(host), rootRunsDir(host)])]) {
+    const run = readRun(id, { runsDir: dir });
+    if (run) return { run, dir };
+  }
+  return null;
+}
+
+export async function commandUndoFlow(
+  context: FixCommandContext,
+  id: string,
+  yes: boolean,
+): Promise<number> {
+  const { host } = context;
+  if (!RUN_ID.test(id)) {
+    context.stderr(`paddock: ${JSON.stringify(id)} is not a run id (see paddock history)\n`);
+    return 2;
+  }
+  await recoverAtStart(host, context.stderr);
+  const found = findRun(host, id);
+  if (!found && host.uid() === 0) {
+    context.stderr(`paddock: there is no fix run ${id}\n`);
+    return 1;
+  }
+  if (found) context.stdout(`Undo ${describeRun(found.run)}\n`);
+  if (!yes && !(await context.confirm('Undo this run?'))) {
+    context.stderr('paddock: not undone (answer y, or pass --yes); nothing was changed.\n');
+    return 1;
+  }
+  let run: FixRun | null;
+  const inRootDir = found ? found.dir === rootRunsDir(host) : true;
+  if (inRootDir && host.uid() !== 0) {
+    const elevated = await runElevated(context.elevate, [UNDO_RUN_COMMAND, id]);
+    if (!elevated.ok) {
+      context.stderr(`paddock: ${elevated.message}\n`);
+      return 1;
+    }
+    if (elevated.code !== 0) {
+      context.stderr(`paddock: ${elevated.stdout.trim()}\n`);
+      return 1;
+    }
+    run = await parseRun(elevated.stdout, context);
+  } else {
+    run = await undoRun(id, deps(host, found!.dir));
+  }
+  if (!run) return 1;
+  context.stdout(`${describeRun(run)}\n`);
+  return run.state === 'undone' ? 0 : 1;
+}
+
+export function commandHistoryFlow(context: FixCommandContext, json: boolean): number {
+  const runs: FixRun[] = [];
+  const unreadable: string[] = [];
+  for (const dir of [...new Set([userRunsDir(context.host), rootRunsDir(context.host)])]) {
+    try {
+      runs.push(...listRuns({ runsDir: dir }));
+    } catch {
+      unreadable.push(dir);
+    }
+  }
+  runs.sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+  if (json)
+    context.stdout(
+      `${JSON.stringify(
+        runs.map((r) => ({
+          id: r.id,
+          fixId: r.plan.fixId,
+          instance: r.plan.instance,
+          state: r.state,
+          startedAt: r.startedAt,
+          endedAt: r.endedAt,
+          outcome: r.outcome,
+        })),
+        null,
+        2,
+      )}\n`,
+    );
+  else {
+    if (runs.length === 0) context.stdout('No fix has been run.\n');
+    for (const run of runs)
+      context.stdout(
+        `${run.startedAt}  ${run.id}  ${run.plan.fixId}  ${run.state}\n    ${run.outcome}\n`,
+      );
+  }
+  for (const dir of unreadable)
+    context.stderr(`paddock: ${dir} could not be read (fixes run as root are kept there)\n`);
+  return 0;
+}
