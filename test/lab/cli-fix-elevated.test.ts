@@ -1,0 +1,109 @@
+/**
+ * `paddock fix` as an ordinary user: the plan needs admin rights, so it goes through sudo to
+ * the privileged side (`paddock __apply-plan DIGEST`, the plan on stdin), which checks the
+ * digest and the allowlist and runs it as root; `paddock undo` goes the same way. The sudo
+ * rule, /etc/paddock and root's run journal exist only inside the lab host.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Lab, Standin } from './lab';
+import { createLab } from './lab';
+import { describeFirewallLab } from './firewall-lab';
+import { CLI } from './scan-helpers';
+
+const NOBODY = 65534;
+
+describeFirewallLab(
+  'paddock fix and undo as an ordinary user, through sudo',
+  ['nft', 'sudo'],
+  () => {
+    let lab: Lab;
+    let standin: Standin;
+    let dir: string;
+    const made: string[] = [];
+    const asNobody = (...args: string[]) =>
+      lab.runInHost([process.execPath, CLI, ...args], {
+        uid: NOBODY,
+        env: {
+          HOME: '/nonexistent',
+          PADDOCK_STATE_DIR: path.join(dir, 'user-state'),
+          NO_COLOR: '1',
+        },
+        timeoutMs: 60_000,
+      });
+    const ruleset = async () => (await lab.runInHost(['nft', '-s', 'list', 'ruleset'])).stdout;
+    const mountTmpfs = async (where: string) => {
+      if (!fs.existsSync(where)) {
+        fs.mkdirSync(where, { recursive: true, mode: 0o755 });
+        made.push(where);
+      }
+      const r = await lab.runInHost(['mount', '-t', 'tmpfs', '-o', 'mode=755', 'pdk-lab', where]);
+      expect(r.code, r.stderr).toBe(0);
+    };
+
+    beforeAll(async () => {
+      lab = await createLab();
+      standin = await lab.startStandin({ OLLAMA_HOST: '0.0.0.0' });
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-fix-sudo-'));
+      fs.chmodSync(dir, 0o755);
+      fs.mkdirSync(path.join(dir, 'user-state'), { mode: 0o777 });
+      fs.chmodSync(path.join(dir, 'user-state'), 0o777);
+      const rules = path.join(dir, 'sudoers');
+      fs.mkdirSync(rules, { mode: 0o755 });
+      fs.writeFileSync(
+        path.join(rules, 'paddock-lab'),
+        [
+          `nobody ALL=(root) NOPASSWD: ${process.execPath} ${CLI} __apply-plan *`,
+          `nobody ALL=(root) NOPASSWD: ${process.execPath} ${CLI} __undo-run *`,
+          `nobody ALL=(root) NOPASSWD: ${process.execPath} ${CLI} __firewall-facts`,
+          '',
+        ].join('\n'),
+      );
+      fs.chmodSync(path.join(rules, 'paddock-lab'), 0o440);
+      const bound = await lab.runInHost(['mount', '--bind', rules, '/etc/sudoers.d']);
+      expect(bound.code, bound.stderr).toBe(0);
+      await mountTmpfs('/etc/paddock');
+      await mountTmpfs('/var/lib/paddock');
+    });
+    afterAll(async () => {
+      if (lab)
+        for (const where of ['/etc/paddock', '/var/lib/paddock', '/etc/sudoers.d'])
+          await lab.runInHost(['umount', where], { timeoutMs: 5000 });
+      for (const where of made.reverse()) fs.rmSync(where, { recursive: true, force: true });
+      await standin?.stop();
+      await lab?.close();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('the fix runs as root through sudo, is verified, and undo through sudo restores the exact ruleset', async () => {
+      const before = await ruleset();
+      expect(await lab.connectFromLan(lab.hostAddress4, 11434)).toBe('open');
+      const fixed = await asNobody('fix', 'block-port', '--yes');
+      expect(fixed.code, `${fixed.stdout}\n${fixed.stderr}`).toBe(0);
+      expect(fixed.stdout).toMatch(/needs admin rights|admin/i);
+      const id = /To undo it later: paddock undo (\S+)/.exec(fixed.stdout)?.[1];
+      expect(id).toBeDefined();
+      expect(await lab.connectFromLan(lab.hostAddress4, 11434, 800)).not.toBe('open');
+      // Root's journal of the run, where root keeps it (inside the lab host only).
+      const journal = await lab.runInHost(['cat', `/var/lib/paddock/runs/${id}/journal.jsonl`]);
+      expect(journal.stdout).toMatch(/"event":"verify-ok"/);
+
+      const undone = await asNobody('undo', id!, '--yes');
+      expect(undone.code, `${undone.stdout}\n${undone.stderr}`).toBe(0);
+      expect(await ruleset()).toBe(before);
+      expect(await lab.connectFromLan(lab.hostAddress4, 11434)).toBe('open');
+    });
+
+    it('without a sudo rule and without a terminal: nothing runs, and it says so', async () => {
+      await lab.runInHost(['umount', '/etc/sudoers.d']);
+      const before = await ruleset();
+      const fixed = await asNobody('fix', 'block-port', '--yes');
+      expect(fixed.code).toBe(1);
+      expect(fixed.stderr).toMatch(/nothing was changed/);
+      expect(await ruleset()).toBe(before);
+      await lab.runInHost(['mount', '--bind', path.join(dir, 'sudoers'), '/etc/sudoers.d']);
+    });
+  },
+);
