@@ -21,6 +21,7 @@ import type { FixPlan, FixStep, ManualFix } from '../../../../shared/fixes';
 import type { Evidence, Instance, Setting, Snapshot } from '../../../../shared/snapshot';
 import { DEFAULT_OLLAMA_PORT, parseOllamaHost } from '../../ollama/listen-address';
 import { findInstance, isServiceName, manualFix, shown, systemdReloadAround } from './common';
+import { dropinDirNames } from '../../probes/linux/settings';
 
 export interface RebindSystemdOptions {
   /** The finding this plan resolves (Finding.id). */
@@ -36,20 +37,7 @@ const MAX_DROPIN_NAME = 255;
 /** The settings probe reads at most this many drop-ins (settings.ts MAX_DROPINS). */
 const PROBE_MAX_DROPINS = 256;
 
-/**
- * Drop-in folder names for a unit, as systemd's unit_file_find_dirs and the settings probe
- * list them: the unit, its template, each dash prefix, and the top-level `service.d`.
- */
-export function dropinDirNames(unit: string): string[] {
-  const names = [unit];
-  const template = /^([^@]*)@(.+)\.service$/.exec(unit);
-  if (template) names.push(`${template[1]}@.service`);
-  const prefix = unit.replace(/\.service$/, '').split('@')[0] ?? '';
-  for (let dash = prefix.lastIndexOf('-'); dash > 0; dash = prefix.lastIndexOf('-', dash - 1))
-    names.push(`${prefix.slice(0, dash + 1)}.service`);
-  names.push('service');
-  return names.map((n) => `${n}.d`);
-}
+export { dropinDirNames };
 
 /** strcmp on UTF-8 bytes, which is code-point order (JavaScript's `<` compares UTF-16 units). */
 export function compareFileNames(a: string, b: string): number {

@@ -252,7 +252,8 @@ function unitFileNames(unit: string): string[] {
  * the unit, its template, each dash prefix (a-b-c.service: a-b-.service, a-.service), and the
  * top-level service.d that applies to every service (systemd 246 and later).
  */
-function dropinDirNames(unit: string): string[] {
+/** The drop-in folders systemd reads for a unit: its own, its template's, dash prefixes, `service.d`. */
+export function dropinDirNames(unit: string): string[] {
   const names = unitFileNames(unit);
   const prefix = unit.replace(/\.service$/, '').split('@')[0] ?? '';
   for (let dash = prefix.lastIndexOf('-'); dash > 0; dash = prefix.lastIndexOf('-', dash - 1)) {
