@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeWhen } from '../support/prerequisites';
+import { SEARCH_PATH, alive, childrenOf, exited, sleep, waitExit, which } from './proc';
 
 /** Absolute path of the stand-in Ollama test fixture. */
 export const STANDIN_FIXTURE = fileURLToPath(
@@ -31,14 +32,6 @@ export const STANDIN_FIXTURE = fileURLToPath(
 export const RUN_TAG = process.pid.toString(36);
 const NS_PREFIX = `pdk-${RUN_TAG}-`;
 const LINK_PREFIX = `pk${RUN_TAG}-`;
-const SEARCH_PATH = [
-  ...(process.env.PATH ?? '').split(':'),
-  '/usr/local/sbin',
-  '/usr/sbin',
-  '/sbin',
-  '/usr/bin',
-  '/bin',
-].filter((p, i, all) => p !== '' && all.indexOf(p) === i);
 const CHILD_PATH = SEARCH_PATH.join(':');
 
 export interface RunResult {
@@ -169,19 +162,6 @@ export interface Lab {
 // prerequisites and describeLab
 // ---------------------------------------------------------------------------------------
 
-function which(tool: string): string | null {
-  for (const dir of SEARCH_PATH) {
-    const candidate = path.join(dir, tool);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
-
 const TOOL_NAMES = ['ip', 'ss', 'nsenter', 'unshare', 'setpriv', 'mount'] as const;
 type Tool = (typeof TOOL_NAMES)[number];
 const tools = {} as Record<Tool, string>;
@@ -224,45 +204,6 @@ export function describeLab(name: string, fn: () => void): void {
 // process helpers
 // ---------------------------------------------------------------------------------------
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie still answers kill(0); it is gone for our purposes.
-  try {
-    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  let tasks: string[] = [];
-  try {
-    tasks = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tasks) {
-    try {
-      for (const c of fs
-        .readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
-        .trim()
-        .split(/\s+/)) {
-        if (c) out.push(Number(c));
-      }
-    } catch {
-      // task gone
-    }
-  }
-  return out;
-}
-
 function descendantsOf(pid: number, limit = 200): number[] {
   const out: number[] = [];
   const queue = [pid];
@@ -302,8 +243,6 @@ function killQuietly(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'
   }
 }
 
-const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
-
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -333,17 +272,6 @@ function killTree(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void
   }, 2000);
   fallback.unref();
   child.once('exit', () => clearTimeout(fallback));
-}
-
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 const MAX_CAPTURE = 32 * 1024 * 1024;

@@ -34,6 +34,7 @@ import type { Prerequisite } from '../support/prerequisites';
 import { describeWhen } from '../support/prerequisites';
 import type { ConnectResult, Lab } from './lab';
 import { RUN_TAG, STANDIN_FIXTURE, createLab, labPrerequisites } from './lab';
+import { alive, childrenOf, sleep, waitExit, which } from './proc';
 
 export const UNIT = 'ollama.service';
 export const UNIT_PATH = `/etc/systemd/system/${UNIT}`;
@@ -83,22 +84,7 @@ const OWNER_FILE = '.pdk-owner-pid';
 const NAME_PREFIX = 'pdk-sd-';
 const BUILD_PREFIX = 'pdk-debootstrap-';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 // ── prerequisites ───────────────────────────────────────────────────────────────────────────
-
-function which(tool: string): string | null {
-  for (const dir of SEARCH_PATH) {
-    const candidate = path.join(dir, tool);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
 
 const TOOL_NAMES = [
   'debootstrap',
@@ -165,38 +151,6 @@ export interface RunResult {
   timedOut: boolean;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  let tasks: string[] = [];
-  try {
-    tasks = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tasks) {
-    try {
-      const text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      for (const c of text.split(/\s+/)) if (c) out.push(Number(c));
-    } catch {
-      // task gone
-    }
-  }
-  return out;
-}
-
 /** The last NSpid entry: the PID as the process's own PID namespace sees it. */
 function innermostPid(pid: number): number | null {
   try {
@@ -206,17 +160,6 @@ function innermostPid(pid: number): number | null {
   } catch {
     return null;
   }
-}
-
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 /** Runs argv (never a shell string), bounded; the whole process group is killed on expiry. */
