@@ -124,14 +124,35 @@ function mergeFingerprintProbes(
 
 const VERSION_OUTPUT = /(?:ollama version is|client version is)\s+v?([0-9][0-9A-Za-z.+-]{0,40})/;
 
+/**
+ * `ollama --version` with the server's own binary, only when running it is safe: a file
+ * owned by root or by this user and writable by no one else. Paddock may run as root, and a
+ * process named "ollama" can be anyone's program. Without a readable executable, the `ollama`
+ * on this user's PATH answers (what they would run themselves).
+ */
 async function cliVersion(
   host: Host,
   process: OllamaProcess,
 ): Promise<{ version: string | null; evidence: Evidence }> {
-  const executable =
-    process.executable && /ollama/i.test(process.executable.split('/').pop() ?? '')
-      ? process.executable
-      : 'ollama';
+  let executable = 'ollama';
+  if (process.executable) {
+    const owner = await host.fileOwner(process.executable);
+    const trusted =
+      owner !== null &&
+      (owner.uid === 0 || owner.uid === host.uid()) &&
+      (owner.mode & 0o022) === 0 &&
+      /ollama/i.test(process.executable.split('/').pop() ?? '');
+    if (!trusted)
+      return {
+        version: null,
+        evidence: {
+          kind: 'exec',
+          ref: `${process.executable} --version`,
+          outcome: `not run: ${owner ? `owned by uid ${owner.uid} with mode ${owner.mode.toString(8)}` : 'the file cannot be read'}; Paddock runs only a root- or self-owned binary that no one else may change`,
+        },
+      };
+    executable = process.executable;
+  }
   const result = await host.exec([executable, '--version'], {
     timeoutMs: 2000,
     maxBytes: 64 * 1024,

@@ -21,6 +21,8 @@ export interface FakeHostSpec {
   /** Paths whose read fails with this code, e.g. { '/proc/42/environ': 'EACCES' }. */
   fileErrors?: Record<string, string>;
   links?: Record<string, string>;
+  /** Owner and mode of files, for fileOwner (absent: null). */
+  owners?: Record<string, { uid: number; mode: number }>;
   linkErrors?: Record<string, string>;
   /** Extra directory entries; directories are also derived from `files` paths. */
   dirs?: Record<string, string[]>;
@@ -120,6 +122,9 @@ export function createFakeHost(spec: FakeHostSpec = {}): Host & { execCalls: str
         message: 'connection refused',
         durationMs: 0,
       };
+    },
+    async fileOwner(path) {
+      return spec.owners?.[path] ?? null;
     },
     async unixHttp(request) {
       if (spec.unixHttp) return spec.unixHttp(request);

@@ -6,6 +6,7 @@ import {
   readSync,
   readdirSync,
   readlinkSync,
+  statSync,
 } from 'node:fs';
 import type { DirRead, FileRead, LinkRead } from './types';
 
@@ -89,5 +90,14 @@ export function readLinkTarget(path: string): Promise<LinkRead> {
     return Promise.resolve({ ok: true, path, target: readlinkSync(path) });
   } catch (error) {
     return Promise.resolve(failure(path, error));
+  }
+}
+
+export function fileOwner(path: string): Promise<{ uid: number; mode: number } | null> {
+  try {
+    const stat = statSync(path);
+    return Promise.resolve({ uid: stat.uid, mode: stat.mode & 0o7777 });
+  } catch {
+    return Promise.resolve(null);
   }
 }

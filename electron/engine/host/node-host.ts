@@ -1,6 +1,6 @@
 import { hostname, networkInterfaces, release, userInfo } from 'node:os';
 import { execArgv } from './exec';
-import { readDirNames, readFileCapped, readLinkTarget } from './files';
+import { fileOwner, readDirNames, readFileCapped, readLinkTarget } from './files';
 import { httpRequest } from './http';
 import { unixHttpGet } from './unix-http';
 import type { Host, OsInterfaceAddress } from './types';
@@ -13,6 +13,7 @@ export function createNodeHost(): Host {
     readFile: readFileCapped,
     readDir: readDirNames,
     readLink: readLinkTarget,
+    fileOwner,
     http: httpRequest,
     unixHttp: unixHttpGet,
     networkInterfaces: () =>

@@ -96,6 +96,8 @@ export interface Host {
   readFile(path: string, maxBytes?: number): Promise<FileRead>;
   readDir(path: string): Promise<DirRead>;
   readLink(path: string): Promise<LinkRead>;
+  /** Owner and permission bits of a file (following links); null when it cannot be read. */
+  fileOwner(path: string): Promise<{ uid: number; mode: number } | null>;
   http(request: HttpRequest): Promise<HttpResult>;
   /** One bounded GET over a unix socket (the Docker Engine API). */
   unixHttp(request: UnixHttpRequest): Promise<UnixHttpResult>;

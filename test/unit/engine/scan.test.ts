@@ -273,6 +273,7 @@ describe('scan', () => {
   it('without an API version, asks the server binary by argv', async () => {
     const host = createFakeHost({
       exec: { '/usr/local/bin/ollama --version': { code: 0, stdout: 'ollama version is 0.6.7\n' } },
+      owners: { '/usr/local/bin/ollama': { uid: 0, mode: 0o755 } },
     });
     const snapshot = await scan(host, {
       probes: probes({
@@ -350,6 +351,32 @@ describe('scan: Docker and proxies joined to instances', () => {
     expect(snapshot.instances[0]!.peers).toEqual([
       expect.objectContaining({ address: '192.168.7.9', connections: 1, ports: [11434] }),
     ]);
+  });
+});
+
+describe('scan: running the server binary for its version', () => {
+  it('never runs another user’s binary, nor one others may change (Paddock may be root)', async () => {
+    for (const owner of [{ uid: 1234, mode: 0o755 }, { uid: 0, mode: 0o777 }, undefined]) {
+      const host = createFakeHost({
+        uid: 0,
+        exec: {
+          '/usr/local/bin/ollama --version': { code: 0, stdout: 'ollama version is 0.6.7\n' },
+        },
+        owners: owner ? { '/usr/local/bin/ollama': owner } : {},
+      });
+      const snapshot = await scan(host, {
+        probes: probes({
+          processes: [serverProcess(42)],
+          sockets: [listening('127.0.0.1', 11434, { pid: 42, name: 'ollama' })],
+        }),
+      });
+      expect(
+        host.execCalls.some((argv) => argv[1] === '--version'),
+        JSON.stringify(owner),
+      ).toBe(false);
+      expect(snapshot.instances[0]!.version).toBeNull();
+      expect(snapshot.probes.versions.evidence[0]?.outcome).toMatch(/^not run:/);
+    }
   });
 });
 
