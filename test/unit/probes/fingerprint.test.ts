@@ -2,34 +2,13 @@
  * The fingerprint against real HTTP servers on loopback: an Ollama-like one and hostile ones
  * (huge, silent, invalid JSON, markup in names, not HTTP at all).
  */
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer } from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createNodeHost } from '../../../electron/engine/host/node-host';
 import { fingerprintListener } from '../../../electron/engine/probes/fingerprint';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const closers: Array<() => void> = [];
-afterEach(() => {
-  while (closers.length) closers.pop()!();
-});
-
-async function serve(handler: Handler): Promise<number> {
-  const server = createServer(handler);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return (server.address() as AddressInfo).port;
-}
+import type { Handler } from '../../support/loopback-http';
+import { closeAfterTest, closeLatest, serve } from '../../support/loopback-http';
 
 const ollamaLike =
   (overrides: Partial<Record<string, unknown>> = {}): Handler =>
@@ -153,7 +132,7 @@ describe('fingerprintListener', () => {
   it('says "not-http" for a listener that speaks something else', async () => {
     const server = createTcpServer((socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => server.close());
+    closeAfterTest(() => server.close());
     const { fingerprint } = await fingerprintListener(
       host,
       '127.0.0.1',
@@ -164,7 +143,7 @@ describe('fingerprintListener', () => {
 
   it('says "no-answer" for a closed port', async () => {
     const port = await serve(() => undefined);
-    closers.pop()!();
+    closeLatest();
     const { fingerprint } = await fingerprintListener(host, '127.0.0.1', port);
     expect(fingerprint.identity).toBe('no-answer');
     expect(fingerprint.problems[0]).toMatch(/refused/);

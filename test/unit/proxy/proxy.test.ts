@@ -4,10 +4,8 @@
  * loopback (an Ollama-like upstream, a proxy to it with and without Basic auth, a plain web
  * page). Sockets are described by hand; the lab test (test/lab/proxy.test.ts) uses real nginx.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, request } from 'node:http';
-import type { AddressInfo, Socket as NetSocket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { createNodeHost } from '../../../electron/engine/host/node-host';
 import {
   classifyProxyPath,
@@ -20,6 +18,8 @@ import {
 } from '../../../electron/engine/probes/proxy';
 import type { Fingerprint, Socket } from '../../../shared/snapshot';
 import { proxyPathSchema } from '../../../shared/proxy';
+import type { Handler } from '../../support/loopback-http';
+import { serve } from '../../support/loopback-http';
 
 function listener(
   port: number,
@@ -257,27 +257,6 @@ describe('classifyProxyPath (pure)', () => {
 });
 
 // ── against real HTTP servers on loopback ───────────────────────────────────────────────
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const closers: Array<() => void> = [];
-afterEach(() => {
-  while (closers.length) closers.pop()!();
-});
-
-async function serve(handler: Handler): Promise<number> {
-  const server = createServer(handler);
-  const sockets = new Set<NetSocket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return (server.address() as AddressInfo).port;
-}
 
 const ollama: Handler = (req, res) => {
   const json = (v: unknown) => {
