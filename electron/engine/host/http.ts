@@ -1,4 +1,4 @@
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpRequest, HttpResult } from './types';
@@ -18,61 +18,100 @@ export function urlFor(address: string, port: number, path: string): string {
  * Everything that comes back is untrusted text.
  */
 export function httpRequest(req: HttpRequest): Promise<HttpResult> {
-  const connectMs = req.connectTimeoutMs ?? DEFAULT_CONNECT_MS;
-  const totalMs = req.totalTimeoutMs ?? DEFAULT_TOTAL_MS;
-  const maxBody = req.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const url = urlFor(req.address, req.port, req.path);
-  const started = performance.now();
-  const elapsed = () => performance.now() - started;
-
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (result: HttpResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(connectTimer);
-      clearTimeout(totalTimer);
-      resolve(result);
-    };
-    const fail = (error: Extract<HttpResult, { ok: false }>['error'], message: string) =>
-      done({ ok: false, url, error, message, durationMs: elapsed() });
-
-    const clientRequest = request({
+  return boundedRequest(
+    {
       host: req.address,
       port: req.port,
       path: req.path,
       method: req.method ?? 'GET',
       headers: { 'User-Agent': 'paddock', Accept: '*/*', ...req.headers },
+    },
+    req,
+  ).then((outcome): HttpResult => {
+    const { durationMs } = outcome;
+    if (outcome.kind === 'answer') return { ok: true, url, ...outcome.response, durationMs };
+    const fail = (error: Extract<HttpResult, { ok: false }>['error'], message: string) =>
+      ({ ok: false, url, error, message, durationMs }) as const;
+    if (outcome.kind !== 'error') return fail(outcome.kind, outcome.message);
+    const code = outcome.error.code ?? '';
+    if (code === 'ECONNREFUSED') return fail('refused', 'connection refused');
+    if (code === 'ECONNRESET' || code === 'EPIPE')
+      return fail('reset', 'connection reset by the server');
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL')
+      return fail('unreachable', `address unreachable (${code})`);
+    if (code.startsWith('HPE_')) return fail('protocol', `not a valid HTTP answer (${code})`);
+    return fail('other', outcome.error.message);
+  });
+}
+
+export interface RequestBounds {
+  connectTimeoutMs?: number;
+  totalTimeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+export type BoundedOutcome = { durationMs: number } & (
+  | { kind: 'answer'; response: CollectedResponse }
+  | { kind: 'connect-timeout' | 'timeout'; message: string }
+  | { kind: 'error'; error: NodeJS.ErrnoException }
+);
+
+/**
+ * One HTTP request, over TCP or a unix socket, bounded three ways: connect time, total time,
+ * body size. Never follows redirects, never keeps the connection. The callers turn the
+ * outcome into their own words.
+ */
+export function boundedRequest(
+  options: RequestOptions,
+  bounds: RequestBounds,
+): Promise<BoundedOutcome> {
+  const connectMs = bounds.connectTimeoutMs ?? DEFAULT_CONNECT_MS;
+  const totalMs = bounds.totalTimeoutMs ?? DEFAULT_TOTAL_MS;
+  const maxBody = bounds.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const started = performance.now();
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (outcome: BoundedOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      clearTimeout(totalTimer);
+      resolve(outcome);
+    };
+    const elapsed = () => performance.now() - started;
+    const clientRequest = request({
+      ...options,
       agent: false,
       insecureHTTPParser: false,
       maxHeaderSize: 64 * 1024,
     });
     const connectTimer = setTimeout(() => {
-      fail('connect-timeout', `no connection within ${connectMs} ms`);
+      done({
+        kind: 'connect-timeout',
+        message: `no connection within ${connectMs} ms`,
+        durationMs: elapsed(),
+      });
       clientRequest.destroy();
     }, connectMs);
     const totalTimer = setTimeout(() => {
-      fail('timeout', `no complete answer within ${totalMs} ms`);
+      done({
+        kind: 'timeout',
+        message: `no complete answer within ${totalMs} ms`,
+        durationMs: elapsed(),
+      });
       clientRequest.destroy();
     }, totalMs);
-
     clientRequest.on('socket', (socket: Socket) => {
       if (!socket.connecting) clearTimeout(connectTimer);
       else socket.once('connect', () => clearTimeout(connectTimer));
     });
-    clientRequest.on('error', (error: NodeJS.ErrnoException) => {
-      const code = error.code ?? '';
-      if (code === 'ECONNREFUSED') fail('refused', 'connection refused');
-      else if (code === 'ECONNRESET' || code === 'EPIPE')
-        fail('reset', 'connection reset by the server');
-      else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL')
-        fail('unreachable', `address unreachable (${code})`);
-      else if (code.startsWith('HPE_')) fail('protocol', `not a valid HTTP answer (${code})`);
-      else fail('other', error.message);
-    });
+    clientRequest.on('error', (error: NodeJS.ErrnoException) =>
+      done({ kind: 'error', error, durationMs: elapsed() }),
+    );
     clientRequest.on('response', (response) =>
       collectResponse(response, clientRequest, maxBody, (collected) =>
-        done({ ok: true, url, ...collected, durationMs: elapsed() }),
+        done({ kind: 'answer', response: collected, durationMs: elapsed() }),
       ),
     );
     clientRequest.end();

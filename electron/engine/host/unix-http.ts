@@ -1,6 +1,4 @@
-import { request } from 'node:http';
-import type { Socket } from 'node:net';
-import { collectResponse } from './http';
+import { boundedRequest } from './http';
 
 /**
  * One HTTP GET over a unix domain socket (the Docker Engine API at /var/run/docker.sock),
@@ -50,38 +48,14 @@ export type UnixHttpResult =
 
 export type UnixHttpGet = (request: UnixHttpRequest) => Promise<UnixHttpResult>;
 
-const DEFAULT_CONNECT_MS = 1000;
-const DEFAULT_TOTAL_MS = 3000;
-const DEFAULT_MAX_BODY = 1024 * 1024;
-
 export function unixUrl(socketPath: string, path: string): string {
   return `unix:${socketPath}:${path}`;
 }
 
 export function unixHttpGet(req: UnixHttpRequest): Promise<UnixHttpResult> {
-  const connectMs = req.connectTimeoutMs ?? DEFAULT_CONNECT_MS;
-  const totalMs = req.totalTimeoutMs ?? DEFAULT_TOTAL_MS;
-  const maxBody = req.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const url = unixUrl(req.socketPath, req.path);
-  const started = performance.now();
-  const elapsed = () => performance.now() - started;
-
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (result: UnixHttpResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(connectTimer);
-      clearTimeout(totalTimer);
-      resolve(result);
-    };
-    const fail = (
-      error: Extract<UnixHttpResult, { ok: false }>['error'],
-      message: string,
-      code: string | null = null,
-    ) => done({ ok: false, url, error, code, message, durationMs: elapsed() });
-
-    const clientRequest = request({
+  return boundedRequest(
+    {
       socketPath: req.socketPath,
       path: req.path,
       method: 'GET',
@@ -92,41 +66,27 @@ export function unixHttpGet(req: UnixHttpRequest): Promise<UnixHttpResult> {
         Accept: 'application/json',
         ...req.headers,
       },
-      agent: false,
-      insecureHTTPParser: false,
-      maxHeaderSize: 64 * 1024,
-    });
-    const connectTimer = setTimeout(() => {
-      fail('connect-timeout', `no connection within ${connectMs} ms`);
-      clientRequest.destroy();
-    }, connectMs);
-    const totalTimer = setTimeout(() => {
-      fail('timeout', `no complete answer within ${totalMs} ms`);
-      clientRequest.destroy();
-    }, totalMs);
-
-    clientRequest.on('socket', (socket: Socket) => {
-      if (!socket.connecting) clearTimeout(connectTimer);
-      else socket.once('connect', () => clearTimeout(connectTimer));
-    });
-    clientRequest.on('error', (error: NodeJS.ErrnoException) => {
-      const code = error.code ?? '';
-      if (code === 'ENOENT' || code === 'ENOTDIR')
-        fail('missing', `no socket at ${req.socketPath}`, code);
-      else if (code === 'EACCES' || code === 'EPERM')
-        fail('denied', `permission denied on ${req.socketPath}`, code);
-      else if (code === 'ECONNREFUSED')
-        fail('refused', `nothing accepts connections on ${req.socketPath}`, code);
-      else if (code === 'ECONNRESET' || code === 'EPIPE')
-        fail('reset', 'connection reset by the server', code);
-      else if (code.startsWith('HPE_')) fail('protocol', `not a valid HTTP answer (${code})`, code);
-      else fail('other', error.message, code || null);
-    });
-    clientRequest.on('response', (response) =>
-      collectResponse(response, clientRequest, maxBody, (collected) =>
-        done({ ok: true, url, ...collected, durationMs: elapsed() }),
-      ),
-    );
-    clientRequest.end();
+    },
+    req,
+  ).then((outcome): UnixHttpResult => {
+    const { durationMs } = outcome;
+    if (outcome.kind === 'answer') return { ok: true, url, ...outcome.response, durationMs };
+    const fail = (
+      error: Extract<UnixHttpResult, { ok: false }>['error'],
+      message: string,
+      code: string | null = null,
+    ) => ({ ok: false, url, error, code, message, durationMs }) as const;
+    if (outcome.kind !== 'error') return fail(outcome.kind, outcome.message);
+    const code = outcome.error.code ?? '';
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      return fail('missing', `no socket at ${req.socketPath}`, code);
+    if (code === 'EACCES' || code === 'EPERM')
+      return fail('denied', `permission denied on ${req.socketPath}`, code);
+    if (code === 'ECONNREFUSED')
+      return fail('refused', `nothing accepts connections on ${req.socketPath}`, code);
+    if (code === 'ECONNRESET' || code === 'EPIPE')
+      return fail('reset', 'connection reset by the server', code);
+    if (code.startsWith('HPE_')) return fail('protocol', `not a valid HTTP answer (${code})`, code);
+    return fail('other', outcome.error.message, code || null);
   });
 }
