@@ -1,9 +1,240 @@
-/** IPC contract between the renderer and the main process (grows with the desktop-app issue). */
-import type { Snapshot } from './snapshot';
+/**
+ * The contract between the renderer and the engine: what `window.paddock` offers, the IPC
+ * channel of each method, and a zod schema for every request and every answer. The main
+ * process validates both directions (electron/main/ipc.ts); the test bridge speaks the same
+ * contract over HTTP (test/e2e/bridge/). The renderer imports types only.
+ *
+ * Every method answers an envelope, so the renderer gets the engine's own words for what went
+ * wrong instead of Electron's "Error invoking remote method": `{ ok: true, value }` or
+ * `{ ok: false, error: { kind, message } }`. The preload unwraps it (`unwrap` below) and throws
+ * a PaddockError on `ok: false`.
+ */
+import { z } from 'zod';
+import { paddockEventSchema } from './events';
+import { acceptedRiskSchema, findingSchema, postureSchema } from './findings';
+import {
+  fixIdSchema,
+  fixPlanSchema,
+  fixRunSchema,
+  journalEntrySchema,
+  manualFixSchema,
+} from './fixes';
+import { snapshotSchema } from './snapshot';
+import { CHANNELS, ERROR_KINDS } from './channels';
 
-export const SCAN_CHANNEL = 'paddock:scan';
+export { CHANNELS, EVENTS_CHANNEL, ERROR_KINDS, PaddockError, unwrap } from './channels';
+export type { ApiError, ApiErrorKind, Envelope } from './channels';
 
-/** What the preload exposes as `window.paddock`. */
+// ── requests ────────────────────────────────────────────────────────────────────────────
+
+const RULE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** Instance ids are printable ASCII without spaces (engine/instances.ts). */
+const instanceIdSchema = z.string().regex(/^[\x21-\x7e]{1,200}$/);
+const emptyRequestSchema = z.object({}).strict();
+
+export const scanRequestSchema = z
+  .object({
+    /** Also list GPU controllers through systeminformation (slower the first time). */
+    gpu: z.boolean().optional(),
+  })
+  .strict();
+export const planFixRequestSchema = z
+  .object({ fixId: fixIdSchema, instance: instanceIdSchema.nullable() })
+  .strict();
+/** The renderer approves a plan by its digest: the plan run is the plan previewed, held in the engine. */
+export const applyFixRequestSchema = z
+  .object({ digest: z.string().regex(/^[0-9a-f]{64}$/) })
+  .strict();
+export const undoRequestSchema = z
+  .object({ runId: z.string().regex(/^[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$/) })
+  .strict();
+export const acceptRiskRequestSchema = z
+  .object({
+    ruleId: z.string().max(100).regex(RULE_ID),
+    instance: instanceIdSchema.nullable(),
+    reason: z.string().min(1).max(2000),
+    /** YYYY-MM-DD or an ISO time; null: until withdrawn. */
+    until: z.string().max(40).nullable(),
+  })
+  .strict();
+export const withdrawRiskRequestSchema = z
+  .object({ ruleId: z.string().max(100).regex(RULE_ID), instance: instanceIdSchema.nullable() })
+  .strict();
+
+export const preferencesSchema = z.object({
+  /** Minutes between full scans while watching (issue 7's default: 10). */
+  scanIntervalMinutes: z.number().int().min(1).max(1440),
+  /** Notify when exposure appears or a remote client connects. */
+  notifications: z.boolean(),
+  startAtLogin: z.boolean(),
+});
+export type Preferences = z.infer<typeof preferencesSchema>;
+export const DEFAULT_PREFERENCES: Preferences = {
+  scanIntervalMinutes: 10,
+  notifications: true,
+  startAtLogin: false,
+};
+export const updateSettingsRequestSchema = preferencesSchema.partial().strict();
+
+// ── answers ─────────────────────────────────────────────────────────────────────────────
+
+/** One GPU reading, kept by the engine across scans for the Activity chart. */
+export const gpuSampleSchema = z.object({
+  at: z.string(),
+  /** Mean utilisation over NVIDIA GPUs, 0-100; null when nvidia-smi gave none. */
+  utilizationPercent: z.number().nullable(),
+  memoryUsedMiB: z.number().nullable(),
+  memoryTotalMiB: z.number().nullable(),
+});
+export type GpuSample = z.infer<typeof gpuSampleSchema>;
+
+/** A scan as the user sees it: the facts, the findings with acceptances, the posture. */
+export const scanViewSchema = z.object({
+  snapshot: snapshotSchema,
+  findings: z.array(findingSchema),
+  posture: postureSchema,
+  /** The settings file could not be used (accepted risks not applied), and why. */
+  settingsProblem: z.string().nullable(),
+  /** The most recent GPU readings, oldest first (bounded). */
+  gpuHistory: z.array(gpuSampleSchema),
+});
+export type ScanView = z.infer<typeof scanViewSchema>;
+
+export const fixPreviewSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('plan'),
+    plan: fixPlanSchema,
+    /** planDigest(plan): what applyFix takes. */
+    digest: z.string(),
+    /** The same text `paddock fix --dry-run` prints. */
+    text: z.string(),
+    /** Unified diff per file the plan writes or removes. */
+    files: z.array(z.object({ path: z.string(), diff: z.string() })),
+    /** Every command, as shown (argv joined with quoting for display only), and its undo. */
+    commands: z.array(
+      z.object({ shown: z.string(), undo: z.string().nullable(), description: z.string() }),
+    ),
+  }),
+  z.object({ kind: z.literal('manual'), manual: manualFixSchema }),
+]);
+export type FixPreview = z.infer<typeof fixPreviewSchema>;
+
+/** ok: the run happened (look at run.state: applied, rolled-back, …); not ok: it never started. */
+export const fixOutcomeSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), run: fixRunSchema }),
+  z.object({ ok: z.literal(false), cancelled: z.boolean(), message: z.string() }),
+]);
+export type FixOutcome = z.infer<typeof fixOutcomeSchema>;
+
+export const historyViewSchema = z.object({
+  /** Fix runs, newest first. */
+  runs: z.array(fixRunSchema),
+  /** Events, newest first (bounded). */
+  events: z.array(paddockEventSchema),
+  /** Folders or lines that could not be read, in plain words. */
+  problems: z.array(z.string()),
+});
+export type HistoryView = z.infer<typeof historyViewSchema>;
+
+export const appSettingsSchema = z.object({
+  preferences: preferencesSchema,
+  acceptedRisks: z.array(acceptedRiskSchema),
+  settingsPath: z.string(),
+  /** The settings file could not be read or is broken: what to do. */
+  problem: z.string().nullable(),
+});
+export type AppSettings = z.infer<typeof appSettingsSchema>;
+
+export const VIEW_NAMES = [
+  'overview',
+  'finding',
+  'network',
+  'activity',
+  'history',
+  'settings',
+] as const;
+export const viewNameSchema = z.enum(VIEW_NAMES);
+export type ViewName = z.infer<typeof viewNameSchema>;
+
+/** Pushed from the engine and the shell to the renderer (subscribe). */
+export const appEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('scan-started'), at: z.string() }),
+  z.object({ type: z.literal('scan-finished'), view: scanViewSchema }),
+  z.object({ type: z.literal('scan-failed'), message: z.string() }),
+  /** A journal line of the run in progress (only for runs without the admin prompt). */
+  z.object({ type: z.literal('fix-progress'), digest: z.string(), entry: journalEntrySchema }),
+  /** The admin prompt is up (pkexec's dialog); the run waits for it. */
+  z.object({ type: z.literal('admin-prompt'), digest: z.string(), via: z.string() }),
+  /** Something changed (the monitor) or Paddock did something. */
+  z.object({ type: z.literal('event'), event: paddockEventSchema }),
+  /** The tray or a notification asks the window to show a view (a finding's id for "finding"). */
+  z.object({
+    type: z.literal('navigate'),
+    view: viewNameSchema,
+    findingId: z.string().nullable(),
+    /** Open the fix dialog for this fix of the finding. */
+    fixId: fixIdSchema.nullable(),
+  }),
+]);
+export type AppEvent = z.infer<typeof appEventSchema>;
+
+export const apiErrorSchema = z.object({ kind: z.enum(ERROR_KINDS), message: z.string() });
+
+// ── the methods ─────────────────────────────────────────────────────────────────────────
+
+export const API = {
+  scan: { channel: CHANNELS.scan, request: scanRequestSchema, result: scanViewSchema },
+  snapshot: {
+    channel: CHANNELS.snapshot,
+    request: emptyRequestSchema,
+    result: scanViewSchema.nullable(),
+  },
+  planFix: { channel: CHANNELS.planFix, request: planFixRequestSchema, result: fixPreviewSchema },
+  applyFix: {
+    channel: CHANNELS.applyFix,
+    request: applyFixRequestSchema,
+    result: fixOutcomeSchema,
+  },
+  undo: { channel: CHANNELS.undo, request: undoRequestSchema, result: fixOutcomeSchema },
+  acceptRisk: {
+    channel: CHANNELS.acceptRisk,
+    request: acceptRiskRequestSchema,
+    result: scanViewSchema,
+  },
+  withdrawRisk: {
+    channel: CHANNELS.withdrawRisk,
+    request: withdrawRiskRequestSchema,
+    result: scanViewSchema,
+  },
+  history: { channel: CHANNELS.history, request: emptyRequestSchema, result: historyViewSchema },
+  getSettings: {
+    channel: CHANNELS.getSettings,
+    request: emptyRequestSchema,
+    result: appSettingsSchema,
+  },
+  updateSettings: {
+    channel: CHANNELS.updateSettings,
+    request: updateSettingsRequestSchema,
+    result: appSettingsSchema,
+  },
+} as const;
+export type ApiMethod = keyof typeof API;
+export const API_METHODS = Object.keys(API) as ApiMethod[];
+export type ApiRequest<M extends ApiMethod> = z.input<(typeof API)[M]['request']>;
+export type ApiResult<M extends ApiMethod> = z.infer<(typeof API)[M]['result']>;
+
+/** What the preload exposes as `window.paddock`, and nothing else. */
 export interface PaddockApi {
-  scan(): Promise<Snapshot>;
+  scan(request?: ApiRequest<'scan'>): Promise<ScanView>;
+  snapshot(): Promise<ScanView | null>;
+  planFix(request: ApiRequest<'planFix'>): Promise<FixPreview>;
+  applyFix(request: ApiRequest<'applyFix'>): Promise<FixOutcome>;
+  undo(request: ApiRequest<'undo'>): Promise<FixOutcome>;
+  acceptRisk(request: ApiRequest<'acceptRisk'>): Promise<ScanView>;
+  withdrawRisk(request: ApiRequest<'withdrawRisk'>): Promise<ScanView>;
+  history(): Promise<HistoryView>;
+  getSettings(): Promise<AppSettings>;
+  updateSettings(request: ApiRequest<'updateSettings'>): Promise<AppSettings>;
+  /** Listens to AppEvents; returns the function that stops listening. */
+  subscribe(listener: (event: AppEvent) => void): () => void;
 }
