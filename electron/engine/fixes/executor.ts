@@ -60,6 +60,8 @@ export interface FixDeps {
   now: () => Date;
   /** planDigest of the plan the user approved; the run is refused when the plan differs. */
   expectedDigest?: string;
+  /** Told each journal line once it is on disk (the app's progress per step). Must not throw. */
+  onJournal?: (entry: JournalEntry) => void;
 }
 
 /** What undo and recovery need: they never verify. */
@@ -155,6 +157,7 @@ interface Ctx {
   unjournaled: number;
   /** Commands that failed to start at all (not installed): nothing of theirs to undo. */
   neverRan: Set<number>;
+  onJournal?: (entry: JournalEntry) => void;
 }
 
 interface BackupMeta {
@@ -185,6 +188,11 @@ function journal(ctx: Ctx, step: number | null, event: JournalEntry['event'], de
   const entry: JournalEntry = { at: ctx.now().toISOString(), step, event, detail };
   appendLineDurable(journalPath(ctx), JSON.stringify(entry));
   ctx.entries.push(entry);
+  try {
+    ctx.onJournal?.(entry);
+  } catch {
+    // Progress is for the eyes only: a listener's failure never stops a run or a rollback.
+  }
 }
 
 /** For rollbacks: putting the system back matters more than recording that we did. */
@@ -568,6 +576,7 @@ function startRun(plan: FixPlan, deps: FixDeps): Ctx {
     entries: [],
     unjournaled: 0,
     neverRan: new Set(),
+    onJournal: deps.onJournal,
   };
   try {
     makePrivateDir(ctx.dir);

@@ -17,6 +17,7 @@
 import type { AcceptedRisk, Finding } from '../../../shared/findings';
 import { cleanText } from '../text/untrusted';
 import { moveAside, writeFileAtomic } from '../host/atomic-write';
+import type { Preferences } from '../../../shared/api';
 import { readFileCapped } from '../host/files';
 import type { Host } from '../host/types';
 
@@ -334,4 +335,48 @@ export function applyAcceptances(
       accepted: { reason, acceptedAt: risk.acceptedAt, expiresAt: risk.expiresAt },
     };
   });
+}
+
+// ── the app's preferences ───────────────────────────────────────────────────────────────
+
+/**
+ * The desktop app's preferences (scan interval, notifications, start at login), kept in the
+ * same file under "preferences". A missing or invalid key reads as its default; the file's
+ * other keys (accepted risks, a newer Paddock's keys) are kept on rewrite.
+ */
+export async function loadPreferences(path: string): Promise<Preferences> {
+  const [settings, { DEFAULT_PREFERENCES, preferencesSchema }] = await Promise.all([
+    loadSettings(path),
+    import('../../../shared/api'),
+  ]);
+  const stored = settings.preferences;
+  const result: Preferences = { ...DEFAULT_PREFERENCES };
+  if (typeof stored === 'object' && stored !== null) {
+    const shape = preferencesSchema.shape;
+    for (const key of Object.keys(shape) as Array<keyof Preferences>) {
+      const parsed = shape[key].safeParse((stored as Record<string, unknown>)[key]);
+      if (parsed.success) (result as Record<string, unknown>)[key] = parsed.data;
+    }
+  }
+  return result;
+}
+
+/** Changes some preferences; refuses (writing nothing) when the file does not validate. */
+export async function updatePreferences(
+  path: string,
+  patch: Partial<Preferences>,
+): Promise<Preferences> {
+  const { preferencesSchema } = await import('../../../shared/api');
+  const checked = preferencesSchema.partial().strict().safeParse(patch);
+  if (!checked.success) {
+    throw new SettingsError(
+      'invalid-input',
+      path,
+      `Not a valid preference: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const settings = await loadSettings(path);
+  const next = { ...(await loadPreferences(path)), ...checked.data };
+  save(path, { ...settings, preferences: next });
+  return next;
 }
