@@ -4,7 +4,15 @@ import { defineConfig } from 'electron-vite';
 
 export default defineConfig({
   main: {
-    build: { rollupOptions: { input: { index: resolve('electron/main/index.ts') } } },
+    build: {
+      rollupOptions: {
+        input: {
+          index: resolve('electron/main/index.ts'),
+          // The engine process (a utility process): probes and fixes off the UI's path.
+          engine: resolve('electron/engine/service/entry.ts'),
+        },
+      },
+    },
   },
   preload: {
     build: { rollupOptions: { input: { index: resolve('electron/preload/index.ts') } } },

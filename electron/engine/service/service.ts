@@ -1,0 +1,411 @@
+/**
+ * The engine as the desktop app uses it: `window.paddock`'s methods (shared/api.ts) over the
+ * same engine the CLI runs. Plain Node, no Electron: it runs in the engine process (worker.ts)
+ * under Electron's utility process, and under the test bridge with a real lab behind it.
+ *
+ * What the user approves is what runs: planFix keeps each previewed plan under its digest and
+ * applyFix takes only the digest. A fix that needs root goes through the CLI's privileged side
+ * (`paddock __apply-plan DIGEST`, plan on stdin) by sudo -n or polkit's own dialog, exactly as
+ * `paddock fix` does; one that does not runs here with the executor, journal line by journal
+ * line reported as progress.
+ */
+import type {
+  AppEvent,
+  AppSettings,
+  ApiMethod,
+  ApiRequest,
+  ApiResult,
+  FixOutcome,
+  FixPreview,
+  GpuSample,
+  HistoryView,
+  ScanView,
+} from '../../../shared/api';
+import type { PaddockEvent } from '../../../shared/events';
+import type { FixPlan, FixRun } from '../../../shared/fixes';
+import type { Snapshot } from '../../../shared/snapshot';
+import type { ElevateContext } from '../../cli/elevate';
+import { runElevated } from '../../cli/elevate';
+import {
+  APPLY_PLAN_COMMAND,
+  UNDO_RUN_COMMAND,
+  recoverAtStart,
+  rootRunsDir,
+  userRunsDir,
+} from '../../cli/fix';
+import { assess } from '../assess';
+import type { FixDeps, RevertDeps } from '../fixes/executor';
+import { FixRefusal, applyPlan, listRuns, readRun, undoRun } from '../fixes/executor';
+import { planDigest, previewPlan, shownArgv, unifiedDiff } from '../fixes/preview';
+import { isManual, planFix } from '../fixes/recipes/index';
+import { verifyByRescan } from '../fixes/verify';
+import { fileModeForRecipe, readTextForRecipe, systemdBooted } from '../host/fix-files';
+import type { Host } from '../host/types';
+import type { ScanOptions } from '../scan';
+import { scan } from '../scan';
+import {
+  SettingsError,
+  acceptRisk,
+  loadPreferences,
+  loadSettings,
+  updatePreferences,
+  withdrawRisk,
+} from '../settings/store';
+
+/** A refusal or failure to show the user as is (no stack, no internals). */
+export class ServiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+/** Where events are kept (engine/history): append reports written only once on disk. */
+export interface EventLog {
+  append(event: PaddockEvent): Promise<void> | void;
+  read(limit: number): Promise<{ events: PaddockEvent[]; problems: string[] }>;
+}
+
+export interface ServiceDeps {
+  host: Host;
+  /** How the CLI's privileged side is started: [program, ...args] before its command. */
+  elevate: ElevateContext;
+  settingsPath: string;
+  emit: (event: AppEvent) => void;
+  events?: EventLog;
+  /** Make a PaddockEvent for a finished run (engine/monitor); none: no event is recorded. */
+  eventForRun?: (run: FixRun) => PaddockEvent | null;
+  now?: () => Date;
+  /** Scan options (tests: probes of a recorded host). */
+  scanOptions?: ScanOptions;
+}
+
+export type Handlers = { [M in ApiMethod]: (request: ApiRequest<M>) => Promise<ApiResult<M>> };
+
+export interface Service extends Handlers {
+  /** Finishes or rolls back fixes interrupted by a crash; the messages say what was done. */
+  recover(): Promise<string[]>;
+  /** The latest view (the tray reads it). */
+  latest(): ScanView | null;
+}
+
+const MAX_GPU_SAMPLES = 360;
+const MAX_PENDING_PLANS = 16;
+/** A preview older than this is stale: the user must look at a fresh one. */
+const PLAN_TTL_MS = 30 * 60 * 1000;
+const MAX_HISTORY_EVENTS = 500;
+
+function gpuSample(snapshot: Snapshot): GpuSample | null {
+  const gpus = snapshot.probes.gpu.data?.nvidia;
+  if (!gpus || gpus.length === 0) return null;
+  const known = <T>(values: Array<T | null>) => values.filter((v): v is T => v !== null);
+  const util = known(gpus.map((g) => g.utilizationPercent));
+  const used = known(gpus.map((g) => g.memoryUsedMiB));
+  const total = known(gpus.map((g) => g.memoryTotalMiB));
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  return {
+    at: snapshot.takenAt,
+    utilizationPercent: util.length ? sum(util) / util.length : null,
+    memoryUsedMiB: used.length ? sum(used) : null,
+    memoryTotalMiB: total.length ? sum(total) : null,
+  };
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof ServiceError || error instanceof SettingsError) return error.message;
+  if (error instanceof FixRefusal) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createService(deps: ServiceDeps): Service {
+  const { host } = deps;
+  const now = deps.now ?? (() => new Date());
+  let latest: ScanView | null = null;
+  let inFlight: Promise<ScanView> | null = null;
+  const gpuHistory: GpuSample[] = [];
+  const pending = new Map<string, { plan: FixPlan; at: number }>();
+
+  const runDeps = (runsDir: string): RevertDeps => ({
+    runsDir,
+    exec: (argv) => host.exec(argv, { timeoutMs: 60_000, maxBytes: 1024 * 1024 }),
+    now,
+  });
+
+  async function view(snapshot: Snapshot): Promise<ScanView> {
+    const assessment = await assess(snapshot, { settingsPath: deps.settingsPath });
+    return {
+      snapshot,
+      findings: assessment.findings,
+      posture: assessment.posture,
+      settingsProblem: assessment.settingsProblem,
+      gpuHistory: [...gpuHistory],
+    };
+  }
+
+  /** One scan at a time: callers during a scan share its answer. */
+  function rescan(options: { gpu?: boolean } = {}): Promise<ScanView> {
+    if (inFlight) return inFlight;
+    deps.emit({ type: 'scan-started', at: now().toISOString() });
+    inFlight = (async () => {
+      try {
+        const snapshot = await scan(host, {
+          ...deps.scanOptions,
+          gpuControllers: options.gpu ?? false,
+        });
+        const sample = gpuSample(snapshot);
+        if (sample) {
+          gpuHistory.push(sample);
+          if (gpuHistory.length > MAX_GPU_SAMPLES) gpuHistory.shift();
+        }
+        latest = await view(snapshot);
+        deps.emit({ type: 'scan-finished', view: latest });
+        return latest;
+      } catch (error) {
+        deps.emit({ type: 'scan-failed', message: messageOf(error) });
+        throw new ServiceError(`The scan failed: ${messageOf(error)}`);
+      } finally {
+        inFlight = null;
+      }
+    })();
+    return inFlight;
+  }
+
+  async function reassessed(): Promise<ScanView> {
+    if (!latest) return rescan();
+    latest = await view(latest.snapshot);
+    deps.emit({ type: 'scan-finished', view: latest });
+    return latest;
+  }
+
+  async function record(run: FixRun): Promise<void> {
+    const event = deps.eventForRun?.(run) ?? null;
+    if (!event) return;
+    try {
+      await deps.events?.append(event);
+    } catch {
+      // The run itself is recorded in its own folder; the event log is a convenience.
+    }
+    deps.emit({ type: 'event', event });
+  }
+
+  async function afterRun(run: FixRun): Promise<FixOutcome> {
+    await record(run);
+    await rescan().catch(() => undefined);
+    return { ok: true, run };
+  }
+
+  async function parseRun(stdout: string, via: string): Promise<FixRun> {
+    const { fixRunSchema } = await import('../../../shared/fixes');
+    try {
+      return fixRunSchema.parse(JSON.parse(stdout));
+    } catch {
+      throw new ServiceError(
+        `${via}: the privileged side did not answer with a fix run: ${stdout.trim().slice(0, 300)}`,
+      );
+    }
+  }
+
+  function takePlan(digest: string): FixPlan {
+    const held = pending.get(digest);
+    if (!held || now().getTime() - held.at > PLAN_TTL_MS) {
+      pending.delete(digest);
+      throw new ServiceError(
+        'This preview is no longer current (or was never made here); nothing was run. Open the fix again to see a fresh preview.',
+      );
+    }
+    pending.delete(digest);
+    return held.plan;
+  }
+
+  function findRun(id: string): { run: FixRun; dir: string } | null {
+    for (const dir of [...new Set([userRunsDir(host), rootRunsDir(host)])]) {
+      try {
+        const run = readRun(id, { runsDir: dir });
+        if (run) return { run, dir };
+      } catch {
+        // An unreadable folder (root's, for a user) is tried by the privileged side.
+      }
+    }
+    return null;
+  }
+
+  async function settings(problem: string | null = null): Promise<AppSettings> {
+    const { DEFAULT_PREFERENCES } = await import('../../../shared/api');
+    try {
+      const [stored, preferences] = await Promise.all([
+        loadSettings(deps.settingsPath),
+        loadPreferences(deps.settingsPath),
+      ]);
+      return {
+        preferences,
+        acceptedRisks: stored.acceptedRisks,
+        settingsPath: deps.settingsPath,
+        problem,
+      };
+    } catch (error) {
+      return {
+        preferences: DEFAULT_PREFERENCES,
+        acceptedRisks: [],
+        settingsPath: deps.settingsPath,
+        problem: messageOf(error),
+      };
+    }
+  }
+
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        if (error instanceof ServiceError) throw error;
+        throw new ServiceError(messageOf(error));
+      }
+    };
+
+  return {
+    latest: () => latest,
+
+    recover: async () => {
+      const said: string[] = [];
+      await recoverAtStart(host, (text) => said.push(text.trim()));
+      return said;
+    },
+
+    scan: guard((request) => rescan({ gpu: request?.gpu })),
+
+    snapshot: () => Promise.resolve(latest),
+
+    planFix: guard(async ({ fixId, instance }): Promise<FixPreview> => {
+      const fresh = await rescan();
+      const ids = fresh.snapshot.instances.map((i) => i.id);
+      const target = instance ?? (ids.length === 1 ? ids[0] : undefined);
+      if (!target)
+        throw new ServiceError(
+          ids.length === 0
+            ? 'No Ollama server was found to fix.'
+            : `Several servers were found; choose one (${ids.join(', ')}).`,
+        );
+      if (!ids.includes(target))
+        throw new ServiceError(
+          `The server ${target} is no longer there (found: ${ids.join(', ') || 'none'}). Scan again.`,
+        );
+      const finding = fresh.findings.find((f) => f.instance === target && f.fixes.includes(fixId));
+      const made = planFix(
+        fixId,
+        fresh.snapshot,
+        target,
+        { readFile: readTextForRecipe, fileMode: fileModeForRecipe, homeDir: host.homeDir() },
+        { persist: systemdBooted(), findingId: finding?.id ?? null },
+      );
+      if (isManual(made)) return { kind: 'manual', manual: made };
+      const digest = planDigest(made);
+      pending.set(digest, { plan: made, at: now().getTime() });
+      while (pending.size > MAX_PENDING_PLANS) pending.delete(pending.keys().next().value!);
+      return {
+        kind: 'plan',
+        plan: made,
+        digest,
+        text: previewPlan(made),
+        files: made.steps.flatMap((step) =>
+          step.kind === 'write-file'
+            ? [{ path: step.path, diff: unifiedDiff(step.path, step.before, step.content) }]
+            : step.kind === 'remove-file'
+              ? [{ path: step.path, diff: unifiedDiff(step.path, step.before, null) }]
+              : [],
+        ),
+        commands: made.steps.flatMap((step) =>
+          step.kind === 'run'
+            ? [
+                {
+                  shown: shownArgv(step.argv),
+                  undo: step.undo ? shownArgv(step.undo) : null,
+                  description: step.description,
+                },
+              ]
+            : [],
+        ),
+      };
+    }),
+
+    applyFix: guard(async ({ digest }): Promise<FixOutcome> => {
+      const plan = takePlan(digest);
+      if (plan.requiresAdmin && host.uid() !== 0) {
+        deps.emit({ type: 'admin-prompt', digest, via: 'sudo -n, else pkexec' });
+        const elevated = await runElevated(
+          deps.elevate,
+          [APPLY_PLAN_COMMAND, digest],
+          JSON.stringify(plan),
+        );
+        if (!elevated.ok)
+          return { ok: false, cancelled: elevated.cancelled, message: elevated.message };
+        if (elevated.code !== 0)
+          return {
+            ok: false,
+            cancelled: false,
+            message: `The privileged side refused: ${elevated.stdout.trim().slice(0, 500)}`,
+          };
+        return afterRun(await parseRun(elevated.stdout, elevated.via));
+      }
+      const fixDeps: FixDeps = {
+        ...runDeps(host.uid() === 0 ? rootRunsDir(host) : userRunsDir(host)),
+        expectedDigest: digest,
+        verify: (p) => verifyByRescan(p, () => scan(host, deps.scanOptions)),
+        onJournal: (entry) => deps.emit({ type: 'fix-progress', digest, entry }),
+      };
+      return afterRun(await applyPlan(plan, fixDeps));
+    }),
+
+    undo: guard(async ({ runId }): Promise<FixOutcome> => {
+      const found = findRun(runId);
+      if (!found && host.uid() === 0) throw new ServiceError(`There is no fix run ${runId}.`);
+      const inRootDir = found ? found.dir === rootRunsDir(host) : true;
+      if (inRootDir && host.uid() !== 0) {
+        const elevated = await runElevated(deps.elevate, [UNDO_RUN_COMMAND, runId]);
+        if (!elevated.ok)
+          return { ok: false, cancelled: elevated.cancelled, message: elevated.message };
+        if (elevated.code !== 0)
+          return { ok: false, cancelled: false, message: elevated.stdout.trim().slice(0, 500) };
+        return afterRun(await parseRun(elevated.stdout, elevated.via));
+      }
+      return afterRun(await undoRun(runId, runDeps(found!.dir)));
+    }),
+
+    acceptRisk: guard(async ({ ruleId, instance, reason, until }) => {
+      await acceptRisk(deps.settingsPath, { ruleId, instance, reason, expiresAt: until }, now());
+      return reassessed();
+    }),
+
+    withdrawRisk: guard(async ({ ruleId, instance }) => {
+      await withdrawRisk(deps.settingsPath, ruleId, instance);
+      return reassessed();
+    }),
+
+    history: guard(async (): Promise<HistoryView> => {
+      const runs: FixRun[] = [];
+      const problems: string[] = [];
+      for (const dir of [...new Set([userRunsDir(host), rootRunsDir(host)])]) {
+        try {
+          runs.push(...listRuns({ runsDir: dir }));
+        } catch {
+          problems.push(`${dir} could not be read (fixes run as root are recorded there).`);
+        }
+      }
+      runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+      let events: PaddockEvent[] = [];
+      if (deps.events) {
+        const read = await deps.events.read(MAX_HISTORY_EVENTS);
+        events = read.events;
+        problems.push(...read.problems);
+      }
+      return { runs, events, problems };
+    }),
+
+    getSettings: guard(() => settings()),
+
+    updateSettings: guard(async (patch) => {
+      await updatePreferences(deps.settingsPath, patch);
+      return settings();
+    }),
+  };
+}
