@@ -29,6 +29,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['./test/e2e/global-setup.ts'],
           // A real browser per file: one at a time on a 2-core machine.
           fileParallelism: false,
           testTimeout: 30_000,

@@ -9,7 +9,6 @@
  * PADDOCK_REQUIRE_LAB=1 (set by .ci/run) turns the skip into a failure.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,22 +16,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HOSTILE_HTML, HOSTILE_LINK, HOSTILE_SHELL } from '../fixtures/reports/input';
 import { describeWhen } from '../support/prerequisites';
+import { CHROMIUM, browserPrerequisites } from './browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GOLDEN_HTML = path.join(ROOT, 'test/fixtures/reports/golden.html');
 const RESULTS = path.join(ROOT, 'test-results');
-
-function browserPrerequisites(): { ok: true } | { ok: false; reason: string } {
-  const missing: string[] = [];
-  if (!fs.existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (apt-get install -y chromium)`);
-  try {
-    createRequire(import.meta.url).resolve('playwright-core');
-  } catch {
-    missing.push('playwright-core (npm install)');
-  }
-  return missing.length === 0 ? { ok: true } : { ok: false, reason: missing.join(', ') };
-}
 
 function describeBrowser(name: string, fn: () => void): void {
   describeWhen('browser', browserPrerequisites, name, fn);
