@@ -54,6 +54,9 @@ Usage:
         docker-localhost)
   paddock undo RUN-ID [--yes]     undo a past fix (refused if a file changed since)
   paddock history [--json]        past fix runs, newest last
+  paddock watch [--json] [--interval SECONDS]
+        print what changes as it happens (exposure started or ended, remote clients,
+        servers, findings) and keep it in the history; Ctrl-C stops (exit 0)
   paddock --version
   paddock --help
 
@@ -345,6 +348,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'fix') return await commandFix(rest, io);
     if (command === 'undo') return await commandUndo(rest, io);
     if (command === 'history') return commandHistory(rest, io);
+    if (command === 'watch') return await (await import('./watch')).commandWatch(rest, io);
     if (command === 'scan') return await commandScan(rest, io);
     if (command === 'report') return await commandReport(rest, io);
     if (command === 'accept') return await commandAccept(rest, io);
@@ -370,14 +374,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Entry point of the bundled CLI. */
-export function main(): void {
-  runCli(process.argv.slice(2), {
+/**
+ * The desktop app runs this CLI with its own binary for the privileged side of a fix
+ * (`Paddock --paddock-cli __apply-plan DIGEST`: the runAsNode fuse is off): the CLI's
+ * arguments are then the ones after that flag.
+ */
+export const APP_CLI_FLAG = '--paddock-cli';
+
+export function cliArgs(argv: readonly string[]): { args: string[]; self: string[] } {
+  const flag = argv.indexOf(APP_CLI_FLAG);
+  if (flag > 0) return { args: argv.slice(flag + 1), self: argv.slice(0, flag + 1) };
+  return { args: argv.slice(2), self: [argv[0] ?? process.execPath, argv[1] ?? ''] };
+}
+
+/** This process's own standard streams and environment, as the CLI uses them. */
+export function processIo(self: string[]): CliIo {
+  return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTty: process.stdout.isTTY === true,
     isStdinTty: process.stdin.isTTY === true,
-    self: [process.execPath, process.argv[1] ?? ''],
+    self,
     env: (name) => process.env[name],
     readStdin: async () => {
       const chunks: Buffer[] = [];
@@ -389,13 +406,23 @@ export function main(): void {
       }
       return Buffer.concat(chunks).toString('utf8');
     },
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`paddock: internal error: ${String(error)}\n`);
-      process.exitCode = EXIT.internal;
-    },
-  );
+  };
+}
+
+/** Runs the CLI for this process's argv (node or the app's binary) and answers its exit code. */
+export async function runFromArgv(argv: readonly string[]): Promise<number> {
+  const { args, self } = cliArgs(argv);
+  try {
+    return await runCli(args, processIo(self));
+  } catch (error) {
+    process.stderr.write(`paddock: internal error: ${String(error)}\n`);
+    return EXIT.internal;
+  }
+}
+
+/** Entry point of the bundled CLI. */
+export function main(): void {
+  void runFromArgv([process.execPath, ...process.argv.slice(1)]).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -60,11 +60,13 @@ function stdioPort(): Port {
 
 /**
  * argv that starts the `paddock` CLI for its privileged side (sudo/pkexec). Under Electron the
- * app's own binary runs it (`--paddock-cli`; the runAsNode fuse is off); under Node, the CLI
- * bundle beside this one.
+ * app's own binary runs it (`--paddock-cli`, electron/main/app-cli.ts; the runAsNode fuse is
+ * off). Chromium refuses to start as root without --no-sandbox (it opens no window there), and
+ * pkexec clears DISPLAY, hence the headless platform. Under Node: the CLI bundle beside this one.
  */
 export function cliSelf(): string[] {
-  if (process.versions.electron) return [process.execPath, '--paddock-cli'];
+  if (process.versions.electron)
+    return [process.execPath, '--no-sandbox', '--ozone-platform=headless', '--paddock-cli'];
   for (const candidate of [
     path.join(__dirname, 'paddock.cjs'),
     path.join(__dirname, '..', 'cli', 'paddock.cjs'),

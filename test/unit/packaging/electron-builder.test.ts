@@ -49,6 +49,17 @@ describe('electron-builder.yml', () => {
     expect(config.asar).toBe(true);
   });
 
+  it.each([
+    ['runAsNode', false],
+    ['enableNodeOptionsEnvironmentVariable', false],
+    ['enableNodeCliInspectArguments', false],
+    ['onlyLoadAppFromAsar', true],
+    ['enableEmbeddedAsarIntegrityValidation', true],
+    ['enableCookieEncryption', true],
+  ] as const)('security fuse %s is %s', (fuse, value) => {
+    expect(config.electronFuses[fuse]).toBe(value);
+  });
+
   it('ships the built output, and electron is a devDependency as electron-builder insists', () => {
     expect(config.files).toContain('out/**');
     expect(pkg.devDependencies.electron).toBeDefined();
