@@ -1,42 +1,199 @@
-/** Placeholder page until the desktop-app issue: the verdict in one sentence. */
-import { useEffect, useState } from 'react';
-import type { PaddockApi } from '../../shared/api';
-import type { Snapshot } from '../../shared/snapshot';
+/**
+ * Paddock's window: navigation, the view shown, the fix dialog, and the error and empty states.
+ *
+ * Stable selectors for end-to-end tests (data-testid unless said otherwise):
+ * - `verdict`: the verdict heading; its text is the sentence ("Private to this computer",
+ *   "Reachable from the local network", "Reachable from the internet", "Unknown"); it also
+ *   carries data-verdict.
+ * - `verdict-label`: a hidden <data> element whose text and data-verdict are the raw verdict
+ *   (private | lan | internet | unknown).
+ * - `score`: the score, 0-100, as its text.
+ * - `instance-<instance.id>`: each server card on the overview.
+ * - `model-name`: each model name shown (instance cards, loaded models on Activity).
+ * - `finding-<finding.id>`: each finding card (data-accepted="true" once accepted);
+ *   inside it `fix-button-<fixId>` (one per finding.fixes entry), `accept-<finding.id>`
+ *   (opens the accept form; submit is `accept-submit-<finding.id>`), `withdraw-<finding.id>`.
+ * - `nav-<view>`: nav entries (overview, network, activity, history, settings); the current
+ *   one has aria-current="page".
+ * - `scan-now`: the header's Scan now button (data-scanning="true" while a scan runs).
+ * - `fix-dialog` (data-phase: planning | preview | unsupported | applying | result | failed),
+ *   `fix-apply`, `fix-result` (data-state: the latest run.state, so "applied" after Apply
+ *   and "undone" after Undo; "cancelled" / "not-started" when the call answered ok:false),
+ *   `fix-undo`, `fix-close`, and `rescan` (the dialog's Scan again after a run). After a run
+ *   or an undo the renderer rescans by itself, so the verdict behind the dialog follows.
+ * - `engine-error` with `retry`; `no-bridge` when window.paddock is missing;
+ *   `ollama-not-found` / `ollama-stopped` / `ollama-unknown`; `probe-denied-<probe>`,
+ *   `probe-error-<probe>`; `settings-problem`; `gpu-chart` / `gpu-empty`;
+ *   `forgeable-warning`; `history-event`, `history-undo-<runId>`.
+ * - <main> gets data-ready="true" once the first scan view is shown.
+ */
+import { useEffect } from 'react';
+import type { ViewName } from '../../shared/api';
+import { FixDialog } from './components/FixDialog';
+import { EngineErrorBanner } from './components/Notices';
+import { relativeTime } from './format';
+import { useStore } from './store';
+import type { ThemeChoice } from './store';
+import { Activity } from './views/Activity';
+import { FindingDetail } from './views/FindingDetail';
+import { History } from './views/History';
+import { Network } from './views/Network';
+import { Overview } from './views/Overview';
+import { Settings } from './views/Settings';
 
-declare global {
-  interface Window {
-    paddock?: PaddockApi;
-  }
-}
+const NAV: Array<{ view: Exclude<ViewName, 'finding'>; label: string }> = [
+  { view: 'overview', label: 'Overview' },
+  { view: 'network', label: 'Network' },
+  { view: 'activity', label: 'Activity' },
+  { view: 'history', label: 'History' },
+  { view: 'settings', label: 'Settings' },
+];
 
-const SENTENCE: Record<Snapshot['verdict'], string> = {
-  private: 'Private to this computer',
-  lan: 'Reachable from the local network',
-  internet: 'Reachable from the internet',
-  unknown: 'Unknown',
+const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = {
+  system: 'light',
+  light: 'dark',
+  dark: 'system',
 };
+const THEME_LABEL: Record<ThemeChoice, string> = { system: 'System', light: 'Light', dark: 'Dark' };
 
 export function App() {
-  const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const start = useStore((s) => s.start);
+  const theme = useStore((s) => s.theme);
+
   useEffect(() => {
-    window.paddock?.scan().then(setSnapshot, (e: unknown) => setError(String(e)));
-  }, []);
+    start();
+  }, [start]);
+
+  useEffect(() => {
+    const root = document.documentElement;
+    if (theme === 'system') delete root.dataset.theme;
+    else root.dataset.theme = theme;
+  }, [theme]);
+
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: 24 }}>
-      <h1>Paddock</h1>
-      {error && <p role="alert">The scan failed: {error}</p>}
-      {!snapshot && !error && <p>Scanning…</p>}
-      {snapshot && (
-        <section>
-          <h2>{SENTENCE[snapshot.verdict]}</h2>
-          <ul>
-            {snapshot.verdictReasons.map((reason) => (
-              <li key={reason}>{reason}</li>
+    <>
+      <Shell />
+      <FixDialog />
+    </>
+  );
+}
+
+function Shell() {
+  const view = useStore((s) => s.view);
+  const navigate = useStore((s) => s.navigate);
+  const ready = useStore((s) => s.ready);
+  const dialogOpen = useStore((s) => s.fix !== null);
+  const theme = useStore((s) => s.theme);
+  const setTheme = useStore((s) => s.setTheme);
+  const current = view === 'finding' ? 'overview' : view;
+
+  return (
+    <div className="shell" inert={dialogOpen}>
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span>Paddock</span>
+        </div>
+        <nav aria-label="Views">
+          <ul className="nav-list">
+            {NAV.map((item) => (
+              <li key={item.view}>
+                <button
+                  type="button"
+                  className="nav-item"
+                  aria-current={current === item.view ? 'page' : undefined}
+                  data-testid={`nav-${item.view}`}
+                  onClick={() => navigate(item.view)}
+                >
+                  {item.label}
+                </button>
+              </li>
             ))}
           </ul>
-        </section>
-      )}
-    </main>
+        </nav>
+        <div className="sidebar-foot">
+          <button
+            type="button"
+            className="button ghost small"
+            onClick={() => setTheme(NEXT_THEME[theme])}
+            aria-label={`Theme: ${THEME_LABEL[theme]}. Switch to ${THEME_LABEL[NEXT_THEME[theme]]}`}
+            data-testid="theme-toggle"
+          >
+            Theme: {THEME_LABEL[theme]}
+          </button>
+        </div>
+      </aside>
+      <div className="content-column">
+        <TopBar />
+        <main id="content" tabIndex={-1} data-ready={ready ? 'true' : undefined} aria-busy={!ready}>
+          <EngineErrorBanner />
+          <Content />
+        </main>
+      </div>
+    </div>
   );
+}
+
+function TopBar() {
+  const available = useStore((s) => s.available);
+  const scanning = useStore((s) => s.scanning);
+  const scanNow = useStore((s) => s.scanNow);
+  const takenAt = useStore((s) => s.scanView?.snapshot.takenAt ?? null);
+  return (
+    <header className="topbar">
+      <p className="muted small" aria-live="polite">
+        {scanning ? 'Scanning…' : takenAt ? `Last scan ${relativeTime(takenAt)}` : ''}
+      </p>
+      <button
+        type="button"
+        className="button"
+        onClick={() => void scanNow()}
+        disabled={!available || scanning}
+        data-testid="scan-now"
+        data-scanning={scanning ? 'true' : undefined}
+      >
+        {scanning ? 'Scanning…' : 'Scan now'}
+      </button>
+    </header>
+  );
+}
+
+function Content() {
+  const available = useStore((s) => s.available);
+  const view = useStore((s) => s.view);
+  const scanView = useStore((s) => s.scanView);
+  const error = useStore((s) => s.error);
+
+  if (!available)
+    return (
+      <div className="empty card" data-testid="no-bridge">
+        <h1>Paddock’s engine is not connected</h1>
+        <p className="muted">
+          This page runs outside Paddock’s window, so it cannot reach the engine. Start Paddock
+          itself (the desktop app, or <code>npm start</code> in a checkout).
+        </p>
+      </div>
+    );
+  if (view === 'history') return <History />;
+  if (view === 'settings') return <Settings />;
+  if (!scanView)
+    return error ? null : (
+      <div className="empty" role="status" data-testid="first-scan">
+        <div className="spinner" aria-hidden="true" />
+        <p>Looking for Ollama on this computer…</p>
+      </div>
+    );
+  switch (view) {
+    case 'finding':
+      return <FindingDetail view={scanView} />;
+    case 'network':
+      return <Network view={scanView} />;
+    case 'activity':
+      return <Activity view={scanView} />;
+    default:
+      return <Overview view={scanView} />;
+  }
 }

@@ -1,0 +1,92 @@
+import type { Instance } from '../../../shared/snapshot';
+import { EXPOSURE_TONE, VERDICT_SENTENCE, formatBytes, hostPort, instanceModels } from '../format';
+import { Badge } from './Badge';
+
+const PATH_LABEL = { direct: 'Ollama', proxy: 'Proxy', docker: 'Docker' } as const;
+
+/** One Ollama server: where it listens, how far it reaches, its version and models. */
+export function InstanceCard({ instance }: { instance: Instance }) {
+  const { models, loaded } = instanceModels(instance);
+  const process = instance.process;
+  return (
+    <article
+      className="card instance"
+      data-testid={`instance-${instance.id}`}
+      aria-label={`Ollama server ${instance.id}`}
+    >
+      <header className="instance-head">
+        <div className="row spread">
+          <h3 className="mono instance-id">{instance.id}</h3>
+          <Badge tone={EXPOSURE_TONE[instance.exposure]}>
+            {VERDICT_SENTENCE[instance.exposure]}
+          </Badge>
+        </div>
+        <p className="muted small">
+          {instance.version ? `Ollama ${instance.version}` : 'Version unknown'}
+          {process &&
+            ` · pid ${process.pid}${process.user ? ` · user ${process.user}` : ''}${process.systemdUnit ? ` · ${process.systemdUnit}` : ''}`}
+        </p>
+      </header>
+      <dl className="facts">
+        <dt>Listens on</dt>
+        <dd>
+          {instance.listeners.length === 0 ? (
+            <span className="muted">No listening socket seen</span>
+          ) : (
+            <ul className="inline-list">
+              {instance.listeners.map((l, i) => (
+                <li key={i}>
+                  <span className="mono">{hostPort(l.address, l.port)}</span>{' '}
+                  <span className="muted small">
+                    {PATH_LABEL[l.path]}
+                    {l.dualStack ? ', IPv4+IPv6' : ''}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+        {instance.configuredBind && (
+          <>
+            <dt>OLLAMA_HOST asks for</dt>
+            <dd className="mono">
+              {instance.configuredBind.host === ''
+                ? `every interface, port ${instance.configuredBind.port}`
+                : hostPort(instance.configuredBind.host, instance.configuredBind.port)}
+            </dd>
+          </>
+        )}
+        <dt>Models</dt>
+        <dd>
+          {models.length === 0 ? (
+            <span className="muted">None listed</span>
+          ) : (
+            <ul className="chips">
+              {models.map((name) => (
+                <li key={name} className={`chip ${loaded.includes(name) ? 'chip-loaded' : ''}`}>
+                  <span data-testid="model-name">{name}</span>
+                  {loaded.includes(name) && <span className="chip-note"> loaded</span>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+        {instance.vram && (
+          <>
+            <dt>In memory</dt>
+            <dd>
+              {instance.vram.loadedModels} model{instance.vram.loadedModels === 1 ? '' : 's'},{' '}
+              {formatBytes(instance.vram.vramBytes)} VRAM
+            </dd>
+          </>
+        )}
+        {instance.peers.length > 0 && (
+          <>
+            <dt>Connected now</dt>
+            <dd>{instance.peers.map((p) => p.address).join(', ')}</dd>
+          </>
+        )}
+      </dl>
+    </article>
+  );
+}

@@ -1,0 +1,69 @@
+import type { ScanView } from '../../../shared/api';
+import {
+  EXPOSURE_TONE,
+  VERDICT_MEANING,
+  relativeTime,
+  scoreTone,
+  verdictSentence,
+} from '../format';
+
+/** The verdict in one sentence, its evidence chain, and the score. */
+export function Verdict({ view }: { view: ScanView }) {
+  const { snapshot, posture } = view;
+  const verdict = snapshot.verdict;
+  const tone = EXPOSURE_TONE[verdict];
+  const score = posture.score;
+  return (
+    <section className={`verdict-panel tone-${tone}`} aria-labelledby="verdict-heading">
+      <div className="verdict-main">
+        <p className="eyebrow">
+          Ollama on {snapshot.host.hostname} is
+          <span className="visually-hidden">:</span>
+        </p>
+        <h1 id="verdict-heading" className="verdict" data-testid="verdict" data-verdict={verdict}>
+          <span className="verdict-dot" aria-hidden="true" />
+          {verdictSentence(verdict)}
+        </h1>
+        <data hidden value={verdict} data-testid="verdict-label" data-verdict={verdict}>
+          {verdict}
+        </data>
+        <p className="verdict-meaning">{VERDICT_MEANING[verdict]}</p>
+        {snapshot.verdictReasons.length > 0 && (
+          <ol className="reasons" aria-label="How Paddock knows">
+            {snapshot.verdictReasons.map((reason, i) => (
+              <li key={i}>{reason}</li>
+            ))}
+          </ol>
+        )}
+        <p className="muted small">
+          Scanned{' '}
+          <time dateTime={snapshot.takenAt} title={snapshot.takenAt}>
+            {relativeTime(snapshot.takenAt)}
+          </time>{' '}
+          in {Math.round(snapshot.durationMs)} ms
+        </p>
+      </div>
+      <div className={`score tone-${scoreTone(score)}`} aria-label={`Score ${score} out of 100`}>
+        <svg viewBox="0 0 100 100" className="score-ring" aria-hidden="true">
+          <circle cx="50" cy="50" r="42" className="score-track" />
+          {score > 0 && (
+            <circle
+              cx="50"
+              cy="50"
+              r="42"
+              className="score-value"
+              strokeDasharray={`${(score / 100) * 263.9} 263.9`}
+              transform="rotate(-90 50 50)"
+            />
+          )}
+        </svg>
+        <div className="score-text">
+          <span className="score-number" data-testid="score">
+            {score}
+          </span>
+          <span className="score-caption">of 100</span>
+        </div>
+      </div>
+    </section>
+  );
+}

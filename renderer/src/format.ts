@@ -1,0 +1,433 @@
+/**
+ * Pure helpers for what the renderer shows: the verdict in words, severity order, times,
+ * sizes, diff lines, the chart's path, and what a snapshot says about Ollama and the probes.
+ * No DOM and no React here, so the unit tests run them in Node.
+ */
+import type { GpuSample } from '../../shared/api';
+import type { PaddockEvent } from '../../shared/events';
+import type { Finding, Severity } from '../../shared/findings';
+import type { JournalEntry, RunState } from '../../shared/fixes';
+import type { Exposure, Snapshot } from '../../shared/snapshot';
+import { SEVERITIES } from '../../shared/severity';
+
+export const VERDICT_SENTENCE: Readonly<Record<Exposure, string>> = {
+  private: 'Private to this computer',
+  lan: 'Reachable from the local network',
+  internet: 'Reachable from the internet',
+  unknown: 'Unknown',
+};
+
+/** The one sentence under the verdict, saying what it means for the user. */
+export const VERDICT_MEANING: Readonly<Record<Exposure, string>> = {
+  private: 'Only programs on this computer can reach Ollama.',
+  lan: 'Other machines on your network can use Ollama without a password.',
+  internet: 'Anyone on the internet who finds this address can use Ollama.',
+  unknown: 'Paddock could not tell who can reach Ollama; the reasons below say what is missing.',
+};
+
+export function verdictSentence(verdict: Exposure): string {
+  return VERDICT_SENTENCE[verdict] ?? VERDICT_SENTENCE.unknown;
+}
+
+export function severityRank(severity: Severity): number {
+  const i = SEVERITIES.indexOf(severity);
+  return i === -1 ? SEVERITIES.length : i;
+}
+
+export interface SeverityGroup {
+  severity: Severity;
+  findings: Finding[];
+}
+
+/** Findings grouped by severity, most severe first; the engine's order is kept inside a group. */
+export function groupBySeverity(findings: readonly Finding[]): SeverityGroup[] {
+  return SEVERITIES.map((severity) => ({
+    severity,
+    findings: findings.filter((f) => f.severity === severity),
+  })).filter((g) => g.findings.length > 0);
+}
+
+export const SEVERITY_LABEL: Readonly<Record<Severity, string>> = {
+  critical: 'Critical',
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low',
+  info: 'Info',
+};
+
+/** "just now", "5 minutes ago", "in 3 days"; the date itself past a month. */
+export function relativeTime(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return 'unknown time';
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const diff = at - now;
+  const abs = Math.abs(diff);
+  const units: Array<[number, string]> = [
+    [24 * 3600_000, 'day'],
+    [3600_000, 'hour'],
+    [60_000, 'minute'],
+  ];
+  if (abs < 45_000) return 'just now';
+  if (abs >= 30 * 24 * 3600_000) return new Date(at).toISOString().slice(0, 10);
+  for (const [size, name] of units) {
+    if (abs >= size) {
+      const n = Math.round(abs / size);
+      const text = `${n} ${name}${n === 1 ? '' : 's'}`;
+      return diff < 0 ? `${text} ago` : `in ${text}`;
+    }
+  }
+  return 'just now';
+}
+
+/** Local date and time, for titles and tables ("2026-11-28 12:00"). */
+export function shortDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** 1536 → "1.5 KiB"; null → "—". */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${value.toFixed(digits).replace(/\.0+$|(\.\d*?)0+$/, '$1')} ${units[unit]}`;
+}
+
+export function formatMiB(mib: number | null | undefined): string {
+  if (mib === null || mib === undefined) return '—';
+  return formatBytes(mib * 1024 * 1024);
+}
+
+/** "[::]:11434" for IPv6, "0.0.0.0:11434" for IPv4. */
+export function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+// ── fixes ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The fixes Paddock can plan (shared/fixes.ts fixIdSchema, repeated here because that file
+ * loads zod). A finding may name others (upgrade-ollama, proxy-auth…) that the user does by hand.
+ */
+export const PLANNABLE_FIXES = [
+  'rebind-systemd',
+  'block-port',
+  'tighten-origins',
+  'stop-request-logging',
+  'docker-localhost',
+] as const;
+export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
+
+export function isPlannableFix(fixId: string): fixId is PlannableFix {
+  return (PLANNABLE_FIXES as readonly string[]).includes(fixId);
+}
+
+const FIX_LABELS: Readonly<Record<string, string>> = {
+  'rebind-systemd': 'Listen on this computer only',
+  'block-port': 'Close the port in the firewall',
+  'tighten-origins': 'Tighten allowed origins',
+  'stop-request-logging': 'Stop logging requests',
+  'docker-localhost': 'Publish the container on localhost',
+  'upgrade-ollama': 'Upgrade Ollama',
+  'disable-cloud': 'Turn off cloud models',
+  'enable-firewall': 'Turn on a firewall',
+  'proxy-auth': 'Require a password at the proxy',
+};
+
+/** A fix id in words; unknown ids become "Some fix id" rather than disappearing. */
+export function fixLabel(fixId: string): string {
+  const known = FIX_LABELS[fixId];
+  if (known) return known;
+  const words = fixId.replace(/[-_]+/g, ' ').trim();
+  return words ? words[0]!.toUpperCase() + words.slice(1) : fixId;
+}
+
+export type DiffLineKind = 'add' | 'remove' | 'hunk' | 'header' | 'context';
+
+/** How one line of a unified diff is coloured. */
+export function diffLineKind(line: string): DiffLineKind {
+  if (line.startsWith('+++ ') || line.startsWith('--- ')) return 'header';
+  if (line.startsWith('@@')) return 'hunk';
+  if (line.startsWith('+')) return 'add';
+  if (line.startsWith('-')) return 'remove';
+  return 'context';
+}
+
+export function diffLines(diff: string): Array<{ kind: DiffLineKind; text: string }> {
+  const lines = diff.replace(/\n$/, '').split('\n');
+  return lines.map((text) => ({ kind: diffLineKind(text), text }));
+}
+
+/** A command as copied to the clipboard: argv joined, each element quoted when it needs it. */
+export function argvText(argv: readonly string[]): string {
+  return argv
+    .map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
+}
+
+const JOURNAL_WORDS: Partial<Record<JournalEntry['event'], string>> = {
+  'run-started': 'Started',
+  'backup-saved': 'Backup saved',
+  'step-starting': 'Running step',
+  'step-done': 'Step done',
+  'step-failed': 'Step failed',
+  'verify-starting': 'Checking the result',
+  'verify-ok': 'Verified',
+  'verify-failed': 'Verification failed',
+  'rollback-starting': 'Rolling back',
+  'step-undone': 'Step undone',
+  'rollback-done': 'Rolled back',
+  'rollback-failed': 'Rollback failed',
+  'undo-starting': 'Undoing',
+  'undo-done': 'Undone',
+  'undo-refused': 'Undo refused',
+  'undo-failed': 'Undo failed',
+  recovered: 'Recovered',
+};
+
+/** A journal line in words: "Step 2 done: …". */
+export function journalText(entry: JournalEntry): string {
+  const head = JOURNAL_WORDS[entry.event] ?? entry.event;
+  const step = entry.step === null ? '' : ` ${entry.step + 1}`;
+  const label =
+    entry.step !== null && head.startsWith('Step ')
+      ? `Step${step} ${head.slice(5)}`
+      : `${head}${step}`;
+  return entry.detail ? `${label}: ${entry.detail}` : label;
+}
+
+export type Tone = 'ok' | 'warn' | 'bad' | 'neutral';
+
+export function journalTone(entry: JournalEntry): Tone {
+  if (/failed|refused/.test(entry.event)) return 'bad';
+  if (entry.event.startsWith('rollback') || entry.event === 'step-undone') return 'warn';
+  if (entry.event === 'verify-ok' || entry.event.endsWith('-done')) return 'ok';
+  return 'neutral';
+}
+
+export const RUN_STATE_LABEL: Readonly<Record<RunState, string>> = {
+  applying: 'Applying',
+  verifying: 'Verifying',
+  applied: 'Applied and verified',
+  'rolling-back': 'Rolling back',
+  'rolled-back': 'Rolled back',
+  'rollback-failed': 'Rollback failed',
+  undoing: 'Undoing',
+  undone: 'Undone',
+  'undo-failed': 'Undo failed',
+};
+
+export function runStateTone(state: RunState): Tone {
+  if (state === 'applied' || state === 'undone') return 'ok';
+  if (state === 'rolled-back') return 'warn';
+  if (state === 'rollback-failed' || state === 'undo-failed') return 'bad';
+  return 'neutral';
+}
+
+export const EXPOSURE_TONE: Readonly<Record<Exposure, Tone>> = {
+  private: 'ok',
+  lan: 'warn',
+  internet: 'bad',
+  unknown: 'neutral',
+};
+
+export function scoreTone(score: number): Tone {
+  if (score >= 80) return 'ok';
+  if (score >= 50) return 'warn';
+  return 'bad';
+}
+
+// ── what the snapshot says ─────────────────────────────────────────────────────────────────
+
+export type OllamaPresence = 'running' | 'stopped' | 'not-found' | 'unknown';
+
+/**
+ * running: a server instance; stopped: no server, but Ollama processes or saved settings
+ * exist; not-found: nothing at all; unknown: the process list could not be read.
+ */
+export function ollamaPresence(snapshot: Snapshot): OllamaPresence {
+  if (snapshot.instances.length > 0) return 'running';
+  const processes = snapshot.probes.processes;
+  if (processes.status !== 'ok') return 'unknown';
+  if (processes.data.length > 0) return 'stopped';
+  const settings = snapshot.probes.settings.data ?? {};
+  const saved = Object.values(settings).some((report) => report.settings.length > 0);
+  return saved ? 'stopped' : 'not-found';
+}
+
+export interface ProbeProblem {
+  probe: string;
+  status: 'denied' | 'error';
+  message: string;
+  /** What the user can do about it. */
+  hint: string;
+}
+
+const PROBE_NAMES: Readonly<Record<string, string>> = {
+  processes: 'the process list',
+  sockets: 'the open sockets',
+  interfaces: 'the network interfaces',
+  settings: "Ollama's settings",
+  fingerprints: 'the servers themselves',
+  versions: "Ollama's version",
+  firewall: 'the firewall',
+  proxies: 'reverse proxies',
+  docker: 'Docker',
+  gpu: 'the GPU',
+  accessLog: "Ollama's log",
+};
+
+/** Probes (and firewall backends) that were denied or failed, with what to do. */
+export function probeProblems(snapshot: Snapshot): ProbeProblem[] {
+  const out: ProbeProblem[] = [];
+  const probes = snapshot.probes as Record<string, { status: string; message?: string }>;
+  for (const [probe, result] of Object.entries(probes)) {
+    if (result.status !== 'denied' && result.status !== 'error') continue;
+    out.push(problem(probe, result.status, result.message));
+  }
+  const facts = snapshot.probes.firewall.data;
+  if (facts && !out.some((p) => p.probe === 'firewall')) {
+    const backends = [facts.nftables, facts.ufw, facts.firewalld, ...facts.iptables];
+    const denied = backends.find((b) => b.status === 'denied');
+    if (denied) out.push(problem('firewall', 'denied', denied.message));
+  }
+  return out;
+}
+
+function problem(probe: string, status: 'denied' | 'error', message?: string): ProbeProblem {
+  const name = PROBE_NAMES[probe] ?? probe;
+  const hint =
+    status === 'denied'
+      ? probe === 'firewall'
+        ? `Paddock could not read the firewall without admin rights: run \`paddock scan --elevated\`.`
+        : `Paddock could not read ${name} without admin rights: run Paddock as an administrator to see it.`
+      : `Paddock could not read ${name}. Scan again; if it keeps failing, the message says why.`;
+  return { probe, status, message: message ?? '', hint };
+}
+
+/** Ports of the instances' own listeners, to pick them out among every listener. */
+export function instancePorts(snapshot: Snapshot): Set<number> {
+  const ports = new Set<number>();
+  for (const instance of snapshot.instances)
+    for (const listener of instance.listeners) ports.add(listener.port);
+  return ports;
+}
+
+/** Model names per instance from its fingerprints (listed and loaded), without repeats. */
+export function instanceModels(instance: Snapshot['instances'][number]): {
+  models: string[];
+  loaded: string[];
+} {
+  const models = new Set<string>();
+  const loaded = new Set<string>();
+  for (const fp of instance.fingerprints) {
+    for (const m of fp.models ?? []) models.add(m.name);
+    for (const m of fp.loadedModels ?? []) loaded.add(m.name);
+  }
+  return { models: [...models], loaded: [...loaded] };
+}
+
+// ── events ─────────────────────────────────────────────────────────────────────────────────
+
+/** Newest first, by time then id; unknown times last. */
+export function newestFirst(events: readonly PaddockEvent[]): PaddockEvent[] {
+  return [...events].sort((a, b) => {
+    const ta = Date.parse(a.at);
+    const tb = Date.parse(b.at);
+    const na = Number.isNaN(ta) ? -Infinity : ta;
+    const nb = Number.isNaN(tb) ? -Infinity : tb;
+    if (na !== nb) return nb - na;
+    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+  });
+}
+
+/** The history list with a pushed event on top (once), kept to `limit` entries. */
+export function prependEvent(
+  events: readonly PaddockEvent[],
+  event: PaddockEvent,
+  limit = 500,
+): PaddockEvent[] {
+  if (events.some((e) => e.id === event.id)) return [...events];
+  return [event, ...events].slice(0, limit);
+}
+
+// ── accept risk ───────────────────────────────────────────────────────────────────────────
+
+/** The accept-risk form: a reason is required; `until`, when given, a future YYYY-MM-DD. */
+export function validateAcceptance(
+  reason: string,
+  until: string,
+  now: number = Date.now(),
+): string | null {
+  if (reason.trim().length === 0) return 'Say why you accept this risk.';
+  if (reason.length > 2000) return 'Keep the reason under 2000 characters.';
+  if (until === '') return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(until) || Number.isNaN(Date.parse(until)))
+    return 'Give the date as YYYY-MM-DD, or leave it empty.';
+  if (Date.parse(`${until}T23:59:59Z`) < now) return 'Pick a date in the future.';
+  return null;
+}
+
+// ── the GPU chart ─────────────────────────────────────────────────────────────────────────
+
+export interface ChartSeries {
+  utilization: Array<number | null>;
+  vram: Array<number | null>;
+}
+
+/** Utilisation and VRAM (as % of total) per sample; null where the sample has none. */
+export function gpuSeries(samples: readonly GpuSample[]): ChartSeries {
+  return {
+    utilization: samples.map((s) => clampPercent(s.utilizationPercent)),
+    vram: samples.map((s) =>
+      s.memoryUsedMiB !== null && s.memoryTotalMiB
+        ? clampPercent((100 * s.memoryUsedMiB) / s.memoryTotalMiB)
+        : null,
+    ),
+  };
+}
+
+export function hasGpuReadings(samples: readonly GpuSample[]): boolean {
+  return samples.some((s) => s.utilizationPercent !== null || s.memoryUsedMiB !== null);
+}
+
+function clampPercent(value: number | null): number | null {
+  if (value === null || !Number.isFinite(value)) return null;
+  return Math.min(100, Math.max(0, value));
+}
+
+/**
+ * An SVG path through 0-100 values over a width and height; a null breaks the line. One
+ * point alone becomes a short flat segment so it stays visible.
+ */
+export function linePath(values: ReadonlyArray<number | null>, width: number, height: number) {
+  const n = values.length;
+  if (n === 0) return '';
+  const x = (i: number) => (n === 1 ? width / 2 : (i * width) / (n - 1));
+  const y = (v: number) => height - (v / 100) * height;
+  const parts: string[] = [];
+  let pen = false;
+  values.forEach((v, i) => {
+    if (v === null) {
+      pen = false;
+      return;
+    }
+    const px = round(x(i));
+    const py = round(y(v));
+    parts.push(`${pen ? 'L' : 'M'}${px} ${py}`);
+    if (n === 1) parts.push(`M${round(px - 4)} ${py}L${round(px + 4)} ${py}`);
+    pen = true;
+  });
+  return parts.join('');
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;

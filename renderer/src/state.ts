@@ -1,0 +1,154 @@
+/**
+ * The renderer's state as plain data, and what an AppEvent does to it: pure, with no DOM and
+ * no engine calls, so the unit tests run it in Node. The store (store.ts) wraps it with the
+ * actions that call `window.paddock`.
+ */
+import type {
+  AppEvent,
+  AppSettings,
+  FixOutcome,
+  FixPreview,
+  HistoryView,
+  ScanView,
+  ViewName,
+} from '../../shared/api';
+import type { JournalEntry } from '../../shared/fixes';
+import { isPlannableFix, prependEvent } from './format';
+
+export type FixPhase = 'planning' | 'preview' | 'unsupported' | 'applying' | 'result' | 'failed';
+
+export interface FixDialogState {
+  fixId: string;
+  findingId: string | null;
+  instance: string | null;
+  phase: FixPhase;
+  preview: FixPreview | null;
+  /** Journal lines of the run in progress, as the engine pushes them. */
+  progress: JournalEntry[];
+  /** The admin prompt is up, shown through this program (pkexec, sudo). */
+  adminPrompt: string | null;
+  outcome: FixOutcome | null;
+  undoOutcome: FixOutcome | null;
+  undoing: boolean;
+  /** The engine refused to plan or apply, in its words. */
+  error: string | null;
+}
+
+export interface EngineError {
+  message: string;
+  /** What Retry does; null when there is nothing to retry. */
+  retry: (() => void) | null;
+}
+
+export type ThemeChoice = 'system' | 'light' | 'dark';
+
+export interface DataState {
+  /** window.paddock exists (false in a plain browser). */
+  available: boolean;
+  view: ViewName;
+  selectedFindingId: string | null;
+  scanView: ScanView | null;
+  /** The first scan view has been shown. */
+  ready: boolean;
+  scanning: boolean;
+  error: EngineError | null;
+  fix: FixDialogState | null;
+  history: HistoryView | null;
+  historyLoading: boolean;
+  settings: AppSettings | null;
+  settingsLoading: boolean;
+  /** Finding ids whose accept or withdraw is in flight. */
+  pendingRisks: string[];
+  theme: ThemeChoice;
+}
+
+export const THEME_KEY = 'paddock-theme';
+
+export function initialState(available: boolean, theme: ThemeChoice = 'system'): DataState {
+  return {
+    available,
+    view: 'overview',
+    selectedFindingId: null,
+    scanView: null,
+    ready: false,
+    scanning: false,
+    error: null,
+    fix: null,
+    history: null,
+    historyLoading: false,
+    settings: null,
+    settingsLoading: false,
+    pendingRisks: [],
+    theme,
+  };
+}
+
+/** A fresh fix dialog: planning for fixes Paddock can plan, else an explanation. */
+export function newFixDialog(
+  fixId: string,
+  findingId: string | null,
+  instance: string | null,
+): FixDialogState {
+  return {
+    fixId,
+    findingId,
+    instance,
+    phase: isPlannableFix(fixId) ? 'planning' : 'unsupported',
+    preview: null,
+    progress: [],
+    adminPrompt: null,
+    outcome: null,
+    undoOutcome: null,
+    undoing: false,
+    error: null,
+  };
+}
+
+/** The digest of the plan the dialog shows, which progress events must carry. */
+function dialogDigest(fix: FixDialogState | null): string | null {
+  return fix?.preview?.kind === 'plan' ? fix.preview.digest : null;
+}
+
+/**
+ * What an AppEvent does to the state. `navigate` with a fixId also opens the fix dialog;
+ * the store then asks the engine for the plan.
+ */
+export function reduceAppEvent(state: DataState, event: AppEvent): Partial<DataState> {
+  switch (event.type) {
+    case 'scan-started':
+      return { scanning: true };
+    case 'scan-finished':
+      return { scanView: event.view, ready: true, scanning: false };
+    case 'scan-failed':
+      return { scanning: false };
+    case 'fix-progress': {
+      const fix = state.fix;
+      if (!fix || dialogDigest(fix) !== event.digest) return {};
+      return { fix: { ...fix, progress: [...fix.progress, event.entry], adminPrompt: null } };
+    }
+    case 'admin-prompt': {
+      const fix = state.fix;
+      if (!fix || dialogDigest(fix) !== event.digest) return {};
+      return { fix: { ...fix, adminPrompt: event.via } };
+    }
+    case 'event':
+      return state.history
+        ? { history: { ...state.history, events: prependEvent(state.history.events, event.event) } }
+        : {};
+    case 'navigate': {
+      const view = event.view === 'finding' && !event.findingId ? 'overview' : event.view;
+      const change: Partial<DataState> = { view };
+      if (event.findingId) change.selectedFindingId = event.findingId;
+      if (event.fixId && !(state.fix && state.fix.phase === 'applying')) {
+        const finding = state.scanView?.findings.find((f) => f.id === event.findingId) ?? null;
+        change.fix = newFixDialog(event.fixId, event.findingId, finding?.instance ?? null);
+      }
+      return change;
+    }
+  }
+}
+
+/** The fix dialog after applyFix answered. */
+export function withOutcome(fix: FixDialogState, outcome: FixOutcome): FixDialogState {
+  return { ...fix, phase: 'result', outcome, adminPrompt: null };
+}

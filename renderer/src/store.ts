@@ -1,0 +1,286 @@
+/**
+ * The renderer's state in one zustand store: the view shown, the scan view, the fix dialog,
+ * history and settings, and the one engine error with its retry. What an AppEvent does to the
+ * state is the pure `reduceAppEvent` (state.ts); the actions here call `window.paddock` and
+ * put the answers in.
+ */
+import { create } from 'zustand';
+import type { AppEvent, Preferences, ViewName } from '../../shared/api';
+import { errorMessage, getApi } from './api';
+import { isPlannableFix } from './format';
+import type { DataState, ThemeChoice } from './state';
+import { THEME_KEY, initialState, newFixDialog, reduceAppEvent, withOutcome } from './state';
+
+export type { DataState, EngineError, FixDialogState, FixPhase, ThemeChoice } from './state';
+
+export interface Actions {
+  start(): void;
+  scanNow(): Promise<void>;
+  navigate(view: ViewName, findingId?: string | null): void;
+  openFix(fixId: string, findingId: string | null, instance: string | null): void;
+  closeFix(): void;
+  applyFix(): Promise<void>;
+  undoFix(): Promise<void>;
+  rescanAfterFix(): void;
+  acceptRisk(
+    findingId: string,
+    ruleId: string,
+    instance: string | null,
+    reason: string,
+    until: string | null,
+  ): Promise<boolean>;
+  withdrawRisk(key: string, ruleId: string, instance: string | null): Promise<void>;
+  loadHistory(): Promise<void>;
+  undoRun(runId: string): Promise<void>;
+  loadSettings(): Promise<void>;
+  updateSettings(change: Partial<Preferences>): Promise<void>;
+  handleEvent(event: AppEvent): void;
+  dismissError(): void;
+  setTheme(theme: ThemeChoice): void;
+}
+
+export type PaddockState = DataState & Actions;
+
+// ── the store ─────────────────────────────────────────────────────────────────────────────
+
+function storedTheme(): ThemeChoice {
+  try {
+    const value = window.localStorage?.getItem(THEME_KEY);
+    return value === 'light' || value === 'dark' ? value : 'system';
+  } catch {
+    return 'system';
+  }
+}
+
+let unsubscribe: (() => void) | null = null;
+
+export const useStore = create<PaddockState>()((set, get) => {
+  /** Runs an engine call; a throw becomes the one error banner, with its retry. */
+  async function call<T>(run: () => Promise<T>, retry: (() => void) | null): Promise<T | null> {
+    try {
+      const value = await run();
+      return value;
+    } catch (error) {
+      set({ error: { message: errorMessage(error), retry } });
+      return null;
+    }
+  }
+
+  async function plan(fixId: string, instance: string | null) {
+    const api = getApi();
+    if (!api || !isPlannableFix(fixId)) return;
+    try {
+      const preview = await api.planFix({ fixId, instance });
+      const fix = get().fix;
+      if (fix && fix.fixId === fixId && fix.phase === 'planning')
+        set({ fix: { ...fix, phase: 'preview', preview } });
+    } catch (error) {
+      const fix = get().fix;
+      if (fix && fix.fixId === fixId)
+        set({ fix: { ...fix, phase: 'failed', error: errorMessage(error) } });
+    }
+  }
+
+  return {
+    ...initialState(getApi() !== null, storedTheme()),
+
+    start() {
+      const api = getApi();
+      if (!api) {
+        set({ available: false });
+        return;
+      }
+      if (!unsubscribe) unsubscribe = api.subscribe((event) => get().handleEvent(event));
+      // React's StrictMode runs the start effect twice: one snapshot request is enough.
+      if (get().scanning) return;
+      set({ error: null, scanning: true });
+      void (async () => {
+        const retry = () => get().start();
+        const existing = await call(() => api.snapshot(), retry);
+        if (existing) {
+          set({ scanView: existing, ready: true, scanning: false });
+          return;
+        }
+        if (get().error) {
+          set({ scanning: false });
+          return;
+        }
+        const view = await call(() => api.scan(), retry);
+        set(view ? { scanView: view, ready: true, scanning: false } : { scanning: false });
+      })();
+    },
+
+    async scanNow() {
+      const api = getApi();
+      if (!api || get().scanning) return;
+      set({ scanning: true, error: null });
+      const view = await call(
+        () => api.scan(),
+        () => void get().scanNow(),
+      );
+      set(view ? { scanView: view, ready: true, scanning: false } : { scanning: false });
+    },
+
+    navigate(view, findingId = null) {
+      set({ view, ...(findingId !== null ? { selectedFindingId: findingId } : {}) });
+      if (view === 'history') void get().loadHistory();
+      if (view === 'settings') void get().loadSettings();
+    },
+
+    openFix(fixId, findingId, instance) {
+      const current = get().fix;
+      if (current && current.phase === 'applying') return;
+      set({ fix: newFixDialog(fixId, findingId, instance) });
+      void plan(fixId, instance);
+    },
+
+    closeFix() {
+      const fix = get().fix;
+      if (!fix || fix.phase === 'applying' || fix.undoing) return;
+      set({ fix: null });
+    },
+
+    async applyFix() {
+      const api = getApi();
+      const fix = get().fix;
+      if (!api || !fix || fix.phase !== 'preview' || fix.preview?.kind !== 'plan') return;
+      const digest = fix.preview.digest;
+      set({ fix: { ...fix, phase: 'applying', progress: [], error: null } });
+      try {
+        const outcome = await api.applyFix({ digest });
+        const now = get().fix;
+        if (now) set({ fix: withOutcome(now, outcome) });
+        // The system changed (or was put back): the view behind the dialog follows.
+        if (outcome.ok) void get().scanNow();
+      } catch (error) {
+        const now = get().fix;
+        if (now)
+          set({ fix: { ...now, phase: 'failed', adminPrompt: null, error: errorMessage(error) } });
+      }
+    },
+
+    async undoFix() {
+      const api = getApi();
+      const fix = get().fix;
+      const run = fix?.outcome?.ok ? fix.outcome.run : null;
+      if (!api || !fix || !run || fix.undoing) return;
+      set({ fix: { ...fix, undoing: true, error: null } });
+      try {
+        const undoOutcome = await api.undo({ runId: run.id });
+        const now = get().fix;
+        if (now) set({ fix: { ...now, undoing: false, undoOutcome } });
+        if (undoOutcome.ok) void get().scanNow();
+      } catch (error) {
+        const now = get().fix;
+        if (now) set({ fix: { ...now, undoing: false, error: errorMessage(error) } });
+      }
+    },
+
+    rescanAfterFix() {
+      const fix = get().fix;
+      if (fix && (fix.phase === 'applying' || fix.undoing)) return;
+      set({ fix: null, view: 'overview' });
+      void get().scanNow();
+    },
+
+    async acceptRisk(findingId, ruleId, instance, reason, until) {
+      const api = getApi();
+      if (!api) return false;
+      set({ pendingRisks: [...get().pendingRisks, findingId] });
+      const request = { ruleId, instance, reason: reason.trim(), until };
+      const view = await call(
+        () => api.acceptRisk(request),
+        () => void get().acceptRisk(findingId, ruleId, instance, reason, until),
+      );
+      set({ pendingRisks: get().pendingRisks.filter((id) => id !== findingId) });
+      if (!view) return false;
+      set({ scanView: view, error: null });
+      if (get().settings) void get().loadSettings();
+      return true;
+    },
+
+    async withdrawRisk(key, ruleId, instance) {
+      const api = getApi();
+      if (!api) return;
+      set({ pendingRisks: [...get().pendingRisks, key] });
+      const view = await call(
+        () => api.withdrawRisk({ ruleId, instance }),
+        () => void get().withdrawRisk(key, ruleId, instance),
+      );
+      set({ pendingRisks: get().pendingRisks.filter((id) => id !== key) });
+      if (!view) return;
+      set({ scanView: view, error: null });
+      if (get().settings) void get().loadSettings();
+    },
+
+    async loadHistory() {
+      const api = getApi();
+      if (!api || get().historyLoading) return;
+      set({ historyLoading: true });
+      const history = await call(
+        () => api.history(),
+        () => void get().loadHistory(),
+      );
+      set(history ? { history, historyLoading: false } : { historyLoading: false });
+    },
+
+    async undoRun(runId) {
+      const api = getApi();
+      if (!api) return;
+      const outcome = await call(
+        () => api.undo({ runId }),
+        () => void get().undoRun(runId),
+      );
+      if (outcome && !outcome.ok)
+        set({ error: { message: outcome.message, retry: () => void get().undoRun(runId) } });
+      await get().loadHistory();
+    },
+
+    async loadSettings() {
+      const api = getApi();
+      if (!api || get().settingsLoading) return;
+      set({ settingsLoading: true });
+      const settings = await call(
+        () => api.getSettings(),
+        () => void get().loadSettings(),
+      );
+      set(settings ? { settings, settingsLoading: false } : { settingsLoading: false });
+    },
+
+    async updateSettings(change) {
+      const api = getApi();
+      if (!api) return;
+      const settings = await call(
+        () => api.updateSettings(change),
+        () => void get().updateSettings(change),
+      );
+      if (settings) set({ settings, error: null });
+    },
+
+    handleEvent(event) {
+      const change = reduceAppEvent(get(), event);
+      set(change);
+      if (event.type === 'scan-failed')
+        set({ error: { message: event.message, retry: () => void get().scanNow() } });
+      if (event.type === 'navigate') {
+        if (change.fix) void plan(change.fix.fixId, change.fix.instance);
+        if (event.view === 'history') void get().loadHistory();
+        if (event.view === 'settings') void get().loadSettings();
+      }
+    },
+
+    dismissError() {
+      set({ error: null });
+    },
+
+    setTheme(theme) {
+      try {
+        if (theme === 'system') window.localStorage?.removeItem(THEME_KEY);
+        else window.localStorage?.setItem(THEME_KEY, theme);
+      } catch {
+        // Storage may be off; the choice then lasts for this window only.
+      }
+      set({ theme });
+    },
+  };
+});
