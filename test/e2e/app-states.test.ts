@@ -1,0 +1,222 @@
+/**
+ * The app's window in Chromium, fed recorded snapshots through the real rules (the bridge's
+ * recorded engine): the states no lab makes on demand. Ollama reachable from the internet with
+ * a GPU under load and clients from elsewhere; no Ollama at all; the firewall unread without
+ * admin rights; the engine failing. Each must say what it is and what to do, by keyboard as
+ * well as by mouse, in the light and the dark theme. Model names and log clients shaped like
+ * markup render as text. Screenshots go to test-results/app/.
+ *
+ * Needs Chromium only (no root); skips with the reason otherwise (a failure under
+ * PADDOCK_REQUIRE_LAB=1).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuSample } from '../../shared/api';
+import { describeWhen } from '../support/prerequisites';
+import {
+  LAN_INTERFACE,
+  LOOPBACK_INTERFACE,
+  PUBLIC4,
+  PUBLIC_INTERFACE,
+  buildSnapshot,
+  firewallFacts,
+  lanPaths,
+  nvidiaGpu,
+  peer,
+  setting,
+  wildcardOllama,
+} from '../rules/snapshots';
+import type { Browser } from './browser';
+import { browserPrerequisites, launchChromium } from './browser';
+import { BRIDGE_CLIENT } from './bridge/client';
+import type { Recording } from './bridge/recorded';
+import { recordedEngine } from './bridge/recorded';
+import type { Bridge } from './bridge/server';
+import { startBridge } from './bridge/server';
+import { E2E_OUT } from './global-setup';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SHOTS = path.join(ROOT, 'test-results/app');
+const HOSTILE_MODEL = '<img src=x onerror=alert(1)>';
+const HOSTILE_PATH = '/api/<script>alert(2)</script>';
+
+function gpuHistory(): GpuSample[] {
+  const start = Date.parse('2026-11-28T11:00:00.000Z');
+  return Array.from({ length: 30 }, (_, i) => ({
+    at: new Date(start + i * 60_000).toISOString(),
+    utilizationPercent: i < 10 ? 2 : Math.min(98, 20 + i * 4),
+    memoryUsedMiB: 1200 + i * 2000,
+    memoryTotalMiB: 143_771,
+  }));
+}
+
+const internet: Recording = {
+  snapshot: buildSnapshot({
+    interfaces: [LOOPBACK_INTERFACE, LAN_INTERFACE, PUBLIC_INTERFACE],
+    instances: [
+      {
+        settings: [setting('OLLAMA_HOST', '0.0.0.0'), setting('OLLAMA_ORIGINS', '*')],
+        listeners: [{ address: '::', dualStack: true, via: [...lanPaths(), { address: PUBLIC4 }] }],
+        models: [HOSTILE_MODEL, 'llama3.2:3b', 'qwen2.5-coder:1.5b'],
+        loadedModels: ['llama3.2:3b'],
+        peers: [peer('198.51.100.7'), peer('192.168.1.44')],
+      },
+    ],
+    gpus: [nvidiaGpu(97)],
+    accessLogClients: [
+      { client: '198.51.100.7' },
+      { client: '192.168.1.44', requests: 3, endpoints: [{ path: HOSTILE_PATH, count: 3 }] },
+    ],
+  }),
+  gpuHistory: gpuHistory(),
+};
+
+const nothing: Recording = { snapshot: buildSnapshot({ instances: [] }) };
+const denied: Recording = {
+  snapshot: buildSnapshot({
+    instances: [wildcardOllama()],
+    firewall: { status: 'denied', facts: firewallFacts('denied'), message: 'nft needs root' },
+  }),
+};
+const failing: Recording = {
+  snapshot: nothing.snapshot,
+  scanError: 'The scan failed: ss exited with 1 (the process table could not be read).',
+};
+
+function prerequisites() {
+  return browserPrerequisites();
+}
+
+describeWhen('browser', prerequisites, 'the app window with recorded scans', () => {
+  let browser: Browser;
+  let page: Page;
+  let bridge: Bridge | null = null;
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    browser = await launchChromium();
+    await browser.context.addInitScript(BRIDGE_CLIENT);
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+  });
+  afterEach(async () => {
+    await bridge?.close();
+    bridge = null;
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(recording: Recording, scheme: 'light' | 'dark' = 'light'): Promise<void> {
+    bridge = await startBridge(path.join(E2E_OUT, 'renderer'), recordedEngine(recording));
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(bridge.url, { waitUntil: 'load' });
+  }
+  const mainText = async () => (await page.locator('main').textContent()) ?? '';
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+  describe('Ollama reachable from the internet', () => {
+    it('says so, with the score and the critical finding first', async () => {
+      await open(internet);
+      await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+      expect(await page.getByTestId('verdict-label').getAttribute('data-verdict')).toBe('internet');
+      expect(await page.getByTestId('verdict').textContent()).toMatch(/internet/i);
+      const cards = page.locator('[data-testid^="finding-"]');
+      expect(await cards.count()).toBeGreaterThan(1);
+      expect(await cards.first().getAttribute('data-testid')).toMatch(/exposed-to-internet/);
+      await shot('overview-internet');
+    });
+
+    it('renders model names and logged paths shaped like markup as text', async () => {
+      await expect.poll(mainText).toContain(HOSTILE_MODEL);
+      await page.getByTestId('nav-activity').click();
+      await expect.poll(mainText).toContain(HOSTILE_PATH);
+      expect(await page.locator('main img, main script').count()).toBe(0);
+      await page.waitForTimeout(200);
+      expect(dialogs).toEqual([]);
+    });
+
+    it('Activity shows the remote clients, the log warning and the GPU chart', async () => {
+      expect(await mainText()).toContain('198.51.100.7');
+      expect(await mainText()).toMatch(/forge/i);
+      expect(await page.locator('main svg').count()).toBeGreaterThan(0);
+      await shot('view-activity-gpu');
+    });
+
+    it('the finding detail says what an attacker could do here', async () => {
+      await page.getByTestId('nav-overview').click();
+      const card = page.locator('[data-testid^="finding-exposed-to-internet"]').first();
+      await card
+        .getByRole('button', { name: /detail|why|more/i })
+        .first()
+        .click();
+      await expect.poll(mainText).toMatch(/llama3\.2:3b/);
+      await expect.poll(mainText).toMatch(/\/api\/generate|\/api\/tags/);
+      await shot('view-finding');
+    });
+
+    it('works by keyboard alone', async () => {
+      await page.getByTestId('nav-overview').click();
+      await page.keyboard.press('Tab');
+      const seen: string[] = [];
+      for (let i = 0; i < 12; i += 1) {
+        seen.push(
+          await page.evaluate<string>("document.activeElement?.getAttribute('data-testid') ?? ''"),
+        );
+        await page.keyboard.press('Tab');
+      }
+      const settingsNav = seen.indexOf('nav-settings');
+      expect(settingsNav, `focus order: ${seen.join(', ')}`).toBeGreaterThanOrEqual(0);
+      await page.getByTestId('nav-settings').focus();
+      await page.keyboard.press('Enter');
+      await expect
+        .poll(() => page.getByTestId('nav-settings').getAttribute('aria-current'))
+        .toBe('page');
+      await shot('view-settings');
+    });
+
+    it('has a dark theme', async () => {
+      await bridge?.close();
+      await open(internet, 'dark');
+      await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+      const background =
+        (await page
+          .locator('body')
+          .evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor)) ??
+        '';
+      const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
+      expect(r! + g! + b!, background).toBeLessThan(200);
+      await shot('overview-internet-dark');
+    });
+  });
+
+  it('no Ollama: says none was found and what to do', async () => {
+    await open(nothing);
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await expect.poll(mainText).toMatch(/no ollama/i);
+    await shot('state-no-ollama');
+  });
+
+  it('a denied probe: says what could not be read and how to read it', async () => {
+    await open(denied);
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await expect.poll(mainText).toMatch(/admin|root|--elevated/i);
+    await shot('state-probe-denied');
+  });
+
+  it('an engine error: shows the engine’s words and a way to retry', async () => {
+    await open(failing);
+    await expect.poll(mainText, { timeout: 15_000 }).toContain('ss exited with 1');
+    const retry = page.getByRole('button', { name: /retry|try again|scan again/i });
+    expect(await retry.count()).toBeGreaterThan(0);
+    await shot('state-engine-error');
+  });
+});
