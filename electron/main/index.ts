@@ -5,12 +5,27 @@
  * ready) → window and IPC → the engine process once PATH is known.
  */
 import { join } from 'node:path';
-import { app, ipcMain, shell, utilityProcess } from 'electron';
+import {
+  Menu,
+  Notification,
+  Tray,
+  app,
+  ipcMain,
+  nativeImage,
+  shell,
+  utilityProcess,
+} from 'electron';
 import type { BrowserWindow } from 'electron';
+import type { AppEvent, Preferences } from '../../shared/api';
+import { appEventSchema } from '../../shared/api';
 import { APP_CLI_FLAG, runAppCli } from './app-cli';
 import { createEngineHost } from './engine-host';
 import { ownWindowSenderCheck, registerApi, sendEvent } from './ipc';
+import { startedHidden } from './login-item';
+import type { NavigateEvent } from './notifications';
 import { restorePath } from './path-env';
+import type { WatchShell } from './watch-shell';
+import { createWatchShell } from './watch-shell';
 import { createMainWindow, hardenWebContents, isAppUrl, rendererSource } from './window';
 
 const log = (message: string) => console.warn(message);
@@ -26,6 +41,15 @@ const source = rendererSource({
 const isOwnUrl = (url: string) => isAppUrl(url, source);
 
 let mainWindow: BrowserWindow | null = null;
+/** The tray, notifications and preferences (watch-shell.ts); made once Electron is ready. */
+let watchShell: WatchShell | null = null;
+let preferences: Preferences | null = null;
+const loginDeps = { app, platform: process.platform };
+
+function adoptPreferences(next: Preferences): void {
+  watchShell?.applyPreferences(next, preferences);
+  preferences = next;
+}
 
 const engine = createEngineHost({
   fork: () =>
@@ -34,9 +58,23 @@ const engine = createEngineHost({
       stdio: 'pipe',
       env: { ...process.env },
     }),
-  onEvent: (event) => sendEvent(mainWindow?.webContents, event, log),
+  onEvent: (event) => {
+    // sendEvent checks the event against the contract; the tray trusts only what passed.
+    if (sendEvent(mainWindow?.webContents, event, log) || isAppEvent(event))
+      watchShell?.onEngineEvent(event as AppEvent);
+  },
   log,
 });
+
+const isAppEvent = (event: unknown): boolean => appEventSchema.safeParse(event).success;
+
+/** Shows the window on a view (the tray's Fix exposure, a notification's click). */
+function navigate(event: NavigateEvent): void {
+  const window = openMainWindow();
+  const send = () => sendEvent(window.webContents, event, log);
+  if (window.webContents.isLoading()) window.webContents.once('did-finish-load', send);
+  else send();
+}
 
 function openMainWindow(): BrowserWindow {
   if (mainWindow && !mainWindow.isDestroyed()) {
@@ -45,7 +83,17 @@ function openMainWindow(): BrowserWindow {
     mainWindow.focus();
     return mainWindow;
   }
-  const window = createMainWindow({ preloadPath: PRELOAD, source, log });
+  const window = createMainWindow({
+    preloadPath: PRELOAD,
+    source,
+    log,
+    // Closing the window keeps Paddock watching from the tray (when there is one).
+    onClose: (event, closing) => {
+      if (!watchShell?.hideOnClose()) return;
+      event.preventDefault();
+      closing.hide();
+    },
+  });
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null;
   });
@@ -81,17 +129,43 @@ if (process.argv.includes(APP_CLI_FLAG)) {
     registerApi({
       ipcMain,
       isTrustedSender: ownWindowSenderCheck(() => mainWindow, isOwnUrl),
-      call: (method, request) => engine.call(method, request),
+      call: async (method, request) => {
+        const answer = await engine.call(method, request);
+        if (method === 'updateSettings' && answer.ok)
+          adoptPreferences((answer.value as { preferences: Preferences }).preferences);
+        return answer;
+      },
       log,
     });
-    openMainWindow();
+    watchShell = createWatchShell({
+      electron: { Tray, Menu, nativeImage, Notification },
+      platform: process.platform,
+      engine,
+      login: loginDeps,
+      showWindow: () => void openMainWindow(),
+      navigate,
+      quit: () => app.quit(),
+      log,
+    });
+    // Started at login: straight to the tray, the window opens on demand.
+    if (!startedHidden(process.argv, loginDeps)) openMainWindow();
     await pathRestored;
     engine.start();
+    const settings = await engine.call('getSettings', {});
+    if (settings.ok) adoptPreferences((settings.value as { preferences: Preferences }).preferences);
+    else log(`Paddock could not read its settings: ${settings.error.message}`);
   });
 
   app.on('activate', () => {
     if (app.isReady()) openMainWindow();
   });
-  app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => engine.stop());
+  // With a tray, Paddock keeps watching with no window open; without one, it quits.
+  app.on('window-all-closed', () => {
+    if (!watchShell?.hideOnClose()) app.quit();
+  });
+  app.on('before-quit', () => {
+    watchShell?.markQuitting();
+    watchShell?.destroy();
+    engine.stop();
+  });
 }

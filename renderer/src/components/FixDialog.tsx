@@ -219,7 +219,7 @@ function Preview({ preview }: { preview: FixPreview }) {
       )}
       <p className={`admin ${plan.requiresAdmin ? 'admin-yes' : ''}`}>
         {plan.requiresAdmin
-          ? '🔒 Your system will ask for an administrator password.'
+          ? 'Needs administrator rights: your system will ask for an administrator password (unless Paddock already runs as root).'
           : 'No administrator password needed.'}
       </p>
       {files.length > 0 && (
@@ -309,7 +309,14 @@ function Outcome({ outcome }: { outcome: FixOutcome }) {
       role="status"
     >
       <p>
-        <strong>{RUN_STATE_LABEL[run.state]}.</strong> {run.outcome}
+        {/* The executor's outcome usually starts with the state's own words: say them once. */}
+        {run.outcome.toLowerCase().startsWith(RUN_STATE_LABEL[run.state].toLowerCase()) ? (
+          <strong>{run.outcome}</strong>
+        ) : (
+          <>
+            <strong>{RUN_STATE_LABEL[run.state]}.</strong> {run.outcome}
+          </>
+        )}
       </p>
       {run.state === 'applied' && <p className="small">{run.plan.verification.description}</p>}
     </div>

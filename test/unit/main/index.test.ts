@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as AppCli from '../../../electron/main/app-cli';
 import type * as FakeElectron from './fake-electron';
+import type * as TrayFakes from '../tray/fake-electron';
 import type { FakeApp, FakeBrowserWindow, FakeIpcMain, FakeUtilityProcess } from './fake-electron';
 
 /** One fresh set of Electron fakes per test: index.ts acts when it is imported. */
@@ -10,9 +11,14 @@ const state = vi.hoisted(() => ({
   forks: [] as FakeUtilityProcess[],
   restore: null as ((path: string) => void) | null,
   fake: null as typeof FakeElectron | null,
+  trayFake: null as typeof TrayFakes | null,
 }));
 
 vi.mock('electron', () => {
+  const trayFakes = () => {
+    if (!state.trayFake) throw new Error('start() first');
+    return state.trayFake;
+  };
   // Getters: each test (after vi.resetModules) sees the fakes start() made for it.
   const fake = () => {
     if (!state.fake) throw new Error('start() first');
@@ -30,6 +36,19 @@ vi.mock('electron', () => {
     },
     get BrowserWindow() {
       return fake().FakeBrowserWindow;
+    },
+    // The tray and notifications (watch-shell.ts) get the tray tests' fakes.
+    get Tray() {
+      return trayFakes().Tray;
+    },
+    get Menu() {
+      return trayFakes().Menu;
+    },
+    get nativeImage() {
+      return trayFakes().nativeImage;
+    },
+    get Notification() {
+      return trayFakes().Notification;
     },
     utilityProcess: {
       fork: (modulePath: string, args: string[], options: Record<string, unknown>) => {
@@ -67,6 +86,8 @@ async function start(options: { gotLock?: boolean; argv?: string[] } = {}) {
   state.restore = null;
   const fake = await import('./fake-electron');
   state.fake = fake;
+  state.trayFake = await import('../tray/fake-electron');
+  state.trayFake.resetFakes();
   fake.FakeBrowserWindow.created.length = 0;
   created = fake.FakeBrowserWindow.created;
   const app = new fake.FakeApp();
@@ -151,17 +172,20 @@ describe('electron/main/index.ts', () => {
     const fromWindow = { sender: window.webContents, senderFrame: window.webContents.mainFrame };
     const refused = await ipcMain.invoke('paddock:history', fromWindow, {});
     expect(refused).toMatchObject({ ok: false, error: { kind: 'refused' } });
-    expect(engine.posted).toEqual([]);
+    // At start the shell itself reads the preferences; the refused call never reached the engine.
+    const posted = () => engine.posted as Array<{ id: number; method: string; request: unknown }>;
+    expect(posted().map((m) => m.method)).toEqual(['getSettings']);
 
     window.webContents.mainFrame.url = new URL(
       `file://${(window.loadFile.mock.calls[0]?.[0] ?? '').replace(/\\/g, '/')}`,
     ).href;
     const answer = ipcMain.invoke('paddock:history', fromWindow, {});
     await flush();
-    expect(engine.posted).toEqual([{ id: 1, method: 'history', request: {} }]);
+    const history = posted().find((m) => m.method === 'history');
+    expect(history).toMatchObject({ method: 'history', request: {} });
     engine.emit('message', {
       type: 'answer',
-      id: 1,
+      id: history!.id,
       envelope: { ok: true, value: { runs: [], events: [], problems: [] } },
     });
     await expect(answer).resolves.toEqual({
