@@ -1,8 +1,8 @@
-// `npm run bench [scan|access-log] [options]`: builds the CLI bundle, bundles the benchmarks
-// (bench/scan.ts, the driver, and bench/scan-inner.ts, what runs inside the lab host;
-// bench/access-log.ts) into out/bench/, then runs the one named (default: scan). Other
-// arguments are passed on (scan: --warmup N, --iterations N, --startup N; access-log:
-// --lines N, --runs N, --json).
+// `npm run bench [scan|access-log|monitor] [options]`: builds the CLI bundle, bundles the
+// benchmarks (bench/scan.ts, the driver, and bench/scan-inner.ts, what runs inside the lab
+// host; bench/access-log.ts; bench/monitor.ts) into out/bench/, then runs the one named
+// (default: scan). Other arguments are passed on (scan: --warmup N, --iterations N,
+// --startup N; access-log: --lines N, --runs N, --json; monitor: --ticks N).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +52,7 @@ await build({
     scan: path.join(root, 'bench', 'scan.ts'),
     'scan-inner': path.join(root, 'bench', 'scan-inner.ts'),
     'access-log': path.join(root, 'bench', 'access-log.ts'),
+    monitor: path.join(root, 'bench', 'monitor.ts'),
   },
   outdir,
   outExtension: { '.js': '.cjs' },
@@ -67,6 +68,6 @@ await build({
 });
 
 const [first, ...rest] = process.argv.slice(2);
-const which = first === 'scan' || first === 'access-log' ? first : 'scan';
+const which = ['scan', 'access-log', 'monitor'].includes(first) ? first : 'scan';
 const args = first === which ? rest : process.argv.slice(2);
 process.exit(run([process.execPath, path.join(outdir, `${which}.cjs`), ...args]));
