@@ -63,6 +63,8 @@ export class ServiceError extends Error {
 /** Where events are kept (engine/history): append reports written only once on disk. */
 export interface EventLog {
   append(event: PaddockEvent): Promise<void> | void;
+  /** The run itself, summarised, beside its event. */
+  appendRun?(run: FixRun): Promise<void> | void;
   read(limit: number): Promise<{ events: PaddockEvent[]; problems: string[] }>;
 }
 
@@ -179,13 +181,13 @@ export function createService(deps: ServiceDeps): Service {
 
   async function record(run: FixRun): Promise<void> {
     const event = deps.eventForRun?.(run) ?? null;
-    if (!event) return;
     try {
-      await deps.events?.append(event);
+      await deps.events?.appendRun?.(run);
+      if (event) await deps.events?.append(event);
     } catch {
-      // The run itself is recorded in its own folder; the event log is a convenience.
+      // The run itself is recorded in its own folder; the history is the summary of it.
     }
-    deps.emit({ type: 'event', event });
+    if (event) deps.emit({ type: 'event', event });
   }
 
   async function afterRun(run: FixRun): Promise<FixOutcome> {

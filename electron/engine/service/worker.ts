@@ -7,13 +7,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { AppEvent } from '../../../shared/api';
+import type { AppEvent, Envelope } from '../../../shared/api';
+import { createHistoryStore, defaultHistoryDir } from '../history/store';
 import { createNodeHost } from '../host/node-host';
+import type { Monitor } from '../monitor/monitor';
+import { createMonitor } from '../monitor/monitor';
+import { eventForRun } from '../monitor/events';
+import { createTickProbe } from '../monitor/tick';
 import { defaultSettingsPath } from '../settings/store';
 import { dispatch } from './dispatch';
 import type { EngineMessage, EngineRequest } from './protocol';
 import { CONTROL_METHODS, isEngineRequest } from './protocol';
-import type { ServiceDeps } from './service';
+import type { EventLog, Service, ServiceDeps } from './service';
 import { createService } from './service';
 
 /** A request line longer than this is not one the shell sent: refused, never parsed. */
@@ -76,28 +81,113 @@ export function cliSelf(): string[] {
   return [process.execPath, path.join(__dirname, 'paddock.cjs')];
 }
 
+/** The history file as the service's event log: newest first, unreadable lines counted. */
+function historyLog(dir: string): EventLog {
+  const store = createHistoryStore({ dir });
+  return {
+    append: (event) => store.append(event),
+    appendRun: (run) => store.appendRun(run),
+    read: async (limit) => {
+      const read = await store.read(limit);
+      const skipped =
+        read.skipped > 0
+          ? [`${read.skipped} line(s) of ${store.path} could not be read and were skipped.`]
+          : [];
+      return { events: [...read.events].reverse(), problems: [...skipped, ...read.problems] };
+    },
+  };
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The shell's own requests (the tray, the preferences): start or restart watching at an
+ * interval, pause it until a time (null resumes), and its status. Each is checked here.
+ */
+export function controller(
+  service: Service,
+  deps: { host: ServiceDeps['host']; events: EventLog; emit: ServiceDeps['emit'] },
+) {
+  let monitor: Monitor | null = null;
+  const tick = createTickProbe(deps.host);
+  const fail = (message: string) => ({
+    ok: false as const,
+    error: { kind: 'invalid-request' as const, message },
+  });
+  return async (method: string, request: unknown) => {
+    const body = (typeof request === 'object' && request !== null ? request : {}) as Record<
+      string,
+      unknown
+    >;
+    if (method === 'watch') {
+      const minutes = body.fullScanMinutes ?? 10;
+      if (
+        typeof minutes !== 'number' ||
+        !Number.isInteger(minutes) ||
+        minutes < 1 ||
+        minutes > 1440
+      )
+        return fail('watch takes fullScanMinutes, a whole number from 1 to 1440.');
+      const paused = monitor?.status().pausedUntil ?? null;
+      await monitor?.stop();
+      monitor = createMonitor({
+        tick: (last) => tick.tick(last),
+        fullScan: async () => {
+          const view = await service.scan({});
+          return { snapshot: view.snapshot, findings: view.findings };
+        },
+        onEvent: (event) => {
+          try {
+            deps.events.append(event);
+          } catch {
+            // Not recorded, still shown: the user hears of it either way.
+          }
+          deps.emit({ type: 'event', event });
+        },
+        fullScanMs: minutes * MINUTE,
+      });
+      if (paused && Date.parse(paused) > Date.now()) monitor.pause(new Date(paused));
+      monitor.start();
+      return { ok: true as const, value: monitor.status() };
+    }
+    if (method === 'pause') {
+      const until = body.until;
+      if (until !== null && (typeof until !== 'string' || Number.isNaN(Date.parse(until))))
+        return fail('pause takes until: an ISO time, or null to resume.');
+      if (!monitor) return fail('Paddock is not watching yet.');
+      if (until === null) monitor.resume();
+      else monitor.pause(new Date(until));
+      return { ok: true as const, value: monitor.status() };
+    }
+    return { ok: true as const, value: monitor?.status() ?? { running: false } };
+  };
+}
+
 export function startWorker(overrides: Partial<ServiceDeps> = {}): void {
   const port = electronPort() ?? stdioPort();
   const host = overrides.host ?? createNodeHost();
   const emit = (event: AppEvent) => port.send({ type: 'event', event });
+  const events = overrides.events ?? historyLog(defaultHistoryDir(host));
   const service = createService({
     host,
     elevate: { host, self: cliSelf(), interactive: false },
     settingsPath: defaultSettingsPath(host),
     emit,
+    events,
+    eventForRun,
     ...overrides,
   });
+  const control = controller(service, { host, events, emit });
 
   const handle = async (request: EngineRequest): Promise<void> => {
-    if ((CONTROL_METHODS as readonly string[]).includes(request.method)) {
-      port.send({
-        type: 'answer',
-        id: request.id,
-        envelope: { ok: true, value: { pid: process.pid } },
-      });
-      return;
+    let envelope: Envelope<unknown>;
+    try {
+      envelope = (CONTROL_METHODS as readonly string[]).includes(request.method)
+        ? await control(request.method, request.request)
+        : await dispatch(service, request.method, request.request);
+    } catch (error) {
+      envelope = { ok: false, error: { kind: 'engine', message: String(error) } };
     }
-    const envelope = await dispatch(service, request.method, request.request);
     port.send({ type: 'answer', id: request.id, envelope });
   };
 
