@@ -1,8 +1,8 @@
-// `npm run bench [scan|access-log|monitor] [options]`: builds the CLI bundle, bundles the
+// `npm run bench [scan|access-log|monitor|ui] [options]`: builds the CLI bundle, bundles the
 // benchmarks (bench/scan.ts, the driver, and bench/scan-inner.ts, what runs inside the lab
-// host; bench/access-log.ts; bench/monitor.ts) into out/bench/, then runs the one named
-// (default: scan). Other arguments are passed on (scan: --warmup N, --iterations N,
-// --startup N; access-log: --lines N, --runs N, --json; monitor: --ticks N).
+// host; bench/access-log.ts; bench/monitor.ts; bench/ui.ts) into out/bench/, then runs the one
+// named (default: scan). Other arguments are passed on (scan: --warmup N, --iterations N,
+// --startup N; access-log: --lines N, --runs N, --json; monitor: --ticks N; ui: --rounds N).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,7 +53,10 @@ await build({
     'scan-inner': path.join(root, 'bench', 'scan-inner.ts'),
     'access-log': path.join(root, 'bench', 'access-log.ts'),
     monitor: path.join(root, 'bench', 'monitor.ts'),
+    ui: path.join(root, 'bench', 'ui.ts'),
   },
+  // The browser driver stays in node_modules (the ui bench loads it from there).
+  external: ['playwright-core'],
   outdir,
   outExtension: { '.js': '.cjs' },
   bundle: true,
@@ -68,6 +71,6 @@ await build({
 });
 
 const [first, ...rest] = process.argv.slice(2);
-const which = ['scan', 'access-log', 'monitor'].includes(first) ? first : 'scan';
+const which = ['scan', 'access-log', 'monitor', 'ui'].includes(first) ? first : 'scan';
 const args = first === which ? rest : process.argv.slice(2);
 process.exit(run([process.execPath, path.join(outdir, `${which}.cjs`), ...args]));
