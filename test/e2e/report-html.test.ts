@@ -9,14 +9,14 @@
  * PADDOCK_REQUIRE_LAB=1 (set by .ci/run) turns the skip into a failure.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HOSTILE_HTML, HOSTILE_LINK, HOSTILE_SHELL } from '../fixtures/reports/input';
 import { describeWhen } from '../support/prerequisites';
-import { CHROMIUM, browserPrerequisites } from './browser';
+import type { Browser } from './browser';
+import { browserPrerequisites, launchChromium } from './browser';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GOLDEN_HTML = path.join(ROOT, 'test/fixtures/reports/golden.html');
@@ -27,7 +27,7 @@ function describeBrowser(name: string, fn: () => void): void {
 }
 
 describeBrowser('the HTML report in Chromium', () => {
-  let scratch = '';
+  let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let page: Page;
   const dialogs: string[] = [];
@@ -36,26 +36,8 @@ describeBrowser('the HTML report in Chromium', () => {
   const url = pathToFileURL(GOLDEN_HTML).href;
 
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-e2e-'));
-    for (const dir of ['home', 'tmp']) fs.mkdirSync(path.join(scratch, dir));
-    context = await chromium.launchPersistentContext(path.join(scratch, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      env: { ...process.env, HOME: path.join(scratch, 'home'), TMPDIR: path.join(scratch, 'tmp') },
-      viewport: { width: 1200, height: 900 },
-      timeout: 30_000,
-    });
+    browser = await launchChromium({ width: 1200, height: 900 });
+    context = browser.context;
     // Nothing but the file itself may load; anything else is refused and recorded.
     await context.route(/^(?!file:)/, async (route) => {
       blocked.push(route.request().url());
@@ -71,8 +53,7 @@ describeBrowser('the HTML report in Chromium', () => {
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it('shows hostile model names as text, never as markup', async () => {
