@@ -24,7 +24,6 @@
  * Exit 0 when measured (met or not: see `met`), 1 when the measurement failed.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assess } from '../electron/engine/assess';
@@ -33,6 +32,7 @@ import { createTickProbe } from '../electron/engine/monitor/tick';
 import { scan } from '../electron/engine/scan';
 import { createLab, labPrerequisites } from '../test/lab/lab';
 import type { Lab } from '../test/lab/lab';
+import { machine } from './machine';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = path.join(ROOT, 'out', 'bench', 'monitor.cjs');
@@ -167,25 +167,6 @@ async function measure(where: string, ticks: number): Promise<Measured> {
       scans: round(scanSeconds, 2),
       total: round(tickSeconds + scanSeconds, 2),
     },
-  };
-}
-
-function machine() {
-  const cpus = os.cpus();
-  let distro: string | null = null;
-  try {
-    distro = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))![1]!;
-  } catch {
-    // unknown
-  }
-  return {
-    os: distro,
-    kernel: os.release(),
-    arch: os.arch(),
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? null,
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
   };
 }
 

@@ -5,11 +5,11 @@
  * Needs root and the lab's tools (test/lab/lab.ts). The lab is always closed.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, labPrerequisites } from '../test/lab/lab';
 import type { Lab } from '../test/lab/lab';
+import { machine } from './machine';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const INNER = path.join(ROOT, 'out', 'bench', 'scan-inner.cjs');
@@ -23,25 +23,6 @@ interface InnerResult {
   inProcess: { scan: { median: number }; ratio: number };
   startup: { ratio: number };
   [key: string]: unknown;
-}
-
-function machine() {
-  const cpus = os.cpus();
-  let distro: string | null = null;
-  try {
-    distro = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))![1]!;
-  } catch {
-    // unknown
-  }
-  return {
-    os: distro,
-    kernel: os.release(),
-    arch: os.arch(),
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? null,
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-  };
 }
 
 async function main(): Promise<number> {

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { browserPrerequisites, launchChromium } from '../test/e2e/browser';
 import { BRIDGE_CLIENT } from '../test/e2e/bridge/client';
 import { startBridge, stdioEngine } from '../test/e2e/bridge/server';
+import { machine } from './machine';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = path.join(ROOT, 'out/e2e');
@@ -145,7 +146,7 @@ async function main(): Promise<number> {
   });
   const result = {
     measuredAt: new Date().toISOString(),
-    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+    machine: machine(),
     rounds,
     cold: summary(cold),
     warm: summary(warm),
