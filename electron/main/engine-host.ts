@@ -27,6 +27,8 @@ export interface EngineHostOptions {
   fork: () => EngineProcess;
   /** 'event' messages from the engine, as sent (the IPC layer validates them). */
   onEvent?: (event: unknown) => void;
+  /** The engine (re)started and is ready: what it held in memory (watching, a pause) is gone. */
+  onReady?: (pid: number) => void;
   /** How long a method may take before it answers `unavailable`. */
   timeoutMs?: (method: EngineMethod) => number;
   /** At most this many restarts in any minute; after that the engine stays down until a call. */
@@ -121,6 +123,11 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
         pid = engineMessage.pid;
         state = 'ready';
         for (const entry of [...pending.values()]) send(entry);
+        try {
+          options.onReady?.(engineMessage.pid);
+        } catch (error) {
+          log(`Paddock's reaction to the engine starting failed: ${String(error)}`);
+        }
         return;
       case 'answer': {
         const entry = pending.get(engineMessage.id);

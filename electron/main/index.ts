@@ -58,6 +58,7 @@ const engine = createEngineHost({
       stdio: 'pipe',
       env: { ...process.env },
     }),
+  onReady: () => watchShell?.engineRestarted(),
   onEvent: (event) => {
     // sendEvent checks the event against the contract; the tray trusts only what passed.
     if (sendEvent(mainWindow?.webContents, event, log) || isAppEvent(event))

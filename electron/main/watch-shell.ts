@@ -36,6 +36,11 @@ export interface WatchShell {
   onEngineEvent(event: AppEvent): void;
   /** Preferences as the engine answered them (at start and after each change). */
   applyPreferences(preferences: Preferences, previous: Preferences | null): void;
+  /**
+   * The engine process started again after a crash: it watches nothing and knows no pause, so
+   * both are asked again (nothing before the first preferences arrive).
+   */
+  engineRestarted(): void;
   /** Should closing the window only hide it (Paddock keeps watching from the tray)? */
   hideOnClose(): boolean;
   /** Quitting for real: the window may close. */
@@ -54,6 +59,13 @@ export function createWatchShell(options: WatchShellOptions): WatchShell {
     mainFix: null,
   };
   const policy = new NotificationPolicy();
+  let watchingAt: number | null = null;
+  const watch = (minutes: number) => {
+    watchingAt = minutes;
+    void engine.call('watch', { fullScanMinutes: minutes }).then((answer) => {
+      if (!answer.ok) log(`Paddock could not start watching: ${answer.error.message}`);
+    });
+  };
 
   const pause = (until: Date | null) => {
     input.pausedUntil = until;
@@ -116,11 +128,7 @@ export function createWatchShell(options: WatchShellOptions): WatchShell {
     applyPreferences: (preferences, previous) => {
       policy.setEnabled(preferences.notifications);
       if (previous === null || previous.scanIntervalMinutes !== preferences.scanIntervalMinutes)
-        void engine
-          .call('watch', { fullScanMinutes: preferences.scanIntervalMinutes })
-          .then((answer) => {
-            if (!answer.ok) log(`Paddock could not start watching: ${answer.error.message}`);
-          });
+        watch(preferences.scanIntervalMinutes);
       if (previous !== null && previous.startAtLogin !== preferences.startAtLogin) {
         try {
           setStartAtLogin(preferences.startAtLogin, options.login);
@@ -128,6 +136,11 @@ export function createWatchShell(options: WatchShellOptions): WatchShell {
           log(`Paddock could not change start at login: ${String(error)}`);
         }
       }
+    },
+    engineRestarted: () => {
+      if (watchingAt === null) return;
+      watch(watchingAt);
+      if (input.pausedUntil && input.pausedUntil.getTime() > Date.now()) pause(input.pausedUntil);
     },
     hideOnClose: () => shouldHideOnClose({ quitting, trayAvailable: tray !== null }),
     markQuitting: () => {

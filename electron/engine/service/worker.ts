@@ -178,13 +178,18 @@ export function startWorker(overrides: Partial<ServiceDeps> = {}): void {
     ...overrides,
   });
   const control = controller(service, { host, events, emit });
+  let controls: Promise<unknown> = Promise.resolve();
 
   const handle = async (request: EngineRequest): Promise<void> => {
     let envelope: Envelope<unknown>;
     try {
-      envelope = (CONTROL_METHODS as readonly string[]).includes(request.method)
-        ? await control(request.method, request.request)
-        : await dispatch(service, request.method, request.request);
+      if ((CONTROL_METHODS as readonly string[]).includes(request.method)) {
+        // One control request at a time, in order: a pause sent right after a watch applies
+        // to the monitor that watch started.
+        const next = controls.then(() => control(request.method, request.request));
+        controls = next.catch(() => undefined);
+        envelope = await next;
+      } else envelope = await dispatch(service, request.method, request.request);
     } catch (error) {
       envelope = { ok: false, error: { kind: 'engine', message: String(error) } };
     }

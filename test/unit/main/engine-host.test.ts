@@ -164,6 +164,18 @@ describe('when the engine stops', () => {
     expect(host.pid).toBe(5000);
   });
 
+  it('each start and restart is announced once ready (what the engine held is gone)', async () => {
+    const readies: number[] = [];
+    const { host, current } = setup({ initialBackoffMs: 100, onReady: (pid) => readies.push(pid) });
+    host.start();
+    expect(readies).toEqual([]);
+    current().ready(11);
+    current().exit(1);
+    await vi.advanceTimersByTimeAsync(100);
+    current().ready(12);
+    expect(readies).toEqual([11, 12]);
+  });
+
   it('a call made while it restarts waits for the new process', async () => {
     const { host, forks, current } = setup({ initialBackoffMs: 100 });
     host.start();

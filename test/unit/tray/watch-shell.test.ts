@@ -144,3 +144,17 @@ describe('the watch shell', () => {
     ]);
   });
 });
+
+describe('after the engine process restarts', () => {
+  it('watching and a pause in force are asked for again; nothing before the first preferences', () => {
+    const { made } = shell();
+    made.engineRestarted();
+    expect(calls).toEqual([]);
+    made.applyPreferences({ ...prefs, scanIntervalMinutes: 15 }, null);
+    fakes.Tray.instances[0]!.menu!.click('pause-hour');
+    calls = [];
+    made.engineRestarted();
+    expect(calls.map((c) => c.method)).toEqual(['watch', 'pause']);
+    expect(calls[0]!.request).toEqual({ fullScanMinutes: 15 });
+  });
+});
