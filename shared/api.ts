@@ -165,6 +165,8 @@ export const appEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fix-progress'), digest: z.string(), entry: journalEntrySchema }),
   /** The admin prompt is up (pkexec's dialog); the run waits for it. */
   z.object({ type: z.literal('admin-prompt'), digest: z.string(), via: z.string() }),
+  /** A GPU reading taken between scans while the window is open (the Activity chart). */
+  z.object({ type: z.literal('gpu-sample'), sample: gpuSampleSchema }),
   /** Something changed (the monitor) or Paddock did something. */
   z.object({ type: z.literal('event'), event: paddockEventSchema }),
   /** The tray or a notification asks the window to show a view (a finding's id for "finding"). */

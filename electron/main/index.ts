@@ -58,7 +58,10 @@ const engine = createEngineHost({
       stdio: 'pipe',
       env: { ...process.env },
     }),
-  onReady: () => watchShell?.engineRestarted(),
+  onReady: () => {
+    watchShell?.engineRestarted();
+    if (mainWindow && !mainWindow.isDestroyed() && mainWindow.isVisible()) gpuSampling(true);
+  },
   onEvent: (event) => {
     // sendEvent checks the event against the contract; the tray trusts only what passed.
     if (sendEvent(mainWindow?.webContents, event, log) || isAppEvent(event))
@@ -66,6 +69,12 @@ const engine = createEngineHost({
   },
   log,
 });
+
+/** Seconds between GPU readings while the window is shown (nvidia-smi, only with a GPU). */
+const GPU_SAMPLE_SECONDS = 5;
+function gpuSampling(on: boolean): void {
+  void engine.call('gpu', { everySeconds: on ? GPU_SAMPLE_SECONDS : 0 });
+}
 
 const isAppEvent = (event: unknown): boolean => appEventSchema.safeParse(event).success;
 
@@ -95,8 +104,12 @@ function openMainWindow(): BrowserWindow {
       closing.hide();
     },
   });
+  // GPU readings for the Activity chart only while someone can see them.
+  window.on('show', () => gpuSampling(true));
+  window.on('hide', () => gpuSampling(false));
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null;
+    gpuSampling(false);
   });
   mainWindow = window;
   return window;

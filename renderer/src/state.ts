@@ -104,6 +104,9 @@ export function newFixDialog(
   };
 }
 
+/** As many readings as the engine keeps (engine/service/service.ts). */
+export const MAX_GPU_SAMPLES = 360;
+
 /** The digest of the plan the dialog shows, which progress events must carry. */
 function dialogDigest(fix: FixDialogState | null): string | null {
   return fix?.preview?.kind === 'plan' ? fix.preview.digest : null;
@@ -130,6 +133,12 @@ export function reduceAppEvent(state: DataState, event: AppEvent): Partial<DataS
       const fix = state.fix;
       if (!fix || dialogDigest(fix) !== event.digest) return {};
       return { fix: { ...fix, adminPrompt: event.via } };
+    }
+    case 'gpu-sample': {
+      const view = state.scanView;
+      if (!view) return {};
+      const gpuHistory = [...view.gpuHistory, event.sample].slice(-MAX_GPU_SAMPLES);
+      return { scanView: { ...view, gpuHistory } };
     }
     case 'event':
       return state.history

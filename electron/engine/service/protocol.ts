@@ -7,7 +7,7 @@
 import type { ApiMethod, AppEvent, Envelope } from '../../../shared/api';
 
 /** Work the shell asks of the engine that is not part of `window.paddock` (the tray, the monitor). */
-export const CONTROL_METHODS = ['watch', 'pause', 'status'] as const;
+export const CONTROL_METHODS = ['watch', 'pause', 'status', 'gpu'] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
 /** main → engine */

@@ -23,6 +23,7 @@ import type {
 } from '../../../shared/api';
 import type { PaddockEvent } from '../../../shared/events';
 import type { FixPlan, FixRun } from '../../../shared/fixes';
+import type { GpuReport } from '../../../shared/gpu';
 import type { Snapshot } from '../../../shared/snapshot';
 import type { ElevateContext } from '../../cli/elevate';
 import { runElevated } from '../../cli/elevate';
@@ -41,6 +42,7 @@ import { isManual, planFix } from '../fixes/recipes/index';
 import { verifyByRescan } from '../fixes/verify';
 import { fileModeForRecipe, readTextForRecipe, systemdBooted } from '../host/fix-files';
 import type { Host } from '../host/types';
+import { probeGpu } from '../probes/gpu';
 import type { ScanOptions } from '../scan';
 import { scan } from '../scan';
 import {
@@ -85,6 +87,11 @@ export interface ServiceDeps {
 export type Handlers = { [M in ApiMethod]: (request: ApiRequest<M>) => Promise<ApiResult<M>> };
 
 export interface Service extends Handlers {
+  /**
+   * One GPU reading between scans (nvidia-smi only), kept for the chart and pushed as a
+   * gpu-sample event. Nothing is run when the last scan found no NVIDIA GPU: null.
+   */
+  sampleGpu(): Promise<GpuSample | null>;
   /** Finishes or rolls back fixes interrupted by a crash; the messages say what was done. */
   recover(): Promise<string[]>;
   /** The latest view (the tray reads it). */
@@ -97,8 +104,8 @@ const MAX_PENDING_PLANS = 16;
 const PLAN_TTL_MS = 30 * 60 * 1000;
 const MAX_HISTORY_EVENTS = 500;
 
-function gpuSample(snapshot: Snapshot): GpuSample | null {
-  const gpus = snapshot.probes.gpu.data?.nvidia;
+function gpuSample(report: GpuReport | null, at: string): GpuSample | null {
+  const gpus = report?.nvidia;
   if (!gpus || gpus.length === 0) return null;
   const known = <T>(values: Array<T | null>) => values.filter((v): v is T => v !== null);
   const util = known(gpus.map((g) => g.utilizationPercent));
@@ -106,7 +113,7 @@ function gpuSample(snapshot: Snapshot): GpuSample | null {
   const total = known(gpus.map((g) => g.memoryTotalMiB));
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   return {
-    at: snapshot.takenAt,
+    at,
     utilizationPercent: util.length ? sum(util) / util.length : null,
     memoryUsedMiB: used.length ? sum(used) : null,
     memoryTotalMiB: total.length ? sum(total) : null,
@@ -133,6 +140,11 @@ export function createService(deps: ServiceDeps): Service {
     now,
   });
 
+  function keepSample(sample: GpuSample): void {
+    gpuHistory.push(sample);
+    if (gpuHistory.length > MAX_GPU_SAMPLES) gpuHistory.shift();
+  }
+
   async function view(snapshot: Snapshot): Promise<ScanView> {
     const assessment = await assess(snapshot, { settingsPath: deps.settingsPath });
     return {
@@ -154,11 +166,8 @@ export function createService(deps: ServiceDeps): Service {
           ...deps.scanOptions,
           gpuControllers: options.gpu ?? false,
         });
-        const sample = gpuSample(snapshot);
-        if (sample) {
-          gpuHistory.push(sample);
-          if (gpuHistory.length > MAX_GPU_SAMPLES) gpuHistory.shift();
-        }
+        const sample = gpuSample(snapshot.probes.gpu.data, snapshot.takenAt);
+        if (sample) keepSample(sample);
         latest = await view(snapshot);
         deps.emit({ type: 'scan-finished', view: latest });
         return latest;
@@ -267,6 +276,17 @@ export function createService(deps: ServiceDeps): Service {
 
   return {
     latest: () => latest,
+
+    sampleGpu: async () => {
+      if (!latest?.snapshot.probes.gpu.data?.nvidia?.length) return null;
+      const probe = await probeGpu(host, { controllers: false });
+      const sample = gpuSample(probe.data, now().toISOString());
+      if (!sample) return null;
+      keepSample(sample);
+      latest = { ...latest, gpuHistory: [...gpuHistory] };
+      deps.emit({ type: 'gpu-sample', sample });
+      return sample;
+    },
 
     recover: async () => {
       const said: string[] = [];

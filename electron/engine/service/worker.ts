@@ -109,6 +109,8 @@ export function controller(
   deps: { host: ServiceDeps['host']; events: EventLog; emit: ServiceDeps['emit'] },
 ) {
   let monitor: Monitor | null = null;
+  /** GPU readings between scans, only while the window is open (main asks). */
+  let gpuTimer: ReturnType<typeof setInterval> | null = null;
   const tick = createTickProbe(deps.host);
   const fail = (message: string) => ({
     ok: false as const,
@@ -158,6 +160,34 @@ export function controller(
       if (until === null) monitor.resume();
       else monitor.pause(new Date(until));
       return { ok: true as const, value: monitor.status() };
+    }
+    if (method === 'gpu') {
+      const every = body.everySeconds;
+      if (
+        typeof every !== 'number' ||
+        !Number.isInteger(every) ||
+        every < 0 ||
+        every > 3600 ||
+        (every > 0 && every < 2)
+      )
+        return fail('gpu takes everySeconds: 0 (stop) or a whole number from 2 to 3600.');
+      if (gpuTimer) clearInterval(gpuTimer);
+      gpuTimer = null;
+      if (every > 0) {
+        let sampling = false;
+        gpuTimer = setInterval(() => {
+          if (sampling) return;
+          sampling = true;
+          void service
+            .sampleGpu()
+            .catch(() => null)
+            .finally(() => {
+              sampling = false;
+            });
+        }, every * 1000);
+        gpuTimer.unref();
+      }
+      return { ok: true as const, value: { everySeconds: every } };
     }
     return { ok: true as const, value: monitor?.status() ?? { running: false } };
   };

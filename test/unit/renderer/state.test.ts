@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppEvent, ScanView } from '../../../shared/api';
 import type { FixPreview } from '../../../shared/api';
 import {
+  MAX_GPU_SAMPLES,
   initialState,
   newFixDialog,
   reduceAppEvent,
@@ -30,6 +31,19 @@ describe('renderer store: what an AppEvent does', () => {
     const state = { ...initialState(true), scanning: true };
     const change = reduceAppEvent(state, { type: 'scan-finished', view });
     expect(change).toEqual({ scanView: view, ready: true, scanning: false });
+  });
+
+  it('gpu-sample extends the chart, bounded, and is ignored before the first view', () => {
+    const sample = { at: 't', utilizationPercent: 50, memoryUsedMiB: 1, memoryTotalMiB: 2 };
+    expect(reduceAppEvent(initialState(true), { type: 'gpu-sample', sample })).toEqual({});
+    const full = { ...view, gpuHistory: Array.from({ length: MAX_GPU_SAMPLES }, () => sample) };
+    const next = { ...sample, at: 'later' };
+    const change = reduceAppEvent(
+      { ...initialState(true), scanView: full },
+      { type: 'gpu-sample', sample: next },
+    );
+    expect(change.scanView?.gpuHistory).toHaveLength(MAX_GPU_SAMPLES);
+    expect(change.scanView?.gpuHistory.at(-1)).toEqual(next);
   });
 
   it('navigate switches view and opens the fix dialog for the finding’s instance', () => {

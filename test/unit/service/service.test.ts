@@ -13,6 +13,7 @@ import { dispatch } from '../../../electron/engine/service/dispatch';
 import type { Service } from '../../../electron/engine/service/service';
 import { ServiceError, createService } from '../../../electron/engine/service/service';
 import { createNodeHost } from '../../../electron/engine/host/node-host';
+import { createFakeHost } from '../../support/fake-host';
 
 let dir: string;
 let settingsPath: string;
@@ -107,8 +108,15 @@ describe('the service', () => {
   });
 
   it('says plainly when there is no server to fix', async () => {
-    const answer = await dispatch(service, 'planFix', { fixId: 'block-port', instance: null });
-    // This machine runs no Ollama (CI and development machines alike).
+    // A host with nothing on it (this machine may run lab stand-ins while the tests run).
+    const empty = createFakeHost();
+    const bare = createService({
+      host: empty,
+      elevate: { host: empty, self: ['/nonexistent/paddock'], interactive: false },
+      settingsPath,
+      emit: () => undefined,
+    });
+    const answer = await dispatch(bare, 'planFix', { fixId: 'block-port', instance: null });
     expect(answer).toMatchObject({ ok: false, error: { kind: 'engine' } });
     expect(!answer.ok && answer.error.message).toMatch(/No Ollama server was found/);
   });
