@@ -21,7 +21,9 @@ import { planDigest, previewPlan } from '../engine/fixes/preview';
 import { isManual, planFix } from '../engine/fixes/recipes/index';
 import { verifyByRescan } from '../engine/fixes/verify';
 import { displayArgv } from '../engine/host/exec';
+import { createHistoryStore, defaultHistoryDir } from '../engine/history/store';
 import { fileModeForRecipe, readTextForRecipe, systemdBooted } from '../engine/host/fix-files';
+import { eventForRun } from '../engine/monitor/events';
 import type { Host } from '../engine/host/types';
 import { scan } from '../engine/scan';
 import type { ElevateContext } from './elevate';
@@ -73,6 +75,22 @@ function applyDeps(host: Host, runsDir: string, digest: string): FixDeps {
     expectedDigest: digest,
     verify: (plan) => verifyByRescan(plan, () => scan(host)),
   };
+}
+
+/**
+ * The user's history (engine/history) gets the run and its event, as the app records them: the
+ * app's History and `paddock watch` see what the terminal did. Best effort: the run itself is
+ * already recorded in its own folder.
+ */
+function recordInHistory(host: Host, run: FixRun, say: (text: string) => void): void {
+  try {
+    const store = createHistoryStore({ dir: defaultHistoryDir(host) });
+    store.appendRun(run);
+    const event = eventForRun(run);
+    if (event) store.append(event);
+  } catch (error) {
+    say(`paddock: the run is recorded, but not in the history: ${String(error)}\n`);
+  }
 }
 
 export function describeRun(run: FixRun): string {
@@ -244,6 +262,7 @@ export async function commandFixFlow(
   }
   const run = await applyApproved(context, plan);
   if (!run) return 1;
+  recordInHistory(host, run, context.stderr);
   context.stdout(`\n${describeRun(run)}\n`);
   if (run.state === 'applied') context.stdout(`To undo it later: paddock undo ${run.id}\n`);
   return run.state === 'applied' ? 0 : 1;
@@ -295,6 +314,7 @@ export async function commandUndoFlow(
     run = await undoRun(id, deps(host, found!.dir));
   }
   if (!run) return 1;
+  recordInHistory(host, run, context.stderr);
   context.stdout(`${describeRun(run)}\n`);
   return run.state === 'undone' ? 0 : 1;
 }

@@ -97,6 +97,22 @@ describeFirewallLab('paddock fix, history and undo', ['nft'], () => {
       state: string;
     }>;
     expect(again.find((r) => r.id === id)?.state).toBe('undone');
+    // The events history (what the app's History and `paddock watch` read) has both.
+    const lines = fs
+      .readFileSync(path.join(state, 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            event?: { kind: string; data: Record<string, unknown> };
+          },
+      );
+    const kinds = lines.flatMap((l) =>
+      l.event && l.event.data.runId === id ? [l.event.kind] : [],
+    );
+    expect(kinds).toEqual(['fix-applied', 'fix-undone']);
   });
 
   it('an unknown fix or run id is a clear usage error', async () => {
