@@ -182,6 +182,19 @@ describeWhen('app lab', prerequisites, 'the app window against a lab Ollama', ()
     await page.getByTestId('fix-close').click();
   });
 
+  it('the tray’s “Fix exposure” (a navigate event from the shell) opens the fix preview', async () => {
+    const card = page.locator('[data-testid^="finding-exposed-to-lan"]').first();
+    const findingId = (await card.getAttribute('data-testid'))!.slice('finding-'.length);
+    await page.getByTestId('nav-settings').click();
+    bridge.push({ type: 'navigate', view: 'overview', findingId, fixId: 'block-port' });
+    const dialog = page.getByTestId('fix-dialog');
+    await dialog.waitFor({ timeout: 10_000 });
+    await expect.poll(() => dialog.textContent(), { timeout: 20_000 }).toMatch(/nft/);
+    expect(await page.getByTestId('nav-overview').getAttribute('aria-current')).toBe('page');
+    await page.getByTestId('fix-close').click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('every view renders, with a screenshot of each', async () => {
     for (const view of ['network', 'activity', 'history', 'settings', 'overview'] as const) {
       await page.getByTestId(`nav-${view}`).click();
