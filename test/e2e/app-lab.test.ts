@@ -201,6 +201,10 @@ describeWhen('app lab', prerequisites, 'the app window against a lab Ollama', ()
       await expect
         .poll(() => page.getByTestId(`nav-${view}`).getAttribute('aria-current'))
         .toBe('page');
+      // Views that ask the engine (History, Settings) have answered before the picture.
+      await expect
+        .poll(() => page.locator('main').textContent(), { timeout: 10_000 })
+        .not.toMatch(/Reading |Loading /);
       await shot(`view-${view}`);
     }
     // The history lists the run, undone.
