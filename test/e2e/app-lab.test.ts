@@ -195,6 +195,29 @@ describeWhen('app lab', prerequisites, 'the app window against a lab Ollama', ()
     await dialog.waitFor({ state: 'detached' });
   });
 
+  it('accepting a risk keeps the finding visible, marked accepted, in the settings file; withdrawing undoes it', async () => {
+    await page.getByTestId('nav-overview').click();
+    const card = page.locator('[data-testid^="finding-exposed-to-lan"]').first();
+    const findingId = (await card.getAttribute('data-testid'))!.slice('finding-'.length);
+    await page.getByTestId(`accept-${findingId}`).click();
+    // A reason is required: an empty one is refused and nothing is written.
+    await page.getByTestId(`accept-submit-${findingId}`).click();
+    expect(fs.existsSync(path.join(scratch, 'home/.config/paddock/settings.json'))).toBe(false);
+    await card.getByLabel('Why is this acceptable?').fill('lab network <b>only</b>');
+    await page.getByTestId(`accept-submit-${findingId}`).click();
+    await expect.poll(() => card.getAttribute('data-accepted')).toBe('true');
+    await expect.poll(() => card.textContent()).toContain('lab network <b>only</b>');
+    const stored = JSON.parse(
+      fs.readFileSync(path.join(scratch, 'home/.config/paddock/settings.json'), 'utf8'),
+    ) as { acceptedRisks: Array<{ ruleId: string; reason: string }> };
+    expect(stored.acceptedRisks).toEqual([
+      expect.objectContaining({ ruleId: 'exposed-to-lan', reason: 'lab network <b>only</b>' }),
+    ]);
+    await shot('finding-accepted');
+    await page.getByTestId(`withdraw-${findingId}`).click();
+    await expect.poll(() => card.getAttribute('data-accepted')).toBe('false');
+  });
+
   it('every view renders, with a screenshot of each', async () => {
     for (const view of ['network', 'activity', 'history', 'settings', 'overview'] as const) {
       await page.getByTestId(`nav-${view}`).click();

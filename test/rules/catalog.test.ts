@@ -6,9 +6,9 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findingSchema, ruleMetaSchema } from '../../shared/findings';
-import type { Snapshot } from '../../shared/snapshot';
+import type { Instance, Snapshot } from '../../shared/snapshot';
 import { snapshotSchema } from '../../shared/snapshot';
-import { runRules } from '../../electron/engine/rules/evaluate';
+import { applicableFixes, runRules } from '../../electron/engine/rules/evaluate';
 import { RULES } from '../../electron/engine/rules/index';
 import {
   LAN_INTERFACE,
@@ -213,10 +213,13 @@ describe('the rule catalog', () => {
             ruleId: rule.meta.id,
             id: `${rule.meta.id}@${finding.instance ?? 'host'}`,
             category: rule.meta.category,
-            fixes: rule.meta.fixes,
             references: rule.meta.references,
             accepted: null,
           });
+          // The rule's fixes, less those that cannot apply to this server (no container, no proxy).
+          const instance = bad.instances.find((i) => i.id === finding.instance);
+          expect(finding.fixes).toEqual(applicableFixes(rule.meta.fixes, instance));
+          expect(rule.meta.fixes).toEqual(expect.arrayContaining(finding.fixes));
         }
       });
     });
@@ -235,5 +238,16 @@ describe('the rule catalog', () => {
         expect(new Set(findings.map((f) => f.id)).size).toBe(findings.length);
       }
     }
+  });
+});
+
+describe('the fixes a finding offers', () => {
+  it('drop what cannot apply to the server: no container, no Docker fix; no proxy, no proxy fix', () => {
+    const all = ['rebind-systemd', 'block-port', 'docker-localhost', 'proxy-auth'];
+    const bare = { containers: [], proxyPaths: [] } as unknown as Instance;
+    expect(applicableFixes(all, bare)).toEqual(['rebind-systemd', 'block-port']);
+    const both = { containers: [{}], proxyPaths: [{}] } as unknown as Instance;
+    expect(applicableFixes(all, both)).toEqual(all);
+    expect(applicableFixes(all, undefined)).toEqual(all);
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { Finding, Severity } from '../../../shared/findings';
 import { SEVERITIES } from '../../../shared/severity';
-import type { Snapshot } from '../../../shared/snapshot';
+import type { Instance, Snapshot } from '../../../shared/snapshot';
 import { cleanText } from '../text/untrusted';
 import { RULES } from './index';
 import type { Rule, RuleFinding } from './rule';
@@ -23,7 +23,25 @@ function findingId(ruleId: string, instance: string | null): string {
   return `${ruleId}@${instance ?? 'host'}`;
 }
 
-function complete(rule: Rule, finding: RuleFinding): Finding {
+/**
+ * The fixes that can apply to this finding's server: publishing a container on localhost only
+ * when Docker publishes it, credentials at a proxy only when a proxy is in front of it. A
+ * host-wide finding keeps them all.
+ */
+export function applicableFixes(
+  fixes: readonly string[],
+  instance: Instance | undefined,
+): string[] {
+  if (!instance) return [...fixes];
+  return fixes.filter(
+    (fix) =>
+      (fix !== 'docker-localhost' || instance.containers.length > 0) &&
+      (fix !== 'proxy-auth' || instance.proxyPaths.length > 0),
+  );
+}
+
+function complete(rule: Rule, finding: RuleFinding, snapshot: Snapshot): Finding {
+  const instance = snapshot.instances.find((i) => i.id === finding.instance);
   return {
     id: findingId(rule.meta.id, finding.instance),
     ruleId: rule.meta.id,
@@ -34,7 +52,7 @@ function complete(rule: Rule, finding: RuleFinding): Finding {
     summary: finding.summary,
     attackerCan: finding.attackerCan,
     evidence: finding.evidence,
-    fixes: [...rule.meta.fixes],
+    fixes: applicableFixes(rule.meta.fixes, instance),
     references: [...rule.meta.references],
     accepted: null,
   };
@@ -79,7 +97,7 @@ export function runRules(snapshot: Snapshot, rules: readonly Rule[] = RULES): Fi
     try {
       const returned: unknown = rule.evaluate(snapshot);
       if (!Array.isArray(returned)) throw new TypeError('it did not return a list of findings');
-      produced = (returned as RuleFinding[]).map((finding) => complete(rule, finding));
+      produced = (returned as RuleFinding[]).map((finding) => complete(rule, finding, snapshot));
     } catch (error) {
       findings.push(failure(rule, describeError(error)));
       continue;
