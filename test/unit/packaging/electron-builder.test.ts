@@ -62,6 +62,8 @@ describe('electron-builder.yml', () => {
 
   it('ships the built output, and electron is a devDependency as electron-builder insists', () => {
     expect(config.files).toContain('out/**');
+    // What the tests and benchmarks build under out/ is not shipped.
+    expect(config.files).toContain('!out/{e2e,bench,test}/**');
     expect(pkg.devDependencies.electron).toBeDefined();
     expect(pkg.dependencies.electron).toBeUndefined();
     expect(pkg.main).toBe('out/main/index.js');
