@@ -20,6 +20,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Lab, Standin } from '../lab/lab';
 import { createLab, labPrerequisites } from '../lab/lab';
 import { firewallPrerequisites } from '../lab/firewall-lab';
+import type { HostMounts } from '../lab/host-mounts';
+import { hostMounts } from '../lab/host-mounts';
 import { describeWhen } from '../support/prerequisites';
 import type { Browser } from './browser';
 import { browserPrerequisites, launchChromium } from './browser';
@@ -50,7 +52,7 @@ describeWhen('app lab', prerequisites, 'the app window against a lab Ollama', ()
   let bridge: Bridge;
   let browser: Browser;
   let page: Page;
-  let madeMountPoint = false;
+  let mounts: HostMounts;
   const dialogs: string[] = [];
   const offOrigin: string[] = [];
   const ruleset = async () => (await lab.runInHost(['nft', '-s', 'list', 'ruleset'])).stdout;
@@ -80,15 +82,8 @@ describeWhen('app lab', prerequisites, 'the app window against a lab Ollama', ()
       OLLAMA_HOST: '0.0.0.0',
       STANDIN_MODELS_FILE: path.join(scratch, 'tags.json'),
     });
-    if (!fs.existsSync(PADDOCK_ETC)) {
-      fs.mkdirSync(PADDOCK_ETC, { mode: 0o755 });
-      madeMountPoint = true;
-    }
-    const mounted = await lab.runInHost(
-      ['mount', '-t', 'tmpfs', '-o', 'mode=755', 'pdk-lab-paddock', PADDOCK_ETC],
-      { timeoutMs: 5000 },
-    );
-    expect(mounted.code, mounted.stderr).toBe(0);
+    mounts = hostMounts(lab);
+    await mounts.tmpfs(PADDOCK_ETC);
     const engine = lab.spawnInHost([process.execPath, ENGINE], {
       env: {
         HOME: home,
@@ -118,8 +113,7 @@ describeWhen('app lab', prerequisites, 'the app window against a lab Ollama', ()
   afterAll(async () => {
     await browser?.close();
     await bridge?.close();
-    if (lab) await lab.runInHost(['umount', PADDOCK_ETC], { timeoutMs: 5000 });
-    if (madeMountPoint) fs.rmdirSync(PADDOCK_ETC);
+    await mounts?.release();
     await standin?.stop();
     await lab?.close();
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });

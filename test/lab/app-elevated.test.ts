@@ -17,6 +17,8 @@ import { stdioEngine } from '../e2e/bridge/server';
 import type { Lab, Standin } from './lab';
 import { createLab } from './lab';
 import { describeFirewallLab } from './firewall-lab';
+import type { HostMounts } from './host-mounts';
+import { hostMounts } from './host-mounts';
 
 const NOBODY = 65534;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,20 +35,12 @@ describeFirewallLab(
     let dir: string;
     let engine: EngineLink;
     const events: AppEvent[] = [];
-    const made: string[] = [];
+    let mounts: HostMounts;
     const ruleset = async () => (await lab.runInHost(['nft', '-s', 'list', 'ruleset'])).stdout;
     const call = async <T>(method: string, request: unknown = {}): Promise<T> => {
       const answer = await engine.call(method, request);
       if (!answer.ok) throw new Error(`${method}: ${answer.error.kind}: ${answer.error.message}`);
       return answer.value as T;
-    };
-    const mountTmpfs = async (where: string) => {
-      if (!fs.existsSync(where)) {
-        fs.mkdirSync(where, { recursive: true, mode: 0o755 });
-        made.push(where);
-      }
-      const r = await lab.runInHost(['mount', '-t', 'tmpfs', '-o', 'mode=755', 'pdk-lab', where]);
-      expect(r.code, r.stderr).toBe(0);
     };
 
     beforeAll(async () => {
@@ -69,10 +63,10 @@ describeFirewallLab(
         ].join('\n'),
       );
       fs.chmodSync(path.join(rules, 'paddock-lab'), 0o440);
-      const bound = await lab.runInHost(['mount', '--bind', rules, '/etc/sudoers.d']);
-      expect(bound.code, bound.stderr).toBe(0);
-      await mountTmpfs('/etc/paddock');
-      await mountTmpfs('/var/lib/paddock');
+      mounts = hostMounts(lab);
+      await mounts.bind(rules, '/etc/sudoers.d');
+      await mounts.tmpfs('/etc/paddock');
+      await mounts.tmpfs('/var/lib/paddock');
       const child = lab.spawnInHost([process.execPath, ENGINE], {
         uid: NOBODY,
         env: {
@@ -86,10 +80,7 @@ describeFirewallLab(
     });
     afterAll(async () => {
       await engine?.close();
-      if (lab)
-        for (const where of ['/etc/paddock', '/var/lib/paddock', '/etc/sudoers.d'])
-          await lab.runInHost(['umount', where], { timeoutMs: 5000 });
-      for (const where of made.reverse()) fs.rmSync(where, { recursive: true, force: true });
+      await mounts?.release();
       await standin?.stop();
       await lab?.close();
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -134,7 +125,7 @@ describeFirewallLab(
     });
 
     it('without a way to get admin rights: nothing runs, and the answer says so', async () => {
-      await lab.runInHost(['umount', '/etc/sudoers.d']);
+      await mounts.unmount('/etc/sudoers.d');
       try {
         const before = await ruleset();
         const preview = await call<FixPreview>('planFix', { fixId: 'block-port', instance: null });
@@ -145,7 +136,7 @@ describeFirewallLab(
         expect(await ruleset()).toBe(before);
         expect(await lab.connectFromLan(lab.hostAddress4, 11434)).toBe('open');
       } finally {
-        await lab.runInHost(['mount', '--bind', path.join(dir, 'sudoers'), '/etc/sudoers.d']);
+        await mounts.bind(path.join(dir, 'sudoers'), '/etc/sudoers.d');
       }
     });
   },

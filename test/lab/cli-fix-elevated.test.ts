@@ -11,6 +11,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Lab, Standin } from './lab';
 import { createLab } from './lab';
 import { describeFirewallLab } from './firewall-lab';
+import type { HostMounts } from './host-mounts';
+import { hostMounts } from './host-mounts';
 import { CLI } from './scan-helpers';
 
 const NOBODY = 65534;
@@ -22,7 +24,7 @@ describeFirewallLab(
     let lab: Lab;
     let standin: Standin;
     let dir: string;
-    const made: string[] = [];
+    let mounts: HostMounts;
     const asNobody = (...args: string[]) =>
       lab.runInHost([process.execPath, CLI, ...args], {
         uid: NOBODY,
@@ -34,14 +36,6 @@ describeFirewallLab(
         timeoutMs: 60_000,
       });
     const ruleset = async () => (await lab.runInHost(['nft', '-s', 'list', 'ruleset'])).stdout;
-    const mountTmpfs = async (where: string) => {
-      if (!fs.existsSync(where)) {
-        fs.mkdirSync(where, { recursive: true, mode: 0o755 });
-        made.push(where);
-      }
-      const r = await lab.runInHost(['mount', '-t', 'tmpfs', '-o', 'mode=755', 'pdk-lab', where]);
-      expect(r.code, r.stderr).toBe(0);
-    };
 
     beforeAll(async () => {
       lab = await createLab();
@@ -62,16 +56,13 @@ describeFirewallLab(
         ].join('\n'),
       );
       fs.chmodSync(path.join(rules, 'paddock-lab'), 0o440);
-      const bound = await lab.runInHost(['mount', '--bind', rules, '/etc/sudoers.d']);
-      expect(bound.code, bound.stderr).toBe(0);
-      await mountTmpfs('/etc/paddock');
-      await mountTmpfs('/var/lib/paddock');
+      mounts = hostMounts(lab);
+      await mounts.bind(rules, '/etc/sudoers.d');
+      await mounts.tmpfs('/etc/paddock');
+      await mounts.tmpfs('/var/lib/paddock');
     });
     afterAll(async () => {
-      if (lab)
-        for (const where of ['/etc/paddock', '/var/lib/paddock', '/etc/sudoers.d'])
-          await lab.runInHost(['umount', where], { timeoutMs: 5000 });
-      for (const where of made.reverse()) fs.rmSync(where, { recursive: true, force: true });
+      await mounts?.release();
       await standin?.stop();
       await lab?.close();
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -97,13 +88,13 @@ describeFirewallLab(
     });
 
     it('without a sudo rule and without a terminal: nothing runs, and it says so', async () => {
-      await lab.runInHost(['umount', '/etc/sudoers.d']);
+      await mounts.unmount('/etc/sudoers.d');
       const before = await ruleset();
       const fixed = await asNobody('fix', 'block-port', '--yes');
       expect(fixed.code).toBe(1);
       expect(fixed.stderr).toMatch(/nothing was changed/);
       expect(await ruleset()).toBe(before);
-      await lab.runInHost(['mount', '--bind', path.join(dir, 'sudoers'), '/etc/sudoers.d']);
+      await mounts.bind(path.join(dir, 'sudoers'), '/etc/sudoers.d');
     });
   },
 );

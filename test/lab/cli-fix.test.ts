@@ -11,6 +11,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Lab, Standin } from './lab';
 import { createLab } from './lab';
 import { describeFirewallLab } from './firewall-lab';
+import type { HostMounts } from './host-mounts';
+import { hostMounts } from './host-mounts';
 import { CLI } from './scan-helpers';
 
 const PADDOCK_ETC = '/etc/paddock';
@@ -19,7 +21,7 @@ describeFirewallLab('paddock fix, history and undo', ['nft'], () => {
   let lab: Lab;
   let standin: Standin;
   let state: string;
-  let madeMountPoint = false;
+  let mounts: HostMounts;
   const env = () => ({ PADDOCK_STATE_DIR: state, NO_COLOR: '1' });
   const paddock = (...args: string[]) =>
     lab.runInHost([process.execPath, CLI, ...args], { env: env(), timeoutMs: 60_000 });
@@ -29,24 +31,11 @@ describeFirewallLab('paddock fix, history and undo', ['nft'], () => {
     lab = await createLab();
     standin = await lab.startStandin({ OLLAMA_HOST: '0.0.0.0' });
     state = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-state-'));
-    if (!fs.existsSync(PADDOCK_ETC)) {
-      fs.mkdirSync(PADDOCK_ETC, { mode: 0o755 });
-      madeMountPoint = true;
-    }
-    const mounted = await lab.runInHost([
-      'mount',
-      '-t',
-      'tmpfs',
-      '-o',
-      'mode=755',
-      'pdk-lab-paddock',
-      PADDOCK_ETC,
-    ]);
-    expect(mounted.code, mounted.stderr).toBe(0);
+    mounts = hostMounts(lab);
+    await mounts.tmpfs(PADDOCK_ETC);
   });
   afterAll(async () => {
-    if (lab) await lab.runInHost(['umount', PADDOCK_ETC], { timeoutMs: 5000 });
-    if (madeMountPoint) fs.rmdirSync(PADDOCK_ETC);
+    await mounts?.release();
     await standin?.stop();
     await lab?.close();
     if (state) fs.rmSync(state, { recursive: true, force: true });

@@ -148,6 +148,7 @@ describe('restorePath', () => {
     expect(d.runs[0]?.[0]).toBe('/bin/sh');
   });
 
+  // Windows has no /bin/sh (and its PATH is left alone: the test below); never skipped in CI.
   it.skipIf(process.platform === 'win32')(
     'a real /bin/sh answers the constant command with its PATH between the markers',
     async () => {
