@@ -46,29 +46,37 @@ export interface ExecResult {
   durationMs: number;
 }
 
-export interface HttpRequest {
-  /** A literal IPv4 or IPv6 address (no brackets); names are never resolved here. */
-  address: string;
-  port: number;
-  path: string;
-  method?: 'GET' | 'HEAD';
+/** Bounds and headers every HTTP request of the host takes (TCP and unix socket alike). */
+export interface HttpBounds {
   headers?: Record<string, string>;
   connectTimeoutMs?: number;
   totalTimeoutMs?: number;
   maxBodyBytes?: number;
 }
 
+export interface HttpRequest extends HttpBounds {
+  /** A literal IPv4 or IPv6 address (no brackets); names are never resolved here. */
+  address: string;
+  port: number;
+  path: string;
+  method?: 'GET' | 'HEAD';
+}
+
+/** An answer, over TCP or a unix socket. */
+export interface HttpResponse {
+  ok: true;
+  /** For display (a unix socket's is `unix:<socket>:<path>`). */
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  /** Body decoded as UTF-8 (invalid bytes replaced); untrusted text. */
+  body: string;
+  truncated: boolean;
+  durationMs: number;
+}
+
 export type HttpResult =
-  | {
-      ok: true;
-      url: string;
-      status: number;
-      headers: Record<string, string>;
-      /** Body decoded as UTF-8 (invalid bytes replaced); untrusted text. */
-      body: string;
-      truncated: boolean;
-      durationMs: number;
-    }
+  | HttpResponse
   | {
       ok: false;
       url: string;

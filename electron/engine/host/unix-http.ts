@@ -1,30 +1,18 @@
 import { boundedRequest } from './http';
+import type { HttpBounds, HttpResponse } from './types';
 
 /**
  * One HTTP GET over a unix domain socket (the Docker Engine API at /var/run/docker.sock),
  * with the same bounds as host/http.ts: connect 1 s, total 3 s, body 1 MiB. Never follows
  * redirects, never keeps the connection. Everything that comes back is untrusted text.
  */
-export interface UnixHttpRequest {
+export interface UnixHttpRequest extends HttpBounds {
   socketPath: string;
   path: string;
-  headers?: Record<string, string>;
-  connectTimeoutMs?: number;
-  totalTimeoutMs?: number;
-  maxBodyBytes?: number;
 }
 
 export type UnixHttpResult =
-  | {
-      ok: true;
-      /** For display: `unix:<socket>:<path>`. */
-      url: string;
-      status: number;
-      headers: Record<string, string>;
-      body: string;
-      truncated: boolean;
-      durationMs: number;
-    }
+  | HttpResponse
   | {
       ok: false;
       url: string;
