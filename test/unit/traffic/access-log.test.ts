@@ -96,6 +96,37 @@ describe('gin access lines', () => {
     ).toBeNull();
     expect(parseGinLine('-- No entries --')).toBeNull();
   });
+
+  // 1 MiB of `|` took the old regex minutes (fuzz-findings.md F1); the answers are what count.
+  const MIB = 1024 * 1024;
+  const HEAD = '[GIN] 2026/08/21 - 18:48:22 | 200 | ';
+
+  it('fuzz F1: a 1 MiB line of `|` after a gin prefix is invalid, and read in linear time', () => {
+    expect(parseGinLine(HEAD + '|'.repeat(MIB), 'utc')).toBe('invalid');
+    expect(parseGinLine(`${HEAD}1ms | ${'|'.repeat(MIB)}`, 'utc')).toBe('invalid');
+    expect(parseGinLine(`[GIN] 2026/08/21 - 18:48:22 | ${'|'.repeat(MIB)}`, 'utc')).toBe('invalid');
+    expect(
+      summarizeAccessLog(`${HEAD}${'|'.repeat(MIB)}\n${HEAD}1ms | 10.0.0.9 | GET "/api/tags"\n`, {
+        timeZone: 'utc',
+      }),
+    ).toMatchObject({ requests: 1, invalidLines: 1 });
+  });
+
+  it('fuzz F1: `|` in the latency or client field is not gin; a 1 MiB path still counts', () => {
+    expect(parseGinLine(`${HEAD}1|ms | 10.0.0.9 | GET "/"`, 'utc')).toBe('invalid');
+    expect(parseGinLine(`${HEAD}1ms | 10.0|0.9 | GET "/"`, 'utc')).toBe('invalid');
+    const path = `/api/${'a'.repeat(MIB)}`;
+    expect(parseGinLine(`${HEAD}1ms | 10.0.0.9 | GET      "${path}"  `, 'utc')).toMatchObject({
+      clientRaw: '10.0.0.9',
+      method: 'GET',
+      path,
+    });
+    // A path that is not one closed Go string is invalid, whatever its length.
+    expect(parseGinLine(`${HEAD}1ms | 10.0.0.9 | GET "${'a'.repeat(MIB)}`, 'utc')).toBe('invalid');
+    expect(parseGinLine(`${HEAD}1ms | 10.0.0.9 | GET "/a" x`, 'utc')).toBe('invalid');
+    // Only the head goes through the regex: a method too long for gin's padding is invalid.
+    expect(parseGinLine(`${HEAD}1ms | 10.0.0.9 | ${'G'.repeat(MIB)} "/"`, 'utc')).toBe('invalid');
+  });
 });
 
 describe('per-client summary', () => {
