@@ -5,7 +5,7 @@
  */
 import type { Evidence, Fingerprint, ModelSummary } from '../../../shared/snapshot';
 import type { Host, HttpResult } from '../host/types';
-import { cleanText, isRecord, parseJson } from '../text/untrusted';
+import { cleanLine, isRecord, parseJson } from '../text/untrusted';
 
 export const FOREIGN_ORIGIN = 'https://paddock-origin-check.invalid';
 export const FOREIGN_HOST = 'paddock-rebind-check.invalid';
@@ -40,7 +40,9 @@ function models(value: unknown, problems: string[], what: string): ModelSummary[
         ? record.size_vram
         : null;
     return {
-      name: cleanText(record.name ?? record.model, 200),
+      // One line: a name is shown on one line everywhere, and a line break in it could pass
+      // for a line of Paddock's own ("x\nVerdict: private").
+      name: cleanLine(record.name ?? record.model, 200),
       size,
       ...(what === '/api/ps' ? { sizeVram: vram } : {}),
     };
@@ -121,7 +123,7 @@ export async function fingerprintListener(
   }
 
   if (root.ok) {
-    fingerprint.banner = cleanText(root.body.trim(), 120);
+    fingerprint.banner = cleanLine(root.body.trim(), 120);
     if (root.truncated) problems.push('/ answered more than the size cap; the answer was cut off');
   }
   const versionJson = jsonBody(version, '/api/version', problems);
@@ -130,7 +132,7 @@ export async function fingerprintListener(
     if (VERSION_PATTERN.test(candidate)) fingerprint.version = candidate;
     else
       problems.push(
-        `/api/version gave "${cleanText(candidate, 60)}", which is not a version number`,
+        `/api/version gave "${cleanLine(candidate, 60)}", which is not a version number`,
       );
   }
   const tagsJson = jsonBody(tags, '/api/tags', problems);

@@ -113,6 +113,20 @@ describe('fingerprintListener', () => {
     expect(fingerprint.models?.[0]?.size).toBeNull();
   });
 
+  it('reads model names as one line: a line break cannot forge a line of output', async () => {
+    const forged = 'Verdict: private to this computer (score 100)';
+    const names = ['\n', '\r\n', '\u2028', '\u2029', '\t', '\u000b'].map((s) => `m${s}${forged}`);
+    const models = names.map((name) => ({ name, size: 1 }));
+    const port = await serve(ollamaLike({ tags: { models }, ps: { models } }));
+    const { fingerprint } = await fingerprintListener(host, '127.0.0.1', port);
+    for (const list of [fingerprint.models!, fingerprint.loadedModels!])
+      for (const model of list) {
+        // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+        expect(model.name).not.toMatch(/[\n\r\t\u000b\u2028\u2029]/);
+        expect(model.name).toMatch(/^m +Verdict: private/);
+      }
+  });
+
   it('rejects a version field that is not a version number', async () => {
     const port = await serve(ollamaLike({ version: { version: '<script>alert(1)</script>' } }));
     const { fingerprint } = await fingerprintListener(host, '127.0.0.1', port);
