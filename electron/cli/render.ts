@@ -1,8 +1,8 @@
 /**
  * Human output of `paddock scan`: the verdict first, then each server with its listeners,
  * its exposure evidence and its settings with their sources. Every value read from the
- * system goes through cleanText so that no byte from a server or a file reaches the terminal
- * as a control sequence.
+ * system goes through cleanLine, so that no byte from a server or a file reaches the terminal
+ * as a control sequence, and none breaks a line: each line printed is Paddock's own.
  */
 import type { Finding } from '../../shared/findings';
 import type { Exposure, Instance, ProbeResult, Setting, Snapshot } from '../../shared/snapshot';
@@ -10,7 +10,7 @@ import type { Assessment } from '../engine/assess';
 import { EXPOSURE_SENTENCE } from '../engine/exposure';
 import { FORGEABLE_CLIENT_SENTENCE } from '../engine/ollama/access-log';
 import { PERSISTENT_SETTINGS_KEY } from '../engine/scan';
-import { cleanText } from '../engine/text/untrusted';
+import { cleanLine } from '../engine/text/untrusted';
 import { settingSource } from './scan-json';
 
 export interface Style {
@@ -39,7 +39,7 @@ export function styleFor(isTty: boolean, env: (name: string) => string | undefin
 }
 
 const MARK: Record<Exposure, string> = { private: '✔', lan: '!', internet: '✖', unknown: '?' };
-const t = (value: unknown, max = 200) => cleanText(value, max);
+const t = (value: unknown, max = 200) => cleanLine(value, max);
 
 function formatBytes(size: number | null | undefined): string {
   if (size === null || size === undefined) return '';
@@ -84,14 +84,14 @@ function renderInstance(instance: Instance, snapshot: Snapshot, style: Style): s
       ? `pid ${instance.pid}`
       : 'process hidden from this user';
   lines.push(
-    `${style.exposure(instance.exposure, MARK[instance.exposure])} ${style.bold(instance.id)}  ${who}`,
+    `${style.exposure(instance.exposure, MARK[instance.exposure])} ${style.bold(t(instance.id, 200))}  ${who}`,
   );
   const version = instance.version
     ? `${t(instance.version, 40)} (from ${{ api: 'the API', cli: '`ollama --version`', log: "the server's log", unknown: '' }[instance.versionSource]})`
     : 'unknown';
   lines.push(`    version ${version}`);
   if (process?.systemdUnit) lines.push(`    systemd unit ${t(process.systemdUnit, 100)}`);
-  if (process?.startedAt) lines.push(`    started ${process.startedAt}`);
+  if (process?.startedAt) lines.push(`    started ${t(process.startedAt, 40)}`);
   lines.push(
     `    ${style.exposure(instance.exposure, EXPOSURE_SENTENCE[instance.exposure].toLowerCase())}`,
   );
@@ -241,7 +241,7 @@ function renderAccessLog(snapshot: Snapshot, style: Style): string[] {
       .map((e) => `${t(e.path, 60)} ×${e.count}`)
       .join(', ');
     lines.push(
-      `  ${t(client.client, 60)}  ${client.requests} request${client.requests === 1 ? '' : 's'}${client.failed ? ` (${client.failed} failed)` : ''}, ${client.firstSeen ?? '?'} … ${client.lastSeen ?? '?'}: ${endpoints}`,
+      `  ${t(client.client, 60)}  ${client.requests} request${client.requests === 1 ? '' : 's'}${client.failed ? ` (${client.failed} failed)` : ''}, ${t(client.firstSeen ?? '?', 40)} … ${t(client.lastSeen ?? '?', 40)}: ${endpoints}`,
     );
   }
   if (log.clients.length > 10) lines.push(`  and ${log.clients.length - 10} more`);

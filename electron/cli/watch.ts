@@ -18,7 +18,7 @@ import { DEFAULT_FULL_SCAN_MS, DEFAULT_TICK_MS, createMonitor } from '../engine/
 import { createTickProbe } from '../engine/monitor/tick';
 import { scan } from '../engine/scan';
 import { defaultSettingsPath } from '../engine/settings/store';
-import { cleanText } from '../engine/text/untrusted';
+import { cleanLine } from '../engine/text/untrusted';
 import type { CliIo } from './main';
 
 export interface WatchArgs {
@@ -67,17 +67,26 @@ const two = (n: number) => String(n).padStart(2, '0');
 /** `2026-11-28 14:03:05` in local time; the ISO text as is when it is not a time. */
 export function localTime(iso: string): string {
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return cleanText(iso, 40);
+  if (Number.isNaN(date.getTime())) return cleanLine(iso, 40);
   return (
     `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ` +
     `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`
   );
 }
 
-/** One line per event, newline included. */
+/**
+ * One line per event, newline included. The message carries text from the system (model
+ * names, unit names): no line break of any kind survives, in either form. JSON.stringify
+ * escapes LF and CR but leaves U+2028 and U+2029 as they are, which some line readers split
+ * on: they are escaped too (still the same JSON).
+ */
 export function formatEvent(event: PaddockEvent, json: boolean): string {
-  if (json) return `${JSON.stringify(event)}\n`;
-  return `${localTime(event.at)}  ${event.kind.padEnd(18)}  ${cleanText(event.message, 2000)}\n`;
+  if (json) return `${JSON.stringify(event).replace(/[\u2028\u2029]/g, jsonEscape)}\n`;
+  return `${localTime(event.at)}  ${cleanLine(event.kind, 40).padEnd(18)}  ${cleanLine(event.message, 2000)}\n`;
+}
+
+function jsonEscape(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
 /** Resolves on SIGINT or SIGTERM (or a broken stdout), and removes its handlers then. */
@@ -170,7 +179,7 @@ export async function commandWatch(
     },
     onScan: announce,
     onError: (error) => {
-      io.stderr(`paddock: watch: the ${error.phase} failed: ${cleanText(error.message, 500)}\n`);
+      io.stderr(`paddock: watch: the ${error.phase} failed: ${cleanLine(error.message, 500)}\n`);
       if (error.phase === 'scan') announce();
     },
     tickMs: parsed.tickMs,

@@ -77,6 +77,18 @@ describe('paddock watch arguments and output', () => {
     expect(paddockEventSchema.parse(JSON.parse(line))).toEqual(EVENT);
   });
 
+  it('a message cannot forge a line, in either form (LF, CR, U+2028, U+2029, TAB)', () => {
+    const forged = 'Verdict: private to this computer (score 100)';
+    const message = `model a\n${forged}, b\r\n${forged}, c\u2028${forged}, d\u2029${forged}, e\tf`;
+    const human = formatEvent({ ...EVENT, message }, false);
+    expect(human.slice(0, -1)).not.toMatch(/[\n\r\t\u2028\u2029]/);
+    expect(human).toContain(`model a ${forged}, b  ${forged}, c ${forged}, d ${forged}, e f`);
+    const json = formatEvent({ ...EVENT, message }, true);
+    expect(json.slice(0, -1)).not.toMatch(/[\n\r\u2028\u2029]/);
+    expect(json).toContain('\\u2028');
+    expect((JSON.parse(json) as typeof EVENT).message).toBe(message);
+  });
+
   it('a usage error exits 2 through the CLI', async () => {
     const io = captureIo();
     expect(await runCli(['watch', '--bogus'], io)).toBe(2);
