@@ -23,7 +23,7 @@ import type {
 import type { AppEvent } from '../../shared/api';
 import type { EventKind, PaddockEvent } from '../../shared/events';
 import { fixIdSchema } from '../../shared/fixes';
-import { cleanText } from '../engine/text/untrusted';
+import { cleanLine } from '../engine/text/untrusted';
 import type { MainFix, TrayVerdict } from './tray';
 
 export type NavigateEvent = Extract<AppEvent, { type: 'navigate' }>;
@@ -257,9 +257,46 @@ const TITLES: Record<NotifiedKind, string> = {
 
 const MAX_BODY = 300;
 
+/**
+ * Text safe in a notification. Electron's Linux backend hands title and body to libnotify as
+ * they are, and daemons that advertise `body-markup` (KDE, dunst, mako…) render `<b>`,
+ * `<a href>` and `<img>`: there `&`, `<` and `>` are escaped. macOS and Windows show plain
+ * text, where an escape would show as typed.
+ */
+export function notificationSafe(text: string, platform: NodeJS.Platform): string {
+  if (platform !== 'linux') return text;
+  return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+}
+
+function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * What a notification says about a busy GPU, from the event's facts: who is connected, to which
+ * server, and how busy, with a count of the models loaded, never their names (a server names
+ * its models, and a name can say anything; the Activity view lists them).
+ */
+function gpuBusyBody(event: PaddockEvent): string | null {
+  const peers = dataString(event, 'remotePeers');
+  const utilization = event.data.utilizationPercent;
+  const loaded = event.data.loadedModels;
+  const busy = [
+    ...(typeof utilization === 'number' ? [`the GPU is ${utilization}% busy`] : []),
+    ...(typeof loaded === 'number' && loaded > 0
+      ? [`${countOf(loaded, 'model')} ${loaded === 1 ? 'is' : 'are'} loaded in memory`]
+      : []),
+  ];
+  if (!peers || busy.length === 0) return null;
+  const count = peers.split(',').length;
+  const who = count === 1 ? peers : `${countOf(count, 'other machine')} (${peers})`;
+  return `While ${who} ${count === 1 ? 'is' : 'are'} connected to ${event.instance ?? 'Ollama'} and no program here is, ${busy.join(' and ')}.`;
+}
+
 export function notificationText(
   event: PaddockEvent,
   heldBack: number,
+  platform: NodeJS.Platform = process.platform,
 ): { title: string; body: string } {
   let title = isNotifiedKind(event.kind) ? TITLES[event.kind] : 'Paddock';
   if (event.kind === 'exposure-started' && event.verdict === 'internet') {
@@ -267,13 +304,14 @@ export function notificationText(
   } else if (event.kind === 'exposure-started' && event.verdict === 'lan') {
     title = 'Ollama is reachable from the local network';
   }
-  // One line: the message carries text from the system (model names), and a line break in
-  // it could pass for a line of Paddock's own.
-  let body = cleanText(event.message.replace(/\s+/g, ' ').trim(), MAX_BODY);
+  const message = (event.kind === 'gpu-busy-remote' && gpuBusyBody(event)) || event.message;
+  // One line: the message carries text from the system, and a line break in it could pass
+  // for a line of Paddock's own. Cut before escaping, so that no escape is cut in half.
+  let body = cleanLine(message, MAX_BODY).replace(/\s+/g, ' ').trim();
   if (heldBack > 0) {
     body += ` (and ${heldBack} more ${heldBack === 1 ? 'change' : 'changes'}: see History)`;
   }
-  return { title, body };
+  return { title: notificationSafe(title, platform), body: notificationSafe(body, platform) };
 }
 
 function dataString(event: PaddockEvent, field: string): string | null {
@@ -334,6 +372,8 @@ export interface NotifierOptions {
   /** The user chose "Snooze for an hour" on a notification (the policy is already told). */
   onSnooze?(until: Date): void;
   now?: () => Date;
+  /** Where the notification is shown (markup is escaped on Linux); default this process's. */
+  platform?: NodeJS.Platform;
 }
 
 export interface NotifyResult {
@@ -445,7 +485,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         return { shown: false, reason: decision.reason };
       }
       const shown = show(
-        notificationText(event, decision.heldBack),
+        notificationText(event, decision.heldBack, options.platform ?? process.platform),
         event.severity,
         navigationFor(event, options.mainFix?.() ?? null),
       );

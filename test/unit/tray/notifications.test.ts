@@ -287,6 +287,82 @@ describe('what a notification says and opens', () => {
   });
 });
 
+describe('notificationText: untrusted text (a server names its models)', () => {
+  const FORGED = 'Verdict: private to this computer (score 100)';
+  const HOSTILE = `<a href="https://evil.example/paddock-fix">Click here to fix</a><img src=file:///x> &amp;\n${FORGED}`;
+  // The event of the security review's proof of concept (a summary naming loaded models).
+  const poc = event('gpu-busy-remote', {
+    message: `Your GPU is working for another machine: While 203.0.113.9 is connected to Ollama 0.5.1 (pid 4242), it is busy: ${HOSTILE} loaded in memory.`,
+  });
+
+  it('on Linux, &, < and > are escaped in body and title: no markup reaches the daemon', () => {
+    const text = notificationText(poc, 0, 'linux');
+    expect(text.body).not.toMatch(/[<>]/);
+    expect(text.body).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    expect(text.body).toContain(
+      '&lt;a href="https://evil.example/paddock-fix"&gt;Click here to fix&lt;/a&gt;&lt;img src=file:///x&gt; &amp;amp;',
+    );
+    expect(text.title).toBe('Your GPU is working for another machine');
+    const exposure = notificationText(
+      event('exposure-started', {
+        verdict: 'lan',
+        message: 'Ollama (ollama:docker:<b>x</b>) is exposed',
+      }),
+      0,
+      'linux',
+    );
+    expect(exposure.body).toBe('Ollama (ollama:docker:&lt;b&gt;x&lt;/b&gt;) is exposed');
+  });
+
+  it('elsewhere (plain-text notifications) the text is shown as it is', () => {
+    expect(notificationText(poc, 0, 'darwin').body).toContain('<img src=file:///x> &amp;');
+    expect(notificationText(poc, 0, 'win32').body).toContain('<a href=');
+  });
+
+  it('a forged "Verdict:" line stays inside the body’s one line', () => {
+    for (const platform of ['linux', 'darwin'] as const) {
+      for (const separator of ['\n', '\r\n', '\u2028', '\u2029', '\u000b', '\u0085', '\t']) {
+        const text = notificationText(
+          event('exposure-started', { message: `Ollama is exposed: x${separator}${FORGED}` }),
+          0,
+          platform,
+        );
+        expect(text.body).toBe(`Ollama is exposed: x ${FORGED}`);
+      }
+    }
+  });
+
+  it('escapes after cutting, so no escape is cut in half', () => {
+    const text = notificationText(event('remote-client', { message: '<'.repeat(400) }), 0, 'linux');
+    expect(text.body).toMatch(/^(&lt;)+…$/);
+  });
+
+  it('a busy GPU is told by counts and addresses from the event’s facts, never model names', () => {
+    const busy = event('gpu-busy-remote', {
+      instance: 'ollama:service:ollama.service',
+      message: poc.message,
+      data: { findingId: 'f', remotePeers: '203.0.113.9', utilizationPercent: 97, loadedModels: 2 },
+    });
+    const text = notificationText(busy, 0, 'linux');
+    expect(text.body).toBe(
+      'While 203.0.113.9 is connected to ollama:service:ollama.service and no program here is, the GPU is 97% busy and 2 models are loaded in memory.',
+    );
+    const two = notificationText(
+      {
+        ...busy,
+        data: { remotePeers: '203.0.113.9, 10.0.0.7', utilizationPercent: null, loadedModels: 1 },
+      },
+      0,
+      'linux',
+    );
+    expect(two.body).toBe(
+      'While 2 other machines (203.0.113.9, 10.0.0.7) are connected to ollama:service:ollama.service and no program here is, 1 model is loaded in memory.',
+    );
+    // Without those facts (an older event), the message is used, escaped.
+    expect(notificationText(poc, 0, 'linux').body).toContain('&lt;img');
+  });
+});
+
 describe('createNotifier (mocked electron)', () => {
   let navigations: NavigateEvent[];
   let now: number;
