@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { BindSpec } from '../../../shared/snapshot';
+import { isLoopback, isUnspecified, normalizeAddress } from '../net/address';
 
 export const DEFAULT_OLLAMA_PORT = 11434;
 
@@ -33,40 +34,51 @@ export function ollamaTrim(value: string): string {
   return trimSet(goTrimSpace(value), `"'`);
 }
 
-/** Go's net.SplitHostPort, reduced to what matters here; null where Go returns an error. */
+/** Go's net.SplitHostPort; null where Go returns an error. */
 function splitHostPort(hostport: string): { host: string; port: string } | null {
-  if (hostport.startsWith('[')) {
-    const end = hostport.indexOf(']');
-    if (end < 0 || hostport[end + 1] !== ':') return null;
-    const host = hostport.slice(1, end);
-    const port = hostport.slice(end + 2);
-    if (host.includes('[') || host.includes(']') || port.includes(']')) return null;
-    return { host, port };
-  }
   const last = hostport.lastIndexOf(':');
   if (last < 0) return null; // "missing port in address"
-  const host = hostport.slice(0, last);
-  if (host.includes(':')) return null; // "too many colons in address"
+  let host: string;
+  let from = 0; // no '[' may follow this, and no ']' may follow `to`
+  let to = 0;
+  if (hostport.startsWith('[')) {
+    const end = hostport.indexOf(']');
+    // "missing ']'", "missing port", or "too many colons": the ']' must come just before the last ':'.
+    if (end < 0 || end + 1 !== last) return null;
+    host = hostport.slice(1, end);
+    from = 1;
+    to = end + 1;
+  } else {
+    host = hostport.slice(0, last);
+    if (host.includes(':')) return null; // "too many colons in address"
+  }
+  if (hostport.indexOf('[', from) >= 0 || hostport.indexOf(']', to) >= 0) return null;
   return { host, port: hostport.slice(last + 1) };
 }
 
-/** Go's net.ParseIP(...).String() for the forms people write; null when not an IP. */
+/**
+ * An IP address in the one spelling Go's net.IP.String() gives it (`0:0:0:0:0:0:0:0` and
+ * `0::` are `::`, `::ffff:0.0.0.0` is `0.0.0.0`), through net/address.ts; an IPv6 zone
+ * (`::%eth0`), which net.Listen accepts, is kept. Null when the text is not an IP address.
+ */
 function canonicalIp(text: string): string | null {
-  if (isIP(text) === 4)
-    return text
-      .split('.')
-      .map((octet) => String(Number(octet)))
-      .join('.');
-  if (isIP(text) === 6) return text.toLowerCase() === '::' ? '::' : text.toLowerCase();
-  return null;
+  const zoneAt = text.indexOf('%');
+  const bare = zoneAt >= 0 ? text.slice(0, zoneAt) : text;
+  const family = isIP(bare);
+  if (family === 0) return null;
+  // Zones are for IPv6 only, and a zone has a name.
+  if (zoneAt >= 0 && (family !== 6 || zoneAt === text.length - 1)) return null;
+  return normalizeAddress(text);
 }
 
-function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+/** Host text that is not an IP literal but that the resolver still reads as loopback. */
+function isLoopbackName(host: string): boolean {
+  return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-function isUnspecifiedHost(host: string): boolean {
-  return host === '' || host === '0.0.0.0' || host === '::' || /^0+(\.0+){3}$/.test(host);
+/** Empty (Go binds every address), or a zero address the resolver reads as 0.0.0.0 ("00.0.0.0"). */
+function isUnspecifiedName(host: string): boolean {
+  return host === '' || /^0+(\.0+){3}$/.test(host);
 }
 
 /**
@@ -110,7 +122,10 @@ export function parseOllamaHost(raw: string | undefined): BindSpec {
     ({ host, port } = split);
   } else {
     port = defaultPort;
-    const ip = canonicalIp(hostport.replace(/^\[+|\]+$/g, ''));
+    // net.ParseIP(strings.Trim(hostport, "[]")): every '[' and ']' at either end goes. Go's
+    // ParseIP takes no zone, so "::%eth0" stays as written here; net.Listen reads it later.
+    const trimmed = trimSet(hostport, '[]');
+    const ip = trimmed.includes('%') ? null : canonicalIp(trimmed);
     host = ip ?? (hostport !== '' ? hostport : '127.0.0.1');
     if (defaultPort === '80' && value !== '')
       notes.push('http:// with no port means port 80, not 11434');
@@ -125,12 +140,21 @@ export function parseOllamaHost(raw: string | undefined): BindSpec {
     finalPort = Number(defaultPort);
     notes.push(`invalid port "${port}": Ollama falls back to ${defaultPort}`);
   }
-  const ipHost = canonicalIp(host) ?? host;
-  const reach = isUnspecifiedHost(ipHost)
-    ? 'all'
-    : isLoopbackHost(ipHost)
-      ? 'loopback'
-      : 'specific';
+  // What net.Listen makes of the host: an IP literal (a zone allowed) or a name to resolve.
+  const ip = canonicalIp(host);
+  const ipHost = ip ?? host;
+  const reach =
+    ip !== null
+      ? isUnspecified(ip)
+        ? 'all'
+        : isLoopback(ip)
+          ? 'loopback'
+          : 'specific'
+      : isUnspecifiedName(host)
+        ? 'all'
+        : isLoopbackName(host)
+          ? 'loopback'
+          : 'specific';
   if (reach === 'all') notes.push('listens on every interface, IPv4 and IPv6');
   return { host: ipHost, port: finalPort, scheme, reach, notes };
 }

@@ -16,6 +16,56 @@ const factsTable: Array<[string | undefined, string, number, 'all' | 'loopback' 
   [':66000', '', 11434, 'all'],
 ];
 
+// fuzz-findings.md F2: values Go reads as one spelling of the unspecified (or loopback) address.
+// Go: envconfig.Host() keeps a host that net.SplitHostPort finds; otherwise it takes
+// net.ParseIP(strings.Trim(hostport, "[]")).String(); net.Listen then binds it.
+const fuzzF2: Array<[string, string, number, 'all' | 'loopback' | 'specific']> = [
+  ['0:0:0:0:0:0:0:0', '::', 11434, 'all'],
+  ['::0', '::', 11434, 'all'],
+  ['0::', '::', 11434, 'all'],
+  ['[0:0:0:0:0:0:0:0]:11434', '::', 11434, 'all'],
+  ['[::0]:11434', '::', 11434, 'all'],
+  ['::ffff:0.0.0.0', '0.0.0.0', 11434, 'all'],
+  ['::ffff:0:0', '0.0.0.0', 11434, 'all'],
+  ['::FFFF:0.0.0.0', '0.0.0.0', 11434, 'all'],
+  ['[::ffff:0.0.0.0]:11434', '0.0.0.0', 11434, 'all'],
+  ['http://[::ffff:0.0.0.0]:8080', '0.0.0.0', 8080, 'all'],
+  [']0.0.0.0', '0.0.0.0', 11434, 'all'],
+  ['0.0.0.0[', '0.0.0.0', 11434, 'all'],
+  [']::', '::', 11434, 'all'],
+  ['[[0.0.0.0]]', '0.0.0.0', 11434, 'all'],
+  ['::%eth0', '::%eth0', 11434, 'all'],
+  ['[::%lo]:9000', '::%lo', 9000, 'all'],
+  ['::ffff:127.0.0.1', '127.0.0.1', 11434, 'loopback'],
+  ['[::ffff:127.0.0.1]:11434', '127.0.0.1', 11434, 'loopback'],
+  ['0:0:0:0:0:0:0:1', '::1', 11434, 'loopback'],
+  ['[0:0:0:0:0:0:0:1]:11434', '::1', 11434, 'loopback'],
+  // Still one address: a zone on a link-local address, a mapped LAN address.
+  ['fe80::1%eth0', 'fe80::1%eth0', 11434, 'specific'],
+  ['::ffff:192.168.1.20', '192.168.1.20', 11434, 'specific'],
+  // Go's SplitHostPort refuses these and ParseIP cannot read what is left: net.Listen fails.
+  ['[::]:11434]', '[::]:11434]', 11434, 'specific'],
+  ['[::%eth0]', '[::%eth0]', 11434, 'specific'],
+];
+
+describe('fuzz F2: parseOllamaHost reads every spelling of an address as Go does', () => {
+  it.each(fuzzF2)('OLLAMA_HOST=%j listens on %j port %i (%s)', (raw, host, port, reach) => {
+    const bind = parseOllamaHost(raw);
+    expect({ host: bind.host, port: bind.port, reach: bind.reach }).toEqual({ host, port, reach });
+  });
+
+  it('fuzz F4: brackets are trimmed in linear time (1 MiB of "]" between two letters)', () => {
+    const MIB = 1024 * 1024;
+    const bind = parseOllamaHost(`x${']'.repeat(MIB)}y`);
+    expect(bind).toMatchObject({ port: 11434, reach: 'specific' });
+    expect(bind.host).toHaveLength(MIB + 2);
+    expect(parseOllamaHost(`${'['.repeat(MIB)}0.0.0.0${']'.repeat(MIB)}`)).toMatchObject({
+      host: '0.0.0.0',
+      reach: 'all',
+    });
+  });
+});
+
 describe('parseOllamaHost agrees with ollama-facts.md', () => {
   it.each(factsTable)('OLLAMA_HOST=%j listens on %j port %i (%s)', (raw, host, port, reach) => {
     const bind = parseOllamaHost(raw);
