@@ -1,5 +1,6 @@
 // Bundles the `paddock` CLI into one CommonJS file so that start-up loads one module, not
 // hundreds. Runs at `npm install` (prepare) and before the tests.
+import { chmodSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -24,3 +25,14 @@ await build({
   entryPoints: ['electron/engine/service/entry.ts'],
   outfile: 'out/cli/engine.cjs',
 });
+// The privileged side (docs/security.md): everything it loads in one file, zod included, so
+// that root runs only what was installed with it. Started directly by sudo or pkexec, hence
+// the interpreter by absolute path (never `env node`, which would search the caller's PATH).
+await build({
+  ...common,
+  external: [],
+  banner: { js: '#!/usr/bin/node' },
+  entryPoints: ['electron/cli/privileged-entry.ts'],
+  outfile: 'out/cli/paddock-privileged.cjs',
+});
+chmodSync('out/cli/paddock-privileged.cjs', 0o755);

@@ -6,15 +6,15 @@
  *   2. `sudo`     : on a terminal, sudo asks for the password there;
  *   3. `pkexec`   : otherwise, polkit's own dialog.
  *
- * The privileged side is `paddock __firewall-facts`: it takes no argument, only reads, and
- * prints the probe's JSON. What comes back crosses a trust boundary, so it is validated with
- * the schema before it is used. A cancelled prompt changes nothing and says so.
+ * The privileged side is `paddock-privileged __firewall-facts` (privileged.ts): it takes no
+ * argument, only reads, and prints the probe's JSON. What comes back crosses a trust
+ * boundary, so it is validated with the schema before it is used. A cancelled prompt changes
+ * nothing and says so. The same door serves fixes (`__apply-fix`) and undo (`__undo-run`).
  */
 import type { FirewallFacts } from '../../shared/firewall';
 import type { ProbeResult } from '../../shared/snapshot';
 import type { ExecResult, Host } from '../engine/host/types';
-
-export const FIREWALL_FACTS_COMMAND = '__firewall-facts';
+import { FIREWALL_FACTS_COMMAND } from './privileged';
 
 export type ElevatedFirewall =
   | { ok: true; result: ProbeResult<FirewallFacts>; via: string }
@@ -22,8 +22,8 @@ export type ElevatedFirewall =
 
 export interface ElevateContext {
   host: Host;
-  /** argv that starts this same CLI: [node, its script]. */
-  self: readonly string[];
+  /** argv that starts the privileged program (privileged-program.ts), before its command. */
+  privileged: readonly string[];
   /** A terminal is attached: sudo may ask for a password there. */
   interactive: boolean;
 }
@@ -35,7 +35,7 @@ function attempts(
   context: ElevateContext,
   command: string[],
 ): Array<{ argv: string[]; interactive: boolean; via: string }> {
-  const full = [...context.self, ...command];
+  const full = [...context.privileged, ...command];
   const list = [{ argv: ['sudo', '-n', '--', ...full], interactive: false, via: 'sudo -n' }];
   if (context.interactive)
     list.push({ argv: ['sudo', '--', ...full], interactive: true, via: 'sudo' });

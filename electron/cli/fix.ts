@@ -1,12 +1,12 @@
 /**
- * `paddock fix`, `paddock undo`, `paddock history`, and their privileged sides. The plan the
- * user approves is the plan run: its digest travels with it to the privileged side, which
- * checks it, checks the plan against the allowlist, and runs it with the executor (backup,
- * journal before each step, verification by rescan, rollback on any failure).
+ * `paddock fix`, `paddock undo`, `paddock history`. The plan the user approves is the plan
+ * run: as this user, with the executor (backup, journal before each step, verification by
+ * rescan, rollback on any failure); when it needs root, through the privileged side
+ * (privileged.ts: `paddock-privileged __apply-fix FIX-ID INSTANCE-ID DIGEST`), which makes the
+ * plan again from root's own scan and runs it only if it does exactly what was approved.
  */
 import { createInterface } from 'node:readline';
 import type { FixId, FixPlan, FixRun } from '../../shared/fixes';
-import { privilegedPlanProblems } from '../engine/fixes/allowlist';
 import type { FixDeps, RevertDeps } from '../engine/fixes/executor';
 import {
   FixRefusal,
@@ -22,34 +22,44 @@ import { isManual, planFix } from '../engine/fixes/recipes/index';
 import { verifyByRescan } from '../engine/fixes/verify';
 import { displayArgv } from '../engine/host/exec';
 import { createHistoryStore, defaultHistoryDir } from '../engine/history/store';
-import { fileModeForRecipe, readTextForRecipe, systemdBooted } from '../engine/host/fix-files';
+import {
+  fileModeForRecipe,
+  readTextForRecipe,
+  rootWriteProblemForRecipe,
+  systemdBooted,
+} from '../engine/host/fix-files';
+import { untrustedChainProblem } from '../engine/host/trust';
 import { eventForRun } from '../engine/monitor/events';
 import type { Host } from '../engine/host/types';
 import { scan } from '../engine/scan';
 import type { ElevateContext } from './elevate';
 import { runElevated } from './elevate';
+import {
+  APPLY_FIX_COMMAND,
+  ROOT_RUNS_DIR,
+  UNDO_RUN_COMMAND,
+  recordedRunProblem,
+} from './privileged';
 
-export const APPLY_PLAN_COMMAND = '__apply-plan';
-export const UNDO_RUN_COMMAND = '__undo-run';
-export const FIX_IDS: readonly FixId[] = [
-  'rebind-systemd',
-  'block-port',
-  'tighten-origins',
-  'stop-request-logging',
-  'docker-localhost',
-];
+export { FIX_IDS } from './privileged';
 
 /**
- * Runs of fixes that needed root live where root keeps state; the user's own, in theirs.
- * PADDOCK_STATE_DIR moves both (tests, packaging); sudo and pkexec clear it for the
- * privileged side, so a user cannot point root's journal elsewhere.
+ * Where runs of fixes made as root are kept: /var/lib/paddock/runs. Root running `paddock`
+ * itself may move it with PADDOCK_STATE_DIR (tests, packaging) only to a folder no other user
+ * controls (another user could otherwise plant a run for root to "undo"); the privileged side
+ * never reads the variable at all.
  */
 export function rootRunsDir(host: Host): string {
   const state = host.env('PADDOCK_STATE_DIR');
-  return state && state.startsWith('/') ? `${state}/runs` : '/var/lib/paddock/runs';
+  if (host.uid() !== 0 || !state || !state.startsWith('/')) return ROOT_RUNS_DIR;
+  const problem = untrustedChainProblem(`${state}/runs/x`);
+  if (problem)
+    throw new FixRefusal(
+      'cannot-record',
+      `As root, Paddock keeps its runs only in a folder no other user controls, and PADDOCK_STATE_DIR=${state} is not one (${problem}).`,
+    );
+  return `${state}/runs`;
 }
-const MAX_PLAN_BYTES = 4 * 1024 * 1024;
-
 export function userRunsDir(host: Host): string {
   const own = host.env('PADDOCK_STATE_DIR');
   if (own && own.startsWith('/')) return `${own}/runs`;
@@ -66,6 +76,8 @@ function deps(host: Host, runsDir: string): RevertDeps {
     runsDir,
     exec: (argv) => host.exec(argv, { timeoutMs: 60_000, maxBytes: 1024 * 1024 }),
     now: () => new Date(),
+    // As root, a recorded run is checked again before any of it is reverted.
+    check: host.uid() === 0 ? recordedRunProblem : undefined,
   };
 }
 
@@ -150,7 +162,12 @@ export async function makePlan(
     fixId,
     snapshot,
     instance,
-    { readFile: readTextForRecipe, fileMode: fileModeForRecipe, homeDir: host.homeDir() },
+    {
+      readFile: readTextForRecipe,
+      fileMode: fileModeForRecipe,
+      homeDir: host.homeDir(),
+      rootWriteProblem: rootWriteProblemForRecipe,
+    },
     { persist: systemdBooted() },
   );
   return { plan, instance };
@@ -163,13 +180,26 @@ export async function applyApproved(
   const { host } = context;
   const digest = planDigest(plan);
   if (plan.requiresAdmin && host.uid() !== 0) {
-    const elevated = await runElevated(
-      context.elevate,
-      [APPLY_PLAN_COMMAND, digest],
-      JSON.stringify(plan),
-    );
+    if (plan.instance === null) {
+      context.stderr(
+        'paddock: this plan names no server, so root cannot make it again; nothing was changed.\n',
+      );
+      return null;
+    }
+    const elevated = await runElevated(context.elevate, [
+      APPLY_FIX_COMMAND,
+      plan.fixId,
+      plan.instance,
+      digest,
+    ]);
     if (!elevated.ok) {
       context.stderr(`paddock: ${elevated.message}\n`);
+      return null;
+    }
+    if (elevated.code !== 0) {
+      context.stderr(
+        `paddock: the privileged side ${elevated.stdout.trim() || `exited with ${elevated.code}`}\n`,
+      );
       return null;
     }
     return parseRun(elevated.stdout, context);
@@ -187,48 +217,6 @@ async function parseRun(stdout: string, context: FixCommandContext): Promise<Fix
     );
     return null;
   }
-}
-
-/** The privileged side of `fix`: the plan on stdin, its digest as the only argument. */
-export async function privilegedApply(
-  host: Host,
-  args: string[],
-  stdin: () => Promise<string>,
-): Promise<{ text: string; code: number }> {
-  const [digest, ...extra] = args;
-  if (!digest || !/^[0-9a-f]{64}$/.test(digest) || extra.length > 0)
-    return { text: `${APPLY_PLAN_COMMAND} takes the plan's digest only`, code: 2 };
-  const { fixPlanSchema } = await import('../../shared/fixes');
-  const raw = await stdin();
-  if (raw.length > MAX_PLAN_BYTES) return { text: 'the plan is too large', code: 2 };
-  let plan: FixPlan;
-  try {
-    plan = fixPlanSchema.parse(JSON.parse(raw));
-  } catch {
-    return { text: 'stdin does not hold a fix plan', code: 2 };
-  }
-  if (planDigest(plan) !== digest)
-    return {
-      text: 'the plan differs from the one approved (digest mismatch); nothing was run',
-      code: 2,
-    };
-  const problems = privilegedPlanProblems(plan);
-  if (problems.length > 0)
-    return { text: `refused, nothing was run: ${problems.join('; ')}`, code: 2 };
-  const run = await applyPlan(plan, applyDeps(host, rootRunsDir(host), digest));
-  return { text: JSON.stringify(run), code: 0 };
-}
-
-/** The privileged side of `undo`: a run id, nothing else. */
-export async function privilegedUndo(
-  host: Host,
-  args: string[],
-): Promise<{ text: string; code: number }> {
-  const [id, ...extra] = args;
-  if (!id || !RUN_ID.test(id) || extra.length > 0)
-    return { text: `${UNDO_RUN_COMMAND} takes one run id`, code: 2 };
-  const run = await undoRun(id, deps(host, rootRunsDir(host)));
-  return { text: JSON.stringify(run), code: 0 };
 }
 
 export async function commandFixFlow(

@@ -14,19 +14,11 @@ import type { ReportFormat } from '../engine/report/index';
 import type { ScanOptions } from '../engine/scan';
 import { scan } from '../engine/scan';
 import { acceptRisk, defaultSettingsPath, withdrawRisk } from '../engine/settings/store';
-import { FIREWALL_FACTS_COMMAND, elevatedFirewallFacts } from './elevate';
+import { elevatedFirewallFacts } from './elevate';
 import type { FixCommandContext } from './fix';
-import {
-  APPLY_PLAN_COMMAND,
-  FIX_IDS,
-  UNDO_RUN_COMMAND,
-  commandFixFlow,
-  commandHistoryFlow,
-  commandUndoFlow,
-  confirm,
-  privilegedApply,
-  privilegedUndo,
-} from './fix';
+import { FIX_IDS, commandFixFlow, commandHistoryFlow, commandUndoFlow, confirm } from './fix';
+import { privilegedArgv } from './privileged-program';
+import { rootInstallProblem } from './root-install';
 import { renderScan, styleFor } from './render';
 import { toScanJson } from './scan-json';
 
@@ -86,13 +78,11 @@ export interface CliIo {
   isTty: boolean;
   /** stdin is a terminal: sudo may ask for a password there. */
   isStdinTty: boolean;
-  /** argv that starts this same CLI: [node, script]. */
-  self: readonly string[];
+  /** argv that starts the privileged program for admin rights (privileged-program.ts). */
+  privileged: readonly string[];
   env: (name: string) => string | undefined;
   /** Where accepted risks are kept; null to ignore them (tests). Default: the settings file. */
   settingsPath?: string | null;
-  /** All of stdin (the privileged side of `fix` reads its plan there). */
-  readStdin?: () => Promise<string>;
 }
 
 class UsageError extends Error {}
@@ -161,7 +151,7 @@ async function scanWithOptions(host: Host, io: CliIo, options: Options): Promise
   if (options.flags.has('--elevated') && host.uid() !== 0) {
     const elevated = await elevatedFirewallFacts({
       host,
-      self: io.self,
+      privileged: io.privileged,
       interactive: io.isStdinTty,
     });
     if (elevated.ok) firewall = elevated.result;
@@ -181,7 +171,7 @@ function fixContext(io: CliIo): FixCommandContext {
   const host = createNodeHost();
   return {
     host,
-    elevate: { host, self: io.self, interactive: io.isStdinTty },
+    elevate: { host, privileged: io.privileged, interactive: io.isStdinTty },
     stdout: io.stdout,
     stderr: io.stderr,
     confirm: (question) => confirm(question, io.isStdinTty),
@@ -327,24 +317,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`paddock ${VERSION}\n`);
       return 0;
     }
-    if (command === FIREWALL_FACTS_COMMAND) {
-      // The privileged side of --elevated: no argument is accepted, and it only reads.
-      if (rest.length > 0) throw new UsageError(`${FIREWALL_FACTS_COMMAND} takes no arguments`);
-      const { probeFirewall } = await import('../engine/probes/linux/firewall/probe');
-      io.stdout(`${JSON.stringify(await probeFirewall(createNodeHost()))}\n`);
-      return 0;
-    }
-    if (command === APPLY_PLAN_COMMAND || command === UNDO_RUN_COMMAND) {
-      const host = createNodeHost();
-      if (host.uid() !== 0)
-        throw new UsageError(`${command} is the privileged side of fix and undo; it runs as root`);
-      const outcome =
-        command === APPLY_PLAN_COMMAND
-          ? await privilegedApply(host, rest, io.readStdin ?? (async () => ''))
-          : await privilegedUndo(host, rest);
-      (outcome.code === 0 ? io.stdout : io.stderr)(`${outcome.text}\n`);
-      return outcome.code;
-    }
+    if (command.startsWith('__'))
+      throw new UsageError(
+        `${command} belongs to paddock-privileged, the part of Paddock that runs as root (docs/security.md); this command does not run it`,
+      );
     if (command === 'fix') return await commandFix(rest, io);
     if (command === 'undo') return await commandUndo(rest, io);
     if (command === 'history') return commandHistory(rest, io);
@@ -374,46 +350,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/**
- * The desktop app runs this CLI with its own binary for the privileged side of a fix
- * (`Paddock --paddock-cli __apply-plan DIGEST`: the runAsNode fuse is off): the CLI's
- * arguments are then the ones after that flag.
- */
-export const APP_CLI_FLAG = '--paddock-cli';
-
-export function cliArgs(argv: readonly string[]): { args: string[]; self: string[] } {
-  const flag = argv.indexOf(APP_CLI_FLAG);
-  if (flag > 0) return { args: argv.slice(flag + 1), self: argv.slice(0, flag + 1) };
-  return { args: argv.slice(2), self: [argv[0] ?? process.execPath, argv[1] ?? ''] };
-}
-
 /** This process's own standard streams and environment, as the CLI uses them. */
-export function processIo(self: string[]): CliIo {
+export function processIo(): CliIo {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTty: process.stdout.isTTY === true,
     isStdinTty: process.stdin.isTTY === true,
-    self,
+    privileged: privilegedArgv(),
     env: (name) => process.env[name],
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > 8 * 1024 * 1024) break;
-        chunks.push(chunk);
-      }
-      return Buffer.concat(chunks).toString('utf8');
-    },
   };
 }
 
-/** Runs the CLI for this process's argv (node or the app's binary) and answers its exit code. */
+/**
+ * Runs the CLI for this process's argv and answers its exit code. As root it first refuses to
+ * run from an install another user could change (root-install.ts).
+ */
 export async function runFromArgv(argv: readonly string[]): Promise<number> {
-  const { args, self } = cliArgs(argv);
   try {
-    return await runCli(args, processIo(self));
+    const problem = rootInstallProblem(argv[1]);
+    if (problem) {
+      process.stderr.write(
+        `paddock: refusing to run as root from an install that users other than root can change: ${problem}. Run paddock as your own user (it asks for admin rights when a fix needs them), or install it so that its files and folders belong to root.\n`,
+      );
+      return EXIT.usage;
+    }
+    return await runCli(argv.slice(2), processIo());
   } catch (error) {
     process.stderr.write(`paddock: internal error: ${String(error)}\n`);
     return EXIT.internal;

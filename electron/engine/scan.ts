@@ -127,14 +127,27 @@ const VERSION_OUTPUT = /(?:ollama version is|client version is)\s+v?([0-9][0-9A-
 /**
  * `ollama --version` with the server's own binary, only when running it is safe: a file
  * owned by root or by this user and writable by no one else. Paddock may run as root, and a
- * process named "ollama" can be anyone's program. Without a readable executable, the `ollama`
- * on this user's PATH answers (what they would run themselves).
+ * process named "ollama" can be anyone's program: as root, host.exec also requires every
+ * folder above it to be root's (no one else can swap the file between this check and the
+ * run) and runs the very file it opened (host/trust.ts); a binary deleted since it started
+ * (`/proc/PID/exe` ends in " (deleted)") is never run. Without a readable executable, the
+ * `ollama` on this user's PATH answers (what they would run themselves; as root, only one in
+ * the system folders).
  */
 async function cliVersion(
   host: Host,
   process: OllamaProcess,
 ): Promise<{ version: string | null; evidence: Evidence }> {
   let executable = 'ollama';
+  if (process.executable?.endsWith(' (deleted)'))
+    return {
+      version: null,
+      evidence: {
+        kind: 'exec',
+        ref: `${process.executable} --version`,
+        outcome: 'not run: the binary was deleted after the server started',
+      },
+    };
   if (process.executable) {
     const owner = await host.fileOwner(process.executable);
     const trusted =

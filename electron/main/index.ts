@@ -1,8 +1,9 @@
 /**
  * Electron main: wires the window, the IPC manager and the engine process together. The logic
- * lives in the modules beside this file; this one only decides the order: a CLI start
- * (app-cli.ts), else the single-instance lock → PATH from the login shell (while Electron gets
- * ready) → window and IPC → the engine process once PATH is known.
+ * lives in the modules beside this file; this one only decides the order: never as root (the
+ * app binary is not Paddock's privileged side: root work goes to paddock-privileged, see
+ * docs/security.md), else the single-instance lock → PATH from the login shell (while Electron
+ * gets ready) → window and IPC → the engine process once PATH is known.
  */
 import { join } from 'node:path';
 import {
@@ -18,7 +19,6 @@ import {
 import type { BrowserWindow } from 'electron';
 import type { AppEvent, Preferences } from '../../shared/api';
 import { appEventSchema } from '../../shared/api';
-import { APP_CLI_FLAG, runAppCli } from './app-cli';
 import { createEngineHost } from './engine-host';
 import { ownWindowSenderCheck, registerApi, sendEvent } from './ipc';
 import { startedHidden } from './login-item';
@@ -115,10 +115,12 @@ function openMainWindow(): BrowserWindow {
   return window;
 }
 
-if (process.argv.includes(APP_CLI_FLAG)) {
-  // sudo/pkexec running the privileged side of a fix with this binary: no window, no lock.
-  app.dock?.hide();
-  void runAppCli([process.execPath, ...process.argv.slice(1)], (code) => app.exit(code));
+if (typeof process.geteuid === 'function' && process.geteuid() === 0) {
+  // The window is an ordinary user's: what needs root goes through paddock-privileged.
+  process.stderr.write(
+    "Paddock's window does not run as root. Start it as your own user: fixes that need admin rights ask for them (sudo or polkit's dialog) and run only Paddock's privileged helper as root.\n",
+  );
+  app.exit(2);
 } else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {

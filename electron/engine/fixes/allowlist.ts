@@ -1,36 +1,93 @@
 /**
- * What the privileged side accepts (issue 5: "a privileged entry point that accepts only
- * FixPlan steps from an allowlist: paths in the known Ollama and firewall configuration
- * locations, programs from a fixed list, and validates every argument"). The plan the user
- * approved is checked again here, as root, before anything runs: a bug or a hostile caller on
- * the unprivileged side must not turn the admin prompt into "run anything as root".
+ * What the privileged side lets a plan do, checked as root before anything runs, and again
+ * before an undo or a recovery. Defence in depth: the privileged side only ever runs a plan it
+ * made itself from its own scan (cli/privileged.ts), so a plan reaching this check was built by
+ * Paddock's own recipes; this check holds even if a recipe had a bug, and it reads each change
+ * the way systemd and a shell would, not the way a regular expression would:
+ *
+ * - **Files**: only systemd units and drop-ins of a unit that runs a server Paddock found (or
+ *   Paddock's own), an EnvironmentFile= such a unit names, /etc/environment, and Paddock's own
+ *   nftables files and unit (whose content is pinned byte for byte). No NUL, CR or other
+ *   control character anywhere in what is written; no added line ending in a backslash, nor
+ *   one after a line that does (a continuation would swallow it, or the line after it); the
+ *   unit parser must find the same directives before and after except OLLAMA_* assignments,
+ *   whose values may hold only plain characters. Environment files (sourced by shells as well
+ *   as read by systemd) change only OLLAMA_* lines, with shell-safe literal values. Modes are
+ *   rw for the owner and r for others at most: never set-id, sticky, executable, or writable by
+ *   group or others.
+ * - **Commands**: systemctl (daemon-reload; cat, try-restart of a server's unit; enable of
+ *   Paddock's own unit), nft -f of Paddock's own port file, ufw deny rules for one port,
+ *   firewall-cmd reject rich rules: each by name (host/exec.ts runs it from the system folders
+ *   as root), `--` before every unit name, and with exactly the undo that reverses it. What
+ *   removes or opens something (ufw delete/allow/limit, nft delete table, --remove-rich-rule,
+ *   systemctl disable) is accepted only as the undo of the step that added it.
+ *
+ * `context` ties a plan to the machine: the units and environment files of the servers root's
+ * own scan found. Undo and recovery re-check a recorded plan without it (the servers may be
+ * gone), which keeps every rule above but the tie.
  */
 import type { FixPlan, FixStep } from '../../../shared/fixes';
+import type { Snapshot } from '../../../shared/snapshot';
+import { parseUnitFile } from '../probes/linux/systemd-unit';
+import type { UnitEnvDirective } from '../probes/linux/systemd-unit';
 import { diffLines } from './preview';
 import {
   NFT_MAIN_CONTENT,
   NFT_UNIT_CONTENT,
   PADDOCK_NFT_MAIN,
   PADDOCK_NFT_UNIT,
+  PADDOCK_NFT_UNIT_NAME,
   nftPortFile,
   nftPortRules,
   nftTableName,
 } from './recipes/block-port';
+import { isServiceName } from './recipes/common';
 
-const UNIT = /^[A-Za-z0-9:_.@-]{1,200}\.service$/;
-const DROPIN = /^[A-Za-z0-9:_.@-]{1,200}\.conf$/;
-const PORT = /^\d{1,5}$/;
+/** What root's own scan ties a plan to. */
+export interface PrivilegedContext {
+  /** systemd units that run a server Paddock found. */
+  units: ReadonlySet<string>;
+  /** EnvironmentFile= paths those units read. */
+  envFiles: ReadonlySet<string>;
+}
+
+/** The units and environment files of the servers in root's own scan. */
+export function privilegedContext(snapshot: Snapshot): PrivilegedContext {
+  const units = new Set<string>();
+  const envFiles = new Set<string>();
+  for (const instance of snapshot.instances) {
+    const unit = instance.process?.systemdUnit;
+    if (unit && isServiceName(unit)) units.add(unit);
+    for (const setting of instance.settings)
+      if (setting.source.kind === 'systemd-envfile') envFiles.add(setting.source.path);
+  }
+  for (const saved of Object.values(snapshot.probes.settings.data ?? {}))
+    for (const setting of saved.settings)
+      if (setting.source.kind === 'systemd-envfile') envFiles.add(setting.source.path);
+  return { units, envFiles };
+}
+
+const PORT = /^[1-9]\d{0,4}$/;
 const ZONE = /^[A-Za-z0-9_+.-]{1,64}$/;
 const RICH_RULE = /^rule(?: priority="-?\d{1,5}")? port port="\d{1,5}" protocol="tcp" reject$/;
+const DROPIN = /^[A-Za-z0-9:_.@-]{1,200}\.conf$/;
 const UNIT_DIRS = [
   '/etc/systemd/system',
   '/run/systemd/system',
   '/usr/lib/systemd/system',
   '/lib/systemd/system',
 ];
+const PORT_FILE = /^\/etc\/paddock\/nftables\.d\/port-(\d{1,5})\.nft$/;
+/** Permission bits a file Paddock writes may have: at most rw-r--r--. */
+const ALLOWED_MODE_BITS = 0o644;
+/** OLLAMA_* names as Ollama reads them. */
+const OLLAMA_NAME = /^OLLAMA_[A-Z0-9_]{1,64}$/;
+/** Characters a value may hold in a unit's Environment= or an env file: nothing a shell or
+ * systemd's specifier or escape syntax would read as more than itself. */
+const PLAIN_VALUE = /^[A-Za-z0-9_.,:/@+=*[\] -]{0,4096}$/;
 
 function validPort(text: string | undefined): boolean {
-  return text !== undefined && PORT.test(text) && Number(text) > 0 && Number(text) <= 65535;
+  return text !== undefined && PORT.test(text) && Number(text) <= 65535;
 }
 
 /** A plain absolute path: no `..`, no `.`, no doubled slashes, printable characters only. */
@@ -44,173 +101,332 @@ function plainPath(path: string): boolean {
   );
 }
 
-type Target = 'unit-environment' | 'paddock-unit' | 'nft-main' | 'nft-port' | 'env-file';
+type Target =
+  | { kind: 'unit'; unit: string }
+  | { kind: 'paddock-unit' }
+  | { kind: 'nft-main' }
+  | { kind: 'nft-port'; port: number }
+  | { kind: 'env-file' };
 
 /** Which kind of file a path is, if Paddock may change it at all. */
-function target(path: string): Target | null {
-  if (!plainPath(path)) return null;
-  if (path === PADDOCK_NFT_UNIT) return 'paddock-unit';
-  if (path === PADDOCK_NFT_MAIN) return 'nft-main';
-  if (/^\/etc\/paddock\/nftables\.d\/port-\d{1,5}\.nft$/.test(path)) return 'nft-port';
-  // Where EnvironmentFile= files live in practice; edits there may touch OLLAMA_* lines only.
-  if (
-    path === '/etc/environment' ||
-    /^\/etc\/(default|sysconfig|ollama)\/[A-Za-z0-9_.-]{1,100}$/.test(path) ||
-    /^\/etc\/[A-Za-z0-9_.-]{1,100}\.env$/.test(path)
-  )
-    return 'env-file';
+function target(path: string, context: PrivilegedContext | null): Target | string {
+  const no = `${path} is not a file Paddock may change`;
+  if (!plainPath(path)) return no;
+  if (path === PADDOCK_NFT_UNIT) return { kind: 'paddock-unit' };
+  if (path === PADDOCK_NFT_MAIN) return { kind: 'nft-main' };
+  const port = PORT_FILE.exec(path);
+  if (port) return validPort(port[1]) ? { kind: 'nft-port', port: Number(port[1]) } : no;
+  if (path === '/etc/environment') return { kind: 'env-file' };
   for (const dir of UNIT_DIRS) {
     if (!path.startsWith(`${dir}/`)) continue;
     const rest = path.slice(dir.length + 1).split('/');
-    if (rest.length === 1 && UNIT.test(rest[0]!)) return 'unit-environment';
-    if (
-      rest.length === 2 &&
-      rest[0]!.endsWith('.service.d') &&
-      UNIT.test(rest[0]!.slice(0, -2)) &&
-      DROPIN.test(rest[1]!)
-    )
-      return 'unit-environment';
+    const unit =
+      rest.length === 1
+        ? rest[0]!
+        : rest.length === 2 && rest[0]!.endsWith('.service.d') && DROPIN.test(rest[1]!)
+          ? rest[0]!.slice(0, -2)
+          : null;
+    if (unit === null || !isServiceName(unit)) return no;
+    if (context && !context.units.has(unit))
+      return `${path} configures ${unit}, which runs no server Paddock found`;
+    return { kind: 'unit', unit };
+  }
+  // An EnvironmentFile= of a server's unit: only where root's scan saw that unit read it.
+  if (context?.envFiles.has(path)) return { kind: 'env-file' };
+  if (!context && /^\/etc\/[A-Za-z0-9_.-]{1,100}(\/[A-Za-z0-9_.-]{1,100}){0,3}$/.test(path))
+    return { kind: 'env-file' };
+  return context ? `${path} is not an EnvironmentFile= of a server Paddock found` : no;
+}
+
+// ── text checks ─────────────────────────────────────────────────────────────────────────
+
+/* eslint-disable no-control-regex -- refusing control characters is the point */
+/** Anything but a newline and a tab below 0x20, DEL, C1, and Unicode line separators. */
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_NOT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
+/* eslint-enable no-control-regex */
+
+function lines(text: string | null): string[] {
+  return (text ?? '').split('\n');
+}
+
+/**
+ * Added lines (after) and removed lines (before), with the checks that a line joined to its
+ * neighbour by a trailing backslash cannot slip through: an added or removed line may not end
+ * in one, nor follow a line that does.
+ */
+function changes(
+  before: string | null,
+  after: string,
+): { added: string[]; removed: string[]; problem: string | null } {
+  const a = lines(before);
+  const b = lines(after);
+  const added: string[] = [];
+  const removed: string[] = [];
+  let problem: string | null = null;
+  const continues = (line: string | undefined) => line !== undefined && /\\[ \t]*$/.test(line);
+  for (const op of diffLines(a, b)) {
+    if (op.kind === ' ') continue;
+    const [line, previous] = op.kind === '+' ? [b[op.b]!, b[op.b - 1]] : [a[op.a]!, a[op.a - 1]];
+    (op.kind === '+' ? added : removed).push(line);
+    if (problem === null && continues(line))
+      problem = `a changed line ends in a backslash, which joins it to the next line (${JSON.stringify(line.slice(0, 80))})`;
+    if (problem === null && continues(previous))
+      problem = `a changed line follows a line ending in a backslash, which would swallow it`;
+  }
+  return { added, removed, problem };
+}
+
+function contentProblem(after: string): string | null {
+  if (after.includes('\0')) return 'the new content holds a NUL byte';
+  if (after.includes('\r')) return 'the new content holds a carriage return';
+  const bad = CONTROL_NOT_NEWLINE.exec(after);
+  if (bad)
+    return `the new content holds the control character U+${bad[0].codePointAt(0)!.toString(16).padStart(4, '0')}`;
+  return null;
+}
+
+// ── systemd units and drop-ins ──────────────────────────────────────────────────────────
+
+/** One line a unit edit may add or remove: blank, a comment, or an Environment= line. */
+const UNIT_LINE = /^([ \t]*|[ \t]*[#;].*|Environment=.*)$/;
+
+function directiveKey(d: UnitEnvDirective): string {
+  switch (d.kind) {
+    case 'set':
+      return OLLAMA_NAME.test(d.name) ? `set ${d.name}` : `set ${d.name}=${d.value}`;
+    case 'unset':
+      return `unset ${d.name}=${d.value ?? ''}`;
+    case 'environment-file':
+      return `environment-file ${d.optional ? '-' : ''}${d.path}`;
+    default:
+      return d.kind;
+  }
+}
+
+function unitProblem(unit: string, before: string | null, after: string): string | null {
+  const { added, removed, problem } = changes(before, after);
+  if (problem) return problem;
+  const newFile = before === null || before.trim() === '';
+  for (const line of [...added, ...removed]) {
+    // A [Service] header only opens a new drop-in: placed in an existing file, it would move
+    // the lines below it into another section.
+    if (line === '[Service]' && newFile && added.includes(line)) continue;
+    if (!UNIT_LINE.test(line))
+      return `the change touches a line Paddock may not write (${JSON.stringify(line.slice(0, 120))})`;
+  }
+  if (newFile && after.trim() !== '' && !/^([ \t]*([#;].*)?\n)*\[Service\]\n/.test(after))
+    return 'a new drop-in must start with [Service]';
+  // The same directives before and after, as systemd reads them, but OLLAMA_* values.
+  const parsedBefore = parseUnitFile(before ?? '', { unitName: unit });
+  const parsedAfter = parseUnitFile(after, { unitName: unit });
+  if (parsedAfter.problems.some((p) => p.fatal))
+    return 'systemd would refuse the file as it would be written';
+  const keysBefore = parsedBefore.directives.map(directiveKey);
+  const keysAfter = parsedAfter.directives.map(directiveKey);
+  const without = (keys: string[]) => keys.filter((k) => !/^set OLLAMA_/.test(k));
+  if (without(keysBefore).join('\n') !== without(keysAfter).join('\n'))
+    return 'the change sets, unsets or reads more than OLLAMA_* variables';
+  for (const d of parsedAfter.directives) {
+    if (d.kind === 'set' && OLLAMA_NAME.test(d.name) && !PLAIN_VALUE.test(d.value)) {
+      const old = parsedBefore.directives.some(
+        (b) => b.kind === 'set' && b.name === d.name && b.value === d.value,
+      );
+      if (!old)
+        return `${d.name} would get a value with characters Paddock does not write (${JSON.stringify(d.value.slice(0, 80))})`;
+    }
   }
   return null;
 }
 
-/** Lines a unit or drop-in edit may add or remove: comments, [Service], Environment=. */
-const UNIT_EDIT_LINE = /^(\s*|[#;].*|\[Service\]|Environment=.*)$/;
-/** Lines an environment file edit may add or remove: comments and OLLAMA_* assignments. */
-const ENV_EDIT_LINE = /^(\s*|#.*|(export\s+)?OLLAMA_[A-Z0-9_]{1,64}=.*)$/;
+// ── environment files (EnvironmentFile=, /etc/environment; shells source some of them) ─────
 
-function changedLines(before: string | null, after: string | null): string[] {
-  const a = (before ?? '').split('\n');
-  const b = (after ?? '').split('\n');
-  return diffLines(a, b)
-    .filter((op) => op.kind !== ' ')
-    .map((op) => (op.kind === '-' ? a[op.a]! : b[op.b]!));
+/** A literal value: bare, or in single or double quotes, of plain characters only. */
+const SHELL_SAFE_VALUE =
+  /^(?:[A-Za-z0-9_.,:/@+=*[\]-]*|"[A-Za-z0-9_.,:/@+=*[\] -]*"|'[A-Za-z0-9_.,:/@+=*[\] -]*')$/;
+const ENV_LINE = /^(?:[ \t]*|[ \t]*#.*|(?:export[ \t]+)?(OLLAMA_[A-Z0-9_]{1,64})=(.*))$/;
+
+function envFileProblem(before: string | null, after: string): string | null {
+  if (before === null) return 'Paddock only edits environment files that exist';
+  const { added, removed, problem } = changes(before, after);
+  if (problem) return problem;
+  for (const line of removed)
+    if (!ENV_LINE.test(line))
+      return `the change removes a line Paddock may not touch (${JSON.stringify(line.slice(0, 120))})`;
+  for (const line of added) {
+    const match = ENV_LINE.exec(line);
+    if (!match)
+      return `the change adds a line Paddock may not write (${JSON.stringify(line.slice(0, 120))})`;
+    if (match[1] !== undefined && !SHELL_SAFE_VALUE.test(match[2]!))
+      return `${match[1]} would get a value that is not a plain literal (${JSON.stringify(match[2]!.slice(0, 80))})`;
+  }
+  return null;
 }
+
+// ── file steps ──────────────────────────────────────────────────────────────────────────
 
 function fileProblem(
   step: Extract<FixStep, { kind: 'write-file' | 'remove-file' }>,
+  context: PrivilegedContext | null,
 ): string | null {
-  const kind = target(step.path);
-  if (!kind) return `${step.path} is not a file Paddock may change`;
+  const kind = target(step.path, context);
+  if (typeof kind === 'string') return kind;
   const after = step.kind === 'write-file' ? step.content : null;
-  if (kind === 'paddock-unit')
+  if (step.kind === 'write-file' && (step.mode & ~ALLOWED_MODE_BITS) !== 0)
+    return `${step.path}: mode ${step.mode.toString(8)} is not one Paddock writes (at most 644: never executable, set-id, or writable by others)`;
+  if (kind.kind === 'paddock-unit')
     return after === null || after === NFT_UNIT_CONTENT
       ? null
       : `${step.path} must hold Paddock's own unit, as written by the recipe`;
-  if (kind === 'nft-main')
+  if (kind.kind === 'nft-main')
     return after === null || after === NFT_MAIN_CONTENT
       ? null
       : `${step.path} must hold Paddock's own include file`;
-  if (kind === 'nft-port') {
-    const port = Number(/port-(\d+)\.nft$/.exec(step.path)![1]);
-    return after === null || (after === nftPortRules(port) && step.path === nftPortFile(port))
+  if (kind.kind === 'nft-port')
+    return after === null ||
+      (after === nftPortRules(kind.port) && step.path === nftPortFile(kind.port))
       ? null
-      : `${step.path} must hold Paddock's rule for port ${port} and nothing else`;
-  }
-  const allowed = kind === 'env-file' ? ENV_EDIT_LINE : UNIT_EDIT_LINE;
-  const before = step.before;
-  const bad = changedLines(before, after).find((line) => !allowed.test(line));
-  return bad === undefined
-    ? null
-    : `${step.path}: the change touches a line Paddock may not write (${JSON.stringify(bad.slice(0, 120))})`;
+      : `${step.path} must hold Paddock's rule for port ${kind.port} and nothing else`;
+  // Only Paddock's own files are ever removed.
+  if (after === null) return `${step.path} is not Paddock's own file; Paddock does not remove it`;
+  const bad = contentProblem(after);
+  if (bad) return `${step.path}: ${bad}`;
+  const problem =
+    kind.kind === 'unit'
+      ? unitProblem(kind.unit, step.before, after)
+      : envFileProblem(step.before, after);
+  return problem === null ? null : `${step.path}: ${problem}`;
 }
 
-function systemctlProblem(args: string[]): string | null {
-  const [verb, ...rest] = args;
-  if (verb === 'daemon-reload' && rest.length === 0) return null;
-  if (
-    ['cat', 'restart', 'try-restart', 'enable', 'disable'].includes(verb ?? '') &&
-    rest.length === 1 &&
-    UNIT.test(rest[0]!)
-  )
-    return null;
-  return `systemctl ${args.join(' ')} is not one of the systemctl commands a fix uses`;
+// ── commands ────────────────────────────────────────────────────────────────────────────
+
+type Check = { ok: true } | { ok: false; why: string };
+const OK: Check = { ok: true };
+const no = (why: string): Check => ({ ok: false, why });
+const same = (a: readonly string[] | null, b: readonly string[]) =>
+  a !== null && a.length === b.length && a.every((x, i) => x === b[i]);
+
+function unitArg(args: readonly string[], context: PrivilegedContext | null): string | null {
+  if (args.length !== 2 || args[0] !== '--' || !isServiceName(args[1]!)) return null;
+  const unit = args[1]!;
+  if (unit === PADDOCK_NFT_UNIT_NAME) return unit;
+  return context === null || context.units.has(unit) ? unit : null;
 }
 
-function nftProblem(args: string[]): string | null {
-  if (
-    args.length === 2 &&
-    args[0] === '-f' &&
-    (args[1] === PADDOCK_NFT_MAIN ||
-      /^\/etc\/paddock\/nftables\.d\/port-\d{1,5}\.nft$/.test(args[1]!))
-  )
-    return null;
-  const table = args[3];
-  const ownTable =
-    table !== undefined &&
-    /^paddock_\d{1,5}$/.test(table) &&
-    table === nftTableName(Number(table.slice(8)));
-  if (ownTable && args.join(' ') === `add table inet ${table} ; delete table inet ${table}`)
-    return null;
-  if (
-    args.length === 4 &&
-    args.slice(0, 3).join(' ') === 'delete table inet' &&
-    /^paddock_\d{1,5}$/.test(args[3]!)
-  )
-    return null;
-  return `nft ${args.join(' ')} touches more than Paddock's own tables`;
-}
-
-function ufwProblem(args: string[]): string | null {
-  const spec = args.slice(-6);
-  const head = args.slice(0, -6).join(' ');
-  const specOk =
-    spec.length === 6 &&
-    spec.slice(0, 5).join(' ') === 'proto tcp to any port' &&
-    validPort(spec[5]);
-  const heads = [
-    'prepend deny',
-    'deny',
-    'allow',
-    'limit',
-    'delete deny',
-    'delete allow',
-    'delete limit',
-  ];
-  return specOk && heads.includes(head)
-    ? null
-    : `ufw ${args.join(' ')} is not a port rule of the shape a fix uses`;
-}
-
-function firewallCmdProblem(args: string[]): string | null {
-  const ok = args.every(
-    (arg) =>
-      arg === '--permanent' ||
-      (arg.startsWith('--zone=') && ZONE.test(arg.slice(7))) ||
-      (/^--(add|remove)-rich-rule=/.test(arg) && RICH_RULE.test(arg.slice(arg.indexOf('=') + 1))),
-  );
-  const hasRule = args.filter((arg) => /^--(add|remove)-rich-rule=/.test(arg)).length === 1;
-  return ok && hasRule
-    ? null
-    : `firewall-cmd ${args.join(' ')} is not a reject rule of the shape a fix uses`;
-}
-
-const PROGRAMS: Record<string, (args: string[]) => string | null> = {
-  systemctl: systemctlProblem,
-  nft: nftProblem,
-  ufw: ufwProblem,
-  'firewall-cmd': firewallCmdProblem,
-};
-
-function argvProblem(argv: readonly string[]): string | null {
+/** A step's command and the undo it must carry: the only pairs a recipe writes. */
+function runProblem(
+  argv: readonly string[],
+  undo: readonly string[] | null,
+  context: PrivilegedContext | null,
+): Check {
   const [program, ...args] = argv;
-  const check = program === undefined ? undefined : PROGRAMS[program];
-  if (!check)
-    return `${program ?? '(nothing)'} is not a program a fix may run as root (only ${Object.keys(PROGRAMS).join(', ')}, by name)`;
-  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-  if (args.some((arg) => /[\u0000-\u001f\u007f]/.test(arg)))
-    return `${program}: an argument holds a control character`;
-  return check(args);
+  if (argv.some((arg) => CONTROL.test(arg)))
+    return no(`${program}: an argument holds a control character`);
+  switch (program) {
+    case 'systemctl': {
+      const [verb, ...rest] = args;
+      if (verb === 'daemon-reload' && rest.length === 0)
+        return undo === null || same(undo, ['systemctl', 'daemon-reload'])
+          ? OK
+          : no('systemctl daemon-reload is undone by itself or nothing');
+      const unit = unitArg(rest, context);
+      if (unit === null)
+        return no(
+          `systemctl ${args.join(' ')} is not one of the systemctl commands a fix uses (a unit of a server Paddock found, after --)`,
+        );
+      if (verb === 'cat')
+        return same(undo, ['systemctl', 'try-restart', '--', unit])
+          ? OK
+          : no(`systemctl cat ${unit} is undone by try-restart of the same unit`);
+      if (verb === 'try-restart') return undo === null ? OK : no('a restart has no undo');
+      if (verb === 'enable' && unit === PADDOCK_NFT_UNIT_NAME)
+        return same(undo, ['systemctl', 'disable', '--', unit])
+          ? OK
+          : no('enabling Paddock’s unit is undone by disabling it');
+      return no(`systemctl ${args.join(' ')} is not one of the systemctl commands a fix uses`);
+    }
+    case 'nft': {
+      const file = args.length === 2 && args[0] === '-f' ? PORT_FILE.exec(args[1]!) : null;
+      if (!file || !validPort(file[1]))
+        return no(`nft ${args.join(' ')} touches more than Paddock's own tables`);
+      const table = nftTableName(Number(file[1]));
+      return same(undo, [
+        'nft',
+        'add',
+        'table',
+        'inet',
+        table,
+        ';',
+        'delete',
+        'table',
+        'inet',
+        table,
+      ])
+        ? OK
+        : no(`loading ${args[1]} is undone by deleting table inet ${table} only`);
+    }
+    case 'ufw': {
+      const spec = args.slice(-6);
+      const head = args.slice(0, -6).join(' ');
+      const specOk =
+        spec.length === 6 &&
+        spec.slice(0, 5).join(' ') === 'proto tcp to any port' &&
+        validPort(spec[5]);
+      if (!specOk || !['prepend deny', 'deny'].includes(head))
+        return no(`ufw ${args.join(' ')} is not a port rule of the shape a fix uses`);
+      const undos =
+        head === 'prepend deny'
+          ? [['ufw', 'delete', 'deny', ...spec]]
+          : [
+              ['ufw', 'allow', ...spec],
+              ['ufw', 'limit', ...spec],
+            ];
+      return undos.some((u) => same(undo, u))
+        ? OK
+        : no(`ufw ${head} is undone only by removing that rule, or by the rule it replaced`);
+    }
+    case 'firewall-cmd': {
+      const permanent = args[0] === '--permanent';
+      const rest = permanent ? args.slice(1) : args;
+      const zone = rest[0]?.startsWith('--zone=') ? rest[0].slice(7) : null;
+      const rule = rest[1]?.startsWith('--add-rich-rule=') ? rest[1].slice(16) : null;
+      if (
+        rest.length !== 2 ||
+        zone === null ||
+        !ZONE.test(zone) ||
+        rule === null ||
+        !RICH_RULE.test(rule)
+      )
+        return no(`firewall-cmd ${args.join(' ')} is not a reject rule of the shape a fix uses`);
+      const expected = [
+        'firewall-cmd',
+        ...(permanent ? ['--permanent'] : []),
+        `--zone=${zone}`,
+        `--remove-rich-rule=${rule}`,
+      ];
+      return same(undo, expected)
+        ? OK
+        : no('a rich rule is undone only by removing that same rule');
+    }
+    default:
+      return no(
+        `${program ?? '(nothing)'} is not a program a fix may run as root (only systemctl, nft, ufw and firewall-cmd, by name)`,
+      );
+  }
 }
 
-/** Every reason the privileged side refuses this plan; empty when it may run. */
-export function privilegedPlanProblems(plan: FixPlan): string[] {
+/**
+ * Every reason the privileged side refuses this plan; empty when it may run. `context`: the
+ * servers of root's own scan (apply); null to re-check a recorded run (undo, recovery).
+ */
+export function privilegedPlanProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
   const problems: string[] = [];
   plan.steps.forEach((step, index) => {
-    const problem =
-      step.kind === 'run'
-        ? (argvProblem(step.argv) ?? (step.undo ? argvProblem(step.undo) : null))
-        : fileProblem(step);
+    let problem: string | null;
+    if (step.kind === 'run') {
+      const check = runProblem(step.argv, step.undo, context);
+      problem = check.ok ? null : check.why;
+    } else problem = fileProblem(step, context);
     if (problem) problems.push(`step ${index + 1}: ${problem}`);
   });
   return problems;

@@ -64,8 +64,21 @@ export interface FixDeps {
   onJournal?: (entry: JournalEntry) => void;
 }
 
-/** What undo and recovery need: they never verify. */
-export type RevertDeps = Pick<FixDeps, 'runsDir' | 'exec' | 'files' | 'now'>;
+/**
+ * What undo and recovery need: they never verify. `check`, on the privileged side, re-checks
+ * a recorded run before anything of it is reverted (the plan against the allowlist, its digest
+ * against the one journaled when it started): a run that fails it is left as it is, and the
+ * answer says why.
+ */
+export type RevertDeps = Pick<FixDeps, 'runsDir' | 'exec' | 'files' | 'now'> & {
+  check?: (run: FixRun) => string | null;
+};
+
+/** The digest journaled when a run started (`run-started`: "...; plan sha256 HEX"). */
+export function journaledDigest(run: FixRun): string | null {
+  const started = run.journal.find((e) => e.event === 'run-started');
+  return /plan sha256 ([0-9a-f]{64})$/.exec(started?.detail ?? '')?.[1] ?? null;
+}
 export type StoreDeps = Pick<FixDeps, 'runsDir'>;
 
 export type RefusalKind =
@@ -744,6 +757,9 @@ export function undoRun(runId: string, deps: RevertDeps): Promise<FixRun> {
         `Run ${runId} is ${run.state}; only an applied fix can be undone.`,
       );
     }
+    const refused = deps.check?.(run) ?? null;
+    if (refused !== null)
+      throw new FixRefusal('invalid-plan', `Undo refused: ${refused}. Nothing was changed.`);
     const ctx = ctxFor(run, deps);
     const changed = await changedSinceWritten(ctx);
     if (changed.length > 0) {
@@ -831,7 +847,17 @@ export function recoverRuns(deps: RevertDeps): Promise<Recovery[]> {
   return withLock(deps.runsDir, async () => {
     const recoveries: Recovery[] = [];
     for (const run of listRuns(deps)) {
-      if (INTERRUPTED.includes(run.state)) recoveries.push(await recoverOne(run, deps));
+      if (!INTERRUPTED.includes(run.state)) continue;
+      const refused = deps.check?.(run) ?? null;
+      if (refused !== null) {
+        recoveries.push({
+          run,
+          action: 'failed',
+          message: `Run ${run.id} stopped mid-way, but Paddock will not revert it: ${refused}. Nothing was changed; see ${join(deps.runsDir, run.id)}.`,
+        });
+        continue;
+      }
+      recoveries.push(await recoverOne(run, deps));
     }
     return recoveries;
   });

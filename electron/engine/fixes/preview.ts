@@ -29,9 +29,40 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** sha256 (hex) of the plan's canonical JSON: the identity the executor checks. */
+/**
+ * What a plan does, without its words and times: the fix, the server, whether it needs admin
+ * rights, every step's path, bytes before and after, mode, argv and undo, and what the rescan
+ * must show. The prose (title, summary, warnings, descriptions), the finding it answers and
+ * the time of the scan it came from are left out: the privileged side makes the plan again from
+ * its own scan as root (cli/privileged.ts), which may word a warning with more detail than an
+ * ordinary user's scan could, but must do exactly the same things.
+ */
+export function planEffect(plan: FixPlan): unknown {
+  return {
+    fixId: plan.fixId,
+    instance: plan.instance,
+    requiresAdmin: plan.requiresAdmin,
+    steps: plan.steps.map((step) => {
+      const { description: _description, ...effect } = step;
+      return effect;
+    }),
+    verification: {
+      kind: plan.verification.kind,
+      instance: plan.verification.instance,
+      port: plan.verification.port,
+      setting: plan.verification.setting,
+    },
+  };
+}
+
+/**
+ * sha256 (hex) of the canonical JSON of what the plan does (planEffect): the identity the
+ * executor checks, and that the privileged side compares with the plan it made itself.
+ */
 export function planDigest(plan: FixPlan): string {
-  return createHash('sha256').update(canonicalJson(plan), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(planEffect(plan)), 'utf8')
+    .digest('hex');
 }
 
 // ── the order of an undo ──────────────────────────────────────────────────────────────

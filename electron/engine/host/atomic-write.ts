@@ -11,6 +11,8 @@ import {
   constants,
   existsSync,
   fchmodSync,
+  fchownSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -23,6 +25,11 @@ import { basename, dirname, join } from 'node:path';
 
 /** Test seams: a child process is killed inside them to prove the write is atomic. */
 export interface AtomicWriteHooks {
+  /**
+   * The owner the new file gets, set on the open temporary file (fchown, then fchmod again,
+   * since chown clears set-id bits): never by path, so nothing can be swapped in between.
+   */
+  owner?: { uid: number; gid: number } | null;
   /** The temporary file is written and fsynced; the target is not touched yet. */
   afterTempWritten?: (tempPath: string) => void;
   /** The rename is done; the folder is not fsynced yet. */
@@ -68,6 +75,13 @@ export function writeFileAtomic(
   try {
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
     fchmodSync(fd, mode);
+    if (hooks.owner) {
+      const made = fstatSync(fd);
+      if (made.uid !== hooks.owner.uid || made.gid !== hooks.owner.gid) {
+        fchownSync(fd, hooks.owner.uid, hooks.owner.gid);
+        fchmodSync(fd, mode);
+      }
+    }
     let offset = 0;
     while (offset < bytes.length) {
       offset += writeSync(fd, bytes, offset, bytes.length - offset);

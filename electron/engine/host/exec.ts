@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { ROOT_ENVIRONMENT, isRoot, openTrustedProgram, resolveRootProgram } from './trust';
 import type { ExecOptions, ExecResult } from './types';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -8,6 +10,12 @@ const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
  * Runs a program by argv: never a shell, never a string. LC_ALL=C so that tools print the
  * untranslated output the parsers expect. Output past `maxBytes` is dropped (the process is
  * killed), and the whole run is bounded by `timeoutMs`.
+ *
+ * As root (trust.ts): the program is found in the system folders only, never through PATH,
+ * and must be root's on a root-controlled path; a program outside those folders (a server's
+ * own binary) is opened once and run from that open file; the child gets root's fixed
+ * environment, nothing of the caller's. A program that fails these checks is not run:
+ * `spawnError` is ENOENT or EUNTRUSTED and stderr says why.
  */
 export function execArgv(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -29,15 +37,53 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
     result.spawnError = 'EINVAL';
     return Promise.resolve(result);
   }
+  let program = file;
+  let env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: withSystemPath(process.env.PATH),
+    LC_ALL: 'C',
+    LANG: 'C',
+  };
+  let heldFd: number | null = null;
+  if (isRoot()) {
+    const resolved = resolveRootProgram(file);
+    if (!resolved.ok) {
+      result.spawnError = resolved.code;
+      result.stderr = resolved.message;
+      return Promise.resolve(result);
+    }
+    program = resolved.path;
+    env = { ...ROOT_ENVIRONMENT };
+    if (!resolved.inSystemDir) {
+      const opened = openTrustedProgram(resolved.path);
+      if ('problem' in opened) {
+        result.spawnError = 'EUNTRUSTED';
+        result.stderr = `not run as root: ${opened.problem}`;
+        return Promise.resolve(result);
+      }
+      heldFd = opened.fd;
+    }
+  }
+  const stdin = options.interactive ? 'inherit' : options.input !== undefined ? 'pipe' : 'ignore';
+  const stdio: Array<'inherit' | 'pipe' | 'ignore' | number> = [
+    stdin,
+    'pipe',
+    options.interactive ? 'inherit' : 'pipe',
+  ];
+  // The opened file becomes the child's descriptor 3, and the child runs exactly that file.
+  if (heldFd !== null) stdio.push(heldFd);
   return new Promise((resolve) => {
-    const child = spawn(file, args, {
+    const child = spawn(heldFd !== null ? '/proc/self/fd/3' : program, args, {
       shell: false,
-      stdio: options.interactive
-        ? ['inherit', 'pipe', 'inherit']
-        : [options.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PATH: withSystemPath(process.env.PATH), LC_ALL: 'C', LANG: 'C' },
+      stdio,
+      env,
+      argv0: heldFd !== null ? program : undefined,
       windowsHide: true,
     });
+    if (heldFd !== null) {
+      closeSync(heldFd);
+      heldFd = null;
+    }
     if (options.input !== undefined && child.stdin) {
       child.stdin.on('error', () => undefined); // a program that exits without reading it
       child.stdin.end(options.input);

@@ -15,7 +15,6 @@
  */
 import {
   chmodSync,
-  chownSync,
   closeSync,
   constants,
   fstatSync,
@@ -33,6 +32,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './atomic-write';
+import { isRoot, untrustedChainProblem } from './trust';
 
 /** A file's owner. */
 export interface Owner {
@@ -142,20 +142,24 @@ function writeSystemFile(
     mkdirSync(dir, { mode: NEW_DIR_MODE });
     chmodSync(dir, NEW_DIR_MODE);
   }
-  const wanted = owner ?? currentOwner(path);
-  writeFileAtomic(path, content, mode, {
-    // The owner is set on the temporary file, so the rename swaps in a file that is right
-    // from its first moment. Only when it differs: chown needs privileges we may not have.
-    afterTempWritten: (temp) => {
-      if (wanted === null) return;
-      const made = lstatSync(temp);
-      if (made.uid !== wanted.uid || made.gid !== wanted.gid) {
-        chownSync(temp, wanted.uid, wanted.gid);
-        // chown clears set-id bits; the mode asked for is the mode the file gets.
-        chmodSync(temp, mode);
-      }
-    },
-  });
+  // The owner is set on the open temporary file, so the rename swaps in a file that is right
+  // from its first moment. Only when it differs: chown needs privileges we may not have.
+  writeFileAtomic(path, content, mode, { owner: owner ?? currentOwner(path) });
+}
+
+/**
+ * As root, a system file is touched only through folders no other user controls
+ * (host/trust.ts): another user who can rename a folder on the way could otherwise swap it
+ * for a link between Paddock's checks and its write, and have root write (or back up, or
+ * remove) a file of their choosing. Such a file is left to its owner.
+ */
+function guardRootPath(path: string): void {
+  if (!isRoot()) return;
+  const problem = untrustedChainProblem(path);
+  if (problem)
+    throw new Error(
+      `${path} is reached through a folder another user controls (${problem}); as root, Paddock does not read or change files there. Run this fix as that user.`,
+    );
 }
 
 function removeFile(path: string): void {
@@ -181,13 +185,19 @@ function removeEmptyDirSync(path: string): boolean {
 
 /** The real system files. */
 export function createFixFiles(): FixFiles {
+  const guarded =
+    <A extends unknown[], R>(fn: (path: string, ...rest: A) => R) =>
+    (path: string, ...rest: A): Promise<R> =>
+      Promise.resolve().then(() => {
+        guardRootPath(path);
+        return fn(path, ...rest);
+      });
   return {
-    read: (path) => Promise.resolve().then(() => readRegular(path)),
-    write: (path, content, mode, owner) =>
-      Promise.resolve().then(() => writeSystemFile(path, content, mode, owner)),
-    remove: (path) => Promise.resolve().then(() => removeFile(path)),
-    missingParents: (path) => Promise.resolve().then(() => missingParentsSync(path)),
-    removeEmptyDir: (path) => Promise.resolve().then(() => removeEmptyDirSync(path)),
+    read: guarded(readRegular),
+    write: guarded(writeSystemFile),
+    remove: guarded(removeFile),
+    missingParents: guarded(missingParentsSync),
+    removeEmptyDir: guarded(removeEmptyDirSync),
   };
 }
 
@@ -328,6 +338,11 @@ export function readTextForRecipe(path: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** For a recipe running as root: why root must not write `path` (RecipeIO.rootWriteProblem). */
+export function rootWriteProblemForRecipe(path: string): string | null {
+  return isRoot() ? untrustedChainProblem(path) : null;
 }
 
 export function fileModeForRecipe(path: string): number | null {

@@ -4,10 +4,11 @@
  * under Electron's utility process, and under the test bridge with a real lab behind it.
  *
  * What the user approves is what runs: planFix keeps each previewed plan under its digest and
- * applyFix takes only the digest. A fix that needs root goes through the CLI's privileged side
- * (`paddock __apply-plan DIGEST`, plan on stdin) by sudo -n or polkit's own dialog, exactly as
- * `paddock fix` does; one that does not runs here with the executor, journal line by journal
- * line reported as progress.
+ * applyFix takes only the digest. A fix that needs root goes to the privileged side
+ * (`paddock-privileged __apply-fix FIX-ID INSTANCE-ID DIGEST`, cli/privileged.ts) by sudo -n
+ * or polkit's own dialog, exactly as `paddock fix` does: root makes the plan again from its
+ * own scan and runs it only if it does what the user approved. One that needs no root runs
+ * here with the executor, journal line by journal line reported as progress.
  */
 import type {
   AppEvent,
@@ -27,20 +28,20 @@ import type { GpuReport } from '../../../shared/gpu';
 import type { Snapshot } from '../../../shared/snapshot';
 import type { ElevateContext } from '../../cli/elevate';
 import { runElevated } from '../../cli/elevate';
-import {
-  APPLY_PLAN_COMMAND,
-  UNDO_RUN_COMMAND,
-  recoverAtStart,
-  rootRunsDir,
-  userRunsDir,
-} from '../../cli/fix';
+import { recoverAtStart, rootRunsDir, userRunsDir } from '../../cli/fix';
+import { APPLY_FIX_COMMAND, UNDO_RUN_COMMAND } from '../../cli/privileged';
 import { assess } from '../assess';
 import type { FixDeps, RevertDeps } from '../fixes/executor';
 import { FixRefusal, applyPlan, listRuns, readRun, undoRun } from '../fixes/executor';
 import { planDigest, previewPlan, shownArgv, unifiedDiff } from '../fixes/preview';
 import { isManual, planFix } from '../fixes/recipes/index';
 import { verifyByRescan } from '../fixes/verify';
-import { fileModeForRecipe, readTextForRecipe, systemdBooted } from '../host/fix-files';
+import {
+  fileModeForRecipe,
+  readTextForRecipe,
+  rootWriteProblemForRecipe,
+  systemdBooted,
+} from '../host/fix-files';
 import type { Host } from '../host/types';
 import { probeGpu } from '../probes/gpu';
 import type { ScanOptions } from '../scan';
@@ -317,7 +318,12 @@ export function createService(deps: ServiceDeps): Service {
         fixId,
         fresh.snapshot,
         target,
-        { readFile: readTextForRecipe, fileMode: fileModeForRecipe, homeDir: host.homeDir() },
+        {
+          readFile: readTextForRecipe,
+          fileMode: fileModeForRecipe,
+          homeDir: host.homeDir(),
+          rootWriteProblem: rootWriteProblemForRecipe,
+        },
         { persist: systemdBooted(), findingId: finding?.id ?? null },
       );
       if (isManual(made)) return { kind: 'manual', manual: made };
@@ -353,12 +359,17 @@ export function createService(deps: ServiceDeps): Service {
     applyFix: guard(async ({ digest }): Promise<FixOutcome> => {
       const plan = takePlan(digest);
       if (plan.requiresAdmin && host.uid() !== 0) {
+        if (plan.instance === null)
+          throw new ServiceError(
+            'This plan names no server, so the privileged side cannot make it again; nothing was run.',
+          );
         deps.emit({ type: 'admin-prompt', digest, via: 'sudo -n, else pkexec' });
-        const elevated = await runElevated(
-          deps.elevate,
-          [APPLY_PLAN_COMMAND, digest],
-          JSON.stringify(plan),
-        );
+        const elevated = await runElevated(deps.elevate, [
+          APPLY_FIX_COMMAND,
+          plan.fixId,
+          plan.instance,
+          digest,
+        ]);
         if (!elevated.ok)
           return { ok: false, cancelled: elevated.cancelled, message: elevated.message };
         if (elevated.code !== 0)

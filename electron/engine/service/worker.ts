@@ -4,8 +4,6 @@
  * per line over stdin/stdout. Either way the UI never waits on a probe, and a probe that hangs
  * or crashes takes down this process, not the window.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AppEvent, Envelope } from '../../../shared/api';
 import { createHistoryStore, defaultHistoryDir } from '../history/store';
@@ -20,6 +18,7 @@ import type { EngineMessage, EngineRequest } from './protocol';
 import { CONTROL_METHODS, isEngineRequest } from './protocol';
 import type { EventLog, Service, ServiceDeps } from './service';
 import { createService } from './service';
+import { privilegedArgv } from '../../cli/privileged-program';
 
 /** A request line longer than this is not one the shell sent: refused, never parsed. */
 const MAX_LINE = 4 * 1024 * 1024;
@@ -61,24 +60,6 @@ function stdioPort(): Port {
       lines.on('close', () => process.exit(0));
     },
   };
-}
-
-/**
- * argv that starts the `paddock` CLI for its privileged side (sudo/pkexec). Under Electron the
- * app's own binary runs it (`--paddock-cli`, electron/main/app-cli.ts; the runAsNode fuse is
- * off). Chromium refuses to start as root without --no-sandbox (it opens no window there), and
- * pkexec clears DISPLAY, hence the headless platform. Under Node: the CLI bundle beside this one.
- */
-export function cliSelf(): string[] {
-  if (process.versions.electron)
-    return [process.execPath, '--no-sandbox', '--ozone-platform=headless', '--paddock-cli'];
-  for (const candidate of [
-    path.join(__dirname, 'paddock.cjs'),
-    path.join(__dirname, '..', 'cli', 'paddock.cjs'),
-  ]) {
-    if (fs.existsSync(candidate)) return [process.execPath, candidate];
-  }
-  return [process.execPath, path.join(__dirname, 'paddock.cjs')];
 }
 
 /** The history file as the service's event log: newest first, unreadable lines counted. */
@@ -200,7 +181,7 @@ export function startWorker(overrides: Partial<ServiceDeps> = {}): void {
   const events = overrides.events ?? historyLog(defaultHistoryDir(host));
   const service = createService({
     host,
-    elevate: { host, self: cliSelf(), interactive: false },
+    elevate: { host, privileged: privilegedArgv(), interactive: false },
     settingsPath: defaultSettingsPath(host),
     emit,
     events,

@@ -14,7 +14,7 @@ function io(env: Record<string, string> = {}, isTty = false) {
       stderr: (t: string) => void err.push(t),
       isTty,
       isStdinTty: false,
-      self: ['node', 'paddock'],
+      privileged: ['node', 'paddock-privileged.cjs'],
       env: (n: string) => env[n],
     },
   };
@@ -109,10 +109,13 @@ describe('exit codes and colour', () => {
   });
 });
 
-describe('the privileged side of --elevated', () => {
-  it('takes no arguments', async () => {
-    const { io: cli, err } = io();
-    expect(await runCli(['__firewall-facts', '--anything'], cli)).toBe(EXIT.usage);
-    expect(err.join('')).toMatch(/takes no arguments/);
-  });
+describe('the privileged commands', () => {
+  it.each(['__firewall-facts', '__apply-plan', '__apply-fix', '__undo-run'])(
+    '%s is not served by paddock itself, only by paddock-privileged',
+    async (command) => {
+      const { io: cli, err } = io();
+      expect(await runCli([command, '--anything'], cli)).toBe(EXIT.usage);
+      expect(err.join('')).toMatch(/belongs to paddock-privileged/);
+    },
+  );
 });

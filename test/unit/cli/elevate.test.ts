@@ -30,7 +30,7 @@ describe('elevatedFirewallFacts', () => {
         [key('sudo', '-n', '--', ...SELF, '__firewall-facts')]: answered(JSON.stringify(facts)),
       },
     });
-    const result = await elevatedFirewallFacts({ host, self: SELF, interactive: false });
+    const result = await elevatedFirewallFacts({ host, privileged: SELF, interactive: false });
     expect(result).toMatchObject({ ok: true, via: 'sudo -n', result: { status: 'ok' } });
     expect(host.execCalls).toHaveLength(1);
   });
@@ -49,7 +49,7 @@ describe('elevatedFirewallFacts', () => {
         },
       },
     });
-    const result = await elevatedFirewallFacts({ host, self: SELF, interactive: false });
+    const result = await elevatedFirewallFacts({ host, privileged: SELF, interactive: false });
     expect(result).toMatchObject({ ok: false, cancelled: true });
     expect(!result.ok && result.message).toMatch(
       /^Cancelled .*the admin prompt was cancelled.*nothing was changed/,
@@ -68,14 +68,14 @@ describe('elevatedFirewallFacts', () => {
         [key('sudo', '--', ...SELF, '__firewall-facts')]: answered(JSON.stringify(facts)),
       },
     });
-    const result = await elevatedFirewallFacts({ host, self: SELF, interactive: true });
+    const result = await elevatedFirewallFacts({ host, privileged: SELF, interactive: true });
     expect(result).toMatchObject({ ok: true, via: 'sudo' });
   });
 
   it('neither sudo nor pkexec installed: says so, not "cancelled"', async () => {
     const result = await elevatedFirewallFacts({
       host: createFakeHost({ uid: 1000 }),
-      self: SELF,
+      privileged: SELF,
       interactive: false,
     });
     expect(result).toMatchObject({ ok: false, cancelled: false });
@@ -90,7 +90,7 @@ describe('elevatedFirewallFacts', () => {
         uid: 1000,
         exec: { [key('sudo', '-n', '--', ...SELF, '__firewall-facts')]: answered(stdout) },
       });
-      const result = await elevatedFirewallFacts({ host, self: SELF, interactive: false });
+      const result = await elevatedFirewallFacts({ host, privileged: SELF, interactive: false });
       expect(result.ok, stdout).toBe(false);
     }
   });

@@ -1,9 +1,14 @@
 /**
  * The privileged side of `paddock fix` and the admin prompt around it: what is refused before
- * anything runs, and a cancelled prompt that changes nothing and says so.
+ * anything runs, and a cancelled prompt that changes nothing and says so. (The lab tests run
+ * the real privileged program through sudo: test/lab/privileged-boundary.test.ts.)
  */
-import { describe, expect, it } from 'vitest';
-import { applyApproved, privilegedApply } from '../../../electron/cli/fix';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyApproved } from '../../../electron/cli/fix';
+import { privilegedApplyFix, runPrivilegedCommand } from '../../../electron/cli/privileged';
 import { planDigest } from '../../../electron/engine/fixes/preview';
 import type { FixPlan } from '../../../shared/fixes';
 import { createFakeHost } from '../../support/fake-host';
@@ -19,14 +24,25 @@ const plan: FixPlan = {
   steps: [
     {
       kind: 'run',
-      argv: ['nft', 'delete', 'table', 'inet', 'paddock_11434'],
-      undo: null,
+      argv: ['nft', '-f', '/etc/paddock/nftables.d/port-11434.nft'],
+      undo: [
+        'nft',
+        'add',
+        'table',
+        'inet',
+        'paddock_11434',
+        ';',
+        'delete',
+        'table',
+        'inet',
+        'paddock_11434',
+      ],
       description: '',
     },
   ],
   verification: {
     kind: 'port-closed-beyond-loopback',
-    instance: null,
+    instance: 'ollama:port:11434',
     port: 11434,
     setting: null,
     description: '',
@@ -34,43 +50,61 @@ const plan: FixPlan = {
   basedOn: '2026-11-28T12:00:00.000Z',
 };
 
-describe('the privileged side (paddock __apply-plan DIGEST, plan on stdin)', () => {
+const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-priv-unit-'));
+afterAll(() => fs.rmSync(runsDir, { recursive: true, force: true }));
+
+describe('the privileged side (paddock-privileged __apply-fix FIX-ID INSTANCE-ID DIGEST)', () => {
   const root = () => createFakeHost({ uid: 0 });
 
-  it('refuses anything but a digest as argument', async () => {
-    expect(await privilegedApply(root(), [], async () => '')).toMatchObject({ code: 2 });
-    expect(await privilegedApply(root(), ['abc', 'x'], async () => '')).toMatchObject({ code: 2 });
-  });
-
-  it('refuses a plan that is not the one approved, running nothing', async () => {
+  it.each<[string, string[]]>([
+    ['nothing', []],
+    ['a digest only (the old __apply-plan form)', ['0'.repeat(64)]],
+    ['an unknown fix', ['open-everything', 'ollama:port:11434', '0'.repeat(64)]],
+    ['an instance with a space', ['block-port', 'ollama port', '0'.repeat(64)]],
+    ['a short digest', ['block-port', 'ollama:port:11434', 'abc']],
+    ['an extra argument', ['block-port', 'ollama:port:11434', '0'.repeat(64), '--mode=4777']],
+  ])('refuses %s as arguments, running nothing', async (_name, args) => {
     const host = root();
-    const changed = { ...plan, title: 'something else' };
-    const outcome = await privilegedApply(host, [planDigest(plan)], async () =>
-      JSON.stringify(changed),
-    );
-    expect(outcome).toMatchObject({ code: 2 });
-    expect(outcome.text).toMatch(/differs from the one approved/);
+    const outcome = await privilegedApplyFix(host, args, runsDir);
+    expect(outcome.code).toBe(2);
+    expect(outcome.text).toMatch(/takes FIX-ID INSTANCE-ID DIGEST/);
     expect(host.execCalls).toEqual([]);
   });
 
-  it('refuses a plan outside the allowlist, running nothing', async () => {
+  it('takes no plan from the caller: __apply-plan is not one of its commands', async () => {
+    const outcome = await runPrivilegedCommand(root(), ['__apply-plan', planDigest(plan)]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.text).toMatch(/takes only __apply-fix, __undo-run and __firewall-facts/);
+  });
+
+  it('refuses a server its own scan does not find, running nothing', async () => {
     const host = root();
-    const hostile: FixPlan = {
-      ...plan,
-      steps: [{ kind: 'run', argv: ['nft', 'flush', 'ruleset'], undo: null, description: '' }],
-    };
-    const outcome = await privilegedApply(host, [planDigest(hostile)], async () =>
-      JSON.stringify(hostile),
+    const outcome = await privilegedApplyFix(
+      host,
+      ['block-port', 'ollama:port:11434', planDigest(plan)],
+      runsDir,
     );
     expect(outcome.code).toBe(2);
-    expect(outcome.text).toMatch(/refused, nothing was run: step 1: nft flush ruleset/);
-    expect(host.execCalls).toEqual([]);
+    expect(outcome.text).toMatch(/root's own scan finds no server ollama:port:11434/);
+    // Only the scan's reads ran: nothing that changes the system.
+    const changing = /daemon-reload|try-restart|^-f$|^deny$|^--add-rich-rule|^enable$/;
+    expect(host.execCalls.filter((argv) => argv.some((a) => changing.test(a)))).toEqual([]);
   });
 
-  it('refuses what is not a plan', async () => {
-    expect((await privilegedApply(root(), ['0'.repeat(64)], async () => 'not json')).text).toMatch(
-      /does not hold a fix plan/,
-    );
+  it('refuses a runs folder another user controls', async () => {
+    const open = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-priv-open-'));
+    fs.chmodSync(open, 0o777);
+    try {
+      const outcome = await privilegedApplyFix(
+        root(),
+        ['block-port', 'ollama:port:11434', planDigest(plan)],
+        path.join(open, 'runs'),
+      );
+      expect(outcome.code).toBe(2);
+      expect(outcome.text).toMatch(/not a folder only root controls/);
+    } finally {
+      fs.rmSync(open, { recursive: true, force: true });
+    }
   });
 });
 
@@ -79,21 +113,23 @@ describe('applying as an ordinary user', () => {
     const host = createFakeHost({
       uid: 1000,
       exec: {
-        [`sudo -n -- node paddock __apply-plan ${planDigest(plan)}`]: {
-          code: 1,
-          stderr: 'sudo: a password is required\n',
-        },
-        [`pkexec node paddock __apply-plan ${planDigest(plan)}`]: {
-          code: 126,
-          stderr: 'Request dismissed\n',
-        },
+        [`sudo -n -- node paddock-privileged.cjs __apply-fix block-port ollama:port:11434 ${planDigest(plan)}`]:
+          {
+            code: 1,
+            stderr: 'sudo: a password is required\n',
+          },
+        [`pkexec node paddock-privileged.cjs __apply-fix block-port ollama:port:11434 ${planDigest(plan)}`]:
+          {
+            code: 126,
+            stderr: 'Request dismissed\n',
+          },
       },
     });
     const said: string[] = [];
     const run = await applyApproved(
       {
         host,
-        elevate: { host, self: ['node', 'paddock'], interactive: false },
+        elevate: { host, privileged: ['node', 'paddock-privileged.cjs'], interactive: false },
         stdout: () => undefined,
         stderr: (t) => void said.push(t),
         confirm: async () => true,

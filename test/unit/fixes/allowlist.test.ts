@@ -1,9 +1,11 @@
 /**
- * The privileged side's allowlist: every plan the recipes make passes it, and a plan that
- * strays (another program, another path, another argument, a unit that runs something) is
- * refused with the reason.
+ * The privileged side's allowlist (defence in depth behind "root makes the plan itself"): every
+ * plan the recipes make passes it, and each way the security review found to turn an allowed
+ * change into root's code execution or a weaker firewall (shared/docs/security-review.md, F1
+ * and F10) is refused with the reason, read the way systemd and a shell read the file.
  */
 import { describe, expect, it } from 'vitest';
+import type { PrivilegedContext } from '../../../electron/engine/fixes/allowlist';
 import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
 import {
   NFT_UNIT_CONTENT,
@@ -38,45 +40,74 @@ const run = (argv: string[], undo: string[] | null = null): FixStep => ({
   undo,
   description: '',
 });
-const write = (path: string, before: string | null, content: string): FixStep => ({
+const write = (path: string, before: string | null, content: string, mode = 0o644): FixStep => ({
   kind: 'write-file',
   path,
   before,
   content,
-  mode: 0o644,
+  mode,
   description: '',
 });
+const context: PrivilegedContext = {
+  units: new Set(['ollama.service']),
+  envFiles: new Set(['/etc/default/ollama']),
+};
+const OLLAMA_UNIT = [
+  '[Unit]',
+  'Description=Ollama',
+  '[Service]',
+  'ExecStart=/usr/bin/ollama serve',
+  'Environment="OLLAMA_HOST=0.0.0.0"',
+  'User=ollama',
+  'Group=ollama',
+  '[Install]',
+  'WantedBy=default.target',
+  '',
+].join('\n');
+const DROPIN = '/etc/systemd/system/ollama.service.d/zz-paddock-loopback.conf';
+const nftUndo = [
+  'nft',
+  'add',
+  'table',
+  'inet',
+  'paddock_11434',
+  ';',
+  'delete',
+  'table',
+  'inet',
+  'paddock_11434',
+];
 
 describe('privilegedPlanProblems', () => {
   it('accepts the shapes the recipes write', () => {
     const ok = plan([
-      run(['systemctl', 'cat', 'ollama.service'], ['systemctl', 'try-restart', 'ollama.service']),
-      run(['systemctl', 'daemon-reload'], ['systemctl', 'daemon-reload']),
-      write(
-        '/etc/systemd/system/ollama.service.d/zz-paddock-loopback.conf',
-        null,
-        '# Paddock\n[Service]\nEnvironment="OLLAMA_HOST=127.0.0.1:11434"\n',
+      run(
+        ['systemctl', 'cat', '--', 'ollama.service'],
+        ['systemctl', 'try-restart', '--', 'ollama.service'],
       ),
+      run(['systemctl', 'daemon-reload'], ['systemctl', 'daemon-reload']),
+      write(DROPIN, null, '# Paddock\n[Service]\nEnvironment="OLLAMA_HOST=127.0.0.1:11434"\n'),
+      write(
+        '/usr/lib/systemd/system/ollama.service',
+        OLLAMA_UNIT,
+        OLLAMA_UNIT.replace('OLLAMA_HOST=0.0.0.0', 'OLLAMA_HOST=127.0.0.1'),
+      ),
+      run(['systemctl', 'daemon-reload']),
+      run(['systemctl', 'try-restart', '--', 'ollama.service']),
       write('/etc/paddock/nftables.d/port-11434.nft', null, nftPortRules(11434)),
       write(PADDOCK_NFT_UNIT, null, NFT_UNIT_CONTENT),
       run(
-        ['nft', '-f', '/etc/paddock/nftables.d/port-11434.nft'],
-        [
-          'nft',
-          'add',
-          'table',
-          'inet',
-          'paddock_11434',
-          ';',
-          'delete',
-          'table',
-          'inet',
-          'paddock_11434',
-        ],
+        ['systemctl', 'enable', '--', 'paddock-nftables.service'],
+        ['systemctl', 'disable', '--', 'paddock-nftables.service'],
       ),
+      run(['nft', '-f', '/etc/paddock/nftables.d/port-11434.nft'], nftUndo),
       run(
         ['ufw', 'prepend', 'deny', 'proto', 'tcp', 'to', 'any', 'port', '11434'],
         ['ufw', 'delete', 'deny', 'proto', 'tcp', 'to', 'any', 'port', '11434'],
+      ),
+      run(
+        ['ufw', 'deny', 'proto', 'tcp', 'to', 'any', 'port', '11434'],
+        ['ufw', 'allow', 'proto', 'tcp', 'to', 'any', 'port', '11434'],
       ),
       run(
         [
@@ -93,41 +124,177 @@ describe('privilegedPlanProblems', () => {
         ],
       ),
       write('/etc/environment', 'PATH="/usr/bin"\nOLLAMA_ORIGINS=*\n', 'PATH="/usr/bin"\n'),
+      write(
+        '/etc/default/ollama',
+        'OLLAMA_ORIGINS="*"\nOLLAMA_MODELS=/srv/models\n',
+        'OLLAMA_ORIGINS="http://localhost:3000"\nOLLAMA_MODELS=/srv/models\n',
+        0o600,
+      ),
     ]);
-    expect(privilegedPlanProblems(ok)).toEqual([]);
+    expect(privilegedPlanProblems(ok, context)).toEqual([]);
   });
 
+  // Each way in the security review's F1 (and F10) to make root run code or weaken the host.
   it.each<[string, FixStep, RegExp]>([
+    [
+      'F1.1 a NUL byte, which ends a line for systemd but not for a regex',
+      write(
+        DROPIN,
+        null,
+        "[Service]\nEnvironment=OLLAMA_HOST=127.0.0.1:11434\u0000ExecStartPre=/bin/sh -c 'id > /root/pwned'\n",
+      ),
+      /NUL byte/,
+    ],
+    [
+      'F1.2 a line continuation that swallows User=',
+      write(
+        '/usr/lib/systemd/system/ollama.service',
+        OLLAMA_UNIT,
+        OLLAMA_UNIT.replace('User=ollama\n', 'Environment=OLLAMA_DEBUG=0 \\\nUser=ollama\n'),
+      ),
+      /backslash/,
+    ],
+    [
+      'F1.2 a continuation hidden behind trailing spaces',
+      write(DROPIN, null, '[Service]\nEnvironment=OLLAMA_DEBUG=0 \\  \n'),
+      /backslash/,
+    ],
+    [
+      'F1.2 an added line after one that continues',
+      write(
+        '/usr/lib/systemd/system/ollama.service',
+        OLLAMA_UNIT.replace('ExecStart=/usr/bin/ollama serve', 'ExecStart=/usr/bin/ollama \\'),
+        OLLAMA_UNIT.replace(
+          'ExecStart=/usr/bin/ollama serve',
+          'ExecStart=/usr/bin/ollama \\\nEnvironment=OLLAMA_X=1',
+        ),
+      ),
+      /follows a line ending in a backslash/,
+    ],
+    [
+      'F1.3 any variable (LD_PRELOAD)',
+      write(DROPIN, null, '[Service]\nEnvironment=LD_PRELOAD=/var/tmp/x.so\n'),
+      /more than OLLAMA_\* variables/,
+    ],
+    [
+      'F1.3 a second assignment hidden in one Environment= line',
+      write(DROPIN, null, '[Service]\nEnvironment=OLLAMA_HOST=127.0.0.1 LD_PRELOAD=/x.so\n'),
+      /more than OLLAMA_\* variables/,
+    ],
+    [
+      'F1.3 any unit (sshd)',
+      write(
+        '/etc/systemd/system/sshd.service.d/zz-paddock-loopback.conf',
+        null,
+        '[Service]\nEnvironment=OLLAMA_HOST=127.0.0.1\n',
+      ),
+      /sshd.service, which runs no server Paddock found/,
+    ],
+    [
+      'F1.4 a set-id, world-writable mode',
+      write(
+        '/usr/lib/systemd/system/ollama.service',
+        OLLAMA_UNIT,
+        `${OLLAMA_UNIT}# paddock\n`,
+        0o4777,
+      ),
+      /mode 4777 is not one Paddock writes/,
+    ],
+    [
+      'F1.4 a group-writable mode',
+      write(DROPIN, null, '[Service]\nEnvironment=OLLAMA_HOST=127.0.0.1\n', 0o664),
+      /mode 664/,
+    ],
+    [
+      'F1.5 shell code in a sourced file',
+      write(
+        '/etc/default/ollama',
+        'OLLAMA_ORIGINS=*\n',
+        'OLLAMA_ORIGINS=*\nOLLAMA_X=$(id > /root/pwned-by-update-grub)\n',
+      ),
+      /not a plain literal/,
+    ],
+    [
+      'F1.5 backticks in a quoted value',
+      write('/etc/default/ollama', 'OLLAMA_ORIGINS=*\n', 'OLLAMA_ORIGINS="`id`"\n'),
+      /not a plain literal/,
+    ],
+    [
+      'F1.5 a file under /etc/default that no server reads',
+      write('/etc/default/grub', 'GRUB_DEFAULT=0\n', 'GRUB_DEFAULT=0\nOLLAMA_X=1\n'),
+      /not an EnvironmentFile= of a server Paddock found/,
+    ],
+    [
+      'F1.6 ufw opening a port',
+      run(['ufw', 'allow', 'proto', 'tcp', 'to', 'any', 'port', '22']),
+      /not a port rule of the shape a fix uses/,
+    ],
+    [
+      'F1.6 nft deleting Paddock’s table',
+      run(['nft', 'delete', 'table', 'inet', 'paddock_11434']),
+      /more than Paddock's own tables/,
+    ],
+    [
+      'F1.6 disabling a security service',
+      run(['systemctl', 'disable', '--', 'apparmor.service']),
+      /not one of the systemctl commands/,
+    ],
+    [
+      'F1.6 removing a firewalld rule',
+      run([
+        'firewall-cmd',
+        '--zone=public',
+        '--remove-rich-rule=rule port port="11434" protocol="tcp" reject',
+      ]),
+      /not a reject rule/,
+    ],
+    [
+      'F1.6 a deny whose "undo" opens another port',
+      run(
+        ['ufw', 'prepend', 'deny', 'proto', 'tcp', 'to', 'any', 'port', '11434'],
+        ['ufw', 'allow', 'proto', 'tcp', 'to', 'any', 'port', '22'],
+      ),
+      /undone only by removing that rule/,
+    ],
+    [
+      'F1.6 removing Paddock’s own files',
+      { kind: 'remove-file', path: DROPIN, before: 'x', description: '' },
+      /not Paddock's own file/,
+    ],
+    [
+      'F10 a unit name that is an option',
+      run(['systemctl', 'try-restart', '-Mfoo.service']),
+      /not one of the systemctl commands/,
+    ],
+    [
+      'F10 a unit without -- before it',
+      run(['systemctl', 'try-restart', 'ollama.service']),
+      /not one of the systemctl commands/,
+    ],
     ['a shell', run(['sh', '-c', 'id']), /not a program a fix may run/],
     ['a program by path', run(['/tmp/x/systemctl', 'daemon-reload']), /not a program/],
     [
-      'systemctl on something else',
-      run(['systemctl', 'start', 'evil.service']),
+      'systemctl starting something else',
+      run(['systemctl', 'start', '--', 'ollama.service']),
       /not one of the systemctl commands/,
     ],
-    ['a unit name with a space', run(['systemctl', 'restart', 'a b.service']), /not one of/],
     ['nft flushing everything', run(['nft', 'flush', 'ruleset']), /more than Paddock's own tables/],
     [
       'nft loading another file',
-      run(['nft', '-f', '/tmp/rules.nft']),
+      run(['nft', '-f', '/tmp/rules.nft'], nftUndo),
       /more than Paddock's own tables/,
     ],
     ['ufw disabling itself', run(['ufw', 'disable']), /not a port rule/],
     [
-      'firewall-cmd opening things',
-      run(['firewall-cmd', '--zone=public', '--add-port=22/tcp']),
-      /not a reject rule/,
-    ],
-    [
       'a rich rule that accepts',
-      run(['firewall-cmd', '--add-rich-rule=rule port port="11434" protocol="tcp" accept']),
+      run([
+        'firewall-cmd',
+        '--zone=public',
+        '--add-rich-rule=rule port port="11434" protocol="tcp" accept',
+      ]),
       /not a reject rule/,
     ],
-    [
-      'a file outside the allowed places',
-      write('/etc/passwd', '', 'x'),
-      /not a file Paddock may change/,
-    ],
+    ['a file outside the allowed places', write('/etc/passwd', '', 'x'), /not an EnvironmentFile=/],
     [
       'a path with ..',
       write('/etc/systemd/system/../../root/.bashrc', null, 'x'),
@@ -135,17 +302,32 @@ describe('privilegedPlanProblems', () => {
     ],
     [
       'a new unit that runs a program',
-      write('/etc/systemd/system/evil.service', null, '[Service]\nExecStart=/bin/sh -c id\n'),
+      write('/etc/systemd/system/ollama.service', null, '[Service]\nExecStart=/bin/sh -c id\n'),
       /may not write/,
     ],
     [
       'a drop-in that changes ExecStart',
+      write(DROPIN, null, '[Service]\nExecStart=\nExecStart=/tmp/x\n'),
+      /may not write/,
+    ],
+    [
+      'a [Service] header moving lines into another section',
       write(
-        '/etc/systemd/system/ollama.service.d/x.conf',
-        null,
-        '[Service]\nExecStart=\nExecStart=/tmp/x\n',
+        '/usr/lib/systemd/system/ollama.service',
+        OLLAMA_UNIT,
+        OLLAMA_UNIT.replace('[Install]\n', '[Install]\n[Service]\n'),
       ),
       /may not write/,
+    ],
+    [
+      'a value with systemd specifiers or quotes',
+      write(DROPIN, null, '[Service]\nEnvironment="OLLAMA_HOST=%h\\x20x"\n'),
+      /characters Paddock does not write/,
+    ],
+    [
+      'a carriage return',
+      write(DROPIN, null, '[Service]\r\nEnvironment=OLLAMA_HOST=127.0.0.1\r\n'),
+      /carriage return/,
     ],
     [
       'Paddock’s unit with another command',
@@ -168,12 +350,27 @@ describe('privilegedPlanProblems', () => {
     ],
     [
       'a control character in an argument',
-      run(['systemctl', 'restart', 'ollama.service\n']),
+      run(['systemctl', 'try-restart', '--', 'ollama.service\n']),
       /control character/,
     ],
   ])('refuses %s', (_name, step, reason) => {
-    const problems = privilegedPlanProblems(plan([step]));
+    const problems = privilegedPlanProblems(plan([step]), context);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(reason);
+  });
+
+  it('re-checking a recorded run (no context) keeps every rule but the tie to a server', () => {
+    const step = write(
+      '/etc/systemd/system/sshd.service.d/zz.conf',
+      null,
+      '[Service]\nEnvironment=OLLAMA_HOST=127.0.0.1\n',
+    );
+    expect(privilegedPlanProblems(plan([step]), null)).toEqual([]);
+    const hostile = write(
+      '/etc/systemd/system/sshd.service.d/zz.conf',
+      null,
+      '[Service]\nEnvironment=LD_PRELOAD=/x.so\n',
+    );
+    expect(privilegedPlanProblems(plan([hostile]), null)[0]).toMatch(/more than OLLAMA_/);
   });
 });

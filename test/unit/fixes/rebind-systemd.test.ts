@@ -194,16 +194,16 @@ describe('planRebindSystemd: the drop-in', () => {
     const p = plan(await scanOf());
     const order = p.steps.map((s) => (s.kind === 'run' ? s.argv.join(' ') : `write ${s.path}`));
     expect(order).toEqual([
-      'systemctl cat ollama.service',
+      'systemctl cat -- ollama.service',
       'systemctl daemon-reload',
       `write ${ETC}/ollama.service.d/zz-paddock-loopback.conf`,
       'systemctl daemon-reload',
-      'systemctl try-restart ollama.service',
+      'systemctl try-restart -- ollama.service',
     ]);
     expect(undoActions(p)).toEqual([
       `remove ${ETC}/ollama.service.d/zz-paddock-loopback.conf`,
       'systemctl daemon-reload',
-      'systemctl try-restart ollama.service',
+      'systemctl try-restart -- ollama.service',
     ]);
   });
 

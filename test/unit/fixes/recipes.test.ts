@@ -73,7 +73,7 @@ function plan(result: FixPlan | ManualFix): FixPlan {
   if (isManual(result)) throw new Error(`expected a plan, got instructions: ${result.reason}`);
   expect(fixPlanSchema.parse(result)).toEqual(result);
   // Every plan a recipe makes must pass the privileged side's allowlist as it is.
-  if (result.requiresAdmin) expect(privilegedPlanProblems(result)).toEqual([]);
+  if (result.requiresAdmin) expect(privilegedPlanProblems(result, null)).toEqual([]);
   return result;
 }
 
@@ -215,7 +215,7 @@ describe('block-port', () => {
       `write ${PADDOCK_NFT_MAIN}`,
       `write ${PADDOCK_NFT_UNIT}`,
       'systemctl daemon-reload',
-      'systemctl enable paddock-nftables.service',
+      'systemctl enable -- paddock-nftables.service',
     ]);
     const [rules, main, unit] = writes(p);
     expect(rules).toMatchObject({ before: null, mode: 0o644, content: nftPortRules(11434) });
@@ -243,7 +243,7 @@ describe('block-port', () => {
       'inet',
       'paddock_11434',
     ]);
-    expect(enable!.undo).toEqual(['systemctl', 'disable', 'paddock-nftables.service']);
+    expect(enable!.undo).toEqual(['systemctl', 'disable', '--', 'paddock-nftables.service']);
     expect(runs(p).find((s) => s.argv[1] === 'daemon-reload')!.undo).toBeNull();
     expectNoShell(p);
   });
@@ -700,11 +700,11 @@ describe('tighten-origins', () => {
         s.kind === 'run' ? [s.argv.join(' '), s.undo?.join(' ') ?? null] : [`write ${s.path}`],
       ),
     ).toEqual([
-      ['systemctl cat ollama.service', 'systemctl try-restart ollama.service'],
+      ['systemctl cat -- ollama.service', 'systemctl try-restart -- ollama.service'],
       ['systemctl daemon-reload', 'systemctl daemon-reload'],
       [`write ${DROPIN}`],
       ['systemctl daemon-reload', null],
-      ['systemctl try-restart ollama.service', null],
+      ['systemctl try-restart -- ollama.service', null],
     ]);
     expect(writes(p)[0]).toMatchObject({
       before: dropinText,

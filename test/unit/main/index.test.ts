@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type * as AppCli from '../../../electron/main/app-cli';
 import type * as FakeElectron from './fake-electron';
 import type * as TrayFakes from '../tray/fake-electron';
 import type { FakeApp, FakeBrowserWindow, FakeIpcMain, FakeUtilityProcess } from './fake-electron';
@@ -60,11 +59,6 @@ vi.mock('electron', () => {
   };
 });
 
-vi.mock('../../../electron/main/app-cli', async (importActual) => ({
-  ...(await importActual<typeof AppCli>()),
-  runAppCli: vi.fn(async (_argv: string[], exit: (code: number) => void) => exit(0)),
-}));
-
 vi.mock('../../../electron/main/path-env', () => ({
   restorePath: () =>
     new Promise((resolve) => {
@@ -102,6 +96,8 @@ const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 beforeEach(() => {
   vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+  // The app runs as an ordinary user (these tests may run as root).
+  vi.spyOn(process, 'geteuid').mockReturnValue(1000);
 });
 afterEach(() => {
   process.env.PATH = savedPath;
@@ -120,22 +116,24 @@ describe('electron/main/index.ts', () => {
     expect(state.forks).toHaveLength(0);
   });
 
-  it('started as the CLI (sudo/pkexec): runs it and exits; no lock, no window, no engine', async () => {
-    const { app, ipcMain } = await start({
-      argv: ['/opt/Paddock/paddock', '--paddock-cli', '__apply-plan', 'ab'],
-    });
-    const appCli = await import('../../../electron/main/app-cli');
-    app.exit = vi.fn();
-    app.becomeReady();
-    await flush();
-    expect(vi.mocked(appCli.runAppCli)).toHaveBeenCalledWith(
-      [process.execPath, '--paddock-cli', '__apply-plan', 'ab'],
-      expect.any(Function),
-    );
-    expect(app.enableSandbox).not.toHaveBeenCalled();
-    expect(created).toHaveLength(0);
-    expect(ipcMain.handlers.size).toBe(0);
-    expect(state.forks).toHaveLength(0);
+  it('started as root (sudo or pkexec on the app binary): exits; no lock, no window, no engine', async () => {
+    vi.mocked(process.geteuid!).mockReturnValue(0);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const { app, ipcMain } = await start({
+        argv: ['/opt/Paddock/paddock', '--paddock-cli', '__apply-plan', 'ab'],
+      });
+      app.becomeReady();
+      await flush();
+      expect(app.exit).toHaveBeenCalledWith(2);
+      expect(String(stderr.mock.calls[0]?.[0])).toMatch(/does not run as root/);
+      expect(app.enableSandbox).not.toHaveBeenCalled();
+      expect(created).toHaveLength(0);
+      expect(ipcMain.handlers.size).toBe(0);
+      expect(state.forks).toHaveLength(0);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 
   it('sandboxes every renderer, opens the window and the IPC, and starts the engine only after PATH', async () => {

@@ -23,7 +23,7 @@ function captureIo(): CliIo & { out: string[]; err: string[] } {
     stderr: (text) => err.push(text),
     isTty: false,
     isStdinTty: false,
-    self: ['node', 'paddock'],
+    privileged: ['node', 'paddock-privileged.cjs'],
     env: () => undefined,
     settingsPath: null,
   };

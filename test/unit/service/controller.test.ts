@@ -30,7 +30,7 @@ function make() {
   const emit = (event: AppEvent) => emitted.push(event);
   const service = createService({
     host,
-    elevate: { host, self: ['/nonexistent'], interactive: false },
+    elevate: { host, privileged: ['/nonexistent'], interactive: false },
     settingsPath: path.join(dir, 'settings.json'),
     emit,
     events,

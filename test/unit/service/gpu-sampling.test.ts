@@ -31,7 +31,7 @@ function service(withGpu: boolean) {
   const events: AppEvent[] = [];
   const made = createService({
     host,
-    elevate: { host, self: ['/nonexistent'], interactive: false },
+    elevate: { host, privileged: ['/nonexistent'], interactive: false },
     settingsPath: '/nonexistent/settings.json',
     emit: (event) => events.push(event),
   });

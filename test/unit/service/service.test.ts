@@ -36,7 +36,7 @@ beforeEach(() => {
   };
   service = createService({
     host: tracked,
-    elevate: { host: tracked, self: ['/nonexistent/paddock'], interactive: false },
+    elevate: { host: tracked, privileged: ['/nonexistent/paddock'], interactive: false },
     settingsPath,
     emit: (event) => events.push(event),
   });
@@ -112,7 +112,7 @@ describe('the service', () => {
     const empty = createFakeHost();
     const bare = createService({
       host: empty,
-      elevate: { host: empty, self: ['/nonexistent/paddock'], interactive: false },
+      elevate: { host: empty, privileged: ['/nonexistent/paddock'], interactive: false },
       settingsPath,
       emit: () => undefined,
     });

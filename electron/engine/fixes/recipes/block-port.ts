@@ -375,8 +375,8 @@ function planNftables(facts: FirewallFacts, port: number, io: RecipeIO, persist:
     if (io.readFile(UNIT_WANTS) === null)
       steps.push({
         kind: 'run',
-        argv: ['systemctl', 'enable', PADDOCK_NFT_UNIT_NAME],
-        undo: ['systemctl', 'disable', PADDOCK_NFT_UNIT_NAME],
+        argv: ['systemctl', 'enable', '--', PADDOCK_NFT_UNIT_NAME],
+        undo: ['systemctl', 'disable', '--', PADDOCK_NFT_UNIT_NAME],
         description: `Start ${PADDOCK_NFT_UNIT_NAME} at every boot.`,
       });
     warnings.push(

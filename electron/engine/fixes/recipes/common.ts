@@ -21,6 +21,18 @@ export interface RecipeIO {
   fileMode?(path: string): number | null;
   /** The home directory of the user Paddock runs as: files under it need no admin rights. */
   homeDir?: string;
+  /**
+   * Running as root: why root must not write this path (a folder on its way that another user
+   * controls, host/trust.ts), or null. Such a file is left to its owner: as root, Paddock never
+   * writes through a path another user could redirect.
+   */
+  rootWriteProblem?(path: string): string | null;
+}
+
+/** The mode a rewritten file gets: its own, less anything Paddock never writes (execute,
+ * set-id, sticky, write for group or others); `fallback` for a file that is new. */
+export function safeMode(current: number | null | undefined, fallback: number): number {
+  return (current ?? fallback) & 0o644;
 }
 
 export function manualFix(
@@ -82,8 +94,8 @@ export function systemdReloadAround(unit: string): { before: FixStep[]; after: F
     before: [
       {
         kind: 'run',
-        argv: ['systemctl', 'cat', unit],
-        undo: ['systemctl', 'try-restart', unit],
+        argv: ['systemctl', 'cat', '--', unit],
+        undo: ['systemctl', 'try-restart', '--', unit],
         description: `Check that systemd knows ${unit}. On undo: restart it (if it runs) so it uses the restored settings.`,
       },
       {
@@ -103,7 +115,7 @@ export function systemdReloadAround(unit: string): { before: FixStep[]; after: F
       },
       {
         kind: 'run',
-        argv: ['systemctl', 'try-restart', unit],
+        argv: ['systemctl', 'try-restart', '--', unit],
         undo: null,
         description: `Restart ${unit} (only if it is running) so the server uses the new settings.`,
       },

@@ -16,6 +16,7 @@ import {
   isServiceName,
   manualFix,
   planShape,
+  safeMode,
   shown,
   systemdReloadAround,
 } from './common';
@@ -170,6 +171,11 @@ export function planSettingEdits(
         ],
       );
     if (!isPlainAbsolutePath(path)) return fallback('its path is not a plain absolute path');
+    const rootProblem = io.rootWriteProblem?.(path) ?? null;
+    if (rootProblem)
+      return fallback(
+        `Paddock runs as root here, and as root it never writes where another user could redirect the write (${shown(rootProblem, 200)}); run this fix as that user instead`,
+      );
     if (list.some((s) => s.source.line === null)) return fallback('the line is not known');
     if (list.some((s) => s.source.kind !== kind))
       return fallback('it is read in two different ways');
@@ -207,7 +213,7 @@ export function planSettingEdits(
       path,
       before,
       content,
-      mode: io.fileMode?.(path) ?? defaultMode(kind),
+      mode: safeMode(io.fileMode?.(path), defaultMode(kind)),
       description: `${list.length === 1 ? `Line ${list[0]!.source.line}` : `Lines ${list.map((s) => s.source.line).join(', ')}`} of ${shown(path, 200)}: ${spec.change}. Nothing else in the file changes.`,
     });
   }

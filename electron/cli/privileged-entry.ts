@@ -1,0 +1,53 @@
+/**
+ * `paddock-privileged`: the one program Paddock asks sudo or pkexec to run as root (see
+ * privileged.ts for its commands and docs/security.md for how to allow it). Before anything
+ * else it:
+ *
+ * 1. runs as root only;
+ * 2. refuses to start from an install another user could change: this file, and the Node
+ *    binary running it, must be root's, writable by no one else, in folders only root
+ *    controls (everything it loads is bundled into this one file, zod included);
+ * 3. drops the caller's environment for a fixed one of its own (PATH of system folders only;
+ *    HOME, XDG_*, PADDOCK_STATE_DIR and the rest are never read), and runs every tool by an
+ *    absolute, root-owned path (host/exec.ts).
+ */
+import { createNodeHost } from '../engine/host/node-host';
+import { ROOT_ENVIRONMENT, installProblem, isRoot } from '../engine/host/trust';
+import { runPrivilegedCommand } from './privileged';
+
+export async function privilegedMain(argv: readonly string[]): Promise<number> {
+  if (!isRoot()) {
+    process.stderr.write(
+      'paddock-privileged: this is the part of Paddock that runs as root, through sudo or pkexec; run `paddock` instead.\n',
+    );
+    return 2;
+  }
+  const problem = installProblem([process.execPath, __filename]);
+  if (problem) {
+    process.stderr.write(
+      `paddock-privileged: refusing to run as root from an install that users other than root can change: ${problem}. Install Paddock so that its files and folders belong to root (the .deb does), and allow that copy.\n`,
+    );
+    return 2;
+  }
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  Object.assign(process.env, ROOT_ENVIRONMENT, { HOME: '/root' });
+  process.chdir('/');
+  process.umask(0o022);
+  const outcome = await runPrivilegedCommand(createNodeHost(), argv.slice(2));
+  for (const note of outcome.notes ?? []) process.stderr.write(`paddock-privileged: ${note}\n`);
+  // The answer (a run as JSON, or what was refused) on stdout, for the side that asked.
+  await new Promise<void>((resolve) => process.stdout.write(`${outcome.text}\n`, () => resolve()));
+  return outcome.code;
+}
+
+void privilegedMain(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `paddock-privileged: internal error, nothing more was done: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,212 @@
+/**
+ * The privileged side: what runs as root on behalf of an ordinary user, through sudo or
+ * polkit's pkexec (docs/security.md). It is its own program (`paddock-privileged`, built from
+ * privileged-entry.ts with everything it loads bundled in) and takes only these commands:
+ *
+ *   __apply-fix FIX-ID INSTANCE-ID DIGEST   make the plan again as root, from root's own scan;
+ *                                           run it only if its digest is the one the user saw
+ *   __undo-run RUN-ID                       undo a run recorded in root's own folder
+ *   __firewall-facts                        read the firewall (paddock scan --elevated)
+ *
+ * Nothing the caller sends becomes a file's content, a path, an argv or a verification: the
+ * caller names a fix, a server and the digest of what they approved, and root derives the rest
+ * from the system. The plan root made is checked again against the allowlist (defence in
+ * depth), applied by the executor (backup, journal, verification by root's own rescan,
+ * rollback), and its run kept in /var/lib/paddock/runs, whatever the caller's environment says.
+ */
+import type { FixId, FixPlan, FixRun } from '../../shared/fixes';
+import { privilegedContext, privilegedPlanProblems } from '../engine/fixes/allowlist';
+import type { RevertDeps } from '../engine/fixes/executor';
+import {
+  FixRefusal,
+  RUN_ID,
+  applyPlan,
+  journaledDigest,
+  recoverRuns,
+  undoRun,
+} from '../engine/fixes/executor';
+import { planDigest } from '../engine/fixes/preview';
+import { isManual, planFix } from '../engine/fixes/recipes/index';
+import { verifyByRescan } from '../engine/fixes/verify';
+import {
+  fileModeForRecipe,
+  readTextForRecipe,
+  rootWriteProblemForRecipe,
+  systemdBooted,
+} from '../engine/host/fix-files';
+import { untrustedChainProblem } from '../engine/host/trust';
+import type { Host } from '../engine/host/types';
+import { runRules } from '../engine/rules/evaluate';
+import { scan } from '../engine/scan';
+
+export const APPLY_FIX_COMMAND = '__apply-fix';
+export const UNDO_RUN_COMMAND = '__undo-run';
+export const FIREWALL_FACTS_COMMAND = '__firewall-facts';
+
+/** Where root keeps its runs: fixed, never taken from the environment. */
+export const ROOT_RUNS_DIR = '/var/lib/paddock/runs';
+
+export const FIX_IDS: readonly FixId[] = [
+  'rebind-systemd',
+  'block-port',
+  'tighten-origins',
+  'stop-request-logging',
+  'docker-localhost',
+];
+/** Instance ids are printable ASCII without spaces ("ollama:service:ollama.service"). */
+const INSTANCE_ID = /^[\x21-\x7e]{1,300}$/;
+const DIGEST = /^[0-9a-f]{64}$/;
+
+export interface PrivilegedOutcome {
+  /** A FixRun as JSON on success; otherwise what was refused, in plain words. */
+  text: string;
+  code: number;
+  /** Interrupted runs recovered first, in plain words (for stderr). */
+  notes?: string[];
+}
+
+const refuse = (text: string): PrivilegedOutcome => ({ text, code: 2 });
+
+/** Why root's run folder must not be used, or null: a folder only root controls. */
+export function runsDirProblem(dir: string): string | null {
+  const problem = untrustedChainProblem(`${dir}/x`);
+  return problem ? `${dir} is not a folder only root controls (${problem})` : null;
+}
+
+/**
+ * A recorded run, checked again before root reverts any of it (undo, recovery): its plan
+ * against the allowlist (without the tie to servers: they may be gone), and its digest against
+ * the one journaled when it started.
+ */
+export function recordedRunProblem(run: FixRun): string | null {
+  const digest = journaledDigest(run);
+  if (digest === null || digest !== planDigest(run.plan))
+    return `the recorded plan of run ${run.id} is not the one that was applied (digest mismatch)`;
+  const problems = privilegedPlanProblems(run.plan, null);
+  return problems.length > 0
+    ? `the recorded plan of run ${run.id} is not one Paddock would run: ${problems.join('; ')}`
+    : null;
+}
+
+function revertDeps(host: Host, runsDir: string): RevertDeps {
+  return {
+    runsDir,
+    exec: (argv) => host.exec(argv, { timeoutMs: 60_000, maxBytes: 1024 * 1024 }),
+    now: () => new Date(),
+    check: recordedRunProblem,
+  };
+}
+
+/** Interrupted runs in root's folder are finished or rolled back first. */
+async function recover(host: Host, runsDir: string, say: string[]): Promise<void> {
+  try {
+    for (const recovery of await recoverRuns(revertDeps(host, runsDir)))
+      if (recovery.action !== 'nothing') say.push(recovery.message);
+  } catch (error) {
+    if (!(error instanceof FixRefusal && error.kind === 'busy'))
+      say.push(`could not check for interrupted fixes: ${String(error)}`);
+  }
+}
+
+/**
+ * `__apply-fix FIX-ID INSTANCE-ID DIGEST`: root scans, makes the plan with the same recipe the
+ * user's preview came from, and runs it only when what it does is exactly what the user
+ * approved (planDigest: every step's path, bytes, mode, argv and undo, and the verification).
+ */
+export async function privilegedApplyFix(
+  host: Host,
+  args: string[],
+  runsDir: string = ROOT_RUNS_DIR,
+): Promise<PrivilegedOutcome> {
+  const [fixId, instance, digest, ...extra] = args;
+  if (
+    extra.length > 0 ||
+    !fixId ||
+    !(FIX_IDS as readonly string[]).includes(fixId) ||
+    !instance ||
+    !INSTANCE_ID.test(instance) ||
+    !digest ||
+    !DIGEST.test(digest)
+  )
+    return refuse(
+      `${APPLY_FIX_COMMAND} takes FIX-ID INSTANCE-ID DIGEST (64 hex digits) and nothing else`,
+    );
+  const dirProblem = runsDirProblem(runsDir);
+  if (dirProblem) return refuse(`refused, nothing was run: ${dirProblem}`);
+  const notes: string[] = [];
+  await recover(host, runsDir, notes);
+  const snapshot = await scan(host);
+  if (!snapshot.instances.some((i) => i.id === instance))
+    return refuse(
+      `refused, nothing was run: root's own scan finds no server ${instance} (found: ${snapshot.instances.map((i) => i.id).join(', ') || 'none'}). Scan again and preview the fix again.`,
+    );
+  const finding = runRules(snapshot).find(
+    (f) => f.instance === instance && f.fixes.includes(fixId),
+  );
+  const made = planFix(
+    fixId as FixId,
+    snapshot,
+    instance,
+    {
+      readFile: readTextForRecipe,
+      fileMode: fileModeForRecipe,
+      homeDir: host.homeDir(),
+      rootWriteProblem: rootWriteProblemForRecipe,
+    },
+    { persist: systemdBooted(), findingId: finding?.id ?? null },
+  );
+  if (isManual(made))
+    return refuse(
+      `refused, nothing was run: as root, Paddock would not make this change itself: ${made.reason}`,
+    );
+  const plan: FixPlan = made;
+  if (planDigest(plan) !== digest)
+    return refuse(
+      'refused, nothing was run: the plan root makes from its own scan is not the plan you approved (root sees more of the system, or it changed since the preview). Preview the fix again; as root (sudo paddock fix …) the preview shows the plan root would apply.',
+    );
+  const problems = privilegedPlanProblems(plan, privilegedContext(snapshot));
+  if (problems.length > 0) return refuse(`refused, nothing was run: ${problems.join('; ')}`);
+  const run = await applyPlan(plan, {
+    ...revertDeps(host, runsDir),
+    expectedDigest: digest,
+    verify: (p) => verifyByRescan(p, () => scan(host)),
+  });
+  return { text: JSON.stringify(run), code: 0, notes };
+}
+
+/** `__undo-run RUN-ID`: a run from root's own folder, checked again before anything runs. */
+export async function privilegedUndoRun(
+  host: Host,
+  args: string[],
+  runsDir: string = ROOT_RUNS_DIR,
+): Promise<PrivilegedOutcome> {
+  const [id, ...extra] = args;
+  if (!id || !RUN_ID.test(id) || extra.length > 0)
+    return refuse(`${UNDO_RUN_COMMAND} takes one run id`);
+  const dirProblem = runsDirProblem(runsDir);
+  if (dirProblem) return refuse(`refused, nothing was run: ${dirProblem}`);
+  const notes: string[] = [];
+  await recover(host, runsDir, notes);
+  try {
+    const run = await undoRun(id, revertDeps(host, runsDir));
+    return { text: JSON.stringify(run), code: 0, notes };
+  } catch (error) {
+    if (error instanceof FixRefusal) return { ...refuse(error.message), notes };
+    throw error;
+  }
+}
+
+/** The privileged side's commands; anything else is refused. */
+export async function runPrivilegedCommand(host: Host, args: string[]): Promise<PrivilegedOutcome> {
+  const [command, ...rest] = args;
+  if (command === APPLY_FIX_COMMAND) return privilegedApplyFix(host, rest);
+  if (command === UNDO_RUN_COMMAND) return privilegedUndoRun(host, rest);
+  if (command === FIREWALL_FACTS_COMMAND) {
+    if (rest.length > 0) return refuse(`${FIREWALL_FACTS_COMMAND} takes no arguments`);
+    const { probeFirewall } = await import('../engine/probes/linux/firewall/probe');
+    return { text: JSON.stringify(await probeFirewall(host)), code: 0 };
+  }
+  return refuse(
+    `paddock-privileged takes only ${APPLY_FIX_COMMAND}, ${UNDO_RUN_COMMAND} and ${FIREWALL_FACTS_COMMAND}`,
+  );
+}
