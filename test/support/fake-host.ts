@@ -15,9 +15,11 @@ import type {
   UnixHttpRequest,
   UnixHttpResult,
 } from '../../electron/engine/host/types';
+import { decodeUtf8 } from '../../electron/engine/host/files';
 
 export interface FakeHostSpec {
-  files?: Record<string, string>;
+  /** Text (valid UTF-8), or raw bytes, decoded as the real host decodes them. */
+  files?: Record<string, string | Uint8Array>;
   /** Paths whose read fails with this code, e.g. { '/proc/42/environ': 'EACCES' }. */
   fileErrors?: Record<string, string>;
   links?: Record<string, string>;
@@ -89,9 +91,14 @@ export function createFakeHost(spec: FakeHostSpec = {}): Host & { execCalls: str
     async readFile(path, maxBytes = 1024 * 1024): Promise<FileRead> {
       const error = spec.fileErrors?.[path];
       if (error) return errorFor(path, error);
-      const text = files[path];
-      if (text === undefined) return notFound(path);
-      const bytes = Buffer.from(text, 'utf8');
+      const given = files[path];
+      if (given === undefined) return notFound(path);
+      if (typeof given !== 'string') {
+        const truncated = given.length > maxBytes;
+        const { text, invalidUtf8 } = decodeUtf8(given.subarray(0, maxBytes), truncated);
+        return { ok: true, path, text, truncated, ...(invalidUtf8 ? { invalidUtf8 } : {}) };
+      }
+      const bytes = Buffer.from(given, 'utf8');
       if (bytes.length > maxBytes)
         return {
           ok: true,
@@ -99,7 +106,7 @@ export function createFakeHost(spec: FakeHostSpec = {}): Host & { execCalls: str
           text: bytes.subarray(0, maxBytes).toString('utf8'),
           truncated: true,
         };
-      return { ok: true, path, text, truncated: false };
+      return { ok: true, path, text: given, truncated: false };
     },
     async readDir(path): Promise<DirRead> {
       const error = spec.fileErrors?.[path];

@@ -23,6 +23,24 @@ function failure(path: string, error: unknown) {
   };
 }
 
+/**
+ * Bytes as text, and whether they were valid UTF-8. Invalid bytes become U+FFFD, as
+ * Buffer.toString does, so a reader that must tell them from a real U+FFFD in the file (systemd
+ * loads the second and refuses the first) looks at `invalidUtf8`. A BOM is kept. When the read
+ * was cut at the cap, a character cut in half at the end is dropped rather than counted.
+ */
+export function decodeUtf8(
+  bytes: Uint8Array,
+  truncated = false,
+): { text: string; invalidUtf8: boolean } {
+  try {
+    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    return { text: decoder.decode(bytes, { stream: truncated }), invalidUtf8: false };
+  } catch {
+    return { text: Buffer.from(bytes).toString('utf8'), invalidUtf8: true };
+  }
+}
+
 /*
  * The reads are synchronous on purpose. A scan reads a few dozen small files from /proc, /etc
  * and home folders; the promise-based API costs about four times as much per file here
@@ -64,11 +82,13 @@ export function readFileCapped(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES):
       }
       chunks.push(buffer.subarray(0, bytesRead));
     }
+    const { text, invalidUtf8 } = decodeUtf8(Buffer.concat(chunks), truncated);
     return Promise.resolve({
       ok: true,
       path,
-      text: Buffer.concat(chunks).toString('utf8'),
+      text,
       truncated,
+      ...(invalidUtf8 ? { invalidUtf8 } : {}),
     });
   } catch (error) {
     return Promise.resolve(failure(path, error));

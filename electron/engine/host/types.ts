@@ -7,7 +7,17 @@ export type FsErrorCode =
   'ENOENT' | 'EACCES' | 'EPERM' | 'ENOTDIR' | 'EISDIR' | 'ELOOP' | 'EIO' | string;
 
 export type FileRead =
-  | { ok: true; path: string; text: string; truncated: boolean }
+  | {
+      ok: true;
+      path: string;
+      text: string;
+      truncated: boolean;
+      /**
+       * The bytes were not valid UTF-8; `text` has U+FFFD where they were. Absent when they
+       * were valid (or the host does not say).
+       */
+      invalidUtf8?: boolean;
+    }
   | { ok: false; path: string; code: FsErrorCode; message: string };
 
 export type DirRead =

@@ -24,6 +24,36 @@ describe('readFileCapped', () => {
     });
   });
 
+  it('fuzz F3: says when the bytes were not UTF-8, so a real U+FFFD can be told from them', async () => {
+    const real = join(dir, 'real-fffd');
+    writeFileSync(real, '\uFEFFA=caf\uFFFD\n');
+    const realRead = await readFileCapped(real);
+    expect(realRead).toEqual({
+      ok: true,
+      path: real,
+      text: '\uFEFFA=caf\uFFFD\n',
+      truncated: false,
+    });
+    const latin1 = join(dir, 'latin1');
+    writeFileSync(latin1, Buffer.from([0x41, 0x3d, 0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    expect(await readFileCapped(latin1)).toEqual({
+      ok: true,
+      path: latin1,
+      text: 'A=caf\uFFFD\n',
+      truncated: false,
+      invalidUtf8: true,
+    });
+    // Cut at the cap in the middle of "é" (C3 A9): the half character is dropped, not invalid.
+    const cut = join(dir, 'cut');
+    writeFileSync(cut, 'ab\u00e9');
+    expect(await readFileCapped(cut, 3)).toEqual({
+      ok: true,
+      path: cut,
+      text: 'ab',
+      truncated: true,
+    });
+  });
+
   it('names the error: missing is ENOENT, a directory is not read', async () => {
     expect(await readFileCapped(join(dir, 'missing'))).toMatchObject({ ok: false, code: 'ENOENT' });
     expect(await readFileCapped(dir)).toMatchObject({ ok: false });
