@@ -442,6 +442,42 @@ describe('EnvironmentFile=', () => {
     expect(result.data.settings).toEqual([]);
     expect(result.message).toContain("/etc/default/ollama:1: 'export' is shell syntax");
   });
+
+  it('fuzz F3: an env file with a real U+FFFD is valid UTF-8, and its OLLAMA_HOST counts', async () => {
+    const result = await probe(
+      {
+        files: {
+          [UNIT]: service('EnvironmentFile=/etc/default/ollama'),
+          // EF BF BD on disk: what a lossy charset conversion leaves behind.
+          '/etc/default/ollama': Buffer.from('OLLAMA_HOST=0.0.0.0\nCOMMENT=caf\uFFFD\n', 'utf8'),
+        },
+      },
+      null,
+    );
+    expect(result.message ?? '').not.toContain('UTF-8');
+    expect(find(result.data.settings, '/etc/default/ollama')).toMatchObject({
+      value: '0.0.0.0',
+      state: 'latent',
+    });
+  });
+
+  it('fuzz F3: an env file whose bytes are not UTF-8 is rejected as a whole, as systemd does', async () => {
+    const result = await probe(
+      {
+        files: {
+          [UNIT]: service('EnvironmentFile=/etc/default/ollama'),
+          '/etc/default/ollama': Buffer.concat([
+            Buffer.from('OLLAMA_HOST=0.0.0.0\nCOMMENT=caf'),
+            Buffer.from([0xe9, 0x0a]), // Latin-1 é
+          ]),
+        },
+      },
+      null,
+    );
+    expect(result.data.settings).toEqual([]);
+    expect(result.message).toContain('/etc/default/ollama:2: not valid UTF-8');
+    expect(result.message).toContain('systemd rejects this file as a whole');
+  });
 });
 
 describe("the server's own environment", () => {
@@ -622,7 +658,14 @@ describe('malformed unit files', () => {
   });
 
   it('binary junk in a drop-in becomes problems in the message; the valid lines still count', async () => {
-    const junk = `[Service]\n\u0000\u0001\u0002\u0003\n\uFFFD\uFFFD\uFFFD\n[Serv\nEnvironment=OLLAMA_ORIGINS=*\n[Service]\nEnvironment="OLLAMA_HOST=0.0.0.0\nEnvironment=OLLAMA_NOPRUNE=1\n`;
+    // Bytes that are not UTF-8 on line 3 (the host decodes them to U+FFFD and says so).
+    const junk = Buffer.concat([
+      Buffer.from('[Service]\n\u0000\u0001\u0002\u0003\n'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from(
+        '\n[Serv\nEnvironment=OLLAMA_ORIGINS=*\n[Service]\nEnvironment="OLLAMA_HOST=0.0.0.0\nEnvironment=OLLAMA_NOPRUNE=1\n',
+      ),
+    ]);
     const result = await probe({ files: { [UNIT]: INSTALLED_UNIT, [OVERRIDE]: junk } }, null);
     expect(result.status).toBe('ok');
     expect(result.data.settings.map((s) => [s.name, s.value])).toEqual([['OLLAMA_NOPRUNE', '1']]);

@@ -106,6 +106,28 @@ describe('Environment= quoting follows systemd (extract_first_word with CUNESCAP
     const parsed = parseUnitFile(service('Environment=A=\\xff B=1'));
     expect(sets(service('Environment=A=\\xff B=1'))).toEqual([['B', '1']]);
     expect(parsed.problems).toHaveLength(1);
+    // Escapes that spell a noncharacter in UTF-8 (U+FFFE) fail systemd's check too.
+    expect(sets(service('Environment=A=\\xef\\xbf\\xbe B=1'))).toEqual([['B', '1']]);
+  });
+
+  it('fuzz F3: a real U+FFFD in a unit file is valid UTF-8; only bytes that were not are fatal', () => {
+    const unit =
+      '[Unit]\nDescription=Ollama \uFFFD\n[Service]\nEnvironment="OLLAMA_HOST=0.0.0.0" "X=\uFFFD"\n';
+    const parsed = parseUnitFile(unit);
+    expect(parsed.problems).toEqual([]);
+    expect(sets(unit)).toEqual([
+      ['OLLAMA_HOST', '0.0.0.0'],
+      ['X', '\uFFFD'],
+    ]);
+    expect(parseUnitFile(unit, { invalidUtf8: true }).problems).toEqual([
+      { line: 2, message: expect.stringContaining('not valid UTF-8'), fatal: true },
+      { line: 4, message: expect.stringContaining('not valid UTF-8'), fatal: true },
+    ]);
+    // A noncharacter anywhere on a line that is not a comment: systemd refuses the file.
+    const nonchar = parseUnitFile('[Unit]\n# \uFFFE is fine here\nDescription=\uFFFE\n');
+    expect(nonchar.problems).toEqual([
+      { line: 3, message: expect.stringMatching(/U\+FFFE.*noncharacter/), fatal: true },
+    ]);
   });
 });
 
@@ -287,9 +309,10 @@ describe('unit file lines, sections and comments', () => {
   });
 
   it('survives binary junk: NUL ends a line, invalid UTF-8 is fatal but the file still parses', () => {
+    // The U+FFFD stand for bytes that were not UTF-8: the host says so with invalidUtf8.
     const junk = `[Service]\nEnvironment=A=1\n\u0000\u0001\u0002garbage\n\uFFFD\uFFFD=\uFFFD\n\u001b[31m\nEnvironment=B=2\n`;
     let parsed: ReturnType<typeof parseUnitFile> | undefined;
-    expect(() => (parsed = parseUnitFile(junk))).not.toThrow();
+    expect(() => (parsed = parseUnitFile(junk, { invalidUtf8: true }))).not.toThrow();
     expect(sets(junk)).toEqual([
       ['A', '1'],
       ['B', '2'],
@@ -298,6 +321,31 @@ describe('unit file lines, sections and comments', () => {
     expect(parsed!.problems.some((p) => p.line === 4 && p.message.includes("missing '='"))).toBe(
       true,
     );
+  });
+
+  it('fuzz F4: 1 MiB of continuation lines is read in linear time, as one logical line', () => {
+    const MIB = 1024 * 1024;
+    // Backslash-newline pairs only: one logical line of spaces, nothing to say.
+    expect(parseUnitFile('\\\n'.repeat(MIB / 2))).toEqual({ directives: [], problems: [] });
+    // An Environment= continued over 1 MiB: every word counts, the line is the first one.
+    const n = Math.floor(MIB / 6);
+    const parsed = parseUnitFile(
+      `[Service]\nEnvironment=A=1 \\\n${'B=2 \\\n'.repeat(n)}C=3\nEnvironment=D=4\n`,
+    );
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.directives).toHaveLength(n + 3);
+    expect(parsed.directives[0]).toMatchObject({ kind: 'set', name: 'A', line: 2 });
+    expect(parsed.directives[n + 1]).toMatchObject({ kind: 'set', name: 'C', value: '3', line: 2 });
+    expect(parsed.directives[n + 2]).toMatchObject({ kind: 'set', name: 'D', line: n + 4 });
+    // An escaped backslash at the end does not continue; an odd run of them does.
+    expect(sets('[Service]\nEnvironment=A=x\\\\\nEnvironment=B=1\n')).toEqual([
+      ['A', 'x\\'],
+      ['B', '1'],
+    ]);
+    expect(sets('[Service]\nEnvironment=A=x\\\\\\\nB=1\n')).toEqual([
+      ['A', 'x\\'],
+      ['B', '1'],
+    ]);
   });
 
   it('never throws on random input', () => {
@@ -401,10 +449,34 @@ describe('EnvironmentFile= contents follow env-file.c', () => {
   });
 
   it('marks invalid UTF-8 as fatal: systemd rejects the whole file', () => {
-    const parsed = parseEnvironmentFile('A=1\nB=\uFFFD\n');
+    // The host read bytes that were not UTF-8 and decoded them to U+FFFD.
+    const parsed = parseEnvironmentFile('A=1\nB=\uFFFD\n', { invalidUtf8: true });
     expect(parsed.problems).toEqual([
       { line: 2, message: expect.stringContaining('UTF-8'), fatal: true },
     ]);
+    // Invalid bytes in a comment do not matter: systemd checks only keys and values.
+    expect(parseEnvironmentFile('# caf\uFFFD\nA=1\n', { invalidUtf8: true }).problems).toEqual([]);
+  });
+
+  it('fuzz F3: a real U+FFFD is valid UTF-8; systemd loads the file and its OLLAMA_HOST', () => {
+    const parsed = parseEnvironmentFile('OLLAMA_HOST=0.0.0.0\nCOMMENT=caf\uFFFD\n');
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.assignments.map((a) => [a.name, a.value])).toEqual([
+      ['OLLAMA_HOST', '0.0.0.0'],
+      ['COMMENT', 'caf\uFFFD'],
+    ]);
+  });
+
+  it('fuzz F3: noncharacters are refused as systemd refuses them (unichar_is_valid)', () => {
+    for (const nonchar of ['\uFFFE', '\uFFFF', '\uFDD0', '\uFDEF', '\u{1FFFE}', '\u{10FFFF}']) {
+      const parsed = parseEnvironmentFile(`OLLAMA_HOST=0.0.0.0\nX=a${nonchar}\n`);
+      expect(parsed.problems, nonchar).toEqual([
+        { line: 2, message: expect.stringMatching(/noncharacter.*refuses to use/), fatal: true },
+      ]);
+    }
+    // The neighbours are ordinary characters.
+    for (const ok of ['\uFDCF', '\uFDF0', '\uFFFD', '\u{1FFFD}', '\u{10000}'])
+      expect(parseEnvironmentFile(`X=a${ok}\n`).problems, ok).toEqual([]);
   });
 });
 

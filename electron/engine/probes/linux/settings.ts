@@ -271,6 +271,8 @@ interface UnitText {
   path: string;
   text: string;
   kind: 'systemd-unit' | 'systemd-dropin';
+  /** The bytes were not valid UTF-8 (FileRead.invalidUtf8). */
+  invalidUtf8?: boolean;
 }
 
 /** The first root that has the unit wins (/etc before /usr/lib). An unreadable copy stops the search. */
@@ -279,7 +281,8 @@ async function findUnitFile(log: ReadLog, unit: string, roots: string[]): Promis
     for (const root of roots) {
       const path = `${root}/${name}`;
       const read = await log.file(path, `unit file of ${unit}`);
-      if (read.ok) return { path, text: read.text, kind: 'systemd-unit' };
+      if (read.ok)
+        return { path, text: read.text, kind: 'systemd-unit', invalidUtf8: read.invalidUtf8 };
       // Falling back to a lower-priority copy would describe a unit systemd does not use.
       if (!isAbsent(read.code)) return null;
     }
@@ -310,7 +313,13 @@ async function findDropins(log: ReadLog, unit: string, roots: string[]): Promise
   for (const name of names.slice(0, MAX_DROPINS)) {
     const path = chosen.get(name)!;
     const read = await log.file(path, `drop-in of ${unit}`);
-    if (read.ok) dropins.push({ path, text: read.text, kind: 'systemd-dropin' });
+    if (read.ok)
+      dropins.push({
+        path,
+        text: read.text,
+        kind: 'systemd-dropin',
+        invalidUtf8: read.invalidUtf8,
+      });
   }
   return dropins;
 }
@@ -441,7 +450,7 @@ async function readEnvFile(log: ReadLog, unit: string, ref: EnvFileRef): Promise
         );
       continue;
     }
-    const parsed = parseEnvironmentFile(read.text);
+    const parsed = parseEnvironmentFile(read.text, { invalidUtf8: read.invalidUtf8 });
     log.problems(path, parsed.problems);
     if (parsed.problems.some((p) => p.fatal)) {
       log.note(
@@ -511,7 +520,7 @@ async function readSystemdChain(
   if (!main && !serverIsUnit && dropins.length > 0)
     log.note(`drop-ins exist for ${unit} but no unit file; systemd has nothing to start`);
   const files = [...(main ? [main] : []), ...dropins].map((f) => {
-    const parsed = parseUnitFile(f.text, { unitName: unit });
+    const parsed = parseUnitFile(f.text, { unitName: unit, invalidUtf8: f.invalidUtf8 });
     log.problems(f.path, parsed.problems);
     return { ...f, directives: parsed.directives };
   });

@@ -39,6 +39,16 @@ export interface ParsedUnitFile {
 export interface UnitParseOptions {
   /** The unit these lines configure, so %n %N %p %i %j resolve as systemd would. */
   unitName?: string;
+  /**
+   * The file's bytes were not valid UTF-8 (the host's FileRead says so): a U+FFFD in the text
+   * may stand for them. Otherwise a U+FFFD is the character itself, which systemd accepts.
+   */
+  invalidUtf8?: boolean;
+}
+
+export interface EnvFileParseOptions {
+  /** As in UnitParseOptions: the bytes were not valid UTF-8. */
+  invalidUtf8?: boolean;
 }
 
 export interface EnvFileAssignment {
@@ -58,6 +68,13 @@ const NEWLINE = '\n\r';
 const COMMENTS = '#;';
 /** What the host's UTF-8 decoder puts where the file had bytes that are not UTF-8. */
 const REPLACEMENT = '\uFFFD';
+/**
+ * Code points systemd's utf8_is_valid() refuses although they are well-formed UTF-8
+ * (unichar_is_valid in src/basic/utf8.c: U+FDD0..U+FDEF and U+xFFFE/U+xFFFF), and lone
+ * surrogates, which no UTF-8 can carry (WordBuilder writes one per escaped byte that did not
+ * decode).
+ */
+const NOT_SYSTEMD_UTF8 = /[\p{Noncharacter_Code_Point}\p{Surrogate}]/u;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_KEYS = new Set(['Environment', 'EnvironmentFile', 'UnsetEnvironment']);
 
@@ -109,7 +126,7 @@ interface LogicalLine {
 /** True when the text ends in a backslash that is not itself escaped. */
 function endsWithContinuation(text: string): boolean {
   let escaped = false;
-  for (let i = 0; i < text.length; i++) escaped = escaped ? false : text.charAt(i) === '\\';
+  for (let i = 0; i < text.length; i++) escaped = escaped ? false : text.charCodeAt(i) === 92;
   return escaped;
 }
 
@@ -117,25 +134,46 @@ function endsWithContinuation(text: string): boolean {
  * Splits the file into logical lines as conf-parser.c does: \n, \r\n, \r and NUL end a line;
  * comment lines are skipped even inside a continuation; a trailing unescaped backslash joins the
  * next line, replaced by a space.
+ *
+ * Each physical line is scanned once: the text carried over ends in that space, which escapes
+ * nothing, so whether the joined text ends in a continuation is decided by the new line alone
+ * (re-scanning the whole joined text was quadratic: fuzz-findings.md F4).
  */
 function logicalLines(text: string): LogicalLine[] {
   const physical = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r|\0/);
   const lines: LogicalLine[] = [];
-  let pending: LogicalLine | null = null;
+  let parts: string[] = [];
+  let first = 0;
   physical.forEach((raw, index) => {
-    const lead = raw.replace(/^[ \t\n\r]+/, '');
-    if (lead !== '' && COMMENTS.includes(lead.charAt(0))) return;
-    const joined = pending ? pending.text + raw : raw;
-    const line = pending ? pending.line : index + 1;
-    if (endsWithContinuation(joined)) {
-      pending = { text: `${joined.slice(0, -1)} `, line };
+    let lead = 0;
+    while (lead < raw.length && WHITESPACE.includes(raw.charAt(lead))) lead++;
+    if (lead < raw.length && COMMENTS.includes(raw.charAt(lead))) return;
+    if (parts.length === 0) first = index + 1;
+    if (endsWithContinuation(raw)) {
+      parts.push(raw.slice(0, -1), ' ');
       return;
     }
-    lines.push({ text: joined, line });
-    pending = null;
+    parts.push(raw);
+    lines.push({ text: parts.join(''), line: first });
+    parts = [];
   });
-  if (pending) lines.push(pending);
+  if (parts.length > 0) lines.push({ text: parts.join(''), line: first });
   return lines;
+}
+
+/**
+ * Why systemd's utf8_is_valid() refuses this text, or null when it accepts it. A U+FFFD counts
+ * as invalid bytes only when the file's bytes were not valid UTF-8 (fuzz-findings.md F3): a
+ * real U+FFFD is valid UTF-8, and files that went through a lossy conversion contain it.
+ */
+function utf8Problem(text: string, invalidUtf8: boolean | undefined): string | null {
+  if (invalidUtf8 && text.includes(REPLACEMENT)) return 'not valid UTF-8';
+  const bad = NOT_SYSTEMD_UTF8.exec(text);
+  if (!bad) return null;
+  const cp = bad[0].codePointAt(0)!;
+  if (cp >= 0xd800 && cp <= 0xdfff) return 'not valid UTF-8';
+  const name = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `not valid UTF-8 for systemd (${name} is a Unicode noncharacter, which it refuses)`;
 }
 
 // ── words (extract_first_word with EXTRACT_CUNESCAPE | EXTRACT_UNQUOTE) ────────────────────
@@ -213,8 +251,10 @@ class WordBuilder {
     try {
       this.text += new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(this.bytes));
     } catch {
-      // systemd would then reject the assignment as not UTF-8; the marker makes that happen here.
-      this.text += REPLACEMENT;
+      // systemd would then reject the assignment as not UTF-8. The marker makes that happen here:
+      // one lone surrogate per byte (U+DC80 + byte), which no UTF-8 text can contain; a real
+      // U+FFFD in the file is a character systemd accepts.
+      this.text += String.fromCharCode(...this.bytes.map((b) => 0xdc00 + b));
     }
     this.bytes = [];
   }
@@ -352,7 +392,8 @@ function splitAssignment(word: string): { name: string; value: string } | null {
   if (eq <= 0) return null;
   const name = word.slice(0, eq);
   const value = word.slice(eq + 1);
-  if (!ENV_NAME.test(name) || value.includes(REPLACEMENT)) return null;
+  // env_assignment_is_valid(): a value must be valid UTF-8 as systemd checks it.
+  if (!ENV_NAME.test(name) || NOT_SYSTEMD_UTF8.test(value)) return null;
   return { name, value };
 }
 
@@ -434,7 +475,7 @@ function parseEnvironmentFileKey(
   }
   const optional = resolved.value.startsWith('-');
   const path = normalizeAbsolutePath(optional ? resolved.value.slice(1) : resolved.value);
-  if (!path || path.includes(REPLACEMENT)) {
+  if (!path || NOT_SYSTEMD_UTF8.test(path)) {
     problem(
       sink,
       line,
@@ -505,8 +546,9 @@ export function parseUnitFile(text: string, options: UnitParseOptions = {}): Par
   for (const { text: raw, line } of logicalLines(text)) {
     const l = strip(raw);
     if (l === '') continue;
-    if (l.includes(REPLACEMENT)) {
-      problem(sink, line, 'line is not valid UTF-8; systemd refuses to load this file', true);
+    const utf8 = utf8Problem(l, options.invalidUtf8);
+    if (utf8 !== null) {
+      problem(sink, line, `line is ${utf8}; systemd refuses to load this file`, true);
     } else if (l.startsWith('[')) {
       section = sectionHeader(l, line, sink);
     } else if (section === null) {
@@ -729,11 +771,17 @@ function lineOfOffset(text: string, offset: number): number {
   return line;
 }
 
-function checkPair(pair: RawPair, problems: ParseProblem[]): EnvFileAssignment | null {
-  if (pair.key.includes(REPLACEMENT) || pair.value.includes(REPLACEMENT)) {
+function checkPair(
+  pair: RawPair,
+  problems: ParseProblem[],
+  invalidUtf8: boolean | undefined,
+): EnvFileAssignment | null {
+  // check_utf8ness_and_warn() in env-file.c: the key and the value, not comments.
+  const utf8 = utf8Problem(pair.key, invalidUtf8) ?? utf8Problem(pair.value, invalidUtf8);
+  if (utf8 !== null) {
     problems.push({
       line: pair.line,
-      message: 'not valid UTF-8; systemd refuses to use this file',
+      message: `${utf8}; systemd refuses to use this file`,
       fatal: true,
     });
     return null;
@@ -762,7 +810,10 @@ function checkPair(pair: RawPair, problems: ParseProblem[]): EnvFileAssignment |
  * with every line systemd would drop. A `fatal` problem means systemd rejects the whole file:
  * with `-` it starts the service without it, without `-` the service fails to start.
  */
-export function parseEnvironmentFile(text: string): ParsedEnvironmentFile {
+export function parseEnvironmentFile(
+  text: string,
+  options: EnvFileParseOptions = {},
+): ParsedEnvironmentFile {
   const problems: ParseProblem[] = [];
   const nul = text.indexOf('\0');
   if (nul >= 0) {
@@ -776,7 +827,7 @@ export function parseEnvironmentFile(text: string): ParsedEnvironmentFile {
   problems.push(...scanner.problems);
   const assignments: EnvFileAssignment[] = [];
   for (const pair of scanner.pairs) {
-    const assignment = checkPair(pair, problems);
+    const assignment = checkPair(pair, problems, options.invalidUtf8);
     if (assignment) assignments.push(assignment);
   }
   problems.sort((a, b) => a.line - b.line);
