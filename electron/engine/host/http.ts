@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import type { HttpRequest, HttpResult } from './types';
+import type { BodyCut, ByteBudget, HttpRequest, HttpResult } from './types';
 
 const DEFAULT_CONNECT_MS = 1000;
 const DEFAULT_TOTAL_MS = 3000;
@@ -49,6 +49,27 @@ export interface RequestBounds {
   connectTimeoutMs?: number;
   totalTimeoutMs?: number;
   maxBodyBytes?: number;
+  budget?: ByteBudget;
+}
+
+/**
+ * A byte budget for several requests (one scan's). With a parent, bytes are taken from both:
+ * a part of a larger budget that may use at most `total` of it.
+ */
+export function createByteBudget(total: number, parent?: ByteBudget): ByteBudget {
+  let left = Math.max(0, Math.floor(total));
+  return {
+    total: left,
+    take(bytes: number): number {
+      const wanted = Math.max(0, Math.min(Math.floor(bytes), left));
+      const granted = parent ? parent.take(wanted) : wanted;
+      left -= granted;
+      return granted;
+    },
+    remaining(): number {
+      return parent ? Math.min(left, parent.remaining()) : left;
+    },
+  };
 }
 
 export type BoundedOutcome = { durationMs: number } & (
@@ -110,8 +131,12 @@ export function boundedRequest(
       done({ kind: 'error', error, durationMs: elapsed() }),
     );
     clientRequest.on('response', (response) =>
-      collectResponse(response, clientRequest, maxBody, (collected) =>
-        done({ kind: 'answer', response: collected, durationMs: elapsed() }),
+      collectResponse(
+        response,
+        clientRequest,
+        maxBody,
+        (collected) => done({ kind: 'answer', response: collected, durationMs: elapsed() }),
+        bounds.budget,
       ),
     );
     clientRequest.end();
@@ -124,21 +149,34 @@ export interface CollectedResponse {
   /** Decoded as UTF-8 (invalid bytes replaced); untrusted text. */
   body: string;
   truncated: boolean;
+  /** Why the body is cut short (with truncated); absent when it is whole. */
+  cut?: BodyCut;
+}
+
+/** The body length an answer announces; null without a usable Content-Length. */
+function announcedLength(response: IncomingMessage): number | null {
+  const header = response.headers['content-length'];
+  if (header === undefined || !/^\s*\d{1,16}\s*$/.test(header)) return null;
+  return Number(header);
 }
 
 /**
- * Reads a response body up to `maxBody` bytes; past that the connection is dropped and the
- * body reported truncated. `done` is called once, whatever happens to the stream.
+ * Reads a response body up to `maxBody` bytes, each taken from `budget` when there is one;
+ * past either the connection is dropped and the body reported truncated. An answer whose
+ * Content-Length is over the cap (or over what is left of the budget) is refused before any
+ * of its body is read: status and headers only. `done` is called once, whatever happens to the
+ * stream.
  */
 export function collectResponse(
   response: IncomingMessage,
   clientRequest: ClientRequest,
   maxBody: number,
   done: (collected: CollectedResponse) => void,
+  budget?: ByteBudget,
 ): void {
   const chunks: Buffer[] = [];
   let size = 0;
-  let truncated = false;
+  let cut: BodyCut | null = null;
   let finished = false;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers)) {
@@ -151,22 +189,26 @@ export function collectResponse(
       status: response.statusCode ?? 0,
       headers,
       body: Buffer.concat(chunks).toString('utf8'),
-      truncated,
+      truncated: cut !== null,
+      ...(cut ? { cut } : {}),
     });
   };
+  const stop = (why: BodyCut) => {
+    cut = why;
+    finish();
+    clientRequest.destroy();
+  };
+  const announced = clientRequest.method === 'HEAD' ? null : announcedLength(response);
+  if (announced !== null && announced > maxBody) return stop('content-length');
+  if (announced !== null && budget && announced > budget.remaining()) return stop('budget');
   response.on('data', (chunk: Buffer) => {
-    if (truncated) return;
+    if (cut) return;
     const room = maxBody - size;
-    if (chunk.length > room) {
-      chunks.push(chunk.subarray(0, room));
-      size = maxBody;
-      truncated = true;
-      finish();
-      clientRequest.destroy();
-      return;
-    }
-    chunks.push(chunk);
-    size += chunk.length;
+    const wanted = Math.min(chunk.length, room);
+    const granted = budget ? budget.take(wanted) : wanted;
+    if (granted > 0) chunks.push(granted === chunk.length ? chunk : chunk.subarray(0, granted));
+    size += granted;
+    if (granted < chunk.length) stop(granted < wanted ? 'budget' : 'size-cap');
   });
   response.on('end', finish);
   response.on('error', finish);

@@ -56,12 +56,36 @@ export interface ExecResult {
   durationMs: number;
 }
 
+/**
+ * Bytes that several HTTP requests share: one scan's budget over every answer it reads, so
+ * that many hostile listeners cannot make a scan hold more than this much, whatever each
+ * request's own cap (host/http.ts `createByteBudget`).
+ */
+export interface ByteBudget {
+  /** Its size in bytes, for messages. */
+  readonly total: number;
+  /** Takes up to `bytes`; returns how many were granted (fewer, or 0, once it runs out). */
+  take(bytes: number): number;
+  /** Bytes left. */
+  remaining(): number;
+}
+
 /** Bounds and headers every HTTP request of the host takes (TCP and unix socket alike). */
 export interface HttpBounds {
   headers?: Record<string, string>;
   connectTimeoutMs?: number;
   totalTimeoutMs?: number;
+  /**
+   * Body bytes read at most; an answer whose Content-Length says more is refused before its
+   * body is read (truncated, `cut: 'content-length'`).
+   */
   maxBodyBytes?: number;
+  /**
+   * A budget shared with other requests: each body byte is taken from it as it arrives, and
+   * the body is cut (`cut: 'budget'`) when it grants no more, or refused before reading when
+   * its Content-Length is more than is left. A Host's http honours it.
+   */
+  budget?: ByteBudget;
 }
 
 export interface HttpRequest extends HttpBounds {
@@ -82,8 +106,16 @@ export interface HttpResponse {
   /** Body decoded as UTF-8 (invalid bytes replaced); untrusted text. */
   body: string;
   truncated: boolean;
+  /**
+   * Why the body is cut short, with `truncated`: more than maxBodyBytes ('size-cap'), a
+   * Content-Length over it (the body was not read at all: 'content-length'), or the shared
+   * budget spent ('budget'). Absent when whole (and from hosts that do not say).
+   */
+  cut?: BodyCut;
   durationMs: number;
 }
+
+export type BodyCut = 'size-cap' | 'content-length' | 'budget';
 
 export type HttpResult =
   | HttpResponse
