@@ -66,7 +66,7 @@ describe('fingerprintListener', () => {
     expect(fingerprint.foreignOriginAllowed).toBe(true);
   });
 
-  it('treats a 10 MB answer as too large: cut at 1 MiB, not parsed, still finishes', async () => {
+  it('treats a 10 MB answer as too large: cut at its cap, not parsed, still finishes', async () => {
     const big = Buffer.alloc(10 * 1024 * 1024, 'x');
     const port = await serve((req, res) => {
       if (req.url === '/') return void res.writeHead(200).end('Ollama is running');
@@ -74,11 +74,14 @@ describe('fingerprintListener', () => {
       res.end(big);
     });
     const started = performance.now();
-    const { fingerprint } = await fingerprintListener(host, '127.0.0.1', port);
+    const { fingerprint, evidence } = await fingerprintListener(host, '127.0.0.1', port);
     expect(performance.now() - started).toBeLessThan(3500);
     expect(fingerprint.identity).toBe('ollama');
     expect(fingerprint.models).toBeNull();
     expect(fingerprint.problems.join(' ')).toMatch(/size cap/);
+    expect(evidence.find((e) => e.ref.endsWith('/api/tags'))?.outcome).toBe(
+      'HTTP 200, body cut at the 256 KiB cap',
+    );
   });
 
   it('gives up on a server that never answers within the 3 s budget', async () => {
