@@ -363,6 +363,9 @@ export function renderScan(
   );
   for (const probe of [p.processes, p.sockets])
     if (probe.status === 'ok' && probe.message) lines.push(style.dim(t(probe.message, 300)));
+  // Listeners the scan's HTTP limits did not reach (the message says none when all were read).
+  if (p.fingerprints.status === 'ok' && p.fingerprints.message && p.fingerprints.data.length > 0)
+    lines.push(style.dim(`http: ${t(p.fingerprints.message, 500)}`));
   lines.push(style.dim(`firewall: ${firewallSummary(p.firewall)}`));
   lines.push(
     style.dim(

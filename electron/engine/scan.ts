@@ -21,11 +21,13 @@ import type {
 } from '../../shared/snapshot';
 import { EXPOSURE_SENTENCE, worstExposure } from './exposure';
 import { graphicsControllers } from './host/gpu-controllers';
+import { createByteBudget } from './host/http';
 import type { Host } from './host/types';
 import { buildInstances, connectAddress, listenerKey, serversWithoutApiVersion } from './instances';
 import { DEFAULT_OLLAMA_PORT } from './ollama/listen-address';
 import { probeDocker } from './probes/docker';
-import { fingerprintListener } from './probes/fingerprint';
+import type { FingerprintPool } from './probes/fingerprint';
+import { createFingerprintPool } from './probes/fingerprint';
 import { probeGpu } from './probes/gpu';
 import { probeProxies } from './probes/proxy';
 import { probeAccessLog } from './probes/traffic';
@@ -50,7 +52,18 @@ const PROBE_DEADLINE_MS = 4000;
 /** ufw and firewall-cmd are Python programs: slower to start than the rest. */
 const FIREWALL_DEADLINE_MS = 6000;
 const FINGERPRINT_DEADLINE_MS = 4500;
+/**
+ * One scan's HTTP bounds (security review F9: 64 hostile listeners answering huge, endless or
+ * slow bodies took a scan to 571 MB and 6 s): at most this many listeners fingerprinted, this
+ * many at a time, within this time (less than the probe's deadline, so that what was read is
+ * kept), and this many bytes of answers in all, of which the reverse-proxy checks that follow
+ * keep a part for themselves.
+ */
 const MAX_FINGERPRINTS = 64;
+const FINGERPRINT_CONCURRENCY = 8;
+const FINGERPRINT_TIME_MS = 4000;
+const SCAN_HTTP_BYTES = 8 * 1024 * 1024;
+const PROXY_RESERVED_BYTES = 1024 * 1024;
 const MAX_SETTINGS_PROBES = 16;
 /** Settings saved on disk, reported when no server runs (what would apply at next start). */
 export const PERSISTENT_SETTINGS_KEY = 'persistent';
@@ -63,42 +76,80 @@ function isServerProcess(process: OllamaProcess): boolean {
 const OLLAMA_COMM = /^ollama/i;
 
 /**
- * Listeners worth knocking on: those of Ollama processes (by pid once the process walk is in,
- * by name before), anything on 11434, and listeners whose owner is hidden from us.
+ * Which listeners to knock on, most telling first: those of Ollama processes (by pid once the
+ * process walk is in, by name before), then anything on 11434, then listeners whose owner is
+ * hidden from us. Null: not a candidate.
+ */
+function candidatePriority(socket: Socket, serverPids: Set<number>): number | null {
+  if (socket.processes.some((p) => serverPids.has(p.pid) || OLLAMA_COMM.test(p.name))) return 0;
+  if (socket.localPort === DEFAULT_OLLAMA_PORT) return 1;
+  if (socket.ownerVisibility !== 'visible') return 2;
+  return null;
+}
+
+interface Candidates {
+  picked: Array<{ socket: Socket; priority: number }>;
+  /** Candidates past MAX_FINGERPRINTS, not knocked on. */
+  leftOut: number;
+}
+
+/**
+ * Listeners worth knocking on, one per connect address and port, best first, at most
+ * MAX_FINGERPRINTS (hidden owners are the first left out). `onlyServers`: those of Ollama
+ * processes only (the second pass, once the process walk named them).
  */
 function fingerprintCandidates(
   listening: Socket[],
   serverPids: Set<number>,
   skip: Set<string>,
-): Socket[] {
-  const picked: Socket[] = [];
+  onlyServers = false,
+): Candidates {
+  const ranked: Array<{ socket: Socket; priority: number }> = [];
   const seen = new Set(skip);
   for (const socket of listening) {
-    const owned = socket.processes.some((p) => serverPids.has(p.pid) || OLLAMA_COMM.test(p.name));
-    const ownerUnknown = socket.ownerVisibility !== 'visible';
-    if (!owned && !ownerUnknown && socket.localPort !== DEFAULT_OLLAMA_PORT) continue;
+    const priority = candidatePriority(socket, serverPids);
+    if (priority === null || (onlyServers && priority !== 0)) continue;
     const key = listenerKey(connectAddress(socket), socket.localPort);
-    if (seen.has(key) || seen.size >= MAX_FINGERPRINTS) continue;
+    if (seen.has(key)) continue;
     seen.add(key);
-    picked.push(socket);
+    ranked.push({ socket, priority });
   }
-  return picked;
+  ranked.sort((a, b) => a.priority - b.priority);
+  return {
+    picked: ranked.slice(0, MAX_FINGERPRINTS),
+    leftOut: Math.max(0, ranked.length - MAX_FINGERPRINTS),
+  };
 }
 
 async function probeFingerprints(
   host: Host,
-  candidates: Socket[],
+  pool: FingerprintPool,
+  candidates: Candidates,
 ): Promise<ProbeResult<Fingerprint[]>> {
   return runProbe(host, 'HTTP fingerprint', [], FINGERPRINT_DEADLINE_MS, async () => {
     const outcomes = await Promise.all(
-      candidates.map((socket) =>
-        fingerprintListener(host, connectAddress(socket), socket.localPort),
+      candidates.picked.map(({ socket, priority }) =>
+        pool.fingerprint(connectAddress(socket), socket.localPort, priority),
       ),
     );
+    const limited = outcomes.filter((o) => o.limitedBy !== null).length;
+    const notes = [
+      ...(limited > 0
+        ? [
+            `${limited} of ${outcomes.length} listener${outcomes.length === 1 ? '' : 's'} could not be read in full: a scan reads at most ${SCAN_HTTP_BYTES / (1024 * 1024)} MiB of HTTP answers in all, ${FINGERPRINT_CONCURRENCY} listeners at a time, for ${FINGERPRINT_TIME_MS / 1000} s; whether Ollama answers there is unknown (each says why).`,
+          ]
+        : []),
+      ...(candidates.leftOut > 0
+        ? [
+            `${candidates.leftOut} more listener${candidates.leftOut === 1 ? ' of a hidden owner was' : 's of hidden owners were'} not checked (at most ${MAX_FINGERPRINTS} per scan).`,
+          ]
+        : []),
+    ];
     return {
       status: 'ok',
       data: outcomes.map((o) => o.fingerprint),
       evidence: outcomes.flatMap((o) => o.evidence),
+      ...(notes.length > 0 ? { message: notes.join(' ') } : {}),
     };
   });
 }
@@ -112,7 +163,7 @@ function mergeFingerprintProbes(
         status: first.status === 'ok' ? second.status : first.status,
         data: [...first.data, ...second.data],
         evidence: [...first.evidence, ...second.evidence],
-        message: first.message ?? second.message,
+        message: [first.message, second.message].filter(Boolean).join(' ') || undefined,
         durationMs: first.durationMs + second.durationMs,
       }
     : first;
@@ -222,12 +273,19 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   });
 
   // Knocking starts as soon as the sockets are listed; settings as soon as the servers are known.
+  // Every HTTP answer of the scan shares one byte budget; the fingerprints one pool.
+  const httpBudget = createByteBudget(SCAN_HTTP_BYTES);
+  const pool = createFingerprintPool(host, {
+    concurrency: FINGERPRINT_CONCURRENCY,
+    timeLimitMs: FINGERPRINT_TIME_MS,
+    budget: createByteBudget(SCAN_HTTP_BYTES - PROXY_RESERVED_BYTES, httpBudget),
+  });
   const listeningRun = socketsRun.then((result) => result.data.filter((s) => s.state === 'listen'));
   const earlyCandidatesRun = listeningRun.then((listening) =>
     fingerprintCandidates(listening, new Set(), new Set()),
   );
   const earlyFingerprintsRun = earlyCandidatesRun.then((candidates) =>
-    probeFingerprints(host, candidates),
+    probeFingerprints(host, pool, candidates),
   );
   const serversRun = processesRun.then((result) => result.data.filter(isServerProcess));
   const emptySettings: SettingsReport = { settings: [], gaps: [] };
@@ -255,16 +313,22 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     listeningRun,
     earlyCandidatesRun,
   ]);
-  // Servers whose sockets ss showed under another name (a renamed binary) are knocked on now.
+  // Servers whose sockets ss showed under another name (a renamed binary) are knocked on now,
+  // ahead of any hidden owner still waiting in the pool.
   const lateCandidates = fingerprintCandidates(
     listening,
     new Set(servers.map((p) => p.pid)),
-    new Set(earlyCandidates.map((s) => listenerKey(connectAddress(s), s.localPort))),
+    new Set(
+      earlyCandidates.picked.map((c) => listenerKey(connectAddress(c.socket), c.socket.localPort)),
+    ),
+    true,
   );
   const [earlyFingerprints, lateFingerprints, settingsTargets, settingsResults] = await Promise.all(
     [
       earlyFingerprintsRun,
-      lateCandidates.length > 0 ? probeFingerprints(host, lateCandidates) : Promise.resolve(null),
+      lateCandidates.picked.length > 0
+        ? probeFingerprints(host, pool, lateCandidates)
+        : Promise.resolve(null),
       settingsTargetsRun,
       settingsRun,
     ],
@@ -281,6 +345,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       sockets: sockets.data,
       ollamaPids: serverPids,
       fingerprints: fingerprintResult.data,
+      budget: httpBudget,
     }),
     probeDocker(host, { fingerprints: fingerprintResult.data }),
     // journald only for a server that runs as a systemd service: journalctl is slow on a

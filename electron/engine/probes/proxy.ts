@@ -11,10 +11,10 @@
  */
 import type { Evidence, Fingerprint, ProbeResult, Socket } from '../../../shared/snapshot';
 import type { ProxyPath, ProxySoftware } from '../../../shared/proxy';
-import type { Host, HttpResult } from '../host/types';
+import type { ByteBudget, Host, HttpResult } from '../host/types';
 import { isUnspecified } from '../net/address';
 import { cleanText } from '../text/untrusted';
-import { OLLAMA_BANNER, fingerprintListener } from './fingerprint';
+import { OLLAMA_BANNER, budgetWords, fingerprintListener } from './fingerprint';
 import { runProbe } from './probe';
 
 /** At most this many listeners are fingerprinted as possible proxies in one scan. */
@@ -273,13 +273,16 @@ export interface ProxyProbeInput {
   /** Fingerprints the scan already took (keyed by their address and port): not taken again. */
   fingerprints?: readonly Fingerprint[];
   limit?: number;
+  /** The scan's byte budget for HTTP answers, shared with the fingerprints. */
+  budget?: ByteBudget;
 }
 
 /**
  * Fingerprints the candidate listeners (reusing any fingerprint already taken), reads the
  * credentials challenge where one was demanded, and classifies each. Bounded: at most
- * `limit` listeners, six GETs each plus one, 1 s connect / 3 s total / 1 MiB per GET, and a
- * 5 s deadline over all.
+ * `limit` listeners, six GETs each plus one, 1 s connect / 3 s total / 256 KiB or 64 KiB per
+ * GET, the scan's byte budget over all answers, and a 5 s deadline over all. A listener the
+ * budget did not reach is counted in the message, never taken for "no proxy".
  */
 export async function probeProxies(
   host: Host,
@@ -294,14 +297,22 @@ export async function probeProxies(
       limit: input.limit,
     });
     const evidence: Evidence[] = [];
+    const budget = input.budget;
+    let limited = 0;
     const paths = await Promise.all(
       candidates.map(async (socket): Promise<ProxyPath | null> => {
         const address = proxyConnectAddress(socket);
         let fingerprint = known.get(listenerKey(address, socket.localPort));
         if (!fingerprint) {
-          const outcome = await fingerprintListener(host, address, socket.localPort);
+          const outcome = await fingerprintListener(
+            host,
+            address,
+            socket.localPort,
+            budget ? { budget } : {},
+          );
           evidence.push(...outcome.evidence);
           fingerprint = outcome.fingerprint;
+          if (outcome.limitedBy) limited += 1;
         }
         let challenge: AuthChallenge | null = null;
         if (fingerprint.authRequired === true) {
@@ -312,6 +323,7 @@ export async function probeProxies(
             connectTimeoutMs: 1000,
             totalTimeoutMs: 3000,
             maxBodyBytes: 64 * 1024,
+            ...(budget ? { budget } : {}),
           });
           evidence.push({
             kind: 'http',
@@ -324,6 +336,10 @@ export async function probeProxies(
       }),
     );
     const found = paths.filter((p): p is ProxyPath => p !== null);
+    const unread =
+      limited > 0
+        ? `${limited} of ${candidates.length} listener${candidates.length === 1 ? '' : 's'} of other programs could not be checked: ${budgetWords(budget)}; whether they lead to Ollama is unknown.`
+        : null;
     return {
       status: 'ok',
       data: found,
@@ -331,9 +347,11 @@ export async function probeProxies(
       message:
         candidates.length === 0
           ? 'No listener of a web server, port forwarder or hidden owner to check.'
-          : found.length === 0
-            ? `Checked ${candidates.length} listener${candidates.length === 1 ? '' : 's'} of other programs; none leads to Ollama.`
-            : undefined,
+          : unread
+            ? unread
+            : found.length === 0
+              ? `Checked ${candidates.length} listener${candidates.length === 1 ? '' : 's'} of other programs; none leads to Ollama.`
+              : undefined,
     };
   });
 }

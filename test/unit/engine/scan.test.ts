@@ -231,6 +231,48 @@ describe('scan', () => {
     expect(snapshot.probes.fingerprints.data[0]?.identity).toBe('no-answer');
   });
 
+  it('70 hidden listeners answering 1 MiB each: Ollama on 11434 is still found, and the scan says what it could not read', async () => {
+    const hostile = Array.from({ length: 70 }, (_, i) => listening('127.0.0.1', 20_000 + i, null));
+    const ollama = ollamaHttp([11434]);
+    let read = 0;
+    const host = createFakeHost({
+      // Honours the scan's budget as the real host does (host/http.ts).
+      http: (request) => {
+        if (request.port === 11434) return ollama(request);
+        const wanted = Math.min(1024 * 1024, request.maxBodyBytes ?? Infinity);
+        const granted = request.budget ? request.budget.take(wanted) : wanted;
+        read += granted;
+        const cut = granted < wanted ? 'budget' : 'size-cap';
+        return {
+          ok: true,
+          url: `http://${request.address}:${request.port}${request.path}`,
+          status: 200,
+          headers: {},
+          body: 'x'.repeat(granted),
+          truncated: true,
+          cut,
+          durationMs: 0,
+        };
+      },
+    });
+    // Ollama's listener comes last in the socket table.
+    const snapshot = await scan(host, {
+      probes: probes({ sockets: [...hostile, listening('0.0.0.0', 11434, null)] }),
+    });
+    expect(read).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(snapshot.instances.map((i) => i.id)).toEqual(['ollama:port:11434']);
+    const probe = snapshot.probes.fingerprints;
+    expect(probe.data).toHaveLength(64);
+    expect(probe.data[0]).toMatchObject({ port: 11434, identity: 'ollama' });
+    expect(probe.message).toMatch(/could not be read in full: a scan reads at most 8 MiB/);
+    expect(probe.message).toMatch(
+      /7 more listeners of hidden owners were not checked \(at most 64 per scan\)/,
+    );
+    const unread = probe.data.filter((f) => /budget/.test(f.problems.join(' ')));
+    expect(unread.length).toBeGreaterThan(40);
+    expect(unread.every((f) => f.identity === 'no-answer')).toBe(true);
+  });
+
   it('a server in another network namespace is unknown, not private', async () => {
     const snapshot = await scan(createFakeHost(), {
       probes: probes({ processes: [serverProcess(9, { sameNetns: false, systemdUnit: null })] }),
