@@ -273,3 +273,38 @@ describe('fish config.fish', () => {
     return statements.filter((s): s is Assign => s.kind === 'assign');
   }
 });
+
+describe('fuzz F4: the env-file parsers take linear time on 1 MiB inputs', () => {
+  const MIB = 1024 * 1024;
+
+  it('fuzz F4: parseEtcEnvironment with 1 MiB of blanks inside a value or before a continuation', () => {
+    const inner = parseEtcEnvironment(`A=x${' '.repeat(MIB)}y`);
+    expect(inner.problems).toEqual([]);
+    expect(brief(inner.statements)).toEqual([['A', `x${' '.repeat(MIB)}y`, true, 1]]);
+    // A backslash before trailing blanks continues the line, as pam_env reads it.
+    expect(
+      brief(parseEtcEnvironment(`A=x\\${' \t'.repeat(MIB / 2)}\ny\nB=1\n`).statements),
+    ).toEqual([
+      ['A', 'xy', true, 1],
+      ['B', '1', true, 3],
+    ]);
+  });
+
+  it('fuzz F4: parseShellFile (sh and fish) on 1 MiB of `~`', () => {
+    expect(sh('~'.repeat(MIB))).toEqual({ statements: [], problems: [] });
+    expect(fish('~'.repeat(MIB))).toEqual({ statements: [], problems: [] });
+    // Only the `~` right after `=` (sh) or at the start of the word (fish) is a tilde expansion.
+    const shell = assigns(sh(`export A=${'~'.repeat(MIB)}`).statements);
+    expect(shell).toHaveLength(1);
+    expect(shell[0]).toMatchObject({ name: 'A', exported: true, unexpanded: ['~'] });
+    expect(shell[0]!.value).toBe('~'.repeat(MIB));
+    const fishSet = assigns(fish(`set -gx A ${'~'.repeat(MIB)}`).statements);
+    expect(fishSet).toHaveLength(1);
+    expect(fishSet[0]).toMatchObject({ name: 'A', exported: true, unexpanded: ['~'] });
+    expect(fishSet[0]!.value).toBe('~'.repeat(MIB));
+    // After every `:` of an assignment it is one again.
+    const path = assigns(sh(`export A=${':~'.repeat(MIB / 2)}`).statements)[0]!;
+    expect(path.value).toBe(':~'.repeat(MIB / 2));
+    expect(path.unexpanded).toHaveLength(MIB / 2);
+  });
+});

@@ -42,6 +42,13 @@ interface PamLine {
   line: number;
 }
 
+/** Without trailing blanks (spaces and tabs); a loop, as /[ \t]+$/ is quadratic on "x   …   y". */
+function trimEndBlanks(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return text.slice(0, end);
+}
+
 /**
  * pam_env's _assemble_line: blank and `#` lines skipped (also between continued lines), a `#`
  * anywhere ends the line, a backslash before trailing blanks continues it. A continuation still
@@ -53,12 +60,13 @@ function pamLines(text: string, problems: ParseProblem[]): PamLine[] {
   const physical = text.split('\n');
   for (let index = 0; index < physical.length; index++) {
     const raw = physical[index]!;
-    const lead = raw.length - raw.replace(/^[ \t]+/, '').length;
+    let lead = 0;
+    while (lead < raw.length && (raw.charCodeAt(lead) === 32 || raw.charCodeAt(lead) === 9)) lead++;
     const rest = raw.slice(lead);
     if (rest === '' || rest.startsWith('#')) continue;
     const start: PamLine = pending ?? { text: '', line: index + 1 };
     const hash = rest.indexOf('#');
-    const body = raw.replace(/[ \t]+$/, '');
+    const body = trimEndBlanks(raw);
     if (hash < 0 && body.endsWith('\\')) {
       pending = { text: start.text + body.slice(0, -1), line: start.line };
       continue;
@@ -142,6 +150,11 @@ export function parseEtcEnvironment(text: string): ParsedEnvSource {
 
 interface Word {
   text: string;
+  /**
+   * The last character of text. Reading it back from text, which is built with +=, made V8
+   * flatten the string at every `~`: quadratic on a line of `~` (fuzz-findings.md F4).
+   */
+  last: string;
   line: number;
   /** Index in text of the first '=' that was not quoted or escaped; -1 when none. */
   bareEq: number;
@@ -234,7 +247,14 @@ class ShellTokenizer {
   }
 
   private current(): Word {
-    this.word ??= { text: '', line: this.line, bareEq: -1, quoted: false, unexpanded: [] };
+    this.word ??= {
+      text: '',
+      last: '',
+      line: this.line,
+      bareEq: -1,
+      quoted: false,
+      unexpanded: [],
+    };
     return this.word;
   }
 
@@ -243,6 +263,7 @@ class ShellTokenizer {
     if (quoted) word.quoted = true;
     else if (c === '=' && word.bareEq < 0) word.bareEq = word.text.length;
     word.text += c;
+    word.last = c;
   }
 
   /** Copies s[i..end) into the word verbatim as something the shell would have computed. */
@@ -250,6 +271,7 @@ class ShellTokenizer {
     const raw = this.s.slice(this.i, end);
     const word = this.current();
     word.text += raw;
+    if (raw !== '') word.last = raw.charAt(raw.length - 1);
     word.unexpanded.push(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw);
     this.countLines(raw);
     this.i = end;
@@ -273,9 +295,8 @@ class ShellTokenizer {
   /** `~` expands at the start of a word and after `=` or `:` in an assignment. */
   private tildeExpands(): boolean {
     const word = this.word;
-    if (!word || word.text === '') return true;
-    const before = word.text.charAt(word.text.length - 1);
-    return word.bareEq >= 0 && (before === '=' || before === ':');
+    if (!word || word.text.length === 0) return true;
+    return word.bareEq >= 0 && (word.last === '=' || word.last === ':');
   }
 
   private unterminated(what: string, line: number): void {
