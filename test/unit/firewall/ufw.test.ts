@@ -114,3 +114,50 @@ describe('ufw configuration files', () => {
     expect(parseUfwConf('')).toEqual({ enabledAtBoot: null });
   });
 });
+
+describe('fuzz F4: the ufw parsers take linear time on 1 MiB inputs', () => {
+  const MIB = 1024 * 1024;
+  const blanks = ' '.repeat(MIB);
+  const TABLE =
+    'Status: active\n\nTo                         Action      From\n--                         ------      ----\n';
+
+  it('fuzz F4: parseUfwDefaults and parseUfwConf with 1 MiB of blanks in a value', () => {
+    expect(parseUfwDefaults(`DEFAULT_INPUT_POLICY="DROP"${blanks}\nIPV6=yes\n`)).toEqual({
+      defaultIncoming: 'deny',
+      ipv6: true,
+    });
+    expect(parseUfwDefaults(`A=x${blanks}y\nIPV6=no${blanks}\n`)).toEqual({
+      defaultIncoming: null,
+      ipv6: false,
+    });
+    expect(parseUfwConf(`ENABLED=yes${blanks}x`)).toEqual({ enabledAtBoot: null });
+    expect(parseUfwConf(`ENABLED=yes${blanks}`)).toEqual({ enabledAtBoot: true });
+    expect(parseUfwConf(`ENABLED${blanks}=${blanks}no${blanks}`)).toEqual({ enabledAtBoot: false });
+  });
+
+  it('fuzz F4: parseUfwStatus with 1 MiB of blanks in a row', () => {
+    const odd = parseUfwStatus(`${TABLE}x${blanks}y`)!;
+    expect(odd.rules).toHaveLength(1);
+    expect(odd.rules[0]).toMatchObject({ unparsed: true });
+    // Padding of any width between the columns, and before a comment.
+    const wide = parseUfwStatus(
+      `${TABLE}11434/tcp${blanks}DENY IN${blanks}10.0.0.0/8${blanks}# keep the LAN out\n` +
+        `11434/tcp${blanks}(v6)${blanks}ALLOW${blanks}Anywhere (v6)\n`,
+    )!;
+    expect(wide.rules.map((r) => r.unparsed)).toEqual([false, false]);
+    expect(wide.rules[0]).toMatchObject({
+      action: 'deny',
+      direction: 'in',
+      toPorts: [[11434, 11434]],
+      protocol: 'tcp',
+      fromAddress: '10.0.0.0/8',
+      family: 4,
+    });
+    expect(wide.rules[1]).toMatchObject({
+      action: 'allow',
+      toPorts: [[11434, 11434]],
+      fromAddress: 'any',
+      family: 6,
+    });
+  });
+});

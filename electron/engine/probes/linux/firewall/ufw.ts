@@ -174,7 +174,7 @@ export function parseUfwStatus(text: string): UfwStatus | null {
   const header = lines.findIndex((l) => /^--\s+------\s+----/.test(l.trim()));
   if (header >= 0) {
     for (const line of lines.slice(header + 1)) {
-      const trimmed = line.replace(/\s+#.*$/, '').trim();
+      const trimmed = stripComment(line).trim();
       if (trimmed === '') continue;
       rules.push(parseStatusRow(trimmed));
     }
@@ -182,21 +182,81 @@ export function parseUfwStatus(text: string): UfwStatus | null {
   return { active: status === 'active', defaultIncoming: incoming ?? null, rules };
 }
 
+/*
+ * The regular expressions these replace (/\s+#.*$/, /^(.*?)\s+(ALLOW|…)\s+(.*)$/ and
+ * /\s*\(v6\)/) tried every position of a long run of blanks: quadratic on "x      …      y"
+ * (fuzz-findings.md F4). The loops below find the same matches in one pass.
+ */
+
+const isSpace = (c: string) => /\s/.test(c);
+// `.` in those expressions does not match these line breaks.
+const LINE_BREAKS = ['\n', '\r', '\u2028', '\u2029'];
+const firstBreak = (text: string) =>
+  Math.min(...LINE_BREAKS.map((c) => text.indexOf(c)).filter((i) => i >= 0), text.length);
+const lastBreak = (text: string) => Math.max(...LINE_BREAKS.map((c) => text.lastIndexOf(c)));
+
+/** The start of the run of \s that ends just before `at`. */
+function blanksBefore(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && isSpace(text.charAt(start - 1))) start--;
+  return start;
+}
+
+/** line.replace(/\s+#.*$/, ''): a `#` after blanks starts a comment to the end of the line. */
+function stripComment(line: string): string {
+  // `.*$` must reach the end: only a `#` after the last line break can start the comment.
+  const from = lastBreak(line) + 1;
+  for (let hash = line.indexOf('#', from); hash >= 0; hash = line.indexOf('#', hash + 1)) {
+    const start = blanksBefore(line, hash);
+    if (start < hash) return line.slice(0, start);
+  }
+  return line;
+}
+
+/** text.replace(/\s*\(v6\)/, ''): the first "(v6)" and the blanks before it. */
+function dropV6(text: string): string {
+  const at = text.indexOf('(v6)');
+  return at < 0 ? text : text.slice(0, blanksBefore(text, at)) + text.slice(at + 4);
+}
+
+const ACTION_WORD = /(?:ALLOW|DENY|REJECT|LIMIT)/g;
+
+/** /^(.*?)\s+(ALLOW|DENY|REJECT|LIMIT)(?: (IN|OUT|FWD))?\s+(.*)$/ on one row, without its backtracking. */
+function splitStatusRow(
+  row: string,
+): { toText: string; action: string; direction: string | undefined; fromText: string } | null {
+  const toEnd = firstBreak(row); // (.*?) cannot reach past this
+  const fromStart = lastBreak(row) + 1; // nor (.*) start before this
+  ACTION_WORD.lastIndex = 0;
+  for (let m = ACTION_WORD.exec(row); m; m = ACTION_WORD.exec(row)) {
+    const at = m.index;
+    const start = blanksBefore(row, at);
+    if (start > toEnd) return null;
+    if (start === at) continue;
+    let after = at + m[0].length;
+    const direction = /^ (IN|OUT|FWD)\s/.exec(row.slice(after, after + 5))?.[1];
+    if (direction) after += 1 + direction.length;
+    if (!isSpace(row.charAt(after))) {
+      ACTION_WORD.lastIndex = at + 1;
+      continue;
+    }
+    let from = after;
+    while (from < row.length && isSpace(row.charAt(from))) from++;
+    if (from < fromStart) continue;
+    return { toText: row.slice(0, start), action: m[0], direction, fromText: row.slice(from) };
+  }
+  return null;
+}
+
 function parseStatusRow(row: string): UfwRule {
   // Columns are padded to a width a long "To" overflows ("8000:8100/tcp (v6) on eth0 ALLOW IN"),
   // so the action is found by its words rather than by the padding.
-  const match = /^(.*?)\s+(ALLOW|DENY|REJECT|LIMIT)(?: (IN|OUT|FWD))?\s+(.*)$/.exec(row);
-  const family: FirewallFamily = /\(v6\)/.test(row) ? 6 : 4;
+  const match = splitStatusRow(row);
+  const family: FirewallFamily = row.includes('(v6)') ? 6 : 4;
   if (!match) return unparsedRule(clip(row), family);
-  const [, toText, actionWord, directionWord, fromText] = match as unknown as [
-    string,
-    string,
-    string,
-    string | undefined,
-    string,
-  ];
-  let to = toText.replace(/\s*\(v6\)/, '');
-  const from = fromText.replace(/\s*\(v6\)/, '');
+  const { toText, action: actionWord, direction: directionWord, fromText } = match;
+  let to = dropV6(toText);
+  const from = dropV6(fromText);
   let iface: string | null = null;
   const on = / on (\S+)$/.exec(to);
   if (on) {
@@ -230,9 +290,11 @@ function parseStatusRow(row: string): UfwRule {
 function shellAssignments(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split('\n')) {
-    const match = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    // Not /=\s*(.*?)\s*$/: its lazy group and trailing \s* were quadratic on
+    // "ENABLED=yes      …      x" (fuzz-findings.md F4). JavaScript's trim() strips what \s matches.
+    const match = /^\s*([A-Z_][A-Z0-9_]*)\s*=(.*)$/.exec(line);
     if (!match) continue;
-    out.set(match[1]!, match[2]!.replace(/^(["'])(.*)\1$/, '$2'));
+    out.set(match[1]!, match[2]!.trim().replace(/^(["'])(.*)\1$/, '$2'));
   }
   return out;
 }
