@@ -64,11 +64,24 @@ function nvidiaText(text: string | undefined, max: number): string | null {
 }
 
 /** "memory.used [MiB]" → "memory.used". */
+/**
+ * A header cell without its unit: "memory.used [MiB]" is "memory.used". The same as
+ * cell.replace(/\s*\[[^\]]*\]\s*$/, ''), which was quadratic on a run of `[` or of blanks
+ * (fuzz-findings.md F4): the unit is the first `[` after the last-but-one `]`, to a `]` that
+ * only blanks follow, and the blanks before it go with it.
+ */
 function headerField(cell: string): string {
-  return cell
-    .replace(/\s*\[[^\]]*\]\s*$/, '')
-    .trim()
-    .toLowerCase();
+  const text = cell.trimEnd();
+  let field = cell;
+  if (text.endsWith(']')) {
+    const open = text.indexOf('[', text.lastIndexOf(']', text.length - 2) + 1);
+    if (open >= 0 && open < text.length - 1) {
+      let start = open;
+      while (start > 0 && /\s/.test(text.charAt(start - 1))) start--;
+      field = text.slice(0, start);
+    }
+  }
+  return field.trim().toLowerCase();
 }
 
 function isHeader(cells: string[]): boolean {

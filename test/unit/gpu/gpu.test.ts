@@ -137,6 +137,33 @@ describe('parseNvidiaSmiCsv', () => {
   });
 });
 
+describe('fuzz F4: parseNvidiaSmiCsv takes linear time on 1 MiB inputs', () => {
+  const MIB = 1024 * 1024;
+
+  it('fuzz F4: a header whose unit follows 1 MiB of blanks, or is 1 MiB of `[`', () => {
+    for (const header of [
+      `index, name, memory.used${' '.repeat(MIB)}[MiB]`,
+      `index, name, memory.used ${'['.repeat(MIB)}]`,
+    ]) {
+      const { gpus, invalid, header: seen } = parseNvidiaSmiCsv(`${header}\n0, Tesla T4, 100\n`);
+      expect(seen).toBe(true);
+      expect(invalid).toBe(0);
+      expect(gpus).toEqual([
+        expect.objectContaining({ index: 0, name: 'Tesla T4', memoryUsedMiB: 100 }),
+      ]);
+    }
+  });
+
+  it('fuzz F4: a line of 1 MiB of `[`, or of blanks between two letters, is one invalid row', () => {
+    expect(parseNvidiaSmiCsv('['.repeat(MIB))).toEqual({ gpus: [], invalid: 1, header: false });
+    expect(parseNvidiaSmiCsv(`x${' '.repeat(MIB)}y`)).toEqual({
+      gpus: [],
+      invalid: 1,
+      header: false,
+    });
+  });
+});
+
 describe('probeGpu (fake host)', () => {
   it('nvidia-smi not installed and no controller: unavailable, never error', async () => {
     const result = await probeGpu(createFakeHost(), {
