@@ -60,7 +60,9 @@ export function rootRunsDir(host: Host): string {
     );
   return `${state}/runs`;
 }
+/** The runs of fixes this user made without admin rights (root's own are rootRunsDir's). */
 export function userRunsDir(host: Host): string {
+  if (host.uid() === 0) return rootRunsDir(host);
   const own = host.env('PADDOCK_STATE_DIR');
   if (own && own.startsWith('/')) return `${own}/runs`;
   const state = host.env('XDG_STATE_HOME');

@@ -18,7 +18,6 @@ import { elevatedFirewallFacts } from './elevate';
 import type { FixCommandContext } from './fix';
 import { FIX_IDS, commandFixFlow, commandHistoryFlow, commandUndoFlow, confirm } from './fix';
 import { privilegedArgv } from './privileged-program';
-import { rootInstallProblem } from './root-install';
 import { renderScan, styleFor } from './render';
 import { toScanJson } from './scan-json';
 
@@ -362,19 +361,9 @@ export function processIo(): CliIo {
   };
 }
 
-/**
- * Runs the CLI for this process's argv and answers its exit code. As root it first refuses to
- * run from an install another user could change (root-install.ts).
- */
+/** Runs the CLI for this process's argv and answers its exit code. */
 export async function runFromArgv(argv: readonly string[]): Promise<number> {
   try {
-    const problem = rootInstallProblem(argv[1]);
-    if (problem) {
-      process.stderr.write(
-        `paddock: refusing to run as root from an install that users other than root can change: ${problem}. Run paddock as your own user (it asks for admin rights when a fix needs them), or install it so that its files and folders belong to root.\n`,
-      );
-      return EXIT.usage;
-    }
     return await runCli(argv.slice(2), processIo());
   } catch (error) {
     process.stderr.write(`paddock: internal error: ${String(error)}\n`);

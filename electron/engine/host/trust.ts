@@ -101,6 +101,8 @@ export function untrustedChainProblem(path: string, depth = 0): string | null {
       const next = lstatOrNull(chain[i + 1]!);
       const sticky = (stat.mode & STICKY) !== 0;
       // In a sticky folder only an entry's owner (or root) may rename or remove it.
+      if (sticky && next !== null && next.uid !== 0)
+        return `${chain[i + 1]} is owned by ${owner(next)}`;
       if (!(sticky && next !== null && next.uid === 0))
         return `${here} can be written by users other than root (mode ${(stat.mode & 0o7777).toString(8)})`;
     }

@@ -1,0 +1,47 @@
+/**
+ * The privileged side as an administrator installs it (docs/security.md): the bundle copied
+ * into a folder only root controls, and sudo rules of the exact argument form (sudo >= 1.9.10
+ * regular expressions), never `*`. The lab tests that go through sudo use these, so the rules
+ * the documentation recommends are the rules the tests prove.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const PRIVILEGED_BUNDLE = path.join(ROOT, 'out', 'cli', 'paddock-privileged.cjs');
+
+/** The sudoers lines docs/security.md gives, for `user` and the program `[node, script]`. */
+export function sudoRules(user: string, program: readonly string[]): string {
+  const cmd = program.join(' ');
+  return [
+    `${user} ALL=(root) NOPASSWD: ${cmd} ^__apply-fix (rebind-systemd|block-port|tighten-origins|stop-request-logging|docker-localhost) [!-~]+ [0-9a-f]{64}$`,
+    `${user} ALL=(root) NOPASSWD: ${cmd} ^__undo-run [0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$`,
+    `${user} ALL=(root) NOPASSWD: ${cmd} __firewall-facts`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Copies the privileged program into `<dir>/opt/` (root's, 0755; `dir` itself must be a folder
+ * only root controls) and returns its argv as sudo runs it.
+ */
+export function installPrivileged(dir: string): string[] {
+  const opt = path.join(dir, 'opt');
+  fs.mkdirSync(opt, { recursive: true, mode: 0o755 });
+  fs.chmodSync(opt, 0o755);
+  const target = path.join(opt, 'paddock-privileged.cjs');
+  fs.copyFileSync(PRIVILEGED_BUNDLE, target);
+  fs.chmodSync(target, 0o755);
+  return [process.execPath, target];
+}
+
+/** Writes `<dir>/sudoers/paddock-lab` (0440) for binding over /etc/sudoers.d in a lab host. */
+export function writeSudoers(dir: string, text: string): string {
+  const rules = path.join(dir, 'sudoers');
+  fs.mkdirSync(rules, { recursive: true, mode: 0o755 });
+  fs.chmodSync(rules, 0o755);
+  fs.writeFileSync(path.join(rules, 'paddock-lab'), text);
+  fs.chmodSync(path.join(rules, 'paddock-lab'), 0o440);
+  return rules;
+}
