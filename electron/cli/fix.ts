@@ -260,8 +260,12 @@ export async function commandFixFlow(
 
 function findRun(host: Host, id: string): { run: FixRun; dir: string } | null {
   for (const dir of [...new Set([userRunsDir(host), rootRunsDir(host)])]) {
-    const run = readRun(id, { runsDir: dir });
-    if (run) return { run, dir };
+    try {
+      const run = readRun(id, { runsDir: dir });
+      if (run) return { run, dir };
+    } catch {
+      // Root's folder, read by a user: the privileged side reads it.
+    }
   }
   return null;
 }

@@ -1,8 +1,9 @@
 /**
  * The app's engine process as an ordinary user (what the desktop app is): a fix that needs
- * admin rights goes, with the plan the user previewed, to the CLI's privileged side through
- * sudo -n (the OS's prompt is polkit's dialog when there is no sudo rule), which checks the
- * digest and the allowlist and runs it as root. The engine runs in the lab host as nobody and
+ * admin rights goes, by the digest of the plan the user previewed, to the privileged side
+ * through sudo -n (the OS's prompt is polkit's dialog when there is no sudo rule), which makes
+ * the plan again from root's own scan, runs it only if it is the one previewed, and checks it
+ * against the allowlist. The engine runs in the lab host as nobody and
  * is driven over stdio exactly as the window's bridge drives it. The sudo rule, /etc/paddock and
  * root's run journal exist only inside the lab host.
  */
@@ -19,12 +20,11 @@ import { createLab } from './lab';
 import { describeFirewallLab } from './firewall-lab';
 import type { HostMounts } from './host-mounts';
 import { hostMounts } from './host-mounts';
+import { installPrivileged, sudoRules } from './privileged-install';
 
 const NOBODY = 65534;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENGINE = path.join(ROOT, 'out/cli/engine.cjs');
-/** The engine starts the CLI bundle beside it for the privileged side. */
-const CLI_BUNDLE = path.join(ROOT, 'out/cli/paddock.cjs');
 
 describeFirewallLab(
   'the app’s engine as an ordinary user: fixes through sudo',
@@ -54,14 +54,8 @@ describeFirewallLab(
       }
       const rules = path.join(dir, 'sudoers');
       fs.mkdirSync(rules, { mode: 0o755 });
-      fs.writeFileSync(
-        path.join(rules, 'paddock-lab'),
-        [
-          `nobody ALL=(root) NOPASSWD: ${process.execPath} ${CLI_BUNDLE} __apply-plan *`,
-          `nobody ALL=(root) NOPASSWD: ${process.execPath} ${CLI_BUNDLE} __undo-run *`,
-          '',
-        ].join('\n'),
-      );
+      const privileged = installPrivileged(dir);
+      fs.writeFileSync(path.join(rules, 'paddock-lab'), sudoRules('nobody', privileged));
       fs.chmodSync(path.join(rules, 'paddock-lab'), 0o440);
       mounts = hostMounts(lab);
       await mounts.bind(rules, '/etc/sudoers.d');
@@ -73,6 +67,7 @@ describeFirewallLab(
           HOME: '/nonexistent',
           XDG_CONFIG_HOME: path.join(dir, 'config'),
           PADDOCK_STATE_DIR: path.join(dir, 'state'),
+          PADDOCK_PRIVILEGED: privileged[1]!,
         },
       });
       engine = stdioEngine(child);

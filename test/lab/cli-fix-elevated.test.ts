@@ -1,8 +1,10 @@
 /**
  * `paddock fix` as an ordinary user: the plan needs admin rights, so it goes through sudo to
- * the privileged side (`paddock __apply-plan DIGEST`, the plan on stdin), which checks the
- * digest and the allowlist and runs it as root; `paddock undo` goes the same way. The sudo
- * rule, /etc/paddock and root's run journal exist only inside the lab host.
+ * the privileged side (`paddock-privileged __apply-fix FIX-ID INSTANCE-ID DIGEST`), which
+ * makes the plan again from its own scan as root, runs it only if it is the one the user saw,
+ * and checks it against the allowlist; `paddock undo` goes the same way. The privileged side
+ * is installed and allowed exactly as docs/security.md says; the sudo rules, /etc/paddock and
+ * root's run journal exist only inside the lab host.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +15,7 @@ import { createLab } from './lab';
 import { describeFirewallLab } from './firewall-lab';
 import type { HostMounts } from './host-mounts';
 import { hostMounts } from './host-mounts';
+import { installPrivileged, sudoRules } from './privileged-install';
 import { CLI } from './scan-helpers';
 
 const NOBODY = 65534;
@@ -25,12 +28,14 @@ describeFirewallLab(
     let standin: Standin;
     let dir: string;
     let mounts: HostMounts;
+    let privileged: string[];
     const asNobody = (...args: string[]) =>
       lab.runInHost([process.execPath, CLI, ...args], {
         uid: NOBODY,
         env: {
           HOME: '/nonexistent',
           PADDOCK_STATE_DIR: path.join(dir, 'user-state'),
+          PADDOCK_PRIVILEGED: privileged[1]!,
           NO_COLOR: '1',
         },
         timeoutMs: 60_000,
@@ -46,15 +51,8 @@ describeFirewallLab(
       fs.chmodSync(path.join(dir, 'user-state'), 0o777);
       const rules = path.join(dir, 'sudoers');
       fs.mkdirSync(rules, { mode: 0o755 });
-      fs.writeFileSync(
-        path.join(rules, 'paddock-lab'),
-        [
-          `nobody ALL=(root) NOPASSWD: ${process.execPath} ${CLI} __apply-plan *`,
-          `nobody ALL=(root) NOPASSWD: ${process.execPath} ${CLI} __undo-run *`,
-          `nobody ALL=(root) NOPASSWD: ${process.execPath} ${CLI} __firewall-facts`,
-          '',
-        ].join('\n'),
-      );
+      privileged = installPrivileged(dir);
+      fs.writeFileSync(path.join(rules, 'paddock-lab'), sudoRules('nobody', privileged));
       fs.chmodSync(path.join(rules, 'paddock-lab'), 0o440);
       mounts = hostMounts(lab);
       await mounts.bind(rules, '/etc/sudoers.d');

@@ -13,6 +13,7 @@ import { FIREWALL_UNKNOWN_ASSUMED } from '../../electron/engine/exposure';
 import type { Lab, Standin } from './lab';
 import { createLab } from './lab';
 import { describeFirewallLab, lanReach, nftInHost } from './firewall-lab';
+import { installPrivileged, sudoRules } from './privileged-install';
 import { CLI, runScan } from './scan-helpers';
 
 const NOBODY = 65534;
@@ -21,18 +22,21 @@ describeFirewallLab('paddock scan --elevated through sudo', ['nft', 'sudo'], () 
   let lab: Lab;
   let standin: Standin;
   let dir: string;
+  let env: Record<string, string>;
   beforeAll(async () => {
     lab = await createLab();
     standin = await lab.startStandin({ OLLAMA_HOST: '0.0.0.0' });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-sudoers-'));
     fs.chmodSync(dir, 0o755);
-    const rule = path.join(dir, 'paddock-lab');
-    fs.writeFileSync(
-      rule,
-      `nobody ALL=(root) NOPASSWD: ${process.execPath} ${CLI} __firewall-facts\n`,
-    );
+    // The privileged side installed as docs/security.md says, and its exact sudo rules.
+    const privileged = installPrivileged(dir);
+    env = { HOME: '/nonexistent', PADDOCK_PRIVILEGED: privileged[1]! };
+    const rules = path.join(dir, 'sudoers');
+    fs.mkdirSync(rules, { mode: 0o755 });
+    const rule = path.join(rules, 'paddock-lab');
+    fs.writeFileSync(rule, sudoRules('nobody', privileged));
     fs.chmodSync(rule, 0o440);
-    const mounted = await lab.runInHost(['mount', '--bind', dir, '/etc/sudoers.d']);
+    const mounted = await lab.runInHost(['mount', '--bind', rules, '/etc/sudoers.d']);
     expect(mounted.code, mounted.stderr).toBe(0);
     await nftInHost(
       lab,
@@ -60,7 +64,7 @@ describeFirewallLab('paddock scan --elevated through sudo', ['nft', 'sudo'], () 
   it('with --elevated the firewall is read as root and the verdict equals the network', async () => {
     const result = await lab.runInHost([process.execPath, CLI, 'scan', '--json', '--elevated'], {
       uid: NOBODY,
-      env: { HOME: '/nonexistent' },
+      env,
       timeoutMs: 30_000,
     });
     const json = JSON.parse(result.stdout) as {
@@ -80,7 +84,7 @@ describeFirewallLab('paddock scan --elevated through sudo', ['nft', 'sudo'], () 
     await lab.runInHost(['umount', '/etc/sudoers.d']);
     const result = await lab.runInHost([process.execPath, CLI, 'scan', '--json', '--elevated'], {
       uid: NOBODY,
-      env: { HOME: '/nonexistent' },
+      env,
       timeoutMs: 30_000,
     });
     expect(result.stderr).toMatch(

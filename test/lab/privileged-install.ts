@@ -11,13 +11,24 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PRIVILEGED_BUNDLE = path.join(ROOT, 'out', 'cli', 'paddock-privileged.cjs');
 
-/** The sudoers lines docs/security.md gives, for `user` and the program `[node, script]`. */
+/**
+ * The sudoers lines docs/security.md gives, for `user` and the program: `[path]` for the
+ * installed program (its own `#!/usr/bin/node`), or `[node, script]`. A sudo regular
+ * expression covers all the arguments, so with Node the script's path is part of it.
+ */
 export function sudoRules(user: string, program: readonly string[]): string {
-  const cmd = program.join(' ');
+  const [head, script] = program;
+  const exact = (args: string) => `${user} ALL=(root) NOPASSWD: ${program.join(' ')} ${args}`;
+  const regex = (args: string) =>
+    script === undefined
+      ? `${user} ALL=(root) NOPASSWD: ${head} ^${args}$`
+      : `${user} ALL=(root) NOPASSWD: ${head} ^${script.replace(/\./g, '[.]')} ${args}$`;
   return [
-    `${user} ALL=(root) NOPASSWD: ${cmd} ^__apply-fix (rebind-systemd|block-port|tighten-origins|stop-request-logging|docker-localhost) [!-~]+ [0-9a-f]{64}$`,
-    `${user} ALL=(root) NOPASSWD: ${cmd} ^__undo-run [0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$`,
-    `${user} ALL=(root) NOPASSWD: ${cmd} __firewall-facts`,
+    regex(
+      '__apply-fix (rebind-systemd|block-port|tighten-origins|stop-request-logging|docker-localhost) [!-~]+ [0-9a-f]{64}',
+    ),
+    regex('__undo-run [0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}'),
+    exact('__firewall-facts'),
     '',
   ].join('\n');
 }
