@@ -69,3 +69,41 @@ describe('electron-builder.yml', () => {
     expect(pkg.main).toBe('out/main/index.js');
   });
 });
+
+describe('the privileged side in the package (docs/security.md)', () => {
+  const builder = config as unknown as {
+    extraResources: Array<{ from: string; to: string }>;
+    deb: { depends: string[]; afterInstall: string; afterRemove: string };
+    productName: string;
+  };
+  const policy = readFileSync('build/linux/dev.paddock.privileged.policy', 'utf8');
+
+  it('ships paddock-privileged outside the asar where the CLI and polkit look for it', async () => {
+    const { INSTALLED_PRIVILEGED } = await import('../../../electron/cli/privileged-program');
+    expect(builder.extraResources).toContainEqual({
+      from: 'out/cli/paddock-privileged.cjs',
+      to: 'paddock-privileged',
+    });
+    // electron-builder's .deb installs the app in /opt/<productName>, resources beside it.
+    expect(INSTALLED_PRIVILEGED).toBe(`/opt/${builder.productName}/resources/paddock-privileged`);
+    expect(policy).toContain(
+      `<annotate key="org.freedesktop.policykit.exec.path">${INSTALLED_PRIVILEGED}</annotate>`,
+    );
+  });
+
+  it('asks for an administrator every time (auth_admin, never _keep or yes)', () => {
+    const defaults = [...policy.matchAll(/<allow_(any|inactive|active)>([^<]*)</g)].map(
+      (m) => m[2],
+    );
+    expect(defaults).toEqual(['auth_admin', 'auth_admin', 'auth_admin']);
+    expect(policy).toMatch(/<message>[^<]{40,}<\/message>/);
+  });
+
+  it('the .deb depends on Node for the helper and runs the scripts that make it root’s', () => {
+    expect(builder.deb.depends).toContain('nodejs');
+    expect(readFileSync(builder.deb.afterInstall, 'utf8')).toMatch(/chown root:root/);
+    expect(readFileSync(builder.deb.afterRemove, 'utf8')).toMatch(
+      /dev\.paddock\.privileged\.policy/,
+    );
+  });
+});
