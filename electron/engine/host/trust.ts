@@ -84,8 +84,11 @@ export function untrustedChainProblem(path: string, depth = 0): string | null {
       const further = untrustedChainProblem(real, depth + 1);
       if (further) return `${here} leads to ${real}, and ${further}`;
       if (!last) {
+        // The link stands for a folder on the way: that folder must be root's, like any other.
         const next = lstatOrNull(chain[i + 1]!);
         const realStat = lstatOrNull(real);
+        if (realStat && realStat.uid !== 0)
+          return `${here} leads to ${real}, which is owned by ${owner(realStat)}`;
         if (realStat && (realStat.mode & GROUP_OR_OTHER_WRITE) !== 0) {
           const sticky = (realStat.mode & STICKY) !== 0;
           if (!(sticky && next !== null && next.uid === 0))
