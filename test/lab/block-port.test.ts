@@ -375,7 +375,7 @@ describeSystemdLab('block-port persists through a real systemd unit', () => {
       'write /etc/paddock/nftables.conf',
       `write /etc/systemd/system/${PADDOCK_NFT_UNIT_NAME}`,
       'systemctl daemon-reload',
-      `systemctl enable ${PADDOCK_NFT_UNIT_NAME}`,
+      `systemctl enable -- ${PADDOCK_NFT_UNIT_NAME}`,
     ]);
 
     const before = await state();

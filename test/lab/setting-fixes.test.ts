@@ -136,11 +136,11 @@ describeSystemdLab('setting fixes in a real systemd', () => {
     expect(
       plan.steps.map((s) => (s.kind === 'run' ? s.argv.join(' ') : `write ${s.path}`)),
     ).toEqual([
-      `systemctl cat ${UNIT}`,
+      `systemctl cat -- ${UNIT}`,
       'systemctl daemon-reload',
       `write ${EXTRA}`,
       'systemctl daemon-reload',
-      `systemctl try-restart ${UNIT}`,
+      `systemctl try-restart -- ${UNIT}`,
     ]);
     const write = plan.steps[2]!;
     expect(write).toMatchObject({
