@@ -60,7 +60,14 @@ function refusal(result: ExecResult, via: string): { cancelled: boolean; message
 }
 
 export type Elevated =
-  | { ok: true; stdout: string; code: number; via: string }
+  | {
+      ok: true;
+      stdout: string;
+      code: number;
+      via: string;
+      /** What the privileged side said on stderr besides its answer (interrupted runs it recovered). */
+      notes: string[];
+    }
   | { ok: false; cancelled: boolean; message: string };
 
 /**
@@ -90,7 +97,16 @@ export async function runElevated(
       (attempt.via === 'pkexec' && (result.code === 126 || result.code === 127)) ||
       (attempt.via.startsWith('sudo') && result.code === 1 && result.stdout === '');
     if (!refused)
-      return { ok: true, stdout: result.stdout, code: result.code ?? -1, via: attempt.via };
+      return {
+        ok: true,
+        stdout: result.stdout,
+        code: result.code ?? -1,
+        via: attempt.via,
+        notes: result.stderr
+          .split('\n')
+          .filter((line) => line.startsWith('paddock-privileged: '))
+          .map((line) => line.slice('paddock-privileged: '.length)),
+      };
     const why = refusal(result, attempt.via);
     refusals.push(`${attempt.via}: ${why.message}`);
     cancelled ||= why.cancelled;

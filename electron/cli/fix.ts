@@ -198,6 +198,7 @@ export async function applyApproved(
       context.stderr(`paddock: ${elevated.message}\n`);
       return null;
     }
+    for (const note of elevated.notes) context.stderr(`paddock: ${note}\n`);
     if (elevated.code !== 0) {
       context.stderr(
         `paddock: the privileged side ${elevated.stdout.trim() || `exited with ${elevated.code}`}\n`,
@@ -299,6 +300,7 @@ export async function commandUndoFlow(
       context.stderr(`paddock: ${elevated.message}\n`);
       return 1;
     }
+    for (const note of elevated.notes) context.stderr(`paddock: ${note}\n`);
     if (elevated.code !== 0) {
       context.stderr(`paddock: ${elevated.stdout.trim()}\n`);
       return 1;

@@ -85,6 +85,31 @@ describeFirewallLab(
       expect(await lab.connectFromLan(lab.hostAddress4, 11434)).toBe('open');
     });
 
+    it('a root run interrupted mid-way is rolled back by the privileged side at its next start, and the user is told', async () => {
+      const before = await ruleset();
+      const fixed = await asNobody('fix', 'block-port', '--yes');
+      expect(fixed.code, `${fixed.stdout}\n${fixed.stderr}`).toBe(0);
+      const id = /To undo it later: paddock undo (\S+)/.exec(fixed.stdout)![1]!;
+      // As if root had been killed while verifying: its journal ends before verify-ok.
+      const journalPath = `/var/lib/paddock/runs/${id}/journal.jsonl`;
+      const lines = (await lab.runInHost(['cat', journalPath])).stdout.trimEnd().split('\n');
+      const cut = lines.findIndex((line) => line.includes('"event":"verify-starting"'));
+      expect(cut).toBeGreaterThan(0);
+      const cutJournal = `${lines.slice(0, cut + 1).join('\n')}\n`;
+      expect((await lab.runInHost(['tee', journalPath], { input: cutJournal })).code).toBe(0);
+      expect(await ruleset()).not.toBe(before);
+
+      // The next call to the privileged side (here an undo of that very run) recovers first.
+      const undone = await asNobody('undo', id, '--yes');
+      const said = `${undone.stdout}\n${undone.stderr}`;
+      expect(said).toMatch(/an interrupted fix was rolled back|stopped while verifying/);
+      expect(said).toMatch(/only an applied fix can be undone/);
+      expect(undone.code).toBe(1);
+      expect(await ruleset()).toBe(before);
+      expect((await lab.runInHost(['cat', journalPath])).stdout).toMatch(/"event":"recovered"/);
+      expect(await lab.connectFromLan(lab.hostAddress4, 11434)).toBe('open');
+    });
+
     it('without a sudo rule and without a terminal: nothing runs, and it says so', async () => {
       await mounts.unmount('/etc/sudoers.d');
       const before = await ruleset();
