@@ -22,12 +22,8 @@ import { isManual, planFix } from '../engine/fixes/recipes/index';
 import { verifyByRescan } from '../engine/fixes/verify';
 import { displayArgv } from '../engine/host/exec';
 import { createHistoryStore, defaultHistoryDir } from '../engine/history/store';
-import {
-  fileModeForRecipe,
-  readTextForRecipe,
-  rootWriteProblemForRecipe,
-  systemdBooted,
-} from '../engine/host/fix-files';
+import { systemdBooted } from '../engine/host/fix-files';
+import { recipeIo } from '../engine/fixes/recipe-io';
 import { untrustedChainProblem } from '../engine/host/trust';
 import { eventForRun } from '../engine/monitor/events';
 import type { Host } from '../engine/host/types';
@@ -160,18 +156,7 @@ export async function makePlan(
     };
   if (!ids.includes(instance))
     return { error: `no server ${JSON.stringify(instance)} (found: ${ids.join(', ') || 'none'})` };
-  const plan = planFix(
-    fixId,
-    snapshot,
-    instance,
-    {
-      readFile: readTextForRecipe,
-      fileMode: fileModeForRecipe,
-      homeDir: host.homeDir(),
-      rootWriteProblem: rootWriteProblemForRecipe,
-    },
-    { persist: systemdBooted() },
-  );
+  const plan = planFix(fixId, snapshot, instance, recipeIo(host), { persist: systemdBooted() });
   return { plan, instance };
 }
 

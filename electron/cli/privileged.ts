@@ -28,12 +28,8 @@ import {
 import { planDigest } from '../engine/fixes/preview';
 import { isManual, planFix } from '../engine/fixes/recipes/index';
 import { verifyByRescan } from '../engine/fixes/verify';
-import {
-  fileModeForRecipe,
-  readTextForRecipe,
-  rootWriteProblemForRecipe,
-  systemdBooted,
-} from '../engine/host/fix-files';
+import { systemdBooted } from '../engine/host/fix-files';
+import { recipeIo } from '../engine/fixes/recipe-io';
 import { untrustedChainProblem } from '../engine/host/trust';
 import type { Host } from '../engine/host/types';
 import { runRules } from '../engine/rules/evaluate';
@@ -143,18 +139,10 @@ export async function privilegedApplyFix(
   const finding = runRules(snapshot).find(
     (f) => f.instance === instance && f.fixes.includes(fixId),
   );
-  const made = planFix(
-    fixId as FixId,
-    snapshot,
-    instance,
-    {
-      readFile: readTextForRecipe,
-      fileMode: fileModeForRecipe,
-      homeDir: host.homeDir(),
-      rootWriteProblem: rootWriteProblemForRecipe,
-    },
-    { persist: systemdBooted(), findingId: finding?.id ?? null },
-  );
+  const made = planFix(fixId as FixId, snapshot, instance, recipeIo(host), {
+    persist: systemdBooted(),
+    findingId: finding?.id ?? null,
+  });
   if (isManual(made))
     return refuse(
       `refused, nothing was run: as root, Paddock would not make this change itself: ${made.reason}`,

@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { planDigest } from '../../electron/engine/fixes/preview';
+import { canonicalJson, planDigest } from '../../electron/engine/fixes/preview';
 import type { FixPlan, FixStep } from '../../shared/fixes';
 import { describeFirewallLab } from './firewall-lab';
 import type { HostMounts } from './host-mounts';
@@ -41,18 +41,7 @@ const GRUB_TEXT = 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\n';
 /** What the logging stand-in must never see root run. */
 const CHANGING = /daemon-reload|restart|enable|disable|allow|delete|deny| -f |rich-rule/;
 
-/** The review's canonical JSON: the old digest was sha256 of the whole plan, as sent. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record)
-      .filter((k) => record[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+/** The old digest: sha256 of the canonical JSON of the whole plan, as sent. */
 const legacyDigest = (plan: FixPlan) =>
   createHash('sha256').update(canonicalJson(plan), 'utf8').digest('hex');
 

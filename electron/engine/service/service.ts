@@ -36,12 +36,8 @@ import { FixRefusal, applyPlan, listRuns, readRun, undoRun } from '../fixes/exec
 import { planDigest, previewPlan, shownArgv, unifiedDiff } from '../fixes/preview';
 import { isManual, planFix } from '../fixes/recipes/index';
 import { verifyByRescan } from '../fixes/verify';
-import {
-  fileModeForRecipe,
-  readTextForRecipe,
-  rootWriteProblemForRecipe,
-  systemdBooted,
-} from '../host/fix-files';
+import { systemdBooted } from '../host/fix-files';
+import { recipeIo } from '../fixes/recipe-io';
 import type { Host } from '../host/types';
 import { probeGpu } from '../probes/gpu';
 import type { ScanOptions } from '../scan';
@@ -314,18 +310,10 @@ export function createService(deps: ServiceDeps): Service {
           `The server ${target} is no longer there (found: ${ids.join(', ') || 'none'}). Scan again.`,
         );
       const finding = fresh.findings.find((f) => f.instance === target && f.fixes.includes(fixId));
-      const made = planFix(
-        fixId,
-        fresh.snapshot,
-        target,
-        {
-          readFile: readTextForRecipe,
-          fileMode: fileModeForRecipe,
-          homeDir: host.homeDir(),
-          rootWriteProblem: rootWriteProblemForRecipe,
-        },
-        { persist: systemdBooted(), findingId: finding?.id ?? null },
-      );
+      const made = planFix(fixId, fresh.snapshot, target, recipeIo(host), {
+        persist: systemdBooted(),
+        findingId: finding?.id ?? null,
+      });
       if (isManual(made)) return { kind: 'manual', manual: made };
       const digest = planDigest(made);
       pending.set(digest, { plan: made, at: now().getTime() });
