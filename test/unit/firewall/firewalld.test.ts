@@ -81,6 +81,21 @@ describe('firewall-cmd output, recorded in the lab', () => {
         .ports,
     ).toEqual([{ ranges: [[80, 80]], protocol: 'tcp' }]);
   });
+
+  it('fuzz (deeper seed): a priority past 2^53 is not a number to keep; "__proto__" is a name', () => {
+    const policy = parseFirewalldPolicies(
+      'p (active)\n  priority: 11434114341143415000\n  target: CONTINUE\n  protocols: __proto__ constructor\n',
+    )[0]!;
+    expect(policy.priority).toBe(-1);
+    expect(policy.protocols).toEqual(['__proto__', 'constructor']);
+    expect(parseRichRule('rule priority="-11434114341143415000" accept').parseError).toMatch(
+      /priority/,
+    );
+    expect(parseRichRule('rule protocol value="__proto__" accept').element).toEqual({
+      kind: 'protocol',
+      value: '__proto__',
+    });
+  });
 });
 
 describe('rich rules (firewalld.richlanguage(5))', () => {

@@ -292,6 +292,27 @@ describe('hostile or garbled nft output never throws', () => {
     expect(result.ok).toBe(false);
   });
 
+  it('fuzz (deeper seed): a value String() cannot convert ({"toString": null}) is an error result', () => {
+    const text = JSON.stringify({
+      nftables: [
+        { table: { family: 'inet', name: 't' } },
+        { chain: { family: 'inet', table: 't', name: 'c', hook: 'input', prio: 0 } },
+        {
+          rule: {
+            family: 'inet',
+            table: 't',
+            chain: 'c',
+            expr: [{ jump: { target: { toString: null } } }],
+          },
+        },
+      ],
+    });
+    expect(parseNftJson(text)).toEqual({
+      ok: false,
+      message: expect.stringContaining('nft printed JSON Paddock could not read'),
+    });
+  });
+
   it('skips objects it cannot read and says so', () => {
     const text = JSON.stringify({
       nftables: [

@@ -44,7 +44,8 @@ const PROTOCOL_NUMBERS: Record<string, string> = {
 export function normalizeProtocol(value: string | number): string {
   const text = String(value).trim().toLowerCase();
   if (text === 'icmpv6') return 'ipv6-icmp';
-  return PROTOCOL_NUMBERS[text] ?? text;
+  // Own keys only: "__proto__" or "constructor" must not come back as Object's own members.
+  return Object.hasOwn(PROTOCOL_NUMBERS, text) ? PROTOCOL_NUMBERS[text]! : text;
 }
 
 /** "22", "8000:8100", "8000-8100" → [lo, hi]; null when not a valid port or range. */

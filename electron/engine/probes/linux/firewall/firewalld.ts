@@ -141,7 +141,7 @@ export function parseFirewalldPolicies(text: string): FirewalldPolicy[] {
       return {
         ...commonFields(block),
         active: block.flags.includes('active'),
-        priority: Number.isInteger(priority) ? priority : -1,
+        priority: Number.isSafeInteger(priority) ? priority : -1,
         ingressZones: words(block.fields.get('ingress-zones')),
         egressZones: words(block.fields.get('egress-zones')),
       };
@@ -245,7 +245,7 @@ export function parseRichRule(text: string): FirewalldRichRule {
           rule.family = value === 'ipv4' ? 4 : 6;
         } else if (key === 'priority') {
           const p = Number(value);
-          if (!Number.isInteger(p)) return fail(`priority ${value}`);
+          if (!Number.isSafeInteger(p)) return fail(`priority ${value}`);
           rule.priority = p;
         } else return fail(`rule ${key}`);
         break;

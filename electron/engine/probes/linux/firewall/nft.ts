@@ -579,6 +579,19 @@ function convertVmap(key: unknown, data: unknown, ctx: Context): FirewallRule['v
 // ── the ruleset ──────────────────────────────────────────────────────────────────────────────
 
 export function parseNftJson(text: string): NftParseResult {
+  try {
+    return parseNftDocument(text);
+  } catch (error) {
+    // JSON of a shape nft never prints, such as {"toString": null} where a name belongs, can
+    // make String() throw deep inside; the ruleset is then unreadable, as when it is not JSON.
+    return {
+      ok: false,
+      message: `nft printed JSON Paddock could not read: ${error instanceof Error ? error.message : 'unknown error'}`,
+    };
+  }
+}
+
+function parseNftDocument(text: string): NftParseResult {
   const body = stripLeadingComments(text).trim();
   if (body === '') return { ok: false, message: 'nft printed nothing' };
   let doc: unknown;
