@@ -66,8 +66,10 @@ function canonicalIp(text: string): string | null {
   const bare = zoneAt >= 0 ? text.slice(0, zoneAt) : text;
   const family = isIP(bare);
   if (family === 0) return null;
-  // Zones are for IPv6 only, and a zone has a name.
-  if (zoneAt >= 0 && (family !== 6 || zoneAt === text.length - 1)) return null;
+  // Zones are for IPv6 only, and a zone has a name. A bracket in it is left over from
+  // "[::%eth0]" kept whole, which net.Listen cannot split (fails to start).
+  if (zoneAt >= 0 && (family !== 6 || zoneAt === text.length - 1 || /[[\]]/.test(text)))
+    return null;
   return normalizeAddress(text);
 }
 

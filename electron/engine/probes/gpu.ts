@@ -151,7 +151,7 @@ export function parseNvidiaSmiCsv(
     }
     if (result.gpus.length >= MAX_GPUS) break;
     result.gpus.push({
-      index: index !== null && Number.isInteger(index) ? index : null,
+      index: index !== null && Number.isSafeInteger(index) ? index : null,
       name: name ?? '',
       uuid,
       utilizationPercent: nvidiaNumber(cell('utilization.gpu')),

@@ -154,6 +154,13 @@ describe('fuzz F4: parseNvidiaSmiCsv takes linear time on 1 MiB inputs', () => {
     }
   });
 
+  it('fuzz (deeper seed): an index past 2^53 is unknown, the row still read', () => {
+    const { gpus } = parseNvidiaSmiCsv(
+      '114341143411434114340, NVIDIA H200, GPU-1, 0, 0, 143771, 35, 115.35\n',
+    );
+    expect(gpus).toEqual([expect.objectContaining({ index: null, name: 'NVIDIA H200' })]);
+  });
+
   it('fuzz F4: a line of 1 MiB of `[`, or of blanks between two letters, is one invalid row', () => {
     expect(parseNvidiaSmiCsv('['.repeat(MIB))).toEqual({ gpus: [], invalid: 1, header: false });
     expect(parseNvidiaSmiCsv(`x${' '.repeat(MIB)}y`)).toEqual({

@@ -46,6 +46,7 @@ const fuzzF2: Array<[string, string, number, 'all' | 'loopback' | 'specific']> =
   // Go's SplitHostPort refuses these and ParseIP cannot read what is left: net.Listen fails.
   ['[::]:11434]', '[::]:11434]', 11434, 'specific'],
   ['[::%eth0]', '[::%eth0]', 11434, 'specific'],
+  ['::%eth0]', '::%eth0]', 11434, 'specific'],
 ];
 
 describe('fuzz F2: parseOllamaHost reads every spelling of an address as Go does', () => {

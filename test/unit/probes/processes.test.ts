@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   parseCmdline,
   parseProcStat,
+  parseStatusUid,
   probeProcesses,
   roleFor,
   startTimeIso,
@@ -304,6 +305,12 @@ describe('process helpers', () => {
     expect(parseProcStat(stat(42, ') S 1 2 3 (', 8, 1000))).toEqual({ ppid: 8, startTicks: 1000 });
     expect(parseProcStat('42 (cut')).toBeNull();
     expect(parseProcStat('42 (short) S 1')).toBeNull();
+  });
+
+  it('parseStatusUid reads the real uid; past 2^53 it is unknown (fuzz, deeper seed)', () => {
+    expect(parseStatusUid('Name:\tollama\nUid:\t998\t998\t998\t998\n')).toBe(998);
+    expect(parseStatusUid('Uid:\t114341143411434998\t998\t998\t998\n')).toBeNull();
+    expect(parseStatusUid('Name:\tx\n')).toBeNull();
   });
 
   it('startTimeIso turns ticks after boot into wall-clock time (USER_HZ 100)', () => {

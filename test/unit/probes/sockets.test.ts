@@ -306,6 +306,24 @@ describe('/proc/net/tcp fallback', () => {
     expect(decodeProcNetAddress('XYZ')).toBeNull();
   });
 
+  it('fuzz (deeper seed): a uid or inode past 2^53 is unknown, not an unsafe number', () => {
+    const line =
+      '   0: 0100007F:2CAA 00000000:0000 0A 00000000:00000000 00:00000000 00000000 99999999999999999999 0 850999900000000091';
+    expect(parseProcNetTcp(line).sockets).toEqual([
+      expect.objectContaining({ localPort: 11434, uid: null, inode: null }),
+    ]);
+    const ss = parseSsOutput(
+      'LISTEN 0 4096 127.0.0.1:11434 0.0.0.0:* uid:99999999999999999999 ino:850999900000000091 sk:1 <->',
+    );
+    expect(ss.sockets).toEqual([expect.objectContaining({ uid: null, inode: null })]);
+    // A pid no kernel has makes the users:() field, and so the line, unreadable.
+    expect(
+      parseSsOutput(
+        'LISTEN 0 4096 127.0.0.1:11434 0.0.0.0:* users:(("ollama",pid=114341143411434114340,fd=3)) ino:1 sk:1 <->',
+      ),
+    ).toEqual({ sockets: [], malformed: 1 });
+  });
+
   it('reads the recorded tables: the same sockets ss saw, minus other states', () => {
     const v4 = parseProcNetTcp(PROC_TCP);
     const v6 = parseProcNetTcp(PROC_TCP6);

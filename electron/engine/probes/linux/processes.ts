@@ -118,7 +118,8 @@ export function parseProcStat(text: string): ProcStat | null {
 /** Real uid: the first of the four columns on the `Uid:` line of /proc/PID/status. */
 export function parseStatusUid(text: string): number | null {
   const match = /^Uid:\s+(\d+)/m.exec(text);
-  return match ? Number(match[1]) : null;
+  const uid = match ? Number(match[1]) : NaN;
+  return Number.isSafeInteger(uid) ? uid : null;
 }
 
 export function parseBootTime(procStat: string): number | null {

@@ -40,6 +40,12 @@ export interface ParsedSockets {
   malformed: number;
 }
 
+/** Digits as a number, or null past 2^53 (only a corrupted table has such a uid or inode). */
+function safeInteger(digits: string): number | null {
+  const value = Number(digits);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
 // ── ss ───────────────────────────────────────────────────────────────────────────────────
 
 interface Endpoint {
@@ -106,7 +112,8 @@ export function parseSsUsers(
   for (;;) {
     const match = entry.exec(text);
     if (!match) return null;
-    const pid = Number(match[2]);
+    const pid = safeInteger(match[2]!);
+    if (pid === null) return null;
     if (!processes.some((p) => p.pid === pid)) processes.push({ pid, name: match[1]! });
     if (match[3] === ')') return { processes, end: entry.lastIndex };
   }
@@ -155,12 +162,12 @@ function parseSsLine(line: string): LineResult {
   const inodeText = detailToken(details, 'ino', 'first');
   const uidText = detailToken(details, 'uid', 'first');
   const v6only = detailToken(details, 'v6only', 'last');
-  const inode = inodeText !== null && /^\d+$/.test(inodeText) ? Number(inodeText) : null;
+  const inode = inodeText !== null && /^\d+$/.test(inodeText) ? safeInteger(inodeText) : null;
   // ss prints "uid:" only when it is not 0, and always prints "ino:" in the same place
   // (sock_details_print in misc/ss.c); so with "ino:" present, a missing "uid:" means root.
   // Seen for real: root's sockets lack it, /proc/net/tcp gives them uid 0.
   const uid =
-    uidText !== null && /^\d+$/.test(uidText) ? Number(uidText) : inode !== null ? 0 : null;
+    uidText !== null && /^\d+$/.test(uidText) ? safeInteger(uidText) : inode !== null ? 0 : null;
   const wildcard = local.family === 6 && local.address === '::';
   // "v6only:" is authoritative where the kernel reports it; "*" alone is ss's own verdict.
   const dualStack = wildcard && (v6only !== null ? v6only === '0' : local.star);
@@ -251,8 +258,8 @@ export function parseProcNetTcp(text: string): ParsedSockets {
       dualStack: local.family === 6 && local.address === '::',
       // /proc/net/tcp does not say whether a socket is bound to a device.
       boundInterface: null,
-      uid: Number(match[6]),
-      inode: Number(match[7]),
+      uid: safeInteger(match[6]!),
+      inode: safeInteger(match[7]!),
       processes: [],
     });
   }
