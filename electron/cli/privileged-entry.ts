@@ -9,7 +9,8 @@
  *    controls (everything it loads is bundled into this one file, zod included);
  * 3. drops the caller's environment for a fixed one of its own (PATH of system folders only;
  *    HOME, XDG_*, PADDOCK_STATE_DIR and the rest are never read), and runs every tool by an
- *    absolute, root-owned path (host/exec.ts).
+ *    absolute, root-owned path (host/exec.ts);
+ * 4. ignores the signals sudo relays from its caller (a stop or an interrupt mid-run).
  */
 import { createNodeHost } from '../engine/host/node-host';
 import { ROOT_ENVIRONMENT, installProblem, isRoot } from '../engine/host/trust';
@@ -29,6 +30,10 @@ export async function privilegedMain(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
+  // sudo passes its caller's signals on: a run is never stopped half-way by its caller, so it
+  // ends applied and verified, or rolled back, in this process (each step is bounded).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'] as const)
+    process.on(signal, () => undefined);
   for (const name of Object.keys(process.env)) delete process.env[name];
   Object.assign(process.env, ROOT_ENVIRONMENT, { HOME: '/root' });
   process.chdir('/');

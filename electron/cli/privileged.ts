@@ -32,6 +32,8 @@ import { systemdBooted } from '../engine/host/fix-files';
 import { recipeIo } from '../engine/fixes/recipe-io';
 import { untrustedChainProblem } from '../engine/host/trust';
 import type { Host } from '../engine/host/types';
+import { isServiceName } from '../engine/fixes/recipes/common';
+import type { Snapshot } from '../../shared/snapshot';
 import { runRules } from '../engine/rules/evaluate';
 import { scan } from '../engine/scan';
 
@@ -93,6 +95,31 @@ function revertDeps(host: Host, runsDir: string): RevertDeps {
   };
 }
 
+/**
+ * The main process of each unit a server's cgroup names, as systemd (the system manager) says:
+ * a unit counts as the server's only when that is the server's own pid (allowlist.ts,
+ * privilegedContext). Unknown (no systemd, no such unit): absent.
+ */
+async function unitMainPids(host: Host, snapshot: Snapshot): Promise<Map<string, number>> {
+  const pids = new Map<string, number>();
+  const units = new Set(
+    snapshot.instances.flatMap((i) => (i.process?.systemdUnit ? [i.process.systemdUnit] : [])),
+  );
+  for (const unit of units) {
+    if (!isServiceName(unit)) continue;
+    const shown = await host.exec(
+      ['systemctl', 'show', '--property=MainPID', '--value', '--', unit],
+      {
+        timeoutMs: 5000,
+        maxBytes: 4096,
+      },
+    );
+    const pid = Number(shown.stdout.trim());
+    if (shown.code === 0 && Number.isInteger(pid) && pid > 0) pids.set(unit, pid);
+  }
+  return pids;
+}
+
 /** Interrupted runs in root's folder are finished or rolled back first. */
 async function recover(host: Host, runsDir: string, say: string[]): Promise<void> {
   try {
@@ -152,7 +179,11 @@ export async function privilegedApplyFix(
     return refuse(
       'refused, nothing was run: the plan root makes from its own scan is not the plan you approved (root sees more of the system, or it changed since the preview). Preview the fix again; as root (sudo paddock fix …) the preview shows the plan root would apply.',
     );
-  const problems = privilegedPlanProblems(plan, privilegedContext(snapshot));
+  const mainPids = await unitMainPids(host, snapshot);
+  const problems = privilegedPlanProblems(
+    plan,
+    privilegedContext(snapshot, (unit, pid) => mainPids.get(unit) === pid),
+  );
   if (problems.length > 0) return refuse(`refused, nothing was run: ${problems.join('; ')}`);
   const run = await applyPlan(plan, {
     ...revertDeps(host, runsDir),

@@ -144,6 +144,109 @@ describeSystemdLab('rebind-systemd: a drop-in in a real systemd', () => {
     expect(sd.readUnitDir()).toEqual(original);
   }, 60_000);
 
+  // The privileged side (docs/security.md) in the same systemd: root makes the plan itself.
+  const PRIVILEGED = `${REPO_IN_CONTAINER}/out/cli/paddock-privileged.cjs`;
+  const previewDigest = async (extra: string[] = []): Promise<string> => {
+    const preview = await sd.runInContainer(
+      [
+        '/usr/bin/node',
+        `${REPO_IN_CONTAINER}/bin/paddock.cjs`,
+        'fix',
+        'rebind-systemd',
+        ...extra,
+        '--dry-run',
+      ],
+      { timeoutMs: 30_000 },
+    );
+    const digest = /Plan sha256: ([0-9a-f]{64})/.exec(preview.stdout)?.[1];
+    if (!digest) throw new Error(`no plan previewed: ${preview.stdout}${preview.stderr}`);
+    return digest;
+  };
+
+  it('through paddock-privileged: root makes the plan from its own scan, applies the one previewed, and undoes it to the byte', async () => {
+    const original = sd.readUnitDir();
+    const digest = await previewDigest();
+    const applied = await sd.runInContainer(
+      [
+        '/usr/bin/node',
+        PRIVILEGED,
+        '__apply-fix',
+        'rebind-systemd',
+        `ollama:service:${UNIT}`,
+        digest,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(applied.code, `${applied.stdout}${applied.stderr}`).toBe(0);
+    const run = JSON.parse(applied.stdout) as { id: string; state: string; outcome: string };
+    expect(run.state, run.outcome).toBe('applied');
+    expect(await sd.connectFromLan(STANDIN_PORT, 4)).toBe('refused');
+    expect(await listenersInContainer(sd)).toEqual([`127.0.0.1:${STANDIN_PORT}`]);
+
+    const undone = await sd.runInContainer(['/usr/bin/node', PRIVILEGED, '__undo-run', run.id], {
+      timeoutMs: 60_000,
+    });
+    expect((JSON.parse(undone.stdout) as { state: string }).state, undone.stderr).toBe('undone');
+    expect(await sd.waitFromLan(STANDIN_PORT, 'open', { family: 4 })).toBe('open');
+    expect(sd.readUnitDir()).toEqual(original);
+  }, 90_000);
+
+  it('red-team finding: a server that only sits in another unit’s cgroup cannot make root write a drop-in for it or restart it', async () => {
+    // A decoy unit whose main process starts a user's "ollama" beside it (as cron starts a
+    // user's job in cron.service's cgroup): the cgroup names the unit, but the unit's main
+    // process is not the server.
+    const decoy = 'pdk-decoy.service';
+    const prepared = await sd.runInContainer([
+      'sh',
+      '-c',
+      [
+        'mkdir -p /tmp/decoy',
+        'ln -sf /usr/bin/node /tmp/decoy/ollama',
+        `printf '%s\\n' "require('/usr/local/lib/paddock-lab/ollama-standin.cjs').main();" > /tmp/decoy/serve`,
+        'chmod -R a+rX /tmp/decoy',
+      ].join(' && '),
+    ]);
+    expect(prepared.code, prepared.stderr).toBe(0);
+    const started = await sd.runInContainer([
+      'systemd-run',
+      `--unit=${decoy}`,
+      '--working-directory=/tmp/decoy',
+      'sh',
+      '-c',
+      'OLLAMA_HOST=0.0.0.0:11500 HOME=/tmp/decoy setpriv --reuid=65534 --regid=65534 --clear-groups /tmp/decoy/ollama serve & exec sleep 300',
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    expect(await sd.waitFromLan(11500, 'open', { family: 4 })).toBe('open');
+    const mainPid = async () =>
+      (
+        await sd.runInContainer(['systemctl', 'show', '--property=MainPID', '--value', decoy])
+      ).stdout.trim();
+    const before = await mainPid();
+    try {
+      const digest = await previewDigest(['--instance', `ollama:service:${decoy}`]);
+      const applied = await sd.runInContainer(
+        [
+          '/usr/bin/node',
+          PRIVILEGED,
+          '__apply-fix',
+          'rebind-systemd',
+          `ollama:service:${decoy}`,
+          digest,
+        ],
+        { timeoutMs: 60_000 },
+      );
+      expect(applied.code).toBe(2);
+      expect(applied.stdout).toMatch(
+        /pdk-decoy.service, whose main process is not a server Paddock found/,
+      );
+      expect(fs.existsSync(sd.hostPath(`/etc/systemd/system/${decoy}.d`))).toBe(false);
+      expect(await mainPid()).toBe(before); // not restarted
+    } finally {
+      await sd.runInContainer(['systemctl', 'stop', decoy]);
+      await sd.runInContainer(['rm', '-rf', '/tmp/decoy']);
+    }
+  }, 90_000);
+
   it('leaves nothing behind once closed, and never touches this machine’s own units', async () => {
     await sd.close();
     expect(sd.remains()).toEqual([]);

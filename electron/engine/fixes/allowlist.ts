@@ -51,19 +51,26 @@ export interface PrivilegedContext {
   envFiles: ReadonlySet<string>;
 }
 
-/** The units and environment files of the servers in root's own scan. */
-export function privilegedContext(snapshot: Snapshot): PrivilegedContext {
+/**
+ * The units and environment files of the servers in root's own scan. A process's cgroup names
+ * a unit, but that proves little (a user's cron job runs in cron.service's cgroup; a user
+ * manager's units carry any name the user likes): only a unit whose main process is the server
+ * itself counts (`isServerUnit`, which the privileged side answers from systemd), and only its
+ * environment files.
+ */
+export function privilegedContext(
+  snapshot: Snapshot,
+  isServerUnit: (unit: string, pid: number) => boolean,
+): PrivilegedContext {
   const units = new Set<string>();
   const envFiles = new Set<string>();
   for (const instance of snapshot.instances) {
     const unit = instance.process?.systemdUnit;
-    if (unit && isServiceName(unit)) units.add(unit);
+    if (!unit || !isServiceName(unit) || !isServerUnit(unit, instance.process!.pid)) continue;
+    units.add(unit);
     for (const setting of instance.settings)
       if (setting.source.kind === 'systemd-envfile') envFiles.add(setting.source.path);
   }
-  for (const saved of Object.values(snapshot.probes.settings.data ?? {}))
-    for (const setting of saved.settings)
-      if (setting.source.kind === 'systemd-envfile') envFiles.add(setting.source.path);
   return { units, envFiles };
 }
 
@@ -128,7 +135,7 @@ function target(path: string, context: PrivilegedContext | null): Target | strin
           : null;
     if (unit === null || !isServiceName(unit)) return no;
     if (context && !context.units.has(unit))
-      return `${path} configures ${unit}, which runs no server Paddock found`;
+      return `${path} configures ${unit}, whose main process is not a server Paddock found`;
     return { kind: 'unit', unit };
   }
   // An EnvironmentFile= of a server's unit: only where root's scan saw that unit read it.

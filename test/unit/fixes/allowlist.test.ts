@@ -6,7 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PrivilegedContext } from '../../../electron/engine/fixes/allowlist';
-import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
+import {
+  privilegedContext,
+  privilegedPlanProblems,
+} from '../../../electron/engine/fixes/allowlist';
+import { buildSnapshot, setting, wildcardOllama } from '../../rules/snapshots';
 import {
   NFT_UNIT_CONTENT,
   nftPortRules,
@@ -188,7 +192,7 @@ describe('privilegedPlanProblems', () => {
         null,
         '[Service]\nEnvironment=OLLAMA_HOST=127.0.0.1\n',
       ),
-      /sshd.service, which runs no server Paddock found/,
+      /sshd.service, whose main process is not a server Paddock found/,
     ],
     [
       'F1.4 a set-id, world-writable mode',
@@ -372,5 +376,50 @@ describe('privilegedPlanProblems', () => {
       '[Service]\nEnvironment=LD_PRELOAD=/x.so\n',
     );
     expect(privilegedPlanProblems(plan([hostile]), null)[0]).toMatch(/more than OLLAMA_/);
+  });
+});
+
+describe('privilegedContext: which units root may touch', () => {
+  const snapshot = buildSnapshot({
+    instances: [
+      wildcardOllama(null, {
+        settings: [
+          setting('OLLAMA_ORIGINS', '*', {
+            kind: 'systemd-envfile',
+            path: '/etc/default/ollama',
+            line: 1,
+          }),
+        ],
+      }),
+    ],
+  });
+
+  it('a unit whose main process is the server, and the environment files it reads', () => {
+    const context = privilegedContext(
+      snapshot,
+      (unit, pid) => unit === 'ollama.service' && pid === 42,
+    );
+    expect([...context.units]).toEqual(['ollama.service']);
+    expect([...context.envFiles]).toEqual(['/etc/default/ollama']);
+  });
+
+  it('red-team finding: a server that only sits in a unit’s cgroup (a cron job, a user manager’s unit named like a system one) ties nothing to it', () => {
+    const context = privilegedContext(snapshot, () => false);
+    expect([...context.units]).toEqual([]);
+    expect([...context.envFiles]).toEqual([]);
+    const dropIn = write(
+      '/etc/systemd/system/ollama.service.d/zz-paddock-loopback.conf',
+      null,
+      '[Service]\nEnvironment="OLLAMA_HOST=127.0.0.1:11434"\n',
+    );
+    expect(privilegedPlanProblems(plan([dropIn]), context)[0]).toMatch(
+      /whose main process is not a server Paddock found/,
+    );
+    expect(
+      privilegedPlanProblems(
+        plan([run(['systemctl', 'try-restart', '--', 'ollama.service'])]),
+        context,
+      )[0],
+    ).toMatch(/not one of the systemctl commands/);
   });
 });
