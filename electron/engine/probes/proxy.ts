@@ -12,14 +12,26 @@
 import type { Evidence, Fingerprint, ProbeResult, Socket } from '../../../shared/snapshot';
 import type { ProxyPath, ProxySoftware } from '../../../shared/proxy';
 import type { ByteBudget, Host, HttpResult } from '../host/types';
-import { isUnspecified } from '../net/address';
+import { isLoopback, isUnspecified } from '../net/address';
 import { cleanText } from '../text/untrusted';
 import { OLLAMA_BANNER, budgetWords, fingerprintListener } from './fingerprint';
 import { runProbe } from './probe';
 
 /** At most this many listeners are fingerprinted as possible proxies in one scan. */
-export const MAX_PROXY_CANDIDATES = 16;
+export const MAX_PROXY_CANDIDATES = 64;
+/** This many at a time, and all of them within this long (less than the probe's deadline). */
+const PROXY_CONCURRENCY = 16;
+const PROXY_TIME_MS = 4500;
 const PROXY_PROBE_DEADLINE_MS = 5000;
+/**
+ * A listener of a program with no known name is first knocked on once, cheaply: only an HTTP
+ * answer earns the full fingerprint (a forwarder to Ollama answers HTTP, since Ollama does).
+ */
+const KNOCK_CONNECT_MS = 250;
+const KNOCK_TOTAL_MS = 300;
+const KNOCK_BYTES = 4 * 1024;
+/** Rank of a listener whose owner has no known name: knocked on before it is fingerprinted. */
+const NAMELESS_RANK = 3;
 
 /**
  * Process names (as ss and /proc/PID/comm show them: at most 15 characters) of HTTP servers
@@ -98,18 +110,30 @@ export interface ProxyCandidateOptions {
   limit?: number;
 }
 
+/**
+ * Known web servers first, then known forwarders, then hidden owners, then any other program
+ * that listens beyond loopback (issue 12: a forwarder is known by what it answers, not by its
+ * name: a renamed socat, a one-line relay). A loopback-only listener leads nowhere new.
+ */
 function candidateRank(socket: Socket): number | null {
   const names = socket.processes.map((p) => p.name);
   if (names.some(isLikelyHttpProxy)) return 0;
   if (names.some(isPortForwarder)) return 1;
   if (socket.ownerVisibility !== 'visible') return 2;
-  return null;
+  const loopbackOnly = socket.boundInterface === 'lo' || isLoopback(socket.localAddress);
+  return loopbackOnly ? null : NAMELESS_RANK;
+}
+
+/** A candidate picked only because it listens beyond loopback: knocked on first. */
+export function isNamelessCandidate(socket: Socket): boolean {
+  return candidateRank(socket) === NAMELESS_RANK;
 }
 
 /**
  * Which listeners to fingerprint as possible paths to Ollama: those of known web servers
- * first, then port forwarders (docker-proxy…), then listeners whose owner is hidden. Never a
- * listener of an Ollama server itself; one per connect address and port; at most `limit`.
+ * first, then port forwarders (docker-proxy…), then listeners whose owner is hidden, then any
+ * other listener beyond loopback. Never a listener of an Ollama server itself; one per connect
+ * address and port; at most `limit`.
  */
 export function selectProxyCandidates(
   sockets: readonly Socket[],
@@ -266,6 +290,25 @@ export function classifyProxyPath({
   };
 }
 
+/** `work` over `items`, at most `limit` at a time, answers in the order of `items`. */
+async function inBatches<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 export interface ProxyProbeInput {
   /** The sockets probe's data (listening sockets are picked from it). */
   sockets: readonly Socket[];
@@ -298,18 +341,45 @@ export async function probeProxies(
     });
     const evidence: Evidence[] = [];
     const budget = input.budget;
+    const deadlineAt = host.monotonicMs() + PROXY_TIME_MS;
     let limited = 0;
-    const paths = await Promise.all(
-      candidates.map(async (socket): Promise<ProxyPath | null> => {
+    let knockedOut = 0;
+    const paths = await inBatches(
+      candidates,
+      PROXY_CONCURRENCY,
+      async (socket): Promise<ProxyPath | null> => {
         const address = proxyConnectAddress(socket);
         let fingerprint = known.get(listenerKey(address, socket.localPort));
-        if (!fingerprint) {
-          const outcome = await fingerprintListener(
-            host,
+        if (!fingerprint && isNamelessCandidate(socket)) {
+          const left = deadlineAt - host.monotonicMs();
+          if (left <= 0) {
+            limited += 1;
+            return null;
+          }
+          const knock = await host.http({
             address,
-            socket.localPort,
-            budget ? { budget } : {},
-          );
+            port: socket.localPort,
+            path: '/',
+            connectTimeoutMs: Math.min(KNOCK_CONNECT_MS, left),
+            totalTimeoutMs: Math.min(KNOCK_TOTAL_MS, left),
+            maxBodyBytes: KNOCK_BYTES,
+            ...(budget ? { budget } : {}),
+          });
+          evidence.push({
+            kind: 'http',
+            ref: `GET ${knock.url} (${ownerWords(socket)}: does it answer HTTP?)`,
+            outcome: knock.ok ? `HTTP ${knock.status}` : `${knock.message}: not a path to Ollama`,
+          });
+          if (!knock.ok) {
+            knockedOut += 1;
+            return null;
+          }
+        }
+        if (!fingerprint) {
+          const outcome = await fingerprintListener(host, address, socket.localPort, {
+            deadlineAt,
+            ...(budget ? { budget } : {}),
+          });
           evidence.push(...outcome.evidence);
           fingerprint = outcome.fingerprint;
           if (outcome.limitedBy) limited += 1;
@@ -333,7 +403,7 @@ export async function probeProxies(
           challenge = authChallengeOf(tags);
         }
         return classifyProxyPath({ socket, fingerprint, challenge });
-      }),
+      },
     );
     const found = paths.filter((p): p is ProxyPath => p !== null);
     const unread =
@@ -346,11 +416,11 @@ export async function probeProxies(
       evidence,
       message:
         candidates.length === 0
-          ? 'No listener of a web server, port forwarder or hidden owner to check.'
+          ? 'No listener of another program beyond loopback to check.'
           : unread
             ? unread
             : found.length === 0
-              ? `Checked ${candidates.length} listener${candidates.length === 1 ? '' : 's'} of other programs; none leads to Ollama.`
+              ? `Checked ${candidates.length} listener${candidates.length === 1 ? '' : 's'} of other programs${knockedOut > 0 ? ` (${knockedOut} gave no HTTP answer)` : ''}; none leads to Ollama.`
               : undefined,
     };
   });

@@ -5,6 +5,8 @@
  * page). Sockets are described by hand; the lab test (test/lab/proxy.test.ts) uses real nginx.
  */
 import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createNodeHost } from '../../../electron/engine/host/node-host';
 import {
@@ -109,21 +111,25 @@ describe('selectProxyCandidates', () => {
     }),
   ];
 
-  it('web servers first, then forwarders, then hidden owners; never Ollama itself; one per address', () => {
-    const picked = selectProxyCandidates(sockets, { ollamaPids: [42] });
+  it('web servers first, then forwarders, then hidden owners, then any other program beyond loopback; never Ollama itself; one per address', () => {
+    const picked = selectProxyCandidates(
+      [...sockets, listener(6000, [{ pid: 8, name: 'relay' }], { localAddress: '127.0.0.1' })],
+      { ollamaPids: [42] },
+    );
     expect(picked.map((s) => `${s.localAddress} ${s.localPort}`)).toEqual([
       '0.0.0.0 8080',
       ':: 8080', // v6-only: knocked on at ::1, a different socket
       '0.0.0.0 22',
       '0.0.0.0 11435',
       '0.0.0.0 9000',
+      '0.0.0.0 5432', // issue 12: known by what it answers, not by its name
     ]);
   });
 
   it('is bounded and honours exclusions', () => {
     expect(selectProxyCandidates(sockets, { ollamaPids: [42], limit: 2 })).toHaveLength(2);
     const many = Array.from({ length: 300 }, (_, i) => listener(20000 + i, NGINX));
-    expect(selectProxyCandidates(many, { ollamaPids: [] })).toHaveLength(16);
+    expect(selectProxyCandidates(many, { ollamaPids: [] })).toHaveLength(64);
     expect(
       selectProxyCandidates(sockets, {
         ollamaPids: [42],
@@ -347,6 +353,38 @@ describe('probeProxies on loopback', () => {
     );
     expect(result.status).toBe('ok');
     expect(result.data).toHaveLength(1);
+  });
+
+  it('issue 12: a program of no known name is knocked on once; only an HTTP answer earns a fingerprint, and Ollama through it is a path', async () => {
+    const upstream = await serve(ollama);
+    const relay = await serve(proxyTo(upstream, null));
+    const page = await serve((_req, res) => res.writeHead(200).end('hello'));
+    const silent = await new Promise<number>((resolve) => {
+      const server = createServer(() => undefined).listen(0, '127.0.0.1', () =>
+        resolve((server.address() as AddressInfo).port),
+      );
+      server.unref();
+    });
+    const sockets = [
+      listener(upstream, [{ pid: 42, name: 'ollama' }], { localAddress: '127.0.0.1' }),
+      listener(relay, [{ pid: 970, name: 'relay' }]),
+      listener(page, [{ pid: 971, name: 'python3' }]),
+      listener(silent, [{ pid: 972, name: 'postgres' }]),
+    ];
+    const result = await probeProxies(createNodeHost(), { sockets, ollamaPids: [42] });
+    expect(result.data.map((p) => [p.port, p.software, p.upstream])).toEqual([
+      [relay, 'other', 'ollama'],
+    ]);
+    const refs = result.evidence.map((e) => `${e.ref} → ${e.outcome}`);
+    expect(
+      refs.some(
+        (r) =>
+          r.includes(`:${silent}/ (postgres (pid 972): does it answer HTTP?)`) &&
+          r.includes('not a path to Ollama'),
+      ),
+    ).toBe(true);
+    expect(refs.some((r) => r.includes(`:${silent}/api/`))).toBe(false);
+    expect(refs.some((r) => r.includes(`:${page}/api/version`))).toBe(true);
   });
 
   it('nothing to check: says so', async () => {
