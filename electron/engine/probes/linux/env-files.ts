@@ -184,6 +184,12 @@ const ANSI_C_ESCAPES: Record<string, string> = {
   '?': '?',
 };
 
+/** Characters step() handles itself; a run of any others is one piece of a word. */
+const SHELL_SPECIAL = new Set([...'\n \t\r#;&|()\\\'"$`=~']);
+/** Where a run of quoted text stops: its end, an escape, a newline (counted), an expansion. */
+const SINGLE_QUOTED_STOPS = /['\\\n]/g;
+const DOUBLE_QUOTED_STOPS = /["\\\n$`]/g;
+
 /**
  * Splits shell text into simple commands of words, handling quotes, escapes, comments and
  * continuation lines. Expansions are copied verbatim into the word and listed.
@@ -240,10 +246,48 @@ class ShellTokenizer {
       this.expansion(this.backtick(this.i));
     } else if (c === '~' && this.tildeExpands()) {
       this.expansion(this.i + 1);
-    } else {
+    } else if (c === '=') {
       this.append(c, false);
       this.i++;
+    } else {
+      this.plainRun();
     }
+  }
+
+  /**
+   * c and the ordinary characters after it, into the word as one piece: one string per run
+   * instead of one per character, which on 1 MiB of `~` left a million strings to the garbage
+   * collector. A `~` after `:` ends the run (it may expand); so does anything step() treats
+   * specially, `=` included (append() notes the first one).
+   */
+  private plainRun(): void {
+    let end = this.i + 1;
+    while (end < this.s.length) {
+      const d = this.s.charAt(end);
+      if (d === '~' ? this.s.charAt(end - 1) === ':' : SHELL_SPECIAL.has(d)) break;
+      end++;
+    }
+    this.appendRun(this.s.slice(this.i, end), false);
+    this.i = end;
+  }
+
+  /** Text without `=` or newlines, into the word as it is. */
+  private appendRun(text: string, quoted: boolean): void {
+    const word = this.current();
+    if (quoted) word.quoted = true;
+    word.text += text;
+    word.last = text.charAt(text.length - 1);
+  }
+
+  /**
+   * The character here, which the caller takes literally, and the text after it up to the first
+   * of `stops` (or the end), into the word as quoted text.
+   */
+  private quotedRun(stops: RegExp): void {
+    stops.lastIndex = this.i + 1;
+    const end = stops.exec(this.s)?.index ?? this.s.length;
+    this.appendRun(this.s.slice(this.i, end), true);
+    this.i = end;
   }
 
   private current(): Word {
@@ -333,8 +377,13 @@ class ShellTokenizer {
         this.i++;
         continue;
       }
-      if (c === '\n') this.line++;
-      this.append(c, true);
+      if (c === '\n') {
+        this.line++;
+        this.append(c, true);
+      } else {
+        this.i--;
+        this.quotedRun(SINGLE_QUOTED_STOPS);
+      }
     }
   }
 
@@ -361,10 +410,12 @@ class ShellTokenizer {
         this.dollar(true);
       } else if (c === '`' && this.dialect === 'sh') {
         this.expansion(this.backtick(this.i));
-      } else {
-        if (c === '\n') this.line++;
+      } else if (c === '\n') {
+        this.line++;
         this.append(c, true);
         this.i++;
+      } else {
+        this.quotedRun(DOUBLE_QUOTED_STOPS);
       }
     }
   }
