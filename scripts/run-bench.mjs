@@ -1,10 +1,11 @@
-// `npm run bench [scan|access-log|monitor|ui|hostile-listeners] [options]`: builds the CLI
-// bundle, bundles the benchmarks (bench/scan.ts, the driver, and bench/scan-inner.ts, what runs
-// inside the lab host; bench/access-log.ts; bench/monitor.ts; bench/ui.ts;
-// bench/hostile-listeners.ts) into out/bench/, then runs the one named (default: scan). Other
-// arguments are passed on (scan: --warmup N, --iterations N, --startup N; access-log: --lines N,
-// --runs N, --json; monitor: --ticks N; ui: --rounds N; hostile-listeners: --rounds N,
-// --cli PATH, --out FILE).
+// `npm run bench [scan|access-log|monitor|ui|hostile-listeners|parsers] [options]`: builds the
+// CLI bundle, bundles the benchmarks (bench/scan.ts, the driver, and bench/scan-inner.ts, what
+// runs inside the lab host; bench/access-log.ts; bench/monitor.ts; bench/ui.ts;
+// bench/hostile-listeners.ts; bench/parsers.ts) into out/bench/, then runs the one named
+// (default: scan). Other arguments are passed on (scan: --warmup N, --iterations N, --startup N;
+// access-log: --lines N, --runs N, --json; monitor: --ticks N; ui: --rounds N;
+// hostile-listeners: --rounds N, --cli PATH, --out FILE; parsers: --sizes KIB,KIB,...,
+// --runs N, --budget-ms N, --out FILE, --json).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,6 +58,7 @@ await build({
     monitor: path.join(root, 'bench', 'monitor.ts'),
     ui: path.join(root, 'bench', 'ui.ts'),
     'hostile-listeners': path.join(root, 'bench', 'hostile-listeners.ts'),
+    parsers: path.join(root, 'bench', 'parsers.ts'),
   },
   // The browser driver stays in node_modules (the ui bench loads it from there).
   external: ['playwright-core'],
@@ -74,8 +76,7 @@ await build({
 });
 
 const [first, ...rest] = process.argv.slice(2);
-const which = ['scan', 'access-log', 'monitor', 'ui', 'hostile-listeners'].includes(first)
-  ? first
-  : 'scan';
+const benches = ['scan', 'access-log', 'monitor', 'ui', 'hostile-listeners', 'parsers'];
+const which = benches.includes(first) ? first : 'scan';
 const args = first === which ? rest : process.argv.slice(2);
 process.exit(run([process.execPath, path.join(outdir, `${which}.cjs`), ...args]));
