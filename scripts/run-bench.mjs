@@ -59,6 +59,7 @@ await build({
     ui: path.join(root, 'bench', 'ui.ts'),
     'hostile-listeners': path.join(root, 'bench', 'hostile-listeners.ts'),
     parsers: path.join(root, 'bench', 'parsers.ts'),
+    listeners: path.join(root, 'bench', 'listeners.ts'),
   },
   // The browser driver stays in node_modules (the ui bench loads it from there).
   external: ['playwright-core'],
@@ -76,7 +77,15 @@ await build({
 });
 
 const [first, ...rest] = process.argv.slice(2);
-const benches = ['scan', 'access-log', 'monitor', 'ui', 'hostile-listeners', 'parsers'];
+const benches = [
+  'scan',
+  'access-log',
+  'monitor',
+  'ui',
+  'hostile-listeners',
+  'parsers',
+  'listeners',
+];
 const which = benches.includes(first) ? first : 'scan';
 const args = first === which ? rest : process.argv.slice(2);
 process.exit(run([process.execPath, path.join(outdir, `${which}.cjs`), ...args]));
