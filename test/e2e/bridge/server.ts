@@ -214,7 +214,11 @@ export async function startBridge(rendererDir: string, engine: EngineLink): Prom
     close: async () => {
       for (const res of streams) res.end();
       streams.clear();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A page's keep-alive connections would hold close() open until they time out (a hook
+      // timeout under a busy CPU, seen once in CI): end them now.
+      server.closeAllConnections();
+      await closed;
       await engine.close();
     },
   };
