@@ -129,6 +129,12 @@ export const firewallTableSchema = z.object({
   family: z.string(),
   name: z.string(),
   chains: z.array(firewallChainSchema),
+  /**
+   * nftables `flags dormant`: the table is loaded but not in force. Absent: no flag. null: the
+   * table has flags that could not be read (nft 1.0.6 prints them wrongly in JSON, and the
+   * text form could not be listed), so whether it is in force is unknown.
+   */
+  dormant: z.boolean().nullable().optional(),
 });
 export type FirewallTable = z.infer<typeof firewallTableSchema>;
 

@@ -531,14 +531,40 @@ interface KernelResult extends ChainResult {
   owner: 'ufw' | 'firewalld' | null;
   /** The table name, for the firewalld ownership check. */
   table: string;
+  /** Where on the packet's way: ingress (0), prerouting (1), input (2). */
+  hookRank: number;
+}
+
+/**
+ * The hooks a new connection to a local socket passes, in order: ingress on its device,
+ * prerouting (raw, mangle and filter priorities, before the routing decision), then input.
+ * Before input only a chain that surely drops counts: an accept there ends only that chain,
+ * and a chain that may or may not drop (reverse-path checks, marks) leaves the cautious reading
+ * (open) to the chains that follow. NAT chains (type nat) rewrite, they do not filter: they
+ * are not judged here.
+ */
+const HOOK_RANK: Readonly<Record<string, number>> = { ingress: 0, prerouting: 1, input: 2 };
+
+function judgedHere(chain: FirewallChain, q: FirewallQuery): boolean {
+  if (chain.hook === 'input') return true;
+  if (chain.hook === 'prerouting') return true;
+  // An ingress chain is attached to one device (netdev), or to every device (inet, kernel 5.10+).
+  return chain.hook === 'ingress' && (chain.device === null || chain.device === q.interface);
+}
+
+/** A chain before input counts only when it surely stops the connection. */
+function counts(chain: FirewallChain, result: ChainResult): boolean {
+  return chain.hook === 'input' || result.step.decision === 'blocked';
 }
 
 const IPTABLES_TABLES = new Set(['filter', 'mangle', 'security', 'raw', 'nat']);
 /** iptables tables whose INPUT chain may drop a packet. */
 const FILTERING_TABLES = new Set(['filter', 'mangle', 'security']);
+/** iptables tables whose PREROUTING chain may drop a packet (nat's only rewrites). */
+const PREROUTING_TABLES = new Set(['raw', 'mangle']);
 const INPUT_TABLE_FAMILIES: Record<FirewallFamily, string[]> = {
-  4: ['ip', 'inet'],
-  6: ['ip6', 'inet'],
+  4: ['ip', 'inet', 'netdev'],
+  6: ['ip6', 'inet', 'netdev'],
 };
 
 function isUfwChain(name: string): boolean {
@@ -575,9 +601,21 @@ function kernelLayers(
       if (!INPUT_TABLE_FAMILIES[q.family].includes(table.family)) continue;
       if (IPTABLES_TABLES.has(table.name) && viaIptablesNft.has(`${table.family} ${table.name}`))
         continue;
+      // A dormant table is loaded but not in force: it changes nothing.
+      if (table.dormant === true) continue;
+      if (table.dormant === null) {
+        gaps.push({
+          layer: 'nftables',
+          decision: 'unknown',
+          kind: 'status',
+          rule: `table ${table.family} ${table.name} has flags nft could not show, so whether it is in force (dormant or not) is unknown`,
+          where: null,
+        });
+        continue;
+      }
       const byName = new Map(table.chains.map((c) => [c.name, c]));
       for (const chain of table.chains) {
-        if (chain.hook !== 'input' || (chain.type !== null && chain.type !== 'filter')) continue;
+        if (!judgedHere(chain, q) || (chain.type !== null && chain.type !== 'filter')) continue;
         const r = walkBaseChain(
           'nftables',
           `${table.family} ${table.name} ${chain.name}`,
@@ -585,7 +623,13 @@ function kernelLayers(
           byName,
           q,
         );
-        results.push({ ...r, owner: tableOwner(table.name, table.chains), table: table.name });
+        if (!counts(chain, r)) continue;
+        results.push({
+          ...r,
+          owner: tableOwner(table.name, table.chains),
+          table: table.name,
+          hookRank: HOOK_RANK[chain.hook ?? 'input'] ?? 2,
+        });
       }
     }
   } else if (nft.status !== 'ok') {
@@ -620,11 +664,15 @@ function kernelLayers(
       continue;
     }
     for (const table of ipt.ruleset.tables) {
-      // nat's INPUT chain only rewrites source addresses; raw has no INPUT chain.
-      if (table.family !== tableFamily || !FILTERING_TABLES.has(table.name)) continue;
+      // nat's INPUT chain only rewrites source addresses; raw has no INPUT chain; nat's
+      // PREROUTING rewrites destinations (not judged here), raw's and mangle's may drop.
+      if (table.family !== tableFamily) continue;
       const byName = new Map(table.chains.map((c) => [c.name, c]));
       for (const chain of table.chains) {
-        if (chain.hook !== 'input') continue;
+        const here =
+          (chain.hook === 'input' && FILTERING_TABLES.has(table.name)) ||
+          (chain.hook === 'prerouting' && PREROUTING_TABLES.has(table.name));
+        if (!here) continue;
         const r = walkBaseChain(
           layer,
           `${table.family} ${table.name} ${chain.name}`,
@@ -632,11 +680,17 @@ function kernelLayers(
           byName,
           q,
         );
-        results.push({ ...r, owner: tableOwner(table.name, table.chains), table: table.name });
+        if (!counts(chain, r)) continue;
+        results.push({
+          ...r,
+          owner: tableOwner(table.name, table.chains),
+          table: table.name,
+          hookRank: HOOK_RANK[chain.hook ?? 'input'] ?? 2,
+        });
       }
     }
   }
-  results.sort((a, b) => a.priority - b.priority);
+  results.sort((a, b) => a.hookRank - b.hookRank || a.priority - b.priority);
   return { results, gaps };
 }
 

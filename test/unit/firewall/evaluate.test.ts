@@ -217,15 +217,22 @@ describe('walking chains as the kernel does', () => {
     );
   });
 
-  it('families and hooks: only input-hook filter chains of ip, ip6 and inet tables', () => {
+  it('families and hooks: filter chains of ip, ip6, inet (and netdev) tables on the way in', () => {
     const dropAll = [rule('drop', [], drop)];
     expect(decide([table('ip', 't', [base('input', dropAll)])], q6())).toBe('allowed');
     expect(decide([table('ip6', 't', [base('input', dropAll)])], q())).toBe('allowed');
     expect(decide([table('inet', 't', [base('input', dropAll)])], q6())).toBe('blocked');
     expect(decide([table('bridge', 't', [base('input', dropAll)])])).toBe('allowed');
+    // Issue 12: a drop before the routing decision counts (it was ignored).
     expect(
       decide([table('inet', 't', [{ ...base('prerouting', dropAll), hook: 'prerouting' }])]),
-    ).toBe('allowed');
+    ).toBe('blocked');
+    expect(decide([table('inet', 't', [{ ...base('forward', dropAll), hook: 'forward' }])])).toBe(
+      'allowed',
+    );
+    expect(decide([table('inet', 't', [{ ...base('output', dropAll), hook: 'output' }])])).toBe(
+      'allowed',
+    );
     expect(decide([table('ip', 't', [{ ...base('input', dropAll), type: 'nat' }])])).toBe(
       'allowed',
     );
@@ -270,6 +277,87 @@ describe('walking chains as the kernel does', () => {
 });
 
 // ── backends together ───────────────────────────────────────────────────────────────────────
+
+describe('the packet path, hook by hook (issue 12)', () => {
+  const at = (hook: string, verdicts: FirewallRule[], over: Partial<FirewallChain> = {}) => ({
+    ...base(hook, verdicts),
+    hook,
+    ...over,
+  });
+  const dropPort = rule('tcp dport 11434 drop', [dport(11434)], drop);
+  const rejectPort = rule('tcp dport 11434 reject', [dport(11434)], {
+    kind: 'reject',
+    with: null,
+  });
+  const acceptPort = rule('tcp dport 11434 accept', [dport(11434)], accept);
+  const maybeDrop = rule('meta mark 0x1 drop', [unknownCond], drop);
+  const inputDrop = table('inet', 'in', [base('input', [dropPort])]);
+
+  it.each<[string, string, FirewallRule[], Partial<FirewallChain>, string]>([
+    ['ingress on the device', 'ingress', [dropPort], { device: 'eth0' }, 'blocked'],
+    ['ingress on another device', 'ingress', [dropPort], { device: 'eth1' }, 'allowed'],
+    ['ingress, reject', 'ingress', [rejectPort], { device: 'eth0' }, 'blocked'],
+    ['ingress, accept', 'ingress', [acceptPort], { device: 'eth0' }, 'allowed'],
+    ['ingress, a drop that may not match', 'ingress', [maybeDrop], { device: 'eth0' }, 'allowed'],
+    ['prerouting, drop', 'prerouting', [dropPort], {}, 'blocked'],
+    ['prerouting, reject', 'prerouting', [rejectPort], {}, 'blocked'],
+    ['prerouting, accept', 'prerouting', [acceptPort], {}, 'allowed'],
+    ['prerouting, drop policy', 'prerouting', [], { policy: 'drop' }, 'blocked'],
+    ['prerouting, a drop that may not match', 'prerouting', [maybeDrop], {}, 'allowed'],
+    ['prerouting, a nat chain', 'prerouting', [dropPort], { type: 'nat' }, 'allowed'],
+    ['input, drop', 'input', [dropPort], {}, 'blocked'],
+    ['input, reject', 'input', [rejectPort], {}, 'blocked'],
+    ['input, accept', 'input', [acceptPort], {}, 'allowed'],
+    ['input, a drop that may not match', 'input', [maybeDrop], {}, 'unknown'],
+  ])('%s', (_name, hook, rules, over, decision) => {
+    const family = hook === 'ingress' ? 'netdev' : 'inet';
+    expect(decide([table(family, 't', [at(hook, rules, over)])])).toBe(decision);
+  });
+
+  it('an accept before input ends only its own chain: input still decides', () => {
+    const pre = table('inet', 'pre', [at('prerouting', [acceptPort])]);
+    expect(decide([pre, inputDrop])).toBe('blocked');
+  });
+
+  it('a drop before input is named first, whatever the priorities', () => {
+    const pre = table('inet', 'pre', [at('prerouting', [dropPort], { priority: 500 })]);
+    const early = table('inet', 'early', [{ ...base('input', [dropPort]), priority: -500 }]);
+    const result = evaluateFirewall(facts([early, pre]), q());
+    expect(result.decision).toBe('blocked');
+    expect(result.layers[0]!.where).toBe('inet pre prerouting');
+  });
+
+  it('a dormant table changes nothing; one whose flags could not be read makes it unknown', () => {
+    expect(decide([{ ...inputDrop, dormant: true }])).toBe('allowed');
+    expect(decide([{ ...inputDrop, dormant: false }])).toBe('blocked');
+    const unread = evaluateFirewall(facts([{ ...inputDrop, dormant: null }]), q());
+    expect(unread.decision).toBe('unknown');
+    expect(unread.layers.map((l) => l.rule).join('\n')).toMatch(/whether it is in force/);
+  });
+
+  it('iptables: raw and mangle PREROUTING drops count, nat PREROUTING is not judged here', () => {
+    const ipt = (name: string, chain: FirewallChain): FirewallFacts['iptables'][number] => ({
+      status: 'ok',
+      evidence: [],
+      variant: 'legacy',
+      family: 4,
+      ruleset: {
+        version: '1.8.9',
+        tables: [{ family: 'ip', name, chains: [chain] }],
+        warnings: [],
+      },
+    });
+    const pre = (type: string) => ({ ...at('PREROUTING', [dropPort]), hook: 'prerouting', type });
+    for (const [name, decision] of [
+      ['raw', 'blocked'],
+      ['mangle', 'blocked'],
+      ['nat', 'allowed'],
+    ] as const)
+      expect(evaluateFirewall(facts([], { iptables: [ipt(name, pre(name))] }), q()).decision).toBe(
+        decision,
+      );
+  });
+});
 
 describe('backends together', () => {
   const iptFilter = (rules: FirewallRule[], chains: FirewallChain[] = []): FirewallTable =>

@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseNftJson } from '../../../electron/engine/probes/linux/firewall/nft';
+import {
+  dormantFromText,
+  parseNftJson,
+  tableDormant,
+} from '../../../electron/engine/probes/linux/firewall/nft';
 import type { FirewallRuleset } from '../../../shared/firewall';
 
 const fixture = (name: string) =>
@@ -364,5 +368,38 @@ describe('hostile or garbled nft output never throws', () => {
     expect(
       rule.conditions[0]!.kind === 'unknown' && rule.conditions[0]!.text.length,
     ).toBeLessThanOrEqual(200);
+  });
+});
+
+describe('dormant tables (issue 12)', () => {
+  // Recorded on this development machine with nftables v1.0.6 (Debian 12): `nft -j list
+  // ruleset` after `nft add table inet t2 '{ flags dormant; }'` printed the table's own name
+  // (and `nft -j list tables` the release name) where the flag should be.
+  const RECORDED_JSON =
+    '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"table": {"family": "inet", "name": "t1", "handle": 1}}, {"table": {"family": "inet", "name": "t2", "handle": 2, "flags": "t2"}}]}';
+  const RECORDED_TEXT =
+    'table inet t2 {\n\tflags dormant\n\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 11434 drop\n\t}\n}\n';
+
+  it('a flag JSON cannot show is unknown until the text form says; no flag is no flag', () => {
+    const parsed = parseNftJson(RECORDED_JSON);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.ruleset.tables.map((t) => [t.name, t.dormant])).toEqual([
+      ['t1', undefined],
+      ['t2', null],
+    ]);
+    expect(dormantFromText(RECORDED_TEXT)).toBe(true);
+    expect(dormantFromText(RECORDED_TEXT.replace('\tflags dormant\n', ''))).toBe(false);
+    expect(dormantFromText(RECORDED_TEXT.replace('flags dormant', 'flags owner, dormant'))).toBe(
+      true,
+    );
+    expect(dormantFromText('Error: No such file or directory')).toBeNull();
+  });
+
+  it('flags as libnftables-json(5) writes them are read directly', () => {
+    expect(tableDormant('dormant')).toBe(true);
+    expect(tableDormant(['owner', 'dormant'])).toBe(true);
+    expect(tableDormant(['owner'])).toBe(false);
+    expect(tableDormant('Lester Gooch #5')).toBeNull();
+    expect(tableDormant(7)).toBeNull();
   });
 });

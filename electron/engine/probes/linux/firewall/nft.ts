@@ -473,6 +473,27 @@ const NEUTRAL = new Set([
 ]);
 /** Statements that may stop the packet only sometimes: matches whose outcome is not modelled. */
 const RATE_LIKE = new Set(['limit', 'quota', 'ct count', 'connlimit']);
+const TABLE_FLAGS = new Set(['dormant', 'owner', 'persist']);
+
+/**
+ * A table's `flags` as JSON shows them: a flag name or a list of them, as libnftables-json(5)
+ * says. nft 1.0.6 (Debian 12) prints something else there (the table's name, the release
+ * name): then null, and the text form decides (firewall/probe.ts).
+ */
+export function tableDormant(flags: unknown): boolean | null {
+  const list = typeof flags === 'string' ? [flags] : Array.isArray(flags) ? flags : null;
+  if (!list || list.length === 0 || !list.every((f) => typeof f === 'string' && TABLE_FLAGS.has(f)))
+    return null;
+  return list.includes('dormant');
+}
+
+/** `flags dormant, owner` in `nft list table FAMILY NAME`: whether the table is dormant. */
+export function dormantFromText(text: string): boolean | null {
+  const line = /^\s*flags\s+([a-z, ]{1,100})$/m.exec(text);
+  if (!line) return /^table\s/m.test(text) ? false : null;
+  return line[1]!.split(',').some((f) => f.trim() === 'dormant');
+}
+
 /** iptables targets (seen as `xt target`) that never end the packet's way. */
 export const NEUTRAL_XT_TARGETS = new Set([
   'LOG',
@@ -632,7 +653,12 @@ function parseNftDocument(text: string): NftParseResult {
         skipped += 1;
         continue;
       }
-      tables.set(tableKey(family, name), { family, name, chains: [] });
+      tables.set(tableKey(family, name), {
+        family,
+        name,
+        chains: [],
+        ...(item.table.flags === undefined ? {} : { dormant: tableDormant(item.table.flags) }),
+      });
     } else if (isRecord(item.chain)) {
       const c = item.chain;
       const table = tables.get(tableKey(c.family, c.table));
