@@ -99,9 +99,23 @@ export const ruleVerdictSchema = z.discriminatedUnion('kind', [
 ]);
 export type RuleVerdict = z.infer<typeof ruleVerdictSchema>;
 
+/**
+ * Where a NAT rule sends a packet (nft `dnat to A:P`, `redirect to :P`; iptables `-j DNAT
+ * --to-destination A:P`, `-j REDIRECT --to-ports P`). address null: the address the packet
+ * came in on (redirect); port null: unchanged. Only the first address and port of a range.
+ */
+export const natTargetSchema = z.object({
+  kind: z.enum(['dnat', 'redirect']),
+  address: z.string().nullable(),
+  port: z.number().int().nullable(),
+});
+export type NatTarget = z.infer<typeof natTargetSchema>;
+
 export const firewallRuleSchema = z.object({
   /** The rule as its tool writes it (nft syntax, or the iptables-save line), for display. */
   text: z.string(),
+  /** A NAT statement's target (its verdict stays `unknown` for the filter walk). */
+  nat: natTargetSchema.optional(),
   conditions: z.array(ruleConditionSchema),
   /** null: the rule only counts, logs or marks; the packet goes on to the next rule. */
   verdict: ruleVerdictSchema.nullable(),

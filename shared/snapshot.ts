@@ -83,6 +83,11 @@ export type InterfaceAddress = z.infer<typeof interfaceAddressSchema>;
 export const netInterfaceSchema = z.object({
   name: z.string(),
   addresses: z.array(interfaceAddressSchema),
+  /**
+   * Linux `net.ipv4.conf.<if>.route_localnet` (or `.all`): packets arriving here may be routed
+   * to 127.0.0.0/8, so a DNAT to a loopback address works from this interface. null: unread.
+   */
+  routeLocalnet: z.boolean().nullable().optional(),
 });
 export type NetInterface = z.infer<typeof netInterfaceSchema>;
 
@@ -180,6 +185,11 @@ export const reachPathSchema = z.object({
   firewall: firewallEvaluationSchema.nullable(),
   /** Whether this path counts toward the exposure (false: the firewall blocks it). */
   open: z.boolean(),
+  /**
+   * Reached through destination NAT (issue 12): connections to `port` on this address are sent
+   * to the listener by `rule`. Absent: the listener's own address and port.
+   */
+  nat: z.object({ port: z.number().int(), rule: z.string() }).optional(),
 });
 export const listenerSchema = z.object({
   /** direct: Ollama's own socket; proxy: a reverse proxy forwarding to it; docker: a port Docker publishes. */

@@ -6,6 +6,7 @@
 import type { FirewallEvaluation, FirewallFacts } from '../../shared/firewall';
 import type { AddressScope, Exposure, Listener, NetInterface, Socket } from '../../shared/snapshot';
 import { evaluateFirewall, firewallQueryFor } from './firewall/evaluate';
+import { natPathsTo } from './firewall/nat';
 import { classifyAddress } from './net/address';
 
 const RANK: Record<Exposure, number> = { private: 0, unknown: 1, lan: 2, internet: 3 };
@@ -86,6 +87,18 @@ export function assessListener(
     hostPort(socket.localAddress, socket.localPort) +
     (socket.boundInterface ? ` on device ${socket.boundInterface}` : '');
   const scope = scopeOf(socket.localAddress);
+  // Destination NAT in prerouting may send other ports or addresses to this socket.
+  const natVia: Listener['reachableVia'] =
+    path === 'direct' && firewall?.facts && interfaces && scope !== null
+      ? natPathsTo(socket, interfaces, firewall.facts).map((p) => ({
+          interface: p.interface,
+          address: p.address,
+          scope: p.scope,
+          firewall: p.firewall,
+          open: p.open,
+          nat: { port: p.port, rule: p.rule },
+        }))
+      : [];
   if (scope === null) {
     return {
       ...base,
@@ -96,7 +109,7 @@ export function assessListener(
       ],
     };
   }
-  if (scope === 'loopback' || socket.boundInterface === 'lo') {
+  if ((scope === 'loopback' || socket.boundInterface === 'lo') && natVia.length === 0) {
     return {
       ...base,
       exposure: 'private',
@@ -105,6 +118,13 @@ export function assessListener(
         `Listens on ${bound}, ${scope === 'loopback' ? 'a loopback address' : 'the loopback device'}: only programs on this computer can connect.`,
       ],
     };
+  }
+  if (scope === 'loopback' || socket.boundInterface === 'lo') {
+    const reasons = [
+      `Listens on ${bound}, a loopback address, but destination NAT sends connections from other machines to it (route_localnet lets them through).`,
+      ...natVia.map((via) => natSentence(via, socket)),
+    ];
+    return finish(base, natVia, reasons, firewall, path);
   }
   if (!interfaces) {
     return {
@@ -151,7 +171,9 @@ export function assessListener(
       });
     }
   }
-  if (!families.wildcard && reachableVia.length === 0) {
+  const directCount = reachableVia.length;
+  reachableVia.push(...natVia);
+  if (!families.wildcard && directCount === 0 && natVia.length === 0) {
     reasons.push(
       `No interface carries ${socket.localAddress} now, so it cannot be told who can reach it.`,
     );
@@ -165,9 +187,27 @@ export function assessListener(
   }
   for (const via of reachableVia) {
     reasons.push(
-      `${via.interface} carries ${via.address} (${SCOPE_WORDS[via.scope]})${firewallClause(via, path)}.`,
+      via.nat
+        ? natSentence(via, socket)
+        : `${via.interface} carries ${via.address} (${SCOPE_WORDS[via.scope]})${firewallClause(via, path)}.`,
     );
   }
+  return finish(base, reachableVia, reasons, firewall, path);
+}
+
+/** "Port 8000 on 10.0.0.5 (eth0) reaches this listener: …" for a path through NAT. */
+function natSentence(via: Listener['reachableVia'][number], socket: Socket): string {
+  return `Port ${via.nat!.port} on ${via.address} (${via.interface}, ${SCOPE_WORDS[via.scope]}) reaches it: a NAT rule sends it to ${hostPort(socket.localAddress, socket.localPort)} (${via.nat!.rule})${firewallClause(via, 'direct')}.`;
+}
+
+/** The exposure of a listener from its paths, with the closing reasons. */
+function finish(
+  base: Omit<Listener, 'exposure' | 'reachableVia' | 'reasons'>,
+  reachableVia: Listener['reachableVia'],
+  reasons: string[],
+  firewall: FirewallContext | null,
+  path: Listener['path'],
+): Listener {
   const open = reachableVia.filter((via) => via.open);
   if (open.length === 0) {
     reasons.push('The host firewall blocks every path: no other machine can connect.');

@@ -3,8 +3,13 @@ import { probeInterfaces } from '../../../electron/engine/probes/linux/interface
 import { createFakeHost } from '../../support/fake-host';
 
 describe('probeInterfaces', () => {
-  it('classes every address and keeps prefix lengths', async () => {
+  it('classes every address and keeps prefix lengths, and reads route_localnet (issue 12)', async () => {
     const host = createFakeHost({
+      files: {
+        '/proc/sys/net/ipv4/conf/all/route_localnet': '0\n',
+        '/proc/sys/net/ipv4/conf/eth0/route_localnet': '1\n',
+        '/proc/sys/net/ipv4/conf/tailscale0/route_localnet': '0\n',
+      },
       interfaces: {
         lo: [
           {
@@ -72,6 +77,7 @@ describe('probeInterfaces', () => {
           { address: '192.168.1.20', family: 4, prefixLength: 24, scope: 'private' },
           { address: 'fe80::a00:27ff:fe4e:66a1', family: 6, prefixLength: 64, scope: 'link-local' },
         ],
+        routeLocalnet: true,
       },
       {
         name: 'lo',
@@ -83,10 +89,12 @@ describe('probeInterfaces', () => {
       {
         name: 'pdk-wan0',
         addresses: [{ address: '203.0.113.5', family: 4, prefixLength: 24, scope: 'public' }],
+        routeLocalnet: null, // not readable: unknown, never "off"
       },
       {
         name: 'tailscale0',
         addresses: [{ address: '100.101.102.103', family: 4, prefixLength: 32, scope: 'cgnat' }],
+        routeLocalnet: false,
       },
     ]);
   });

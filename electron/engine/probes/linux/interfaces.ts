@@ -61,9 +61,26 @@ export async function probeInterfaces(host: Host): Promise<ProbeResult<NetInterf
       }))
       // Plain comparison: localeCompare would set up ICU collation (~5 ms) in every CLI run.
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // route_localnet (the kernel ORs "all" with the interface's own): whether a DNAT to a
+    // loopback address works for packets arriving on this interface (exposure.ts, NAT paths).
+    const sysctl = async (name: string): Promise<boolean | null> => {
+      const read = await host.readFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, 64);
+      return read.ok ? read.text.trim() === '1' : null;
+    };
+    const all = await sysctl('all');
+    const withLocalnet: NetInterface[] = await Promise.all(
+      interfaces.map(async (i) => {
+        if (i.name === 'lo' || !i.addresses.some((a) => a.family === 4) || i.name.includes('/'))
+          return i;
+        const own = await sysctl(i.name);
+        const on =
+          all === true || own === true ? true : all === null || own === null ? null : false;
+        return { ...i, routeLocalnet: on };
+      }),
+    );
     return {
       status: 'ok',
-      data: interfaces,
+      data: withLocalnet,
       evidence: [
         { kind: 'os', ref: 'os.networkInterfaces()', outcome: `${interfaces.length} interfaces` },
       ],

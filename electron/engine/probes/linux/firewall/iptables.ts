@@ -19,6 +19,7 @@ import type {
   FirewallRule,
   FirewallRuleset,
   FirewallTable,
+  NatTarget,
   RuleCondition,
   RuleVerdict,
 } from '../../../../../shared/firewall';
@@ -389,8 +390,10 @@ export function parseIptablesSave(text: string, family: FirewallFamily): Iptable
         table.chains.push(chain);
       }
       const parsed = parseRuleWords(words, names, family);
+      const nat = natTargetOf(words);
       const rule: FirewallRule = {
         text: clip(raw),
+        ...(nat ? { nat } : {}),
         conditions: parsed.conditions,
         verdict: parsed.verdict,
         vmap: null,
@@ -475,4 +478,31 @@ export function parseIptablesSave(text: string, family: FirewallFamily): Iptable
       message: `iptables-save output not understood (${garbled} unreadable lines)`,
     };
   return { ok: true, ruleset: { version, tables, warnings }, variant };
+}
+
+/**
+ * `-j DNAT --to-destination 127.0.0.1:11434` (or `[::1]:11434`, `10.0.0.9`, `A-B:P1-P2`) and
+ * `-j REDIRECT --to-ports 11434[-P2]`: where the rule sends the packet, first address and port.
+ */
+export function natTargetOf(words: readonly string[]): NatTarget | null {
+  const j = words.findIndex((w, i) => (w === '-j' || w === '--jump') && i + 1 < words.length);
+  const target = j >= 0 ? words[j + 1] : undefined;
+  const option = (name: string) => {
+    const at = words.indexOf(name, j);
+    return at > 0 ? (words[at + 1] ?? null) : null;
+  };
+  const firstPort = (text: string | null | undefined) => {
+    const port = Number(/^(\d{1,5})/.exec(text ?? '')?.[1]);
+    return Number.isInteger(port) && port > 0 && port <= 65535 ? port : null;
+  };
+  if (target === 'REDIRECT')
+    return { kind: 'redirect', address: null, port: firstPort(option('--to-ports')) };
+  if (target !== 'DNAT') return null;
+  const to = option('--to-destination');
+  if (!to) return { kind: 'dnat', address: null, port: null };
+  const v6 = /^\[([0-9A-Fa-f:.]+)\](?::(.*))?$/.exec(to);
+  const [address, ports] = v6
+    ? [v6[1]!, v6[2] ?? null]
+    : [to.split(':')[0]!.split('-')[0]!, to.includes(':') ? to.slice(to.indexOf(':') + 1) : null];
+  return { kind: 'dnat', address: address === '' ? null : address, port: firstPort(ports) };
 }

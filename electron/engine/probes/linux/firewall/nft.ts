@@ -17,6 +17,7 @@ import type {
   FirewallRule,
   FirewallRuleset,
   FirewallTable,
+  NatTarget,
   PortRange,
   RuleCondition,
   RuleVerdict,
@@ -527,6 +528,7 @@ function convertRule(expr: unknown[], comment: string | null, ctx: Context): Fir
   let verdict: RuleVerdict | null = null;
   let vmap: FirewallRule['vmap'] = null;
   let unknownStatement: string | null = null;
+  let nat: NatTarget | null = null;
   for (const statement of expr) {
     if (verdict || vmap) break; // nothing after a verdict runs
     if (!isRecord(statement)) {
@@ -568,11 +570,19 @@ function convertRule(expr: unknown[], comment: string | null, ctx: Context): Fir
       conditions.push(unknown(renderStatement(statement)));
       continue;
     }
+    if ((key === 'dnat' || key === 'redirect') && isRecord(body)) nat = natTarget(key, body);
     // queue, nat, fwd, tproxy, synproxy and anything new: may end the packet's way.
     unknownStatement = renderStatement(statement);
     verdict = { kind: 'unknown', text: unknownStatement };
   }
-  return { text, conditions, verdict, vmap };
+  return nat ? { text, nat, conditions, verdict, vmap } : { text, conditions, verdict, vmap };
+}
+
+/** `{"dnat": {"addr": "127.0.0.1", "port": 11434}}`, `{"redirect": {"port": 11434}}`. */
+function natTarget(kind: 'dnat' | 'redirect', body: Record<string, unknown>): NatTarget {
+  const port = typeof body.port === 'number' && Number.isInteger(body.port) ? body.port : null;
+  const address = kind === 'dnat' && typeof body.addr === 'string' ? body.addr : null;
+  return { kind, address, port: port !== null && port > 0 && port <= 65535 ? port : null };
 }
 
 function convertVmap(key: unknown, data: unknown, ctx: Context): FirewallRule['vmap'] {
