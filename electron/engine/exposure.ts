@@ -110,13 +110,15 @@ export function assessListener(
     };
   }
   if ((scope === 'loopback' || socket.boundInterface === 'lo') && natVia.length === 0) {
+    const where = `Listens on ${bound}, ${scope === 'loopback' ? 'a loopback address' : 'the loopback device'}`;
+    const unseen = unseenNatRisk(socket, scope, interfaces, firewall);
+    if (unseen)
+      return { ...base, exposure: 'unknown', reachableVia: [], reasons: [`${where}.`, unseen] };
     return {
       ...base,
       exposure: 'private',
       reachableVia: [],
-      reasons: [
-        `Listens on ${bound}, ${scope === 'loopback' ? 'a loopback address' : 'the loopback device'}: only programs on this computer can connect.`,
-      ],
+      reasons: [`${where}: only programs on this computer can connect.`],
     };
   }
   if (scope === 'loopback' || socket.boundInterface === 'lo') {
@@ -193,6 +195,41 @@ export function assessListener(
     );
   }
   return finish(base, reachableVia, reasons, firewall, path);
+}
+
+/**
+ * Issue 12, unprivileged truth: a loopback socket is private only if no NAT rule can send other
+ * machines to it. That takes route_localnet on the arriving interface (IPv4; ::1 can never be
+ * a NAT target from outside). Where it is off everywhere (world-readable), no rule could, and
+ * the verdict stays private even without reading the rules; where it is on (or unread) and the
+ * NAT rules could not be read, nothing unread is assumed closed: unknown, and it says why.
+ */
+function unseenNatRisk(
+  socket: Socket,
+  scope: string | null,
+  interfaces: NetInterface[] | null,
+  firewall: FirewallContext | null,
+): string | null {
+  if (scope !== 'loopback' || socket.family !== 4 || !interfaces) return null;
+  const facts = firewall?.facts ?? null;
+  const rulesRead =
+    facts !== null &&
+    ['ok', 'unavailable'].includes(facts.nftables.status) &&
+    facts.iptables.every((t) => t.status === 'ok' || t.status === 'unavailable');
+  if (rulesRead) return null;
+  const open = interfaces.filter(
+    (i) =>
+      i.name !== 'lo' &&
+      i.addresses.some((a) => a.family === 4 && a.scope !== 'loopback') &&
+      // Absent: not a Linux reading (no such setting); null: Linux, but unread.
+      i.routeLocalnet !== false &&
+      i.routeLocalnet !== undefined,
+  );
+  if (open.length === 0) return null;
+  const names = open
+    .map((i) => `${i.name}${i.routeLocalnet === null ? ' (unread)' : ''}`)
+    .join(', ');
+  return `route_localnet is on for ${names}, so a NAT rule could send other machines to this loopback socket, and the NAT rules could not be read (they need admin rights): who can reach it is unknown. Run \`paddock scan --elevated\`.`;
 }
 
 /** "Port 8000 on 10.0.0.5 (eth0) reaches this listener: …" for a path through NAT. */

@@ -106,6 +106,25 @@ describeFirewallLab('destination NAT into a loopback Ollama', ['nft', 'iptables'
     expect(json.verdict).toBe('lan');
   });
 
+  it('as an ordinary user (the NAT rules need root): route_localnet on makes it unknown, never private; off, private', async () => {
+    await localnet(true);
+    await nftInHost(
+      lab,
+      'table ip pdknat {\n  chain pre {\n    type nat hook prerouting priority dstnat;\n    tcp dport 8000 dnat to 127.0.0.1:11434\n  }\n}\n',
+    );
+    expect(await lanGetsModels(8000)).toBe(true);
+    const asNobody = { uid: 65534, env: { HOME: '/nonexistent' } };
+    const unread = await runScan(lab, asNobody);
+    expect(unread.json.snapshot.probes.firewall.status).toBe('denied');
+    expect(unread.json.verdict).toBe('unknown');
+    expect(JSON.stringify(unread.json.snapshot.instances[0]!.listeners)).toMatch(
+      /route_localnet is on for/,
+    );
+    await localnet(false);
+    expect(await lanGetsModels(8000)).toBe(false);
+    expect((await runScan(lab, asNobody)).json.verdict).toBe('private');
+  });
+
   it('block-port closes the NAT path too: the LAN is refused through port 8000, verified', async () => {
     await localnet(true);
     await nftInHost(

@@ -91,7 +91,11 @@ export function createFakeHost(spec: FakeHostSpec = {}): Host & { execCalls: str
     async readFile(path, maxBytes = 1024 * 1024): Promise<FileRead> {
       const error = spec.fileErrors?.[path];
       if (error) return errorFor(path, error);
-      const given = files[path];
+      const given =
+        files[path] ??
+        // A Linux host's defaults unless a test says otherwise: route_localnet off (the
+        // kernel's default), so loopback servers are provably private (exposure.ts).
+        (/^\/proc\/sys\/net\/ipv4\/conf\/[^/]+\/route_localnet$/.test(path) ? '0\n' : undefined);
       if (given === undefined) return notFound(path);
       if (typeof given !== 'string') {
         const truncated = given.length > maxBytes;

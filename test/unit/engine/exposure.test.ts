@@ -66,6 +66,25 @@ describe('assessListener', () => {
     expect(assessListener(listen('::1', 6), server).exposure).toBe('private');
   });
 
+  it('issue 12: a loopback listener is unknown when route_localnet is on and the NAT rules are unread, private when it is off', () => {
+    const withLocalnet = (on: boolean | null) =>
+      server.map((i) => (i.name === 'lo' ? i : { ...i, routeLocalnet: on }));
+    const unread = { facts: null, message: 'denied' };
+    const on = assessListener(listen('127.0.0.1', 4), withLocalnet(true), 'direct', unread);
+    expect(on.exposure).toBe('unknown');
+    expect(on.reasons.join(' ')).toMatch(/route_localnet is on for .* NAT rules could not be read/);
+    expect(
+      assessListener(listen('127.0.0.1', 4), withLocalnet(null), 'direct', unread).exposure,
+    ).toBe('unknown');
+    expect(
+      assessListener(listen('127.0.0.1', 4), withLocalnet(false), 'direct', unread).exposure,
+    ).toBe('private');
+    // ::1 is never a NAT target from another machine.
+    expect(assessListener(listen('::1', 6), withLocalnet(true), 'direct', unread).exposure).toBe(
+      'private',
+    );
+  });
+
   it('0.0.0.0 on a laptop with a private Wi-Fi address is reachable from the LAN, via that address', () => {
     const listener = assessListener(listen('0.0.0.0', 4), laptop);
     expect(listener.exposure).toBe('lan');

@@ -10,6 +10,7 @@ describe('probeInterfaces', () => {
         '/proc/sys/net/ipv4/conf/eth0/route_localnet': '1\n',
         '/proc/sys/net/ipv4/conf/tailscale0/route_localnet': '0\n',
       },
+      fileErrors: { '/proc/sys/net/ipv4/conf/pdk-wan0/route_localnet': 'EACCES' },
       interfaces: {
         lo: [
           {
