@@ -209,6 +209,27 @@ export const listenerSchema = z.object({
 });
 export type Listener = z.infer<typeof listenerSchema>;
 
+/**
+ * A tunnel client that publishes a local server on the internet with no listener of its own
+ * (issue 12: cloudflared, ngrok, frpc, bore, zrok, ssh -R, Tailscale Funnel, devtunnel).
+ */
+export const tunnelSchema = z.object({
+  /** The client, by the name the kernel has for it. */
+  tool: z.string(),
+  pid: z.number().int(),
+  /** Its arguments, one line each (untrusted). */
+  argv: z.array(z.string()),
+  /** Where it publishes to (a service, or the ssh host), when its arguments say. */
+  remote: z.string().nullable(),
+  /** The configuration file read for its targets, if any. */
+  config: z.string().nullable(),
+  /** What it publishes: the local host and port it forwards to, and where that was read. */
+  targets: z.array(
+    z.object({ host: z.string(), port: z.number().int(), source: z.enum(['argv', 'config']) }),
+  ),
+});
+export type Tunnel = z.infer<typeof tunnelSchema>;
+
 export const instanceSchema = z.object({
   /** Stable within a host: "ollama:pid:1234" or "ollama:port:11434". */
   id: z.string(),
@@ -232,6 +253,8 @@ export const instanceSchema = z.object({
   vram: instanceVramSchema.nullable(),
   exposure: exposureSchema,
   reasons: z.array(z.string()),
+  /** Tunnel clients that publish this server on the internet (issue 12). */
+  tunnels: z.array(tunnelSchema).optional(),
 });
 export type Instance = z.infer<typeof instanceSchema>;
 
@@ -259,6 +282,8 @@ export const snapshotSchema = z.object({
     docker: probeResultSchema(dockerReportSchema.nullable()),
     gpu: probeResultSchema(gpuReportSchema.nullable()),
     accessLog: probeResultSchema(accessLogDataSchema.nullable()),
+    /** Tunnel clients found (issue 12); absent in snapshots from before it. */
+    tunnels: probeResultSchema(z.array(tunnelSchema)).optional(),
   }),
   instances: z.array(instanceSchema),
   verdict: exposureSchema,

@@ -29,6 +29,8 @@ import { probeDocker } from './probes/docker';
 import type { FingerprintPool } from './probes/fingerprint';
 import { createFingerprintPool } from './probes/fingerprint';
 import { probeGpu } from './probes/gpu';
+import { probeTunnels } from './probes/linux/tunnels';
+import { applyTunnels } from './tunnels';
 import { probeProxies } from './probes/proxy';
 import { probeAccessLog } from './probes/traffic';
 import type { PlatformProbes } from './probes/platform';
@@ -340,7 +342,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   const settingsByKey = new Map(settingsTargets.map((t, i) => [t.key, settingsResults[i]!.data]));
 
   const serverPids = servers.map((p) => p.pid);
-  const [proxies, docker, accessLog, cli, gpu, firewall] = await Promise.all([
+  const [proxies, docker, accessLog, cli, gpu, firewall, tunnels] = await Promise.all([
     probeProxies(host, {
       sockets: sockets.data,
       ollamaPids: serverPids,
@@ -357,9 +359,10 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     cliVersions(host, serversWithoutApiVersion(servers, listening, fingerprints)),
     gpuRun,
     firewallRun,
+    host.platform === 'linux' ? probeTunnels(host) : Promise.resolve(null),
   ]);
 
-  const instances = buildInstances({
+  const built = buildInstances({
     servers,
     sockets,
     interfaces,
@@ -373,6 +376,8 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       ? { facts: accessLog.data.serverLog, ref: accessLog.data.accessLog.source.ref }
       : null,
   });
+  // A tunnel out publishes a server with no listener of its own (issue 12).
+  const instances = tunnels ? applyTunnels(built, tunnels.data) : built;
 
   // The settings probe ran per server process (keyed by pid); key it by the instance ids.
   const instanceKeyOfPid = new Map(
@@ -412,6 +417,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       docker,
       gpu,
       accessLog,
+      ...(tunnels ? { tunnels } : {}),
     },
     instances,
     verdict: verdict.verdict,

@@ -284,6 +284,7 @@ const PROBE_NAMES: Readonly<Record<string, string>> = {
   docker: 'Docker',
   gpu: 'the GPU',
   accessLog: "Ollama's log",
+  tunnels: 'tunnel clients',
 };
 
 /** Probes (and firewall backends) that were denied or failed, with what to do. */

@@ -19,7 +19,7 @@ import type { Exposure, Instance, ProbeResult } from '../../../shared/snapshot';
 import type { ReportInput } from './index';
 import {
   EXPOSURE_WORDS,
-  PROBE_ORDER,
+  probesOf,
   PROBE_WORDS,
   SEVERITY_ORDER,
   SEVERITY_WORDS,
@@ -377,7 +377,7 @@ ${settingsTable(instance)}
 }
 
 function probesSection(doc: ReportDocument): string {
-  const rows = PROBE_ORDER.map((name) => {
+  const rows = probesOf(doc.snapshot).map((name) => {
     const probe = doc.snapshot.probes[name] as ProbeResult<unknown>;
     return `<tr><td class="nw">${h(PROBE_WORDS[name])}</td><td class="nw"><span class="pill ${pick(STATUS_CLASS, probe.status, 'st-error')}">${h(probe.status)}</span></td><td class="nw">${h(formatDuration(probe.durationMs))}</td><td>${probe.message ? h(probe.message) : ''}</td></tr>`;
   });

@@ -327,7 +327,13 @@ export const PROBE_WORDS: Record<keyof Snapshot['probes'], string> = {
   docker: 'Docker',
   gpu: 'GPU',
   accessLog: 'Access log',
+  tunnels: 'Tunnels',
 };
 
 /** The probes in a fixed order (the snapshot's own), whatever order the object has. */
 export const PROBE_ORDER = Object.keys(PROBE_WORDS) as (keyof Snapshot['probes'])[];
+
+/** The probes this snapshot has, in PROBE_ORDER (older snapshots lack the newer probes). */
+export function probesOf(snapshot: Snapshot): Array<keyof Snapshot['probes']> {
+  return PROBE_ORDER.filter((name) => snapshot.probes[name] !== undefined);
+}

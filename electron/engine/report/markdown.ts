@@ -16,7 +16,7 @@ import type { Instance, ProbeResult, Setting } from '../../../shared/snapshot';
 import type { ReportInput } from './index';
 import {
   EXPOSURE_WORDS,
-  PROBE_ORDER,
+  probesOf,
   PROBE_WORDS,
   SEVERITY_ORDER,
   SEVERITY_WORDS,
@@ -265,7 +265,9 @@ export function reportMarkdown(input: ReportInput): string {
   out.push(
     ...table(
       ['Probe', 'Status', 'Time', 'Note'],
-      PROBE_ORDER.map((name) => probeRow(name, snapshot.probes[name] as ProbeResult<unknown>)),
+      probesOf(snapshot).map((name) =>
+        probeRow(name, snapshot.probes[name] as ProbeResult<unknown>),
+      ),
     ),
     '',
   );

@@ -27,7 +27,7 @@
 import type { Severity } from '../../../shared/findings';
 import type { Exposure, ProbeStatus, Snapshot } from '../../../shared/snapshot';
 import type { ReportInput } from './index';
-import { PROBE_ORDER, SEVERITY_ORDER, buildReport, compareText, plain } from './json';
+import { SEVERITY_ORDER, buildReport, compareText, plain, probesOf } from './json';
 
 const EXPOSURES: readonly Exposure[] = ['private', 'lan', 'internet', 'unknown'];
 const PROBE_STATUSES: readonly ProbeStatus[] = ['ok', 'unavailable', 'denied', 'error'];
@@ -151,8 +151,8 @@ export function reportPrometheus(input: ReportInput): string {
     {
       name: 'paddock_probe_status',
       help: "Each probe's status (ok, unavailable, denied, error): 1 for its status, 0 for the others.",
-      samples: PROBE_ORDER.flatMap((probe: keyof Snapshot['probes']) =>
-        oneHot(PROBE_STATUSES, snapshot.probes[probe].status, (status) => [
+      samples: probesOf(snapshot).flatMap((probe: keyof Snapshot['probes']) =>
+        oneHot(PROBE_STATUSES, snapshot.probes[probe]!.status, (status) => [
           ['probe', probe],
           ['status', status],
         ]),

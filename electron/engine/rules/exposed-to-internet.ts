@@ -26,7 +26,11 @@ export default defineRule(
     snapshot.instances.flatMap((instance) => {
       if (instance.exposure !== 'internet') return [];
       const publicPaths = openPathsWhere(instance, (p) => p.scope === 'public');
-      const at = reachableAt(publicPaths);
+      // A tunnel out publishes it with no public path of its own (issue 12).
+      const tunnels = (instance.tunnels ?? []).map(
+        (t) => `${t.tool}'s tunnel${t.remote ? ` to ${t.remote}` : ''} (pid ${t.pid})`,
+      );
+      const at = [...reachableAt(publicPaths), ...tunnels];
       const models = modelNames(instance);
       const noCloud = ollamaBool(effectiveSetting(instance.settings, 'OLLAMA_NO_CLOUD')?.value);
       return [
