@@ -6,8 +6,10 @@
  *      by hand (`ss -Htanp`, os.networkInterfaces(), then one GET / per listener the scan
  *      fingerprinted);
  *   2. start-up: the whole `node out/cli/paddock.cjs scan --json` process against
- *      `node bench/floor-process.cjs <listeners>` (and, for reference, `paddock --version`,
- *      which loads the bundle but scans nothing, and a bare `node -e 0`).
+ *      `node bench/floor-process.cjs <listeners>`, the least a truthful verdict needs (issue
+ *      12: sockets with owners, interfaces, `nft -j list ruleset`, the server's environment,
+ *      GET /, /api/version and /api/tags), and for reference `paddock --version`, which loads
+ *      the bundle but scans nothing, and a bare `node -e 0`.
  *
  * Prints a table, then one JSON line (the last line of stdout) that the outer driver reads.
  * Every loop has a fixed count, every wait a timeout, and the whole run a deadline.
@@ -133,7 +135,7 @@ function getRoot(target: Target): Promise<number | null> {
 }
 
 /**
- * The same work as bench/floor-process.cjs: sockets and interfaces, then one GET / each; with
+ * The in-process floor (issue 2's): sockets and interfaces, then one GET / each; with
  * `firewall`, also the one command that lists the firewall's rules (nft), alongside ss.
  */
 async function floor(targets: Target[], firewall = false): Promise<void> {

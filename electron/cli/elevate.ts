@@ -14,7 +14,7 @@
 import type { FirewallFacts } from '../../shared/firewall';
 import type { ProbeResult } from '../../shared/snapshot';
 import type { ExecResult, Host } from '../engine/host/types';
-import { FIREWALL_FACTS_COMMAND } from './privileged';
+import { FIREWALL_FACTS_COMMAND } from './privileged-commands';
 
 export type ElevatedFirewall =
   | { ok: true; result: ProbeResult<FirewallFacts>; via: string }

@@ -16,7 +16,7 @@ import { scan } from '../engine/scan';
 import { acceptRisk, defaultSettingsPath, withdrawRisk } from '../engine/settings/store';
 import { elevatedFirewallFacts } from './elevate';
 import type { FixCommandContext } from './fix';
-import { FIX_IDS, commandFixFlow, commandHistoryFlow, commandUndoFlow, confirm } from './fix';
+import { FIX_IDS } from './privileged-commands';
 import { privilegedArgv } from './privileged-program';
 import { renderScan, styleFor } from './render';
 import { toScanJson } from './scan-json';
@@ -166,7 +166,14 @@ async function assessed(host: Host, io: CliIo, snapshot: Snapshot): Promise<Asse
   return assessment;
 }
 
-function fixContext(io: CliIo): FixCommandContext {
+/**
+ * fix, undo and history load the fix engine (and zod) only when asked: a scan never needs
+ * them, and loading them costs every start (bench/README.md, start-up ratio).
+ */
+const fixModule = () => import('./fix');
+
+async function fixContext(io: CliIo): Promise<FixCommandContext> {
+  const { confirm } = await fixModule();
   const host = createNodeHost();
   return {
     host,
@@ -183,7 +190,8 @@ async function commandFix(args: string[], io: CliIo): Promise<number> {
   if (!fixText || extra.length > 0)
     throw new UsageError(`fix takes one FIX-ID (${FIX_IDS.join(', ')})`);
   const fixId = oneOf(fixText, FIX_IDS, 'FIX-ID');
-  return commandFixFlow(fixContext(io), fixId, {
+  const { commandFixFlow } = await fixModule();
+  return commandFixFlow(await fixContext(io), fixId, {
     instance: options.values.get('--instance'),
     dryRun: options.flags.has('--dry-run'),
     yes: options.flags.has('--yes') || options.flags.has('-y'),
@@ -194,13 +202,19 @@ async function commandUndo(args: string[], io: CliIo): Promise<number> {
   const options = parseArgs(args, ['--yes', '-y'], []);
   const [id, ...extra] = options.positional;
   if (!id || extra.length > 0) throw new UsageError('undo takes one RUN-ID (see paddock history)');
-  return commandUndoFlow(fixContext(io), id, options.flags.has('--yes') || options.flags.has('-y'));
+  const { commandUndoFlow } = await fixModule();
+  return commandUndoFlow(
+    await fixContext(io),
+    id,
+    options.flags.has('--yes') || options.flags.has('-y'),
+  );
 }
 
-function commandHistory(args: string[], io: CliIo): number {
+async function commandHistory(args: string[], io: CliIo): Promise<number> {
   const options = parseArgs(args, ['--json'], []);
   if (options.positional.length > 0) throw new UsageError('history takes no argument');
-  return commandHistoryFlow(fixContext(io), options.flags.has('--json'));
+  const { commandHistoryFlow } = await fixModule();
+  return commandHistoryFlow(await fixContext(io), options.flags.has('--json'));
 }
 
 async function commandScan(args: string[], io: CliIo): Promise<number> {
@@ -322,7 +336,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       );
     if (command === 'fix') return await commandFix(rest, io);
     if (command === 'undo') return await commandUndo(rest, io);
-    if (command === 'history') return commandHistory(rest, io);
+    if (command === 'history') return await commandHistory(rest, io);
     if (command === 'watch') return await (await import('./watch')).commandWatch(rest, io);
     if (command === 'scan') return await commandScan(rest, io);
     if (command === 'report') return await commandReport(rest, io);

@@ -37,20 +37,21 @@ import type { Snapshot } from '../../shared/snapshot';
 import { runRules } from '../engine/rules/evaluate';
 import { scan } from '../engine/scan';
 
-export const APPLY_FIX_COMMAND = '__apply-fix';
-export const UNDO_RUN_COMMAND = '__undo-run';
-export const FIREWALL_FACTS_COMMAND = '__firewall-facts';
+export {
+  APPLY_FIX_COMMAND,
+  FIREWALL_FACTS_COMMAND,
+  FIX_IDS,
+  ROOT_RUNS_DIR,
+  UNDO_RUN_COMMAND,
+} from './privileged-commands';
+import {
+  APPLY_FIX_COMMAND,
+  FIREWALL_FACTS_COMMAND,
+  FIX_IDS,
+  ROOT_RUNS_DIR,
+  UNDO_RUN_COMMAND,
+} from './privileged-commands';
 
-/** Where root keeps its runs: fixed, never taken from the environment. */
-export const ROOT_RUNS_DIR = '/var/lib/paddock/runs';
-
-export const FIX_IDS: readonly FixId[] = [
-  'rebind-systemd',
-  'block-port',
-  'tighten-origins',
-  'stop-request-logging',
-  'docker-localhost',
-];
 /** Instance ids are printable ASCII without spaces ("ollama:service:ollama.service"). */
 const INSTANCE_ID = /^[\x21-\x7e]{1,300}$/;
 const DIGEST = /^[0-9a-f]{64}$/;

@@ -7,25 +7,37 @@
  * to start and says why. As an ordinary user nothing is checked (a user's own checkout is fine
  * for running as that user).
  */
-import { readdirSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { installProblem, isRoot } from '../engine/host/trust';
+import { installProblem, isRoot, untrustedChainProblem } from '../engine/host/trust';
 
 /** Folders of a package are few and small; this bounds the walk all the same. */
-const MAX_FILES = 5000;
+const MAX_ENTRIES = 5000;
 
-function packageFiles(dir: string): string[] {
-  const files: string[] = [];
-  const walk = (here: string) => {
+/**
+ * Why a package folder (already on a root-controlled path) holds something another user could
+ * change, or null: one lstat per entry (root's, not writable by group or others, no links),
+ * not a full path check per file, so that a root start stays fast.
+ */
+function packageProblem(dir: string): string | null {
+  let seen = 0;
+  const walk = (here: string): string | null => {
     for (const entry of readdirSync(here, { withFileTypes: true })) {
-      if (files.length >= MAX_FILES) return;
+      if ((seen += 1) > MAX_ENTRIES) return `${dir} holds more than ${MAX_ENTRIES} entries`;
       const path = join(here, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files.push(path);
+      const stat = lstatSync(path);
+      if (stat.isSymbolicLink()) return `${path} is a symbolic link`;
+      if (stat.uid !== 0) return `${path} is owned by uid ${stat.uid}`;
+      if ((stat.mode & 0o022) !== 0)
+        return `${path} can be written by users other than root (mode ${(stat.mode & 0o7777).toString(8)})`;
+      if (stat.isDirectory()) {
+        const inner = walk(path);
+        if (inner) return inner;
+      }
     }
+    return null;
   };
-  walk(dir);
-  return files;
+  return walk(dir);
 }
 
 /** The package folder of a resolved module file (the folder holding its package.json). */
@@ -49,6 +61,9 @@ export function rootInstallProblem(launcher: string | undefined): string | null 
   } catch {
     // Not installed: the commands that need it say so when they load it.
   }
-  if (zod) files.push(...packageFiles(packageDirOf(zod, 'zod')));
-  return installProblem(files);
+  if (zod) files.push(zod);
+  const problem = installProblem(files);
+  if (problem || !zod) return problem;
+  const dir = packageDirOf(zod, 'zod');
+  return untrustedChainProblem(`${dir}/package.json`) ?? packageProblem(dir);
 }
