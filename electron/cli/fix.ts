@@ -30,14 +30,8 @@ import type { Host } from '../engine/host/types';
 import { scan } from '../engine/scan';
 import type { ElevateContext } from './elevate';
 import { runElevated } from './elevate';
-import {
-  APPLY_FIX_COMMAND,
-  ROOT_RUNS_DIR,
-  UNDO_RUN_COMMAND,
-  recordedRunProblem,
-} from './privileged';
-
-export { FIX_IDS } from './privileged';
+import { recordedRunProblem } from './privileged';
+import { APPLY_FIX_COMMAND, ROOT_RUNS_DIR, UNDO_RUN_COMMAND } from './privileged-commands';
 
 /**
  * Where runs of fixes made as root are kept: /var/lib/paddock/runs. Root running `paddock`

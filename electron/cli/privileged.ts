@@ -37,13 +37,6 @@ import type { Snapshot } from '../../shared/snapshot';
 import { runRules } from '../engine/rules/evaluate';
 import { scan } from '../engine/scan';
 
-export {
-  APPLY_FIX_COMMAND,
-  FIREWALL_FACTS_COMMAND,
-  FIX_IDS,
-  ROOT_RUNS_DIR,
-  UNDO_RUN_COMMAND,
-} from './privileged-commands';
 import {
   APPLY_FIX_COMMAND,
   FIREWALL_FACTS_COMMAND,

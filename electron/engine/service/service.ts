@@ -29,7 +29,7 @@ import type { Snapshot } from '../../../shared/snapshot';
 import type { ElevateContext } from '../../cli/elevate';
 import { runElevated } from '../../cli/elevate';
 import { recoverAtStart, rootRunsDir, userRunsDir } from '../../cli/fix';
-import { APPLY_FIX_COMMAND, UNDO_RUN_COMMAND } from '../../cli/privileged';
+import { APPLY_FIX_COMMAND, UNDO_RUN_COMMAND } from '../../cli/privileged-commands';
 import { assess } from '../assess';
 import type { FixDeps, RevertDeps } from '../fixes/executor';
 import { FixRefusal, applyPlan, listRuns, readRun, undoRun } from '../fixes/executor';
