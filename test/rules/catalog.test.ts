@@ -250,4 +250,20 @@ describe('the fixes a finding offers', () => {
     expect(applicableFixes(all, both)).toEqual(all);
     expect(applicableFixes(all, undefined)).toEqual(all);
   });
+
+  it('issue 12: none that close a socket or a port when only a tunnel out publishes the server', () => {
+    const all = ['rebind-systemd', 'block-port', 'tighten-origins'];
+    const tunnelled = {
+      containers: [],
+      proxyPaths: [],
+      tunnels: [{}],
+      listeners: [{ reachableVia: [] }],
+    } as unknown as Instance;
+    expect(applicableFixes(all, tunnelled)).toEqual(['tighten-origins']);
+    const alsoOpen = {
+      ...tunnelled,
+      listeners: [{ reachableVia: [{ open: true }] }],
+    } as unknown as Instance;
+    expect(applicableFixes(all, alsoOpen)).toEqual(all);
+  });
 });

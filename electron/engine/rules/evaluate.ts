@@ -23,9 +23,20 @@ function findingId(ruleId: string, instance: string | null): string {
   return `${ruleId}@${instance ?? 'host'}`;
 }
 
+/** Fixes that close a way in at the server's socket, the firewall or a proxy. */
+const SOCKET_FIXES = new Set([
+  'rebind-systemd',
+  'block-port',
+  'enable-firewall',
+  'docker-localhost',
+  'proxy-auth',
+]);
+
 /**
  * The fixes that can apply to this finding's server: publishing a container on localhost only
- * when Docker publishes it, credentials at a proxy only when a proxy is in front of it. A
+ * when Docker publishes it, credentials at a proxy only when a proxy is in front of it, and
+ * none of those that close a socket, a port or a proxy when only a tunnel out publishes it
+ * (issue 12: a tunnel reaches a loopback socket from inside; the finding names the tunnel). A
  * host-wide finding keeps them all.
  */
 export function applicableFixes(
@@ -33,10 +44,14 @@ export function applicableFixes(
   instance: Instance | undefined,
 ): string[] {
   if (!instance) return [...fixes];
+  const onlyTunnels =
+    (instance.tunnels?.length ?? 0) > 0 &&
+    !instance.listeners.some((l) => l.reachableVia.some((p) => p.open));
   return fixes.filter(
     (fix) =>
       (fix !== 'docker-localhost' || instance.containers.length > 0) &&
-      (fix !== 'proxy-auth' || instance.proxyPaths.length > 0),
+      (fix !== 'proxy-auth' || instance.proxyPaths.length > 0) &&
+      !(onlyTunnels && SOCKET_FIXES.has(fix)),
   );
 }
 
