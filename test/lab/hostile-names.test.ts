@@ -133,18 +133,28 @@ describeLab('hostile model names cannot forge lines of output', () => {
       watches.push(watch);
       return watch;
     };
-    const plain = start([]);
-    const json = start(['--json']);
-    for (const watch of [plain, json])
+    // One watch at a time: two watches scanning at once each see the other's fingerprint
+    // connection as a client on this computer, which the GPU-busy rule rightly does not
+    // count as remote-only (a flake seen once in CI under load).
+    const watchOne = async (args: string[]): Promise<Watch> => {
+      const watch = start(args);
       await watch.until('the "watching" line', () => watch.err.includes('paddock: watching'));
-    // Another machine connects while models are loaded: the GPU-busy finding names them.
-    const held = await lab.holdConnectionFromLan(lab.hostAddress4, 11434);
-    try {
-      for (const watch of [plain, json])
+      // Another machine connects while models are loaded: the GPU-busy finding names them.
+      const held = await lab.holdConnectionFromLan(lab.hostAddress4, 11434);
+      try {
         await watch.until('the gpu-busy-remote event', () => watch.out.includes('gpu-busy-remote'));
-    } finally {
-      await held.close();
-    }
+      } finally {
+        await held.close();
+        // The watch itself, not only the nsenter that started it, and wait until it is gone.
+        const pid = await lab.innerPid(watch.child);
+        const exited = new Promise((resolve) => watch.child.once('exit', resolve));
+        process.kill(pid, 'SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      }
+      return watch;
+    };
+    const plain = await watchOne([]);
+    const json = await watchOne(['--json']);
 
     const plainLines = linesOf(plain.out).filter((l) => l !== '');
     expect(plainLines.filter((l) => !WATCH_LINE.test(l))).toEqual([]);
