@@ -8,10 +8,12 @@ import { describe, expect, it } from 'vitest';
 import {
   parseTarget,
   parseTunnelArgv,
+  probeTunnels,
   targetsFromConfig,
 } from '../../../electron/engine/probes/linux/tunnels';
 import { applyTunnels } from '../../../electron/engine/tunnels';
 import type { Tunnel } from '../../../shared/snapshot';
+import { createFakeHost } from '../../support/fake-host';
 import { buildSnapshot, loopbackOllama } from '../../rules/snapshots';
 
 const target = (host: string, port: number) => ({ host, port });
@@ -110,5 +112,38 @@ describe('applyTunnels', () => {
     expect(applyTunnels(snapshot.instances, [tunnel(11434, '10.9.9.9')])[0]!.exposure).toBe(
       'private',
     );
+  });
+});
+
+describe('probeTunnels: which files it opens', () => {
+  const secret = 'ingress:\n  - service: http://localhost:11434\n';
+  const hostWith = (uid: number) =>
+    createFakeHost({
+      uid: 0,
+      files: {
+        '/proc/700/comm': 'cloudflared\n',
+        '/proc/700/cmdline': 'cloudflared\0tunnel\0--config\0/srv/cf/config.yml\0run\0',
+        '/proc/700/status': `Name:\tcloudflared\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\n`,
+        '/srv/cf/config.yml': secret,
+      },
+    });
+
+  it('reads the configuration a client of the scanning user names', async () => {
+    const result = await probeTunnels(hostWith(0));
+    expect(result.data.map((t) => [t.tool, t.config, t.targets.map((x) => x.port)])).toEqual([
+      ['cloudflared', '/srv/cf/config.yml', [11434]],
+    ]);
+  });
+
+  it('as root, never opens a file another user’s process names, and says what is unknown', async () => {
+    const result = await probeTunnels(hostWith(1000));
+    expect(result.data.map((t) => [t.config, t.targets])).toEqual([[null, []]]);
+    expect(result.evidence).toContainEqual(
+      expect.objectContaining({
+        ref: '/srv/cf/config.yml',
+        outcome: expect.stringMatching(/not read/),
+      }),
+    );
+    expect(result.message).toMatch(/not read: what it publishes beyond its arguments is unknown/);
   });
 });

@@ -12,7 +12,7 @@ import type { Evidence, ProbeResult, Tunnel } from '../../../../shared/snapshot'
 import type { Host } from '../../host/types';
 import { cleanLine } from '../../text/untrusted';
 import { runProbe } from '../probe';
-import { parseCmdline } from './processes';
+import { parseCmdline, parseStatusUid } from './processes';
 
 const MAX_PROCESSES = 4096;
 const MAX_TUNNELS = 32;
@@ -182,6 +182,13 @@ export function targetsFromConfig(tool: string, text: string): TunnelTarget[] {
   return targets.slice(0, 16);
 }
 
+/** Whether the process runs as the user scanning (its real uid, /proc/PID/status). */
+async function ownedByScanner(host: Host, pid: string): Promise<boolean> {
+  const status = await host.readFile(`/proc/${pid}/status`, 16 * 1024);
+  const uid = status.ok ? parseStatusUid(status.text) : null;
+  return uid !== null && uid === host.uid();
+}
+
 export async function probeTunnels(host: Host): Promise<ProbeResult<Tunnel[]>> {
   return runProbe(host, 'tunnels', [] as Tunnel[], DEADLINE_MS, async () => {
     const proc = await host.readDir('/proc');
@@ -191,6 +198,7 @@ export async function probeTunnels(host: Host): Promise<ProbeResult<Tunnel[]>> {
     const evidence: Evidence[] = [];
     const tunnels: Tunnel[] = [];
     let denied = 0;
+    let unreadConfigs = 0;
     for (const pid of pids) {
       if (tunnels.length >= MAX_TUNNELS) break;
       const comm = await host.readFile(`/proc/${pid}/comm`, 64);
@@ -209,7 +217,17 @@ export async function probeTunnels(host: Host): Promise<ProbeResult<Tunnel[]>> {
         (t) => ({ ...t, source: 'argv' as const }),
       );
       let config: string | null = null;
-      if (parsed.config && parsed.config.startsWith('/')) {
+      // Only a client of the scanning user's own names a file Paddock opens: as root, a path
+      // another user's arguments name is never read (it could name one of root's files).
+      const own = await ownedByScanner(host, pid);
+      if (parsed.config && parsed.config.startsWith('/') && !own) {
+        unreadConfigs += 1;
+        evidence.push({
+          kind: 'file',
+          ref: parsed.config,
+          outcome: "not read: named by another user's process",
+        });
+      } else if (parsed.config && parsed.config.startsWith('/')) {
         const read = await host.readFile(parsed.config, CONFIG_MAX_BYTES);
         evidence.push({ kind: 'file', ref: parsed.config, outcome: read.ok ? 'read' : read.code });
         if (read.ok) {
@@ -239,9 +257,16 @@ export async function probeTunnels(host: Host): Promise<ProbeResult<Tunnel[]>> {
       data: tunnels,
       evidence,
       message:
-        denied > 0
-          ? `${denied} tunnel client${denied === 1 ? '' : 's'} of another user could not be read (their arguments need root): what they publish is unknown.`
-          : undefined,
+        [
+          denied > 0
+            ? `${denied} tunnel client${denied === 1 ? '' : 's'} of another user could not be read (their arguments need root): what they publish is unknown.`
+            : null,
+          unreadConfigs > 0
+            ? `${unreadConfigs} configuration file${unreadConfigs === 1 ? '' : 's'} named by another user's tunnel client ${unreadConfigs === 1 ? 'was' : 'were'} not read: what ${unreadConfigs === 1 ? 'it publishes' : 'they publish'} beyond its arguments is unknown; scan as that user to read it.`
+            : null,
+        ]
+          .filter((m) => m !== null)
+          .join(' ') || undefined,
     };
   });
 }
