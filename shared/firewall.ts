@@ -352,6 +352,20 @@ export const firewallQuerySchema = z.object({
   peerAddress: z.string().nullable(),
   /** The host's address the peer connects to; null: unknown. */
   localAddress: z.string().nullable(),
+  /**
+   * Issue 12: the hook after the routing decision. input (the default): delivered to a local
+   * socket; forward: routed on to another network namespace, container or VM, leaving through
+   * `outInterface`. `localAddress` is then the destination the packet is routed to.
+   */
+  hook: z.enum(['input', 'forward']).optional(),
+  outInterface: z.string().nullable().optional(),
+  /** The connection was translated by destination NAT (conntrack status `dnat`). */
+  natted: z.boolean().optional(),
+  /**
+   * Before destination NAT: ingress and prerouting chains see the address and port the peer
+   * connected to, not the translated ones. Absent: the same as `localAddress` and `port`.
+   */
+  preNat: z.object({ localAddress: z.string().nullable(), port: z.number().int() }).optional(),
 });
 export type FirewallQuery = z.infer<typeof firewallQuerySchema>;
 

@@ -88,8 +88,33 @@ export const netInterfaceSchema = z.object({
    * to 127.0.0.0/8, so a DNAT to a loopback address works from this interface. null: unread.
    */
   routeLocalnet: z.boolean().nullable().optional(),
+  /**
+   * Linux: whether packets arriving here are routed on to other hosts or namespaces (IPv4
+   * `net.ipv4.conf.<if>.forwarding`, IPv6 `net.ipv6.conf.all.forwarding`). null: unread.
+   * Absent: not read on this platform.
+   */
+  forwarding: z.object({ v4: z.boolean().nullable(), v6: z.boolean().nullable() }).optional(),
 });
 export type NetInterface = z.infer<typeof netInterfaceSchema>;
+
+/**
+ * Issue 12, class 3: a server that runs in another network namespace (a container without an
+ * engine API, `ip netns`, a rootless container): that namespace's listening sockets and
+ * addresses, read from /proc/PID/net, joined with the host's forwarding into it.
+ */
+export const serverNamespaceSchema = z.object({
+  /** The server process whose namespace this is. */
+  pid: z.number().int(),
+  /** `net:[4026532…]`, or null when the link could not be read. */
+  netns: z.string().nullable(),
+  status: z.enum(['ok', 'denied', 'error']),
+  message: z.string().optional(),
+  /** Listening TCP sockets there: the server's own when its descriptors could be read. */
+  sockets: z.array(socketSchema),
+  /** Its interfaces and addresses (lo included). */
+  interfaces: z.array(netInterfaceSchema),
+});
+export type ServerNamespace = z.infer<typeof serverNamespaceSchema>;
 
 // ── settings ─────────────────────────────────────────────────────────────────────────────
 
@@ -190,10 +215,22 @@ export const reachPathSchema = z.object({
    * to the listener by `rule`. Absent: the listener's own address and port.
    */
   nat: z.object({ port: z.number().int(), rule: z.string() }).optional(),
+  /**
+   * Routed on to another network namespace (issue 12, class 3): the host forwards the
+   * connection out of `outInterface` to `to`, where the server listens. Absent: delivered here.
+   */
+  forward: z
+    .object({
+      outInterface: z.string().nullable(),
+      to: z.object({ address: z.string(), port: z.number().int() }),
+      /** Reached only by a neighbour that routes the namespace's address through this host. */
+      routed: z.boolean(),
+    })
+    .optional(),
 });
 export const listenerSchema = z.object({
   /** direct: Ollama's own socket; proxy: a reverse proxy forwarding to it; docker: a port Docker publishes. */
-  path: z.enum(['direct', 'proxy', 'docker']),
+  path: z.enum(['direct', 'proxy', 'docker', 'namespace']),
   address: z.string(),
   port: z.number().int(),
   family: z.union([z.literal(4), z.literal(6)]),
@@ -284,6 +321,8 @@ export const snapshotSchema = z.object({
     accessLog: probeResultSchema(accessLogDataSchema.nullable()),
     /** Tunnel clients found (issue 12); absent in snapshots from before it. */
     tunnels: probeResultSchema(z.array(tunnelSchema)).optional(),
+    /** Servers in other network namespaces (Linux; issue 12, class 3). */
+    namespaces: probeResultSchema(z.array(serverNamespaceSchema)).optional(),
   }),
   instances: z.array(instanceSchema),
   verdict: exposureSchema,

@@ -22,7 +22,7 @@ export function isExposed(exposure: Exposure): boolean {
   return exposure === 'lan' || exposure === 'internet';
 }
 
-const SCOPE_EXPOSURE: Record<AddressScope, Exposure> = {
+export const SCOPE_EXPOSURE: Record<AddressScope, Exposure> = {
   loopback: 'private',
   unspecified: 'private',
   multicast: 'private',
@@ -33,7 +33,7 @@ const SCOPE_EXPOSURE: Record<AddressScope, Exposure> = {
   public: 'internet',
 };
 
-const SCOPE_WORDS: Record<AddressScope, string> = {
+export const SCOPE_WORDS: Record<AddressScope, string> = {
   loopback: 'loopback',
   unspecified: 'unspecified',
   multicast: 'multicast',
@@ -47,7 +47,7 @@ const SCOPE_WORDS: Record<AddressScope, string> = {
 export const FIREWALL_NOT_EXAMINED =
   'The host firewall was not examined, so this assumes nothing blocks the port.';
 
-function hostPort(address: string, port: number): string {
+export function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
@@ -297,7 +297,10 @@ function judgeFirewall(
   return { evaluation, open: evaluation.decision !== 'blocked' };
 }
 
-function firewallClause(via: Listener['reachableVia'][number], path: Listener['path']): string {
+export function firewallClause(
+  via: Listener['reachableVia'][number],
+  path: Listener['path'],
+): string {
   if (path === 'docker' || !via.firewall) return '';
   const step =
     via.firewall.decidedBy.find((s) => s.decision === via.firewall!.decision) ??

@@ -15,11 +15,13 @@ import type {
   NetInterface,
   OllamaProcess,
   ProbeResult,
+  ServerNamespace,
   SettingsReport,
   Socket,
 } from '../../shared/snapshot';
 import type { FirewallContext } from './exposure';
 import { EXPOSURE_SENTENCE, assessListener, scopeOf, worstExposure } from './exposure';
+import { assessNamespaceListener } from './namespaces';
 import { parseOllamaHost } from './ollama/listen-address';
 import { DOCKER_BYPASSES_FIREWALL } from './probes/docker';
 import { vramByInstance } from './probes/gpu';
@@ -60,6 +62,8 @@ export interface InstanceFacts {
   firewall: FirewallContext;
   /** The server's own log (journald or files): a second source for settings and version. */
   serverLog: { facts: ServerLogFacts; ref: string } | null;
+  /** Servers in other network namespaces: their sockets and addresses (issue 12, class 3). */
+  namespaces?: ServerNamespace[];
 }
 
 const emptyDraft = (
@@ -182,6 +186,44 @@ function proxySocket(path: ProxyPath, listening: Socket[]): Socket {
   );
 }
 
+/**
+ * Issue 12, class 4: a forwarder is tied to the server it relays to by its own connections,
+ * where one is open while Paddock looks (a client connected through it): an established
+ * socket of the forwarder's process whose peer is one of the server's listeners, on this host
+ * or at an address of the server's own network namespace.
+ */
+function connectsTo(pid: number, draft: Draft, facts: InstanceFacts): boolean {
+  const namespace =
+    draft.process?.sameNetns === false
+      ? facts.namespaces?.find((n) => n.pid === draft.process!.pid && n.status === 'ok')
+      : undefined;
+  const hostAddresses =
+    facts.interfaces.status === 'ok'
+      ? facts.interfaces.data.flatMap((i) => i.addresses.map((a) => a.address.toLowerCase()))
+      : [];
+  const targets: Array<{ addresses: string[]; socket: Socket }> = [
+    ...draft.sockets.map((socket) => ({ addresses: hostAddresses, socket })),
+    ...(namespace?.sockets ?? []).map((socket) => ({
+      addresses: namespace!.interfaces.flatMap((i) =>
+        i.addresses.filter((a) => a.scope !== 'loopback').map((a) => a.address.toLowerCase()),
+      ),
+      socket,
+    })),
+  ];
+  return facts.sockets.data.some(
+    (s) =>
+      s.state === 'established' &&
+      s.processes.some((p) => p.pid === pid) &&
+      targets.some(
+        ({ addresses, socket }) =>
+          socket.localPort === s.peerPort &&
+          (socket.localAddress.toLowerCase() === s.peerAddress.toLowerCase() ||
+            (scopeOf(socket.localAddress) === 'unspecified' &&
+              addresses.includes(s.peerAddress.toLowerCase()))),
+      ),
+  );
+}
+
 function attachProxies(drafts: Draft[], facts: InstanceFacts, listening: Socket[]): void {
   const direct = new Set(
     drafts.flatMap((d) => d.sockets.map((s) => listenerKey(s.localAddress, s.localPort))),
@@ -189,7 +231,13 @@ function attachProxies(drafts: Draft[], facts: InstanceFacts, listening: Socket[
   for (const path of facts.proxies) {
     if (direct.has(listenerKey(path.listenAddress, path.port))) continue;
     let target: Draft | undefined;
-    if (drafts.length === 1) target = drafts[0];
+    const connected = path.owner ? drafts.filter((d) => connectsTo(path.owner!.pid, d, facts)) : [];
+    if (connected.length === 1) {
+      target = connected[0];
+      target!.notes.push(
+        `${path.software} on port ${path.port} (pid ${path.owner!.pid}) has a connection open to this server: it forwards to it.`,
+      );
+    } else if (drafts.length === 1) target = drafts[0];
     else if (drafts.length > 1) {
       const sameVersion = drafts.filter(
         (d) => path.version !== null && versionOf(d, facts.fingerprints) === path.version,
@@ -333,6 +381,13 @@ function buildInstance(draft: Draft, facts: InstanceFacts): Instance {
       assessListener(socket, interfaces, path, facts.firewall),
     ),
   ];
+  const namespace =
+    draft.process?.sameNetns === false
+      ? facts.namespaces?.find((n) => n.pid === draft.process!.pid)
+      : undefined;
+  if (namespace?.status === 'ok')
+    for (const socket of namespace.sockets)
+      listeners.push(assessNamespaceListener(socket, namespace, interfaces, facts.firewall));
   const fingerprints = draft.sockets
     .map((s) => facts.fingerprints.get(listenerKey(connectAddress(s), s.localPort)))
     .filter((f): f is Fingerprint => f !== undefined);
@@ -357,10 +412,20 @@ function buildInstance(draft: Draft, facts: InstanceFacts): Instance {
   }
   let exposure = worstExposure(listeners.map((l) => l.exposure));
   if (listeners.length === 0) {
-    if (draft.process?.sameNetns === false) {
+    if (draft.process?.sameNetns === false && namespace?.status === 'ok') {
+      reasons.push(
+        `It runs in another network namespace (${namespace.netns ?? 'a container?'}) and listens on no TCP port there right now.`,
+      );
+    } else if (draft.process?.sameNetns === false) {
       exposure = 'unknown';
       reasons.push(
-        'This server runs in another network namespace (a container?), so its sockets are not visible from here.',
+        `This server runs in another network namespace (a container?), and its sockets there could not be read${namespace?.message ? ` (${namespace.message})` : ''}: who can reach it is unknown. Run \`paddock scan --elevated\`.`,
+      );
+    } else if (draft.process?.sameNetns === null && draft.process.executableStatus === 'denied') {
+      // Another user's server, its namespace unreadable: no socket seen proves nothing.
+      exposure = 'unknown';
+      reasons.push(
+        'It belongs to another user and neither its sockets nor its network namespace could be read, so whether and where it listens is unknown. Run `paddock scan --elevated`.',
       );
     } else if (facts.sockets.status !== 'ok') {
       exposure = 'unknown';
@@ -377,7 +442,9 @@ function buildInstance(draft: Draft, facts: InstanceFacts): Instance {
         ? ' (through a reverse proxy)'
         : l.path === 'docker'
           ? ' (published by Docker)'
-          : '';
+          : l.path === 'namespace'
+            ? ` ${l.reasons[1] ?? ''}`
+            : '';
     reasons.push(
       `${EXPOSURE_SENTENCE[exposure]}: ${worst.map((l) => `${l.reasons[0]}${via(l)}`).join(' ')}`,
     );

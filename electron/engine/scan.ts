@@ -29,6 +29,7 @@ import { probeDocker } from './probes/docker';
 import type { FingerprintPool } from './probes/fingerprint';
 import { createFingerprintPool } from './probes/fingerprint';
 import { probeGpu } from './probes/gpu';
+import { probeNamespaces } from './probes/linux/netns';
 import { probeTunnels } from './probes/linux/tunnels';
 import { applyTunnels } from './tunnels';
 import { probeProxies } from './probes/proxy';
@@ -307,6 +308,13 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     ),
   );
 
+  // Servers in other network namespaces: their sockets and addresses (issue 12, class 3).
+  const namespacesRun = serversRun.then((list) =>
+    host.platform === 'linux' && list.some((p) => p.sameNetns === false)
+      ? probeNamespaces(host, list)
+      : null,
+  );
+
   const [processes, sockets, interfaces, servers, listening, earlyCandidates] = await Promise.all([
     processesRun,
     socketsRun,
@@ -342,7 +350,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   const settingsByKey = new Map(settingsTargets.map((t, i) => [t.key, settingsResults[i]!.data]));
 
   const serverPids = servers.map((p) => p.pid);
-  const [proxies, docker, accessLog, cli, gpu, firewall, tunnels] = await Promise.all([
+  const [proxies, docker, accessLog, cli, gpu, firewall, tunnels, namespaces] = await Promise.all([
     probeProxies(host, {
       sockets: sockets.data,
       ollamaPids: serverPids,
@@ -360,6 +368,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     gpuRun,
     firewallRun,
     host.platform === 'linux' ? probeTunnels(host) : Promise.resolve(null),
+    namespacesRun,
   ]);
 
   const built = buildInstances({
@@ -375,6 +384,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     serverLog: accessLog.data
       ? { facts: accessLog.data.serverLog, ref: accessLog.data.accessLog.source.ref }
       : null,
+    namespaces: namespaces?.data ?? [],
   });
   // A tunnel out publishes a server with no listener of its own (issue 12).
   const instances = tunnels ? applyTunnels(built, tunnels.data) : built;
@@ -418,6 +428,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       gpu,
       accessLog,
       ...(tunnels ? { tunnels } : {}),
+      ...(namespaces ? { namespaces } : {}),
     },
     instances,
     verdict: verdict.verdict,

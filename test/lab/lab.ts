@@ -136,9 +136,14 @@ export interface Lab {
   spawnInHost(argv: string[], opts?: HostRunOptions): ChildProcess;
   /** Root-namespace PID of the command a spawnInHost child runs (bounded wait). */
   innerPid(child: ChildProcess, timeoutMs?: number): Promise<number>;
+  /**
+   * `ownNetns`: the stand-in runs in a fresh network namespace of its own (`unshare --net`,
+   * still in the host's PID namespace), as a container without an engine API would; its
+   * interfaces are the test's to make.
+   */
   startStandin(
     env?: Record<string, string>,
-    opts?: { uid?: number; gid?: number; startTimeoutMs?: number },
+    opts?: { uid?: number; gid?: number; startTimeoutMs?: number; ownNetns?: boolean },
   ): Promise<Standin>;
   connectFromLan(address: string, port: number, timeoutMs?: number): Promise<ConnectResult>;
   httpFromLan(url: string, opts?: HttpOptions): Promise<HttpResult>;
@@ -155,6 +160,11 @@ export interface Lab {
     port: number,
     timeoutMs?: number,
   ): Promise<{ close(): Promise<void> }>;
+  /**
+   * Allows contact with an address of a network namespace the test itself created inside this
+   * lab (a container's address behind the host): still never any other address.
+   */
+  allowTestHost(address: string): void;
   close(): Promise<void>;
 }
 
@@ -703,7 +713,7 @@ class LabImpl implements Lab {
 
   async startStandin(
     env: Record<string, string> = {},
-    opts: { uid?: number; gid?: number; startTimeoutMs?: number } = {},
+    opts: { uid?: number; gid?: number; startTimeoutMs?: number; ownNetns?: boolean } = {},
   ): Promise<Standin> {
     this.assertOpen();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-standin-'));
@@ -723,13 +733,16 @@ class LabImpl implements Lab {
         fs.chownSync(p, opts.uid, gid);
       fs.lchownSync(bin, opts.uid, gid);
     }
-    const child = this.spawnInHost([bin, 'serve'], {
-      uid: opts.uid,
-      gid: opts.gid,
-      cwd: dir,
-      inheritEnv: false,
-      env: { HOME: dir, LANG: 'C.UTF-8', ...env },
-    });
+    const child = this.spawnInHost(
+      [...(opts.ownNetns ? [tools.unshare, '--net', '--'] : []), bin, 'serve'],
+      {
+        uid: opts.uid,
+        gid: opts.gid,
+        cwd: dir,
+        inheritEnv: false,
+        env: { HOME: dir, LANG: 'C.UTF-8', ...env },
+      },
+    );
     child.stdin?.end();
     const parts: string[] = [];
     const outParts: string[] = [];
@@ -819,10 +832,20 @@ class LabImpl implements Lab {
     return this.names.public;
   }
 
+  private readonly testHosts = new Set<string>();
+
+  allowTestHost(address: string): void {
+    // Private ranges only: a test host lives in a namespace of this lab, never on a real network.
+    if (!/^(10|172\.(1[6-9]|2\d|3[01])|192\.168)\./.test(address))
+      throw new Error(`lab: ${address} is not a private IPv4 address`);
+    this.testHosts.add(address);
+  }
+
   /** The network rule: loopback or an address of this lab, nothing else. */
   private assertLabAddress(address: string): void {
     const a = address.replace(/^\[|\]$/g, '').toLowerCase();
     const lab = [
+      ...this.testHosts,
       this.hostAddress4,
       this.hostAddress6,
       this.lanAddress4,

@@ -223,8 +223,12 @@ export function conditionMatches(c: RuleCondition, q: FirewallQuery): Tri {
       return neg(hit, c.negate);
     }
     case 'iface':
-      // Output interfaces are not set on the input hook; a rule on them is left unknown.
-      if (c.direction === 'out') return null;
+      // Output interfaces are not set on the input hook (an `oifname` match there is false in
+      // the kernel, but iptables refuses `-o` on INPUT, so such a rule is odd: left unknown).
+      if (c.direction === 'out')
+        return q.hook === 'forward' && q.outInterface
+          ? neg(ifaceMatches(q.outInterface, c.names), c.negate)
+          : null;
       return neg(ifaceMatches(q.interface, c.names), c.negate);
     case 'addr':
       if (c.family !== q.family) return false; // `ip saddr` in an inet table skips IPv6
@@ -235,11 +239,14 @@ export function conditionMatches(c: RuleCondition, q: FirewallQuery): Tri {
     case 'ctstate':
       return neg(c.states.includes('new'), c.negate);
     case 'ctstatus':
-      // A new, direct connection: no NAT, not expected, nothing seen in reply yet.
-      return neg(c.statuses.includes('none'), c.negate);
+      // A new connection: not expected, nothing seen in reply yet; `dnat` when translated.
+      return neg(c.statuses.includes(q.natted ? 'dnat' : 'none'), c.negate);
     case 'addrtype':
+      // Routed on (forward): the destination is another machine's, a unicast address.
       return neg(
-        c.direction === 'daddr' ? c.types.includes('local') : c.types.includes('unicast'),
+        c.direction === 'daddr' && q.hook !== 'forward'
+          ? c.types.includes('local')
+          : c.types.includes('unicast'),
         c.negate,
       );
     case 'pkttype':
@@ -543,18 +550,34 @@ interface KernelResult extends ChainResult {
  * (open) to the chains that follow. NAT chains (type nat) rewrite, they do not filter: they
  * are not judged here.
  */
-const HOOK_RANK: Readonly<Record<string, number>> = { ingress: 0, prerouting: 1, input: 2 };
+const HOOK_RANK: Readonly<Record<string, number>> = {
+  ingress: 0,
+  prerouting: 1,
+  input: 2,
+  forward: 2,
+};
+
+/** The hook after the routing decision for this query: input (local socket) or forward. */
+function finalHook(q: FirewallQuery): 'input' | 'forward' {
+  return q.hook ?? 'input';
+}
 
 function judgedHere(chain: FirewallChain, q: FirewallQuery): boolean {
-  if (chain.hook === 'input') return true;
+  if (chain.hook === finalHook(q)) return true;
   if (chain.hook === 'prerouting') return true;
   // An ingress chain is attached to one device (netdev), or to every device (inet, kernel 5.10+).
   return chain.hook === 'ingress' && (chain.device === null || chain.device === q.interface);
 }
 
-/** A chain before input counts only when it surely stops the connection. */
-function counts(chain: FirewallChain, result: ChainResult): boolean {
-  return chain.hook === 'input' || result.step.decision === 'blocked';
+/** A chain before input (or forward) counts only when it surely stops the connection. */
+function counts(chain: FirewallChain, result: ChainResult, q: FirewallQuery): boolean {
+  return chain.hook === finalHook(q) || result.step.decision === 'blocked';
+}
+
+/** Chains before the routing decision see the packet as the peer sent it, before NAT. */
+function queryAt(chain: FirewallChain, q: FirewallQuery): FirewallQuery {
+  if (!q.preNat || (chain.hook !== 'prerouting' && chain.hook !== 'ingress')) return q;
+  return { ...q, localAddress: q.preNat.localAddress, port: q.preNat.port, natted: false };
 }
 
 const IPTABLES_TABLES = new Set(['filter', 'mangle', 'security', 'raw', 'nat']);
@@ -621,9 +644,9 @@ function kernelLayers(
           `${table.family} ${table.name} ${chain.name}`,
           chain,
           byName,
-          q,
+          queryAt(chain, q),
         );
-        if (!counts(chain, r)) continue;
+        if (!counts(chain, r, q)) continue;
         results.push({
           ...r,
           owner: tableOwner(table.name, table.chains),
@@ -670,7 +693,7 @@ function kernelLayers(
       const byName = new Map(table.chains.map((c) => [c.name, c]));
       for (const chain of table.chains) {
         const here =
-          (chain.hook === 'input' && FILTERING_TABLES.has(table.name)) ||
+          (chain.hook === finalHook(q) && FILTERING_TABLES.has(table.name)) ||
           (chain.hook === 'prerouting' && PREROUTING_TABLES.has(table.name));
         if (!here) continue;
         const r = walkBaseChain(
@@ -678,9 +701,9 @@ function kernelLayers(
           `${table.family} ${table.name} ${chain.name}`,
           chain,
           byName,
-          q,
+          queryAt(chain, q),
         );
-        if (!counts(chain, r)) continue;
+        if (!counts(chain, r, q)) continue;
         results.push({
           ...r,
           owner: tableOwner(table.name, table.chains),
@@ -1040,9 +1063,12 @@ function combine(decisions: FirewallDecision[]): FirewallDecision {
 export function evaluateFirewall(facts: FirewallFacts, q: FirewallQuery): FirewallEvaluation {
   const notes: string[] = [];
   const { results, gaps } = kernelLayers(facts, q);
+  // The ufw and firewalld models describe what reaches this host's own sockets; a routed
+  // connection (forward) is judged by the loaded rules alone.
+  const forward = finalHook(q) === 'forward';
 
   const ufwStepResult =
-    facts.ufw.status === 'unavailable' && !facts.ufw.model
+    forward || (facts.ufw.status === 'unavailable' && !facts.ufw.model)
       ? null
       : facts.ufw.model
         ? evaluateUfw(facts.ufw.model, q)
@@ -1052,7 +1078,7 @@ export function evaluateFirewall(facts: FirewallFacts, q: FirewallQuery): Firewa
             `ufw: ${facts.ufw.status}${facts.ufw.message ? ` (${facts.ufw.message})` : ''}`,
           );
   const fwdStepResult =
-    facts.firewalld.status === 'unavailable' && !facts.firewalld.model
+    forward || (facts.firewalld.status === 'unavailable' && !facts.firewalld.model)
       ? null
       : facts.firewalld.model
         ? evaluateFirewalld(facts.firewalld.model, q)
@@ -1139,7 +1165,7 @@ export function evaluateFirewall(facts: FirewallFacts, q: FirewallQuery): Firewa
         layer: 'nftables',
         decision: 'allowed',
         kind: 'status',
-        rule: 'no input filter rules are loaded',
+        rule: forward ? 'no forward filter rules are loaded' : 'no input filter rules are loaded',
         where: null,
       },
     ];

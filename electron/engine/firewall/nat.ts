@@ -7,14 +7,23 @@
  *
  * Pure: firewall facts, interfaces and one listening socket in; the entry points that reach it
  * out, each with the rule that translates and what the input rules do to the translated
- * connection. What is judged: the NAT rules at the top level of prerouting NAT chains
- * (nftables `type nat hook prerouting`, iptables' nat PREROUTING), the first four ports of
- * each rule's destination-port match (or the server's port when it has none). Not judged yet:
- * rules reached by a jump (Docker's DOCKER chain is read from Docker itself, probes/docker.ts),
- * an earlier rule that would take the connection first, and forwarding to other hosts or
- * namespaces. A condition Paddock cannot decide counts as matching: the cautious reading.
+ * connection (conntrack status `dnat`; prerouting's filters see it before translation). What
+ * is judged: the NAT rules of prerouting NAT chains (nftables `type nat hook prerouting`,
+ * iptables' nat PREROUTING) and of the chains they jump or go to (firewalld's forward-ports
+ * and rich rules, Docker's DOCKER chain), with the jumps' conditions; the first four ports of
+ * each rule's destination-port match (or the destination's port when it has none). A rule
+ * that sends the connection to another network namespace is joined with that namespace's
+ * sockets in namespaces.ts (judged on the forward hook). Not judged: an earlier rule that
+ * would take the connection first. A condition Paddock cannot decide counts as matching: the
+ * cautious reading.
  */
-import type { FirewallFacts, FirewallRule, NatTarget } from '../../../shared/firewall';
+import type {
+  FirewallChain,
+  FirewallFacts,
+  FirewallQuery,
+  FirewallRule,
+  NatTarget,
+} from '../../../shared/firewall';
 import type { AddressScope, NetInterface, Socket } from '../../../shared/snapshot';
 import { isLoopback, isUnspecified } from '../net/address';
 import { conditionMatches, evaluateFirewall, firewallQueryFor } from './evaluate';
@@ -42,29 +51,71 @@ interface NatRule {
 }
 
 const MAX_PORTS_PER_RULE = 4;
+/** Jumps followed from a base chain (firewalld nests four deep, Docker one). */
+const MAX_JUMP_DEPTH = 8;
+/** NAT rules collected per ruleset at most: a hostile or huge ruleset cannot stall the scan. */
+const MAX_NAT_RULES = 4096;
 
+/**
+ * The NAT rules a new connection may meet in prerouting: those of the base chains and of the
+ * chains they jump or go to (firewalld's nat_PRE_<zone>_allow, Docker's DOCKER), each with the
+ * conditions of the jumps that lead to it, so that `iifname "eth0" goto nat_PRE_public` or
+ * `-m addrtype --dst-type LOCAL -j DOCKER` still count.
+ */
 function natRules(facts: FirewallFacts): NatRule[] {
   const rules: NatRule[] = [];
   const familiesOf = (family: string): Array<4 | 6> =>
     family === 'ip' ? [4] : family === 'ip6' ? [6] : family === 'inet' ? [4, 6] : [];
+  const walk = (
+    chain: FirewallChain,
+    byName: ReadonlyMap<string, FirewallChain>,
+    inherited: FirewallRule['conditions'],
+    families: ReadonlyArray<4 | 6>,
+    path: ReadonlySet<string>,
+  ): void => {
+    for (const rule of chain.rules) {
+      if (rules.length >= MAX_NAT_RULES) return;
+      if (rule.nat) {
+        rules.push({
+          rule: { ...rule, conditions: [...inherited, ...rule.conditions], nat: rule.nat },
+          families,
+        });
+        continue;
+      }
+      const targets: Array<{ target: string; conditions: FirewallRule['conditions'] }> = [];
+      const v = rule.verdict;
+      if (v && (v.kind === 'jump' || v.kind === 'goto'))
+        targets.push({ target: v.target, conditions: rule.conditions });
+      for (const entry of rule.vmap ?? [])
+        if (entry.verdict.kind === 'jump' || entry.verdict.kind === 'goto')
+          targets.push({
+            target: entry.verdict.target,
+            conditions: [...rule.conditions, entry.match],
+          });
+      for (const { target, conditions } of targets) {
+        const next = byName.get(target);
+        if (!next || path.has(target) || path.size >= MAX_JUMP_DEPTH) continue;
+        walk(next, byName, [...inherited, ...conditions], families, new Set([...path, target]));
+      }
+    }
+  };
   if (facts.nftables.status === 'ok' && facts.nftables.ruleset) {
     for (const table of facts.nftables.ruleset.tables) {
       if (table.dormant === true) continue;
+      const byName = new Map(table.chains.map((c) => [c.name, c]));
       for (const chain of table.chains)
         if (chain.hook === 'prerouting' && chain.type === 'nat')
-          for (const rule of chain.rules)
-            if (rule.nat)
-              rules.push({ rule: { ...rule, nat: rule.nat }, families: familiesOf(table.family) });
+          walk(chain, byName, [], familiesOf(table.family), new Set([chain.name]));
     }
   }
   for (const ipt of facts.iptables) {
     if (ipt.status !== 'ok' || !ipt.ruleset) continue;
     for (const table of ipt.ruleset.tables) {
       if (table.name !== 'nat') continue;
+      const byName = new Map(table.chains.map((c) => [c.name, c]));
       for (const chain of table.chains)
         if (chain.hook === 'prerouting')
-          for (const rule of chain.rules)
-            if (rule.nat) rules.push({ rule: { ...rule, nat: rule.nat }, families: [ipt.family] });
+          walk(chain, byName, [], [ipt.family], new Set([chain.name]));
     }
   }
   return rules;
@@ -109,14 +160,33 @@ function socketTakes(
   return socket.localAddress.toLowerCase() === translated.toLowerCase();
 }
 
-/** Every entry point a prerouting NAT rule sends to this socket. */
-export function natPathsTo(
-  socket: Socket,
+/** Where a prerouting NAT rule sends a connection that arrives on one of the host's addresses. */
+export interface NatEntry {
+  interface: string;
+  address: string;
+  scope: AddressScope;
+  family: 4 | 6;
+  /** The port the connection is made to, before translation. */
+  port: number;
+  rule: string;
+  to: { address: string; port: number };
+  /** The connection as it arrives, for judging it before and after translation. */
+  before: FirewallQuery;
+}
+
+/**
+ * Every (interface address, port) whose connections a prerouting NAT rule translates to a
+ * destination `takes` accepts: a socket of this host (natPathsTo) or one in another network
+ * namespace, routed on (namespaces.ts). Once per entry point: the first rule that matches.
+ */
+export function natEntries(
   interfaces: readonly NetInterface[],
   facts: FirewallFacts,
-): NatPath[] {
-  if (socket.state !== 'listen' || socket.boundInterface === 'lo') return [];
-  const paths: NatPath[] = [];
+  /** The destination's port: what a rule with neither a port match nor a target port keeps. */
+  port: number,
+  takes: (to: { address: string; port: number }, family: 4 | 6, arriving: NetInterface) => boolean,
+): NatEntry[] {
+  const entries: NatEntry[] = [];
   const seen = new Set<string>();
   for (const { rule, families } of natRules(facts)) {
     const targetFamily = rule.nat.address === null ? null : familyOf(rule.nat.address);
@@ -127,38 +197,68 @@ export function natPathsTo(
         if (targetFamily !== null && targetFamily !== address.family) continue;
         const translated = rule.nat.kind === 'redirect' ? address.address : rule.nat.address;
         if (translated === null) continue;
-        for (const port of matchedPorts(rule) ?? [rule.nat.port ?? socket.localPort]) {
-          const toPort = rule.nat.port ?? port;
-          if (toPort !== socket.localPort) continue;
-          if (!socketTakes(socket, translated, address.family, netInterface, interfaces)) continue;
+        for (const from of matchedPorts(rule) ?? [rule.nat.port ?? port]) {
+          const to = { address: translated, port: rule.nat.port ?? from };
+          if (!takes(to, address.family, netInterface)) continue;
           const source = address.scope === 'public' ? 'internet' : 'lan';
           const before = {
-            ...firewallQueryFor([...interfaces], netInterface.name, address.family, source, port),
+            ...firewallQueryFor([...interfaces], netInterface.name, address.family, source, from),
             localAddress: address.address,
           };
           if (rule.conditions.some((c) => conditionMatches(c, before) === false)) continue;
-          const key = `${netInterface.name}|${address.address}|${port}`;
+          const key = `${netInterface.name}|${address.address}|${from}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          const firewall = evaluateFirewall(facts, {
-            ...before,
-            port: toPort,
-            localAddress: translated,
-          });
-          paths.push({
+          entries.push({
             interface: netInterface.name,
             address: address.address,
             scope: address.scope,
             family: address.family,
-            port,
+            port: from,
             rule: rule.text,
-            to: { address: translated, port: toPort },
-            firewall,
-            open: firewall.decision !== 'blocked',
+            to,
+            before,
           });
         }
       }
     }
   }
-  return paths;
+  return entries;
+}
+
+/** Every entry point a prerouting NAT rule sends to this socket of the host. */
+export function natPathsTo(
+  socket: Socket,
+  interfaces: readonly NetInterface[],
+  facts: FirewallFacts,
+): NatPath[] {
+  if (socket.state !== 'listen' || socket.boundInterface === 'lo') return [];
+  return natEntries(
+    interfaces,
+    facts,
+    socket.localPort,
+    (to, family, arriving) =>
+      to.port === socket.localPort && socketTakes(socket, to.address, family, arriving, interfaces),
+  ).map((entry) => {
+    // The input rules see the translated connection (conntrack status dnat); prerouting's
+    // filters saw it as sent.
+    const firewall = evaluateFirewall(facts, {
+      ...entry.before,
+      port: entry.to.port,
+      localAddress: entry.to.address,
+      natted: true,
+      preNat: { localAddress: entry.address, port: entry.port },
+    });
+    return {
+      interface: entry.interface,
+      address: entry.address,
+      scope: entry.scope,
+      family: entry.family,
+      port: entry.port,
+      rule: entry.rule,
+      to: entry.to,
+      firewall,
+      open: firewall.decision !== 'blocked',
+    };
+  });
 }

@@ -328,6 +328,7 @@ export const PROBE_WORDS: Record<keyof Snapshot['probes'], string> = {
   gpu: 'GPU',
   accessLog: 'Access log',
   tunnels: 'Tunnels',
+  namespaces: 'Network namespaces',
 };
 
 /** The probes in a fixed order (the snapshot's own), whatever order the object has. */

@@ -2,7 +2,12 @@ import type { Instance } from '../../../shared/snapshot';
 import { EXPOSURE_TONE, VERDICT_SENTENCE, formatBytes, hostPort, instanceModels } from '../format';
 import { Badge } from './Badge';
 
-const PATH_LABEL = { direct: 'Ollama', proxy: 'Proxy', docker: 'Docker' } as const;
+const PATH_LABEL = {
+  direct: 'Ollama',
+  proxy: 'Proxy',
+  docker: 'Docker',
+  namespace: 'In its own network namespace',
+} as const;
 
 /** One Ollama server: where it listens, how far it reaches, its version and models. */
 export function InstanceCard({ instance }: { instance: Instance }) {

@@ -359,6 +359,93 @@ describe('the packet path, hook by hook (issue 12)', () => {
   });
 });
 
+describe('the forward hook: a connection routed on to another namespace (issue 12, class 3)', () => {
+  const fwd = (rules: FirewallRule[], policy: 'accept' | 'drop' = 'accept') =>
+    table('inet', 'f', [{ ...base('forward', rules, policy), hook: 'forward' }]);
+  const toServer = q({
+    hook: 'forward',
+    outInterface: 'veth0',
+    localAddress: '172.30.0.2',
+    port: 11434,
+  });
+  const oif = (name: string): RuleCondition => ({
+    kind: 'iface',
+    direction: 'out',
+    negate: false,
+    names: [name],
+  });
+  const dnatOnly = rule(
+    'ct status dnat accept',
+    [{ kind: 'ctstatus', negate: false, statuses: ['dnat'] }],
+    accept,
+  );
+  const localOnly = rule(
+    'fib daddr type local accept',
+    [{ kind: 'addrtype', negate: false, direction: 'daddr', types: ['local'] }],
+    accept,
+  );
+
+  it.each<[string, FirewallTable[], FirewallQuery, string]>([
+    ['no forward chain', [], toServer, 'allowed'],
+    ['forward policy drop', [fwd([], 'drop')], toServer, 'blocked'],
+    [
+      'an input drop does not touch it',
+      [table('inet', 'i', [base('input', [rule('drop', [], drop)])])],
+      toServer,
+      'allowed',
+    ],
+    [
+      'oifname of the way out, accepted',
+      [fwd([rule('oifname veth0 accept', [oif('veth0')], accept)], 'drop')],
+      toServer,
+      'allowed',
+    ],
+    [
+      'oifname of another way out',
+      [fwd([rule('oifname docker0 accept', [oif('docker0')], accept)], 'drop')],
+      toServer,
+      'blocked',
+    ],
+    [
+      'ct status dnat accept, translated',
+      [fwd([dnatOnly], 'drop')],
+      { ...toServer, natted: true },
+      'allowed',
+    ],
+    ['ct status dnat accept, routed as sent', [fwd([dnatOnly], 'drop')], toServer, 'blocked'],
+    ['a destination that is not local', [fwd([localOnly], 'drop')], toServer, 'blocked'],
+  ])('%s', (_name, tables, query, decision) => {
+    expect(decide(tables, query)).toBe(decision);
+  });
+
+  it('an input query never meets the forward chain', () => {
+    expect(decide([fwd([], 'drop')])).toBe('allowed');
+  });
+
+  it('prerouting filters see the port the peer asked for, before NAT', () => {
+    const pre = table('inet', 'p', [
+      {
+        ...base('prerouting', [rule('tcp dport 8000 drop', [dport(8000)], drop)]),
+        hook: 'prerouting',
+      },
+    ]);
+    const natted = { ...toServer, natted: true, preNat: { localAddress: '10.0.0.5', port: 8000 } };
+    expect(decide([pre], natted)).toBe('blocked');
+    expect(decide([pre], { ...natted, preNat: { localAddress: '10.0.0.5', port: 8001 } })).toBe(
+      'allowed',
+    );
+  });
+
+  it('ufw and firewalld models do not judge a routed connection', () => {
+    const result = evaluateFirewall(
+      facts([], { ufw: { status: 'error', evidence: [], message: 'x', model: null } }),
+      toServer,
+    );
+    expect(result.decision).toBe('allowed');
+    expect(result.layers.some((l) => l.layer === 'ufw')).toBe(false);
+  });
+});
+
 describe('backends together', () => {
   const iptFilter = (rules: FirewallRule[], chains: FirewallChain[] = []): FirewallTable =>
     table('ip', 'filter', [{ ...base('INPUT', rules), type: 'filter' }, ...chains]);

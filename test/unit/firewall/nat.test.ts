@@ -195,3 +195,100 @@ describe('natPathsTo', () => {
     expect(path!.firewall.decision).toBe('blocked');
   });
 });
+
+describe('NAT rules behind jumps (firewalld zones, Docker’s DOCKER chain)', () => {
+  const iif = (name: string) => ({
+    kind: 'iface' as const,
+    direction: 'in' as const,
+    negate: false,
+    names: [name],
+  });
+  const chain = (name: string, rules: FirewallTable['chains'][number]['rules'], base = false) => ({
+    name,
+    hook: base ? 'prerouting' : null,
+    priority: base ? -100 : null,
+    policy: base ? ('accept' as const) : null,
+    type: base ? 'nat' : null,
+    device: null,
+    rules,
+  });
+  const dnat = {
+    text: 'tcp dport 8000 dnat ip to 172.30.0.2:11434',
+    nat: { kind: 'dnat' as const, address: '10.0.0.5', port: 11434 },
+    conditions: [
+      {
+        kind: 'port' as const,
+        negate: false,
+        direction: 'dport' as const,
+        protocol: 'tcp',
+        ranges: [[8000, 8000]] as Array<[number, number]>,
+      },
+    ],
+    verdict: { kind: 'unknown' as const, text: 'dnat' },
+    vmap: null,
+  };
+  const nested = (device: string): FirewallTable => ({
+    family: 'inet',
+    name: 'firewalld',
+    chains: [
+      chain(
+        'nat_PREROUTING',
+        [
+          {
+            text: 'jump zones',
+            conditions: [],
+            verdict: { kind: 'jump', target: 'zones' },
+            vmap: null,
+          },
+        ],
+        true,
+      ),
+      chain('zones', [
+        {
+          text: `iifname "${device}" goto nat_PRE_public`,
+          conditions: [iif(device)],
+          verdict: { kind: 'goto', target: 'nat_PRE_public' },
+          vmap: null,
+        },
+      ]),
+      chain('nat_PRE_public', [
+        {
+          text: 'jump nat_PRE_public_allow',
+          conditions: [],
+          verdict: { kind: 'jump', target: 'nat_PRE_public_allow' },
+          vmap: null,
+        },
+        // A loop back to the top: the walk must stop.
+        {
+          text: 'jump zones',
+          conditions: [],
+          verdict: { kind: 'jump', target: 'zones' },
+          vmap: null,
+        },
+      ]),
+      chain('nat_PRE_public_allow', [dnat]),
+    ],
+  });
+
+  it('a DNAT three jumps down counts, with the conditions of the jumps that lead to it', () => {
+    const paths = natPathsTo(socket('0.0.0.0'), interfaces(false), facts([nested('eth0')]));
+    expect(paths.map((p) => [p.interface, p.port, p.to])).toEqual([
+      ['eth0', 8000, { address: '10.0.0.5', port: 11434 }],
+    ]);
+    // The zone is bound to another device: the goto never happens for eth0.
+    expect(natPathsTo(socket('0.0.0.0'), interfaces(false), facts([nested('wg0')]))).toEqual([]);
+  });
+
+  it('a verdict map entry leads there too', () => {
+    const table = nested('eth0');
+    table.chains[1]!.rules = [
+      {
+        text: 'iifname vmap { "eth0" : goto nat_PRE_public }',
+        conditions: [],
+        verdict: null,
+        vmap: [{ match: iif('eth0'), verdict: { kind: 'goto', target: 'nat_PRE_public' } }],
+      },
+    ];
+    expect(natPathsTo(socket('0.0.0.0'), interfaces(false), facts([table]))).toHaveLength(1);
+  });
+});

@@ -3,12 +3,15 @@ import { probeInterfaces } from '../../../electron/engine/probes/linux/interface
 import { createFakeHost } from '../../support/fake-host';
 
 describe('probeInterfaces', () => {
-  it('classes every address and keeps prefix lengths, and reads route_localnet (issue 12)', async () => {
+  it('classes every address and keeps prefix lengths, and reads route_localnet and forwarding (issue 12)', async () => {
     const host = createFakeHost({
       files: {
         '/proc/sys/net/ipv4/conf/all/route_localnet': '0\n',
         '/proc/sys/net/ipv4/conf/eth0/route_localnet': '1\n',
         '/proc/sys/net/ipv4/conf/tailscale0/route_localnet': '0\n',
+        '/proc/sys/net/ipv4/conf/eth0/forwarding': '1\n',
+        '/proc/sys/net/ipv4/conf/tailscale0/forwarding': '0\n',
+        '/proc/sys/net/ipv6/conf/all/forwarding': '0\n',
       },
       fileErrors: { '/proc/sys/net/ipv4/conf/pdk-wan0/route_localnet': 'EACCES' },
       interfaces: {
@@ -79,6 +82,7 @@ describe('probeInterfaces', () => {
           { address: 'fe80::a00:27ff:fe4e:66a1', family: 6, prefixLength: 64, scope: 'link-local' },
         ],
         routeLocalnet: true,
+        forwarding: { v4: true, v6: false },
       },
       {
         name: 'lo',
@@ -91,11 +95,13 @@ describe('probeInterfaces', () => {
         name: 'pdk-wan0',
         addresses: [{ address: '203.0.113.5', family: 4, prefixLength: 24, scope: 'public' }],
         routeLocalnet: null, // not readable: unknown, never "off"
+        forwarding: { v4: null, v6: false },
       },
       {
         name: 'tailscale0',
         addresses: [{ address: '100.101.102.103', family: 4, prefixLength: 32, scope: 'cgnat' }],
         routeLocalnet: false,
+        forwarding: { v4: false, v6: false },
       },
     ]);
   });

@@ -63,19 +63,27 @@ export async function probeInterfaces(host: Host): Promise<ProbeResult<NetInterf
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // route_localnet (the kernel ORs "all" with the interface's own): whether a DNAT to a
     // loopback address works for packets arriving on this interface (exposure.ts, NAT paths).
-    const sysctl = async (name: string): Promise<boolean | null> => {
-      const read = await host.readFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, 64);
+    const flag = async (path: string): Promise<boolean | null> => {
+      const read = await host.readFile(path, 64);
       return read.ok ? read.text.trim() === '1' : null;
     };
+    const sysctl = (name: string) => flag(`/proc/sys/net/ipv4/conf/${name}/route_localnet`);
     const all = await sysctl('all');
+    // Forwarding (namespaces.ts): IPv4 routes on what arrives on an interface whose own
+    // `forwarding` is on; IPv6 forwards only with `all.forwarding` on.
+    const forward6 = await flag('/proc/sys/net/ipv6/conf/all/forwarding');
     const withLocalnet: NetInterface[] = await Promise.all(
       interfaces.map(async (i) => {
-        if (i.name === 'lo' || !i.addresses.some((a) => a.family === 4) || i.name.includes('/'))
-          return i;
+        if (i.name === 'lo' || i.name.includes('/')) return i;
+        const forwarding = {
+          v4: await flag(`/proc/sys/net/ipv4/conf/${i.name}/forwarding`),
+          v6: forward6,
+        };
+        if (!i.addresses.some((a) => a.family === 4)) return { ...i, forwarding };
         const own = await sysctl(i.name);
         const on =
           all === true || own === true ? true : all === null || own === null ? null : false;
-        return { ...i, routeLocalnet: on };
+        return { ...i, routeLocalnet: on, forwarding };
       }),
     );
     return {
