@@ -11,6 +11,7 @@ export const fixIdSchema = z.enum([
   'tighten-origins',
   'stop-request-logging',
   'docker-localhost',
+  'stop-tunnel',
 ]);
 export type FixId = z.infer<typeof fixIdSchema>;
 
@@ -57,6 +58,7 @@ export const verificationSchema = z.object({
     'port-closed-beyond-loopback',
     'setting-absent',
     'setting-without-wildcard',
+    'tunnel-stopped',
   ]),
   instance: z.string().nullable(),
   port: z.number().int().nullable(),

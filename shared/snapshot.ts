@@ -260,6 +260,8 @@ export const tunnelSchema = z.object({
   remote: z.string().nullable(),
   /** The configuration file read for its targets, if any. */
   config: z.string().nullable(),
+  /** The system manager's service it runs as (its cgroup under system.slice), if any. */
+  systemdUnit: z.string().nullable().optional(),
   /** What it publishes: the local host and port it forwards to, and where that was read. */
   targets: z.array(
     z.object({ host: z.string(), port: z.number().int(), source: z.enum(['argv', 'config']) }),

@@ -42,7 +42,7 @@ Usage:
         show exactly what will change, ask, apply with the OS's admin prompt when needed,
         verify by scanning again, and roll back by itself if anything fails
         (FIX-ID: rebind-systemd, block-port, tighten-origins, stop-request-logging,
-        docker-localhost)
+        docker-localhost, stop-tunnel)
   paddock undo RUN-ID [--yes]     undo a past fix (refused if a file changed since)
   paddock history [--json]        past fix runs, newest last
   paddock watch [--json] [--interval SECONDS]

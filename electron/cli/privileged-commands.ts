@@ -18,4 +18,5 @@ export const FIX_IDS: readonly FixId[] = [
   'tighten-origins',
   'stop-request-logging',
   'docker-localhost',
+  'stop-tunnel',
 ];

@@ -90,14 +90,17 @@ function revertDeps(host: Host, runsDir: string): RevertDeps {
 }
 
 /**
- * The main process of each unit a server's cgroup names, as systemd (the system manager) says:
- * a unit counts as the server's only when that is the server's own pid (allowlist.ts,
- * privilegedContext). Unknown (no systemd, no such unit): absent.
+ * The main process of each unit a server's (or a tunnel client's) cgroup names, as systemd
+ * (the system manager) says: a unit counts as theirs only when that is their own pid
+ * (allowlist.ts, privilegedContext). Unknown (no systemd, no such unit): absent.
  */
 async function unitMainPids(host: Host, snapshot: Snapshot): Promise<Map<string, number>> {
   const pids = new Map<string, number>();
   const units = new Set(
-    snapshot.instances.flatMap((i) => (i.process?.systemdUnit ? [i.process.systemdUnit] : [])),
+    snapshot.instances.flatMap((i) => [
+      ...(i.process?.systemdUnit ? [i.process.systemdUnit] : []),
+      ...(i.tunnels ?? []).flatMap((t) => (t.systemdUnit ? [t.systemdUnit] : [])),
+    ]),
   );
   for (const unit of units) {
     if (!isServiceName(unit)) continue;

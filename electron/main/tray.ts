@@ -62,6 +62,7 @@ const FIX_TITLES: Record<FixId, string> = {
   'tighten-origins': 'Tighten allowed origins',
   'stop-request-logging': 'Stop logging requests',
   'docker-localhost': 'Publish the container on localhost only',
+  'stop-tunnel': 'Stop the tunnel to the internet',
 };
 
 /**

@@ -124,6 +124,7 @@ export const PLANNABLE_FIXES = [
   'tighten-origins',
   'stop-request-logging',
   'docker-localhost',
+  'stop-tunnel',
 ] as const;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
@@ -137,6 +138,7 @@ const FIX_LABELS: Readonly<Record<string, string>> = {
   'tighten-origins': 'Tighten allowed origins',
   'stop-request-logging': 'Stop logging requests',
   'docker-localhost': 'Publish the container on localhost',
+  'stop-tunnel': 'Stop the tunnel to the internet',
   'upgrade-ollama': 'Upgrade Ollama',
   'disable-cloud': 'Turn off cloud models',
   'enable-firewall': 'Turn on a firewall',
@@ -432,3 +434,27 @@ export function linePath(values: ReadonlyArray<number | null>, width: number, he
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * How a connection from another machine gets in on one path (issue 12), in words: the
+ * listener's own port, a NAT rule from another port, a forward into another network namespace,
+ * or a neighbour routing the namespace's address through this computer.
+ */
+export function wayIn(
+  path: {
+    address: string;
+    nat?: { port: number; rule: string };
+    forward?: {
+      outInterface: string | null;
+      to: { address: string; port: number };
+      routed: boolean;
+    };
+  },
+  port: number,
+): string {
+  const to = path.forward ? ` to ${hostPort(path.forward.to.address, path.forward.to.port)}` : '';
+  if (path.nat) return `Port ${path.nat.port}, sent on by a NAT rule${to || ` to port ${port}`}`;
+  if (path.forward?.routed) return `Routed through this computer${to}`;
+  if (path.forward) return `Its own network link`;
+  return `Port ${port}`;
+}

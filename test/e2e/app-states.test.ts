@@ -74,6 +74,42 @@ const internet: Recording = {
   gpuHistory: gpuHistory(),
 };
 
+/** Issue 12: a loopback Ollama that a NAT rule opens to the LAN and a tunnel to the internet. */
+const natAndTunnel: Recording = (() => {
+  const snapshot = buildSnapshot({
+    interfaces: [LOOPBACK_INTERFACE, LAN_INTERFACE],
+    instances: [
+      {
+        listeners: [
+          {
+            address: '127.0.0.1',
+            via: [
+              {
+                address: '192.168.1.20',
+                nat: { port: 8000, rule: 'tcp dport 8000 dnat ip to 127.0.0.1:11434' },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  const instance = snapshot.instances[0]!;
+  instance.tunnels = [
+    {
+      tool: 'cloudflared',
+      pid: 777,
+      argv: ['cloudflared', 'tunnel', '--url', 'http://localhost:11434'],
+      remote: null,
+      config: null,
+      targets: [{ host: 'localhost', port: 11434, source: 'argv' }],
+    },
+  ];
+  instance.exposure = 'internet';
+  snapshot.verdict = 'internet';
+  return { snapshot };
+})();
+
 const nothing: Recording = { snapshot: buildSnapshot({ instances: [] }) };
 const denied: Recording = {
   snapshot: buildSnapshot({
@@ -196,6 +232,19 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
       expect(r! + g! + b!, background).toBeLessThan(200);
       await shot('overview-internet-dark');
     });
+  });
+
+  it('a NAT rule and a tunnel: the server names both ways in, though its socket says loopback', async () => {
+    await open(natAndTunnel);
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    const indirect = page.getByTestId('indirect-paths');
+    await expect
+      .poll(async () => (await indirect.textContent()) ?? '')
+      .toMatch(/Port 8000, sent on by a NAT rule to port 11434, on 192\.168\.1\.20 \(eth0\)/);
+    expect(await page.getByTestId('tunnels').textContent()).toMatch(
+      /cloudflared \(pid 777\), forwarding localhost:11434/,
+    );
+    await shot('state-nat-and-tunnel');
   });
 
   it('no Ollama: says none was found and what to do', async () => {

@@ -146,13 +146,13 @@ describeSystemdLab('rebind-systemd: a drop-in in a real systemd', () => {
 
   // The privileged side (docs/security.md) in the same systemd: root makes the plan itself.
   const PRIVILEGED = `${REPO_IN_CONTAINER}/out/cli/paddock-privileged.cjs`;
-  const previewDigest = async (extra: string[] = []): Promise<string> => {
+  const previewDigest = async (extra: string[] = [], fixId = 'rebind-systemd'): Promise<string> => {
     const preview = await sd.runInContainer(
       [
         '/usr/bin/node',
         `${REPO_IN_CONTAINER}/bin/paddock.cjs`,
         'fix',
-        'rebind-systemd',
+        fixId,
         ...extra,
         '--dry-run',
       ],
@@ -244,6 +244,58 @@ describeSystemdLab('rebind-systemd: a drop-in in a real systemd', () => {
     } finally {
       await sd.runInContainer(['systemctl', 'stop', decoy]);
       await sd.runInContainer(['rm', '-rf', '/tmp/decoy']);
+    }
+  }, 90_000);
+
+  it('stop-tunnel (issue 12, class 5): a tunnel client running as a system service is stopped by root from its own scan, verified, and started again by undo', async () => {
+    const unit = 'pdk-cloudflared.service';
+    // A stand-in "cloudflared" (node under that name, idle): what matters is the process, its
+    // arguments and its service, not the tunnel itself (test/lab/tunnel.test.ts carries traffic).
+    fs.mkdirSync(sd.hostPath('/usr/local/lib/paddock-lab'), { recursive: true });
+    fs.writeFileSync(
+      sd.hostPath('/usr/local/lib/paddock-lab/idle.cjs'),
+      'setInterval(() => undefined, 1 << 30);\n',
+    );
+    const link = sd.hostPath('/usr/local/bin/cloudflared');
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync('/usr/bin/node', link);
+    fs.writeFileSync(
+      sd.hostPath(`/etc/systemd/system/${unit}`),
+      `[Service]\nExecStart=/usr/local/bin/cloudflared /usr/local/lib/paddock-lab/idle.cjs tunnel --url http://localhost:${STANDIN_PORT}\n`,
+    );
+    const active = async () =>
+      (await sd.runInContainer(['systemctl', 'is-active', unit])).stdout.trim();
+    try {
+      await sd.runInContainer(['systemctl', 'daemon-reload']);
+      await sd.runInContainer(['systemctl', 'start', unit]);
+      expect(await active()).toBe('active');
+      const scan = await scanInContainer(sd);
+      const instance = scan.snapshot.instances.find((i) => i.id === `ollama:service:${UNIT}`)!;
+      expect(instance.exposure).toBe('internet');
+      expect(instance.tunnels?.map((t) => [t.tool, t.systemdUnit])).toEqual([
+        ['cloudflared', unit],
+      ]);
+
+      const digest = await previewDigest(['--instance', instance.id], 'stop-tunnel');
+      const applied = await sd.runInContainer(
+        ['/usr/bin/node', PRIVILEGED, '__apply-fix', 'stop-tunnel', instance.id, digest],
+        { timeoutMs: 60_000 },
+      );
+      expect(applied.code, `${applied.stdout}${applied.stderr}`).toBe(0);
+      const run = JSON.parse(applied.stdout) as { id: string; state: string; outcome: string };
+      expect(run.state, run.outcome).toBe('applied');
+      expect(await active()).not.toBe('active');
+      expect(await sd.connectFromLan(STANDIN_PORT, 4)).toBe('open'); // only the tunnel went
+
+      const undone = await sd.runInContainer(['/usr/bin/node', PRIVILEGED, '__undo-run', run.id], {
+        timeoutMs: 60_000,
+      });
+      expect((JSON.parse(undone.stdout) as { state: string }).state, undone.stderr).toBe('undone');
+      expect(await active()).toBe('active');
+    } finally {
+      await sd.runInContainer(['systemctl', 'stop', unit]);
+      fs.rmSync(sd.hostPath(`/etc/systemd/system/${unit}`), { force: true });
+      await sd.runInContainer(['systemctl', 'daemon-reload']);
     }
   }, 90_000);
 

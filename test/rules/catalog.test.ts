@@ -36,6 +36,7 @@ const FIXES = new Set([
   'tighten-origins',
   'stop-request-logging',
   'docker-localhost',
+  'stop-tunnel',
   'upgrade-ollama',
   'enable-firewall',
   'proxy-auth',

@@ -82,6 +82,10 @@ export interface PathOptions {
   /** The host firewall's decision; null: not judged (counts as open). */
   firewall?: FirewallDecision | null;
   rule?: string;
+  /** Reached through destination NAT from this port (issue 12). */
+  nat?: { port: number; rule: string };
+  /** Forwarded on to another network namespace (issue 12, class 3). */
+  forward?: NonNullable<Listener['reachableVia'][number]['forward']>;
 }
 
 export function path(options: PathOptions): Listener['reachableVia'][number] {
@@ -92,6 +96,8 @@ export function path(options: PathOptions): Listener['reachableVia'][number] {
     scope: options.scope ?? classifyAddress(options.address),
     firewall: decision ? evaluation(decision, options.rule) : null,
     open: decision !== 'blocked',
+    ...(options.nat ? { nat: options.nat } : {}),
+    ...(options.forward ? { forward: options.forward } : {}),
   };
 }
 

@@ -16,7 +16,7 @@
  *   rw for the owner and r for others at most: never set-id, sticky, executable, or writable by
  *   group or others.
  * - **Commands**: systemctl (daemon-reload; cat, try-restart of a server's unit; enable of
- *   Paddock's own unit), nft -f of Paddock's own port file, ufw deny rules for one port,
+ *   Paddock's own unit; stop of a tunnel client's unit, undone by start), nft -f of Paddock's own port file, ufw deny rules for one port,
  *   firewall-cmd reject rich rules: each by name (host/exec.ts runs it from the system folders
  *   as root), `--` before every unit name, and with exactly the undo that reverses it. What
  *   removes or opens something (ufw delete/allow/limit, nft delete table, --remove-rich-rule,
@@ -49,10 +49,13 @@ export interface PrivilegedContext {
   units: ReadonlySet<string>;
   /** EnvironmentFile= paths those units read. */
   envFiles: ReadonlySet<string>;
+  /** systemd units whose main process is a tunnel client publishing a server (stop-tunnel). */
+  tunnelUnits?: ReadonlySet<string>;
 }
 
 /**
- * The units and environment files of the servers in root's own scan. A process's cgroup names
+ * The units and environment files of the servers in root's own scan, and the units of the
+ * tunnel clients that publish them. A process's cgroup names
  * a unit, but that proves little (a user's cron job runs in cron.service's cgroup; a user
  * manager's units carry any name the user likes): only a unit whose main process is the server
  * itself counts (`isServerUnit`, which the privileged side answers from systemd), and only its
@@ -64,6 +67,12 @@ export function privilegedContext(
 ): PrivilegedContext {
   const units = new Set<string>();
   const envFiles = new Set<string>();
+  const tunnelUnits = new Set<string>();
+  for (const instance of snapshot.instances)
+    for (const tunnel of instance.tunnels ?? []) {
+      const unit = tunnel.systemdUnit;
+      if (unit && isServiceName(unit) && isServerUnit(unit, tunnel.pid)) tunnelUnits.add(unit);
+    }
   for (const instance of snapshot.instances) {
     const unit = instance.process?.systemdUnit;
     if (!unit || !isServiceName(unit) || !isServerUnit(unit, instance.process!.pid)) continue;
@@ -71,7 +80,7 @@ export function privilegedContext(
     for (const setting of instance.settings)
       if (setting.source.kind === 'systemd-envfile') envFiles.add(setting.source.path);
   }
-  return { units, envFiles };
+  return { units, envFiles, tunnelUnits };
 }
 
 const PORT = /^[1-9]\d{0,4}$/;
@@ -336,6 +345,18 @@ function runProblem(
         return undo === null || same(undo, ['systemctl', 'daemon-reload'])
           ? OK
           : no('systemctl daemon-reload is undone by itself or nothing');
+      if (verb === 'stop') {
+        // stop-tunnel: only a unit whose main process is a tunnel client root's scan found.
+        const tunnel =
+          rest.length === 2 && rest[0] === '--' && isServiceName(rest[1]!) ? rest[1]! : null;
+        if (tunnel === null || (context !== null && !context.tunnelUnits?.has(tunnel)))
+          return no(
+            `systemctl stop ${rest.join(' ')}: only the service of a tunnel client Paddock found is stopped`,
+          );
+        return same(undo, ['systemctl', 'start', '--', tunnel])
+          ? OK
+          : no(`stopping ${tunnel} is undone by starting it again`);
+      }
       const unit = unitArg(rest, context);
       if (unit === null)
         return no(

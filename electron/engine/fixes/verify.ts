@@ -56,6 +56,21 @@ export function checkVerification(verification: Verification, snapshot: Snapshot
         ? { ok: true, detail: `${verification.setting} is no longer set for ${instance.id}` }
         : { ok: false, detail: `${verification.setting} is still ${JSON.stringify(value)}` };
     }
+    case 'tunnel-stopped': {
+      const instance = instanceOf(verification, snapshot);
+      const left = instance?.tunnels ?? [];
+      if (snapshot.probes.tunnels && snapshot.probes.tunnels.status !== 'ok')
+        return {
+          ok: false,
+          detail: `the tunnel clients could not be listed (${snapshot.probes.tunnels.status})`,
+        };
+      return left.length === 0
+        ? { ok: true, detail: `no tunnel client publishes ${verification.instance}` }
+        : {
+            ok: false,
+            detail: `still published by ${left.map((t) => `${t.tool} (pid ${t.pid})`).join(', ')}`,
+          };
+    }
     case 'setting-without-wildcard': {
       const instance = instanceOf(verification, snapshot);
       if (!instance) return { ok: false, detail: `${verification.instance} is not running` };

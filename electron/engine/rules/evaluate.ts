@@ -51,6 +51,7 @@ export function applicableFixes(
     (fix) =>
       (fix !== 'docker-localhost' || instance.containers.length > 0) &&
       (fix !== 'proxy-auth' || instance.proxyPaths.length > 0) &&
+      (fix !== 'stop-tunnel' || (instance.tunnels?.length ?? 0) > 0) &&
       !(onlyTunnels && SOCKET_FIXES.has(fix)),
   );
 }

@@ -20,7 +20,14 @@ export default defineRule(
       'https://github.com/projectdiscovery/nuclei-templates/blob/main/http/technologies/ollama-detect.yaml',
       'https://nvd.nist.gov/vuln/detail/CVE-2025-63389',
     ],
-    fixes: ['rebind-systemd', 'block-port', 'enable-firewall', 'docker-localhost', 'proxy-auth'],
+    fixes: [
+      'stop-tunnel',
+      'rebind-systemd',
+      'block-port',
+      'enable-firewall',
+      'docker-localhost',
+      'proxy-auth',
+    ],
   },
   (snapshot) =>
     snapshot.instances.flatMap((instance) => {

@@ -1,5 +1,12 @@
 import type { Instance } from '../../../shared/snapshot';
-import { EXPOSURE_TONE, VERDICT_SENTENCE, formatBytes, hostPort, instanceModels } from '../format';
+import {
+  EXPOSURE_TONE,
+  VERDICT_SENTENCE,
+  formatBytes,
+  hostPort,
+  instanceModels,
+  wayIn,
+} from '../format';
 import { Badge } from './Badge';
 
 const PATH_LABEL = {
@@ -13,6 +20,17 @@ const PATH_LABEL = {
 export function InstanceCard({ instance }: { instance: Instance }) {
   const { models, loaded } = instanceModels(instance);
   const process = instance.process;
+  // Issue 12: ways in that its own socket does not show (NAT, forwarding), open ones only.
+  const indirect = instance.listeners.flatMap((l) =>
+    l.reachableVia
+      .filter((p) => p.open && (p.nat || p.forward))
+      .map((p) => ({
+        text: wayIn(p, l.port),
+        at: `${p.address} (${p.interface})`,
+        rule: p.nat?.rule,
+      })),
+  );
+  const tunnels = instance.tunnels ?? [];
   return (
     <article
       className="card instance"
@@ -51,6 +69,43 @@ export function InstanceCard({ instance }: { instance: Instance }) {
             </ul>
           )}
         </dd>
+        {indirect.length > 0 && (
+          <>
+            <dt>Also reached through</dt>
+            <dd>
+              <ul className="bullets small" data-testid="indirect-paths">
+                {indirect.map((p, i) => (
+                  <li key={i} title={p.rule}>
+                    {p.text}, on <span className="mono">{p.at}</span>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
+        {tunnels.length > 0 && (
+          <>
+            <dt>Published on the internet by</dt>
+            <dd>
+              <ul className="bullets small" data-testid="tunnels">
+                {tunnels.map((t) => (
+                  <li key={t.pid}>
+                    <span className="mono">{t.tool}</span> (pid {t.pid})
+                    {t.remote ? (
+                      <>
+                        {' '}
+                        to <span className="mono">{t.remote}</span>
+                      </>
+                    ) : null}
+                    {t.targets.length > 0
+                      ? `, forwarding ${t.targets.map((x) => hostPort(x.host, x.port)).join(', ')}`
+                      : ''}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
         {instance.configuredBind && (
           <>
             <dt>OLLAMA_HOST asks for</dt>

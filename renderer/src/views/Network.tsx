@@ -2,7 +2,7 @@ import type { ScanView } from '../../../shared/api';
 import type { FirewallEvaluation } from '../../../shared/firewall';
 import type { ProbeResult } from '../../../shared/snapshot';
 import { Badge } from '../components/Badge';
-import { EXPOSURE_TONE, VERDICT_SENTENCE, hostPort, instancePorts } from '../format';
+import { EXPOSURE_TONE, VERDICT_SENTENCE, hostPort, instancePorts, wayIn } from '../format';
 import type { Tone } from '../format';
 
 const SCOPE_TONE: Record<string, Tone> = {
@@ -215,6 +215,7 @@ export function Network({ view }: { view: ScanView }) {
                       <tr>
                         <th scope="col">Interface</th>
                         <th scope="col">Address</th>
+                        <th scope="col">Way in</th>
                         <th scope="col">Scope</th>
                         <th scope="col">The firewall</th>
                         <th scope="col">Counts</th>
@@ -225,6 +226,7 @@ export function Network({ view }: { view: ScanView }) {
                         <tr key={pi}>
                           <td className="mono">{p.interface}</td>
                           <td className="mono">{p.address}</td>
+                          <td title={p.nat?.rule}>{wayIn(p, listener.port)}</td>
                           <td>
                             <Badge tone={SCOPE_TONE[p.scope] ?? 'neutral'}>{p.scope}</Badge>
                           </td>

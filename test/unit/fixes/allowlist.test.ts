@@ -423,3 +423,69 @@ describe('privilegedContext: which units root may touch', () => {
     ).toMatch(/not one of the systemctl commands/);
   });
 });
+
+describe('stop-tunnel: root stops only a tunnel client’s own service (issue 12, class 5)', () => {
+  const tunnelContext: PrivilegedContext = {
+    ...context,
+    tunnelUnits: new Set(['cloudflared.service']),
+  };
+  const stop = (unit: string, undo: string[] | null) =>
+    plan([run(['systemctl', 'stop', '--', unit], undo)]);
+
+  it('the service of a tunnel client root found, undone by starting it', () => {
+    expect(
+      privilegedPlanProblems(
+        stop('cloudflared.service', ['systemctl', 'start', '--', 'cloudflared.service']),
+        tunnelContext,
+      ),
+    ).toEqual([]);
+  });
+
+  it('never a server’s unit or any other, never without `--`, never with another undo', () => {
+    for (const [p, why] of [
+      [
+        stop('ollama.service', ['systemctl', 'start', '--', 'ollama.service']),
+        /only the service of a tunnel client/,
+      ],
+      [
+        stop('sshd.service', ['systemctl', 'start', '--', 'sshd.service']),
+        /only the service of a tunnel client/,
+      ],
+      [
+        plan([
+          run(
+            ['systemctl', 'stop', 'cloudflared.service'],
+            ['systemctl', 'start', 'cloudflared.service'],
+          ),
+        ]),
+        /only the service of a tunnel client/,
+      ],
+      [stop('cloudflared.service', null), /undone by starting it again/],
+      [
+        stop('cloudflared.service', ['systemctl', 'start', '--', 'sshd.service']),
+        /undone by starting it again/,
+      ],
+    ] as const)
+      expect(privilegedPlanProblems(p, tunnelContext)[0]).toMatch(why);
+  });
+
+  it('the tie comes from systemd: a tunnel whose unit’s main process is someone else gives none', () => {
+    const snapshot = buildSnapshot({ instances: [wildcardOllama()] });
+    snapshot.instances[0]!.tunnels = [
+      {
+        tool: 'cloudflared',
+        pid: 77,
+        argv: ['cloudflared', 'tunnel', '--url', 'http://localhost:11434'],
+        remote: null,
+        config: null,
+        systemdUnit: 'cloudflared.service',
+        targets: [{ host: 'localhost', port: 11434, source: 'argv' }],
+      },
+    ];
+    expect([
+      ...(privilegedContext(snapshot, (u, pid) => u === 'cloudflared.service' && pid === 77)
+        .tunnelUnits ?? []),
+    ]).toEqual(['cloudflared.service']);
+    expect([...(privilegedContext(snapshot, () => false).tunnelUnits ?? [])]).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import type { RecipeIO } from './common';
 import { planDockerLocalhost } from './docker-localhost';
 import { planRebindSystemd } from './rebind-systemd';
 import { planStopRequestLogging } from './stop-request-logging';
+import { planStopTunnel } from './stop-tunnel';
 import { planTightenOrigins } from './tighten-origins';
 
 export type { RecipeIO } from './common';
@@ -52,5 +53,7 @@ function plan(
       return planStopRequestLogging(snapshot, instanceId, io);
     case 'docker-localhost':
       return planDockerLocalhost(snapshot, instanceId);
+    case 'stop-tunnel':
+      return planStopTunnel(snapshot, instanceId);
   }
 }

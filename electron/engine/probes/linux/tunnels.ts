@@ -182,6 +182,23 @@ export function targetsFromConfig(tool: string, text: string): TunnelTarget[] {
   return targets.slice(0, 16);
 }
 
+/**
+ * The system manager's service a process runs in (`0::/system.slice/cloudflared.service`), for
+ * stop-tunnel; null for anything else (a user's own manager, a session scope). Whether the unit
+ * really runs this process is asked of systemd before root stops it (its MainPID).
+ */
+export function systemServiceOf(cgroup: string): string | null {
+  const unified =
+    cgroup
+      .split('\n')
+      .find((l) => l.startsWith('0::'))
+      ?.slice(3) ?? '';
+  const m = /^\/system\.slice\/(?:[^/]+\.slice\/)*([A-Za-z0-9:_.@\\-]{1,200}\.service)$/.exec(
+    unified,
+  );
+  return m ? m[1]! : null;
+}
+
 /** Whether the process runs as the user scanning (its real uid, /proc/PID/status). */
 async function ownedByScanner(host: Host, pid: string): Promise<boolean> {
   const status = await host.readFile(`/proc/${pid}/status`, 16 * 1024);
@@ -239,12 +256,14 @@ export async function probeTunnels(host: Host): Promise<ProbeResult<Tunnel[]>> {
         }
       }
       if (tool === 'ssh' && targets.length === 0) continue; // an ordinary ssh session
+      const cgroup = await host.readFile(`/proc/${pid}/cgroup`, 16 * 1024);
       tunnels.push({
         tool,
         pid: Number(pid),
         argv: argv.slice(0, 24).map((a) => cleanLine(a, 200)),
         remote: parsed.remote === null ? null : cleanLine(parsed.remote, 200),
         config,
+        systemdUnit: cgroup.ok ? systemServiceOf(cgroup.text) : null,
         targets: targets.map((t) => ({
           host: cleanLine(t.host, 200),
           port: t.port,
