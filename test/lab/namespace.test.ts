@@ -292,6 +292,145 @@ describeFirewallLab(
       expect(json.verdict).not.toBe('private');
     });
 
+    /**
+     * The rule shapes other tools write to publish a container, pod or VM, loaded for real with
+     * iptables-restore (iptables-nft) and reached by the real neighbour. Written here after the
+     * layouts their projects document (not recorded from those tools, which are not installed):
+     * Kubernetes' kube-proxy in iptables mode (a NodePort: KUBE-SERVICES → KUBE-NODEPORTS →
+     * KUBE-EXT → KUBE-SVC → KUBE-SEP with a random `statistic` match and a mark for the forward
+     * accept), the CNI portmap plugin's hostPort chains (containernetworking/plugins,
+     * plugins/meta/portmap/README.md: CNI-HOSTPORT-DNAT → CNI-DN-<id>), Podman's netavark 1.x
+     * iptables driver (NETAVARK-HOSTPORT-DNAT → NETAVARK-DN-<id>, NETAVARK_FORWARD), and
+     * libvirt's NAT network (LIBVIRT_FWI rejecting what enters its bridge) with the port-forward
+     * its documentation suggests for a guest, with and without the matching FORWARD accept.
+     */
+    const SHAPES: Array<[name: string, rules: string, port: number, reached: boolean]> = [
+      [
+        'Kubernetes NodePort (kube-proxy, iptables mode)',
+        `*nat
+:KUBE-SERVICES - [0:0]
+:KUBE-NODEPORTS - [0:0]
+:KUBE-EXT-OLLAMA - [0:0]
+:KUBE-SVC-OLLAMA - [0:0]
+:KUBE-SEP-OLLAMA1 - [0:0]
+:KUBE-MARK-MASQ - [0:0]
+-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS
+-A KUBE-NODEPORTS -p tcp -m comment --comment "default/ollama" -m tcp --dport 30434 -j KUBE-EXT-OLLAMA
+-A KUBE-EXT-OLLAMA -j KUBE-MARK-MASQ
+-A KUBE-EXT-OLLAMA -j KUBE-SVC-OLLAMA
+-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000
+-A KUBE-SVC-OLLAMA -m comment --comment "default/ollama -> ${SERVER_ADDR}:11434" -m statistic --mode random --probability 1.00000000000 -j KUBE-SEP-OLLAMA1
+-A KUBE-SEP-OLLAMA1 -p tcp -m comment --comment "default/ollama" -m tcp -j DNAT --to-destination ${SERVER_ADDR}:11434
+COMMIT
+*filter
+:KUBE-FORWARD - [0:0]
+-P FORWARD DROP
+-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD
+-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT
+-A KUBE-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+COMMIT
+`,
+        30434,
+        true,
+      ],
+      [
+        'a hostPort through the CNI portmap plugin',
+        `*nat
+:CNI-HOSTPORT-DNAT - [0:0]
+:CNI-DN-0f1e2d3c4b5a69788 - [0:0]
+-A PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT
+-A CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat name: cbr0 id: 0f1e2d" -m multiport --dports 8000 -j CNI-DN-0f1e2d3c4b5a69788
+-A CNI-DN-0f1e2d3c4b5a69788 -p tcp -m tcp --dport 8000 -j DNAT --to-destination ${SERVER_ADDR}:11434
+COMMIT
+`,
+        8000,
+        true,
+      ],
+      [
+        "Podman's netavark (iptables driver)",
+        `*nat
+:NETAVARK-HOSTPORT-DNAT - [0:0]
+:NETAVARK-DN-1D8721804F16F - [0:0]
+-A PREROUTING -m addrtype --dst-type LOCAL -j NETAVARK-HOSTPORT-DNAT
+-A NETAVARK-HOSTPORT-DNAT -p tcp -m tcp --dport 8000 -m comment --comment "dnat name: podman id: 1d87" -j NETAVARK-DN-1D8721804F16F
+-A NETAVARK-DN-1D8721804F16F -p tcp -m tcp --dport 8000 -j DNAT --to-destination ${SERVER_ADDR}:11434
+COMMIT
+*filter
+:NETAVARK_FORWARD - [0:0]
+-A FORWARD -m comment --comment "netavark firewall plugin rules" -j NETAVARK_FORWARD
+-A NETAVARK_FORWARD -d 172.30.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A NETAVARK_FORWARD -s 172.30.0.0/24 -j ACCEPT
+COMMIT
+`,
+        8000,
+        true,
+      ],
+      [
+        "libvirt's NAT network with a port-forward but no FORWARD accept (LIBVIRT_FWI rejects it)",
+        `*nat
+-A PREROUTING -p tcp -m tcp --dport 8000 -j DNAT --to-destination ${SERVER_ADDR}:11434
+COMMIT
+*filter
+:LIBVIRT_FWI - [0:0]
+:LIBVIRT_FWO - [0:0]
+:LIBVIRT_FWX - [0:0]
+-A FORWARD -j LIBVIRT_FWX
+-A FORWARD -j LIBVIRT_FWI
+-A FORWARD -j LIBVIRT_FWO
+-A LIBVIRT_FWX -i ${HOST_SIDE} -o ${HOST_SIDE} -j ACCEPT
+-A LIBVIRT_FWI -d 172.30.0.0/24 -o ${HOST_SIDE} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A LIBVIRT_FWI -o ${HOST_SIDE} -j REJECT --reject-with icmp-port-unreachable
+-A LIBVIRT_FWO -s 172.30.0.0/24 -i ${HOST_SIDE} -j ACCEPT
+-A LIBVIRT_FWO -i ${HOST_SIDE} -j REJECT --reject-with icmp-port-unreachable
+COMMIT
+`,
+        8000,
+        false,
+      ],
+      [
+        "libvirt's NAT network with the port-forward and its FORWARD accept",
+        `*nat
+-A PREROUTING -p tcp -m tcp --dport 8000 -j DNAT --to-destination ${SERVER_ADDR}:11434
+COMMIT
+*filter
+:LIBVIRT_FWI - [0:0]
+:LIBVIRT_FWO - [0:0]
+-A FORWARD -d ${SERVER_ADDR}/32 -o ${HOST_SIDE} -p tcp -m tcp --dport 11434 -j ACCEPT
+-A FORWARD -j LIBVIRT_FWI
+-A FORWARD -j LIBVIRT_FWO
+-A LIBVIRT_FWI -d 172.30.0.0/24 -o ${HOST_SIDE} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A LIBVIRT_FWI -o ${HOST_SIDE} -j REJECT --reject-with icmp-port-unreachable
+-A LIBVIRT_FWO -s 172.30.0.0/24 -i ${HOST_SIDE} -j ACCEPT
+-A LIBVIRT_FWO -i ${HOST_SIDE} -j REJECT --reject-with icmp-port-unreachable
+COMMIT
+`,
+        8000,
+        true,
+      ],
+    ];
+
+    it.each(SHAPES)(
+      '%s: the verdict agrees with what the neighbour reaches',
+      async (_name, rules, port, reached) => {
+        await forwarding(true);
+        const loaded = await lab.runInHost(['iptables-restore', '--noflush'], {
+          input: rules,
+          timeoutMs: 15_000,
+        });
+        expect(loaded.code, loaded.stderr).toBe(0);
+        const got = await lanGets(`http://${lab.hostAddress4}:${port}/api/tags`);
+        expect(got).toBe(reached);
+        const { json } = await runScan(lab);
+        const instance = serverInstance(json);
+        const via = instance.listeners[0]!.reachableVia.find((p) => p.nat?.port === port);
+        expect(via, JSON.stringify(instance.listeners[0]!.reasons)).toBeDefined();
+        expect(via!.open).toBe(reached);
+        if (reached) expect(instance.exposure).toBe('lan');
+        else expect(via!.firewall?.decision).toBe('blocked');
+      },
+    );
+
     describe('firewalld', () => {
       let firewalld: LabFirewalld;
       beforeAll(async () => {
