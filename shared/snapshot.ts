@@ -46,6 +46,11 @@ export const ollamaProcessSchema = z.object({
   systemdUnit: z.string().nullable(),
   /** Same network namespace as the scanner: its sockets are visible to ss here. null: unknown. */
   sameNetns: z.boolean().nullable(),
+  /**
+   * The container it runs in, from its cgroup (Docker's `docker-<id>.scope` or `/docker/<id>`,
+   * Podman's `libpod-<id>.scope`): ties it to the engine's container. Absent: none seen.
+   */
+  containerId: z.string().nullable().optional(),
 });
 export type OllamaProcess = z.infer<typeof ollamaProcessSchema>;
 

@@ -6,7 +6,7 @@
 import type { FirewallEvaluation, FirewallFacts } from '../../shared/firewall';
 import type { AddressScope, Exposure, Listener, NetInterface, Socket } from '../../shared/snapshot';
 import { evaluateFirewall, firewallQueryFor } from './firewall/evaluate';
-import { natPathsTo } from './firewall/nat';
+import { natPathsTo, natTakesAway } from './firewall/nat';
 import { classifyAddress } from './net/address';
 
 const RANK: Record<Exposure, number> = { private: 0, unknown: 1, lan: 2, internet: 3 };
@@ -147,6 +147,10 @@ export function assessListener(
     reasons.push(`Listens on ${bound} only.`);
   }
   const reachableVia: Listener['reachableVia'] = [];
+  const takenAway =
+    firewall?.facts && scope !== null
+      ? natTakesAway(socket, interfaces, firewall.facts)
+      : new Map<string, never>();
   for (const netInterface of interfaces) {
     // A socket bound to a device (SO_BINDTODEVICE) accepts only what arrives on that device.
     if (socket.boundInterface && netInterface.name !== socket.boundInterface) continue;
@@ -156,6 +160,13 @@ export function assessListener(
         ? (address.family === 4 && families.v4) || (address.family === 6 && families.v6)
         : address.address.toLowerCase() === socket.localAddress.toLowerCase();
       if (!accepted) continue;
+      const away = takenAway.get(`${netInterface.name}|${address.address}`);
+      if (away) {
+        reasons.push(
+          `Connections to port ${socket.localPort} on ${address.address} (${netInterface.name}) never reach this socket: a NAT rule sends them to ${hostPort(away.to.address, away.to.port)} first (${away.rule}).`,
+        );
+        continue;
+      }
       const judged = judgeFirewall(
         firewall,
         interfaces,

@@ -294,11 +294,15 @@ function attachContainers(drafts: Draft[], facts: InstanceFacts): void {
     const ports = new Set(
       container.published.filter((p) => p.protocol === 'tcp').map((p) => p.hostPort),
     );
-    let target = drafts.find(
-      (d) =>
-        d.sockets.some((s) => ports.has(s.localPort)) ||
-        d.proxyPaths.some((p) => p.software === 'docker-proxy' && ports.has(p.port)),
-    );
+    // The server process running in it (its cgroup names the container) first: its own
+    // namespace's sockets, joined with Docker's NAT and forward rules, then decide (issue 12).
+    let target =
+      drafts.find((d) => d.process?.containerId === container.id) ??
+      drafts.find(
+        (d) =>
+          d.sockets.some((s) => ports.has(s.localPort)) ||
+          d.proxyPaths.some((p) => p.software === 'docker-proxy' && ports.has(p.port)),
+      );
     const name = container.names[0] ?? container.id.slice(0, 12);
     if (!target) {
       target = emptyDraft(`ollama:docker:${name}`, null, null);
@@ -311,8 +315,11 @@ function attachContainers(drafts: Draft[], facts: InstanceFacts): void {
       });
     }
     target.containers.push(container);
-    target.notes.push(...container.reasons);
-    if (container.publishedBeyondLoopback) target.notes.push(DOCKER_BYPASSES_FIREWALL);
+    for (const reason of [
+      ...container.reasons,
+      ...(container.publishedBeyondLoopback ? [DOCKER_BYPASSES_FIREWALL] : []),
+    ])
+      if (!target.notes.includes(reason)) target.notes.push(reason);
   }
 }
 

@@ -172,6 +172,8 @@ export interface NatEntry {
   to: { address: string; port: number };
   /** The connection as it arrives, for judging it before and after translation. */
   before: FirewallQuery;
+  /** Every condition of the rule surely holds (none merely unknown): it surely translates. */
+  certain: boolean;
 }
 
 /**
@@ -205,7 +207,8 @@ export function natEntries(
             ...firewallQueryFor([...interfaces], netInterface.name, address.family, source, from),
             localAddress: address.address,
           };
-          if (rule.conditions.some((c) => conditionMatches(c, before) === false)) continue;
+          const matches = rule.conditions.map((c) => conditionMatches(c, before));
+          if (matches.includes(false)) continue;
           const key = `${netInterface.name}|${address.address}|${from}`;
           if (seen.has(key)) continue;
           seen.add(key);
@@ -218,6 +221,7 @@ export function natEntries(
             rule: rule.text,
             to,
             before,
+            certain: matches.every((m) => m === true),
           });
         }
       }
@@ -261,4 +265,27 @@ export function natPathsTo(
       open: firewall.decision !== 'blocked',
     };
   });
+}
+
+/**
+ * The entry points of this socket's own port that a NAT rule surely sends elsewhere (another
+ * port, another address, another namespace): prerouting translates before the socket is ever
+ * looked up, so a connection from another machine to them never reaches this socket (Docker's
+ * `DOCKER` chain in front of docker-proxy, for one). Keyed by `interface|address`.
+ */
+export function natTakesAway(
+  socket: Socket,
+  interfaces: readonly NetInterface[],
+  facts: FirewallFacts,
+): Map<string, NatEntry> {
+  const away = new Map<string, NatEntry>();
+  for (const entry of natEntries(interfaces, facts, socket.localPort, () => true)) {
+    if (entry.port !== socket.localPort || !entry.certain) continue;
+    const arriving = interfaces.find((i) => i.name === entry.interface)!;
+    const toItself =
+      entry.to.port === socket.localPort &&
+      socketTakes(socket, entry.to.address, entry.family, arriving, interfaces);
+    if (!toItself) away.set(`${entry.interface}|${entry.address}`, entry);
+  }
+  return away;
 }

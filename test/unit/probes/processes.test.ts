@@ -7,6 +7,7 @@ import {
   roleFor,
   startTimeIso,
   systemdUnitFromCgroup,
+  containerIdFromCgroup,
 } from '../../../electron/engine/probes/linux/processes';
 import { createFakeHost } from '../../support/fake-host';
 import type { FakeHostSpec } from '../../support/fake-host';
@@ -121,6 +122,7 @@ describe('probeProcesses', () => {
         startedAt: new Date((BTIME + 123.45) * 1000).toISOString(),
         systemdUnit: 'ollama.service',
         sameNetns: true,
+        containerId: null,
       },
       {
         pid: 200,
@@ -141,6 +143,7 @@ describe('probeProcesses', () => {
         startedAt: new Date((BTIME + 200) * 1000).toISOString(),
         systemdUnit: 'ollama.service',
         sameNetns: true,
+        containerId: null,
       },
     ]);
     expect(result.evidence[0]).toEqual({
@@ -361,5 +364,17 @@ describe('process helpers', () => {
     ['', null],
   ])('systemdUnitFromCgroup(%j) is %s', (text, unit) => {
     expect(systemdUnitFromCgroup(text)).toBe(unit);
+  });
+
+  const ID = 'a'.repeat(12) + '0123456789abcdef'.repeat(3) + 'b'.repeat(4);
+  it.each([
+    [`0::/system.slice/docker-${ID}.scope\n`, ID],
+    [`0::/docker/${ID}\n`, ID],
+    [`0::/machine.slice/libpod-${ID}.scope/container\n`, ID],
+    [`12:pids:/docker/${ID}\n0::/\n`, ID],
+    [`0::/system.slice/docker-${ID.slice(1)}.scope\n`, null],
+    ['0::/system.slice/ollama.service\n', null],
+  ])('containerIdFromCgroup(%j) is %s', (text, id) => {
+    expect(containerIdFromCgroup(text)).toBe(id);
   });
 });

@@ -152,6 +152,21 @@ export function systemdUnitFromCgroup(text: string): string | null {
   return [unified, legacy].map(unitInPath).find((u) => u !== null) ?? null;
 }
 
+/**
+ * The container a process runs in, by its cgroup: `/system.slice/docker-<id>.scope` (systemd
+ * driver), `/docker/<id>` (cgroupfs driver), `libpod-<id>.scope` or `/libpod_parent/libpod-<id>`
+ * (Podman). 64 hex digits, as the engines' APIs name containers.
+ */
+export function containerIdFromCgroup(text: string): string | null {
+  const m = /(?:^|\/)(?:docker-|docker\/|libpod-)([0-9a-f]{64})(?:\.scope)?(?:\/|$)/m.exec(
+    text
+      .split('\n')
+      .map((l) => l.replace(/^\d+:[^:]*:/, ''))
+      .join('\n'),
+  );
+  return m ? m[1]! : null;
+}
+
 function unitInPath(path: string | undefined): string | null {
   const services = (path ?? '')
     .split('/')
@@ -297,6 +312,7 @@ async function describe(
     startedAt:
       parsedStat && bootTime !== null ? startTimeIso(parsedStat.startTicks, bootTime) : null,
     systemdUnit: cgroup.ok ? systemdUnitFromCgroup(cgroup.text) : null,
+    containerId: cgroup.ok ? containerIdFromCgroup(cgroup.text) : null,
     sameNetns: netns.ok && ownNetns !== null ? netns.target === ownNetns : null,
   };
 }
