@@ -4,7 +4,7 @@
  * development machine with nftables 1.0.6 and iptables 1.8.9, Debian 12).
  */
 import { describe, expect, it } from 'vitest';
-import { natPathsTo } from '../../../electron/engine/firewall/nat';
+import { natPathsTo, natTakesAway } from '../../../electron/engine/firewall/nat';
 import { natTargetOf } from '../../../electron/engine/probes/linux/firewall/iptables';
 import { parseNftJson } from '../../../electron/engine/probes/linux/firewall/nft';
 import type { FirewallFacts, FirewallTable } from '../../../shared/firewall';
@@ -290,5 +290,29 @@ describe('NAT rules behind jumps (firewalld zones, Docker’s DOCKER chain)', ()
       },
     ];
     expect(natPathsTo(socket('0.0.0.0'), interfaces(false), facts([table]))).toHaveLength(1);
+  });
+});
+
+describe('natTakesAway: a port a NAT rule surely sends elsewhere never reaches the host socket', () => {
+  const toContainer = natTable([
+    '[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 11434}}, {"dnat": {"family": "ip", "addr": "172.17.0.2", "port": 11434}}]',
+  ]);
+  const onDevice = natTable([
+    '[{"match": {"op": "==", "left": {"meta": {"key": "mark"}}, "right": 1}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 11434}}, {"dnat": {"family": "ip", "addr": "172.17.0.2", "port": 11434}}]',
+  ]);
+
+  it('a sure DNAT of the socket’s own port to another address takes that entry point away', () => {
+    const away = natTakesAway(socket('0.0.0.0'), interfaces(false), facts([toContainer]));
+    expect([...away.keys()]).toEqual(['eth0|10.0.0.5']);
+    expect(away.get('eth0|10.0.0.5')!.to).toEqual({ address: '172.17.0.2', port: 11434 });
+  });
+
+  it('a rule that may or may not match (a mark) takes nothing away: the cautious reading', () => {
+    expect(natTakesAway(socket('0.0.0.0'), interfaces(false), facts([onDevice])).size).toBe(0);
+  });
+
+  it('a redirect to the socket itself takes nothing away', () => {
+    const self = natTable([RECORDED_RULES[1]!.replace('8001', '11434')]);
+    expect(natTakesAway(socket('0.0.0.0'), interfaces(false), facts([self])).size).toBe(0);
   });
 });
