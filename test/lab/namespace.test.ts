@@ -42,12 +42,19 @@ describeFirewallLab(
     const lanGets = async (url: string) =>
       (await lab.httpFromLan(url, { timeoutMs: 1500 })).status === 200;
     const throughNat = () => lanGets(`http://${lab.hostAddress4}:8000/api/tags`);
+    /** Who really gets the models on this port: the internet peer, else the LAN, else nobody. */
+    const reality = async (port: number) => {
+      const url = `http://${lab.publicAddress4!}:${port}/api/tags`;
+      if ((await lab.httpFrom('public', url, { timeoutMs: 1500 })).status === 200)
+        return 'internet';
+      return (await lanGets(`http://${lab.hostAddress4}:${port}/api/tags`)) ? 'lan' : 'private';
+    };
     const routed = () => lanGets(`http://${SERVER_ADDR}:11434/api/tags`);
     const serverInstance = (json: Awaited<ReturnType<typeof runScan>>['json']) =>
       json.snapshot.instances.find((i) => i.pid === standin.hostPid)!;
 
     beforeAll(async () => {
-      lab = await createLab();
+      lab = await createLab({ publicInterface: true });
       standin = await lab.startStandin({ OLLAMA_HOST: '0.0.0.0:11434' }, { ownNetns: true });
       await runInHostOk(lab, [
         'ip',
@@ -119,7 +126,7 @@ describeFirewallLab(
       expect(await throughNat()).toBe(true);
       const { json } = await runScan(lab);
       const instance = serverInstance(json);
-      expect(instance.exposure).toBe('lan');
+      expect(instance.exposure).toBe(await reality(8000));
       const via = instance.listeners[0]!.reachableVia.find((p) => p.nat?.port === 8000)!;
       expect(via).toMatchObject({
         interface: lab.names.hostIf,
@@ -130,6 +137,23 @@ describeFirewallLab(
       expect(instance.listeners[0]!.reasons.join('\n')).toMatch(
         /Port 8000 on .* reaches it: a NAT rule sends it to 172\.30\.0\.2:11434 in the server's namespace/,
       );
+    });
+
+    it('a DNAT on the public-looking interface: the internet peer gets the models, and the verdict says internet', async () => {
+      await forwarding(true);
+      await nftInHost(
+        lab,
+        `table ip pdknat {\n  chain pre {\n    type nat hook prerouting priority dstnat;\n    iifname "${lab.names.publicIf!}" tcp dport 8443 dnat to ${SERVER_ADDR}:11434\n  }\n}\n`,
+      );
+      const got = await lab.httpFrom('public', `http://${lab.publicAddress4!}:8443/api/tags`, {
+        timeoutMs: 1500,
+      });
+      expect(got.status).toBe(200);
+      expect(await throughNat()).toBe(false); // the rule is for the public interface only
+      const { json } = await runScan(lab);
+      expect(json.verdict).toBe('internet');
+      const via = serverInstance(json).listeners[0]!.reachableVia.find((p) => p.nat?.port === 8443);
+      expect(via).toMatchObject({ interface: lab.names.publicIf, scope: 'public', open: true });
     });
 
     it('forwarding on, no NAT: a neighbour that routes 172.30.0.0/24 through the host gets in, and the verdict says so', async () => {
@@ -236,7 +260,7 @@ describeFirewallLab(
         expect(await throughNat()).toBe(true);
         const { json } = await runScan(lab);
         const instance = serverInstance(json);
-        expect(instance.exposure).toBe('lan');
+        expect(instance.exposure).toBe(await reality(8000));
         const via = instance.listeners[0]!.reachableVia.find((p) => p.nat?.port === 8000);
         expect(via?.open).toBe(true);
         expect(via?.nat?.rule).toMatch(/DNAT --to-destination 172\.30\.0\.2:11434/);
@@ -271,10 +295,10 @@ describeFirewallLab(
       try {
         const { json } = await runScan(lab);
         const instance = serverInstance(json);
-        expect(instance.exposure).toBe('lan');
-        expect(instance.listeners.some((l) => l.port === RELAY_PORT && l.exposure === 'lan')).toBe(
-          true,
-        );
+        expect(instance.exposure).toBe(await reality(RELAY_PORT));
+        expect(
+          instance.listeners.some((l) => l.port === RELAY_PORT && l.exposure === instance.exposure),
+        ).toBe(true);
         expect(instance.reasons.join('\n')).toMatch(/has a connection open to this server/);
       } finally {
         await held.close();
@@ -426,7 +450,7 @@ COMMIT
         const via = instance.listeners[0]!.reachableVia.find((p) => p.nat?.port === port);
         expect(via, JSON.stringify(instance.listeners[0]!.reasons)).toBeDefined();
         expect(via!.open).toBe(reached);
-        if (reached) expect(instance.exposure).toBe('lan');
+        if (reached) expect(instance.exposure).toBe(await reality(port));
         else expect(via!.firewall?.decision).toBe('blocked');
       },
     );
@@ -452,7 +476,7 @@ COMMIT
           expect(await throughNat()).toBe(true);
           const { json } = await runScan(lab);
           const instance = serverInstance(json);
-          expect(instance.exposure).toBe('lan');
+          expect(instance.exposure).toBe(await reality(8000));
           const via = instance.listeners[0]!.reachableVia.find((p) => p.nat?.port === 8000);
           expect(via?.open).toBe(true);
           expect(via?.nat?.rule).toMatch(/dnat/);
