@@ -5,6 +5,7 @@
  * which keeps zod out of the CLI's start-up path; the schemas validate snapshots that cross
  * a trust boundary (IPC, files, bug reports).
  */
+import { AUTH_STATES, SERVER_KINDS } from './servers';
 import { z } from 'zod';
 import {
   addressScopeSchema,
@@ -274,10 +275,28 @@ export const tunnelSchema = z.object({
 });
 export type Tunnel = z.infer<typeof tunnelSchema>;
 
+/**
+ * A listener identified as a local LLM server other than Ollama, by harmless GETs (issue 13,
+ * engine/servers/): which kind said so and how, its version, and who may use it.
+ */
+export const kindFindingSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  kind: z.enum(SERVER_KINDS),
+  version: z.string().nullable(),
+  evidence: z.array(z.string()),
+  auth: z.object({ state: z.enum(AUTH_STATES), evidence: z.array(z.string()) }),
+  owner: socketProcessSchema.nullable(),
+});
+export type KindFinding = z.infer<typeof kindFindingSchema>;
+
 export const instanceSchema = z.object({
   /** Stable within a host: "ollama:pid:1234" or "ollama:port:11434". */
   id: z.string(),
-  kind: z.literal('ollama'),
+  /** Which server (shared/servers.ts); Ollama's own facts fill the fields below it. */
+  kind: z.enum(SERVER_KINDS),
+  /** Who may use it (issue 13), for kinds other than Ollama. */
+  auth: z.object({ state: z.enum(AUTH_STATES), evidence: z.array(z.string()) }).optional(),
   pid: z.number().int().nullable(),
   process: ollamaProcessSchema.nullable(),
   version: z.string().nullable(),
@@ -330,6 +349,8 @@ export const snapshotSchema = z.object({
     tunnels: probeResultSchema(z.array(tunnelSchema)).optional(),
     /** Servers in other network namespaces (Linux; issue 12, class 3). */
     namespaces: probeResultSchema(z.array(serverNamespaceSchema)).optional(),
+    /** Listeners identified as other local LLM servers (issue 13). */
+    kinds: probeResultSchema(z.array(kindFindingSchema)).optional(),
   }),
   instances: z.array(instanceSchema),
   verdict: exposureSchema,

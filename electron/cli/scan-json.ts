@@ -3,6 +3,7 @@
  * full snapshot beside them. Fields are only ever added, never renamed or removed.
  */
 import type { Finding, Posture } from '../../shared/findings';
+import type { ServerKindId } from '../../shared/servers';
 import type { Setting, Snapshot } from '../../shared/snapshot';
 
 export interface ScanJson {
@@ -23,7 +24,8 @@ export interface ScanJson {
   }>;
   instances: Array<{
     id: string;
-    kind: 'ollama';
+    /** Which server (shared/servers.ts): "ollama", "llamacpp", "vllm"… */
+    kind: ServerKindId;
     pid: number | null;
     version: string | null;
     exposure: Snapshot['verdict'];

@@ -11,6 +11,7 @@ import type { ServerLogFacts } from '../../shared/traffic';
 import type {
   Fingerprint,
   Instance,
+  KindFinding,
   Listener,
   NetInterface,
   OllamaProcess,
@@ -23,6 +24,7 @@ import type { FirewallContext } from './exposure';
 import { EXPOSURE_SENTENCE, assessListener, scopeOf, worstExposure } from './exposure';
 import { assessNamespaceListener } from './namespaces';
 import { parseOllamaHost } from './ollama/listen-address';
+import { SERVER_KIND_NAMES } from '../../shared/servers';
 import { DOCKER_BYPASSES_FIREWALL } from './probes/docker';
 import { vramByInstance } from './probes/gpu';
 import { isLikelyHttpProxy, isPortForwarder } from './probes/proxy';
@@ -64,6 +66,8 @@ export interface InstanceFacts {
   serverLog: { facts: ServerLogFacts; ref: string } | null;
   /** Servers in other network namespaces: their sockets and addresses (issue 12, class 3). */
   namespaces?: ServerNamespace[];
+  /** Listeners identified as other local LLM servers (issue 13). */
+  kinds?: KindFinding[];
 }
 
 const emptyDraft = (
@@ -94,7 +98,10 @@ function draftServers(facts: InstanceFacts, listening: Socket[]): Draft[] {
     return draft;
   });
   const claimed = new Set(drafts.flatMap((d) => d.sockets));
+  // A listener another kind claimed by its own signal is not Ollama, whatever it imitates.
+  const otherKind = new Set((facts.kinds ?? []).map((k) => listenerKey(k.address, k.port)));
   const answersAsOllama = (s: Socket) =>
+    !otherKind.has(listenerKey(s.localAddress, s.localPort)) &&
     facts.fingerprints.get(listenerKey(connectAddress(s), s.localPort))?.identity === 'ollama';
   const orphans = () =>
     listening.filter((s) => !claimed.has(s) && !isForwarder(s) && answersAsOllama(s));
@@ -228,8 +235,11 @@ function attachProxies(drafts: Draft[], facts: InstanceFacts, listening: Socket[
   const direct = new Set(
     drafts.flatMap((d) => d.sockets.map((s) => listenerKey(s.localAddress, s.localPort))),
   );
+  const otherKind = new Set((facts.kinds ?? []).map((k) => listenerKey(k.address, k.port)));
   for (const path of facts.proxies) {
     if (direct.has(listenerKey(path.listenAddress, path.port))) continue;
+    // What looked like a path to Ollama is another kind's own listener (a look-alike).
+    if (otherKind.has(listenerKey(path.listenAddress, path.port))) continue;
     let target: Draft | undefined;
     const connected = path.owner ? drafts.filter((d) => connectsTo(path.owner!.pid, d, facts)) : [];
     if (connected.length === 1) {
@@ -491,7 +501,68 @@ export function buildInstances(facts: InstanceFacts): Instance[] {
   attachProxies(drafts, facts, listening);
   attachContainers(drafts, facts);
   const ids = stableIds(drafts);
-  return drafts.map((draft, i) => ({ ...buildInstance(draft, facts), id: ids[i]! }));
+  const ollama = drafts.map((draft, i) => ({ ...buildInstance(draft, facts), id: ids[i]! }));
+  return [...ollama, ...kindInstances(facts, listening)];
+}
+
+/**
+ * Issue 13: one instance per other server found (engine/servers/), with every listening
+ * socket of its process (a side listener, such as TGI's metrics port, is as reachable as the
+ * API), judged by the same verdict as Ollama's. Without a visible owner, the identified
+ * listener alone.
+ */
+function kindInstances(facts: InstanceFacts, listening: Socket[]): Instance[] {
+  const interfaces = facts.interfaces.status === 'ok' ? facts.interfaces.data : null;
+  const groups = new Map<string, { finding: KindFinding; sockets: Socket[] }>();
+  for (const finding of facts.kinds ?? []) {
+    const pid = finding.owner?.pid ?? null;
+    const key =
+      pid !== null ? `${finding.kind}:pid:${pid}` : `${finding.kind}:port:${finding.port}`;
+    const group = groups.get(key) ?? { finding, sockets: [] };
+    const own =
+      pid !== null
+        ? listening.filter((s) => s.processes.some((p) => p.pid === pid))
+        : listening.filter(
+            (s) => s.localAddress === finding.address && s.localPort === finding.port,
+          );
+    for (const socket of own) if (!group.sockets.includes(socket)) group.sockets.push(socket);
+    groups.set(key, group);
+  }
+  const localAddresses = (interfaces ?? []).flatMap((i) => i.addresses.map((a) => a.address));
+  const ids = new Set<string>();
+  return [...groups.values()].map(({ finding, sockets }) => {
+    const listeners = sockets.map((s) => assessListener(s, interfaces, 'direct', facts.firewall));
+    const exposure = worstExposure(listeners.map((l) => l.exposure));
+    const name = SERVER_KIND_NAMES[finding.kind];
+    const worst = listeners.filter((l) => l.exposure === exposure);
+    let id = `${finding.kind}:port:${Math.min(...sockets.map((s) => s.localPort), finding.port)}`;
+    if (ids.has(id)) id = `${id}:${finding.owner?.pid ?? ids.size}`;
+    ids.add(id);
+    return {
+      id,
+      kind: finding.kind,
+      pid: finding.owner?.pid ?? null,
+      process: null,
+      version: finding.version,
+      versionSource: finding.version ? 'api' : 'unknown',
+      listeners,
+      settings: [],
+      configuredBind: null,
+      fingerprints: [],
+      proxyPaths: [],
+      containers: [],
+      peers: remotePeers(facts.sockets.data, sockets, localAddresses),
+      vram: null,
+      exposure,
+      auth: finding.auth,
+      reasons: [
+        `${name} answers on ${finding.address.includes(':') ? `[${finding.address}]` : finding.address}:${finding.port}: ${finding.evidence.join('; ')}.`,
+        ...(listeners.length === 0
+          ? ['Its sockets could not be listed.']
+          : [`${EXPOSURE_SENTENCE[exposure]}: ${worst.map((l) => l.reasons[0]).join(' ')}`]),
+      ],
+    } satisfies Instance;
+  });
 }
 
 /**

@@ -33,6 +33,7 @@ import { probeNamespaces } from './probes/linux/netns';
 import { probeTunnels } from './probes/linux/tunnels';
 import { applyTunnels } from './tunnels';
 import { probeProxies } from './probes/proxy';
+import { probeServerKinds } from './probes/server-kinds';
 import { probeAccessLog } from './probes/traffic';
 import type { PlatformProbes } from './probes/platform';
 import { probesFor } from './probes/platform';
@@ -350,26 +351,33 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   const settingsByKey = new Map(settingsTargets.map((t, i) => [t.key, settingsResults[i]!.data]));
 
   const serverPids = servers.map((p) => p.pid);
-  const [proxies, docker, accessLog, cli, gpu, firewall, tunnels, namespaces] = await Promise.all([
-    probeProxies(host, {
-      sockets: sockets.data,
-      ollamaPids: serverPids,
-      fingerprints: fingerprintResult.data,
-      budget: httpBudget,
-    }),
-    probeDocker(host, { fingerprints: fingerprintResult.data }),
-    // journald only for a server that runs as a systemd service: journalctl is slow on a
-    // large journal, and a server started by hand logs where it was started (files, below).
-    probeAccessLog(host, {
-      unit: servers.find((p) => p.systemdUnit)?.systemdUnit ?? 'ollama',
-      journald: host.platform === 'linux' && servers.some((p) => p.systemdUnit !== null),
-    }),
-    cliVersions(host, serversWithoutApiVersion(servers, listening, fingerprints)),
-    gpuRun,
-    firewallRun,
-    host.platform === 'linux' ? probeTunnels(host) : Promise.resolve(null),
-    namespacesRun,
-  ]);
+  const [proxies, docker, accessLog, cli, gpu, firewall, tunnels, namespaces, kinds] =
+    await Promise.all([
+      probeProxies(host, {
+        sockets: sockets.data,
+        ollamaPids: serverPids,
+        fingerprints: fingerprintResult.data,
+        budget: httpBudget,
+      }),
+      probeDocker(host, { fingerprints: fingerprintResult.data }),
+      // journald only for a server that runs as a systemd service: journalctl is slow on a
+      // large journal, and a server started by hand logs where it was started (files, below).
+      probeAccessLog(host, {
+        unit: servers.find((p) => p.systemdUnit)?.systemdUnit ?? 'ollama',
+        journald: host.platform === 'linux' && servers.some((p) => p.systemdUnit !== null),
+      }),
+      cliVersions(host, serversWithoutApiVersion(servers, listening, fingerprints)),
+      gpuRun,
+      firewallRun,
+      host.platform === 'linux' ? probeTunnels(host) : Promise.resolve(null),
+      namespacesRun,
+      // Other local LLM servers (issue 13): LM Studio, llama.cpp, vLLM and the rest.
+      probeServerKinds(host, {
+        listening,
+        fingerprints: fingerprintResult.data,
+        budget: httpBudget,
+      }),
+    ]);
 
   const built = buildInstances({
     servers,
@@ -385,6 +393,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       ? { facts: accessLog.data.serverLog, ref: accessLog.data.accessLog.source.ref }
       : null,
     namespaces: namespaces?.data ?? [],
+    kinds: kinds.data,
   });
   // A tunnel out publishes a server with no listener of its own (issue 12).
   const instances = tunnels ? applyTunnels(built, tunnels.data) : built;
@@ -429,6 +438,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       accessLog,
       ...(tunnels ? { tunnels } : {}),
       ...(namespaces ? { namespaces } : {}),
+      kinds,
     },
     instances,
     verdict: verdict.verdict,

@@ -5,6 +5,7 @@
  * so a fixture states facts, not verdicts. Every fixture is checked against snapshotSchema in
  * catalog.test.ts.
  */
+import type { AuthState } from '../../shared/servers';
 import type { OllamaContainer, PublishedPort } from '../../shared/docker';
 import type {
   FirewallDecision,
@@ -379,6 +380,9 @@ export interface InstanceOptions {
   proxyPaths?: ProxyPath[];
   containers?: OllamaContainer[];
   peers?: RemotePeer[];
+  /** Another server kind (issue 13): no Ollama fingerprint or process, and its auth state. */
+  kind?: Exclude<Instance['kind'], 'ollama'>;
+  auth?: AuthState;
 }
 
 export const DEFAULT_MODELS = ['llama3.2:3b', 'qwen2.5-coder:1.5b'];
@@ -420,6 +424,31 @@ export function instance(options: InstanceOptions = {}): Instance {
       : [];
   const exposure = worst(listeners.map((l) => l.exposure));
   const effectiveHost = settings.find((s) => s.name === 'OLLAMA_HOST' && s.state === 'effective');
+  if (options.kind) {
+    const port = listeners[0]?.port ?? 8080;
+    return {
+      id: options.id ?? `${options.kind}:port:${port}`,
+      kind: options.kind,
+      pid,
+      process: null,
+      version: options.version ?? null,
+      versionSource: options.version ? 'api' : 'unknown',
+      listeners,
+      settings: [],
+      configuredBind: null,
+      fingerprints: [],
+      proxyPaths: [],
+      containers: [],
+      peers: options.peers ?? [],
+      vram: null,
+      exposure: worst(listeners.map((l) => l.exposure)),
+      auth: {
+        state: options.auth ?? 'none',
+        evidence: [`(fixture) auth ${options.auth ?? 'none'}`],
+      },
+      reasons: [`(fixture) ${options.kind}`],
+    };
+  }
   return {
     id,
     kind: 'ollama',

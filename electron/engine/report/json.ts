@@ -329,6 +329,7 @@ export const PROBE_WORDS: Record<keyof Snapshot['probes'], string> = {
   accessLog: 'Access log',
   tunnels: 'Tunnels',
   namespaces: 'Network namespaces',
+  kinds: 'Other LLM servers',
 };
 
 /** The probes in a fixed order (the snapshot's own), whatever order the object has. */

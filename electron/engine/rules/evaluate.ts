@@ -106,12 +106,24 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/**
+ * Rules written for every kind of server (issue 13); the others were written for Ollama (its
+ * settings, endpoints and advisories) and see only Ollama's instances.
+ */
+const EVERY_KIND = new Set(['server-exposed', 'unclaimed-admin']);
+
+function viewFor(rule: Rule, snapshot: Snapshot): Snapshot {
+  if (EVERY_KIND.has(rule.meta.id)) return snapshot;
+  if (snapshot.instances.every((i) => i.kind === 'ollama')) return snapshot;
+  return { ...snapshot, instances: snapshot.instances.filter((i) => i.kind === 'ollama') };
+}
+
 export function runRules(snapshot: Snapshot, rules: readonly Rule[] = RULES): Finding[] {
   const findings: Finding[] = [];
   for (const rule of rules) {
     let produced: Finding[];
     try {
-      const returned: unknown = rule.evaluate(snapshot);
+      const returned: unknown = rule.evaluate(viewFor(rule, snapshot));
       if (!Array.isArray(returned)) throw new TypeError('it did not return a list of findings');
       produced = (returned as RuleFinding[]).map((finding) => complete(rule, finding, snapshot));
     } catch (error) {

@@ -26,8 +26,12 @@ import remoteClientsInLog from './remote-clients-in-log';
 import gpuBusyForRemote from './gpu-busy-for-remote';
 import firewallOff from './firewall-off';
 import firewallUnknown from './firewall-unknown';
+import serverExposed from './server-exposed';
+import unclaimedAdmin from './unclaimed-admin';
 
 export const RULES: readonly Rule[] = [
+  unclaimedAdmin,
+  serverExposed,
   exposedToInternet,
   exposedToLan,
   ipv6PathOpen,

@@ -1,0 +1,166 @@
+/**
+ * Issue 13: which local LLM servers other than Ollama listen here. Gathers only: harmless,
+ * bounded GETs to the listeners worth asking, and what their owners are called; the kinds
+ * (engine/servers/) read the answers. Worth asking: a listener whose owner's name or
+ * arguments match a kind (`llama-server`, `python -m vllm…`), one on a kind's default port
+ * (1234, 8080, 8000, 5001…), and one that answered as Ollama (LocalAI and KoboldCpp imitate
+ * Ollama's endpoints: their own path decides). At most 24 listeners, 6 GETs each (`/`,
+ * `/v1/models` and the candidate kinds' own paths), 8 at a time, 64 KiB per answer, within the
+ * scan's byte budget and 2.5 s in all. Unreachable or silent listeners are simply not
+ * identified; what the budget or the time cut short is said in the message.
+ */
+import type {
+  Evidence,
+  Fingerprint,
+  KindFinding,
+  ProbeResult,
+  Socket,
+} from '../../../shared/snapshot';
+import type { ByteBudget, Host } from '../host/types';
+import { connectAddress, listenerKey } from '../instances';
+import type { KindAnswer, OwnerHint, ServerKind } from '../servers/kind';
+import { identifyKind, kindById, kindsOfOwner, kindsOfPort, pathsFor } from '../servers/registry';
+import { cleanLine } from '../text/untrusted';
+import { parseCmdline } from './linux/processes';
+import { runProbe } from './probe';
+
+const MAX_CANDIDATES = 24;
+const CONCURRENCY = 8;
+const ANSWER_CAP = 64 * 1024;
+const CONNECT_MS = 800;
+const TOTAL_MS = 1500;
+const DEADLINE_MS = 2500;
+
+interface Candidate {
+  socket: Socket;
+  owner: OwnerHint;
+  kinds: ServerKind[];
+}
+
+async function ownerHint(host: Host, socket: Socket): Promise<OwnerHint> {
+  const owner = socket.processes[0];
+  if (!owner) return { name: null, argv: null };
+  if (host.platform !== 'linux') return { name: owner.name, argv: null };
+  const cmdline = await host.readFile(`/proc/${owner.pid}/cmdline`, 16 * 1024);
+  return {
+    name: owner.name,
+    argv: cmdline.ok ? parseCmdline(cmdline.text, null).slice(0, 32) : null,
+  };
+}
+
+/** The listeners worth asking, best first: owners that name a kind, then default ports. */
+export async function kindCandidates(
+  host: Host,
+  listening: readonly Socket[],
+  fingerprints: readonly Fingerprint[],
+): Promise<{ picked: Candidate[]; leftOut: number }> {
+  const ollamaLike = new Set(
+    fingerprints.filter((f) => f.identity === 'ollama').map((f) => listenerKey(f.address, f.port)),
+  );
+  const seen = new Set<string>();
+  const ranked: Array<Candidate & { rank: number }> = [];
+  for (const socket of listening) {
+    const key = listenerKey(connectAddress(socket), socket.localPort);
+    if (seen.has(key)) continue;
+    const owner = await ownerHint(host, socket);
+    const byOwner = kindsOfOwner(owner).filter((k) => k.id !== 'ollama');
+    const byPort = kindsOfPort(socket.localPort).filter((k) => k.id !== 'ollama');
+    const lookAlike = ollamaLike.has(key)
+      ? [kindById('localai'), kindById('koboldcpp'), kindById('lmstudio')]
+      : [];
+    // An Ollama process's own socket is Ollama's (the look-alike check is for the others).
+    if (owner.name !== null && /^ollama$/i.test(owner.name) && byOwner.length === 0) continue;
+    const kinds = [...new Set([...byOwner, ...lookAlike, ...byPort])];
+    if (kinds.length === 0) continue;
+    seen.add(key);
+    ranked.push({
+      socket,
+      owner,
+      kinds,
+      rank: byOwner.length > 0 ? 0 : lookAlike.length > 0 ? 1 : 2,
+    });
+  }
+  ranked.sort((a, b) => a.rank - b.rank);
+  return {
+    picked: ranked.slice(0, MAX_CANDIDATES),
+    leftOut: Math.max(0, ranked.length - MAX_CANDIDATES),
+  };
+}
+
+export async function probeServerKinds(
+  host: Host,
+  input: {
+    listening: readonly Socket[];
+    fingerprints: readonly Fingerprint[];
+    budget?: ByteBudget;
+  },
+): Promise<ProbeResult<KindFinding[]>> {
+  return runProbe(host, 'server kinds', [] as KindFinding[], DEADLINE_MS + 500, async () => {
+    const { picked, leftOut } = await kindCandidates(host, input.listening, input.fingerprints);
+    const deadlineAt = host.monotonicMs() + DEADLINE_MS;
+    const evidence: Evidence[] = [];
+    const found: KindFinding[] = [];
+    let cut = 0;
+    const ask = async (candidate: Candidate): Promise<void> => {
+      const address = connectAddress(candidate.socket);
+      const port = candidate.socket.localPort;
+      const answers = new Map<string, KindAnswer>();
+      await Promise.all(
+        pathsFor(candidate.kinds).map(async (path) => {
+          const left = deadlineAt - host.monotonicMs();
+          if (left < 100) {
+            cut += 1;
+            return;
+          }
+          const r = await host.http({
+            address,
+            port,
+            path,
+            connectTimeoutMs: Math.min(CONNECT_MS, left),
+            totalTimeoutMs: Math.min(TOTAL_MS, left),
+            maxBodyBytes: ANSWER_CAP,
+            ...(input.budget ? { budget: input.budget } : {}),
+          });
+          if (!r.ok) return;
+          if (r.cut === 'budget') cut += 1;
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(r.headers)) headers[k.toLowerCase()] = v;
+          answers.set(path, { status: r.status, headers, body: r.body });
+        }),
+      );
+      const identified = identifyKind(answers, candidate.owner);
+      evidence.push({
+        kind: 'http',
+        ref: `GET ${[...answers.keys()].join(', ') || '(nothing answered)'} on ${address.includes(':') ? `[${address}]` : address}:${port}`,
+        outcome: identified
+          ? `${identified.kind}: ${identified.evidence.join('; ')}`
+          : 'no kind of LLM server',
+      });
+      if (!identified || identified.kind === 'ollama') return;
+      const auth = kindById(identified.kind).auth(answers);
+      found.push({
+        address: candidate.socket.localAddress,
+        port,
+        kind: identified.kind,
+        version: identified.version === null ? null : cleanLine(identified.version, 60),
+        evidence: identified.evidence.map((e) => cleanLine(e, 200)),
+        auth: { state: auth.state, evidence: auth.evidence.map((e) => cleanLine(e, 200)) },
+        owner: candidate.socket.processes[0] ?? null,
+      });
+    };
+    for (let i = 0; i < picked.length; i += CONCURRENCY)
+      await Promise.all(picked.slice(i, i + CONCURRENCY).map(ask));
+    const notes = [
+      ...(leftOut > 0
+        ? [`${leftOut} more listeners were not asked (at most ${MAX_CANDIDATES}).`]
+        : []),
+      ...(cut > 0 ? [`${cut} answers were cut short by the scan's time or byte budget.`] : []),
+    ];
+    return {
+      status: 'ok',
+      data: found,
+      evidence,
+      ...(notes.length > 0 ? { message: notes.join(' ') } : {}),
+    };
+  });
+}

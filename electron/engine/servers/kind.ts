@@ -1,0 +1,147 @@
+/**
+ * What a server kind is, as data plus a little code (issue 13): how its process is named, the
+ * ports it takes by default, the harmless GETs that tell it apart, and how to read who may
+ * use it from their answers. One folder per kind (`servers/<kind>/index.ts`), each citing
+ * the section of ../shared/docs/servers-facts.md (or ollama-facts.md) its facts come from.
+ *
+ * Identification is pure: `identify(answers, hint)` sees the answers to the GETs a scan made
+ * and what the listener's owner is called, and must find a signal only that kind gives (a
+ * header, a path, a field value) before it names the kind: LocalAI and KoboldCpp imitate
+ * Ollama's endpoints, wrappers copy `owned_by`, and LM Studio answers 200 to any path
+ * (servers-facts.md §1.4-1.6).
+ */
+import type { AuthState, KindIdentity, ServerAuth, ServerKindId } from '../../../shared/servers';
+import { isRecord, parseJson } from '../text/untrusted';
+
+/** One answer of a GET the scan made (the body untrusted, cut to the scan's caps). */
+export interface KindAnswer {
+  status: number;
+  /** Lower-case header names. */
+  headers: Readonly<Record<string, string>>;
+  body: string;
+}
+
+/** The answers by path; a path that got no HTTP answer is absent. */
+export type KindAnswers = ReadonlyMap<string, KindAnswer>;
+
+/** What is known of the listener's owner: its name (comm) and arguments, where readable. */
+export interface OwnerHint {
+  name: string | null;
+  argv: readonly string[] | null;
+}
+
+export interface ServerKind {
+  id: ServerKindId;
+  /** servers-facts.md section (or ollama-facts.md) the facts below come from. */
+  facts: string;
+  /** The owner's process name (comm, at most 15 characters) or argv[0]'s base name. */
+  processNames: readonly RegExp[];
+  /** The command line, joined by spaces (interpreters: `python -m vllm...`). */
+  argvPatterns: readonly RegExp[];
+  defaultPorts: readonly number[];
+  /** GETs that identify it, besides `/` and `/v1/models` which every candidate gets. */
+  paths: readonly string[];
+  /** What someone who reaches it can do there, in the server's own words (the facts sheet). */
+  dangers: readonly string[];
+  identify(answers: KindAnswers, owner: OwnerHint): KindIdentity | null;
+  /** Who may use it, from the same answers. */
+  auth(answers: KindAnswers): ServerAuth;
+}
+
+// ── helpers for the kinds ────────────────────────────────────────────────────────────────
+
+export function json(answers: KindAnswers, path: string): unknown {
+  const answer = answers.get(path);
+  if (!answer || answer.status !== 200) return undefined;
+  return parseJson(answer.body);
+}
+
+export function header(answers: KindAnswers, name: string): string | null {
+  for (const answer of answers.values()) {
+    const value = answer.headers[name];
+    if (typeof value === 'string') return value;
+  }
+  return null;
+}
+
+/** `owned_by` of the entries of an OpenAI-style model list (`GET /v1/models`). */
+export function ownedBy(answers: KindAnswers): string[] {
+  const list = json(answers, '/v1/models');
+  if (!isRecord(list) || !Array.isArray(list.data)) return [];
+  return list.data.flatMap((entry) =>
+    isRecord(entry) && typeof entry.owned_by === 'string' ? [entry.owned_by] : [],
+  );
+}
+
+/** An OpenAI-style model list: `{"object":"list","data":[{"id":…,"object":"model"}…]}`. */
+export function isModelList(answers: KindAnswers): boolean {
+  const list = json(answers, '/v1/models');
+  return (
+    isRecord(list) &&
+    Array.isArray(list.data) &&
+    (list.object === 'list' || list.data.every((e) => isRecord(e) && typeof e.id === 'string'))
+  );
+}
+
+export function stringField(value: unknown, key: string): string | null {
+  return isRecord(value) && typeof value[key] === 'string' ? (value[key] as string) : null;
+}
+
+export function versionOf(value: string | null): string | null {
+  if (value === null) return null;
+  const v = value.trim();
+  return /^v?[0-9][0-9A-Za-z.+-]{0,40}$/.test(v) ? v : null;
+}
+
+export function ownerMatches(
+  kind: Pick<ServerKind, 'processNames' | 'argvPatterns'>,
+  owner: OwnerHint,
+): boolean {
+  const base = owner.argv?.[0]?.split('/').pop() ?? null;
+  const names = [owner.name, base].filter((n): n is string => n !== null && n !== '');
+  if (names.some((n) => kind.processNames.some((p) => p.test(n)))) return true;
+  const line = owner.argv?.join(' ') ?? '';
+  return line !== '' && kind.argvPatterns.some((p) => p.test(line));
+}
+
+const denied = (answer: KindAnswer | undefined) =>
+  answer !== undefined && (answer.status === 401 || answer.status === 403);
+
+/**
+ * The usual reading: `protectedPath` asks for a key when one is set. A 401/403 there is
+ * key-required (key-partial when `/v1/models` still lists the models); a 200 is none.
+ */
+export function keyAuth(answers: KindAnswers, protectedPath: string): ServerAuth {
+  const guarded = answers.get(protectedPath);
+  const models = answers.get('/v1/models');
+  if (denied(guarded)) {
+    const listed = protectedPath !== '/v1/models' && models?.status === 200;
+    return {
+      state: listed ? 'key-partial' : 'key-required',
+      evidence: [
+        `GET ${protectedPath}: ${guarded!.status}`,
+        ...(listed ? ['GET /v1/models: 200 without a key (the model list stays public)'] : []),
+      ],
+    };
+  }
+  if (guarded?.status === 200)
+    return { state: 'none', evidence: [`GET ${protectedPath}: 200 without credentials`] };
+  return { state: 'unknown', evidence: [`GET ${protectedPath}: no telling answer`] };
+}
+
+export function identity(
+  kind: ServerKindId,
+  version: string | null,
+  ...evidence: string[]
+): KindIdentity {
+  return { kind, version, evidence };
+}
+
+export const AUTH_WORDS: Readonly<Record<AuthState, string>> = {
+  none: 'no credentials asked',
+  'key-required': 'a key is required',
+  'key-partial': 'a key is set, but some endpoints stay public',
+  'login-required': 'a login is required',
+  'unclaimed-admin': 'no account yet: the first visitor becomes admin',
+  unknown: 'unknown',
+};
