@@ -110,6 +110,36 @@ const natAndTunnel: Recording = (() => {
   return { snapshot };
 })();
 
+/** Issue 13: four kinds of server at once, one an Open WebUI nobody has claimed. */
+const fourKinds: Recording = {
+  snapshot: buildSnapshot({
+    interfaces: [LOOPBACK_INTERFACE, LAN_INTERFACE],
+    instances: [
+      wildcardOllama(),
+      {
+        kind: 'llamacpp',
+        pid: 300,
+        version: null,
+        listeners: [{ address: '0.0.0.0', port: 8080, via: lanPaths() }],
+      },
+      {
+        kind: 'vllm',
+        pid: 301,
+        version: '0.11.0',
+        auth: 'key-required',
+        listeners: [{ address: '0.0.0.0', port: 8000, via: lanPaths() }],
+      },
+      {
+        kind: 'openwebui',
+        pid: 302,
+        version: '0.6.30',
+        auth: 'unclaimed-admin',
+        listeners: [{ address: '0.0.0.0', port: 3000, via: lanPaths() }],
+      },
+    ],
+  }),
+};
+
 const nothing: Recording = { snapshot: buildSnapshot({ instances: [] }) };
 const denied: Recording = {
   snapshot: buildSnapshot({
@@ -245,6 +275,18 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
       /cloudflared \(pid 777\), forwarding localhost:11434/,
     );
     await shot('state-nat-and-tunnel');
+  });
+
+  it('four kinds of server at once: each named, and the unclaimed Open WebUI is the critical finding', async () => {
+    await open(fourKinds);
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    const kinds = await page.getByTestId('server-kind').allTextContents();
+    expect(kinds.sort()).toEqual(['Ollama', 'Open WebUI', 'llama.cpp server', 'vLLM'].sort());
+    await expect
+      .poll(mainText)
+      .toMatch(/Open WebUI has no admin yet, and other machines can reach it/);
+    expect(await mainText()).toMatch(/no admin yet: the first visitor becomes admin/);
+    await shot('overview-four-kinds');
   });
 
   it('no Ollama: says none was found and what to do', async () => {

@@ -14,6 +14,7 @@
  * an attacker could do and the evidence, then each instance with its listeners and settings,
  * and what each probe could read. A print stylesheet keeps colours and avoids split rows.
  */
+import { SERVER_KIND_NAMES } from '../../../shared/servers';
 import type { Severity } from '../../../shared/findings';
 import type { Exposure, Instance, ProbeResult } from '../../../shared/snapshot';
 import type { ReportInput } from './index';
@@ -306,6 +307,7 @@ function settingsTable(instance: Instance): string {
 function instanceCard(instance: Instance): string {
   const facts: [string, string][] = [];
   const process = instance.process;
+  facts.push(['Server', h(SERVER_KIND_NAMES[instance.kind])]);
   facts.push([
     'PID',
     instance.pid === null ? '<span class="muted">unknown</span>' : h(instance.pid),

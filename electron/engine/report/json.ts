@@ -87,6 +87,8 @@ export interface ReportListener {
 
 export interface ReportInstance {
   id: string;
+  /** Which server (shared/servers.ts): "ollama", "llamacpp", "vllm"… */
+  kind: Instance['kind'];
   pid: number | null;
   version: string | null;
   exposure: Exposure;
@@ -199,6 +201,7 @@ export function buildReport(input: ReportInput): ReportDocument {
     })),
     instances: sortedInstances(snapshot.instances).map((instance) => ({
       id: instance.id,
+      kind: instance.kind,
       pid: instance.pid,
       version: instance.version,
       exposure: instance.exposure,

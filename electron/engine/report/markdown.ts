@@ -12,6 +12,7 @@
  * mention filter honours that could not be checked offline. Untrusted values are never put
  * inside code spans (a backtick in the value could close them).
  */
+import { SERVER_KIND_NAMES } from '../../../shared/servers';
 import type { Instance, ProbeResult, Setting } from '../../../shared/snapshot';
 import type { ReportInput } from './index';
 import {
@@ -139,6 +140,7 @@ function instanceRow(instance: Instance): string[] {
   const version = instance.version ? mdText(instance.version) : 'unknown';
   return [
     mdText(instance.id),
+    SERVER_KIND_NAMES[instance.kind],
     instance.pid === null ? '' : String(instance.pid),
     version,
     `**${EXPOSURE_WORDS[instance.exposure]}**`,
@@ -241,7 +243,7 @@ export function reportMarkdown(input: ReportInput): string {
   else
     out.push(
       ...table(
-        ['Instance', 'PID', 'Version', 'Exposure', 'Process', 'Models'],
+        ['Instance', 'Server', 'PID', 'Version', 'Exposure', 'Process', 'Models'],
         instances.map(instanceRow),
       ),
       '',

@@ -111,10 +111,11 @@ export function reportPrometheus(input: ReportInput): string {
     },
     {
       name: 'paddock_instance_info',
-      help: 'An Ollama instance Paddock found, with its version ("unknown" when it could not be read).',
+      help: 'A local LLM server Paddock found, with its kind and version ("unknown" when it could not be read).',
       samples: instances.map((instance) => ({
         labels: [
           ['instance_id', instance.id],
+          ['kind', instance.kind],
           ['version', instance.version ?? 'unknown'],
         ],
         value: 1,

@@ -1,3 +1,5 @@
+import type { AuthState } from '../../../shared/servers';
+import { SERVER_KIND_NAMES } from '../../../shared/servers';
 import type { Instance } from '../../../shared/snapshot';
 import {
   EXPOSURE_TONE,
@@ -8,6 +10,16 @@ import {
   wayIn,
 } from '../format';
 import { Badge } from './Badge';
+
+/** Who may use it, as the server's own answers said (issue 13). */
+const AUTH_LABEL: Record<AuthState, string> = {
+  none: 'no password',
+  'key-required': 'key required',
+  'key-partial': 'key set, some endpoints public',
+  'login-required': 'login required',
+  'unclaimed-admin': 'no admin yet: the first visitor becomes admin',
+  unknown: 'credentials unknown',
+};
 
 const PATH_LABEL = {
   direct: 'Ollama',
@@ -35,7 +47,7 @@ export function InstanceCard({ instance }: { instance: Instance }) {
     <article
       className="card instance"
       data-testid={`instance-${instance.id}`}
-      aria-label={`Ollama server ${instance.id}`}
+      aria-label={`${SERVER_KIND_NAMES[instance.kind]} server ${instance.id}`}
     >
       <header className="instance-head">
         <div className="row spread">
@@ -45,7 +57,10 @@ export function InstanceCard({ instance }: { instance: Instance }) {
           </Badge>
         </div>
         <p className="muted small">
-          {instance.version ? `Ollama ${instance.version}` : 'Version unknown'}
+          <span data-testid="server-kind">{SERVER_KIND_NAMES[instance.kind]}</span>
+          {instance.version ? ` ${instance.version}` : ' · version unknown'}
+          {instance.pid !== null && !process && ` · pid ${instance.pid}`}
+          {instance.auth && ` · ${AUTH_LABEL[instance.auth.state]}`}
           {process &&
             ` · pid ${process.pid}${process.user ? ` · user ${process.user}` : ''}${process.systemdUnit ? ` · ${process.systemdUnit}` : ''}`}
         </p>
@@ -61,7 +76,7 @@ export function InstanceCard({ instance }: { instance: Instance }) {
                 <li key={i}>
                   <span className="mono">{hostPort(l.address, l.port)}</span>{' '}
                   <span className="muted small">
-                    {PATH_LABEL[l.path]}
+                    {l.path === 'direct' ? SERVER_KIND_NAMES[instance.kind] : PATH_LABEL[l.path]}
                     {l.dualStack ? ', IPv4+IPv6' : ''}
                   </span>
                 </li>

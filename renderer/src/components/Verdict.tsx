@@ -17,7 +17,9 @@ export function Verdict({ view }: { view: ScanView }) {
     <section className={`verdict-panel tone-${tone}`} aria-labelledby="verdict-heading">
       <div className="verdict-main">
         <p className="eyebrow">
-          Ollama on {snapshot.host.hostname} is
+          {snapshot.instances.every((i) => i.kind === 'ollama')
+            ? `Ollama on ${snapshot.host.hostname} is`
+            : `Local LLM servers on ${snapshot.host.hostname} are`}
           <span className="visually-hidden">:</span>
         </p>
         <h1 id="verdict-heading" className="verdict" data-testid="verdict" data-verdict={verdict}>

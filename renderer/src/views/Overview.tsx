@@ -16,7 +16,10 @@ export function Overview({ view }: { view: ScanView }) {
       {view.snapshot.instances.length > 0 && (
         <section aria-labelledby="instances-heading">
           <h2 id="instances-heading" className="section-title">
-            Ollama servers <span className="count">{view.snapshot.instances.length}</span>
+            {view.snapshot.instances.every((i) => i.kind === 'ollama')
+              ? 'Ollama servers'
+              : 'Local LLM servers'}{' '}
+            <span className="count">{view.snapshot.instances.length}</span>
           </h2>
           <div className="grid-cards">
             {view.snapshot.instances.map((instance) => (

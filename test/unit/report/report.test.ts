@@ -131,6 +131,7 @@ describe('JSON report', () => {
     ]);
     expect(Object.keys(doc.instances[0]!)).toEqual([
       'id',
+      'kind',
       'pid',
       'version',
       'exposure',
@@ -338,6 +339,7 @@ describe('Prometheus report', () => {
     expect(value('paddock_instance_info', { instance_id: 'ollama:pid:1834' })).toBe('1');
     expect(byName.get('paddock_instance_info')!.metrics[0]!.labels).toEqual({
       instance_id: 'ollama:pid:1834',
+      kind: 'ollama',
       version: '0.12.10',
     });
     expect(value('paddock_score')).toBe('62');
@@ -369,7 +371,7 @@ describe('Prometheus report', () => {
     expect(out).toContain('instance_id="ollama:docker:a\\"b\\\\c\\nd}e,f=\\"g\\""');
     const info = parsePrometheus(out).find((f) => f.name === 'paddock_instance_info')!;
     expect(info.metrics).toEqual([
-      { labels: { instance_id: hostileId, version: HOSTILE_SHELL }, value: '1' },
+      { labels: { instance_id: hostileId, kind: 'ollama', version: HOSTILE_SHELL }, value: '1' },
     ]);
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
     expect(escapeLabelValue('\uD800x')).toBe('\uFFFDx');

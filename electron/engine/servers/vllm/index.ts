@@ -4,7 +4,7 @@
  * only the `/v1`, `/v2` and `/inference` prefixes.
  */
 import type { ServerKind } from '../kind';
-import { identity, json, keyAuth, ownedBy, stringField, versionOf } from '../kind';
+import { identity, json, keyAuth, ownedBy, ownerMatches, stringField, versionOf } from '../kind';
 
 export const vllm: ServerKind = {
   id: 'vllm',
@@ -18,13 +18,15 @@ export const vllm: ServerKind = {
     'Make the server fetch media URLs (SSRF) unless --allowed-media-domains limits them.',
     'Reach endpoints that the API key never guards (only /v1, /v2 and /inference are).',
   ],
-  identify(answers) {
-    if (!ownedBy(answers).includes('vllm')) return null;
-    return identity(
-      'vllm',
-      versionOf(stringField(json(answers, '/version'), 'version')),
-      'GET /v1/models: owned_by "vllm"',
-    );
+  identify(answers, owner) {
+    const version = versionOf(stringField(json(answers, '/version'), 'version'));
+    if (ownedBy(answers).includes('vllm'))
+      return identity('vllm', version, 'GET /v1/models: owned_by "vllm"');
+    // With --api-key the model list asks for it; /version stays public (§4): the owner's
+    // name and its version answer tell then.
+    if (version && ownerMatches(vllm, owner))
+      return identity('vllm', version, 'owner "vllm"; GET /version: {"version": …}');
+    return null;
   },
   auth: (answers) => keyAuth(answers, '/v1/models'),
 };

@@ -1,0 +1,155 @@
+/**
+ * Issue 13 in the lab: local LLM servers other than Ollama, each a stand-in with that kind's
+ * personality (test/lab/fixtures/server-standin.cjs: the answers of servers-facts.md, started
+ * under the kind's binary name with its own flags), bound to loopback, to every interface or
+ * to the LAN address, with and without a key. The real `paddock scan` inside the lab host must
+ * name the kind, give the verdict the LAN neighbour really gets, read the auth state, and
+ * raise the right finding; the look-alikes (LocalAI, KoboldCpp answering Ollama's endpoints)
+ * must never be called Ollama.
+ */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { Lab } from './lab';
+import { createLab, describeLab } from './lab';
+import { runScan } from './scan-helpers';
+
+const STANDIN = fileURLToPath(new URL('./fixtures/server-standin.cjs', import.meta.url));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describeLab('local LLM servers of other kinds', () => {
+  let lab: Lab;
+  let dir: string;
+  const running: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    lab = await createLab();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-kinds-'));
+    fs.chmodSync(dir, 0o755);
+    fs.mkdirSync(path.join(dir, 'bin'));
+  });
+  afterEach(async () => {
+    for (const child of running.splice(0)) {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve(null);
+        else child.once('exit', resolve);
+      });
+    }
+    await lab.runInHost(['pkill', '-KILL', '-f', 'server-standin.cjs']);
+  });
+  afterAll(async () => {
+    await lab?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts the stand-in as `binary` with `argv`; resolves once it listens. */
+  async function start(kind: string, binary: string, argv: string[]): Promise<void> {
+    const bin = path.join(dir, 'bin', binary);
+    if (!fs.existsSync(bin)) fs.symlinkSync(process.execPath, bin);
+    const child = lab.spawnInHost([bin, STANDIN, ...argv], {
+      inheritEnv: false,
+      env: { PADDOCK_STANDIN_KIND: kind, HOME: dir, LANG: 'C.UTF-8' },
+    });
+    running.push(child);
+    let err = '';
+    child.stderr?.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    for (let i = 0; i < 100 && !err.includes('listening on'); i += 1) {
+      if (child.exitCode !== null) break;
+      await sleep(30);
+    }
+    if (!err.includes('listening on')) throw new Error(`${kind} stand-in did not start: ${err}`);
+  }
+
+  async function scanFor(kind: string, port: number) {
+    const { json } = await runScan(lab);
+    const reached = (await lab.connectFromLan(lab.hostAddress4, port)) === 'open';
+    const instance = json.snapshot.instances.find((i) => i.kind === kind);
+    return { json, instance, reached };
+  }
+
+  it.each([
+    ['llamacpp', 'llama-server', ['--host', '127.0.0.1', '--port', '8080'], 8080],
+    ['lmstudio', 'llmster', ['--bind', '127.0.0.1', '--port', '1234'], 1234],
+  ])('%s on loopback: found, named, private, no finding', async (kind, binary, argv, port) => {
+    await start(kind, binary, argv);
+    const { json, instance, reached } = await scanFor(kind, port);
+    expect(instance, JSON.stringify(json.snapshot.probes.kinds)).toBeDefined();
+    expect(reached).toBe(false);
+    expect(instance!.exposure).toBe('private');
+    expect(
+      json.findings.filter((f) => f.instance === instance!.id && f.ruleId === 'server-exposed'),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ['llamacpp', 'llama-server', ['--host', '0.0.0.0', '--port', '8080'], 8080, 'none', 'high'],
+    [
+      'llamacpp',
+      'llama-server',
+      ['--host', '0.0.0.0', '--port', '8080', '--api-key', 'k-secret'],
+      8080,
+      'key-partial',
+      'medium',
+    ],
+    ['vllm', 'vllm', ['serve', 'qwen', '--port', '8000'], 8000, 'none', 'high'],
+    [
+      'vllm',
+      'vllm',
+      ['serve', 'qwen', '--port', '8000', '--api-key', 'k-secret'],
+      8000,
+      'key-required',
+      'low',
+    ],
+    ['lmstudio', 'llmster', ['--bind', '0.0.0.0', '--port', '1234'], 1234, 'none', 'high'],
+    ['koboldcpp', 'koboldcpp', ['--port', '5001'], 5001, 'none', 'high'],
+    ['localai', 'local-ai', ['run', '--address', ':8080'], 8080, 'none', 'high'],
+  ])(
+    '%s %j: the kind, the verdict the LAN really gets, the auth state and the finding',
+    async (kind, binary, argv, port, auth, severity) => {
+      await start(kind, binary, argv);
+      const { json, instance, reached } = await scanFor(kind, port);
+      expect(instance, JSON.stringify(json.snapshot.probes.kinds)).toBeDefined();
+      expect(reached).toBe(true);
+      expect(instance!.exposure).toBe('lan');
+      expect(instance!.auth?.state).toBe(auth);
+      const finding = json.findings.find(
+        (f) => f.instance === instance!.id && f.ruleId === 'server-exposed',
+      );
+      expect(finding?.severity).toBe(severity);
+      // The key never appears anywhere in what Paddock prints.
+      expect(JSON.stringify(json)).not.toContain('k-secret');
+      // A look-alike answering Ollama's endpoints is not Ollama.
+      expect(json.snapshot.instances.filter((i) => i.kind === 'ollama')).toEqual([]);
+    },
+  );
+
+  it('llama-server bound to the LAN address only: lan, and loopback is refused', async () => {
+    await start('llamacpp', 'llama-server', ['--host', lab.hostAddress4, '--port', '8080']);
+    const { instance, reached } = await scanFor('llamacpp', 8080);
+    expect(reached).toBe(true);
+    expect(instance?.exposure).toBe('lan');
+    expect(instance?.listeners.map((l) => l.address)).toEqual([lab.hostAddress4]);
+  });
+
+  it('Open WebUI with no account yet on every interface: unclaimed-admin, critical', async () => {
+    await start('openwebui', 'open-webui', ['serve', '--port', '8080']);
+    const { json, instance, reached } = await scanFor('openwebui', 8080);
+    expect(reached).toBe(true);
+    expect(instance?.auth?.state).toBe('unclaimed-admin');
+    const finding = json.findings.find((f) => f.ruleId === 'unclaimed-admin');
+    expect(finding?.severity).toBe('critical');
+    expect(finding?.instance).toBe(instance?.id);
+  });
+
+  it('Open WebUI with an account: login-required, a low finding', async () => {
+    await start('openwebui', 'open-webui', ['serve', '--port', '8080', '--users', '1']);
+    const { json, instance } = await scanFor('openwebui', 8080);
+    expect(instance?.auth?.state).toBe('login-required');
+    expect(json.findings.find((f) => f.ruleId === 'unclaimed-admin')).toBeUndefined();
+    expect(json.findings.find((f) => f.ruleId === 'server-exposed')?.severity).toBe('low');
+  });
+});
