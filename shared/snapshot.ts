@@ -287,6 +287,8 @@ export const kindFindingSchema = z.object({
   evidence: z.array(z.string()),
   auth: z.object({ state: z.enum(AUTH_STATES), evidence: z.array(z.string()) }),
   owner: socketProcessSchema.nullable(),
+  /** A tunnel flag of its own in its arguments (`--remotetunnel`), and where it leads. */
+  tunnel: z.object({ flag: z.string(), via: z.string() }).nullable().optional(),
 });
 export type KindFinding = z.infer<typeof kindFindingSchema>;
 

@@ -25,10 +25,10 @@ import { EXPOSURE_SENTENCE, assessListener, scopeOf, worstExposure } from './exp
 import { assessNamespaceListener } from './namespaces';
 import { parseOllamaHost } from './ollama/listen-address';
 import { SERVER_KIND_NAMES } from '../../shared/servers';
-import { DOCKER_BYPASSES_FIREWALL } from './probes/docker';
-import { vramByInstance } from './probes/gpu';
-import { isLikelyHttpProxy, isPortForwarder } from './probes/proxy';
-import { remotePeers } from './probes/traffic';
+import { DOCKER_BYPASSES_FIREWALL } from './judge/docker-words';
+import { remotePeers } from './judge/peers';
+import { isLikelyHttpProxy, isPortForwarder } from './judge/process-names';
+import { vramByInstance } from './judge/vram';
 
 export const listenerKey = (address: string, port: number) => `${address}|${port}`;
 
@@ -532,8 +532,10 @@ function kindInstances(facts: InstanceFacts, listening: Socket[]): Instance[] {
   const ids = new Set<string>();
   return [...groups.values()].map(({ finding, sockets }) => {
     const listeners = sockets.map((s) => assessListener(s, interfaces, 'direct', facts.firewall));
-    const exposure = worstExposure(listeners.map((l) => l.exposure));
     const name = SERVER_KIND_NAMES[finding.kind];
+    // A tunnel of its own publishes it on the internet whatever its socket says (§1.2).
+    const tunnel = finding.tunnel ?? null;
+    const exposure = tunnel ? 'internet' : worstExposure(listeners.map((l) => l.exposure));
     const worst = listeners.filter((l) => l.exposure === exposure);
     let id = `${finding.kind}:port:${Math.min(...sockets.map((s) => s.localPort), finding.port)}`;
     if (ids.has(id)) id = `${id}:${finding.owner?.pid ?? ids.size}`;
@@ -559,7 +561,11 @@ function kindInstances(facts: InstanceFacts, listening: Socket[]): Instance[] {
         `${name} answers on ${finding.address.includes(':') ? `[${finding.address}]` : finding.address}:${finding.port}: ${finding.evidence.join('; ')}.`,
         ...(listeners.length === 0
           ? ['Its sockets could not be listed.']
-          : [`${EXPOSURE_SENTENCE[exposure]}: ${worst.map((l) => l.reasons[0]).join(' ')}`]),
+          : tunnel
+            ? [
+                `${EXPOSURE_SENTENCE.internet}: it was started with ${tunnel.flag}, which publishes it through ${tunnel.via}, whatever its socket says (${worst.map((l) => l.reasons[0]).join(' ') || 'no socket beyond loopback'}).`,
+              ]
+            : [`${EXPOSURE_SENTENCE[exposure]}: ${worst.map((l) => l.reasons[0]).join(' ')}`]),
       ],
     } satisfies Instance;
   });

@@ -127,6 +127,24 @@ describeLab('local LLM servers of other kinds', () => {
     },
   );
 
+  it('KoboldCpp on 127.0.0.1 started with --remotetunnel: internet, whatever its socket says (servers-facts.md §1.2)', async () => {
+    await start('koboldcpp', 'koboldcpp', [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '5001',
+      '--remotetunnel',
+    ]);
+    const { json, instance, reached } = await scanFor('koboldcpp', 5001);
+    expect(reached).toBe(false);
+    expect(instance?.listeners.every((l) => l.exposure === 'private')).toBe(true);
+    expect(instance?.exposure).toBe('internet');
+    expect(instance?.reasons.join(' ')).toMatch(
+      /--remotetunnel, which publishes it through a Cloudflare quick tunnel/,
+    );
+    expect(json.findings.find((f) => f.ruleId === 'server-exposed')?.severity).toBe('critical');
+  });
+
   it('llama-server bound to the LAN address only: lan, and loopback is refused', async () => {
     await start('llamacpp', 'llama-server', ['--host', lab.hostAddress4, '--port', '8080']);
     const { instance, reached } = await scanFor('llamacpp', 8080);

@@ -20,6 +20,7 @@ import type {
 } from '../../../shared/docker';
 import type { Host } from '../host/types';
 import type { UnixHttpGet, UnixHttpResult } from '../host/unix-http';
+import { DOCKER_BYPASSES_FIREWALL } from '../judge/docker-words';
 import { addressFamily, isLoopback, isUnspecified, stripDecorations } from '../net/address';
 import { cleanText, isRecord, parseJson } from '../text/untrusted';
 import { runProbe } from './probe';
@@ -28,9 +29,6 @@ import { runProbe } from './probe';
  * Docker publishes ports through its own iptables chains (DOCKER, DOCKER-USER), which see the
  * traffic before ufw's INPUT rules do: a published port is reachable even when ufw denies it.
  */
-export const DOCKER_BYPASSES_FIREWALL =
-  "Ports that Docker publishes are forwarded by Docker's own iptables rules, which ufw's INPUT rules never see: " +
-  'ufw does not protect them. Publish on 127.0.0.1 (-p 127.0.0.1:11434:11434) to keep the port on this machine.';
 
 export const DOCKER_API_VERSION = '1.41';
 const PROBE_DEADLINE_MS = 6000;

@@ -7,10 +7,10 @@
  *     with a timeout (utilisation, memory used/total, temperature, power).
  *
  * No GPU, no driver or no nvidia-smi is `unavailable`, never an error. The VRAM of Ollama's
- * loaded models comes from /api/ps (the fingerprint's loadedModels): see vramByInstance.
+ * loaded models comes from /api/ps (the fingerprint's loadedModels): see judge/vram.ts.
  */
-import type { Evidence, Fingerprint, ProbeResult } from '../../../shared/snapshot';
-import type { GpuController, GpuReport, InstanceVram, NvidiaGpu } from '../../../shared/gpu';
+import type { Evidence, ProbeResult } from '../../../shared/snapshot';
+import type { GpuController, GpuReport, NvidiaGpu } from '../../../shared/gpu';
 import type { GraphicsControllers, GraphicsControllersResult } from '../host/gpu-controllers';
 import type { Host } from '../host/types';
 import { cleanText } from '../text/untrusted';
@@ -176,37 +176,6 @@ export function toControllers(result: GraphicsControllersResult): GpuController[
       bus: c.bus === null ? null : cleanText(c.bus, 40),
       vramMiB: c.vram,
     }));
-}
-
-// ── VRAM held by Ollama ──────────────────────────────────────────────────────────────────
-
-/**
- * What each instance holds right now, from /api/ps. An instance fingerprinted on several
- * listeners reports the same models on each: a model is counted once per instance (by name).
- */
-export function vramByInstance(
-  instances: ReadonlyArray<{
-    id: string;
-    fingerprints: ReadonlyArray<Pick<Fingerprint, 'loadedModels'>>;
-  }>,
-): InstanceVram[] {
-  return instances.map((instance) => {
-    const models = new Map<string, { size: number | null; sizeVram: number | null }>();
-    for (const fingerprint of instance.fingerprints)
-      for (const model of fingerprint.loadedModels ?? [])
-        if (!models.has(model.name))
-          models.set(model.name, { size: model.size, sizeVram: model.sizeVram ?? null });
-    const sum = (pick: (m: { size: number | null; sizeVram: number | null }) => number | null) => {
-      const values = [...models.values()].map(pick).filter((v): v is number => v !== null);
-      return values.length === 0 ? null : values.reduce((a, b) => a + b, 0);
-    };
-    return {
-      instanceId: instance.id,
-      loadedModels: models.size,
-      vramBytes: sum((m) => m.sizeVram),
-      totalBytes: sum((m) => m.size),
-    };
-  });
 }
 
 // ── the probe ────────────────────────────────────────────────────────────────────────────

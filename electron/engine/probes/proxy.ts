@@ -22,6 +22,14 @@ export const MAX_PROXY_CANDIDATES = 64;
 /** This many at a time, and all of them within this long (less than the probe's deadline). */
 const PROXY_CONCURRENCY = 16;
 const PROXY_TIME_MS = 4500;
+import {
+  HTTP_PROXY_NAMES,
+  PORT_FORWARDER_NAMES,
+  baseName,
+  isLikelyHttpProxy,
+  isPortForwarder,
+} from '../judge/process-names';
+
 const PROXY_PROBE_DEADLINE_MS = 5000;
 /**
  * A listener of a program with no known name is first knocked on once, cheaply: only an HTTP
@@ -32,58 +40,6 @@ const KNOCK_TOTAL_MS = 300;
 const KNOCK_BYTES = 4 * 1024;
 /** Rank of a listener whose owner has no known name: knocked on before it is fingerprinted. */
 const NAMELESS_RANK = 3;
-
-/**
- * Process names (as ss and /proc/PID/comm show them: at most 15 characters) of HTTP servers
- * that are commonly set up as reverse proxies. OpenResty and Tengine run as "nginx".
- */
-const HTTP_PROXY_NAMES: ReadonlyMap<string, ProxySoftware> = new Map([
-  ['nginx', 'nginx'],
-  ['openresty', 'nginx'],
-  ['caddy', 'caddy'],
-  ['traefik', 'traefik'],
-  ['haproxy', 'haproxy'],
-  ['apache2', 'apache'],
-  ['httpd', 'apache'],
-  ['envoy', 'envoy'],
-  ['lighttpd', 'lighttpd'],
-  ['varnishd', 'varnish'],
-  ['cache-main', 'varnish'],
-]);
-
-/**
- * Programs that forward TCP ports without being web servers: Docker's and Podman's port
- * publishers, socat, ssh -L/-R, kubectl port-forward, tailscale serve.
- */
-const PORT_FORWARDER_NAMES: ReadonlyMap<string, ProxySoftware> = new Map([
-  ['docker-proxy', 'docker-proxy'],
-  ['rootlesskit', 'port-forwarder'],
-  ['slirp4netns', 'port-forwarder'],
-  ['pasta', 'port-forwarder'],
-  ['pasta.avx2', 'port-forwarder'],
-  ['conmon', 'port-forwarder'],
-  ['socat', 'port-forwarder'],
-  ['ssh', 'port-forwarder'],
-  ['sshd', 'port-forwarder'],
-  ['kubectl', 'port-forwarder'],
-  ['tailscaled', 'port-forwarder'],
-]);
-
-function baseName(processName: string): string {
-  const name = processName.trim().toLowerCase();
-  const slash = name.lastIndexOf('/');
-  return slash >= 0 ? name.slice(slash + 1) : name;
-}
-
-/** True for the process name of a web server commonly used as a reverse proxy (nginx, caddy, …). */
-export function isLikelyHttpProxy(processName: string): boolean {
-  return HTTP_PROXY_NAMES.has(baseName(processName));
-}
-
-/** True for a TCP port forwarder (docker-proxy, rootlesskit, socat, ssh, kubectl, tailscaled…). */
-export function isPortForwarder(processName: string): boolean {
-  return PORT_FORWARDER_NAMES.has(baseName(processName));
-}
 
 /** What kind of program owns a listener, from its process name; 'unknown' without one. */
 export function proxySoftware(processName: string | null | undefined): ProxySoftware {

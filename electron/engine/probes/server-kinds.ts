@@ -19,6 +19,7 @@ import type {
 import type { ByteBudget, Host } from '../host/types';
 import { connectAddress, listenerKey } from '../instances';
 import type { KindAnswer, OwnerHint, ServerKind } from '../servers/kind';
+import { tunnelFlagOf } from '../servers/kind';
 import { identifyKind, kindById, kindsOfOwner, kindsOfPort, pathsFor } from '../servers/registry';
 import { cleanLine } from '../text/untrusted';
 import { parseCmdline } from './linux/processes';
@@ -146,6 +147,7 @@ export async function probeServerKinds(
         evidence: identified.evidence.map((e) => cleanLine(e, 200)),
         auth: { state: auth.state, evidence: auth.evidence.map((e) => cleanLine(e, 200)) },
         owner: candidate.socket.processes[0] ?? null,
+        tunnel: tunnelFlagOf(kindById(identified.kind), candidate.owner),
       });
     };
     for (let i = 0; i < picked.length; i += CONCURRENCY)

@@ -59,6 +59,8 @@ export default defineRule(
             : [...kind.dangers],
           evidence: [
             ...(instance.auth?.evidence ?? []),
+            // Published by a tunnel of its own: no open path shows it, its reasons do.
+            ...(open.length === 0 ? instance.reasons : []),
             ...open.map(
               ({ listener }) =>
                 `Listener ${listenerWords(listener)}: ${listener.reasons.join(' ')}`,

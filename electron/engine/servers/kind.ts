@@ -43,6 +43,11 @@ export interface ServerKind {
   paths: readonly string[];
   /** What someone who reaches it can do there, in the server's own words (the facts sheet). */
   dangers: readonly string[];
+  /**
+   * Flags with which the server publishes itself on the internet through a tunnel of its own,
+   * whatever its socket says (servers-facts.md §1.2), and where the tunnel goes.
+   */
+  tunnelFlags?: ReadonlyArray<{ flag: string; via: string }>;
   identify(answers: KindAnswers, owner: OwnerHint): KindIdentity | null;
   /** Who may use it, from the same answers. */
   auth(answers: KindAnswers): ServerAuth;
@@ -91,6 +96,18 @@ export function versionOf(value: string | null): string | null {
   if (value === null) return null;
   const v = value.trim();
   return /^v?[0-9][0-9A-Za-z.+-]{0,40}$/.test(v) ? v : null;
+}
+
+/** The first tunnel flag of the kind in the owner's arguments (`--remotetunnel`), or null. */
+export function tunnelFlagOf(
+  kind: ServerKind,
+  owner: OwnerHint,
+): { flag: string; via: string } | null {
+  const args = owner.argv ?? [];
+  return (
+    kind.tunnelFlags?.find((t) => args.some((a) => a === t.flag || a.startsWith(`${t.flag}=`))) ??
+    null
+  );
 }
 
 export function ownerMatches(

@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DOCKER_BYPASSES_FIREWALL } from '../../../electron/engine/judge/docker-words';
 import type { UnixHttpRequest, UnixHttpResult } from '../../../electron/engine/host/unix-http';
 import {
-  DOCKER_BYPASSES_FIREWALL,
   dockerSocketCandidates,
   imageRepository,
   isOllamaImage,

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { vramByInstance } from '../../../electron/engine/judge/vram';
 import { graphicsControllers } from '../../../electron/engine/host/gpu-controllers';
 import { createNodeHost } from '../../../electron/engine/host/node-host';
 import {
@@ -14,7 +15,6 @@ import {
   nvidiaNumber,
   parseNvidiaSmiCsv,
   probeGpu,
-  vramByInstance,
 } from '../../../electron/engine/probes/gpu';
 import { gpuReportSchema } from '../../../shared/gpu';
 import { createFakeHost } from '../../support/fake-host';

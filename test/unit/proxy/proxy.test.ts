@@ -4,6 +4,7 @@
  * loopback (an Ollama-like upstream, a proxy to it with and without Basic auth, a plain web
  * page). Sockets are described by hand; the lab test (test/lab/proxy.test.ts) uses real nginx.
  */
+import { isLikelyHttpProxy, isPortForwarder } from '../../../electron/engine/judge/process-names';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
@@ -11,8 +12,6 @@ import { describe, expect, it } from 'vitest';
 import { createNodeHost } from '../../../electron/engine/host/node-host';
 import {
   classifyProxyPath,
-  isLikelyHttpProxy,
-  isPortForwarder,
   parseWwwAuthenticate,
   probeProxies,
   proxySoftware,

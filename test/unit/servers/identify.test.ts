@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KindAnswer, KindAnswers, OwnerHint } from '../../../electron/engine/servers/kind';
+import { tunnelFlagOf } from '../../../electron/engine/servers/kind';
 import {
   identifyKind,
   kindById,
@@ -347,6 +348,23 @@ describe('who may use it, from the same answers', () => {
     expect(
       kindById('xinference').auth(answers({ '/v1/cluster/auth': { json: { auth: true } } })).state,
     ).toBe('login-required');
+  });
+});
+
+describe('tunnels of their own (servers-facts.md §1.2)', () => {
+  it('KoboldCpp --remotetunnel and text-generation-webui --share / --public-api', () => {
+    expect(tunnelFlagOf(kindById('koboldcpp'), owner('koboldcpp', '--remotetunnel'))?.flag).toBe(
+      '--remotetunnel',
+    );
+    expect(
+      tunnelFlagOf(kindById('textgen-webui'), owner('python3', 'server.py', '--api', '--share'))
+        ?.flag,
+    ).toBe('--share');
+    expect(
+      tunnelFlagOf(kindById('textgen-webui'), owner('python3', 'server.py', '--public-api'))?.flag,
+    ).toBe('--public-api');
+    expect(tunnelFlagOf(kindById('koboldcpp'), owner('koboldcpp', '--port', '5001'))).toBeNull();
+    expect(tunnelFlagOf(kindById('llamacpp'), owner('llama-server', '--remotetunnel'))).toBeNull();
   });
 });
 

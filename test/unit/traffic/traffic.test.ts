@@ -5,13 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { remotePeers } from '../../../electron/engine/judge/peers';
 import type { Socket } from '../../../shared/snapshot';
 import { parseSsOutput } from '../../../electron/engine/probes/linux/sockets';
 import {
   defaultLogFiles,
   journalArgv,
   probeAccessLog,
-  remotePeers,
 } from '../../../electron/engine/probes/traffic';
 import { accessLogDataSchema, remotePeerSchema } from '../../../shared/traffic';
 import { createFakeHost } from '../../support/fake-host';

@@ -19,6 +19,7 @@ export const koboldcpp: ServerKind = {
     'Run prompts on your GPU (a --password guards only the text endpoints).',
     'With admin endpoints enabled, reload models and configs.',
   ],
+  tunnelFlags: [{ flag: '--remotetunnel', via: 'a Cloudflare quick tunnel (trycloudflare.com)' }],
   identify(answers) {
     const doc = json(answers, '/api/extra/version');
     if (isRecord(doc) && doc.result === 'KoboldCpp')

@@ -18,6 +18,10 @@ export const textgenWebui: ServerKind = {
     'Load and unload models with /v1/internal/model/load (unless --admin-key is set).',
     'Run prompts on your GPU.',
   ],
+  tunnelFlags: [
+    { flag: '--share', via: 'a public Gradio link (gradio.live)' },
+    { flag: '--public-api', via: 'a Cloudflare tunnel for its API' },
+  ],
   identify(answers) {
     const info = json(answers, '/v1/internal/model/info');
     if (isRecord(info) && 'model_name' in info && 'loader' in info && 'lora_names' in info)
