@@ -60,6 +60,7 @@ await build({
     'hostile-listeners': path.join(root, 'bench', 'hostile-listeners.ts'),
     parsers: path.join(root, 'bench', 'parsers.ts'),
     listeners: path.join(root, 'bench', 'listeners.ts'),
+    kinds: path.join(root, 'bench', 'kinds.ts'),
   },
   // The browser driver stays in node_modules (the ui bench loads it from there).
   external: ['playwright-core'],
@@ -85,6 +86,7 @@ const benches = [
   'hostile-listeners',
   'parsers',
   'listeners',
+  'kinds',
 ];
 const which = benches.includes(first) ? first : 'scan';
 const args = first === which ? rest : process.argv.slice(2);

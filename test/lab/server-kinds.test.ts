@@ -15,7 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Lab } from './lab';
 import { createLab, describeLab } from './lab';
-import { runScan } from './scan-helpers';
+import type { HostMounts } from './host-mounts';
+import { hostMounts } from './host-mounts';
+import { CLI, runScan } from './scan-helpers';
 
 const STANDIN = fileURLToPath(new URL('./fixtures/server-standin.cjs', import.meta.url));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -23,10 +25,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 describeLab('local LLM servers of other kinds', () => {
   let lab: Lab;
   let dir: string;
+  let mounts: HostMounts;
   const running: ChildProcess[] = [];
 
   beforeAll(async () => {
     lab = await createLab();
+    // A fix writes Paddock's own files under /etc/paddock where systemd runs: the lab's own.
+    mounts = hostMounts(lab);
+    await mounts.tmpfs('/etc/paddock');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-kinds-'));
     fs.chmodSync(dir, 0o755);
     fs.mkdirSync(path.join(dir, 'bin'));
@@ -42,6 +48,7 @@ describeLab('local LLM servers of other kinds', () => {
     await lab.runInHost(['pkill', '-KILL', '-f', 'server-standin.cjs']);
   });
   afterAll(async () => {
+    await mounts?.release();
     await lab?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -143,6 +150,39 @@ describeLab('local LLM servers of other kinds', () => {
       /--remotetunnel, which publishes it through a Cloudflare quick tunnel/,
     );
     expect(json.findings.find((f) => f.ruleId === 'server-exposed')?.severity).toBe('critical');
+  });
+
+  it('an OpenAI-compatible server of no known name or port: found by one quick GET, named generically', async () => {
+    await start('generic', 'svc', ['--host', '0.0.0.0', '--port', '8123']);
+    const { instance, reached } = await scanFor('openai-compatible', 8123);
+    expect(reached).toBe(true);
+    expect(instance?.exposure).toBe('lan');
+    expect(instance?.reasons[0]).toMatch(/OpenAI-compatible server answers on 0\.0\.0\.0:8123/);
+  });
+
+  it('block-port closes any kind: llama-server on 0.0.0.0:8080 is refused to the LAN after the fix, verified, and open again after undo', async () => {
+    await start('llamacpp', 'llama-server', ['--host', '0.0.0.0', '--port', '8080']);
+    const { instance } = await scanFor('llamacpp', 8080);
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-kinds-state-'));
+    try {
+      const fixed = await lab.runInHost(
+        [process.execPath, CLI, 'fix', 'block-port', '--instance', instance!.id, '--yes'],
+        { env: { NO_COLOR: '1', PADDOCK_STATE_DIR: state }, timeoutMs: 60_000 },
+      );
+      expect(fixed.code, `${fixed.stdout}${fixed.stderr}`).toBe(0);
+      expect(await lab.connectFromLan(lab.hostAddress4, 8080)).not.toBe('open');
+      const runId = /run ([0-9a-z-]+)/i.exec(fixed.stdout)?.[1];
+      expect(runId, fixed.stdout).toBeDefined();
+      const undone = await lab.runInHost([process.execPath, CLI, 'undo', runId!, '--yes'], {
+        env: { NO_COLOR: '1', PADDOCK_STATE_DIR: state },
+        timeoutMs: 60_000,
+      });
+      expect(undone.code, `${undone.stdout}${undone.stderr}`).toBe(0);
+      expect(await lab.connectFromLan(lab.hostAddress4, 8080)).toBe('open');
+    } finally {
+      await lab.runInHost(['nft', 'flush', 'ruleset']);
+      fs.rmSync(state, { recursive: true, force: true });
+    }
   });
 
   it('llama-server bound to the LAN address only: lan, and loopback is refused', async () => {

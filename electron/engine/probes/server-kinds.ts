@@ -4,7 +4,9 @@
  * (engine/servers/) read the answers. Worth asking: a listener whose owner's name or
  * arguments match a kind (`llama-server`, `python -m vllm…`), one on a kind's default port
  * (1234, 8080, 8000, 5001…), and one that answered as Ollama (LocalAI and KoboldCpp imitate
- * Ollama's endpoints: their own path decides). At most 24 listeners, 6 GETs each (`/`,
+ * Ollama's endpoints: their own path decides); last, any other listener beyond loopback whose
+ * owner is no known proxy or forwarder gets one quick GET /v1/models (300 ms), for an
+ * OpenAI-compatible server of no kind Paddock knows. At most 24 listeners, 6 GETs each (`/`,
  * `/v1/models` and the candidate kinds' own paths), 8 at a time, 64 KiB per answer, within the
  * scan's byte budget and 2.5 s in all. Unreachable or silent listeners are simply not
  * identified; what the budget or the time cut short is said in the message.
@@ -17,7 +19,9 @@ import type {
   Socket,
 } from '../../../shared/snapshot';
 import type { ByteBudget, Host } from '../host/types';
+import { scopeOf } from '../exposure';
 import { connectAddress, listenerKey } from '../instances';
+import { isLikelyHttpProxy, isPortForwarder } from '../judge/process-names';
 import type { KindAnswer, OwnerHint, ServerKind } from '../servers/kind';
 import { tunnelFlagOf } from '../servers/kind';
 import { identifyKind, kindById, kindsOfOwner, kindsOfPort, pathsFor } from '../servers/registry';
@@ -36,7 +40,13 @@ interface Candidate {
   socket: Socket;
   owner: OwnerHint;
   kinds: ServerKind[];
+  /** Nothing points to a kind: one quick GET /v1/models for the generic reading. */
+  generic: boolean;
 }
+
+/** A listener of no known kind gets one quick GET (a silent one must not hold the scan). */
+const GENERIC_TOTAL_MS = 300;
+const GENERIC_CONNECT_MS = 250;
 
 async function ownerHint(host: Host, socket: Socket): Promise<OwnerHint> {
   const owner = socket.processes[0];
@@ -72,13 +82,20 @@ export async function kindCandidates(
     // An Ollama process's own socket is Ollama's (the look-alike check is for the others).
     if (owner.name !== null && /^ollama$/i.test(owner.name) && byOwner.length === 0) continue;
     const kinds = [...new Set([...byOwner, ...lookAlike, ...byPort])];
-    if (kinds.length === 0) continue;
+    // Anything else beyond loopback, of an owner that is no known proxy or forwarder, gets the
+    // generic reading: an OpenAI-compatible server of no kind Paddock knows (§1.5).
+    const generic =
+      kinds.length === 0 &&
+      scopeOf(socket.localAddress) !== 'loopback' &&
+      !socket.processes.some((p) => isLikelyHttpProxy(p.name) || isPortForwarder(p.name));
+    if (kinds.length === 0 && !generic) continue;
     seen.add(key);
     ranked.push({
       socket,
       owner,
       kinds,
-      rank: byOwner.length > 0 ? 0 : lookAlike.length > 0 ? 1 : 2,
+      generic,
+      rank: byOwner.length > 0 ? 0 : lookAlike.length > 0 ? 1 : byPort.length > 0 ? 2 : 3,
     });
   }
   ranked.sort((a, b) => a.rank - b.rank);
@@ -106,8 +123,9 @@ export async function probeServerKinds(
       const address = connectAddress(candidate.socket);
       const port = candidate.socket.localPort;
       const answers = new Map<string, KindAnswer>();
+      const paths = candidate.generic ? ['/v1/models'] : pathsFor(candidate.kinds);
       await Promise.all(
-        pathsFor(candidate.kinds).map(async (path) => {
+        paths.map(async (path) => {
           const left = deadlineAt - host.monotonicMs();
           if (left < 100) {
             cut += 1;
@@ -117,8 +135,8 @@ export async function probeServerKinds(
             address,
             port,
             path,
-            connectTimeoutMs: Math.min(CONNECT_MS, left),
-            totalTimeoutMs: Math.min(TOTAL_MS, left),
+            connectTimeoutMs: Math.min(candidate.generic ? GENERIC_CONNECT_MS : CONNECT_MS, left),
+            totalTimeoutMs: Math.min(candidate.generic ? GENERIC_TOTAL_MS : TOTAL_MS, left),
             maxBodyBytes: ANSWER_CAP,
             ...(input.budget ? { budget: input.budget } : {}),
           });
@@ -130,6 +148,8 @@ export async function probeServerKinds(
         }),
       );
       const identified = identifyKind(answers, candidate.owner);
+      // A listener asked only for the generic reading that said nothing is not worth a line.
+      if (candidate.generic && !identified) return;
       evidence.push({
         kind: 'http',
         ref: `GET ${[...answers.keys()].join(', ') || '(nothing answered)'} on ${address.includes(':') ? `[${address}]` : address}:${port}`,
@@ -150,8 +170,16 @@ export async function probeServerKinds(
         tunnel: tunnelFlagOf(kindById(identified.kind), candidate.owner),
       });
     };
-    for (let i = 0; i < picked.length; i += CONCURRENCY)
-      await Promise.all(picked.slice(i, i + CONCURRENCY).map(ask));
+    // The kinds' own GETs a few listeners at a time; the generic ones (one quick GET each)
+    // all at once beside them, so that silent listeners cost one short timeout, not several.
+    const specific = picked.filter((c) => !c.generic);
+    await Promise.all([
+      (async () => {
+        for (let i = 0; i < specific.length; i += CONCURRENCY)
+          await Promise.all(specific.slice(i, i + CONCURRENCY).map(ask));
+      })(),
+      Promise.all(picked.filter((c) => c.generic).map(ask)),
+    ]);
     const notes = [
       ...(leftOut > 0
         ? [`${leftOut} more listeners were not asked (at most ${MAX_CANDIDATES}).`]
