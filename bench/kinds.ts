@@ -16,16 +16,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ScanJson } from '../electron/cli/scan-json';
 import { createLab, labPrerequisites } from '../test/lab/lab';
 import type { Lab } from '../test/lab/lab';
+import { benchOptions, median, timedScan } from './lab-scan';
 import { machine } from './machine';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STANDIN = path.join(ROOT, 'test', 'lab', 'fixtures', 'server-standin.cjs');
-const DEFAULT_CLI = path.join(ROOT, 'out', 'cli', 'paddock.cjs');
 const DEFAULT_OUT = path.join(ROOT, 'bench', 'results', 'kinds-latest.json');
-const MAX_ROUNDS = 20;
 
 const NINE: Array<[kind: string, binary: string, argv: string[]]> = [
   ['llamacpp', 'llama-server', ['--host', '0.0.0.0', '--port', '8080']],
@@ -45,36 +43,12 @@ interface Round {
 }
 
 async function scanOnce(lab: Lab, cli: string): Promise<Round> {
-  const started = performance.now();
-  const run = await lab.runInHost([process.execPath, cli, 'scan', '--json'], {
-    env: { NO_COLOR: '1' },
-    timeoutMs: 60_000,
-  });
-  const wallS = Math.round(((performance.now() - started) / 1000) * 1000) / 1000;
-  let json: ScanJson;
-  try {
-    json = JSON.parse(run.stdout) as ScanJson;
-  } catch {
-    throw new Error(`the scan printed no JSON (exit ${run.code}): ${run.stderr.slice(-1000)}`);
-  }
+  const { wallS, json } = await timedScan(lab, cli);
   return { wallS, kinds: json.snapshot.instances.map((i) => i.kind).sort() };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const value = (name: string) => {
-    const at = args.indexOf(name);
-    return at >= 0 ? args[at + 1] : undefined;
-  };
-  const rounds = Math.min(MAX_ROUNDS, Math.max(1, Number(value('--rounds') ?? 5) || 5));
-  const cli = value('--cli') ?? DEFAULT_CLI;
-  const out = value('--out') ?? DEFAULT_OUT;
+  const { rounds, cli, out } = benchOptions(ROOT, DEFAULT_OUT);
   const pre = labPrerequisites();
   if (!pre.ok) {
     process.stderr.write(`bench: the lab cannot be built here: ${pre.reason}\n`);

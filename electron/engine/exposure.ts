@@ -67,14 +67,12 @@ function acceptedFamilies(socket: Socket): { v4: boolean; v6: boolean; wildcard:
   return { v4: socket.dualStack, v6: true, wildcard };
 }
 
-/** Exposure of one listening socket given the host's interfaces. */
-export function assessListener(
+/** What a listener says of its socket, before the verdict. */
+export function listenerBase(
   socket: Socket,
-  interfaces: NetInterface[] | null,
-  path: Listener['path'] = 'direct',
-  firewall: FirewallContext | null = null,
-): Listener {
-  const base = {
+  path: Listener['path'],
+): Omit<Listener, 'exposure' | 'reachableVia' | 'reasons'> {
+  return {
     path,
     address: socket.localAddress,
     port: socket.localPort,
@@ -83,6 +81,16 @@ export function assessListener(
     owner: socket.processes[0] ?? null,
     ownerVisibility: socket.ownerVisibility,
   };
+}
+
+/** Exposure of one listening socket given the host's interfaces. */
+export function assessListener(
+  socket: Socket,
+  interfaces: NetInterface[] | null,
+  path: Listener['path'] = 'direct',
+  firewall: FirewallContext | null = null,
+): Listener {
+  const base = listenerBase(socket, path);
   const bound =
     hostPort(socket.localAddress, socket.localPort) +
     (socket.boundInterface ? ` on device ${socket.boundInterface}` : '');

@@ -38,6 +38,7 @@ import {
   SCOPE_WORDS,
   firewallClause,
   hostPort,
+  listenerBase,
   scopeOf,
   worstExposure,
 } from './exposure';
@@ -115,15 +116,7 @@ export function assessNamespaceListener(
   hostInterfaces: readonly NetInterface[] | null,
   firewall: FirewallContext,
 ): Listener {
-  const base = {
-    path: 'namespace' as const,
-    address: socket.localAddress,
-    port: socket.localPort,
-    family: socket.family,
-    dualStack: socket.dualStack,
-    owner: socket.processes[0] ?? null,
-    ownerVisibility: socket.ownerVisibility,
-  };
+  const base = listenerBase(socket, 'namespace');
   const where = `Listens on ${hostPort(socket.localAddress, socket.localPort)} in its own network namespace (${namespace.netns ?? `that of pid ${namespace.pid}`})`;
   const scope = scopeOf(socket.localAddress);
   if (scope === 'loopback')

@@ -29,18 +29,8 @@ import { isLoopback, isUnspecified } from '../net/address';
 import { conditionMatches, evaluateFirewall, firewallQueryFor } from './evaluate';
 import type { FirewallEvaluation } from '../../../shared/firewall';
 
-export interface NatPath {
-  interface: string;
-  /** The interface's address the connection is made to. */
-  address: string;
-  scope: AddressScope;
-  family: 4 | 6;
-  /** The port the connection is made to, before translation. */
-  port: number;
-  /** The NAT rule, as its tool writes it. */
-  rule: string;
-  /** Where the rule sends it: the server's socket. */
-  to: { address: string; port: number };
+/** An entry point that reaches this host's socket, judged by the input rules. */
+export interface NatPath extends Omit<NatEntry, 'before' | 'certain'> {
   firewall: FirewallEvaluation;
   open: boolean;
 }
@@ -163,12 +153,15 @@ function socketTakes(
 /** Where a prerouting NAT rule sends a connection that arrives on one of the host's addresses. */
 export interface NatEntry {
   interface: string;
+  /** The interface's address the connection is made to. */
   address: string;
   scope: AddressScope;
   family: 4 | 6;
   /** The port the connection is made to, before translation. */
   port: number;
+  /** The NAT rule, as its tool writes it. */
   rule: string;
+  /** Where the rule sends it. */
   to: { address: string; port: number };
   /** The connection as it arrives, for judging it before and after translation. */
   before: FirewallQuery;
@@ -253,17 +246,8 @@ export function natPathsTo(
       natted: true,
       preNat: { localAddress: entry.address, port: entry.port },
     });
-    return {
-      interface: entry.interface,
-      address: entry.address,
-      scope: entry.scope,
-      family: entry.family,
-      port: entry.port,
-      rule: entry.rule,
-      to: entry.to,
-      firewall,
-      open: firewall.decision !== 'blocked',
-    };
+    const { before: _before, certain: _certain, ...path } = entry;
+    return { ...path, firewall, open: firewall.decision !== 'blocked' };
   });
 }
 
