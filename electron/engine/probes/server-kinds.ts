@@ -5,7 +5,7 @@
  * arguments match a kind (`llama-server`, `python -m vllm…`), one on a kind's default port
  * (1234, 8080, 8000, 5001…), and one that answered as Ollama (LocalAI and KoboldCpp imitate
  * Ollama's endpoints: their own path decides); last, any other listener beyond loopback whose
- * owner is no known proxy or forwarder gets one quick GET /v1/models (300 ms), for an
+ * owner is no known proxy or forwarder gets two quick GETs, `/` and `/v1/models` (300 ms), for an
  * OpenAI-compatible server of no kind Paddock knows. At most 24 listeners, 6 GETs each (`/`,
  * `/v1/models` and the candidate kinds' own paths), 8 at a time, 64 KiB per answer, within the
  * scan's byte budget and 2.5 s in all. Unreachable or silent listeners are simply not
@@ -123,7 +123,9 @@ export async function probeServerKinds(
       const address = connectAddress(candidate.socket);
       const port = candidate.socket.localPort;
       const answers = new Map<string, KindAnswer>();
-      const paths = candidate.generic ? ['/v1/models'] : pathsFor(candidate.kinds);
+      // `/` too: Ollama (and a relay in front of it) also answers /v1/models, and its banner
+      // keeps it Ollama's.
+      const paths = candidate.generic ? ['/', '/v1/models'] : pathsFor(candidate.kinds);
       await Promise.all(
         paths.map(async (path) => {
           const left = deadlineAt - host.monotonicMs();
