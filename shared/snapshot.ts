@@ -289,6 +289,8 @@ export const kindFindingSchema = z.object({
   owner: socketProcessSchema.nullable(),
   /** A tunnel flag of its own in its arguments (`--remotetunnel`), and where it leads. */
   tunnel: z.object({ flag: z.string(), via: z.string() }).nullable().optional(),
+  /** Its bind address, port and key as started (a key's value is never kept). */
+  settings: z.array(settingSchema).optional(),
 });
 export type KindFinding = z.infer<typeof kindFindingSchema>;
 

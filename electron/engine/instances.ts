@@ -548,7 +548,7 @@ function kindInstances(facts: InstanceFacts, listening: Socket[]): Instance[] {
       version: finding.version,
       versionSource: finding.version ? 'api' : 'unknown',
       listeners,
-      settings: [],
+      settings: finding.settings ?? [],
       configuredBind: null,
       fingerprints: [],
       proxyPaths: [],

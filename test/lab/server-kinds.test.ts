@@ -185,6 +185,33 @@ describeLab('local LLM servers of other kinds', () => {
     }
   });
 
+  it('llama-server started with --host and a key, LLAMA_ARG_HOST in its environment: settings with their source, the flag winning, the key never shown', async () => {
+    const bin = path.join(dir, 'bin', 'llama-server');
+    if (!fs.existsSync(bin)) fs.symlinkSync(process.execPath, bin);
+    const child = lab.spawnInHost(
+      [bin, STANDIN, '--host', '0.0.0.0', '--port', '8080', '--api-key', 'k-secret'],
+      {
+        inheritEnv: false,
+        env: { PADDOCK_STANDIN_KIND: 'llamacpp', HOME: dir, LLAMA_ARG_HOST: '127.0.0.1' },
+      },
+    );
+    running.push(child);
+    for (
+      let i = 0;
+      i < 100 && (await lab.connectFromLan(lab.hostAddress4, 8080)) !== 'open';
+      i += 1
+    )
+      await sleep(30);
+    const { json, instance } = await scanFor('llamacpp', 8080);
+    expect(instance?.settings.map((s) => [s.name, s.value, s.state])).toEqual([
+      ['--host', '0.0.0.0', 'effective'],
+      ['LLAMA_ARG_HOST', '127.0.0.1', 'shadowed'],
+      ['--port', '8080', 'effective'],
+      ['--api-key', '(set; not shown)', 'effective'],
+    ]);
+    expect(JSON.stringify(json)).not.toContain('k-secret');
+  });
+
   it('llama-server bound to the LAN address only: lan, and loopback is refused', async () => {
     await start('llamacpp', 'llama-server', ['--host', lab.hostAddress4, '--port', '8080']);
     const { instance, reached } = await scanFor('llamacpp', 8080);

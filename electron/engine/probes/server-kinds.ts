@@ -23,7 +23,7 @@ import { scopeOf } from '../exposure';
 import { connectAddress, listenerKey } from '../instances';
 import { isLikelyHttpProxy, isPortForwarder } from '../judge/process-names';
 import type { KindAnswer, OwnerHint, ServerKind } from '../servers/kind';
-import { tunnelFlagOf } from '../servers/kind';
+import { bindSettings, bindVariables, tunnelFlagOf } from '../servers/kind';
 import { identifyKind, kindById, kindsOfOwner, kindsOfPort, pathsFor } from '../servers/registry';
 import { cleanLine } from '../text/untrusted';
 import { parseCmdline } from './linux/processes';
@@ -47,6 +47,28 @@ interface Candidate {
 /** A listener of no known kind gets one quick GET (a silent one must not hold the scan). */
 const GENERIC_TOTAL_MS = 300;
 const GENERIC_CONNECT_MS = 250;
+
+/**
+ * The named variables of a process's environment, and nothing else: the rest (a user's tokens)
+ * is never kept. null when it cannot be read (another user's, without root).
+ */
+async function environment(
+  host: Host,
+  pid: number,
+  names: readonly string[],
+): Promise<ReadonlyMap<string, string> | null> {
+  if (names.length === 0) return new Map();
+  const read = await host.readFile(`/proc/${pid}/environ`, 256 * 1024);
+  if (!read.ok) return null;
+  const wanted = new Set(names);
+  const found = new Map<string, string>();
+  for (const entry of read.text.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0 && wanted.has(entry.slice(0, eq)))
+      found.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  return found;
+}
 
 async function ownerHint(host: Host, socket: Socket): Promise<OwnerHint> {
   const owner = socket.processes[0];
@@ -160,7 +182,18 @@ export async function probeServerKinds(
           : 'no kind of LLM server',
       });
       if (!identified || identified.kind === 'ollama') return;
-      const auth = kindById(identified.kind).auth(answers);
+      const kind = kindById(identified.kind);
+      const auth = kind.auth(answers);
+      const pid = candidate.socket.processes[0]?.pid ?? null;
+      const settings =
+        kind.bind && pid !== null && host.platform === 'linux'
+          ? bindSettings(
+              kind.bind,
+              pid,
+              candidate.owner.argv,
+              await environment(host, pid, bindVariables(kind.bind)),
+            )
+          : [];
       found.push({
         address: candidate.socket.localAddress,
         port,
@@ -169,7 +202,8 @@ export async function probeServerKinds(
         evidence: identified.evidence.map((e) => cleanLine(e, 200)),
         auth: { state: auth.state, evidence: auth.evidence.map((e) => cleanLine(e, 200)) },
         owner: candidate.socket.processes[0] ?? null,
-        tunnel: tunnelFlagOf(kindById(identified.kind), candidate.owner),
+        tunnel: tunnelFlagOf(kind, candidate.owner),
+        settings: settings.map((s) => ({ ...s, value: cleanLine(s.value, 200) })),
       });
     };
     // The kinds' own GETs a few listeners at a time; the generic ones (one quick GET each)

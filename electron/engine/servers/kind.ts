@@ -11,6 +11,7 @@
  * (servers-facts.md §1.4-1.6).
  */
 import type { AuthState, KindIdentity, ServerAuth, ServerKindId } from '../../../shared/servers';
+import type { Setting } from '../../../shared/snapshot';
 import { isRecord, parseJson } from '../text/untrusted';
 
 /** One answer of a GET the scan made (the body untrusted, cut to the scan's caps). */
@@ -48,6 +49,8 @@ export interface ServerKind {
    * whatever its socket says (servers-facts.md §1.2), and where the tunnel goes.
    */
   tunnelFlags?: ReadonlyArray<{ flag: string; via: string }>;
+  /** Where it takes its bind address, port and key (flags and environment). */
+  bind?: BindSpec;
   identify(answers: KindAnswers, owner: OwnerHint): KindIdentity | null;
   /** Who may use it, from the same answers. */
   auth(answers: KindAnswers): ServerAuth;
@@ -162,3 +165,93 @@ export const AUTH_WORDS: Readonly<Record<AuthState, string>> = {
   'unclaimed-admin': 'no account yet: the first visitor becomes admin',
   unknown: 'unknown',
 };
+
+// ── settings from the server's own command line and environment ───────────────────────────
+
+/**
+ * Where a kind takes its bind address, port and key: flags (`--host`, `--host=…`) and
+ * environment variables, in the order the server reads them (servers-facts.md per kind).
+ */
+export interface BindSpec {
+  hostFlags: readonly string[];
+  portFlags: readonly string[];
+  keyFlags: readonly string[];
+  hostEnv: readonly string[];
+  portEnv: readonly string[];
+  keyEnv: readonly string[];
+  /** Flags that take `HOST:PORT` together (`--address :8080`, `-l 0.0.0.0:8080`). */
+  addressFlags?: readonly string[];
+  addressEnv?: readonly string[];
+}
+
+/** What a key setting shows: that it is set, never its value. */
+export const SECRET_SHOWN = '(set; not shown)';
+
+/** The value of the last `flag VALUE` or `flag=VALUE` in argv (the last one wins). */
+function flagValue(
+  argv: readonly string[],
+  flags: readonly string[],
+): { flag: string; value: string } | null {
+  let found: { flag: string; value: string } | null = null;
+  for (let i = 1; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    for (const flag of flags) {
+      if (arg === flag && i + 1 < argv.length) found = { flag, value: argv[i + 1]! };
+      else if (arg.startsWith(`${flag}=`)) found = { flag, value: arg.slice(flag.length + 1) };
+    }
+  }
+  return found;
+}
+
+/**
+ * The bind, port and key a server was started with, each with where it came from: its
+ * arguments (`pid N arguments`) before its environment (`pid N environment`), the way these
+ * servers read them (a flag beats a variable, servers-facts.md §3). A key's value is never
+ * kept: only that it is set.
+ */
+export function bindSettings(
+  spec: BindSpec,
+  pid: number,
+  argv: readonly string[] | null,
+  env: ReadonlyMap<string, string> | null,
+): Setting[] {
+  const out: Setting[] = [];
+  const fromArgv = (name: string, value: string): Setting => ({
+    name,
+    value,
+    source: { kind: 'process', path: `pid ${pid} arguments`, line: null },
+    state: 'effective',
+    reason: 'on the command line of the running server',
+  });
+  const fromEnv = (name: string, value: string, shadowedBy: string | null): Setting => ({
+    name,
+    value,
+    source: { kind: 'process', path: `pid ${pid} environment`, line: null },
+    state: shadowedBy ? 'shadowed' : 'effective',
+    reason: shadowedBy
+      ? `the command line's ${shadowedBy} wins over the environment`
+      : "in the running server's environment",
+  });
+  const one = (flags: readonly string[], vars: readonly string[], secret: boolean): void => {
+    const flag = argv ? flagValue(argv, flags) : null;
+    if (flag) out.push(fromArgv(flag.flag, secret ? SECRET_SHOWN : flag.value));
+    for (const name of vars) {
+      const value = env?.get(name);
+      if (value === undefined) continue;
+      out.push(fromEnv(name, secret ? SECRET_SHOWN : value, flag?.flag ?? null));
+    }
+  };
+  one(
+    [...spec.hostFlags, ...(spec.addressFlags ?? [])],
+    [...spec.hostEnv, ...(spec.addressEnv ?? [])],
+    false,
+  );
+  one(spec.portFlags, spec.portEnv, false);
+  one(spec.keyFlags, spec.keyEnv, true);
+  return out;
+}
+
+/** Every variable name a spec reads, so a probe reads those and nothing else. */
+export function bindVariables(spec: BindSpec): string[] {
+  return [...spec.hostEnv, ...spec.portEnv, ...spec.keyEnv, ...(spec.addressEnv ?? [])];
+}

@@ -15,6 +15,14 @@ export const koboldcpp: ServerKind = {
   argvPatterns: [/koboldcpp(?:\.py|\.exe)?(?: |$)/i],
   defaultPorts: [5001],
   paths: ['/api/extra/version'],
+  bind: {
+    hostFlags: ['--host'],
+    portFlags: ['--port'],
+    keyFlags: ['--password', '--adminpassword'],
+    hostEnv: [],
+    portEnv: [],
+    keyEnv: [],
+  },
   dangers: [
     'Run prompts on your GPU (a --password guards only the text endpoints).',
     'With admin endpoints enabled, reload models and configs.',

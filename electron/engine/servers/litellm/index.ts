@@ -13,6 +13,14 @@ export const litellm: ServerKind = {
   argvPatterns: [/(?:^|\/)litellm(?: |$)/],
   defaultPorts: [4000],
   paths: ['/health/liveliness', '/health/readiness'],
+  bind: {
+    hostFlags: ['--host'],
+    portFlags: ['--port'],
+    keyFlags: [],
+    hostEnv: ['HOST'],
+    portEnv: ['PORT'],
+    keyEnv: ['LITELLM_MASTER_KEY'],
+  },
   dangers: [
     'Call every upstream provider configured, on your keys and your bill.',
     'Without a master key, manage keys, users and models.',

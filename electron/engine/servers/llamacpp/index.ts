@@ -15,6 +15,14 @@ export const llamacpp: ServerKind = {
   argvPatterns: [/(?:^|\/)llama-server(?:\.exe)?(?: |$)/],
   defaultPorts: [8080, 9931],
   paths: ['/props'],
+  bind: {
+    hostFlags: ['--host'],
+    portFlags: ['--port'],
+    keyFlags: ['--api-key', '--api-key-file'],
+    hostEnv: ['LLAMA_ARG_HOST'],
+    portEnv: ['LLAMA_ARG_PORT'],
+    keyEnv: ['LLAMA_API_KEY', 'LLAMA_ARG_API_KEY_FILE'],
+  },
   dangers: [
     'Run prompts on your GPU through /completion and /v1/chat/completions.',
     `Read the model's file path and build from GET /props.`,

@@ -13,6 +13,15 @@ export const llamafile: ServerKind = {
   argvPatterns: [/\.llamafile(?:\.exe)?(?: |$)/i],
   defaultPorts: [8080],
   paths: [],
+  bind: {
+    hostFlags: ['--host'],
+    portFlags: ['--port'],
+    keyFlags: ['--api-key'],
+    hostEnv: [],
+    portEnv: [],
+    keyEnv: [],
+    addressFlags: ['--listen', '-l'],
+  },
   dangers: [
     'Run prompts on your CPU or GPU.',
     'Read the model name and flags from /flagz (version 2).',

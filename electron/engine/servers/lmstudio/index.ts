@@ -15,6 +15,14 @@ export const lmstudio: ServerKind = {
   argvPatterns: [/(?:^|\/)(?:LM Studio|LM-Studio)[^/]*(?: |$)/],
   defaultPorts: [1234],
   paths: ['/lmstudio-greeting'],
+  bind: {
+    hostFlags: ['--bind'],
+    portFlags: ['--port', '-p'],
+    keyFlags: [],
+    hostEnv: ['LMS_SERVER_HOST'],
+    portEnv: [],
+    keyEnv: [],
+  },
   dangers: [
     'Download any model from the catalog or Hugging Face with POST /api/v1/models/download, and load or unload models.',
     'Run prompts on your GPU; with JIT loading, load any downloaded model.',

@@ -15,6 +15,16 @@ export const localai: ServerKind = {
   argvPatterns: [/(?:^|\/)local-ai(?: |$)/],
   defaultPorts: [8080],
   paths: ['/.well-known/localai.json'],
+  bind: {
+    hostFlags: [],
+    portFlags: [],
+    keyFlags: ['--api-keys'],
+    hostEnv: [],
+    portEnv: [],
+    keyEnv: ['LOCALAI_API_KEY', 'API_KEY'],
+    addressFlags: ['--address'],
+    addressEnv: ['LOCALAI_ADDRESS', 'ADDRESS'],
+  },
   dangers: [
     'Install models and backends with POST /models/apply (fetches configs and weights).',
     'Read the P2P token (GET /api/p2p/token) and request traces.',

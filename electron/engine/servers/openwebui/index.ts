@@ -14,6 +14,14 @@ export const openwebui: ServerKind = {
   argvPatterns: [/open[-_]webui/],
   defaultPorts: [8080, 3000],
   paths: ['/api/config'],
+  bind: {
+    hostFlags: ['--host'],
+    portFlags: ['--port'],
+    keyFlags: [],
+    hostEnv: ['HOST'],
+    portEnv: ['PORT'],
+    keyEnv: [],
+  },
   dangers: [
     'While no account exists, create the first account and become admin.',
     'As admin, run arbitrary Python in the server through Functions and Tools.',

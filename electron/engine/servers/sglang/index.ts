@@ -12,6 +12,14 @@ export const sglang: ServerKind = {
   argvPatterns: [/sglang\.launch_server|\bsglang\s+serve\b/],
   defaultPorts: [30000],
   paths: ['/get_model_info'],
+  bind: {
+    hostFlags: ['--host'],
+    portFlags: ['--port'],
+    keyFlags: ['--api-key', '--admin-api-key'],
+    hostEnv: [],
+    portEnv: [],
+    keyEnv: [],
+  },
   dangers: [
     'Run prompts on your GPU.',
     'With --enable-custom-logit-processor, run code in the server.',

@@ -14,6 +14,14 @@ export const textgenWebui: ServerKind = {
   argvPatterns: [/(?:^|\/)(?:server|one_click)\.py\b.*--(?:api|listen)/],
   defaultPorts: [5000, 7860],
   paths: ['/v1/internal/model/info'],
+  bind: {
+    hostFlags: ['--listen-host'],
+    portFlags: ['--listen-port', '--api-port'],
+    keyFlags: ['--api-key', '--admin-key'],
+    hostEnv: [],
+    portEnv: [],
+    keyEnv: [],
+  },
   dangers: [
     'Load and unload models with /v1/internal/model/load (unless --admin-key is set).',
     'Run prompts on your GPU.',

@@ -14,6 +14,14 @@ export const tgi: ServerKind = {
   argvPatterns: [/text-generation-(?:launcher|router)/],
   defaultPorts: [3000, 80],
   paths: ['/info'],
+  bind: {
+    hostFlags: ['--hostname'],
+    portFlags: ['--port'],
+    keyFlags: ['--api-key'],
+    hostEnv: ['HOSTNAME'],
+    portEnv: ['PORT'],
+    keyEnv: ['API_KEY'],
+  },
   dangers: [
     'Run prompts on your GPU (a key guards only the generate routes).',
     'Read the model and its settings from /info and the metrics on the Prometheus port.',

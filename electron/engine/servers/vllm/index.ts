@@ -13,6 +13,14 @@ export const vllm: ServerKind = {
   argvPatterns: [/\bvllm(?:\s+serve|\.entrypoints\.openai\.api_server)\b/],
   defaultPorts: [8000],
   paths: ['/version'],
+  bind: {
+    hostFlags: ['--host'],
+    portFlags: ['--port'],
+    keyFlags: ['--api-key'],
+    hostEnv: [],
+    portEnv: [],
+    keyEnv: ['VLLM_API_KEY'],
+  },
   dangers: [
     'Run prompts on your GPU through /v1/completions and /v1/chat/completions.',
     'Make the server fetch media URLs (SSRF) unless --allowed-media-domains limits them.',

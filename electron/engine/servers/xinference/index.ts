@@ -14,6 +14,14 @@ export const xinference: ServerKind = {
   argvPatterns: [/xinference-(?:local|supervisor|worker)/],
   defaultPorts: [9997],
   paths: ['/v1/cluster/auth'],
+  bind: {
+    hostFlags: ['--host', '-H'],
+    portFlags: ['--port', '-p'],
+    keyFlags: [],
+    hostEnv: [],
+    portEnv: [],
+    keyEnv: [],
+  },
   dangers: [
     'Launch and terminate models, and run prompts, when auth is off.',
     `Reach the supervisor's actor pool on its other ports.`,
