@@ -275,6 +275,13 @@ export const tunnelSchema = z.object({
 });
 export type Tunnel = z.infer<typeof tunnelSchema>;
 
+/** A flag that turns on something dangerous for whoever reaches the server (issue 13). */
+export const riskyFeatureSchema = z.object({
+  flag: z.string(),
+  what: z.string(),
+  runsCode: z.boolean(),
+});
+
 /**
  * A listener identified as a local LLM server other than Ollama, by harmless GETs (issue 13,
  * engine/servers/): which kind said so and how, its version, and who may use it.
@@ -291,6 +298,8 @@ export const kindFindingSchema = z.object({
   tunnel: z.object({ flag: z.string(), via: z.string() }).nullable().optional(),
   /** Its bind address, port and key as started (a key's value is never kept). */
   settings: z.array(settingSchema).optional(),
+  /** Risky features its arguments turn on (flag names only). */
+  features: z.array(riskyFeatureSchema).optional(),
 });
 export type KindFinding = z.infer<typeof kindFindingSchema>;
 
@@ -301,6 +310,8 @@ export const instanceSchema = z.object({
   kind: z.enum(SERVER_KINDS),
   /** Who may use it (issue 13), for kinds other than Ollama. */
   auth: z.object({ state: z.enum(AUTH_STATES), evidence: z.array(z.string()) }).optional(),
+  /** Risky features its command line turns on (issue 13), for kinds other than Ollama. */
+  features: z.array(riskyFeatureSchema).optional(),
   pid: z.number().int().nullable(),
   process: ollamaProcessSchema.nullable(),
   version: z.string().nullable(),

@@ -557,6 +557,7 @@ function kindInstances(facts: InstanceFacts, listening: Socket[]): Instance[] {
       vram: null,
       exposure,
       auth: finding.auth,
+      features: finding.features ?? [],
       reasons: [
         `${name} answers on ${finding.address.includes(':') ? `[${finding.address}]` : finding.address}:${finding.port}: ${finding.evidence.join('; ')}.`,
         ...(listeners.length === 0

@@ -99,6 +99,12 @@ describeFirewallLab(
       if (relayDir) fs.rmSync(relayDir, { recursive: true, force: true });
     });
 
+    /** A forward chain with policy drop that lets replies through, and these rules besides. */
+    const forwardChain = (...rules: string[]) =>
+      nftInHost(
+        lab,
+        `table inet pdkfwd {\n  chain forward_filter {\n    type filter hook forward priority filter; policy drop;\n    ct state established,related accept\n${rules.map((r) => `    ${r}\n`).join('')}  }\n}\n`,
+      );
     const dnat = () =>
       nftInHost(
         lab,
@@ -170,10 +176,7 @@ describeFirewallLab(
     it('a forward chain that drops: neither way gets through, and the verdict is private with the deciding rule', async () => {
       await forwarding(true);
       await dnat();
-      await nftInHost(
-        lab,
-        'table inet pdkfwd {\n  chain forward_filter {\n    type filter hook forward priority filter; policy drop;\n    ct state established,related accept\n  }\n}\n',
-      );
+      await forwardChain();
       expect(await throughNat()).toBe(false);
       expect(await routed()).toBe(false);
       const { json } = await runScan(lab);
@@ -188,10 +191,7 @@ describeFirewallLab(
     it('forward rules that admit only DNATed connections (ct status dnat, as firewalld does): through port 8000 yes, routed no', async () => {
       await forwarding(true);
       await dnat();
-      await nftInHost(
-        lab,
-        'table inet pdkfwd {\n  chain forward_filter {\n    type filter hook forward priority filter; policy drop;\n    ct state established,related accept\n    ct status dnat accept\n  }\n}\n',
-      );
+      await forwardChain('ct status dnat accept');
       expect(await throughNat()).toBe(true);
       expect(await routed()).toBe(false);
       const { json } = await runScan(lab);

@@ -212,6 +212,34 @@ describeLab('local LLM servers of other kinds', () => {
     expect(JSON.stringify(json)).not.toContain('k-secret');
   });
 
+  it('llama-server with --tools on every interface: the critical finding names the flag; on loopback, none', async () => {
+    await start('llamacpp', 'llama-server', [
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8080',
+      '--tools',
+      'all',
+    ]);
+    const exposed = await scanFor('llamacpp', 8080);
+    const finding = exposed.json.findings.find((f) => f.ruleId === 'server-risky-feature');
+    expect(finding?.severity).toBe('critical');
+    expect(finding?.title).toMatch(/--tools/);
+    for (const child of running.splice(0)) child.kill('SIGKILL');
+    await lab.runInHost(['pkill', '-KILL', '-f', 'server-standin.cjs']);
+    await start('llamacpp', 'llama-server', [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '8080',
+      '--tools',
+      'all',
+    ]);
+    const local = await scanFor('llamacpp', 8080);
+    expect(local.instance?.features?.map((f) => f.flag)).toEqual(['--tools']);
+    expect(local.json.findings.find((f) => f.ruleId === 'server-risky-feature')).toBeUndefined();
+  });
+
   it('llama-server bound to the LAN address only: lan, and loopback is refused', async () => {
     await start('llamacpp', 'llama-server', ['--host', lab.hostAddress4, '--port', '8080']);
     const { instance, reached } = await scanFor('llamacpp', 8080);

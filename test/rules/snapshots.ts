@@ -383,6 +383,7 @@ export interface InstanceOptions {
   /** Another server kind (issue 13): no Ollama fingerprint or process, and its auth state. */
   kind?: Exclude<Instance['kind'], 'ollama'>;
   auth?: AuthState;
+  features?: NonNullable<Instance['features']>;
 }
 
 export const DEFAULT_MODELS = ['llama3.2:3b', 'qwen2.5-coder:1.5b'];
@@ -446,6 +447,7 @@ export function instance(options: InstanceOptions = {}): Instance {
         state: options.auth ?? 'none',
         evidence: [`(fixture) auth ${options.auth ?? 'none'}`],
       },
+      features: options.features ?? [],
       reasons: [`(fixture) ${options.kind}`],
     };
   }

@@ -23,7 +23,7 @@ import { scopeOf } from '../exposure';
 import { connectAddress, listenerKey } from '../instances';
 import { isLikelyHttpProxy, isPortForwarder } from '../judge/process-names';
 import type { KindAnswer, OwnerHint, ServerKind } from '../servers/kind';
-import { bindSettings, bindVariables, tunnelFlagOf } from '../servers/kind';
+import { bindSettings, bindVariables, riskyFlagsOf, tunnelFlagOf } from '../servers/kind';
 import { identifyKind, kindById, kindsOfOwner, kindsOfPort, pathsFor } from '../servers/registry';
 import { cleanLine } from '../text/untrusted';
 import { parseCmdline } from './linux/processes';
@@ -203,6 +203,7 @@ export async function probeServerKinds(
         auth: { state: auth.state, evidence: auth.evidence.map((e) => cleanLine(e, 200)) },
         owner: candidate.socket.processes[0] ?? null,
         tunnel: tunnelFlagOf(kind, candidate.owner),
+        features: riskyFlagsOf(kind, candidate.owner),
         settings: settings.map((s) => ({ ...s, value: cleanLine(s.value, 200) })),
       });
     };

@@ -27,10 +27,12 @@ import gpuBusyForRemote from './gpu-busy-for-remote';
 import firewallOff from './firewall-off';
 import firewallUnknown from './firewall-unknown';
 import serverExposed from './server-exposed';
+import serverRiskyFeature from './server-risky-feature';
 import unclaimedAdmin from './unclaimed-admin';
 
 export const RULES: readonly Rule[] = [
   unclaimedAdmin,
+  serverRiskyFeature,
   serverExposed,
   exposedToInternet,
   exposedToLan,

@@ -51,6 +51,12 @@ export interface ServerKind {
   tunnelFlags?: ReadonlyArray<{ flag: string; via: string }>;
   /** Where it takes its bind address, port and key (flags and environment). */
   bind?: BindSpec;
+  /**
+   * Flags that turn on something dangerous for whoever reaches it (file or shell tools, code
+   * sent in requests, a URL-fetching proxy), each with what it gives them and whether it runs
+   * code. Only their names are kept, never their values.
+   */
+  riskyFlags?: ReadonlyArray<{ flag: string; what: string; runsCode: boolean }>;
   identify(answers: KindAnswers, owner: OwnerHint): KindIdentity | null;
   /** Who may use it, from the same answers. */
   auth(answers: KindAnswers): ServerAuth;
@@ -99,6 +105,17 @@ export function versionOf(value: string | null): string | null {
   if (value === null) return null;
   const v = value.trim();
   return /^v?[0-9][0-9A-Za-z.+-]{0,40}$/.test(v) ? v : null;
+}
+
+/** The kind's risky flags present in the owner's arguments (`--tools`, `--tools=…`). */
+export function riskyFlagsOf(
+  kind: ServerKind,
+  owner: OwnerHint,
+): Array<{ flag: string; what: string; runsCode: boolean }> {
+  const args = owner.argv ?? [];
+  return (kind.riskyFlags ?? []).filter((r) =>
+    args.some((a) => a === r.flag || a.startsWith(`${r.flag}=`)),
+  );
 }
 
 /** The first tunnel flag of the kind in the owner's arguments (`--remotetunnel`), or null. */

@@ -29,6 +29,44 @@ export const llamacpp: ServerKind = {
     'With --slot-save-path, save and restore slot files; in router mode, load, unload and add models.',
     'With --tools, read and write files and run shell commands through /tools.',
   ],
+  // servers-facts.md §3, "Dangerous features".
+  riskyFlags: [
+    {
+      flag: '--tools',
+      what: 'read and write files and run shell commands through /tools',
+      runsCode: true,
+    },
+    {
+      flag: '--agent',
+      what: 'run the built-in agent with its file and shell tools',
+      runsCode: true,
+    },
+    {
+      flag: '--mcp-servers-config',
+      what: 'use the MCP servers it starts as child processes',
+      runsCode: true,
+    },
+    {
+      flag: '--mcp-servers-json',
+      what: 'use the MCP servers it starts as child processes',
+      runsCode: true,
+    },
+    {
+      flag: '--ui-mcp-proxy',
+      what: 'make it fetch any URL through /cors-proxy (SSRF)',
+      runsCode: false,
+    },
+    {
+      flag: '--slot-save-path',
+      what: 'save, restore and erase slot files in that folder',
+      runsCode: false,
+    },
+    {
+      flag: '--media-path',
+      what: 'read local files it serves through file:// media',
+      runsCode: false,
+    },
+  ],
   identify(answers, owner) {
     if (/\.llamafile$|^llamafile$/i.test(owner.name ?? '')) return null;
     if (owner.argv?.some((a) => /\.llamafile$/i.test(a))) return null;

@@ -24,6 +24,14 @@ export const sglang: ServerKind = {
     'Run prompts on your GPU.',
     'With --enable-custom-logit-processor, run code in the server.',
   ],
+  // servers-facts.md §12: dill payloads in requests.
+  riskyFlags: [
+    {
+      flag: '--enable-custom-logit-processor',
+      what: 'run Python code sent in a request (a custom logit processor)',
+      runsCode: true,
+    },
+  ],
   identify(answers) {
     return ownedBy(answers).includes('sglang')
       ? identity('sglang', null, 'GET /v1/models: owned_by "sglang"')
