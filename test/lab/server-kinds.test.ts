@@ -54,12 +54,17 @@ describeLab('local LLM servers of other kinds', () => {
   });
 
   /** Starts the stand-in as `binary` with `argv`; resolves once it listens. */
-  async function start(kind: string, binary: string, argv: string[]): Promise<void> {
+  async function start(
+    kind: string,
+    binary: string,
+    argv: string[],
+    env: Record<string, string> = {},
+  ): Promise<void> {
     const bin = path.join(dir, 'bin', binary);
     if (!fs.existsSync(bin)) fs.symlinkSync(process.execPath, bin);
     const child = lab.spawnInHost([bin, STANDIN, ...argv], {
       inheritEnv: false,
-      env: { PADDOCK_STANDIN_KIND: kind, HOME: dir, LANG: 'C.UTF-8' },
+      env: { PADDOCK_STANDIN_KIND: kind, HOME: dir, LANG: 'C.UTF-8', ...env },
     });
     running.push(child);
     let err = '';
@@ -238,6 +243,105 @@ describeLab('local LLM servers of other kinds', () => {
     const local = await scanFor('llamacpp', 8080);
     expect(local.instance?.features?.map((f) => f.flag)).toEqual(['--tools']);
     expect(local.json.findings.find((f) => f.ruleId === 'server-risky-feature')).toBeUndefined();
+  });
+
+  it.each<[string, string, string[], Record<string, string>, number, string, string]>([
+    ['litellm', 'litellm', ['--port', '4000'], {}, 4000, 'none', 'high'],
+    [
+      'litellm',
+      'litellm',
+      ['--port', '4000'],
+      { LITELLM_MASTER_KEY: 'k-secret' },
+      4000,
+      'key-required',
+      'low',
+    ],
+    [
+      'tgi',
+      'text-generation-router',
+      ['--hostname', '0.0.0.0', '--port', '3000', '--prometheus-port', '9000'],
+      {},
+      3000,
+      'unknown',
+      'high',
+    ],
+    ['xinference', 'xinference-local', ['-H', '0.0.0.0', '-p', '9997'], {}, 9997, 'none', 'high'],
+    [
+      'sglang',
+      'python3',
+      [
+        '-m',
+        'sglang.launch_server',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        '30000',
+        '--api-key',
+        'k-secret',
+      ],
+      {},
+      30000,
+      'key-required',
+      'low',
+    ],
+    [
+      'textgen-webui',
+      'python3',
+      ['/opt/text-generation-webui/server.py', '--api', '--listen', '--api-port', '5000'],
+      {},
+      5000,
+      'none',
+      'high',
+    ],
+    [
+      'llamafile',
+      'mistral.llamafile',
+      ['--host', '0.0.0.0', '--port', '8080'],
+      {},
+      8080,
+      'none',
+      'high',
+    ],
+    [
+      'anythingllm',
+      'node',
+      ['/app/server/index.js', '--port', '3001'],
+      {},
+      3001,
+      'unknown',
+      'high',
+    ],
+  ])(
+    '%s as %s %j: found, named, judged against the LAN, with its auth and finding',
+    async (kind, binary, argv, env, port, auth, severity) => {
+      await start(kind, binary, argv, env);
+      const { json, instance, reached } = await scanFor(kind, port);
+      expect(instance, JSON.stringify(json.snapshot.probes.kinds)).toBeDefined();
+      expect(reached).toBe(true);
+      expect(instance!.exposure).toBe('lan');
+      expect(instance!.auth?.state).toBe(auth);
+      expect(
+        json.findings.find((f) => f.instance === instance!.id && f.ruleId === 'server-exposed')
+          ?.severity,
+      ).toBe(severity);
+      expect(JSON.stringify(json)).not.toContain('k-secret');
+      if (kind === 'tgi') {
+        // The Prometheus port beside the API is the same process's, and as reachable.
+        expect((await lab.connectFromLan(lab.hostAddress4, 9000)) === 'open').toBe(true);
+        expect(instance!.listeners.find((l) => l.port === 9000)?.exposure).toBe('lan');
+      }
+    },
+  );
+
+  it.each([
+    ['gpt4all', 'gpt4all', ['--port', '4891'], 4891],
+    ['jan', 'jan', ['--port', '1337'], 1337],
+  ])('%s on its default loopback bind: found, named, private', async (kind, binary, argv, port) => {
+    await start(kind, binary, argv);
+    const { json, instance, reached } = await scanFor(kind, port);
+    expect(instance, JSON.stringify(json.snapshot.probes.kinds)).toBeDefined();
+    expect(reached).toBe(false);
+    expect(instance!.exposure).toBe('private');
   });
 
   it('llama-server bound to the LAN address only: lan, and loopback is refused', async () => {

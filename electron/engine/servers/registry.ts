@@ -58,13 +58,27 @@ export function kindsOfPort(port: number): ServerKind[] {
   return KINDS.filter((k) => k.defaultPorts.includes(port));
 }
 
-/** The first kind whose own signal is in the answers. */
+/**
+ * The first kind whose own signal is in the answers. Failing that, a key may hide every
+ * signal (SGLang and vLLM guard their model lists): when the listener answered HTTP and its
+ * owner's name or arguments point to exactly one kind, that kind, and the evidence says so.
+ */
 export function identifyKind(answers: KindAnswers, owner: OwnerHint): KindIdentity | null {
   for (const kind of KINDS) {
     const found = kind.identify(answers, owner);
     if (found) return found;
   }
-  return null;
+  const byOwner = kindsOfOwner(owner).filter((k) => k.id !== 'ollama');
+  const answered = [...answers.values()].some((a) => a.status >= 200 && a.status < 500);
+  if (byOwner.length !== 1 || !answered) return null;
+  const what = owner.argv?.join(' ').match(byOwner[0]!.argvPatterns[0] ?? /$^/)?.[0] ?? owner.name;
+  return {
+    kind: byOwner[0]!.id,
+    version: null,
+    evidence: [
+      `its process is ${what ?? 'named for it'}, and it answers HTTP; its answers do not name it (a key may hide them)`,
+    ],
+  };
 }
 
 /** The GETs to make on a listener, for the kinds it may be (at most `max`). */

@@ -302,6 +302,18 @@ describe('identifying a server by its own signal', () => {
     expect(identifyKind(answers(shape), owner('python3'))?.kind).toBe('openai-compatible');
   });
 
+  it('§12 a key that hides every signal: the owner names the kind, and the evidence says why', () => {
+    const found = identifyKind(
+      answers({ '/v1/models': { status: 401, json: { error: 'Unauthorized' } } }),
+      owner('python3', '-m', 'sglang.launch_server', '--api-key', 'k'),
+    );
+    expect(found?.kind).toBe('sglang');
+    expect(found?.evidence.join(' ')).toMatch(/sglang\.launch_server.*a key may hide them/);
+    // A silent listener, or an owner that names no kind, is no kind.
+    expect(identifyKind(answers({}), owner('python3', '-m', 'sglang.launch_server'))).toBeNull();
+    expect(identifyKind(answers({ '/v1/models': { status: 401 } }), owner('python3'))).toBeNull();
+  });
+
   it('nothing telling: no kind', () => {
     expect(identifyKind(answers({ '/': { body: '<html>hello</html>' } }), nobody)).toBeNull();
     expect(
