@@ -275,6 +275,16 @@ export const tunnelSchema = z.object({
 });
 export type Tunnel = z.infer<typeof tunnelSchema>;
 
+/**
+ * What a server answered to a GET carrying a foreign web page's `Origin` (issue 13): the
+ * `Access-Control-Allow-Origin` it sent (null: none) and whether it allows credentials.
+ */
+export const corsSchema = z.object({
+  path: z.string(),
+  allowOrigin: z.string().nullable(),
+  allowCredentials: z.boolean(),
+});
+
 /** A flag that turns on something dangerous for whoever reaches the server (issue 13). */
 export const riskyFeatureSchema = z.object({
   flag: z.string(),
@@ -300,6 +310,8 @@ export const kindFindingSchema = z.object({
   settings: z.array(settingSchema).optional(),
   /** Risky features its arguments turn on (flag names only). */
   features: z.array(riskyFeatureSchema).optional(),
+  /** How it answered a request from a foreign web page's origin (CORS). */
+  cors: corsSchema.nullable().optional(),
 });
 export type KindFinding = z.infer<typeof kindFindingSchema>;
 
@@ -312,6 +324,8 @@ export const instanceSchema = z.object({
   auth: z.object({ state: z.enum(AUTH_STATES), evidence: z.array(z.string()) }).optional(),
   /** Risky features its command line turns on (issue 13), for kinds other than Ollama. */
   features: z.array(riskyFeatureSchema).optional(),
+  /** Its answer to a foreign web page's origin (issue 13), for kinds other than Ollama. */
+  cors: corsSchema.nullable().optional(),
   pid: z.number().int().nullable(),
   process: ollamaProcessSchema.nullable(),
   version: z.string().nullable(),

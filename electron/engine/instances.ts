@@ -558,6 +558,7 @@ function kindInstances(facts: InstanceFacts, listening: Socket[]): Instance[] {
       exposure,
       auth: finding.auth,
       features: finding.features ?? [],
+      cors: finding.cors ?? null,
       reasons: [
         `${name} answers on ${finding.address.includes(':') ? `[${finding.address}]` : finding.address}:${finding.port}: ${finding.evidence.join('; ')}.`,
         ...(listeners.length === 0

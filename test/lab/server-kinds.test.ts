@@ -84,18 +84,27 @@ describeLab('local LLM servers of other kinds', () => {
   }
 
   it.each([
-    ['llamacpp', 'llama-server', ['--host', '127.0.0.1', '--port', '8080'], 8080],
-    ['lmstudio', 'llmster', ['--bind', '127.0.0.1', '--port', '1234'], 1234],
-  ])('%s on loopback: found, named, private, no finding', async (kind, binary, argv, port) => {
-    await start(kind, binary, argv);
-    const { json, instance, reached } = await scanFor(kind, port);
-    expect(instance, JSON.stringify(json.snapshot.probes.kinds)).toBeDefined();
-    expect(reached).toBe(false);
-    expect(instance!.exposure).toBe('private');
-    expect(
-      json.findings.filter((f) => f.instance === instance!.id && f.ruleId === 'server-exposed'),
-    ).toEqual([]);
-  });
+    ['llamacpp', 'llama-server', ['--host', '127.0.0.1', '--port', '8080'], 8080, 'high'],
+    ['lmstudio', 'llmster', ['--bind', '127.0.0.1', '--port', '1234'], 1234, null],
+  ])(
+    '%s on loopback: found, named, private, no exposure finding; CORS as it answers a foreign page',
+    async (kind, binary, argv, port, cors) => {
+      await start(kind as string, binary as string, argv as string[]);
+      const { json, instance, reached } = await scanFor(kind as string, port as number);
+      expect(instance, JSON.stringify(json.snapshot.probes.kinds)).toBeDefined();
+      expect(reached).toBe(false);
+      expect(instance!.exposure).toBe('private');
+      expect(
+        json.findings.filter((f) => f.instance === instance!.id && f.ruleId === 'server-exposed'),
+      ).toEqual([]);
+      // §1.7: llama-server echoes any origin with credentials, so any web page can call it even
+      // on loopback; LM Studio sends no CORS header unless told to.
+      const corsFinding = json.findings.find(
+        (f) => f.instance === instance!.id && f.ruleId === 'server-cors-open',
+      );
+      expect(corsFinding?.severity ?? null).toBe(cors);
+    },
+  );
 
   it.each([
     ['llamacpp', 'llama-server', ['--host', '0.0.0.0', '--port', '8080'], 8080, 'none', 'high'],

@@ -384,6 +384,7 @@ export interface InstanceOptions {
   kind?: Exclude<Instance['kind'], 'ollama'>;
   auth?: AuthState;
   features?: NonNullable<Instance['features']>;
+  cors?: Instance['cors'];
 }
 
 export const DEFAULT_MODELS = ['llama3.2:3b', 'qwen2.5-coder:1.5b'];
@@ -448,6 +449,7 @@ export function instance(options: InstanceOptions = {}): Instance {
         evidence: [`(fixture) auth ${options.auth ?? 'none'}`],
       },
       features: options.features ?? [],
+      cors: options.cors ?? null,
       reasons: [`(fixture) ${options.kind}`],
     };
   }

@@ -12,9 +12,9 @@
  */
 import type { Evidence, Fingerprint, ModelSummary } from '../../../shared/snapshot';
 import type { ByteBudget, Host, HttpResult } from '../host/types';
+import { FOREIGN_ORIGIN } from '../judge/origin';
 import { cleanLine, isRecord, parseJson } from '../text/untrusted';
 
-export const FOREIGN_ORIGIN = 'https://paddock-origin-check.invalid';
 export const FOREIGN_HOST = 'paddock-rebind-check.invalid';
 export const OLLAMA_BANNER = 'Ollama is running';
 const MAX_MODELS = 500;

@@ -21,6 +21,7 @@ import type {
 import type { ByteBudget, Host } from '../host/types';
 import { scopeOf } from '../exposure';
 import { connectAddress, listenerKey } from '../instances';
+import { FOREIGN_ORIGIN } from '../judge/origin';
 import { isLikelyHttpProxy, isPortForwarder } from '../judge/process-names';
 import type { KindAnswer, OwnerHint, ServerKind } from '../servers/kind';
 import { bindSettings, bindVariables, riskyFlagsOf, tunnelFlagOf } from '../servers/kind';
@@ -68,6 +69,41 @@ async function environment(
       found.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
   return found;
+}
+
+/**
+ * One GET /v1/models with a foreign web page's Origin: does the server let that page read its
+ * answers (`Access-Control-Allow-Origin: *` or the origin itself), with credentials?
+ */
+async function corsCheck(
+  host: Host,
+  address: string,
+  port: number,
+  deadlineAt: number,
+  budget: ByteBudget | undefined,
+): Promise<KindFinding['cors']> {
+  const left = deadlineAt - host.monotonicMs();
+  if (left < 100) return null;
+  const r = await host.http({
+    address,
+    port,
+    path: '/v1/models',
+    headers: { Origin: FOREIGN_ORIGIN },
+    connectTimeoutMs: Math.min(CONNECT_MS, left),
+    totalTimeoutMs: Math.min(TOTAL_MS, left),
+    maxBodyBytes: 4 * 1024,
+    ...(budget ? { budget } : {}),
+  });
+  if (!r.ok) return null;
+  const headers = Object.fromEntries(
+    Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  const allow = headers['access-control-allow-origin'];
+  return {
+    path: '/v1/models',
+    allowOrigin: typeof allow === 'string' ? cleanLine(allow, 200) : null,
+    allowCredentials: headers['access-control-allow-credentials']?.trim().toLowerCase() === 'true',
+  };
 }
 
 async function ownerHint(host: Host, socket: Socket): Promise<OwnerHint> {
@@ -204,6 +240,7 @@ export async function probeServerKinds(
         owner: candidate.socket.processes[0] ?? null,
         tunnel: tunnelFlagOf(kind, candidate.owner),
         features: riskyFlagsOf(kind, candidate.owner),
+        cors: await corsCheck(host, address, port, deadlineAt, input.budget),
         settings: settings.map((s) => ({ ...s, value: cleanLine(s.value, 200) })),
       });
     };

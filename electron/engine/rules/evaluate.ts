@@ -110,7 +110,12 @@ export function compareFindings(a: Finding, b: Finding): number {
  * Rules written for every kind of server (issue 13); the others were written for Ollama (its
  * settings, endpoints and advisories) and see only Ollama's instances.
  */
-const EVERY_KIND = new Set(['server-exposed', 'unclaimed-admin', 'server-risky-feature']);
+const EVERY_KIND = new Set([
+  'server-exposed',
+  'unclaimed-admin',
+  'server-risky-feature',
+  'server-cors-open',
+]);
 
 function viewFor(rule: Rule, snapshot: Snapshot): Snapshot {
   if (EVERY_KIND.has(rule.meta.id)) return snapshot;

@@ -28,12 +28,14 @@ import firewallOff from './firewall-off';
 import firewallUnknown from './firewall-unknown';
 import serverExposed from './server-exposed';
 import serverRiskyFeature from './server-risky-feature';
+import serverCorsOpen from './server-cors-open';
 import unclaimedAdmin from './unclaimed-admin';
 
 export const RULES: readonly Rule[] = [
   unclaimedAdmin,
   serverRiskyFeature,
   serverExposed,
+  serverCorsOpen,
   exposedToInternet,
   exposedToLan,
   ipv6PathOpen,
