@@ -312,6 +312,11 @@ export const kindFindingSchema = z.object({
   features: z.array(riskyFeatureSchema).optional(),
   /** How it answered a request from a foreign web page's origin (CORS). */
   cors: corsSchema.nullable().optional(),
+  /**
+   * Its child processes that listen too (servers-facts.md §1.3: vLLM's torch.distributed
+   * store, workers): their sockets are the server's side listeners.
+   */
+  children: z.array(z.number().int()).optional(),
 });
 export type KindFinding = z.infer<typeof kindFindingSchema>;
 

@@ -519,9 +519,11 @@ function kindInstances(facts: InstanceFacts, listening: Socket[]): Instance[] {
     const key =
       pid !== null ? `${finding.kind}:pid:${pid}` : `${finding.kind}:port:${finding.port}`;
     const group = groups.get(key) ?? { finding, sockets: [] };
+    // Its own sockets and its listening children's (side listeners, §1.3).
+    const family = new Set([...(pid !== null ? [pid] : []), ...(finding.children ?? [])]);
     const own =
       pid !== null
-        ? listening.filter((s) => s.processes.some((p) => p.pid === pid))
+        ? listening.filter((s) => s.processes.some((p) => family.has(p.pid)))
         : listening.filter(
             (s) => s.localAddress === finding.address && s.localPort === finding.port,
           );

@@ -342,6 +342,22 @@ describeLab('local LLM servers of other kinds', () => {
     },
   );
 
+  it('vLLM with tensor parallelism: the worker child’s torch.distributed store on every interface is its side listener, as reachable', async () => {
+    await start('vllm', 'vllm', ['serve', 'm', '--port', '8000', '--tensor-parallel-size', '2']);
+    for (
+      let i = 0;
+      i < 50 && (await lab.connectFromLan(lab.hostAddress4, 29500)) !== 'open';
+      i += 1
+    )
+      await sleep(50);
+    const { instance } = await scanFor('vllm', 8000);
+    expect(await lab.connectFromLan(lab.hostAddress4, 29500)).toBe('open');
+    const store = instance?.listeners.find((l) => l.port === 29500);
+    expect(store?.exposure).toBe('lan');
+    expect(store?.owner?.pid).not.toBe(instance?.pid);
+    await lab.runInHost(['pkill', '-KILL', '-f', 'listen(29500']);
+  });
+
   it.each([
     ['gpt4all', 'gpt4all', ['--port', '4891'], 4891],
     ['jan', 'jan', ['--port', '1337'], 1337],

@@ -27,7 +27,7 @@ import type { KindAnswer, OwnerHint, ServerKind } from '../servers/kind';
 import { bindSettings, bindVariables, riskyFlagsOf, tunnelFlagOf } from '../servers/kind';
 import { identifyKind, kindById, kindsOfOwner, kindsOfPort, pathsFor } from '../servers/registry';
 import { cleanLine } from '../text/untrusted';
-import { parseCmdline } from './linux/processes';
+import { parseCmdline, parseProcStat } from './linux/processes';
 import { runProbe } from './probe';
 
 const MAX_CANDIDATES = 24;
@@ -69,6 +69,34 @@ async function environment(
       found.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
   return found;
+}
+
+/** The parent of every process that holds a listening socket (at most 256 read). */
+async function parentsOf(host: Host, listening: readonly Socket[]): Promise<Map<number, number>> {
+  const pids = [...new Set(listening.flatMap((s) => s.processes.map((p) => p.pid)))].slice(0, 256);
+  const parents = new Map<number, number>();
+  await Promise.all(
+    pids.map(async (pid) => {
+      const stat = await host.readFile(`/proc/${pid}/stat`, 4096);
+      const parsed = stat.ok ? parseProcStat(stat.text) : null;
+      if (parsed) parents.set(pid, parsed.ppid);
+    }),
+  );
+  return parents;
+}
+
+/** Whether `pid` descends from `ancestor` (within 8 generations, through listening processes or not). */
+function descendsFrom(
+  pid: number,
+  ancestor: number,
+  parents: ReadonlyMap<number, number>,
+): boolean {
+  let at: number | undefined = parents.get(pid);
+  for (let depth = 0; depth < 8 && at !== undefined && at > 1; depth += 1) {
+    if (at === ancestor) return true;
+    at = parents.get(at);
+  }
+  return false;
 }
 
 /**
@@ -254,6 +282,20 @@ export async function probeServerKinds(
       })(),
       Promise.all(picked.filter((c) => c.generic).map(ask)),
     ]);
+    // Side listeners (§1.3): listening processes descended from a server found.
+    if (found.length > 0 && host.platform === 'linux') {
+      const parents = await parentsOf(host, input.listening);
+      for (const finding of found) {
+        const pid = finding.owner?.pid;
+        if (pid === undefined) continue;
+        // A child that is a server found in its own right (Jan's llama-server) stays its own.
+        const servers = new Set(found.map((f) => f.owner?.pid));
+        const children = [...parents.keys()].filter(
+          (child) => !servers.has(child) && descendsFrom(child, pid, parents),
+        );
+        if (children.length > 0) finding.children = children.sort((a, b) => a - b);
+      }
+    }
     const notes = [
       ...(leftOut > 0
         ? [`${leftOut} more listeners were not asked (at most ${MAX_CANDIDATES}).`]
