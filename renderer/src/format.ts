@@ -25,6 +25,14 @@ export const VERDICT_MEANING: Readonly<Record<Exposure, string>> = {
   unknown: 'Paddock could not tell who can reach Ollama; the reasons below say what is missing.',
 };
 
+/** What the verdict means when servers of other kinds run too (issue 13): no "without a password", since some ask for one. */
+export const VERDICT_MEANING_KINDS: Readonly<Record<Exposure, string>> = {
+  private: 'Only programs on this computer can reach these servers.',
+  lan: 'Other machines on your network can reach at least one of these servers.',
+  internet: 'Anyone on the internet who finds this address can reach at least one of them.',
+  unknown: 'Paddock could not tell who can reach them; the reasons below say what is missing.',
+};
+
 export function verdictSentence(verdict: Exposure): string {
   return VERDICT_SENTENCE[verdict] ?? VERDICT_SENTENCE.unknown;
 }

@@ -285,6 +285,9 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
     await expect
       .poll(mainText)
       .toMatch(/Open WebUI has no admin yet, and other machines can reach it/);
+    // Grouped by kind, one heading each.
+    for (const kind of ['ollama', 'llamacpp', 'vllm', 'openwebui'])
+      expect(await page.getByTestId(`kind-group-${kind}`).count()).toBe(1);
     expect(await mainText()).toMatch(/no admin yet: the first visitor becomes admin/);
     await shot('overview-four-kinds');
   });

@@ -2,6 +2,7 @@ import type { ScanView } from '../../../shared/api';
 import {
   EXPOSURE_TONE,
   VERDICT_MEANING,
+  VERDICT_MEANING_KINDS,
   relativeTime,
   scoreTone,
   verdictSentence,
@@ -29,7 +30,11 @@ export function Verdict({ view }: { view: ScanView }) {
         <data hidden value={verdict} data-testid="verdict-label" data-verdict={verdict}>
           {verdict}
         </data>
-        <p className="verdict-meaning">{VERDICT_MEANING[verdict]}</p>
+        <p className="verdict-meaning">
+          {snapshot.instances.every((i) => i.kind === 'ollama')
+            ? VERDICT_MEANING[verdict]
+            : VERDICT_MEANING_KINDS[verdict]}
+        </p>
         {snapshot.verdictReasons.length > 0 && (
           <ol className="reasons" aria-label="How Paddock knows">
             {snapshot.verdictReasons.map((reason, i) => (

@@ -1,9 +1,27 @@
 import type { ScanView } from '../../../shared/api';
+import type { ServerKindId } from '../../../shared/servers';
+import { SERVER_KIND_NAMES } from '../../../shared/servers';
+import type { Instance } from '../../../shared/snapshot';
 import { FindingCard, SeverityBadge } from '../components/FindingCard';
 import { InstanceCard } from '../components/InstanceCard';
 import { OllamaAbsent, ProbeNotices } from '../components/Notices';
 import { Verdict } from '../components/Verdict';
 import { SEVERITY_LABEL, groupBySeverity } from '../format';
+
+/** Servers grouped by kind, worst exposure first, then by name (Ollama first on a tie). */
+function byKind(instances: readonly Instance[]): Array<[ServerKindId, Instance[]]> {
+  const rank = { internet: 0, lan: 1, unknown: 2, private: 3 } as const;
+  const groups = new Map<ServerKindId, Instance[]>();
+  for (const instance of instances)
+    groups.set(instance.kind, [...(groups.get(instance.kind) ?? []), instance]);
+  const worst = (list: Instance[]) => Math.min(...list.map((i) => rank[i.exposure]));
+  return [...groups.entries()].sort(
+    ([a, x], [b, y]) =>
+      worst(x) - worst(y) ||
+      Number(b === 'ollama') - Number(a === 'ollama') ||
+      SERVER_KIND_NAMES[a].localeCompare(SERVER_KIND_NAMES[b]),
+  );
+}
 
 export function Overview({ view }: { view: ScanView }) {
   const groups = groupBySeverity(view.findings);
@@ -21,11 +39,20 @@ export function Overview({ view }: { view: ScanView }) {
               : 'Local LLM servers'}{' '}
             <span className="count">{view.snapshot.instances.length}</span>
           </h2>
-          <div className="grid-cards">
-            {view.snapshot.instances.map((instance) => (
-              <InstanceCard key={instance.id} instance={instance} />
-            ))}
-          </div>
+          {byKind(view.snapshot.instances).map(([kind, instances]) => (
+            <div key={kind} className="kind-group" data-testid={`kind-group-${kind}`}>
+              {view.snapshot.instances.some((i) => i.kind !== 'ollama') && (
+                <h3 className="kind-title small">
+                  {SERVER_KIND_NAMES[kind]} <span className="count">{instances.length}</span>
+                </h3>
+              )}
+              <div className="grid-cards">
+                {instances.map((instance) => (
+                  <InstanceCard key={instance.id} instance={instance} />
+                ))}
+              </div>
+            </div>
+          ))}
         </section>
       )}
       <section aria-labelledby="findings-heading">
