@@ -87,6 +87,8 @@ describeLab('a tunnel out in front of a loopback Ollama', () => {
           path.join(dir, 'bin', 'cloudflared'),
           path.join(dir, 'client.cjs'),
           'tunnel',
+          '--token',
+          'tok-secret-4711',
           '--url',
           'http://localhost:11434',
         ],
@@ -133,6 +135,9 @@ describeLab('a tunnel out in front of a loopback Ollama', () => {
     expect(instance.tunnels?.map((t) => [t.tool, t.targets[0]?.port])).toEqual([
       ['cloudflared', 11434],
     ]);
+    // Its token never reaches --json (nor any report made from it).
+    expect(JSON.stringify(json)).not.toContain('tok-secret-4711');
+    expect(instance.tunnels?.[0]?.argv).toContain('(hidden)');
     expect(instance.reasons.join('\n')).toMatch(
       /cloudflared \(pid \d+\) publishes localhost:11434 on the internet/,
     );

@@ -10,6 +10,7 @@
  */
 import type { Evidence, ProbeResult, Tunnel } from '../../../../shared/snapshot';
 import type { Host } from '../../host/types';
+import { redactArgv } from '../../text/redact';
 import { cleanLine } from '../../text/untrusted';
 import { runProbe } from '../probe';
 import { parseCmdline, parseStatusUid } from './processes';
@@ -260,7 +261,8 @@ export async function probeTunnels(host: Host): Promise<ProbeResult<Tunnel[]>> {
       tunnels.push({
         tool,
         pid: Number(pid),
-        argv: argv.slice(0, 24).map((a) => cleanLine(a, 200)),
+        // What it was told, without the credentials it was given (its token, a password).
+        argv: redactArgv(argv.slice(0, 24)).map((a) => cleanLine(a, 200)),
         remote: parsed.remote === null ? null : cleanLine(parsed.remote, 200),
         config,
         systemdUnit: cgroup.ok ? systemServiceOf(cgroup.text) : null,
