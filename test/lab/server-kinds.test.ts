@@ -334,6 +334,12 @@ describeLab('local LLM servers of other kinds', () => {
           ?.severity,
       ).toBe(severity);
       expect(JSON.stringify(json)).not.toContain('k-secret');
+      if (kind === 'litellm') {
+        // §11: 1.77.0 is in two KEV-listed ranges; reachable, that is critical, key or not.
+        const kev = json.findings.find((f) => f.ruleId === 'server-known-exploited');
+        expect(kev?.severity).toBe('critical');
+        expect(kev?.summary).toMatch(/CVE-2026-42271, CVE-2026-59822/);
+      }
       if (kind === 'tgi') {
         // The Prometheus port beside the API is the same process's, and as reachable.
         expect((await lab.connectFromLan(lab.hostAddress4, 9000)) === 'open').toBe(true);

@@ -115,6 +115,7 @@ const EVERY_KIND = new Set([
   'unclaimed-admin',
   'server-risky-feature',
   'server-cors-open',
+  'server-known-exploited',
 ]);
 
 function viewFor(rule: Rule, snapshot: Snapshot): Snapshot {

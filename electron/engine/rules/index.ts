@@ -29,6 +29,7 @@ import firewallUnknown from './firewall-unknown';
 import serverExposed from './server-exposed';
 import serverRiskyFeature from './server-risky-feature';
 import serverCorsOpen from './server-cors-open';
+import serverKnownExploited from './server-known-exploited';
 import unclaimedAdmin from './unclaimed-admin';
 
 export const RULES: readonly Rule[] = [
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   serverRiskyFeature,
   serverExposed,
   serverCorsOpen,
+  serverKnownExploited,
   exposedToInternet,
   exposedToLan,
   ipv6PathOpen,

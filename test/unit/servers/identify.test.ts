@@ -396,3 +396,27 @@ describe('which GETs a listener gets', () => {
     expect(paths.length).toBeLessThanOrEqual(6);
   });
 });
+
+describe('server-known-exploited: LiteLLM versions in CISA KEV (servers-facts.md §11)', async () => {
+  const { default: rule } = await import('../../../electron/engine/rules/server-known-exploited');
+  const { buildSnapshot } = await import('../../rules/snapshots');
+  const cves = (version: string) =>
+    rule
+      .evaluate(
+        buildSnapshot({
+          instances: [
+            { kind: 'litellm', pid: 1, version, listeners: [{ address: '127.0.0.1', port: 4000 }] },
+          ],
+        }),
+      )
+      .flatMap((f) => f.evidence.filter((e) => e.startsWith('CVE')).map((e) => e.slice(0, 14)));
+  it.each([
+    ['1.74.1', ['CVE-2026-59822']],
+    ['1.74.2', ['CVE-2026-42271', 'CVE-2026-59822']],
+    ['1.81.16', ['CVE-2026-42208', 'CVE-2026-42271', 'CVE-2026-59822']],
+    ['1.83.7', ['CVE-2026-59822']],
+    ['1.84.0', []],
+  ])('%s → %j', (version, expected) => {
+    expect(cves(version)).toEqual(expected);
+  });
+});
