@@ -91,6 +91,11 @@ function isForwarder(socket: Socket): boolean {
   return socket.processes.some((p) => isLikelyHttpProxy(p.name) || isPortForwarder(p.name));
 }
 
+/** The listeners (address|port) another kind of server claimed by a signal of its own. */
+function claimedByOtherKinds(facts: InstanceFacts): Set<string> {
+  return new Set((facts.kinds ?? []).map((k) => listenerKey(k.address, k.port)));
+}
+
 function draftServers(facts: InstanceFacts, listening: Socket[]): Draft[] {
   const drafts = facts.servers.map((process) => {
     const draft = emptyDraft(`ollama:pid:${process.pid}`, process, process.pid);
@@ -99,7 +104,7 @@ function draftServers(facts: InstanceFacts, listening: Socket[]): Draft[] {
   });
   const claimed = new Set(drafts.flatMap((d) => d.sockets));
   // A listener another kind claimed by its own signal is not Ollama, whatever it imitates.
-  const otherKind = new Set((facts.kinds ?? []).map((k) => listenerKey(k.address, k.port)));
+  const otherKind = claimedByOtherKinds(facts);
   const answersAsOllama = (s: Socket) =>
     !otherKind.has(listenerKey(s.localAddress, s.localPort)) &&
     facts.fingerprints.get(listenerKey(connectAddress(s), s.localPort))?.identity === 'ollama';
@@ -235,7 +240,7 @@ function attachProxies(drafts: Draft[], facts: InstanceFacts, listening: Socket[
   const direct = new Set(
     drafts.flatMap((d) => d.sockets.map((s) => listenerKey(s.localAddress, s.localPort))),
   );
-  const otherKind = new Set((facts.kinds ?? []).map((k) => listenerKey(k.address, k.port)));
+  const otherKind = claimedByOtherKinds(facts);
   for (const path of facts.proxies) {
     if (direct.has(listenerKey(path.listenAddress, path.port))) continue;
     // What looked like a path to Ollama is another kind's own listener (a look-alike).

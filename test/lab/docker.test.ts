@@ -18,27 +18,12 @@ import type { Prerequisite } from '../support/prerequisites';
 import { describeWhen } from '../support/prerequisites';
 import type { Lab } from './lab';
 import { STANDIN_FIXTURE, createLab, labPrerequisites } from './lab';
-import { privateRun, runInHostOk } from './firewall-lab';
+import { privateRun, runInHostOk, which } from './firewall-lab';
 import { runScan } from './scan-helpers';
 
 const NAME = 'pdk-ollama';
 // Named like Ollama's own image (the Docker probe matches the image by name; no registry here).
 const IMAGE = 'ollama/ollama:pdk-lab';
-
-function which(tool: string): string | null {
-  for (const dir of [
-    '/usr/local/sbin',
-    '/usr/local/bin',
-    '/usr/sbin',
-    '/usr/bin',
-    '/sbin',
-    '/bin',
-  ]) {
-    const candidate = path.join(dir, tool);
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return null;
-}
 
 function prerequisites(): Prerequisite {
   const lab = labPrerequisites();

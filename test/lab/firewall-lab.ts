@@ -41,7 +41,8 @@ export type FirewallTool =
   | 'dbus-daemon'
   | 'sudo';
 
-function which(tool: string): string | null {
+/** A tool's path from PATH or the system folders, or null: the lab's prerequisite checks. */
+export function which(tool: string): string | null {
   for (const dir of [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SEARCH]) {
     const candidate = path.join(dir, tool);
     try {

@@ -16,6 +16,7 @@ import type {
   Fingerprint,
   KindFinding,
   ProbeResult,
+  Setting,
   Socket,
 } from '../../../shared/snapshot';
 import type { ByteBudget, Host } from '../host/types';
@@ -134,15 +135,20 @@ async function corsCheck(
   };
 }
 
-async function ownerHint(host: Host, socket: Socket): Promise<OwnerHint> {
+/** Each owner's command line is read once, however many sockets it holds. */
+async function ownerHint(
+  host: Host,
+  socket: Socket,
+  argvByPid: Map<number, readonly string[] | null>,
+): Promise<OwnerHint> {
   const owner = socket.processes[0];
   if (!owner) return { name: null, argv: null };
   if (host.platform !== 'linux') return { name: owner.name, argv: null };
-  const cmdline = await host.readFile(`/proc/${owner.pid}/cmdline`, 16 * 1024);
-  return {
-    name: owner.name,
-    argv: cmdline.ok ? parseCmdline(cmdline.text, null).slice(0, 32) : null,
-  };
+  if (!argvByPid.has(owner.pid)) {
+    const cmdline = await host.readFile(`/proc/${owner.pid}/cmdline`, 16 * 1024);
+    argvByPid.set(owner.pid, cmdline.ok ? parseCmdline(cmdline.text, null).slice(0, 32) : null);
+  }
+  return { name: owner.name, argv: argvByPid.get(owner.pid) ?? null };
 }
 
 /** The listeners worth asking, best first: owners that name a kind, then default ports. */
@@ -155,11 +161,12 @@ export async function kindCandidates(
     fingerprints.filter((f) => f.identity === 'ollama').map((f) => listenerKey(f.address, f.port)),
   );
   const seen = new Set<string>();
+  const argvByPid = new Map<number, readonly string[] | null>();
   const ranked: Array<Candidate & { rank: number }> = [];
   for (const socket of listening) {
     const key = listenerKey(connectAddress(socket), socket.localPort);
     if (seen.has(key)) continue;
-    const owner = await ownerHint(host, socket);
+    const owner = await ownerHint(host, socket, argvByPid);
     const byOwner = kindsOfOwner(owner).filter((k) => k.id !== 'ollama');
     const byPort = kindsOfPort(socket.localPort).filter((k) => k.id !== 'ollama');
     const lookAlike = ollamaLike.has(key)
@@ -205,6 +212,7 @@ export async function probeServerKinds(
     const evidence: Evidence[] = [];
     const found: KindFinding[] = [];
     let cut = 0;
+    const unreadSettings: number[] = [];
     const ask = async (candidate: Candidate): Promise<void> => {
       const address = connectAddress(candidate.socket);
       const port = candidate.socket.localPort;
@@ -249,15 +257,13 @@ export async function probeServerKinds(
       const kind = kindById(identified.kind);
       const auth = kind.auth(answers);
       const pid = candidate.socket.processes[0]?.pid ?? null;
-      const settings =
-        kind.bind && pid !== null && host.platform === 'linux'
-          ? bindSettings(
-              kind.bind,
-              pid,
-              candidate.owner.argv,
-              await environment(host, pid, bindVariables(kind.bind)),
-            )
-          : [];
+      let settings: Setting[] = [];
+      if (kind.bind && pid !== null && host.platform === 'linux') {
+        const env = await environment(host, pid, bindVariables(kind.bind));
+        // Unread is not "unset": say so, rather than list the arguments as the whole story.
+        if (env === null || candidate.owner.argv === null) unreadSettings.push(pid);
+        settings = bindSettings(kind.bind, pid, candidate.owner.argv, env);
+      }
       found.push({
         address: candidate.socket.localAddress,
         port,
@@ -301,6 +307,11 @@ export async function probeServerKinds(
         ? [`${leftOut} more listeners were not asked (at most ${MAX_CANDIDATES}).`]
         : []),
       ...(cut > 0 ? [`${cut} answers were cut short by the scan's time or byte budget.`] : []),
+      ...(unreadSettings.length > 0
+        ? [
+            `The command line or environment of pid ${unreadSettings.join(', ')} could not be read (another user's; run as root): its bind settings may be incomplete.`,
+          ]
+        : []),
     ];
     return {
       status: 'ok',
