@@ -133,6 +133,8 @@ export const settingSourceKindSchema = z.enum([
   'shell-rc',
   'server-log',
   'default',
+  /** A server's own settings file (a KoboldCpp .kcpps, CMD_FLAGS.txt, LM Studio's server config). */
+  'config-file',
 ]);
 export const settingStateSchema = z.enum(['effective', 'shadowed', 'latent']);
 export type SettingState = z.infer<typeof settingStateSchema>;
@@ -317,6 +319,8 @@ export const kindFindingSchema = z.object({
    * store, workers): their sockets are the server's side listeners.
    */
   children: z.array(z.number().int()).optional(),
+  /** Its process as the processes probe would describe it: the unit that started it, as whom. */
+  process: ollamaProcessSchema.nullable().optional(),
 });
 export type KindFinding = z.infer<typeof kindFindingSchema>;
 

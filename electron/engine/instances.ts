@@ -551,7 +551,7 @@ function kindInstances(facts: InstanceFacts, listening: Socket[]): Instance[] {
       id,
       kind: finding.kind,
       pid: finding.owner?.pid ?? null,
-      process: null,
+      process: finding.process ?? null,
       version: finding.version,
       versionSource: finding.version ? 'api' : 'unknown',
       listeners,

@@ -25,10 +25,11 @@ import { connectAddress, listenerKey } from '../instances';
 import { FOREIGN_ORIGIN } from '../judge/origin';
 import { isLikelyHttpProxy, isPortForwarder } from '../judge/process-names';
 import type { KindAnswer, OwnerHint, ServerKind } from '../servers/kind';
-import { bindSettings, bindVariables, riskyFlagsOf, tunnelFlagOf } from '../servers/kind';
+import { bindVariables, riskyFlagsOf, tunnelFlagOf } from '../servers/kind';
 import { identifyKind, kindById, kindsOfOwner, kindsOfPort, pathsFor } from '../servers/registry';
 import { cleanLine } from '../text/untrusted';
-import { parseCmdline, parseProcStat } from './linux/processes';
+import { probeKindSettings } from './linux/kind-settings';
+import { describeServerProcess, parseCmdline, parseProcStat } from './linux/processes';
 import { runProbe } from './probe';
 
 const MAX_CANDIDATES = 24;
@@ -213,6 +214,7 @@ export async function probeServerKinds(
     const found: KindFinding[] = [];
     let cut = 0;
     const unreadSettings: number[] = [];
+    const settingNotes: string[] = [];
     const ask = async (candidate: Candidate): Promise<void> => {
       const address = connectAddress(candidate.socket);
       const port = candidate.socket.localPort;
@@ -258,11 +260,29 @@ export async function probeServerKinds(
       const auth = kind.auth(answers);
       const pid = candidate.socket.processes[0]?.pid ?? null;
       let settings: Setting[] = [];
+      let process: KindFinding['process'] = null;
+      let fileTunnel: KindFinding['tunnel'] = null;
+      if (pid !== null && host.platform === 'linux')
+        process = await describeServerProcess(host, pid, evidence);
       if (kind.bind && pid !== null && host.platform === 'linux') {
         const env = await environment(host, pid, bindVariables(kind.bind));
         // Unread is not "unset": say so, rather than list the arguments as the whole story.
         if (env === null || candidate.owner.argv === null) unreadSettings.push(pid);
-        settings = bindSettings(kind.bind, pid, candidate.owner.argv, env);
+        const found = await probeKindSettings(host, {
+          kind,
+          pid,
+          argv: process?.argv ?? candidate.owner.argv,
+          env,
+          process,
+          listening: input.listening
+            .filter((s) => s.processes.some((p) => p.pid === pid))
+            .map((s) => s.localAddress),
+          port,
+        });
+        settings = found.settings;
+        fileTunnel = found.tunnel;
+        evidence.push(...found.evidence);
+        settingNotes.push(...found.notes);
       }
       found.push({
         address: candidate.socket.localAddress,
@@ -272,10 +292,11 @@ export async function probeServerKinds(
         evidence: identified.evidence.map((e) => cleanLine(e, 200)),
         auth: { state: auth.state, evidence: auth.evidence.map((e) => cleanLine(e, 200)) },
         owner: candidate.socket.processes[0] ?? null,
-        tunnel: tunnelFlagOf(kind, candidate.owner),
+        tunnel: tunnelFlagOf(kind, candidate.owner) ?? fileTunnel,
         features: riskyFlagsOf(kind, candidate.owner),
         cors: await corsCheck(host, address, port, deadlineAt, input.budget),
         settings: settings.map((s) => ({ ...s, value: cleanLine(s.value, 200) })),
+        process,
       });
     };
     // The kinds' own GETs a few listeners at a time; the generic ones (one quick GET each)
@@ -312,6 +333,7 @@ export async function probeServerKinds(
             `The command line or environment of pid ${unreadSettings.join(', ')} could not be read (another user's; run as root): its bind settings may be incomplete.`,
           ]
         : []),
+      ...settingNotes.slice(0, 10),
     ];
     return {
       status: 'ok',

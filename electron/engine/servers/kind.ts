@@ -57,6 +57,13 @@ export interface ServerKind {
    * code. Only their names are kept, never their values.
    */
   riskyFlags?: ReadonlyArray<{ flag: string; what: string; runsCode: boolean }>;
+  /**
+   * A desktop app whose listen address is a switch in the app, not a file Paddock edits: the
+   * app's own process names and the exact steps to make it listen on this computer only.
+   */
+  desktopApp?: { processNames: readonly RegExp[]; steps: readonly string[] };
+  /** Its own commands that start it again on loopback, where its address is not a flag of its process. */
+  restartOnLoopback?: { why: string; commands: ReadonlyArray<readonly string[]> };
   identify(answers: KindAnswers, owner: OwnerHint): KindIdentity | null;
   /** Who may use it, from the same answers. */
   auth(answers: KindAnswers): ServerAuth;
@@ -199,13 +206,49 @@ export interface BindSpec {
   /** Flags that take `HOST:PORT` together (`--address :8080`, `-l 0.0.0.0:8080`). */
   addressFlags?: readonly string[];
   addressEnv?: readonly string[];
+  /** A settings file of its own that holds the bind (a KoboldCpp `.kcpps`). */
+  configFile?: ConfigFileSpec;
+}
+
+/** One setting a server's own file holds: the file's name for it, its value, its line. */
+export interface FileSetting {
+  name: string;
+  value: string;
+  line: number | null;
+}
+
+/**
+ * A settings file of the server's own (servers-facts.md: KoboldCpp's `.kcpps`, §8;
+ * text-generation-webui's CMD_FLAGS.txt, §9; LM Studio's server config, §2). Read, never run.
+ */
+export interface ConfigFileSpec {
+  /** What the file is called in messages. */
+  label: string;
+  /**
+   * Where it is, from the owner's arguments, working directory and home (null: unknown).
+   * `inForce`: the running server read it at start (its arguments name it).
+   */
+  paths(where: {
+    argv: readonly string[];
+    cwd: string | null;
+    home: string | null;
+  }): Array<{ path: string; inForce: boolean }>;
+  /** The settings it holds, or why it could not be read. */
+  read(text: string): FileSetting[] | { error: string };
+  /** Names (the file's own) of the listen address, and of values never shown. */
+  hostKeys: readonly string[];
+  secretKeys: readonly string[];
+  /** While the file is in force the command line's own flags are ignored (`--config`, §8). */
+  replacesArgv: boolean;
+  /** Names whose true value publishes the server through a tunnel (§8 `remotetunnel`). */
+  tunnelKeys?: ReadonlyArray<{ key: string; via: string }>;
 }
 
 /** What a key setting shows: that it is set, never its value. */
 export const SECRET_SHOWN = '(set; not shown)';
 
 /** The value of the last `flag VALUE` or `flag=VALUE` in argv (the last one wins). */
-function flagValue(
+export function flagValue(
   argv: readonly string[],
   flags: readonly string[],
 ): { flag: string; value: string } | null {

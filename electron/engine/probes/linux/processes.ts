@@ -382,3 +382,28 @@ export async function probeProcesses(host: Host): Promise<ProbeResult<OllamaProc
     };
   });
 }
+
+/**
+ * The same record for a server of another kind (issue 13), found by its listening socket
+ * rather than by its name: which unit started it, as whom, when. null when it has gone.
+ */
+export async function describeServerProcess(
+  host: Host,
+  pid: number,
+  evidence: Evidence[],
+): Promise<OllamaProcess | null> {
+  const dir = `/proc/${pid}`;
+  const cmdline = await host.readFile(`${dir}/cmdline`, CMDLINE_MAX_BYTES);
+  if (!cmdline.ok) return null;
+  const exe = await host.readLink(`${dir}/exe`);
+  const argv = parseCmdline(cmdline.text, exe.ok ? stripDeleted(exe.target) : null);
+  if (argv.length === 0) return null;
+  const tally: Tally = { executableDenied: 0, netnsDenied: 0, uninspectable: 0 };
+  return describe(
+    host,
+    { pid, argv, role: 'server', exe, cmdline },
+    new SharedFacts(host, evidence),
+    tally,
+    evidence,
+  );
+}

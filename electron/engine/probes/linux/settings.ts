@@ -76,12 +76,12 @@ function isAbsent(code: string): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-function display(path: string): string {
+export function display(path: string): string {
   return safeText(path, 1024).text;
 }
 
 /** Every read goes through here, so evidence, gaps and notes cannot be forgotten. */
-class ReadLog {
+export class ReadLog {
   readonly evidence: Evidence[] = [];
   readonly gaps: Gap[] = [];
   readonly notes: string[] = [];
@@ -150,7 +150,7 @@ class ReadLog {
 // ── candidates and chains ───────────────────────────────────────────────────────────────────
 
 /** One assignment found somewhere, before its state is decided. */
-interface Candidate {
+export interface Candidate {
   name: string;
   /** As the environment would hold it (after the file format's own quoting), made safe. */
   value: string;
@@ -162,7 +162,7 @@ interface Candidate {
   shadowedBy: string | null;
 }
 
-function candidate(
+export function candidate(
   name: string,
   raw: string,
   kind: SourceKind,
@@ -175,7 +175,7 @@ function candidate(
   return { name, value: text, kind, path: display(path), line, notes: allNotes, shadowedBy: null };
 }
 
-function where(c: { path: string; line: number | null }): string {
+export function where(c: { path: string; line: number | null }): string {
   return c.line === null ? c.path : `${c.path}:${c.line}`;
 }
 
@@ -236,7 +236,7 @@ async function readServerEnv(log: ReadLog, process: OllamaProcess | null): Promi
 const SERVICE_NAME = /^[A-Za-z0-9:_.\\-]+(?:@[A-Za-z0-9:_.\\-]*)?\.service$/;
 
 /** The process's service unit, only when it is a well-formed .service name (it is untrusted). */
-function serviceUnitOf(process: OllamaProcess | null): string | null {
+export function serviceUnitOf(process: OllamaProcess | null): string | null {
   const unit = process?.systemdUnit;
   return unit && unit.length <= 255 && SERVICE_NAME.test(unit) ? unit : null;
 }
@@ -267,7 +267,7 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-interface UnitText {
+export interface UnitText {
   path: string;
   text: string;
   kind: 'systemd-unit' | 'systemd-dropin';
@@ -345,6 +345,7 @@ interface UnitDirectives {
 
 function applyDirectives(
   files: Array<UnitText & { directives: ReturnType<typeof parseUnitFile>['directives'] }>,
+  wanted: (name: string) => boolean,
 ): UnitDirectives {
   const order: Array<Candidate | EnvFileRef> = [];
   let live: Candidate[] = [];
@@ -354,7 +355,7 @@ function applyDirectives(
     for (const d of file.directives) {
       const at = `${display(file.path)}:${d.line}`;
       if (d.kind === 'set') {
-        if (!isOllamaName(d.name)) continue;
+        if (!wanted(d.name)) continue;
         const c = candidate(d.name, d.value, file.kind, file.path, d.line, d.notes);
         order.push(c);
         live.push(c);
@@ -370,7 +371,7 @@ function applyDirectives(
         liveFiles = [];
       } else if (d.kind === 'unset') {
         unsets.push({ name: d.name, value: d.value, at });
-      } else {
+      } else if (d.kind === 'clear-unset') {
         unsets = [];
       }
     }
@@ -433,7 +434,12 @@ async function expandEnvFilePath(log: ReadLog, ref: EnvFileRef): Promise<string[
   return found.slice(0, MAX_GLOB_MATCHES).map((e) => `${dir === '/' ? '' : dir}/${e}`);
 }
 
-async function readEnvFile(log: ReadLog, unit: string, ref: EnvFileRef): Promise<Candidate[]> {
+async function readEnvFile(
+  log: ReadLog,
+  unit: string,
+  ref: EnvFileRef,
+  wanted: (name: string) => boolean,
+): Promise<Candidate[]> {
   const paths = await expandEnvFilePath(log, ref);
   if (paths.length === 0 && !ref.optional && /[*?[]/.test(ref.path)) {
     log.note(
@@ -459,8 +465,7 @@ async function readEnvFile(log: ReadLog, unit: string, ref: EnvFileRef): Promise
       continue;
     }
     for (const a of parsed.assignments)
-      if (isOllamaName(a.name))
-        found.push(candidate(a.name, a.value, 'systemd-envfile', path, a.line));
+      if (wanted(a.name)) found.push(candidate(a.name, a.value, 'systemd-envfile', path, a.line));
   }
   return found;
 }
@@ -498,17 +503,27 @@ function chooseSystemdWinners(all: Candidate[], unsets: UnsetRule[]): Map<string
   return winners;
 }
 
-interface Chain {
+export interface Chain {
   candidates: Candidate[];
   winners: Map<string, Candidate>;
 }
 
-async function readSystemdChain(
+/** The unit's files in systemd's order (unit, then drop-ins), as parsed. */
+export type UnitFiles = Array<
+  UnitText & { directives: ReturnType<typeof parseUnitFile>['directives'] }
+>;
+
+/**
+ * The unit's environment chain for the variables `wanted` names (OLLAMA_* by default), and
+ * its files as parsed, for what else they say (ExecStart=).
+ */
+export async function readSystemdChain(
   log: ReadLog,
   unit: string,
   roots: string[],
   serverIsUnit: boolean,
-): Promise<Chain> {
+  wanted: (name: string) => boolean = isOllamaName,
+): Promise<Chain & { files: UnitFiles }> {
   const main = await findUnitFile(log, unit, roots);
   const dropins = await findDropins(log, unit, roots);
   if (main && main.text.trim() === '')
@@ -524,13 +539,13 @@ async function readSystemdChain(
     log.problems(f.path, parsed.problems);
     return { ...f, directives: parsed.directives };
   });
-  const { order, unsets } = applyDirectives(files);
+  const { order, unsets } = applyDirectives(files, wanted);
   const candidates: Candidate[] = [];
   for (const item of order) {
-    if ('optional' in item) candidates.push(...(await readEnvFile(log, unit, item)));
+    if ('optional' in item) candidates.push(...(await readEnvFile(log, unit, item, wanted)));
     else candidates.push(item);
   }
-  return { candidates, winners: chooseSystemdWinners(candidates, unsets) };
+  return { candidates, winners: chooseSystemdWinners(candidates, unsets), files };
 }
 
 // ── login session ───────────────────────────────────────────────────────────────────────────

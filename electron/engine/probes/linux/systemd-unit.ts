@@ -29,7 +29,15 @@ export type UnitEnvDirective =
   | { kind: 'clear-environment-files'; line: number }
   /** `UnsetEnvironment=NAME` (any value) or `UnsetEnvironment=NAME=VALUE` (only that value). */
   | { kind: 'unset'; name: string; value: string | null; line: number }
-  | { kind: 'clear-unset'; line: number };
+  | { kind: 'clear-unset'; line: number }
+  /**
+   * `ExecStart=` with a command: its words as systemd splits them (prefixes such as `-` or `@`
+   * apart), and `several` when `;` chains more than one command (systemd 252 still accepts it).
+   * Variables (`$X`, `${X}`) are left as written: systemd expands them at start.
+   */
+  | { kind: 'exec-start'; prefix: string; argv: string[]; several: boolean; line: number }
+  /** An empty `ExecStart=`: forgets every command before it (how a drop-in replaces one). */
+  | { kind: 'clear-exec-start'; line: number };
 
 export interface ParsedUnitFile {
   directives: UnitEnvDirective[];
@@ -76,7 +84,7 @@ const REPLACEMENT = '\uFFFD';
  */
 const NOT_SYSTEMD_UTF8 = /[\p{Noncharacter_Code_Point}\p{Surrogate}]/u;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENV_KEYS = new Set(['Environment', 'EnvironmentFile', 'UnsetEnvironment']);
+const ENV_KEYS = new Set(['Environment', 'EnvironmentFile', 'UnsetEnvironment', 'ExecStart']);
 
 // C0 and C1 controls except tab, and the bidi marks, embeddings, overrides and isolates.
 /* eslint-disable no-control-regex -- matching control characters is the point */
@@ -511,6 +519,40 @@ function parseUnsetEnvironment(
     problem(sink, line, `UnsetEnvironment=: ${error}; systemd ignores the rest of this line`);
 }
 
+/** The characters systemd reads as prefixes of an Exec*= command (exec_command_flags_from_strv). */
+const EXEC_PREFIXES = '-@:+!|';
+
+function parseExecStart(value: string, line: number, sink: Sink, options: UnitParseOptions): void {
+  if (value === '') {
+    sink.directives.push({ kind: 'clear-exec-start', line });
+    return;
+  }
+  let at = 0;
+  while (at < value.length && EXEC_PREFIXES.includes(value.charAt(at))) at++;
+  const { words, error } = splitUnitWords(value.slice(at));
+  if (error) return problem(sink, line, `ExecStart=: ${error}; systemd ignores this line`);
+  const argv: string[] = [];
+  for (const word of words) {
+    const resolved = resolveSpecifiers(word, options.unitName);
+    if ('unknown' in resolved)
+      return problem(
+        sink,
+        line,
+        `ExecStart=: unknown specifier ${resolved.unknown}; systemd ignores this line`,
+      );
+    argv.push(resolved.value);
+  }
+  if (argv.length === 0) return problem(sink, line, 'ExecStart=: no command; systemd ignores it');
+  const several = argv.includes(';');
+  sink.directives.push({
+    kind: 'exec-start',
+    prefix: value.slice(0, at),
+    argv: several ? argv.slice(0, argv.indexOf(';')) : argv,
+    several,
+    line,
+  });
+}
+
 const KEY_PARSERS: Record<
   string,
   (value: string, line: number, sink: Sink, options: UnitParseOptions) => void
@@ -518,6 +560,7 @@ const KEY_PARSERS: Record<
   Environment: parseEnvironment,
   EnvironmentFile: parseEnvironmentFileKey,
   UnsetEnvironment: parseUnsetEnvironment,
+  ExecStart: parseExecStart,
 };
 
 // ── unit files ───────────────────────────────────────────────────────────────────────────────
@@ -537,7 +580,7 @@ function sectionHeader(text: string, line: number, sink: Sink): string | null {
 }
 
 /**
- * The environment directives of a unit file or drop-in, in file order, and every line systemd
+ * The environment directives (and ExecStart=) of a unit file or drop-in, in file order, and every line systemd
  * would complain about. Only [Service] counts; other sections are read past.
  */
 export function parseUnitFile(text: string, options: UnitParseOptions = {}): ParsedUnitFile {

@@ -12,6 +12,15 @@ export const jan: ServerKind = {
   facts: 'servers-facts.md §7',
   processNames: [/^jan$/i],
   argvPatterns: [/(?:^|\/)jan(?:\.exe)?(?: |$)/i],
+  // §7: Settings > Local API Server: Server Host "127.0.0.1 (Default)" or "0.0.0.0".
+  desktopApp: {
+    processNames: [/^jan$/i],
+    steps: [
+      'Open Jan and go to Settings > Local API Server.',
+      'Set "Server Host" to 127.0.0.1 (the default), then stop and start the server there.',
+      'If other computers must keep using it, keep 0.0.0.0 only with a strong API key set and their host names under "Trusted Hosts".',
+    ],
+  },
   defaultPorts: [1337],
   paths: [],
   dangers: ['Run prompts on the models Jan has loaded.', 'List your models.'],

@@ -3,9 +3,66 @@
  * `model_name`, `lora_names`, `loader`. API on 127.0.0.1:5000 with `--api` (`--listen` opens
  * it), the Gradio UI on 7860; `--api-key` guards `/v1/*`.
  */
-import type { ServerKind } from '../kind';
+import type { ConfigFileSpec, FileSetting, ServerKind } from '../kind';
 import { identity, json, keyAuth } from '../kind';
 import { isRecord } from '../../text/untrusted';
+
+/** The flags of CMD_FLAGS.txt Paddock reports: the bind, the ports, the key, the tunnels (§9). */
+const VALUE_FLAGS = new Set([
+  '--listen-host',
+  '--listen-port',
+  '--api-port',
+  '--api-key',
+  '--admin-key',
+]);
+const SWITCHES = new Set(['--listen', '--api', '--share', '--public-api']);
+
+/**
+ * `user_data/CMD_FLAGS.txt` ("Add persistent flags here", §9; older installs keep it beside
+ * server.py): the start scripts add its flags to server.py's command line at the next start.
+ */
+export const cmdFlags: ConfigFileSpec = {
+  label: 'text-generation-webui CMD_FLAGS.txt',
+  paths({ argv, cwd }) {
+    const script = argv.slice(0, 3).find((a) => /(?:^|\/)(?:server|one_click)\.py$/.test(a));
+    if (!script) return [];
+    const dir = script.includes('/') ? script.slice(0, script.lastIndexOf('/')) : '.';
+    const base = dir.startsWith('/') ? dir : cwd ? `${cwd.replace(/\/+$/, '')}/${dir}` : null;
+    if (base === null) return [];
+    const root = base.replace(/\/\.$/, '');
+    return [
+      { path: `${root}/user_data/CMD_FLAGS.txt`, inForce: false },
+      { path: `${root}/CMD_FLAGS.txt`, inForce: false },
+    ];
+  },
+  read(text) {
+    const out: FileSetting[] = [];
+    text.split('\n').forEach((raw, index) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      const words = line.split(/\s+/);
+      for (let i = 0; i < words.length; i += 1) {
+        const w = words[i]!;
+        const eq = w.indexOf('=');
+        const name = eq > 0 ? w.slice(0, eq) : w;
+        if (SWITCHES.has(name)) out.push({ name, value: 'on', line: index + 1 });
+        else if (VALUE_FLAGS.has(name)) {
+          const value = eq > 0 ? w.slice(eq + 1) : (words[i + 1] ?? '');
+          if (eq < 0) i += 1;
+          out.push({ name, value, line: index + 1 });
+        }
+      }
+    });
+    return out;
+  },
+  hostKeys: ['--listen', '--listen-host'],
+  secretKeys: ['--api-key', '--admin-key'],
+  replacesArgv: false,
+  tunnelKeys: [
+    { key: '--share', via: 'a public Gradio share link' },
+    { key: '--public-api', via: 'a Cloudflare tunnel for the API' },
+  ],
+};
 
 export const textgenWebui: ServerKind = {
   id: 'textgen-webui',
@@ -21,6 +78,7 @@ export const textgenWebui: ServerKind = {
     hostEnv: [],
     portEnv: [],
     keyEnv: [],
+    configFile: cmdFlags,
   },
   dangers: [
     'Load and unload models with /v1/internal/model/load (unless --admin-key is set).',
