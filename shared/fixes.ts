@@ -12,6 +12,7 @@ export const fixIdSchema = z.enum([
   'stop-request-logging',
   'docker-localhost',
   'stop-tunnel',
+  'rebind-server',
 ]);
 export type FixId = z.infer<typeof fixIdSchema>;
 

@@ -19,4 +19,5 @@ export const FIX_IDS: readonly FixId[] = [
   'stop-request-logging',
   'docker-localhost',
   'stop-tunnel',
+  'rebind-server',
 ];

@@ -63,6 +63,7 @@ const FIX_TITLES: Record<FixId, string> = {
   'stop-request-logging': 'Stop logging requests',
   'docker-localhost': 'Publish the container on localhost only',
   'stop-tunnel': 'Stop the tunnel to the internet',
+  'rebind-server': 'Make the server listen on this computer only',
 };
 
 /**

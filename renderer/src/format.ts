@@ -133,6 +133,7 @@ export const PLANNABLE_FIXES = [
   'stop-request-logging',
   'docker-localhost',
   'stop-tunnel',
+  'rebind-server',
 ] as const;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
@@ -147,6 +148,7 @@ const FIX_LABELS: Readonly<Record<string, string>> = {
   'stop-request-logging': 'Stop logging requests',
   'docker-localhost': 'Publish the container on localhost',
   'stop-tunnel': 'Stop the tunnel to the internet',
+  'rebind-server': 'Listen on this computer only',
   'upgrade-ollama': 'Upgrade Ollama',
   'disable-cloud': 'Turn off cloud models',
   'enable-firewall': 'Turn on a firewall',

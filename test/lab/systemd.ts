@@ -487,9 +487,27 @@ export interface SystemdLab {
   close(): Promise<void>;
 }
 
+/**
+ * Another server as a service of the container's systemd (issue 13): its unit, the links that
+ * give the stand-in its process name (a link to node named `llama-server`), and its files.
+ */
+export interface ExtraService {
+  unit: string;
+  unitText: string;
+  /** Container path → link target. */
+  links?: Record<string, string>;
+  /** Container path → content (mode 0644, folders made 0755). */
+  files?: Record<string, string>;
+}
+
+/** Where the other kinds' stand-in is seen in the container (the repository is bind-mounted). */
+export const SERVER_STANDIN_IN_CONTAINER = `${REPO_IN_CONTAINER}/test/lab/fixtures/server-standin.cjs`;
+
 export interface SystemdLabOptions {
   /** OLLAMA_HOST in the override.conf; default 0.0.0.0:11434. */
   ollamaHost?: string;
+  /** Other servers, installed and enabled before the boot. */
+  services?: ExtraService[];
   /** Bounds the wait for the boot and for the stand-in to listen. Default 20 s. */
   bootTimeoutMs?: number;
 }
@@ -569,6 +587,7 @@ class SystemdLabImpl implements SystemdLab {
     fs.mkdirSync(this.root, { mode: 0o755 });
     await must([tools.tar, '-C', this.root, '--numeric-owner', '-xf', tarball], 120_000);
     await this.installOllama(options.ollamaHost ?? '0.0.0.0:11434');
+    for (const service of options.services ?? []) this.installService(service);
     this.timings.extractMs = performance.now() - t0;
     await this.boot(options.bootTimeoutMs ?? 20_000);
   }
@@ -609,6 +628,25 @@ class SystemdLabImpl implements SystemdLab {
     fs.mkdirSync(at(REPO_IN_CONTAINER), { recursive: true });
     // No console login prompt: nothing reads it, and it is one process fewer to stop.
     fs.symlinkSync('/dev/null', at('/etc/systemd/system/console-getty.service'));
+  }
+
+  private installService(service: ExtraService): void {
+    const at = (p: string) => {
+      if (!p.startsWith('/') || p.split('/').includes('..'))
+        throw new Error(`systemd lab: not an absolute, normalized path: ${p}`);
+      return path.join(this.root, p);
+    };
+    const unitPath = `/etc/systemd/system/${service.unit}`;
+    fs.writeFileSync(at(unitPath), service.unitText, { mode: 0o644 });
+    fs.symlinkSync(unitPath, at(`/etc/systemd/system/default.target.wants/${service.unit}`));
+    for (const [link, target] of Object.entries(service.links ?? {})) {
+      fs.mkdirSync(path.dirname(at(link)), { recursive: true, mode: 0o755 });
+      fs.symlinkSync(target, at(link));
+    }
+    for (const [file, content] of Object.entries(service.files ?? {})) {
+      fs.mkdirSync(path.dirname(at(file)), { recursive: true, mode: 0o755 });
+      fs.writeFileSync(at(file), content, { mode: 0o644 });
+    }
   }
 
   private async boot(timeoutMs: number): Promise<void> {

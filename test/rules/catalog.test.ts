@@ -37,6 +37,7 @@ const FIXES = new Set([
   'stop-request-logging',
   'docker-localhost',
   'stop-tunnel',
+  'rebind-server',
   'upgrade-ollama',
   'enable-firewall',
   'proxy-auth',

@@ -42,6 +42,12 @@ import {
   nftTableName,
 } from './recipes/block-port';
 import { isServiceName } from './recipes/common';
+import {
+  HOST_VARS,
+  execHostOnlyChange,
+  isLoopbackLiteral,
+  kcppsHostOnlyChange,
+} from './bind-edits';
 
 /** What root's own scan ties a plan to. */
 export interface PrivilegedContext {
@@ -51,6 +57,8 @@ export interface PrivilegedContext {
   envFiles: ReadonlySet<string>;
   /** systemd units whose main process is a tunnel client publishing a server (stop-tunnel). */
   tunnelUnits?: ReadonlySet<string>;
+  /** Settings files (a KoboldCpp .kcpps) that a server of those units was started with. */
+  configFiles?: ReadonlySet<string>;
 }
 
 /**
@@ -68,6 +76,7 @@ export function privilegedContext(
   const units = new Set<string>();
   const envFiles = new Set<string>();
   const tunnelUnits = new Set<string>();
+  const configFiles = new Set<string>();
   for (const instance of snapshot.instances)
     for (const tunnel of instance.tunnels ?? []) {
       const unit = tunnel.systemdUnit;
@@ -77,10 +86,13 @@ export function privilegedContext(
     const unit = instance.process?.systemdUnit;
     if (!unit || !isServiceName(unit) || !isServerUnit(unit, instance.process!.pid)) continue;
     units.add(unit);
-    for (const setting of instance.settings)
+    for (const setting of instance.settings) {
       if (setting.source.kind === 'systemd-envfile') envFiles.add(setting.source.path);
+      if (setting.source.kind === 'config-file' && setting.state === 'effective')
+        configFiles.add(setting.source.path);
+    }
   }
-  return { units, envFiles, tunnelUnits };
+  return { units, envFiles, tunnelUnits, configFiles };
 }
 
 const PORT = /^[1-9]\d{0,4}$/;
@@ -122,7 +134,8 @@ type Target =
   | { kind: 'paddock-unit' }
   | { kind: 'nft-main' }
   | { kind: 'nft-port'; port: number }
-  | { kind: 'env-file' };
+  | { kind: 'env-file' }
+  | { kind: 'kcpps' };
 
 /** Which kind of file a path is, if Paddock may change it at all. */
 function target(path: string, context: PrivilegedContext | null): Target | string {
@@ -146,6 +159,12 @@ function target(path: string, context: PrivilegedContext | null): Target | strin
     if (context && !context.units.has(unit))
       return `${path} configures ${unit}, whose main process is not a server Paddock found`;
     return { kind: 'unit', unit };
+  }
+  // A server's .kcpps: only one its unit's server was started with (root's own scan).
+  if (path.endsWith('.kcpps')) {
+    if (context && !context.configFiles?.has(path))
+      return `${path} is not a settings file a server Paddock found was started with`;
+    return { kind: 'kcpps' };
   }
   // An EnvironmentFile= of a server's unit: only where root's scan saw that unit read it.
   if (context?.envFiles.has(path)) return { kind: 'env-file' };
@@ -204,13 +223,20 @@ function contentProblem(after: string): string | null {
 
 // ── systemd units and drop-ins ──────────────────────────────────────────────────────────
 
-/** One line a unit edit may add or remove: blank, a comment, or an Environment= line. */
-const UNIT_LINE = /^([ \t]*|[ \t]*[#;].*|Environment=.*)$/;
+/** One line a unit edit may add or remove: blank, a comment, Environment= or ExecStart=. */
+const UNIT_LINE = /^([ \t]*|[ \t]*[#;].*|Environment=.*|ExecStart=.+)$/;
+
+/** Variables whose value a fix may change: Ollama's, and the other kinds' host variables. */
+function changeable(name: string): boolean {
+  return OLLAMA_NAME.test(name) || HOST_VARS.has(name);
+}
 
 function directiveKey(d: UnitEnvDirective): string {
   switch (d.kind) {
     case 'set':
-      return OLLAMA_NAME.test(d.name) ? `set ${d.name}` : `set ${d.name}=${d.value}`;
+      return changeable(d.name) ? `set ${d.name}` : `set ${d.name}=${d.value}`;
+    case 'exec-start':
+      return `exec-start ${d.prefix} ${d.several ? 'several ' : ''}${JSON.stringify(d.argv)}`;
     case 'unset':
       return `unset ${d.name}=${d.value ?? ''}`;
     case 'environment-file':
@@ -228,7 +254,8 @@ function unitProblem(unit: string, before: string | null, after: string): string
     // A [Service] header only opens a new drop-in: placed in an existing file, it would move
     // the lines below it into another section.
     if (line === '[Service]' && newFile && added.includes(line)) continue;
-    if (!UNIT_LINE.test(line))
+    // A command is only ever edited in place, never added with a new file.
+    if (!UNIT_LINE.test(line) || (newFile && /^ExecStart=/.test(line)))
       return `the change touches a line Paddock may not write (${JSON.stringify(line.slice(0, 120))})`;
   }
   if (newFile && after.trim() !== '' && !/^([ \t]*([#;].*)?\n)*\[Service\]\n/.test(after))
@@ -240,10 +267,30 @@ function unitProblem(unit: string, before: string | null, after: string): string
     return 'systemd would refuse the file as it would be written';
   const keysBefore = parsedBefore.directives.map(directiveKey);
   const keysAfter = parsedAfter.directives.map(directiveKey);
-  const without = (keys: string[]) => keys.filter((k) => !/^set OLLAMA_/.test(k));
-  if (without(keysBefore).join('\n') !== without(keysAfter).join('\n'))
-    return 'the change sets, unsets or reads more than OLLAMA_* variables';
+  const without = (keys: string[]) => keys.filter((k) => !/^set /.test(k) || /=/.test(k));
+  const execBefore = parsedBefore.directives.filter((d) => d.kind === 'exec-start');
+  const execAfter = parsedAfter.directives.filter((d) => d.kind === 'exec-start');
+  // A command may change only by narrowing its listen address to loopback (fixes/bind-edits.ts).
+  const commands = (keys: string[]) =>
+    keys.map((k) => (k.startsWith('exec-start ') ? 'exec-start' : k));
+  if (commands(without(keysBefore)).join('\n') !== commands(without(keysAfter)).join('\n'))
+    return "the change sets, unsets or reads more than OLLAMA_* variables and a server's listen address";
+  for (let i = 0; i < execAfter.length; i++) {
+    const a = execBefore[i]!;
+    const b = execAfter[i]!;
+    if (directiveKey(a) === directiveKey(b)) continue;
+    if (a.prefix !== b.prefix || a.several || b.several || !execHostOnlyChange(a.argv, b.argv))
+      return 'an ExecStart= changes in more than its listen address, or not to loopback';
+  }
   for (const d of parsedAfter.directives) {
+    if (d.kind === 'set' && HOST_VARS.has(d.name)) {
+      const old = parsedBefore.directives.some(
+        (b) => b.kind === 'set' && b.name === d.name && b.value === d.value,
+      );
+      const host = d.value.replace(/:\d{1,5}$/, '').replace(/^\[(.*)\]$/, '$1');
+      if (!old && !isLoopbackLiteral(d.value) && !isLoopbackLiteral(host))
+        return `${d.name} may only be set to a loopback address (${JSON.stringify(d.value.slice(0, 80))})`;
+    }
     if (d.kind === 'set' && OLLAMA_NAME.test(d.name) && !PLAIN_VALUE.test(d.value)) {
       const old = parsedBefore.directives.some(
         (b) => b.kind === 'set' && b.name === d.name && b.value === d.value,
@@ -310,7 +357,11 @@ function fileProblem(
   const problem =
     kind.kind === 'unit'
       ? unitProblem(kind.unit, step.before, after)
-      : envFileProblem(step.before, after);
+      : kind.kind === 'kcpps'
+        ? step.before !== null && kcppsHostOnlyChange(step.before, after)
+          ? null
+          : 'a settings file may change only in its "host", and only to a loopback address'
+        : envFileProblem(step.before, after);
   return problem === null ? null : `${step.path}: ${problem}`;
 }
 

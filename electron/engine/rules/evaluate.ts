@@ -26,6 +26,7 @@ function findingId(ruleId: string, instance: string | null): string {
 /** Fixes that close a way in at the server's socket, the firewall or a proxy. */
 const SOCKET_FIXES = new Set([
   'rebind-systemd',
+  'rebind-server',
   'block-port',
   'enable-firewall',
   'docker-localhost',

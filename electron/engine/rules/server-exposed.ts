@@ -34,7 +34,7 @@ export default defineRule(
       'https://github.com/ggml-org/llama.cpp/tree/master/tools/server',
       'https://lmstudio.ai/docs/developer/core/server/serve-on-network',
     ],
-    fixes: ['block-port'],
+    fixes: ['rebind-server', 'block-port'],
   },
   (snapshot) =>
     snapshot.instances.flatMap((instance) => {

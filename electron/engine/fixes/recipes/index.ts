@@ -8,6 +8,7 @@ import type { Snapshot } from '../../../../shared/snapshot';
 import { planBlockPort } from './block-port';
 import type { RecipeIO } from './common';
 import { planDockerLocalhost } from './docker-localhost';
+import { planRebindServer } from './rebind-server';
 import { planRebindSystemd } from './rebind-systemd';
 import { planStopRequestLogging } from './stop-request-logging';
 import { planStopTunnel } from './stop-tunnel';
@@ -55,5 +56,7 @@ function plan(
       return planDockerLocalhost(snapshot, instanceId);
     case 'stop-tunnel':
       return planStopTunnel(snapshot, instanceId);
+    case 'rebind-server':
+      return planRebindServer(snapshot, instanceId, io, { findingId: options.findingId ?? null });
   }
 }
