@@ -117,6 +117,7 @@ const EVERY_KIND = new Set([
   'server-risky-feature',
   'server-cors-open',
   'server-known-exploited',
+  'server-advisory',
 ]);
 
 function viewFor(rule: Rule, snapshot: Snapshot): Snapshot {

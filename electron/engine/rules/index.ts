@@ -30,6 +30,7 @@ import serverExposed from './server-exposed';
 import serverRiskyFeature from './server-risky-feature';
 import serverCorsOpen from './server-cors-open';
 import serverKnownExploited from './server-known-exploited';
+import serverAdvisory from './server-advisory';
 import unclaimedAdmin from './unclaimed-admin';
 
 export const RULES: readonly Rule[] = [
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   serverExposed,
   serverCorsOpen,
   serverKnownExploited,
+  serverAdvisory,
   exposedToInternet,
   exposedToLan,
   ipv6PathOpen,

@@ -14,6 +14,26 @@ import type { AuthState, KindIdentity, ServerAuth, ServerKindId } from '../../..
 import type { Setting } from '../../../shared/snapshot';
 import { isRecord, parseJson } from '../text/untrusted';
 
+/**
+ * An advisory of a server kind, as its section of servers-facts.md gives it. Versions in
+ * [from, fixed) are affected (`from` null: every earlier one); where no fixed version is
+ * given, `lastAffected` is the last one known affected. Never a fixed version the sheet does
+ * not give.
+ */
+export interface ServerAdvisory {
+  ids: readonly string[];
+  what: string;
+  from: string | null;
+  fixed: string | null;
+  lastAffected?: string;
+  /** How bad where other machines reach the server; a step lower on loopback. */
+  severity: 'critical' | 'high' | 'medium' | 'low';
+  /** The date CISA added it to its Known Exploited Vulnerabilities catalog. */
+  kev?: string;
+  /** Where the sheet took it from, "third-party" where it says so. */
+  source: string;
+}
+
 /** One answer of a GET the scan made (the body untrusted, cut to the scan's caps). */
 export interface KindAnswer {
   status: number;
@@ -64,6 +84,8 @@ export interface ServerKind {
   desktopApp?: { processNames: readonly RegExp[]; steps: readonly string[] };
   /** Its own commands that start it again on loopback, where its address is not a flag of its process. */
   restartOnLoopback?: { why: string; commands: ReadonlyArray<readonly string[]> };
+  /** Its advisories with version ranges the facts sheet gives (its own section), by version. */
+  advisories?: readonly ServerAdvisory[];
   identify(answers: KindAnswers, owner: OwnerHint): KindIdentity | null;
   /** Who may use it, from the same answers. */
   auth(answers: KindAnswers): ServerAuth;

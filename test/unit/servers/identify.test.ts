@@ -420,3 +420,77 @@ describe('server-known-exploited: LiteLLM versions in CISA KEV (servers-facts.md
     expect(cves(version)).toEqual(expected);
   });
 });
+
+describe('server-advisory: each kind’s advisories at their edges (servers-facts.md §4, §6, §11, §13)', async () => {
+  const { default: rule } = await import('../../../electron/engine/rules/server-advisory');
+  const { buildSnapshot, lanPaths } = await import('../../rules/snapshots');
+  type Kind = 'vllm' | 'openwebui' | 'litellm' | 'tgi' | 'llamacpp';
+  const found = (kind: Kind, version: string, reachable = false) =>
+    rule.evaluate(
+      buildSnapshot({
+        instances: [
+          {
+            kind,
+            pid: 1,
+            version,
+            listeners: [
+              reachable
+                ? { address: '0.0.0.0', port: 9000, via: lanPaths() }
+                : { address: '127.0.0.1', port: 9000 },
+            ],
+          },
+        ],
+      }),
+    );
+  const ids = (kind: Kind, version: string) =>
+    found(kind, version).flatMap((f) => f.evidence.slice(1).map((e) => e.split(':')[0]));
+  it.each([
+    ['vllm', '0.2.9', ['CVE-2026-22778 / GHSA-4r2x-xpjr-7cvv']],
+    ['vllm', '0.3.0', ['CVE-2026-48746', 'CVE-2026-22778 / GHSA-4r2x-xpjr-7cvv']],
+    ['vllm', '0.14.1', ['CVE-2026-48746']],
+    ['vllm', '0.22.0', []],
+    [
+      'openwebui',
+      '0.3.32',
+      [
+        'CVE-2026-45675 / GHSA-h3ww-q6xx-w7x3',
+        'CVE-2026-45339 / GHSA-57q6-fvp4-pqmm',
+        'CVE-2026-45349 / CVE-2026-45671',
+        'GHSA-9vf8-xgwm-97r8 / GHSA-5v9m-57mq-qc75',
+        'CVE-2024-12537 / GHSA-chf7-q7m5-fq92',
+      ],
+    ],
+    [
+      'openwebui',
+      '0.3.33',
+      [
+        'CVE-2026-45675 / GHSA-h3ww-q6xx-w7x3',
+        'CVE-2026-45339 / GHSA-57q6-fvp4-pqmm',
+        'CVE-2026-45349 / CVE-2026-45671',
+        'GHSA-9vf8-xgwm-97r8 / GHSA-5v9m-57mq-qc75',
+      ],
+    ],
+    [
+      'openwebui',
+      '0.5.13',
+      [
+        'CVE-2026-45675 / GHSA-h3ww-q6xx-w7x3',
+        'CVE-2026-45339 / GHSA-57q6-fvp4-pqmm',
+        'CVE-2026-45349 / CVE-2026-45671',
+      ],
+    ],
+    ['openwebui', '0.9.0', []],
+    ['litellm', '1.83.13', ['CVE-2026-47101']],
+    ['litellm', '1.83.14', []],
+    ['tgi', '3.3.6', ['CVE-2026-0599 / GHSA-j7x9-7j54-2v3h']],
+    ['tgi', '3.3.7', []],
+    ['llamacpp', '0.0.0', []],
+  ] as const)('%s %s → %j', (kind, version, expected) => {
+    expect(ids(kind, version)).toEqual(expected);
+  });
+  it('as bad as its worst advisory where other machines reach it, a step lower on loopback; KEV ones are not repeated', () => {
+    expect(found('vllm', '0.10.0', true)[0]?.severity).toBe('critical');
+    expect(found('vllm', '0.10.0', false)[0]?.severity).toBe('high');
+    expect(found('litellm', '1.77.0', true)[0]?.evidence.join(' ')).not.toMatch(/CVE-2026-42271/);
+  });
+});

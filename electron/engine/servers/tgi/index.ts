@@ -22,6 +22,17 @@ export const tgi: ServerKind = {
     portEnv: ['PORT'],
     keyEnv: ['API_KEY'],
   },
+  // §13.
+  advisories: [
+    {
+      ids: ['CVE-2026-0599', 'GHSA-j7x9-7j54-2v3h'],
+      what: 'unbounded fetches of external images (VLM mode) exhaust the server (denial of service)',
+      from: null,
+      fixed: '3.3.7',
+      severity: 'medium',
+      source: 'servers-facts.md §13 (third-party)',
+    },
+  ],
   dangers: [
     'Run prompts on your GPU (a key guards only the generate routes).',
     'Read the model and its settings from /info and the metrics on the Prometheus port.',

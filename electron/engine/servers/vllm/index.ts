@@ -21,6 +21,25 @@ export const vllm: ServerKind = {
     portEnv: [],
     keyEnv: ['VLLM_API_KEY'],
   },
+  // §4 (not exhaustive: the sheet says to query OSV for PyPI `vllm`).
+  advisories: [
+    {
+      ids: ['CVE-2026-48746'],
+      what: 'the API key is bypassed through ASGI/Starlette trust',
+      from: '0.3.0',
+      fixed: '0.22.0',
+      severity: 'high',
+      source: 'servers-facts.md §4 (third-party)',
+    },
+    {
+      ids: ['CVE-2026-22778', 'GHSA-4r2x-xpjr-7cvv'],
+      what: 'remote code execution through video processing, reachable via /invocations',
+      from: null,
+      fixed: '0.14.1',
+      severity: 'critical',
+      source: 'servers-facts.md §4',
+    },
+  ],
   dangers: [
     'Run prompts on your GPU through /v1/completions and /v1/chat/completions.',
     'Make the server fetch media URLs (SSRF) unless --allowed-media-domains limits them.',
