@@ -296,7 +296,9 @@ function listenersTable(instance: Instance): string {
 
 function settingsTable(instance: Instance): string {
   if (instance.settings.length === 0)
-    return '<p class="muted">No OLLAMA_* setting found; Ollama uses its defaults.</p>';
+    return instance.kind === 'ollama'
+      ? '<p class="muted">No OLLAMA_* setting found; Ollama uses its defaults.</p>'
+      : '<p class="muted">No listen address, port or key found in its command line, environment, unit or settings file; it uses its defaults.</p>';
   const rows = instance.settings.map(
     (s) =>
       `<tr><td class="mono nw">${h(s.name)}</td><td class="mono any">${h(JSON.stringify(plain(s.value)))}</td><td class="nw">${s.state === 'effective' ? '<strong>effective</strong>' : h(s.state)}</td><td class="any"><span class="mono">${h(settingSource(s.source))}</span><div class="muted">${h(s.reason)}</div></td></tr>`,

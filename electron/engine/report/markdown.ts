@@ -260,7 +260,8 @@ export function reportMarkdown(input: ReportInput): string {
 
   const settings = instances.flatMap((i) => i.settings.map((s) => settingRow(i.id, s)));
   out.push('## Settings', '');
-  if (settings.length === 0) out.push('No OLLAMA\\_\\* setting found.', '');
+  if (settings.length === 0)
+    out.push('No setting found (no OLLAMA\\_\\* variable, flag or file).', '');
   else out.push(...table(['Instance', 'Name', 'Value', 'State', 'Source', 'Why'], settings), '');
 
   out.push('## Probes', '');
