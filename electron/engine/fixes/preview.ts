@@ -7,6 +7,7 @@
  * Everything shown passes through cleanText: file contents come from the system, and a
  * terminal escape in a config file must not repaint the preview the user is reading.
  */
+import { redactLine } from '../text/redact';
 import { createHash } from 'node:crypto';
 import type { FixPlan, FixStep, Verification } from '../../../shared/fixes';
 import { displayArgv } from '../host/exec';
@@ -186,7 +187,9 @@ function hunkText(hunk: readonly DiffOp[], oldLines: Lines, newLines: Lines): st
     const fromOld = op.kind !== '+';
     const side = fromOld ? oldLines : newLines;
     const index = fromOld ? op.a : op.b;
-    out.push(`${op.kind}${side.lines[index]}`);
+    // Shown to a person: a key on the line (its own file's) is hidden; the digest covers the
+    // plan itself, not this text.
+    out.push(`${op.kind}${redactLine(side.lines[index]!)}`);
     // The last line of a side without a final newline; a context line is the last of both.
     const lastOld = op.kind !== '+' && op.a === oldLines.lines.length - 1 && !oldLines.finalNewline;
     const lastNew = op.kind !== '-' && op.b === newLines.lines.length - 1 && !newLines.finalNewline;

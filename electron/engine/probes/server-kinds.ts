@@ -27,6 +27,7 @@ import { isLikelyHttpProxy, isPortForwarder } from '../judge/process-names';
 import type { KindAnswer, OwnerHint, ServerKind } from '../servers/kind';
 import { bindVariables, riskyFlagsOf, tunnelFlagOf } from '../servers/kind';
 import { identifyKind, kindById, kindsOfOwner, kindsOfPort, pathsFor } from '../servers/registry';
+import { redactArgv } from '../text/redact';
 import { cleanLine } from '../text/untrusted';
 import { probeKindSettings } from './linux/kind-settings';
 import { describeServerProcess, parseCmdline, parseProcStat } from './linux/processes';
@@ -284,6 +285,10 @@ export async function probeServerKinds(
         evidence.push(...found.evidence);
         settingNotes.push(...found.notes);
       }
+      // The process record keeps its command line with every key hidden (a key's flag is the
+      // kind's own, or any flag that names a secret).
+      if (process)
+        process = { ...process, argv: redactArgv(process.argv, kind.bind?.keyFlags ?? []) };
       found.push({
         address: candidate.socket.localAddress,
         port,

@@ -1,6 +1,6 @@
 /** Credentials in a kept command line are hidden (text/redact.ts), both flag forms and URLs. */
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactArgv } from '../../../electron/engine/text/redact';
+import { REDACTED, redactArgv, redactLine } from '../../../electron/engine/text/redact';
 
 describe('redactArgv', () => {
   it.each([
@@ -38,5 +38,41 @@ describe('redactArgv', () => {
 
   it('a secret flag at the end has nothing to hide, and nothing else moves', () => {
     expect(redactArgv(['x', '--token'])).toEqual(['x', '--token']);
+  });
+});
+
+describe('redactArgv: a server kind’s own key flags', () => {
+  it('hides the value of a flag the kind names (KoboldCpp --adminpassword), in both forms', () => {
+    expect(
+      redactArgv(
+        ['koboldcpp', '--adminpassword', 'a1', '--adminpassword=a2', '--port', '5001'],
+        ['--adminpassword'],
+      ),
+    ).toEqual([
+      'koboldcpp',
+      '--adminpassword',
+      REDACTED,
+      `--adminpassword=${REDACTED}`,
+      '--port',
+      '5001',
+    ]);
+  });
+});
+
+describe('redactLine: the lines of a fix’s diff shown to a person', () => {
+  it.each([
+    [
+      'ExecStart=/usr/local/bin/llama-server -m m --host 0.0.0.0 --api-key k-secret --port 8080',
+      `ExecStart=/usr/local/bin/llama-server -m m --host 0.0.0.0 --api-key ${REDACTED} --port 8080`,
+    ],
+    ['ExecStart=/x --api-key=k-secret', `ExecStart=/x --api-key=${REDACTED}`],
+    ['Environment=LLAMA_API_KEY=k-secret OTHER=1', `Environment=LLAMA_API_KEY=${REDACTED} OTHER=1`],
+    ['Environment="HF_TOKEN=hf_abc"', `Environment="HF_TOKEN=${REDACTED}"`],
+    ['  "password": "pw-secret",', `  "password": "${REDACTED}",`],
+    ['  "host": "",', '  "host": "",'],
+    ['Environment="OLLAMA_HOST=0.0.0.0:11434"', 'Environment="OLLAMA_HOST=0.0.0.0:11434"'],
+    ['OLLAMA_ORIGINS=*', 'OLLAMA_ORIGINS=*'],
+  ])('%s', (line, shown) => {
+    expect(redactLine(line)).toBe(shown);
   });
 });

@@ -35,6 +35,7 @@ import {
   systemdReloadAround,
 } from './common';
 import { editAssignment } from './env-edit';
+import { REDACTED } from '../../text/redact';
 
 const LOOPBACK = '127.0.0.1';
 const UNIT_KINDS = new Set<Setting['source']['kind']>(['systemd-unit', 'systemd-dropin']);
@@ -140,7 +141,7 @@ export function planRebindServer(
   if (unit === null)
     return manual(
       instance.id,
-      `This ${name} (pid ${process.pid}) was not started by a systemd service, so there is no unit to change and restart. ${inFile.length > 0 ? `Set ${inFile.map((s) => `${s.name} in ${where(s)}`).join(', ')} to ${LOOPBACK}, then stop` : 'Stop'} it and start it again listening on ${LOOPBACK}${byHand.length > 0 ? ', as below' : ''}.`,
+      `This ${name} (pid ${process.pid}) was not started by a systemd service, so there is no unit to change and restart. ${inFile.length > 0 ? `Set ${inFile.map((s) => `${s.name} in ${where(s)}`).join(', ')} to ${LOOPBACK}, then stop` : 'Stop'} it and start it again listening on ${LOOPBACK}${byHand.length > 0 ? `, as below${byHand.flat().includes(REDACTED) ? ` (put your key back where it says ${REDACTED}: Paddock never shows it)` : ''}` : ''}.`,
       byHand,
     );
   if (!isServiceName(unit) || !/^[A-Za-z0-9:_.@-]+$/.test(unit))
