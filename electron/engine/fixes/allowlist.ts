@@ -42,6 +42,7 @@ import {
   nftTableName,
 } from './recipes/block-port';
 import { isServiceName } from './recipes/common';
+import { kindById } from '../servers/registry';
 import {
   HOST_VARS,
   execHostOnlyChange,
@@ -59,6 +60,8 @@ export interface PrivilegedContext {
   tunnelUnits?: ReadonlySet<string>;
   /** Settings files (a KoboldCpp .kcpps) that a server of those units was started with. */
   configFiles?: ReadonlySet<string>;
+  /** The host variables of the kind each unit runs (`LLAMA_ARG_HOST` for llama-server's). */
+  hostVars?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /**
@@ -77,6 +80,7 @@ export function privilegedContext(
   const envFiles = new Set<string>();
   const tunnelUnits = new Set<string>();
   const configFiles = new Set<string>();
+  const hostVars = new Map<string, ReadonlySet<string>>();
   for (const instance of snapshot.instances)
     for (const tunnel of instance.tunnels ?? []) {
       const unit = tunnel.systemdUnit;
@@ -86,13 +90,17 @@ export function privilegedContext(
     const unit = instance.process?.systemdUnit;
     if (!unit || !isServiceName(unit) || !isServerUnit(unit, instance.process!.pid)) continue;
     units.add(unit);
+    if (instance.kind !== 'ollama') {
+      const bind = kindById(instance.kind).bind;
+      hostVars.set(unit, new Set([...(bind?.hostEnv ?? []), ...(bind?.addressEnv ?? [])]));
+    }
     for (const setting of instance.settings) {
       if (setting.source.kind === 'systemd-envfile') envFiles.add(setting.source.path);
       if (setting.source.kind === 'config-file' && setting.state === 'effective')
         configFiles.add(setting.source.path);
     }
   }
-  return { units, envFiles, tunnelUnits, configFiles };
+  return { units, envFiles, tunnelUnits, configFiles, hostVars };
 }
 
 const PORT = /^[1-9]\d{0,4}$/;
@@ -226,15 +234,15 @@ function contentProblem(after: string): string | null {
 /** One line a unit edit may add or remove: blank, a comment, Environment= or ExecStart=. */
 const UNIT_LINE = /^([ \t]*|[ \t]*[#;].*|Environment=.*|ExecStart=.+)$/;
 
-/** Variables whose value a fix may change: Ollama's, and the other kinds' host variables. */
-function changeable(name: string): boolean {
-  return OLLAMA_NAME.test(name) || HOST_VARS.has(name);
-}
+const NO_VARS: ReadonlySet<string> = new Set();
 
-function directiveKey(d: UnitEnvDirective): string {
+function directiveKey(d: UnitEnvDirective, hostVars: ReadonlySet<string> = NO_VARS): string {
   switch (d.kind) {
     case 'set':
-      return changeable(d.name) ? `set ${d.name}` : `set ${d.name}=${d.value}`;
+      // Values a fix may change: Ollama's, and the host variables of the unit's own kind.
+      return OLLAMA_NAME.test(d.name) || hostVars.has(d.name)
+        ? `set ${d.name}`
+        : `set ${d.name}=${d.value}`;
     case 'exec-start':
       return `exec-start ${d.prefix} ${d.several ? 'several ' : ''}${JSON.stringify(d.argv)}`;
     case 'unset':
@@ -246,7 +254,17 @@ function directiveKey(d: UnitEnvDirective): string {
   }
 }
 
-function unitProblem(unit: string, before: string | null, after: string): string | null {
+/** Lines that start an `ExecStart=` (not comments), as a person reads the file. */
+function execLineCount(text: string): number {
+  return text.split(/\r\n|\n|\r/).filter((l) => /^[ \t]*ExecStart[ \t]*=/.test(l)).length;
+}
+
+function unitProblem(
+  unit: string,
+  before: string | null,
+  after: string,
+  hostVars: ReadonlySet<string>,
+): string | null {
   const { added, removed, problem } = changes(before, after);
   if (problem) return problem;
   const newFile = before === null || before.trim() === '';
@@ -265,8 +283,24 @@ function unitProblem(unit: string, before: string | null, after: string): string
   const parsedAfter = parseUnitFile(after, { unitName: unit });
   if (parsedAfter.problems.some((p) => p.fatal))
     return 'systemd would refuse the file as it would be written';
-  const keysBefore = parsedBefore.directives.map(directiveKey);
-  const keysAfter = parsedAfter.directives.map(directiveKey);
+  // An ExecStart= Paddock's parser cannot read as systemd does (an escape it does not know,
+  // `\;`) is no directive to compare: a change near one is refused (security review, issue 13).
+  const execDirectives = (p: typeof parsedAfter) =>
+    p.directives.filter((d) => d.kind === 'exec-start' || d.kind === 'clear-exec-start').length;
+  if (
+    [...added, ...removed].some((l) => /^[ \t]*ExecStart[ \t]*=/.test(l)) &&
+    (execLineCount(after) !== execDirectives(parsedAfter) ||
+      execLineCount(before ?? '') !== execDirectives(parsedBefore))
+  )
+    return 'an ExecStart= line of the file is not one Paddock reads the way systemd does';
+  const keysBefore = parsedBefore.directives.map((d) => directiveKey(d, hostVars));
+  const keysAfter = parsedAfter.directives.map((d) => directiveKey(d, hostVars));
+  // A host variable may change its value (to loopback, below), never appear or go: removing
+  // LOCALAI_ADDRESS=127.0.0.1:8080 would widen the server to its default, every interface.
+  const hostNames = (p: typeof parsedAfter) =>
+    p.directives.flatMap((d) => (d.kind === 'set' && hostVars.has(d.name) ? [d.name] : []));
+  if (hostNames(parsedBefore).join('\n') !== hostNames(parsedAfter).join('\n'))
+    return 'a server’s listen-address variable would be added or removed, not only narrowed';
   const without = (keys: string[]) => keys.filter((k) => !/^set /.test(k) || /=/.test(k));
   const execBefore = parsedBefore.directives.filter((d) => d.kind === 'exec-start');
   const execAfter = parsedAfter.directives.filter((d) => d.kind === 'exec-start');
@@ -278,12 +312,12 @@ function unitProblem(unit: string, before: string | null, after: string): string
   for (let i = 0; i < execAfter.length; i++) {
     const a = execBefore[i]!;
     const b = execAfter[i]!;
-    if (directiveKey(a) === directiveKey(b)) continue;
+    if (directiveKey(a, hostVars) === directiveKey(b, hostVars)) continue;
     if (a.prefix !== b.prefix || a.several || b.several || !execHostOnlyChange(a.argv, b.argv))
       return 'an ExecStart= changes in more than its listen address, or not to loopback';
   }
   for (const d of parsedAfter.directives) {
-    if (d.kind === 'set' && HOST_VARS.has(d.name)) {
+    if (d.kind === 'set' && hostVars.has(d.name)) {
       const old = parsedBefore.directives.some(
         (b) => b.kind === 'set' && b.name === d.name && b.value === d.value,
       );
@@ -356,7 +390,12 @@ function fileProblem(
   if (bad) return `${step.path}: ${bad}`;
   const problem =
     kind.kind === 'unit'
-      ? unitProblem(kind.unit, step.before, after)
+      ? unitProblem(
+          kind.unit,
+          step.before,
+          after,
+          context ? (context.hostVars?.get(kind.unit) ?? NO_VARS) : HOST_VARS,
+        )
       : kind.kind === 'kcpps'
         ? step.before !== null && kcppsHostOnlyChange(step.before, after)
           ? null

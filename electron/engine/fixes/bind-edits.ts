@@ -181,8 +181,25 @@ export function editExecStartHost(
 
 // ── a KoboldCpp .kcpps (JSON) ────────────────────────────────────────────────────────────────
 
-/** Two parsed JSON objects equal but for `host`, which is a loopback literal after. */
+const KCPPS_HOST = /("host"\s*:\s*)("(?:[^"\\]|\\.)*"|null)/g;
+
+/**
+ * Two `.kcpps` texts equal byte for byte but for the value of their one `"host"`, which is a
+ * loopback literal after (and both parse to the same JSON but for it: a number written
+ * another way would reach KoboldCpp as a float, security review of issue 13).
+ */
 export function kcppsHostOnlyChange(before: string, after: string): boolean {
+  const spans = (text: string) => [...text.matchAll(KCPPS_HOST)];
+  const x = spans(before);
+  const y = spans(after);
+  if (x.length !== 1 || y.length !== 1) return false;
+  const outside = (text: string, m: RegExpMatchArray) => [
+    text.slice(0, m.index! + m[1]!.length),
+    text.slice(m.index! + m[0].length),
+  ];
+  const [xa, xb] = outside(before, x[0]!);
+  const [ya, yb] = outside(after, y[0]!);
+  if (xa !== ya || xb !== yb) return false;
   const a = parseJson(before);
   const b = parseJson(after);
   if (!isRecord(a) || !isRecord(b)) return false;
@@ -193,7 +210,7 @@ export function kcppsHostOnlyChange(before: string, after: string): boolean {
 
 /** The `.kcpps` with its `"host"` value set to `value`; every other byte kept. */
 export function editKcppsHost(text: string, value: string): BindEdit {
-  const matches = [...text.matchAll(/("host"\s*:\s*)("(?:[^"\\]|\\.)*"|null)/g)];
+  const matches = [...text.matchAll(KCPPS_HOST)];
   if (matches.length !== 1)
     return refuse(
       matches.length === 0

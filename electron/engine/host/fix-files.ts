@@ -332,11 +332,34 @@ function releaseLock(path: string): void {
 }
 
 /** A file's text and mode for a fix recipe (which is pure and synchronous); null when absent or unreadable. */
+/** What a recipe reads at most: any file it edits is far smaller. */
+const RECIPE_READ_MAX = 1024 * 1024;
+
+/**
+ * A file a recipe reads to plan an edit: a regular file of at most 1 MiB, opened without
+ * waiting on a FIFO; as root, never through a folder another user controls (the write would
+ * be refused anyway, and the read must not be theirs to redirect: security review of issue 13).
+ * null when it cannot be read that way.
+ */
 export function readTextForRecipe(path: string): string | null {
+  if (isRoot() && untrustedChainProblem(path) !== null) return null;
+  let fd: number | null = null;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > RECIPE_READ_MAX) return null;
+    const buffer = Buffer.alloc(stat.size);
+    let read = 0;
+    while (read < stat.size) {
+      const n = readSync(fd, buffer, read, stat.size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read).toString('utf8');
   } catch {
     return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }
 

@@ -9,7 +9,7 @@ export const REDACTED = '(hidden)';
 
 /** Flag names (without dashes, lower case) whose value is a secret. */
 const SECRET_FLAG =
-  /^(?:authtoken|auth-token|token|secret|password|passwd|pass|api-?key|api-?keys|admin-?key|master-?key|auth|credentials?|private-?key|basic-auth|oauth.*|.*-token|.*-secret|.*-password)$/i;
+  /^(?:authtoken|auth-token|token|secret|password|passwd|pass|api-?key|api-?keys|admin-?key|master-?key|auth|credentials?|private-?key|basic-auth|oauth.*|.*-token|.*-secret|.*-password|.*-api-?keys?|.*-auth)$/i;
 
 function secretFlag(arg: string): boolean {
   const m = /^--?([A-Za-z][A-Za-z0-9_-]{0,63})$/.exec(arg);
@@ -60,7 +60,7 @@ export function redactLine(line: string): string {
       SECRET_JSON_KEY.test(key) ? `"${key}"${colon}"${REDACTED}"` : whole,
   );
   // NAME=VALUE wherever a name starts (after a space, a quote, `=` or the line's start).
-  for (const m of [...out.matchAll(/(?<=^|[\s"'=])([A-Za-z_][A-Za-z0-9_]{0,63})=/g)].reverse()) {
+  for (const m of [...out.matchAll(/(?<=^|[\s"'=-])([A-Za-z_][A-Za-z0-9_]{0,63})=/g)].reverse()) {
     if (!SECRET_NAME.test(m[1]!)) continue;
     const from = m.index + m[0].length;
     const quote = out[from] === '"' || out[from] === "'" ? out[from]! : null;
@@ -69,13 +69,17 @@ export function redactLine(line: string): string {
       : from + (/^[^\s"']*/.exec(out.slice(from))?.[0].length ?? 0);
     out = `${out.slice(0, from)}${quote ? `${quote}${REDACTED}${quote}` : REDACTED}${out.slice(end)}`;
   }
-  const words = out.split(/(\s+)/);
+  // Words as a shell or systemd groups them: a quoted run is one word (`--api-key 'K 27'`),
+  // and a quoted flag is still that flag (`"--api-key" K`).
+  const words = out.match(/(?:"(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s"']+)+|\s+/g) ?? [];
+  const unquote = (w: string) => w.replace(/^(["'])(.*)\1$/, '$2');
   for (let i = 0; i < words.length; i += 1) {
-    const w = words[i]!;
+    const w = unquote(words[i]!);
     const eq = w.indexOf('=');
     if (w.startsWith('-') && eq > 0 && secretFlag(w.slice(0, eq)))
       words[i] = `${w.slice(0, eq)}=${REDACTED}`;
-    else if (secretFlag(w) && i + 2 < words.length && words[i + 2] !== '') words[i + 2] = REDACTED;
+    else if (secretFlag(w) && i + 2 < words.length && !/^\s/.test(words[i + 2]!))
+      words[i + 2] = REDACTED;
   }
   return words.join('');
 }

@@ -70,6 +70,7 @@ const io = (files: Record<string, string>): RecipeIO => ({
 const context = (extra: Partial<PrivilegedContext> = {}): PrivilegedContext => ({
   units: new Set(['llama.service', 'koboldcpp.service', 'vllm.service']),
   envFiles: new Set(),
+  hostVars: new Map([['llama.service', new Set(['LLAMA_ARG_HOST'])]]),
   ...extra,
 });
 
@@ -376,5 +377,85 @@ describe('the allowlist refuses what a narrowing does not need', () => {
     expect(
       privilegedPlanProblems(plan(text, '{"host": "127.0.0.1", "port": 5001}', kcpps), ctx),
     ).toEqual([]);
+  });
+});
+
+describe('security review of issue 13: each finding, refused or hidden', () => {
+  const plan = (before: string, after: string, path = UNIT): FixPlan => ({
+    fixId: 'rebind-server',
+    findingId: null,
+    instance: 'llamacpp:port:8080',
+    title: 't',
+    summary: 's',
+    warnings: [],
+    requiresAdmin: true,
+    steps: [{ kind: 'write-file', path, before, content: after, mode: 0o644, description: '' }],
+    verification: {
+      kind: 'instance-loopback-only',
+      instance: 'llamacpp:port:8080',
+      port: 8080,
+      setting: null,
+      description: '',
+    },
+    basedOn: '2026-12-06T00:00:00.000Z',
+  });
+
+  it('F3: an ExecStart= with an escape Paddock does not read as systemd does cannot ride along', () => {
+    const added = LLAMA_UNIT.replace(
+      'Restart=always',
+      'ExecStart=/bin/sh -c "id > /root/pwned" \\q\nRestart=always',
+    );
+    expect(privilegedPlanProblems(plan(LLAMA_UNIT, added), context()).join(' ')).toMatch(
+      /not one Paddock reads the way systemd does/,
+    );
+    const odd = '[Service]\nExecStart=/usr/local/bin/llama-server --host 0.0.0.0 -r "User\\:"\n';
+    const swapped = '[Service]\nExecStart=/bin/sh -c "id > /root/pwned" \\:\n';
+    expect(privilegedPlanProblems(plan(odd, swapped), context())).not.toEqual([]);
+  });
+
+  it('F4: a listen-address variable cannot be removed (LocalAI would widen to every interface), nor be another kind’s', () => {
+    const before =
+      '[Service]\nEnvironment=LOCALAI_ADDRESS=127.0.0.1:8080\nExecStart=/usr/bin/local-ai run\n';
+    const after = '[Service]\nExecStart=/usr/bin/local-ai run\n';
+    const ctx = context({ hostVars: new Map([['llama.service', new Set(['LOCALAI_ADDRESS'])]]) });
+    expect(privilegedPlanProblems(plan(before, after), ctx).join(' ')).toMatch(/added or removed/);
+    // HOST is LiteLLM's variable; llama.service runs llama-server, whose variable it is not.
+    const generic = '[Service]\nEnvironment=HOST=0.0.0.0\nExecStart=/usr/local/bin/llama-server\n';
+    expect(
+      privilegedPlanProblems(
+        plan(generic, generic.replace('HOST=0.0.0.0', 'HOST=127.0.0.1')),
+        context(),
+      ),
+    ).not.toEqual([]);
+  });
+
+  it('a .kcpps number written another way is not "only the host"', () => {
+    const kcpps = '/etc/koboldcpp/server.kcpps';
+    const ctx = context({ configFiles: new Set([kcpps]) });
+    const text = '{"host": "", "port": 5001}';
+    expect(
+      privilegedPlanProblems(plan(text, '{"host": "127.0.0.1", "port": 5001.0}', kcpps), ctx),
+    ).not.toEqual([]);
+  });
+
+  it('F2: as root, a settings file under a folder another user controls is not even read', () => {
+    const kcpps = '/tmp/eve/k.kcpps';
+    const snap = snapshotWith(
+      'koboldcpp',
+      5001,
+      proc(['/usr/local/bin/koboldcpp', '--config', kcpps], 'kobold.service'),
+      [s('host', '', 'config-file', kcpps, 1)],
+    );
+    const reads: string[] = [];
+    const plan = planFix('rebind-server', snap, 'koboldcpp:port:5001', {
+      readFile: (p) => {
+        reads.push(p);
+        return '{"host": "db-42.corp.internal/SECRETPART"}';
+      },
+      rootWriteProblem: (p) => (p.startsWith('/tmp/eve') ? '/tmp/eve is writable by eve' : null),
+    });
+    expect(isManual(plan)).toBe(true);
+    expect(reads).toEqual([]);
+    expect(JSON.stringify(plan)).not.toContain('SECRETPART');
   });
 });

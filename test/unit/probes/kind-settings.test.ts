@@ -256,4 +256,48 @@ describe('probeKindSettings', () => {
     expect(found.settings.filter((s) => s.source.kind === 'config-file')).toEqual([]);
     expect(found.notes.join(' ')).toMatch(/\/k\.kcpps: not a JSON object/);
   });
+
+  it('§9 a CMD_FLAGS.txt of a thousand --listen is one setting; --gradio-auth is a secret (security review)', async () => {
+    const argv = ['python', '/opt/tgw/server.py', '--api'];
+    const host = createFakeHost({
+      files: {
+        '/opt/tgw/user_data/CMD_FLAGS.txt': `${'--listen '.repeat(1000)}\n--gradio-auth user:pw-secret\n`,
+      },
+    });
+    const found = await probeKindSettings(host, {
+      kind: kindById('textgen-webui'),
+      pid: 14,
+      argv,
+      env: new Map(),
+      process: proc(14, argv, null),
+      listening: ['127.0.0.1'],
+      port: 5000,
+    });
+    expect(rows(found.settings.filter((s) => s.source.kind === 'config-file'))).toEqual([
+      ['--listen', 'on', 'latent', '/opt/tgw/user_data/CMD_FLAGS.txt:1'],
+      ['--gradio-auth', SECRET_SHOWN, 'latent', '/opt/tgw/user_data/CMD_FLAGS.txt:2'],
+    ]);
+    expect(JSON.stringify(found)).not.toContain('pw-secret');
+  });
+
+  it('a unit line systemd would complain about is quoted in the notes with its key hidden (security review)', async () => {
+    const argv = ['/usr/local/bin/llama-server'];
+    const host = createFakeHost({
+      files: {
+        '/etc/systemd/system/llama.service':
+          '[Service]\nExecStart=/usr/local/bin/llama-server\nEnvironment="LLAMA_API_KEY=sk-live-%zsecret1" HF-TOKEN=hf_secret2\n',
+      },
+    });
+    const found = await probeKindSettings(host, {
+      kind: kindById('llamacpp'),
+      pid: 15,
+      argv,
+      env: new Map(),
+      process: proc(15, argv, 'llama.service'),
+      listening: ['127.0.0.1'],
+      port: 8080,
+    });
+    expect(found.notes.join(' ')).toMatch(/llama\.service:3/);
+    expect(JSON.stringify(found)).not.toMatch(/secret1|hf_secret2/);
+  });
 });

@@ -72,7 +72,22 @@ describe('redactLine: the lines of a fix’s diff shown to a person', () => {
     ['  "host": "",', '  "host": "",'],
     ['Environment="OLLAMA_HOST=0.0.0.0:11434"', 'Environment="OLLAMA_HOST=0.0.0.0:11434"'],
     ['OLLAMA_ORIGINS=*', 'OLLAMA_ORIGINS=*'],
+    // Security review of issue 13: a quoted flag, a quoted value, an unknown *-api-key flag.
+    ['ExecStart=/x "--api-key" K26', `ExecStart=/x "--api-key" ${REDACTED}`],
+    ["ExecStart=/x --api-key 'K 27' --port 1", `ExecStart=/x --api-key ${REDACTED} --port 1`],
+    ['ExecStart=/x --openai-api-key K18', `ExecStart=/x --openai-api-key ${REDACTED}`],
+    ['systemd ignores "HF-TOKEN=hf_secret2"', `systemd ignores "HF-TOKEN=${REDACTED}"`],
   ])('%s', (line, shown) => {
     expect(redactLine(line)).toBe(shown);
+  });
+});
+
+describe('redactArgv: flags the security review of issue 13 found', () => {
+  it('hides an unknown *-api-key flag', () => {
+    expect(redactArgv(['x', '--openai-api-key', 'K18'])).toEqual([
+      'x',
+      '--openai-api-key',
+      REDACTED,
+    ]);
   });
 });

@@ -226,6 +226,13 @@ function editFor(
   const path = at.source.path;
   const line = at.source.line;
   if (!isPlainAbsolutePath(path)) return refuse(`${shown(path)} is not a plain absolute path.`);
+  // As root, a path another user controls is neither read nor written (the read could be
+  // redirected to a file of root's: security review of issue 13).
+  const rootProblem = io.rootWriteProblem?.(path) ?? null;
+  if (rootProblem)
+    return refuse(
+      `Paddock runs as root here, and as root it never reads or writes where another user could redirect it (${shown(rootProblem, 200)}). Make the change as that user: ${at.name} in ${where(at)} to ${LOOPBACK}, then restart ${unit}.`,
+    );
   const before = io.readFile(path);
   if (before === null) return refuse(`${shown(path)} could not be read; scan again.`);
   const byHand = (why: string, what: string) =>

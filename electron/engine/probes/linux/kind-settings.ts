@@ -43,6 +43,9 @@ export interface KindSettingsInput {
 
 type Group = 'host' | 'port' | 'key';
 
+/** A settings file names a handful of bind settings; a hostile one must not make thousands. */
+const MAX_FILE_SETTINGS = 32;
+
 function groups(kind: ServerKind): Array<{ group: Group; flags: string[]; vars: string[] }> {
   const b = kind.bind!;
   return [
@@ -317,7 +320,11 @@ export async function probeKindSettings(
         notes.push(`${display(path)}: ${parsed.error}; its settings were not read.`);
         continue;
       }
-      const got = fileSettings(input, spec, path, inForce, parsed);
+      if (parsed.length > MAX_FILE_SETTINGS)
+        notes.push(
+          `${display(path)}: ${parsed.length} settings; only the first ${MAX_FILE_SETTINGS} are shown.`,
+        );
+      const got = fileSettings(input, spec, path, inForce, parsed.slice(0, MAX_FILE_SETTINGS));
       settings.push(...got.settings);
       tunnel ??= got.tunnel;
       if (inForce && spec.replacesArgv) replaced = true;

@@ -18,6 +18,7 @@ import type {
 } from '../../../../shared/snapshot';
 import type { DirRead, FileRead, Host } from '../../host/types';
 import { ollamaTrim } from '../../ollama/listen-address';
+import { redactLine } from '../../text/redact';
 import { fileEvidence, runProbe, statusForFsError } from '../probe';
 import type { ParseProblem } from './systemd-unit';
 import { parseEnvironmentFile, parseUnitFile, safeText } from './systemd-unit';
@@ -113,7 +114,8 @@ export class ReadLog {
   }
 
   problems(path: string, problems: ParseProblem[]): void {
-    for (const p of problems) this.note(`${display(path)}:${p.line}: ${p.message}`);
+    // A problem quotes the line's words, and a unit may hold a key (security review, issue 13).
+    for (const p of problems) this.note(`${display(path)}:${p.line}: ${redactLine(p.message)}`);
   }
 
   status(): ProbeStatus {

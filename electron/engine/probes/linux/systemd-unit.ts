@@ -530,7 +530,14 @@ function parseExecStart(value: string, line: number, sink: Sink, options: UnitPa
   let at = 0;
   while (at < value.length && EXEC_PREFIXES.includes(value.charAt(at))) at++;
   const { words, error } = splitUnitWords(value.slice(at));
-  if (error) return problem(sink, line, `ExecStart=: ${error}; systemd ignores this line`);
+  // systemd relaxes unknown escapes on Exec lines and reads `\;` as a literal `;`: where this
+  // parser would disagree, it says so instead of guessing the command.
+  if (error)
+    return problem(
+      sink,
+      line,
+      `ExecStart=: ${error}; Paddock cannot read this command the way systemd does, so it is not shown`,
+    );
   const argv: string[] = [];
   for (const word of words) {
     const resolved = resolveSpecifiers(word, options.unitName);

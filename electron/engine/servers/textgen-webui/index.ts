@@ -9,6 +9,7 @@ import { isRecord } from '../../text/untrusted';
 
 /** The flags of CMD_FLAGS.txt Paddock reports: the bind, the ports, the key, the tunnels (§9). */
 const VALUE_FLAGS = new Set([
+  '--gradio-auth',
   '--listen-host',
   '--listen-port',
   '--api-port',
@@ -53,10 +54,17 @@ export const cmdFlags: ConfigFileSpec = {
         }
       }
     });
-    return out;
+    // The server reads each flag once, the last one winning: so does Paddock (a file of a
+    // thousand --listen is one setting, security review of issue 13).
+    const last = new Map<string, FileSetting>();
+    for (const s of out) {
+      last.delete(s.name);
+      last.set(s.name, s);
+    }
+    return [...last.values()];
   },
   hostKeys: ['--listen', '--listen-host'],
-  secretKeys: ['--api-key', '--admin-key'],
+  secretKeys: ['--api-key', '--admin-key', '--gradio-auth'],
   replacesArgv: false,
   tunnelKeys: [
     { key: '--share', via: 'a public Gradio share link' },
@@ -74,7 +82,7 @@ export const textgenWebui: ServerKind = {
   bind: {
     hostFlags: ['--listen-host'],
     portFlags: ['--listen-port', '--api-port'],
-    keyFlags: ['--api-key', '--admin-key'],
+    keyFlags: ['--api-key', '--admin-key', '--gradio-auth', '--gradio-auth-path'],
     hostEnv: [],
     portEnv: [],
     keyEnv: [],
