@@ -219,6 +219,11 @@ export const reachPathSchema = z.object({
   /** Whether this path counts toward the exposure (false: the firewall blocks it). */
   open: z.boolean(),
   /**
+   * Open only to these sources (issue 14, sharing): the firewall refuses the path's other
+   * peers but lets in the addresses or prefixes its rules name here. Absent: open to any peer.
+   */
+  onlyFrom: z.array(z.string()).optional(),
+  /**
    * Reached through destination NAT (issue 12): connections to `port` on this address are sent
    * to the listener by `rule`. Absent: the listener's own address and port.
    */
@@ -353,6 +358,11 @@ export const instanceSchema = z.object({
   /** What its loaded models hold in memory, from /api/ps. */
   vram: instanceVramSchema.nullable(),
   exposure: exposureSchema,
+  /**
+   * Issue 14: reachable beyond this computer only from these sources, which firewall rules name
+   * (the user's chosen sharing); absent when any path is open to every peer, or none is open.
+   */
+  sharedWith: z.array(z.string()).optional(),
   reasons: z.array(z.string()),
   /** Tunnel clients that publish this server on the internet (issue 12). */
   tunnels: z.array(tunnelSchema).optional(),

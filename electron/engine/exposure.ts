@@ -6,6 +6,7 @@
 import type { FirewallEvaluation, FirewallFacts } from '../../shared/firewall';
 import type { AddressScope, Exposure, Listener, NetInterface, Socket } from '../../shared/snapshot';
 import { evaluateFirewall, firewallQueryFor } from './firewall/evaluate';
+import { addressFor, namedSources, peerOutside, sourcesLetIn } from './firewall/sources';
 import { natPathsTo, natTakesAway } from './firewall/nat';
 import { classifyAddress } from './net/address';
 
@@ -189,6 +190,7 @@ export function assessListener(
         scope: address.scope,
         firewall: judged.evaluation,
         open: judged.open,
+        ...(judged.onlyFrom ? { onlyFrom: judged.onlyFrom } : {}),
       });
     }
   }
@@ -210,7 +212,9 @@ export function assessListener(
     reasons.push(
       via.nat
         ? natSentence(via, socket)
-        : `${via.interface} carries ${via.address} (${SCOPE_WORDS[via.scope]})${firewallClause(via, path)}.`,
+        : via.onlyFrom
+          ? `${via.interface} carries ${via.address} (${SCOPE_WORDS[via.scope]}); the firewall refuses it to other machines but lets in ${via.onlyFrom.join(', ')}${firewallClause(via, path).replace(/^; the firewall lets it through/, '')}.`
+          : `${via.interface} carries ${via.address} (${SCOPE_WORDS[via.scope]})${firewallClause(via, path)}.`,
     );
   }
   return finish(base, reachableVia, reasons, firewall, path);
@@ -300,7 +304,7 @@ function judgeFirewall(
   address: NetInterface['addresses'][number],
   port: number,
   path: Listener['path'],
-): { evaluation: FirewallEvaluation | null; open: boolean } {
+): { evaluation: FirewallEvaluation | null; open: boolean; onlyFrom?: string[] } {
   if (path === 'docker' || !firewall?.facts) return { evaluation: null, open: true };
   const query = {
     ...firewallQueryFor(
@@ -312,8 +316,29 @@ function judgeFirewall(
     ),
     localAddress: address.address,
   };
+  const subnets = (interfaces.find((i) => i.name === interfaceName)?.addresses ?? [])
+    .filter((a) => a.family === address.family && a.prefixLength !== null)
+    .map((a) => `${a.address}/${a.prefixLength}`);
+  // Where rules name sources for this port (sharing, issue 14), the neighbour asked about is
+  // one they do not name: a chosen machine standing for everyone would read as open to all.
+  const named = namedSources(firewall.facts, port).filter((s) => s.family === address.family);
+  if (named.length > 0 && query.source === 'lan' && query.peerAddress !== null) {
+    const local = interfaces.flatMap((i) => i.addresses.map((a) => a.address));
+    const outside = subnets
+      .map((s) => peerOutside(s, named, local))
+      .find((p): p is string => p !== null);
+    if (outside) query.peerAddress = outside;
+  }
   const evaluation = evaluateFirewall(firewall.facts, query);
-  return { evaluation, open: evaluation.decision !== 'blocked' };
+  if (evaluation.decision !== 'blocked') return { evaluation, open: true };
+  // Refused to a neighbour in general: does a rule let chosen sources in (sharing, issue 14)?
+  const onlyFrom = sourcesLetIn(firewall.facts, query, subnets);
+  if (onlyFrom.length === 0) return { evaluation, open: false };
+  const shared = evaluateFirewall(firewall.facts, {
+    ...query,
+    peerAddress: addressFor(onlyFrom[0]!),
+  });
+  return { evaluation: shared, open: true, onlyFrom };
 }
 
 export function firewallClause(

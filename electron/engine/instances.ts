@@ -507,7 +507,28 @@ export function buildInstances(facts: InstanceFacts): Instance[] {
   attachContainers(drafts, facts);
   const ids = stableIds(drafts);
   const ollama = drafts.map((draft, i) => ({ ...buildInstance(draft, facts), id: ids[i]! }));
-  return [...ollama, ...kindInstances(facts, listening)];
+  return [...ollama, ...kindInstances(facts, listening)].map(withSharing);
+}
+
+/**
+ * Issue 14: a server every open path of which lets in only the sources a firewall rule names
+ * is shared with those machines; one open path to any peer, and it is simply exposed.
+ */
+function withSharing(instance: Instance): Instance {
+  if (instance.exposure !== 'lan' && instance.exposure !== 'internet') return instance;
+  const open = instance.listeners.flatMap((l) => l.reachableVia.filter((v) => v.open));
+  if (open.length === 0 || open.some((v) => !v.onlyFrom)) return instance;
+  const tunnels = (instance.tunnels?.length ?? 0) > 0;
+  if (tunnels) return instance;
+  const sharedWith = [...new Set(open.flatMap((v) => v.onlyFrom!))];
+  return {
+    ...instance,
+    sharedWith,
+    reasons: [
+      ...instance.reasons,
+      `Shared with ${sharedWith.length === 1 ? '1 source' : `${sharedWith.length} sources`} only (${sharedWith.join(', ')}): the firewall refuses every other machine.`,
+    ],
+  };
 }
 
 /**

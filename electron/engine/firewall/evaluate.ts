@@ -58,7 +58,7 @@ import { parseIPv4, parseIPv6 } from '../net/address';
 
 // ── addresses ──────────────────────────────────────────────────────────────────────────────
 
-function toBig(address: string): { family: FirewallFamily; value: bigint } | null {
+export function toBig(address: string): { family: FirewallFamily; value: bigint } | null {
   const v4 = parseIPv4(address.trim());
   if (v4 !== null) return { family: 4, value: BigInt(v4) };
   const v6 = parseIPv6(address.trim());
@@ -94,7 +94,7 @@ export function addressInItem(address: string, item: string): boolean | null {
   return a.value >> shift === b.value >> shift;
 }
 
-function fromBig(value: bigint, family: FirewallFamily): string {
+export function fromBig(value: bigint, family: FirewallFamily): string {
   if (family === 4)
     return [24n, 16n, 8n, 0n].map((s) => ((value >> s) & 255n).toString()).join('.');
   const groups: string[] = [];

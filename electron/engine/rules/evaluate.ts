@@ -118,6 +118,7 @@ const EVERY_KIND = new Set([
   'server-cors-open',
   'server-known-exploited',
   'server-advisory',
+  'shared-with-chosen',
 ]);
 
 function viewFor(rule: Rule, snapshot: Snapshot): Snapshot {

@@ -31,6 +31,7 @@ import serverRiskyFeature from './server-risky-feature';
 import serverCorsOpen from './server-cors-open';
 import serverKnownExploited from './server-known-exploited';
 import serverAdvisory from './server-advisory';
+import sharedWithChosen from './shared-with-chosen';
 import unclaimedAdmin from './unclaimed-admin';
 
 export const RULES: readonly Rule[] = [
@@ -40,6 +41,7 @@ export const RULES: readonly Rule[] = [
   serverCorsOpen,
   serverKnownExploited,
   serverAdvisory,
+  sharedWithChosen,
   exposedToInternet,
   exposedToLan,
   ipv6PathOpen,

@@ -1,0 +1,143 @@
+/**
+ * Sharing with chosen machines (issue 14): a firewall that refuses a port to the neighbour the
+ * verdict asks about may still let some sources in (`ip saddr 192.168.1.50 tcp dport 11434
+ * accept`, `ufw allow from 10.0.0.0/24 to any port 11434`, a firewalld rich rule with a source
+ * address, a zone bound to sources). Those are the only other peers whose answer can differ:
+ * the sources a rule names. Each is asked of the same evaluator, as a peer on the same path,
+ * and the ones let in are who the server is shared with. Pure.
+ */
+import type {
+  FirewallFacts,
+  FirewallQuery,
+  FirewallRule,
+  RuleCondition,
+} from '../../../shared/firewall';
+import { addressInItem, evaluateFirewall, fromBig, toBig } from './evaluate';
+
+/** A source item as a firewall writes it: an address, a CIDR prefix, or an "a-b" range. */
+export interface SourceItem {
+  item: string;
+  family: 4 | 6;
+}
+
+const MAX_SOURCES = 64;
+
+function familyOf(item: string): 4 | 6 | null {
+  if (/^[0-9.]+(?:\/\d{1,2})?(?:-[0-9.]+)?$/.test(item)) return 4;
+  if (/^[0-9a-fA-F:]+(?:\/\d{1,3})?(?:-[0-9a-fA-F:]+)?$/.test(item) && item.includes(':')) return 6;
+  return null;
+}
+
+function coversPort(conditions: readonly RuleCondition[], port: number): boolean {
+  return conditions.every(
+    (c) =>
+      c.kind !== 'port' ||
+      c.direction !== 'dport' ||
+      c.negate !== c.ranges.some(([lo, hi]) => port >= lo && port <= hi),
+  );
+}
+
+function fromRules(rules: readonly FirewallRule[], port: number, out: SourceItem[]): void {
+  for (const rule of rules) {
+    if (rule.verdict?.kind !== 'accept' || !coversPort(rule.conditions, port)) continue;
+    for (const c of rule.conditions)
+      if (c.kind === 'addr' && c.direction === 'saddr' && !c.negate)
+        for (const item of c.items) out.push({ item, family: c.family });
+  }
+}
+
+/** Every source a rule for `port` names as let in, in the rulesets, ufw and firewalld. */
+export function namedSources(facts: FirewallFacts, port: number): SourceItem[] {
+  const out: SourceItem[] = [];
+  const rulesets = [facts.nftables.ruleset, ...facts.iptables.map((i) => i.ruleset)];
+  for (const ruleset of rulesets)
+    for (const table of ruleset?.tables ?? [])
+      for (const chain of table.chains) fromRules(chain.rules, port, out);
+  for (const rule of facts.ufw.model?.rules ?? []) {
+    if (rule.action === 'deny' || rule.action === 'reject' || rule.direction !== 'in') continue;
+    if (rule.toPorts && !rule.toPorts.some(([lo, hi]) => port >= lo && port <= hi)) continue;
+    if (rule.fromAddress !== 'any') out.push({ item: rule.fromAddress, family: rule.family });
+  }
+  for (const zone of facts.firewalld.model?.zones ?? []) {
+    for (const rich of zone.richRules)
+      if (rich.action === 'accept' && rich.source?.address && !rich.source.negate) {
+        const family = rich.family ?? familyOf(rich.source.address);
+        if (family) out.push({ item: rich.source.address, family });
+      }
+    for (const source of zone.sources) {
+      const family = familyOf(source);
+      if (family) out.push({ item: source, family });
+    }
+  }
+  const seen = new Set<string>();
+  return out
+    .filter((s) => familyOf(s.item) === s.family && !seen.has(s.item) && seen.add(s.item))
+    .slice(0, MAX_SOURCES);
+}
+
+/** One address that stands for the item: itself, a prefix's first host, a range's start. */
+export function addressFor(item: string): string {
+  const [base] = item.split(/[/-]/);
+  const prefix = /\/(\d+)$/.exec(item);
+  if (!prefix || !base) return base ?? item;
+  const bits = Number(prefix[1]);
+  if (!base.includes(':')) {
+    if (bits >= 31) return base;
+    const parts = base.split('.').map(Number);
+    const n = (((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!) >>> 0;
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    const host = ((n & mask) + 1) >>> 0;
+    return [host >>> 24, (host >>> 16) & 255, (host >>> 8) & 255, host & 255].join('.');
+  }
+  if (bits >= 127) return base;
+  return base.endsWith('::') ? `${base}1` : base;
+}
+
+/**
+ * The sources a rule names that the firewall lets in on this path, when the verdict's own
+ * representative peer is refused. Only sources that could arrive on the path count: for a
+ * neighbour (`lan`), those within the subnet of the address it arrives at.
+ */
+export function sourcesLetIn(
+  facts: FirewallFacts,
+  query: FirewallQuery,
+  subnets: readonly string[],
+): string[] {
+  const open: string[] = [];
+  for (const source of namedSources(facts, query.port)) {
+    if (source.family !== query.family) continue;
+    const peer = addressFor(source.item);
+    const local = subnets.some((s) => addressInItem(peer, s) === true);
+    if (query.source === 'lan' ? !local : local) continue;
+    if (evaluateFirewall(facts, { ...query, peerAddress: peer }).decision === 'allowed')
+      open.push(source.item);
+  }
+  return open;
+}
+
+/**
+ * A neighbour in `subnet` that no rule names and no local interface carries: the verdict's
+ * representative peer must not be one of the chosen machines, or a share would read as open
+ * to everyone. null when the first 256 addresses are all taken.
+ */
+export function peerOutside(
+  subnet: string,
+  named: readonly SourceItem[],
+  local: readonly string[],
+): string | null {
+  const [base, bitsText] = subnet.split('/');
+  const big = base ? toBig(base) : null;
+  if (!big || bitsText === undefined) return null;
+  const width = big.family === 4 ? 32 : 128;
+  const hostBits = width - Number(bitsText);
+  if (hostBits < 2) return null;
+  const network = (big.value >> BigInt(hostBits)) << BigInt(hostBits);
+  const last = (1n << BigInt(hostBits)) - (big.family === 4 ? 2n : 1n);
+  for (let offset = 1n, tries = 0; offset <= last && tries < 256; offset += 1n, tries += 1) {
+    const candidate = fromBig(network + offset, big.family);
+    if (local.some((l) => addressInItem(candidate, l) === true)) continue;
+    if (named.some((n) => addressInItem(candidate, n.item) === true)) continue;
+    return candidate;
+  }
+  return null;
+}
