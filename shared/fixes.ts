@@ -13,6 +13,7 @@ export const fixIdSchema = z.enum([
   'docker-localhost',
   'stop-tunnel',
   'rebind-server',
+  'share-allowlist',
 ]);
 export type FixId = z.infer<typeof fixIdSchema>;
 
@@ -60,6 +61,8 @@ export const verificationSchema = z.object({
     'setting-absent',
     'setting-without-wildcard',
     'tunnel-stopped',
+    /** Issue 14: the port is open only to the chosen sources (`setting`: them, comma-joined). */
+    'shared-only-with',
   ]),
   instance: z.string().nullable(),
   port: z.number().int().nullable(),

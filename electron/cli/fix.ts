@@ -137,6 +137,7 @@ export async function makePlan(
   host: Host,
   fixId: FixId,
   instanceWanted: string | undefined,
+  allow: readonly string[] = [],
 ): Promise<{ plan: ReturnType<typeof planFix>; instance: string } | { error: string }> {
   const snapshot = await scan(host);
   const ids = snapshot.instances.map((i) => i.id);
@@ -150,7 +151,10 @@ export async function makePlan(
     };
   if (!ids.includes(instance))
     return { error: `no server ${JSON.stringify(instance)} (found: ${ids.join(', ') || 'none'})` };
-  const plan = planFix(fixId, snapshot, instance, recipeIo(host), { persist: systemdBooted() });
+  const plan = planFix(fixId, snapshot, instance, recipeIo(host), {
+    persist: systemdBooted(),
+    allow,
+  });
   return { plan, instance };
 }
 
@@ -172,6 +176,8 @@ export async function applyApproved(
       plan.fixId,
       plan.instance,
       digest,
+      // The one choice root takes from the user: whom to share with (privileged.ts checks it).
+      ...(plan.fixId === 'share-allowlist' ? [plan.verification.setting ?? ''] : []),
     ]);
     if (!elevated.ok) {
       context.stderr(`paddock: ${elevated.message}\n`);
@@ -204,11 +210,11 @@ async function parseRun(stdout: string, context: FixCommandContext): Promise<Fix
 export async function commandFixFlow(
   context: FixCommandContext,
   fixId: FixId,
-  options: { instance?: string; dryRun: boolean; yes: boolean },
+  options: { instance?: string; dryRun: boolean; yes: boolean; allow?: readonly string[] },
 ): Promise<number> {
   const { host } = context;
   await recoverAtStart(host, context.stderr);
-  const made = await makePlan(host, fixId, options.instance);
+  const made = await makePlan(host, fixId, options.instance, options.allow ?? []);
   if ('error' in made) {
     context.stderr(`paddock: ${made.error}\n`);
     return 1;

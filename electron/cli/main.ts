@@ -185,7 +185,7 @@ async function fixContext(io: CliIo): Promise<FixCommandContext> {
 }
 
 async function commandFix(args: string[], io: CliIo): Promise<number> {
-  const options = parseArgs(args, ['--dry-run', '--yes', '-y'], ['--instance']);
+  const options = parseArgs(args, ['--dry-run', '--yes', '-y'], ['--instance', '--allow']);
   const [fixText, ...extra] = options.positional;
   if (!fixText || extra.length > 0)
     throw new UsageError(`fix takes one FIX-ID (${FIX_IDS.join(', ')})`);
@@ -195,6 +195,7 @@ async function commandFix(args: string[], io: CliIo): Promise<number> {
     instance: options.values.get('--instance'),
     dryRun: options.flags.has('--dry-run'),
     yes: options.flags.has('--yes') || options.flags.has('-y'),
+    allow: (options.values.get('--allow') ?? '').split(',').filter((s) => s.trim() !== ''),
   });
 }
 

@@ -20,4 +20,5 @@ export const FIX_IDS: readonly FixId[] = [
   'docker-localhost',
   'stop-tunnel',
   'rebind-server',
+  'share-allowlist',
 ];

@@ -14,6 +14,7 @@
  * depth), applied by the executor (backup, journal, verification by root's own rescan,
  * rollback), and its run kept in /var/lib/paddock/runs, whatever the caller's environment says.
  */
+import { canonicalSource } from '../engine/fixes/recipes/share-allowlist';
 import type { FixId, FixPlan, FixRun } from '../../shared/fixes';
 import { privilegedContext, privilegedPlanProblems } from '../engine/fixes/allowlist';
 import type { RevertDeps } from '../engine/fixes/executor';
@@ -138,8 +139,17 @@ export async function privilegedApplyFix(
   args: string[],
   runsDir: string = ROOT_RUNS_DIR,
 ): Promise<PrivilegedOutcome> {
-  const [fixId, instance, digest, ...extra] = args;
+  const [fixId, instance, digest, ...rest] = args;
+  // share-allowlist takes the sources to share with, the one choice that comes from the user:
+  // each must be one canonical address or prefix (share-allowlist.ts), and the table made of
+  // them only ever drops connections, so they can narrow who reaches a port, never widen it.
+  const sharing = fixId === 'share-allowlist' && rest.length === 1 ? rest[0]!.split(',') : null;
+  const extra = sharing ? [] : rest;
   if (
+    sharing?.some((s) => {
+      const c = canonicalSource(s);
+      return !c.ok || c.source !== s;
+    }) ||
     extra.length > 0 ||
     !fixId ||
     !(FIX_IDS as readonly string[]).includes(fixId) ||
@@ -149,7 +159,7 @@ export async function privilegedApplyFix(
     !DIGEST.test(digest)
   )
     return refuse(
-      `${APPLY_FIX_COMMAND} takes FIX-ID INSTANCE-ID DIGEST (64 hex digits) and nothing else`,
+      `${APPLY_FIX_COMMAND} takes FIX-ID INSTANCE-ID DIGEST (64 hex digits) and nothing else (share-allowlist: and its sources, each one canonical address or prefix, comma-separated)`,
     );
   const dirProblem = runsDirProblem(runsDir);
   if (dirProblem) return refuse(`refused, nothing was run: ${dirProblem}`);
@@ -166,6 +176,7 @@ export async function privilegedApplyFix(
   const made = planFix(fixId as FixId, snapshot, instance, recipeIo(host), {
     persist: systemdBooted(),
     findingId: finding?.id ?? null,
+    ...(sharing ? { allow: sharing } : {}),
   });
   if (isManual(made))
     return refuse(

@@ -64,6 +64,7 @@ const FIX_TITLES: Record<FixId, string> = {
   'docker-localhost': 'Publish the container on localhost only',
   'stop-tunnel': 'Stop the tunnel to the internet',
   'rebind-server': 'Make the server listen on this computer only',
+  'share-allowlist': 'Share with chosen machines only',
 };
 
 /**

@@ -134,6 +134,7 @@ export const PLANNABLE_FIXES = [
   'docker-localhost',
   'stop-tunnel',
   'rebind-server',
+  'share-allowlist',
 ] as const;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
@@ -149,6 +150,7 @@ const FIX_LABELS: Readonly<Record<string, string>> = {
   'docker-localhost': 'Publish the container on localhost',
   'stop-tunnel': 'Stop the tunnel to the internet',
   'rebind-server': 'Listen on this computer only',
+  'share-allowlist': 'Share with chosen machines only',
   'upgrade-ollama': 'Upgrade Ollama',
   'disable-cloud': 'Turn off cloud models',
   'enable-firewall': 'Turn on a firewall',

@@ -147,11 +147,13 @@ export interface Lab {
   ): Promise<Standin>;
   connectFromLan(address: string, port: number, timeoutMs?: number): Promise<ConnectResult>;
   httpFromLan(url: string, opts?: HttpOptions): Promise<HttpResult>;
+  /** `localAddress`: the source address to connect from (one the side's namespace carries). */
   connectFrom(
     side: LabSide,
     address: string,
     port: number,
     timeoutMs?: number,
+    localAddress?: string,
   ): Promise<ConnectResult>;
   httpFrom(side: LabSide, url: string, opts?: HttpOptions): Promise<HttpResult>;
   /** Resolves once the TCP connection from the lan is established (bounded by timeoutMs). */
@@ -353,8 +355,8 @@ function mustSync(argv: string[], input?: string): void {
 
 const CONNECT_SCRIPT = `
 const net = require('node:net');
-const [address, port, timeout] = process.argv.slice(1);
-const socket = net.connect({ host: address, port: Number(port) });
+const [address, port, timeout, localAddress] = process.argv.slice(1);
+const socket = net.connect({ host: address, port: Number(port), ...(localAddress ? { localAddress } : {}) });
 const done = (r) => { process.stdout.write(r); socket.destroy(); process.exit(0); };
 setTimeout(() => done('timeout'), Number(timeout));
 socket.on('connect', () => done('open'));
@@ -888,12 +890,14 @@ class LabImpl implements Lab {
     address: string,
     port: number,
     timeoutMs = 1500,
+    localAddress?: string,
   ): Promise<ConnectResult> {
     this.assertLabAddress(address);
     const child = this.nodeIn(side, CONNECT_SCRIPT, [
       address.replace(/^\[|\]$/g, ''),
       String(port),
       String(timeoutMs),
+      ...(localAddress ? [localAddress] : []),
     ]);
     const r = await collect(child, { timeoutMs: timeoutMs + 5000 });
     const answer = r.stdout.trim();

@@ -42,6 +42,7 @@ import {
   nftTableName,
 } from './recipes/block-port';
 import { isServiceName } from './recipes/common';
+import { parseShareFile, shareTableName } from './recipes/share-allowlist';
 import { kindById } from '../servers/registry';
 import {
   HOST_VARS,
@@ -114,6 +115,7 @@ const UNIT_DIRS = [
   '/lib/systemd/system',
 ];
 const PORT_FILE = /^\/etc\/paddock\/nftables\.d\/port-(\d{1,5})\.nft$/;
+const SHARE_FILE = /^\/etc\/paddock\/nftables\.d\/share-(\d{1,5})\.nft$/;
 /** Permission bits a file Paddock writes may have: at most rw-r--r--. */
 const ALLOWED_MODE_BITS = 0o644;
 /** OLLAMA_* names as Ollama reads them. */
@@ -142,6 +144,7 @@ type Target =
   | { kind: 'paddock-unit' }
   | { kind: 'nft-main' }
   | { kind: 'nft-port'; port: number }
+  | { kind: 'nft-share'; port: number }
   | { kind: 'env-file' }
   | { kind: 'kcpps' };
 
@@ -151,6 +154,8 @@ function target(path: string, context: PrivilegedContext | null): Target | strin
   if (!plainPath(path)) return no;
   if (path === PADDOCK_NFT_UNIT) return { kind: 'paddock-unit' };
   if (path === PADDOCK_NFT_MAIN) return { kind: 'nft-main' };
+  const share = SHARE_FILE.exec(path);
+  if (share) return validPort(share[1]) ? { kind: 'nft-share', port: Number(share[1]) } : no;
   const port = PORT_FILE.exec(path);
   if (port) return validPort(port[1]) ? { kind: 'nft-port', port: Number(port[1]) } : no;
   if (path === '/etc/environment') return { kind: 'env-file' };
@@ -384,6 +389,10 @@ function fileProblem(
       (after === nftPortRules(kind.port) && step.path === nftPortFile(kind.port))
       ? null
       : `${step.path} must hold Paddock's rule for port ${kind.port} and nothing else`;
+  if (kind.kind === 'nft-share')
+    return after === null || parseShareFile(step.path, after) !== null
+      ? null
+      : `${step.path} must hold Paddock's share rule, generated from valid addresses, and nothing else`;
   // Only Paddock's own files are ever removed.
   if (after === null) return `${step.path} is not Paddock's own file; Paddock does not remove it`;
   const bad = contentProblem(after);
@@ -464,10 +473,12 @@ function runProblem(
       return no(`systemctl ${args.join(' ')} is not one of the systemctl commands a fix uses`);
     }
     case 'nft': {
-      const file = args.length === 2 && args[0] === '-f' ? PORT_FILE.exec(args[1]!) : null;
+      const portFile = args.length === 2 && args[0] === '-f' ? PORT_FILE.exec(args[1]!) : null;
+      const shareFile = args.length === 2 && args[0] === '-f' ? SHARE_FILE.exec(args[1]!) : null;
+      const file = portFile ?? shareFile;
       if (!file || !validPort(file[1]))
         return no(`nft ${args.join(' ')} touches more than Paddock's own tables`);
-      const table = nftTableName(Number(file[1]));
+      const table = shareFile ? shareTableName(Number(file[1])) : nftTableName(Number(file[1]));
       return same(undo, [
         'nft',
         'add',

@@ -71,6 +71,23 @@ export function checkVerification(verification: Verification, snapshot: Snapshot
             detail: `still published by ${left.map((t) => `${t.tool} (pid ${t.pid})`).join(', ')}`,
           };
     }
+    case 'shared-only-with': {
+      const instance = instanceOf(verification, snapshot);
+      if (!instance) return { ok: false, detail: `${verification.instance} is not running` };
+      const chosen = (verification.setting ?? '').split(',').filter(Boolean);
+      if (instance.exposure === 'private')
+        return { ok: true, detail: `no other machine reaches ${instance.id}` };
+      const shared = instance.sharedWith;
+      if (!shared)
+        return {
+          ok: false,
+          detail: `${instance.id} is still open to machines that were not chosen (${instance.exposure})`,
+        };
+      const extra = shared.filter((s) => !chosen.includes(s));
+      return extra.length === 0
+        ? { ok: true, detail: `${instance.id} is shared with ${shared.join(', ')} only` }
+        : { ok: false, detail: `${instance.id} is also open to ${extra.join(', ')}` };
+    }
     case 'setting-without-wildcard': {
       const instance = instanceOf(verification, snapshot);
       if (!instance) return { ok: false, detail: `${verification.instance} is not running` };

@@ -47,7 +47,7 @@ export const PADDOCK_NFT_MAIN = '/etc/paddock/nftables.conf';
 export const PADDOCK_NFT_UNIT_NAME = 'paddock-nftables.service';
 export const PADDOCK_NFT_UNIT = `/etc/systemd/system/${PADDOCK_NFT_UNIT_NAME}`;
 const UNIT_WANTS = `/etc/systemd/system/multi-user.target.wants/${PADDOCK_NFT_UNIT_NAME}`;
-const NFT = '/usr/sbin/nft';
+export const NFT = '/usr/sbin/nft';
 
 export const nftTableName = (port: number): string => `paddock_${port}`;
 export const nftPortFile = (port: number): string => `${PADDOCK_NFT_DIR}/port-${port}.nft`;
@@ -340,6 +340,26 @@ function planNftables(facts: FirewallFacts, port: number, io: RecipeIO, persist:
       description: `Load it now (undo removes the table again).`,
     },
   ];
+  const { steps: persistSteps, warnings, systemd } = nftPersistSteps(io, persist);
+  steps.push(...persistSteps);
+  return {
+    plan: {
+      steps,
+      summary: `An nftables table of Paddock's own (inet ${table}) will drop connections to TCP port ${port} from other machines, IPv4 and IPv6, whatever other firewall rules allow${persist && systemd ? ', now and after every reboot' : ''}. Loopback is not affected; no other rule changes.`,
+      warnings,
+    },
+  };
+}
+
+/**
+ * What makes Paddock's nftables files load at boot: its include file and unit, written when
+ * they differ, and the unit enabled (block-port and share-allowlist share them).
+ */
+export function nftPersistSteps(
+  io: RecipeIO,
+  persist: boolean,
+): { steps: FixStep[]; warnings: string[]; systemd: boolean } {
+  const steps: FixStep[] = [];
   const warnings: string[] = [];
   const systemd = io.readFile('/proc/1/comm')?.trim() === 'systemd';
   if (persist && systemd) {
@@ -389,13 +409,7 @@ function planNftables(facts: FirewallFacts, port: number, io: RecipeIO, persist:
         : 'The rule is loaded now only: it lasts until the next reboot.',
     );
   }
-  return {
-    plan: {
-      steps,
-      summary: `An nftables table of Paddock's own (inet ${table}) will drop connections to TCP port ${port} from other machines, IPv4 and IPv6, whatever other firewall rules allow${persist && systemd ? ', now and after every reboot' : ''}. Loopback is not affected; no other rule changes.`,
-      warnings,
-    },
-  };
+  return { steps, warnings, systemd };
 }
 
 // ── what else a firewall that is off would block ──────────────────────────────────────────

@@ -9,6 +9,7 @@ import { planBlockPort } from './block-port';
 import type { RecipeIO } from './common';
 import { planDockerLocalhost } from './docker-localhost';
 import { planRebindServer } from './rebind-server';
+import { planShareAllowlist } from './share-allowlist';
 import { planRebindSystemd } from './rebind-systemd';
 import { planStopRequestLogging } from './stop-request-logging';
 import { planStopTunnel } from './stop-tunnel';
@@ -22,6 +23,8 @@ export interface PlanFixOptions {
   findingId?: string | null;
   /** block-port: make the rule survive a reboot (needs systemd as the init system). */
   persist?: boolean;
+  /** share-allowlist: the addresses or prefixes to share with. */
+  allow?: readonly string[];
 }
 
 export function planFix(
@@ -56,6 +59,10 @@ function plan(
       return planDockerLocalhost(snapshot, instanceId);
     case 'stop-tunnel':
       return planStopTunnel(snapshot, instanceId);
+    case 'share-allowlist':
+      return planShareAllowlist(snapshot, instanceId, options.allow ?? [], io, {
+        persist: options.persist,
+      });
     case 'rebind-server':
       return planRebindServer(snapshot, instanceId, io, { findingId: options.findingId ?? null });
   }

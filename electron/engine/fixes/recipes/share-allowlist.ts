@@ -1,0 +1,299 @@
+/**
+ * Fix "share-allowlist" (issue 14, "only these machines"): the server's port stays open to the
+ * sources the user picks and is closed to every other machine, IPv4 and IPv6, by a table of
+ * Paddock's own in nftables (`inet paddock_share_<port>`): loopback and the chosen sources
+ * pass, every other new connection to the port is dropped. The table only ever drops; what
+ * other firewall rules decide for the chosen sources stays theirs (the preview says so when
+ * ufw or firewalld is active, and the rescan must show the chosen sources let in).
+ *
+ * The sources are data: each is validated as one address or a CIDR prefix, written in its
+ * canonical form, and the file is generated from them; the privileged side regenerates the
+ * file from the addresses it parses and compares byte for byte (allowlist.ts). Root never
+ * takes sources from a caller: it offers its own (`shareOffers`, from what the scan saw) and
+ * finds the set whose plan the user approved by its digest (cli/privileged.ts).
+ */
+import type { FixPlan, FixStep, ManualFix } from '../../../../shared/fixes';
+import type { Instance, Snapshot } from '../../../../shared/snapshot';
+import { classifyAddress } from '../../net/address';
+import { scopeOf } from '../../exposure';
+import type { RecipeIO } from './common';
+import { findInstance, manualFix, planShape, shown } from './common';
+import { NFT, PADDOCK_NFT_DIR, nftPersistSteps } from './block-port';
+
+export const shareTableName = (port: number) => `paddock_share_${port}`;
+export const shareFile = (port: number) => `${PADDOCK_NFT_DIR}/share-${port}.nft`;
+/** Tailscale and other CGNAT-range VPNs (RFC 6598). */
+const CGNAT = '100.64.0.0/10';
+const MAX_SOURCES = 32;
+
+export interface ShareOffer {
+  source: string;
+  why: string;
+}
+
+// ── sources ─────────────────────────────────────────────────────────────────────────────────
+
+function v4ToInt(a: string): number | null {
+  const parts = a.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return null;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+function intToV4(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+
+function v6ToBig(a: string): bigint | null {
+  if (!/^[0-9a-fA-F:]{2,39}$/.test(a) || (a.match(/::/g)?.length ?? 0) > 1) return null;
+  const [head, tail] = a.includes('::') ? a.split('::') : [a, null];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const missing = 8 - h.length - t.length;
+  if (tail === null ? h.length !== 8 : missing < 1) return null;
+  const groups = [...h, ...Array<string>(tail === null ? 0 : missing).fill('0'), ...t];
+  if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return null;
+  return groups.reduce((n, g) => (n << 16n) + BigInt(parseInt(g, 16)), 0n);
+}
+
+function bigToV6(n: bigint): string {
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i -= 1) groups.push(((n >> BigInt(i * 16)) & 0xffffn).toString(16));
+  const text = groups.join(':');
+  const runs = [...text.matchAll(/(?:^|:)0(?::0)+(?::|$)/g)];
+  if (runs.length === 0) return text;
+  const longest = runs.reduce((a, b) => (b[0].length > a[0].length ? b : a));
+  return `${text.slice(0, longest.index)}::${text.slice(longest.index! + longest[0].length)}`;
+}
+
+/**
+ * One source as the table holds it: an address, or a prefix with its host bits cleared
+ * (`192.168.1.7/24` is `192.168.1.0/24`), or why it is not one. Never loopback, unspecified
+ * or a prefix shorter than /8 (IPv4) or /16 (IPv6): that is "everyone", not chosen machines.
+ */
+export function canonicalSource(
+  text: string,
+): { ok: true; source: string; family: 4 | 6 } | { ok: false; why: string } {
+  const m = /^([0-9a-fA-F:.]{2,39})(?:\/(\d{1,3}))?$/.exec(text.trim());
+  if (!m)
+    return { ok: false, why: `${JSON.stringify(shown(text, 60))} is not an address or a prefix` };
+  const [, address, bitsText] = m as unknown as [string, string, string | undefined];
+  const v4 = v4ToInt(address);
+  const v6 = v4 === null ? v6ToBig(address) : null;
+  if (v4 === null && v6 === null)
+    return { ok: false, why: `${JSON.stringify(shown(text, 60))} is not an IPv4 or IPv6 address` };
+  const family = v4 !== null ? 4 : 6;
+  const width = family === 4 ? 32 : 128;
+  const bits = bitsText === undefined ? width : Number(bitsText);
+  if (bits > width) return { ok: false, why: `/${bits} is longer than an IPv${family} address` };
+  if (bits < (family === 4 ? 8 : 16))
+    return { ok: false, why: `${text} covers too much of the address space to be chosen machines` };
+  let source: string;
+  if (family === 4) {
+    const mask = bits === 0 ? 0 : 2 ** 32 - 2 ** (32 - bits);
+    const net = Number(BigInt(v4!) & BigInt(mask));
+    source = bits === 32 ? intToV4(net) : `${intToV4(net)}/${bits}`;
+  } else {
+    const mask = ((1n << BigInt(bits)) - 1n) << BigInt(128 - bits);
+    const net = v6! & mask;
+    source = bits === 128 ? bigToV6(net) : `${bigToV6(net)}/${bits}`;
+  }
+  const base = source.split('/')[0]!;
+  const kind = classifyAddress(base);
+  if (kind === 'loopback' || kind === 'unspecified')
+    return { ok: false, why: `${text} is ${kind}, not another machine` };
+  return { ok: true, source, family };
+}
+
+// ── the table ───────────────────────────────────────────────────────────────────────────────
+
+/** The file, generated from canonical sources only (the same function checks it as root). */
+export function nftShareRules(port: number, sources: readonly string[]): string {
+  const table = shareTableName(port);
+  const v4 = sources.filter((s) => !s.includes(':'));
+  const v6 = sources.filter((s) => s.includes(':'));
+  const set = (name: string, type: string, items: string[]) =>
+    items.length === 0
+      ? []
+      : [
+          `\tset ${name} {`,
+          `\t\ttype ${type}; flags interval;`,
+          `\t\telements = { ${items.join(', ')} }`,
+          '\t}',
+        ];
+  return [
+    `#!${NFT} -f`,
+    `# Written by Paddock: TCP port ${port} is shared with ${sources.join(', ')} only;`,
+    '# every other machine is refused, loopback keeps working. Undo it from Paddock, or delete',
+    `# this file and run: nft delete table inet ${table}`,
+    `table inet ${table}`,
+    `delete table inet ${table}`,
+    `table inet ${table} {`,
+    ...set('allow4', 'ipv4_addr', v4),
+    ...set('allow6', 'ipv6_addr', v6),
+    '\tchain input {',
+    '\t\ttype filter hook input priority -10; policy accept;',
+    '\t\tiifname "lo" accept',
+    ...(v4.length > 0 ? [`\t\ttcp dport ${port} ip saddr @allow4 accept`] : []),
+    ...(v6.length > 0 ? [`\t\ttcp dport ${port} ip6 saddr @allow6 accept`] : []),
+    `\t\ttcp dport ${port} drop`,
+    '\t}',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The port and sources a share file was generated from, or null (then it is not Paddock's). */
+export function parseShareFile(
+  path: string,
+  text: string,
+): { port: number; sources: string[] } | null {
+  const m = /^\/etc\/paddock\/nftables\.d\/share-(\d{1,5})\.nft$/.exec(path);
+  if (!m) return null;
+  const port = Number(m[1]);
+  if (port < 1 || port > 65535) return null;
+  const sources = [...text.matchAll(/^\t\telements = \{ (.*) \}$/gm)].flatMap((e) =>
+    e[1]!.split(', '),
+  );
+  const canonical = sources.map(canonicalSource);
+  if (canonical.some((c) => !c.ok)) return null;
+  const list = canonical.map((c) => (c as { source: string }).source);
+  return nftShareRules(port, list) === text ? { port, sources: list } : null;
+}
+
+// ── what the scan offers ────────────────────────────────────────────────────────────────────
+
+/**
+ * The sources Paddock offers for this server, from what the scan saw: the machines connected
+ * to it now, the clients in its access log, the subnets of the networks it is open on, and a
+ * VPN's range (Tailscale's 100.64.0.0/10) where an interface is on one.
+ */
+export function shareOffers(snapshot: Snapshot, instance: Instance): ShareOffer[] {
+  const out: ShareOffer[] = [];
+  const add = (text: string, why: string) => {
+    const c = canonicalSource(text);
+    if (c.ok && !out.some((o) => o.source === c.source)) out.push({ source: c.source, why });
+  };
+  for (const peer of instance.peers) add(peer.address, 'connected to it now');
+  if (instance.kind === 'ollama')
+    for (const client of snapshot.probes.accessLog?.data?.accessLog.clients ?? [])
+      add(client.client, 'in its access log (an address a caller can forge)');
+  const interfaces = snapshot.probes.interfaces.data ?? [];
+  for (const listener of instance.listeners)
+    for (const via of listener.reachableVia) {
+      const iface = interfaces.find((i) => i.name === via.interface);
+      const address = iface?.addresses.find((a) => a.address === via.address);
+      if (!address || address.prefixLength === null || scopeOf(address.address) === 'public')
+        continue;
+      add(
+        `${address.address}/${address.prefixLength}`,
+        via.scope === 'cgnat' ? `the VPN on ${via.interface}` : `the network on ${via.interface}`,
+      );
+    }
+  if (interfaces.some((i) => i.addresses.some((a) => scopeOf(a.address) === 'cgnat')))
+    add(CGNAT, 'every machine on a Tailscale-style VPN');
+  return out.slice(0, MAX_SOURCES);
+}
+
+// ── the plan ────────────────────────────────────────────────────────────────────────────────
+
+export function planShareAllowlist(
+  snapshot: Snapshot,
+  instanceId: string,
+  chosen: readonly string[],
+  io: RecipeIO,
+  options: { persist?: boolean } = {},
+): FixPlan | ManualFix {
+  const instance = findInstance(snapshot, instanceId);
+  const manual = (reason: string, commands: string[][] = []) =>
+    manualFix('share-allowlist', instance?.id ?? null, reason, commands);
+  if (!instance)
+    return manual(`No server ${JSON.stringify(shown(instanceId, 80))} in this scan; scan again.`);
+  if (chosen.length === 0)
+    return manual(
+      `Choose the machines to share with (--allow ADDRESS[,ADDRESS…]); Paddock offers: ${
+        shareOffers(snapshot, instance)
+          .map((o) => `${o.source} (${o.why})`)
+          .join(', ') || 'nothing it saw'
+      }.`,
+    );
+  if (chosen.length > MAX_SOURCES) return manual(`At most ${MAX_SOURCES} sources.`);
+  const sources: string[] = [];
+  for (const text of chosen) {
+    const c = canonicalSource(text);
+    if (!c.ok) return manual(`Not shared: ${c.why}.`);
+    if (!sources.includes(c.source)) sources.push(c.source);
+  }
+  const ports = [
+    ...new Set(
+      instance.listeners
+        .filter((l) => l.path === 'direct' && l.reachableVia.length > 0)
+        .map((l) => l.port),
+    ),
+  ];
+  if (ports.length === 0)
+    return manual(
+      'The server listens on loopback only: no other machine reaches it to share with.',
+    );
+  const port = ports[0]!;
+  const facts = snapshot.probes.firewall.data;
+  if (!facts || facts.nftables.status === 'unavailable')
+    return manual(
+      'Paddock needs nftables (the `nft` program) to share a port with chosen machines only.',
+    );
+  const table = shareTableName(port);
+  if (facts.nftables.ruleset?.tables.some((t) => t.family === 'inet' && t.name === table))
+    return manual(
+      `Paddock's table inet ${table} is already loaded: undo the earlier share first (\`paddock history\`), then choose again.`,
+    );
+  const warnings: string[] = [];
+  if (facts.ufw.model?.active === true || facts.firewalld.model?.running === true)
+    warnings.push(
+      `${facts.ufw.model?.active === true ? 'ufw is active' : 'firewalld is running'}: Paddock's table refuses every other machine whatever it says, but the chosen machines get in only where it lets them too (the rescan checks that they do).`,
+    );
+  if (ports.length > 1)
+    warnings.push(
+      `The server also listens on port ${ports.slice(1).join(', ')}; this shares ${port} only.`,
+    );
+  const file = shareFile(port);
+  const steps: FixStep[] = [
+    {
+      kind: 'write-file',
+      path: file,
+      before: io.readFile(file),
+      content: nftShareRules(port, sources),
+      mode: 0o644,
+      description: `The rule: TCP port ${port} open to ${sources.join(', ')} and loopback only (table inet ${table}).`,
+    },
+    {
+      kind: 'run',
+      argv: ['nft', '-f', file],
+      undo: ['nft', 'add', 'table', 'inet', table, ';', 'delete', 'table', 'inet', table],
+      description: 'Load it now (undo removes the table again).',
+    },
+  ];
+  const persisted = nftPersistSteps(io, options.persist ?? true);
+  steps.push(...persisted.steps);
+  warnings.push(...persisted.warnings);
+  const others = instance.peers.filter((p) => !sources.some((s) => s === p.address));
+  if (others.length > 0)
+    warnings.push(
+      `Connected now and not chosen: ${others.map((p) => shown(p.address, 60)).join(', ')}; new connections from them will be refused.`,
+    );
+  return planShape({
+    fixId: 'share-allowlist',
+    instance: instance.id,
+    title: `Share port ${port} with ${sources.length === 1 ? sources[0] : `${sources.length} sources`} only`,
+    summary: `An nftables table of Paddock's own (inet ${table}) lets ${sources.join(', ')} reach TCP port ${port} and refuses every other machine, IPv4 and IPv6${persisted.systemd && (options.persist ?? true) ? ', now and after every reboot' : ''}. Loopback is not affected; no other rule changes.`,
+    warnings,
+    requiresAdmin: true,
+    steps,
+    verification: {
+      kind: 'shared-only-with',
+      instance: instance.id,
+      port,
+      setting: sources.join(','),
+      description: `A rescan shows port ${port} open only to ${sources.join(', ')}.`,
+    },
+    snapshot,
+  });
+}
