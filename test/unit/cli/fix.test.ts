@@ -63,6 +63,23 @@ describe('the privileged side (paddock-privileged __apply-fix FIX-ID INSTANCE-ID
     ['an instance with a space', ['block-port', 'ollama port', '0'.repeat(64)]],
     ['a short digest', ['block-port', 'ollama:port:11434', 'abc']],
     ['an extra argument', ['block-port', 'ollama:port:11434', '0'.repeat(64), '--mode=4777']],
+    // Issue 14: share-allowlist's sources, the one choice root takes, must be canonical.
+    [
+      'a share source that is not canonical',
+      ['share-allowlist', 'ollama:port:11434', '0'.repeat(64), '192.168.001.5'],
+    ],
+    [
+      'everyone as a share source',
+      ['share-allowlist', 'ollama:port:11434', '0'.repeat(64), '0.0.0.0/0'],
+    ],
+    [
+      'a share source with nft syntax',
+      ['share-allowlist', 'ollama:port:11434', '0'.repeat(64), '10.0.0.1,}; flush ruleset'],
+    ],
+    [
+      'two source arguments',
+      ['share-allowlist', 'ollama:port:11434', '0'.repeat(64), '10.0.0.1', '10.0.0.2'],
+    ],
   ])('refuses %s as arguments, running nothing', async (_name, args) => {
     const host = root();
     const outcome = await privilegedApplyFix(host, args, runsDir);

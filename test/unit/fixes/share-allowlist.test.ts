@@ -1,0 +1,139 @@
+/**
+ * Issue 14, "only these machines": sources are validated and written canonically, the file is
+ * generated from them alone, root accepts exactly that file and its own table's commands, and
+ * a bad source is refused with the reason.
+ */
+import { describe, expect, it } from 'vitest';
+import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
+import {
+  canonicalSource,
+  nftShareRules,
+  parseShareFile,
+  shareFile,
+} from '../../../electron/engine/fixes/recipes/share-allowlist';
+import type { FixPlan, FixStep } from '../../../shared/fixes';
+
+describe('canonicalSource', () => {
+  it.each([
+    ['192.168.1.50', '192.168.1.50'],
+    ['192.168.1.77/24', '192.168.1.0/24'],
+    ['100.64.0.0/10', '100.64.0.0/10'],
+    ['FD00:0:0:0:0:0:0:50', 'fd00::50'],
+    ['fd00::77/64', 'fd00::/64'],
+  ])('%s → %s', (text, source) => {
+    expect(canonicalSource(text)).toMatchObject({ ok: true, source });
+  });
+  it.each([
+    ['0.0.0.0/0', /too much/],
+    ['10.0.0.0/7', /too much/],
+    ['::/0', /too much/],
+    ['127.0.0.1', /loopback/],
+    ['::1', /loopback/],
+    ['0.0.0.0', /unspecified/],
+    ['192.168.1.300', /not an IPv4 or IPv6/],
+    ['10.0.0.1/33', /longer than/],
+    ['10.0.0.1 } accept; {', /not an address/],
+    ['', /not an address/],
+  ])('refuses %j', (text, why) => {
+    const c = canonicalSource(text);
+    expect(c.ok).toBe(false);
+    if (!c.ok) expect(c.why).toMatch(why);
+  });
+});
+
+describe('the share file and what root accepts', () => {
+  const file = shareFile(11434);
+  const content = nftShareRules(11434, ['192.168.1.50', 'fd00::/64']);
+  const plan = (steps: FixStep[]): FixPlan => ({
+    fixId: 'share-allowlist',
+    findingId: null,
+    instance: 'ollama:port:11434',
+    title: 't',
+    summary: 's',
+    warnings: [],
+    requiresAdmin: true,
+    steps,
+    verification: {
+      kind: 'shared-only-with',
+      instance: 'ollama:port:11434',
+      port: 11434,
+      setting: '192.168.1.50,fd00::/64',
+      description: '',
+    },
+    basedOn: '2026-12-06T00:00:00.000Z',
+  });
+  const write = (text: string): FixStep => ({
+    kind: 'write-file',
+    path: file,
+    before: null,
+    content: text,
+    mode: 0o644,
+    description: '',
+  });
+  const load: FixStep = {
+    kind: 'run',
+    argv: ['nft', '-f', file],
+    undo: [
+      'nft',
+      'add',
+      'table',
+      'inet',
+      'paddock_share_11434',
+      ';',
+      'delete',
+      'table',
+      'inet',
+      'paddock_share_11434',
+    ],
+    description: '',
+  };
+
+  it('holds each family in its own set, loopback first, the drop last', () => {
+    expect(content).toContain('elements = { 192.168.1.50 }');
+    expect(content).toContain('elements = { fd00::/64 }');
+    expect(content.indexOf('iifname "lo" accept')).toBeLessThan(
+      content.indexOf('tcp dport 11434 drop'),
+    );
+    expect(parseShareFile(file, content)).toEqual({
+      port: 11434,
+      sources: ['192.168.1.50', 'fd00::/64'],
+    });
+  });
+
+  it('root accepts the generated file and its own table’s load and undo', () => {
+    expect(privilegedPlanProblems(plan([write(content), load]), null)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'an added accept for everyone',
+      content.replace('\t\ttcp dport 11434 drop', '\t\taccept\n\t\ttcp dport 11434 drop'),
+    ],
+    ['a source that is not canonical', content.replace('192.168.1.50', '192.168.001.50')],
+    ['everyone as a source', content.replace('192.168.1.50', '0.0.0.0/0')],
+    ['the drop removed', content.replace('\t\ttcp dport 11434 drop\n', '')],
+    ['another table flushed', `flush ruleset\n${content}`],
+  ])('root refuses a share file with %s', (_what, text) => {
+    expect(privilegedPlanProblems(plan([write(text), load]), null)).not.toEqual([]);
+  });
+
+  it('root refuses loading any other file or deleting any other table', () => {
+    expect(
+      privilegedPlanProblems(
+        plan([
+          {
+            ...load,
+            undo: ['nft', 'add', 'table', 'inet', 'x', ';', 'delete', 'table', 'inet', 'x'],
+          },
+        ]),
+        null,
+      ),
+    ).not.toEqual([]);
+    expect(
+      privilegedPlanProblems(
+        plan([{ ...load, argv: ['nft', '-f', '/etc/paddock/nftables.d/share-11434.nft.bak'] }]),
+        null,
+      ),
+    ).not.toEqual([]);
+  });
+});
