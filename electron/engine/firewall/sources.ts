@@ -69,8 +69,10 @@ export function namedSources(facts: FirewallFacts, port: number): SourceItem[] {
       if (family) out.push({ item: source, family });
     }
   }
+  // One host is one source however it is written (ufw's `10.0.0.2`, its chain's `10.0.0.2/32`).
   const seen = new Set<string>();
   return out
+    .map((s) => ({ ...s, item: s.item.replace(s.family === 4 ? /\/32$/ : /\/128$/, '') }))
     .filter((s) => familyOf(s.item) === s.family && !seen.has(s.item) && seen.add(s.item))
     .slice(0, MAX_SOURCES);
 }
