@@ -39,8 +39,20 @@ export const scanRequestSchema = z
   })
   .strict();
 export const planFixRequestSchema = z
-  .object({ fixId: fixIdSchema, instance: instanceIdSchema.nullable() })
+  .object({
+    fixId: fixIdSchema,
+    instance: instanceIdSchema.nullable(),
+    /** share-allowlist: the addresses or prefixes to share with (the recipe validates each). */
+    allow: z.array(z.string().max(64)).max(32).optional(),
+  })
   .strict();
+export const shareOffersRequestSchema = z.object({ instance: instanceIdSchema }).strict();
+/** Issue 14: what the scan offers to share with, and the VPN address to listen on, if any. */
+export const shareOffersSchema = z.object({
+  offers: z.array(z.object({ source: z.string(), why: z.string() })),
+  vpn: z.object({ interface: z.string(), address: z.string() }).nullable(),
+});
+export type ShareOffers = z.infer<typeof shareOffersSchema>;
 /** The renderer approves a plan by its digest: the plan run is the plan previewed, held in the engine. */
 export const applyFixRequestSchema = z
   .object({ digest: z.string().regex(/^[0-9a-f]{64}$/) })
@@ -192,6 +204,11 @@ export const API = {
     result: scanViewSchema.nullable(),
   },
   planFix: { channel: CHANNELS.planFix, request: planFixRequestSchema, result: fixPreviewSchema },
+  shareOffers: {
+    channel: CHANNELS.shareOffers,
+    request: shareOffersRequestSchema,
+    result: shareOffersSchema,
+  },
   applyFix: {
     channel: CHANNELS.applyFix,
     request: applyFixRequestSchema,
@@ -230,6 +247,7 @@ export interface PaddockApi {
   scan(request?: ApiRequest<'scan'>): Promise<ScanView>;
   snapshot(): Promise<ScanView | null>;
   planFix(request: ApiRequest<'planFix'>): Promise<FixPreview>;
+  shareOffers(request: ApiRequest<'shareOffers'>): Promise<ShareOffers>;
   applyFix(request: ApiRequest<'applyFix'>): Promise<FixOutcome>;
   undo(request: ApiRequest<'undo'>): Promise<FixOutcome>;
   acceptRisk(request: ApiRequest<'acceptRisk'>): Promise<ScanView>;

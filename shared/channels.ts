@@ -6,6 +6,7 @@ export const CHANNELS = {
   scan: 'paddock:scan',
   snapshot: 'paddock:snapshot',
   planFix: 'paddock:plan-fix',
+  shareOffers: 'paddock:share-offers',
   applyFix: 'paddock:apply-fix',
   undo: 'paddock:undo',
   acceptRisk: 'paddock:accept-risk',

@@ -14,6 +14,7 @@ export const fixIdSchema = z.enum([
   'stop-tunnel',
   'rebind-server',
   'share-allowlist',
+  'share-vpn',
 ]);
 export type FixId = z.infer<typeof fixIdSchema>;
 
@@ -63,6 +64,8 @@ export const verificationSchema = z.object({
     'tunnel-stopped',
     /** Issue 14: the port is open only to the chosen sources (`setting`: them, comma-joined). */
     'shared-only-with',
+    /** Issue 14: every socket of the server listens on `setting` (a VPN address) only. */
+    'instance-bound-to',
   ]),
   instance: z.string().nullable(),
   port: z.number().int().nullable(),

@@ -363,6 +363,11 @@ export const instanceSchema = z.object({
    * (the user's chosen sharing); absent when any path is open to every peer, or none is open.
    */
   sharedWith: z.array(z.string()).optional(),
+  /**
+   * Issue 14: bound to the address of a VPN interface only (Tailscale, WireGuard, ZeroTier):
+   * the interfaces, whose peers are the machines it is shared with.
+   */
+  sharedOver: z.array(z.string()).optional(),
   reasons: z.array(z.string()),
   /** Tunnel clients that publish this server on the internet (issue 12). */
   tunnels: z.array(tunnelSchema).optional(),

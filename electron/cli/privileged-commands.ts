@@ -21,4 +21,5 @@ export const FIX_IDS: readonly FixId[] = [
   'stop-tunnel',
   'rebind-server',
   'share-allowlist',
+  'share-vpn',
 ];

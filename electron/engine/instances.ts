@@ -510,6 +510,12 @@ export function buildInstances(facts: InstanceFacts): Instance[] {
   return [...ollama, ...kindInstances(facts, listening)].map(withSharing);
 }
 
+const VPN_INTERFACE = /^(?:tailscale\d*|wg[\w-]*|zt[0-9a-z]+|nebula\d*|tun\d+|utun\d+|ipsec\d*)$/i;
+
+function isVpnPath(via: Instance['listeners'][number]['reachableVia'][number]): boolean {
+  return via.scope === 'cgnat' || VPN_INTERFACE.test(via.interface);
+}
+
 /**
  * Issue 14: a server every open path of which lets in only the sources a firewall rule names
  * is shared with those machines; one open path to any peer, and it is simply exposed.
@@ -517,9 +523,24 @@ export function buildInstances(facts: InstanceFacts): Instance[] {
 function withSharing(instance: Instance): Instance {
   if (instance.exposure !== 'lan' && instance.exposure !== 'internet') return instance;
   const open = instance.listeners.flatMap((l) => l.reachableVia.filter((v) => v.open));
-  if (open.length === 0 || open.some((v) => !v.onlyFrom)) return instance;
   const tunnels = (instance.tunnels?.length ?? 0) > 0;
-  if (tunnels) return instance;
+  if (open.length === 0 || tunnels) return instance;
+  // Bound to a VPN interface's own address (share-vpn): its peers are whom it is shared with.
+  const specific = instance.listeners.every(
+    (l) => l.path === 'direct' && !['0.0.0.0', '::'].includes(l.address),
+  );
+  if (specific && open.every((v) => isVpnPath(v) && !v.nat && !v.forward)) {
+    const over = [...new Set(open.map((v) => v.interface))];
+    return {
+      ...instance,
+      sharedOver: over,
+      reasons: [
+        ...instance.reasons,
+        `Shared over the VPN only (${over.join(', ')}): it listens on the VPN's own address, so the local network and the internet do not reach it.`,
+      ],
+    };
+  }
+  if (open.some((v) => !v.onlyFrom)) return instance;
   const sharedWith = [...new Set(open.flatMap((v) => v.onlyFrom!))];
   return {
     ...instance,

@@ -65,6 +65,7 @@ const FIX_TITLES: Record<FixId, string> = {
   'stop-tunnel': 'Stop the tunnel to the internet',
   'rebind-server': 'Make the server listen on this computer only',
   'share-allowlist': 'Share with chosen machines only',
+  'share-vpn': 'Share over the VPN only',
 };
 
 /**

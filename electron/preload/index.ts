@@ -18,6 +18,7 @@ const paddockApi: PaddockApi = {
   scan: (request) => invoke(CHANNELS.scan, request),
   snapshot: () => invoke(CHANNELS.snapshot, undefined),
   planFix: (request) => invoke(CHANNELS.planFix, request),
+  shareOffers: (request) => invoke(CHANNELS.shareOffers, request),
   applyFix: (request) => invoke(CHANNELS.applyFix, request),
   undo: (request) => invoke(CHANNELS.undo, request),
   acceptRisk: (request) => invoke(CHANNELS.acceptRisk, request),

@@ -135,6 +135,7 @@ export const PLANNABLE_FIXES = [
   'stop-tunnel',
   'rebind-server',
   'share-allowlist',
+  'share-vpn',
 ] as const;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
@@ -151,6 +152,7 @@ const FIX_LABELS: Readonly<Record<string, string>> = {
   'stop-tunnel': 'Stop the tunnel to the internet',
   'rebind-server': 'Listen on this computer only',
   'share-allowlist': 'Share with chosen machines only',
+  'share-vpn': 'Share over the VPN only',
   'upgrade-ollama': 'Upgrade Ollama',
   'disable-cloud': 'Turn off cloud models',
   'enable-firewall': 'Turn on a firewall',

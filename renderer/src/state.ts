@@ -10,12 +10,14 @@ import type {
   FixPreview,
   HistoryView,
   ScanView,
+  ShareOffers,
   ViewName,
 } from '../../shared/api';
 import type { JournalEntry } from '../../shared/fixes';
 import { isPlannableFix, prependEvent } from './format';
 
-export type FixPhase = 'planning' | 'preview' | 'unsupported' | 'applying' | 'result' | 'failed';
+export type FixPhase =
+  'choosing' | 'planning' | 'preview' | 'unsupported' | 'applying' | 'result' | 'failed';
 
 export interface FixDialogState {
   fixId: string;
@@ -32,6 +34,8 @@ export interface FixDialogState {
   undoing: boolean;
   /** The engine refused to plan or apply, in its words. */
   error: string | null;
+  /** Issue 14, "share with chosen machines": what the scan offers, once loaded. */
+  offers?: ShareOffers | null;
 }
 
 export interface EngineError {
@@ -93,7 +97,9 @@ export function newFixDialog(
     fixId,
     findingId,
     instance,
-    phase: isPlannableFix(fixId) ? 'planning' : 'unsupported',
+    // Sharing with chosen machines starts by choosing them; every other fix plans at once.
+    phase:
+      fixId === 'share-allowlist' ? 'choosing' : isPlannableFix(fixId) ? 'planning' : 'unsupported',
     preview: null,
     progress: [],
     adminPrompt: null,

@@ -18,6 +18,8 @@ export interface Actions {
   scanNow(): Promise<void>;
   navigate(view: ViewName, findingId?: string | null): void;
   openFix(fixId: string, findingId: string | null, instance: string | null): void;
+  /** Share with chosen machines: plan it with the sources picked in the dialog. */
+  previewShare(allow: string[]): void;
   closeFix(): void;
   applyFix(): Promise<void>;
   undoFix(): Promise<void>;
@@ -66,11 +68,24 @@ export const useStore = create<PaddockState>()((set, get) => {
     }
   }
 
-  async function plan(fixId: string, instance: string | null) {
+  async function loadOffers(instance: string | null) {
+    const api = getApi();
+    if (!api || instance === null) return;
+    try {
+      const offers = await api.shareOffers({ instance });
+      const fix = get().fix;
+      if (fix && fix.phase === 'choosing') set({ fix: { ...fix, offers } });
+    } catch (error) {
+      const fix = get().fix;
+      if (fix && fix.phase === 'choosing') set({ fix: { ...fix, error: errorMessage(error) } });
+    }
+  }
+
+  async function plan(fixId: string, instance: string | null, allow?: string[]) {
     const api = getApi();
     if (!api || !isPlannableFix(fixId)) return;
     try {
-      const preview = await api.planFix({ fixId, instance });
+      const preview = await api.planFix({ fixId, instance, ...(allow ? { allow } : {}) });
       const fix = get().fix;
       if (fix && fix.fixId === fixId && fix.phase === 'planning')
         set({ fix: { ...fix, phase: 'preview', preview } });
@@ -130,8 +145,17 @@ export const useStore = create<PaddockState>()((set, get) => {
     openFix(fixId, findingId, instance) {
       const current = get().fix;
       if (current && current.phase === 'applying') return;
-      set({ fix: newFixDialog(fixId, findingId, instance) });
-      void plan(fixId, instance);
+      const dialog = newFixDialog(fixId, findingId, instance);
+      set({ fix: dialog });
+      if (dialog.phase === 'choosing') void loadOffers(instance);
+      else void plan(fixId, instance);
+    },
+
+    previewShare(allow) {
+      const fix = get().fix;
+      if (!fix || fix.phase !== 'choosing' || allow.length === 0) return;
+      set({ fix: { ...fix, phase: 'planning', error: null } });
+      void plan(fix.fixId, fix.instance, allow);
     },
 
     closeFix() {

@@ -837,8 +837,13 @@ class LabImpl implements Lab {
   private readonly testHosts = new Set<string>();
 
   allowTestHost(address: string): void {
-    // Private ranges only: a test host lives in a namespace of this lab, never on a real network.
-    if (!/^(10|172\.(1[6-9]|2\d|3[01])|192\.168)\./.test(address))
+    // Private ranges only (and RFC 6598's shared space, a VPN's range): a test host lives in
+    // a namespace of this lab, never on a real network.
+    if (
+      !/^(10|172\.(1[6-9]|2\d|3[01])|192\.168|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7]))\./.test(
+        address,
+      )
+    )
       throw new Error(`lab: ${address} is not a private IPv4 address`);
     this.testHosts.add(address);
   }

@@ -71,6 +71,16 @@ export function checkVerification(verification: Verification, snapshot: Snapshot
             detail: `still published by ${left.map((t) => `${t.tool} (pid ${t.pid})`).join(', ')}`,
           };
     }
+    case 'instance-bound-to': {
+      const instance = instanceOf(verification, snapshot);
+      if (!instance) return { ok: false, detail: `${verification.instance} is not running` };
+      const direct = instance.listeners.filter((l) => l.path === 'direct');
+      const shown = direct.map((l) => `${l.address}:${l.port}`).join(', ') || 'nothing';
+      const ok =
+        direct.length > 0 &&
+        direct.every((l) => l.address === verification.setting || isLoopback(l.address));
+      return { ok, detail: `${instance.id} listens on ${shown}` };
+    }
     case 'shared-only-with': {
       const instance = instanceOf(verification, snapshot);
       if (!instance) return { ok: false, detail: `${verification.instance} is not running` };

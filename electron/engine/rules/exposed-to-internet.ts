@@ -31,7 +31,7 @@ export default defineRule(
   },
   (snapshot) =>
     snapshot.instances.flatMap((instance) => {
-      if (instance.exposure !== 'internet' || instance.sharedWith) return [];
+      if (instance.exposure !== 'internet' || instance.sharedWith || instance.sharedOver) return [];
       const publicPaths = openPathsWhere(instance, (p) => p.scope === 'public');
       // A tunnel out publishes it with no public path of its own (issue 12).
       const tunnels = (instance.tunnels ?? []).map(

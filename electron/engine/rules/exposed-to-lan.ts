@@ -25,7 +25,7 @@ export default defineRule(
   (snapshot) =>
     snapshot.instances.flatMap((instance) => {
       // Shared with sources a firewall rule names: shared-with-chosen says so instead.
-      if (instance.exposure !== 'lan' || instance.sharedWith) return [];
+      if (instance.exposure !== 'lan' || instance.sharedWith || instance.sharedOver) return [];
       const lanPaths = openPathsWhere(instance, (p) => isLanScope(p.scope));
       const at = reachableAt(lanPaths);
       const vpn = lanPaths.some(({ paths }) => paths.some((p) => p.scope === 'cgnat'));

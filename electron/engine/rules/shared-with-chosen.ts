@@ -30,10 +30,23 @@ export default defineRule(
   },
   (snapshot) =>
     snapshot.instances.flatMap((instance) => {
-      const shared = instance.sharedWith;
-      if (!shared || shared.length === 0) return [];
       const name =
         instance.kind === 'ollama' ? instanceLabel(instance) : SERVER_KIND_NAMES[instance.kind];
+      const over = instance.sharedOver;
+      if (over && over.length > 0)
+        return [
+          {
+            instance: instance.id,
+            title: `${name} is shared over the VPN only`,
+            summary: `${name} listens on the address of ${listed(over, 3)} only: machines on that VPN reach it; the local network and the internet do not.`,
+            attackerCan: [
+              `Only from the VPN (${listed(over, 3)}): every device on it can use ${name} as you can (list models, run prompts on your GPU). Devices you share the VPN with count too.`,
+            ],
+            evidence: instance.reasons.slice(-2),
+          },
+        ];
+      const shared = instance.sharedWith;
+      if (!shared || shared.length === 0) return [];
       const paths = instance.listeners.flatMap((l) =>
         l.reachableVia
           .filter((v) => v.open && v.onlyFrom)

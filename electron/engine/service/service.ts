@@ -10,6 +10,8 @@
  * own scan and runs it only if it does what the user approved. One that needs no root runs
  * here with the executor, journal line by journal line reported as progress.
  */
+import { shareOffers } from '../fixes/recipes/share-allowlist';
+import { vpnAddresses } from '../fixes/recipes/share-vpn';
 import type {
   AppEvent,
   AppSettings,
@@ -295,7 +297,17 @@ export function createService(deps: ServiceDeps): Service {
 
     snapshot: () => Promise.resolve(latest),
 
-    planFix: guard(async ({ fixId, instance }): Promise<FixPreview> => {
+    shareOffers: guard(async ({ instance }) => {
+      const view = latest ?? (await rescan());
+      const target = view.snapshot.instances.find((i) => i.id === instance);
+      if (!target) throw new ServiceError(`The server ${instance} is no longer there. Scan again.`);
+      return {
+        offers: shareOffers(view.snapshot, target),
+        vpn: vpnAddresses(view.snapshot.probes.interfaces.data ?? [])[0] ?? null,
+      };
+    }),
+
+    planFix: guard(async ({ fixId, instance, allow }): Promise<FixPreview> => {
       const fresh = await rescan();
       const ids = fresh.snapshot.instances.map((i) => i.id);
       const target = instance ?? (ids.length === 1 ? ids[0] : undefined);
@@ -313,6 +325,7 @@ export function createService(deps: ServiceDeps): Service {
       const made = planFix(fixId, fresh.snapshot, target, recipeIo(host), {
         persist: systemdBooted(),
         findingId: finding?.id ?? null,
+        ...(allow ? { allow } : {}),
       });
       if (isManual(made)) return { kind: 'manual', manual: made };
       const digest = planDigest(made);

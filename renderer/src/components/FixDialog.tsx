@@ -18,6 +18,7 @@ import type { FixDialogState } from '../store';
 import { useStore } from '../store';
 import { CopyButton } from './CopyButton';
 import { DiffView } from './DiffView';
+import { ShareChooser } from './ShareChooser';
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), textarea:not([disabled]), input:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -136,6 +137,7 @@ function DialogBody({ fix }: { fix: FixDialogState }) {
         <p className="muted">The finding’s details and references say how.</p>
       </div>
     );
+  if (fix.phase === 'choosing') return <ShareChooser fix={fix} />;
   if (fix.phase === 'planning')
     return (
       <p className="loading" role="status">

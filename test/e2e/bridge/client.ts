@@ -4,7 +4,7 @@
  * page.addInitScript(BRIDGE_CLIENT) before the renderer's own scripts run.
  */
 export const BRIDGE_CLIENT = `(() => {
-  const methods = ['scan', 'snapshot', 'planFix', 'applyFix', 'undo', 'acceptRisk',
+  const methods = ['scan', 'snapshot', 'planFix', 'shareOffers', 'applyFix', 'undo', 'acceptRisk',
     'withdrawRisk', 'history', 'getSettings', 'updateSettings'];
   class PaddockError extends Error {
     constructor(kind, message) { super(message); this.name = 'PaddockError'; this.kind = kind; }

@@ -34,6 +34,7 @@ const CONTRACT: Record<keyof PaddockApi, true> = {
   scan: true,
   snapshot: true,
   planFix: true,
+  shareOffers: true,
   applyFix: true,
   undo: true,
   acceptRisk: true,

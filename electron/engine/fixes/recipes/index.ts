@@ -10,6 +10,7 @@ import type { RecipeIO } from './common';
 import { planDockerLocalhost } from './docker-localhost';
 import { planRebindServer } from './rebind-server';
 import { planShareAllowlist } from './share-allowlist';
+import { planShareVpn } from './share-vpn';
 import { planRebindSystemd } from './rebind-systemd';
 import { planStopRequestLogging } from './stop-request-logging';
 import { planStopTunnel } from './stop-tunnel';
@@ -59,6 +60,8 @@ function plan(
       return planDockerLocalhost(snapshot, instanceId);
     case 'stop-tunnel':
       return planStopTunnel(snapshot, instanceId);
+    case 'share-vpn':
+      return planShareVpn(snapshot, instanceId);
     case 'share-allowlist':
       return planShareAllowlist(snapshot, instanceId, options.allow ?? [], io, {
         persist: options.persist,

@@ -28,6 +28,11 @@ export interface RebindSystemdOptions {
   findingId?: string | null;
   /** Where the drop-in goes: `<unitDir>/<unit>.d/`. Default /etc/systemd/system. */
   unitDir?: string;
+  /**
+   * The address to listen on instead: 127.0.0.1 (this computer only), or a VPN interface's
+   * own address (share-vpn, issue 14).
+   */
+  address?: string;
 }
 
 export const PADDOCK_DROPIN_STEM = 'paddock-loopback';
@@ -137,13 +142,15 @@ function manualDropin(dropinDir: string, unit: string, name: string): string[][]
   ];
 }
 
-function dropinText(unit: string, port: number): string {
+function dropinText(unit: string, port: number, address: string): string {
   return [
-    `# Written by Paddock (fix "rebind-systemd") so that Ollama listens on this computer only.`,
+    address === '127.0.0.1'
+      ? `# Written by Paddock (fix "rebind-systemd") so that Ollama listens on this computer only.`
+      : `# Written by Paddock (fix "share-vpn") so that Ollama listens on the VPN address ${address} only.`,
     `# To undo: run \`paddock undo <run>\` (the run is listed in Paddock's fix history), or delete`,
     `# this file, then run \`systemctl daemon-reload\` and \`systemctl restart ${unit}\`.`,
     '[Service]',
-    `Environment="OLLAMA_HOST=127.0.0.1:${port}"`,
+    `Environment="OLLAMA_HOST=${address}:${port}"`,
     '',
   ].join('\n');
 }
@@ -177,7 +184,8 @@ export function planRebindSystemd(
     );
   const current = effectiveHost(instance);
   const { port, note: portNote } = listenPort(current);
-  const loopback = `127.0.0.1:${port}`;
+  const address = options.address ?? '127.0.0.1';
+  const loopback = `${address}:${port}`;
 
   const server = instance.process;
   if (!server) {
@@ -262,7 +270,7 @@ export function planRebindSystemd(
       kind: 'write-file',
       path,
       before: null,
-      content: dropinText(unit, port),
+      content: dropinText(unit, port, address),
       mode: 0o644,
       description: `Add ${path}${seen.target === 'absent' ? ' (and its folder)' : ''}: it sets OLLAMA_HOST=${loopback} and comes after every other drop-in of ${unit}, so its value wins.`,
     },

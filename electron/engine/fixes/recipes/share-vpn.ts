@@ -1,0 +1,92 @@
+/**
+ * Fix "share-vpn" (issue 14, "over the VPN only"): Ollama listens on the VPN interface's own
+ * address instead of every interface, so the machines on the VPN (Tailscale, WireGuard,
+ * ZeroTier) reach it and the LAN, the café Wi-Fi and the internet do not. The same drop-in as
+ * rebind-systemd, with `OLLAMA_HOST=<VPN address>:<port>`, reload and restart, verified by a
+ * rescan in which every socket of the server is on that address (or loopback), undone byte
+ * for byte.
+ *
+ * The VPN address comes from the scan alone: an interface named as VPN software names its own
+ * (`tailscale0`, `wg0`, `zt…`, `nebula1`) or carrying an address in 100.64.0.0/10 (Tailscale's
+ * range), with an IPv4 address (Ollama listens on one address). Root finds the same address in
+ * its own scan, so nothing about it crosses the privileged boundary.
+ */
+import type { FixPlan, ManualFix } from '../../../../shared/fixes';
+import type { NetInterface, Snapshot } from '../../../../shared/snapshot';
+import { scopeOf } from '../../exposure';
+import { findInstance, manualFix, shown } from './common';
+import { planRebindSystemd } from './rebind-systemd';
+
+const VPN_NAME = /^(?:tailscale\d*|wg[\w-]*|zt[0-9a-z]+|nebula\d*|tun\d+|utun\d+|ipsec\d*)$/i;
+
+export interface VpnAddress {
+  interface: string;
+  address: string;
+}
+
+/** The VPN interfaces' IPv4 addresses, in a stable order (name, then address). */
+export function vpnAddresses(interfaces: readonly NetInterface[]): VpnAddress[] {
+  return interfaces
+    .flatMap((i) =>
+      i.addresses
+        .filter(
+          (a) =>
+            a.family === 4 &&
+            a.scope !== 'loopback' &&
+            (VPN_NAME.test(i.name) || scopeOf(a.address) === 'cgnat'),
+        )
+        .map((a) => ({ interface: i.name, address: a.address })),
+    )
+    .sort((a, b) =>
+      a.interface === b.interface
+        ? a.address.localeCompare(b.address)
+        : a.interface.localeCompare(b.interface),
+    );
+}
+
+export function planShareVpn(snapshot: Snapshot, instanceId: string): FixPlan | ManualFix {
+  const instance = findInstance(snapshot, instanceId);
+  const manual = (reason: string, commands: string[][] = []) =>
+    manualFix('share-vpn', instance?.id ?? null, reason, commands);
+  if (!instance)
+    return manual(`No server ${JSON.stringify(shown(instanceId, 80))} in this scan; scan again.`);
+  if (instance.kind !== 'ollama')
+    return manual(
+      'Sharing over the VPN only is built for Ollama so far; for this server, set its listen address to the VPN interface’s address where it is started, or use "Share with chosen machines".',
+    );
+  const vpn = vpnAddresses(snapshot.probes.interfaces.data ?? []);
+  if (vpn.length === 0)
+    return manual(
+      'No VPN interface is up on this computer (Tailscale, WireGuard, ZeroTier…), so there is no VPN address to listen on. Start the VPN, then scan again.',
+    );
+  const chosen = vpn[0]!;
+  const made = planRebindSystemd(snapshot, instance.id, { address: chosen.address });
+  if (!('steps' in made)) return { ...made, fixId: 'share-vpn' };
+  const port = made.verification.port;
+  return {
+    ...made,
+    fixId: 'share-vpn',
+    title: `Share Ollama over the VPN only (${chosen.interface})`,
+    summary: `Sets OLLAMA_HOST=${chosen.address}:${port} in a drop-in of the service, has systemd reload, and restarts it, so Ollama listens on ${chosen.interface}'s address ${chosen.address} only: machines on that VPN reach it, the local network and the internet do not.`,
+    warnings: [
+      `Programs on this computer must use http://${chosen.address}:${port} from now on: Ollama no longer answers on 127.0.0.1.`,
+      ...(vpn.length > 1
+        ? [
+            `Other VPN addresses here (${vpn
+              .slice(1)
+              .map((v) => `${v.interface} ${v.address}`)
+              .join(', ')}) are not used.`,
+          ]
+        : []),
+      `If ${chosen.interface} is down when Ollama starts, Ollama cannot listen and does not start until it is up.`,
+      ...made.warnings.filter((w) => !w.startsWith('Other computers')),
+    ],
+    verification: {
+      kind: 'instance-bound-to',
+      instance: instance.id,
+      port,
+      setting: chosen.address,
+      description: `After the restart, every socket of the Ollama server listens on ${chosen.address} (port ${port}) only.`,
+    },
+  };
+}
