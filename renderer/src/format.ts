@@ -33,6 +33,39 @@ export const VERDICT_MEANING_KINDS: Readonly<Record<Exposure, string>> = {
   unknown: 'Paddock could not tell who can reach them; the reasons below say what is missing.',
 };
 
+/**
+ * Issue 14: when every server others reach is shared on purpose (only chosen sources, or over
+ * a VPN only), the words for that: who may use it. null when any is simply exposed.
+ */
+export function sharingOf(snapshot: Snapshot): { headline: string; meaning: string } | null {
+  if (snapshot.verdict !== 'lan' && snapshot.verdict !== 'internet') return null;
+  const reached = snapshot.instances.filter(
+    (i) => i.exposure === 'lan' || i.exposure === 'internet',
+  );
+  if (reached.length === 0 || reached.some((i) => !i.sharedWith && !i.sharedOver)) return null;
+  const sources = [...new Set(reached.flatMap((i) => i.sharedWith ?? []))];
+  const vpns = [...new Set(reached.flatMap((i) => i.sharedOver ?? []))];
+  const parts = [
+    ...(sources.length > 0 ? [`${sources.join(', ')}`] : []),
+    ...(vpns.length > 0 ? [`machines on the VPN (${vpns.join(', ')})`] : []),
+  ];
+  return {
+    headline:
+      vpns.length > 0 && sources.length === 0
+        ? 'Shared over the VPN only'
+        : `Shared with ${sources.length === 1 ? '1 source' : `${sources.length} sources`} only`,
+    meaning: `Only ${parts.join(' and ')} can reach it; every other machine is refused.`,
+  };
+}
+
+/** An instance's badge: shared on purpose, or its exposure. */
+export function instanceReachWords(instance: Snapshot['instances'][number]): string {
+  if (instance.sharedOver) return 'Shared over the VPN only';
+  if (instance.sharedWith)
+    return `Shared with ${instance.sharedWith.length === 1 ? '1 source' : `${instance.sharedWith.length} sources`} only`;
+  return VERDICT_SENTENCE[instance.exposure];
+}
+
 export function verdictSentence(verdict: Exposure): string {
   return VERDICT_SENTENCE[verdict] ?? VERDICT_SENTENCE.unknown;
 }

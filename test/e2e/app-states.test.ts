@@ -140,6 +140,35 @@ const fourKinds: Recording = {
   }),
 };
 
+/** Issue 14: Ollama open to the LAN, a laptop using it now; then shared with that laptop only. */
+const exposedWithLaptop: Recording = {
+  snapshot: buildSnapshot({
+    interfaces: [LOOPBACK_INTERFACE, LAN_INTERFACE],
+    firewall: { status: 'ok', facts: firewallFacts('off') },
+    instances: [wildcardOllama(null, { peers: [peer('192.168.1.31')] })],
+  }),
+};
+const sharedWithLaptop: Recording = (() => {
+  const snapshot = buildSnapshot({
+    interfaces: [LOOPBACK_INTERFACE, LAN_INTERFACE],
+    firewall: { status: 'ok', facts: firewallFacts('off') },
+    instances: [wildcardOllama(null, { peers: [peer('192.168.1.31')] })],
+  });
+  const instance = snapshot.instances[0]!;
+  for (const listener of instance.listeners)
+    listener.reachableVia = listener.reachableVia.map((via) => ({
+      ...via,
+      onlyFrom: via.address.includes(':') ? ['fd00::31'] : ['192.168.1.31'],
+    }));
+  instance.sharedWith = ['192.168.1.31', 'fd00::31'];
+  const shared =
+    'Shared with 2 sources only (192.168.1.31, fd00::31): the firewall refuses every other machine.';
+  instance.reasons = [...instance.reasons, shared];
+  // As the scan's verdict names it: the instance's last reason (scan.ts overallVerdict).
+  snapshot.verdictReasons = [`${instance.id} (version ${instance.version}): ${shared}`];
+  return { snapshot };
+})();
+
 const nothing: Recording = { snapshot: buildSnapshot({ instances: [] }) };
 const denied: Recording = {
   snapshot: buildSnapshot({
@@ -290,6 +319,45 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
       expect(await page.getByTestId(`kind-group-${kind}`).count()).toBe(1);
     expect(await mainText()).toMatch(/no admin yet: the first visitor becomes admin/);
     await shot('overview-four-kinds');
+  });
+
+  it('issue 14, share safely: the choice beside "close it", what Paddock saw, the exact plan, and the shared overview', async () => {
+    await open(exposedWithLaptop);
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    const group = page.getByTestId('share-safely').first();
+    await group.waitFor({ timeout: 10_000 });
+    expect(await group.textContent()).toMatch(/Or share it safely/);
+    await page.getByTestId('fix-button-share-allowlist').first().click();
+    const dialog = page.getByTestId('fix-dialog');
+    expect(await dialog.getAttribute('data-phase')).toBe('choosing');
+    const offer = page.getByTestId('share-offer-192.168.1.31');
+    await offer.waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('share-chooser').textContent()).toMatch(
+      /192\.168\.1\.31 connected to it now/,
+    );
+    await shot('share-safely-choose');
+    await offer.check();
+    await page.getByTestId('share-typed').fill('fd00::31');
+    await page.getByTestId('share-preview').click();
+    await expect.poll(async () => dialog.getAttribute('data-phase')).toBe('preview');
+    const text = (await dialog.textContent()) ?? '';
+    expect(text).toMatch(/Share port 11434 with 2 sources only/);
+    expect(text).toMatch(/elements = \{ 192\.168\.1\.31 \}/);
+    expect(text).toMatch(/elements = \{ fd00::31 \}/);
+    await shot('share-safely-preview');
+    await page.keyboard.press('Escape');
+
+    await bridge?.close();
+    bridge = null;
+    await open(sharedWithLaptop);
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await expect.poll(mainText).toMatch(/shared with 2 sources only/i);
+    expect(await page.getByTestId('verdict').getAttribute('data-shared')).toBe('true');
+    expect(await mainText()).toMatch(
+      /Only 192\.168\.1\.31, fd00::31 can reach it; every other machine is refused/,
+    );
+    expect(await mainText()).not.toMatch(/can use Ollama without a password/i);
+    await shot('share-safely-shared-overview');
   });
 
   it('no Ollama: says none was found and what to do', async () => {

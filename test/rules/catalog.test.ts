@@ -38,6 +38,8 @@ const FIXES = new Set([
   'docker-localhost',
   'stop-tunnel',
   'rebind-server',
+  'share-allowlist',
+  'share-vpn',
   'upgrade-ollama',
   'enable-firewall',
   'proxy-auth',

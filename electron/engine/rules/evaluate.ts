@@ -25,6 +25,8 @@ function findingId(ruleId: string, instance: string | null): string {
 
 /** Fixes that close a way in at the server's socket, the firewall or a proxy. */
 const SOCKET_FIXES = new Set([
+  'share-allowlist',
+  'share-vpn',
   'rebind-systemd',
   'rebind-server',
   'block-port',

@@ -27,6 +27,8 @@ export default defineRule(
       'enable-firewall',
       'docker-localhost',
       'proxy-auth',
+      'share-allowlist',
+      'share-vpn',
     ],
   },
   (snapshot) =>

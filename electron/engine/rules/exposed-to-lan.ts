@@ -20,7 +20,15 @@ export default defineRule(
       'https://www.tenable.com/plugins/nessus/302134',
       'https://nvd.nist.gov/vuln/detail/CVE-2025-63389',
     ],
-    fixes: ['rebind-systemd', 'block-port', 'enable-firewall', 'docker-localhost', 'proxy-auth'],
+    fixes: [
+      'rebind-systemd',
+      'block-port',
+      'enable-firewall',
+      'docker-localhost',
+      'proxy-auth',
+      'share-allowlist',
+      'share-vpn',
+    ],
   },
   (snapshot) =>
     snapshot.instances.flatMap((instance) => {

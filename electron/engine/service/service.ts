@@ -99,6 +99,35 @@ export interface Service extends Handlers {
 
 const MAX_GPU_SAMPLES = 360;
 const MAX_PENDING_PLANS = 16;
+
+/** A plan as the app previews it: the digest to approve, the text, each file's diff, each command. */
+export function fixPreview(made: FixPlan): Extract<FixPreview, { kind: 'plan' }> {
+  return {
+    kind: 'plan',
+    plan: made,
+    digest: planDigest(made),
+    text: previewPlan(made),
+    files: made.steps.flatMap((step) =>
+      step.kind === 'write-file'
+        ? [{ path: step.path, diff: unifiedDiff(step.path, step.before, step.content) }]
+        : step.kind === 'remove-file'
+          ? [{ path: step.path, diff: unifiedDiff(step.path, step.before, null) }]
+          : [],
+    ),
+    commands: made.steps.flatMap((step) =>
+      step.kind === 'run'
+        ? [
+            {
+              shown: shownArgv(step.argv),
+              undo: step.undo ? shownArgv(step.undo) : null,
+              description: step.description,
+            },
+          ]
+        : [],
+    ),
+  };
+}
+
 /** A preview older than this is stale: the user must look at a fresh one. */
 const PLAN_TTL_MS = 30 * 60 * 1000;
 const MAX_HISTORY_EVENTS = 500;
@@ -328,33 +357,10 @@ export function createService(deps: ServiceDeps): Service {
         ...(allow ? { allow } : {}),
       });
       if (isManual(made)) return { kind: 'manual', manual: made };
-      const digest = planDigest(made);
-      pending.set(digest, { plan: made, at: now().getTime() });
+      const preview = fixPreview(made);
+      pending.set(preview.digest, { plan: made, at: now().getTime() });
       while (pending.size > MAX_PENDING_PLANS) pending.delete(pending.keys().next().value!);
-      return {
-        kind: 'plan',
-        plan: made,
-        digest,
-        text: previewPlan(made),
-        files: made.steps.flatMap((step) =>
-          step.kind === 'write-file'
-            ? [{ path: step.path, diff: unifiedDiff(step.path, step.before, step.content) }]
-            : step.kind === 'remove-file'
-              ? [{ path: step.path, diff: unifiedDiff(step.path, step.before, null) }]
-              : [],
-        ),
-        commands: made.steps.flatMap((step) =>
-          step.kind === 'run'
-            ? [
-                {
-                  shown: shownArgv(step.argv),
-                  undo: step.undo ? shownArgv(step.undo) : null,
-                  description: step.description,
-                },
-              ]
-            : [],
-        ),
-      };
+      return preview;
     }),
 
     applyFix: guard(async ({ digest }): Promise<FixOutcome> => {

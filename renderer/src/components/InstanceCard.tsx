@@ -3,10 +3,10 @@ import { SERVER_KIND_NAMES } from '../../../shared/servers';
 import type { Instance } from '../../../shared/snapshot';
 import {
   EXPOSURE_TONE,
-  VERDICT_SENTENCE,
   formatBytes,
   hostPort,
   instanceModels,
+  instanceReachWords,
   wayIn,
 } from '../format';
 import { Badge } from './Badge';
@@ -52,9 +52,7 @@ export function InstanceCard({ instance }: { instance: Instance }) {
       <header className="instance-head">
         <div className="row spread">
           <h3 className="mono instance-id">{instance.id}</h3>
-          <Badge tone={EXPOSURE_TONE[instance.exposure]}>
-            {VERDICT_SENTENCE[instance.exposure]}
-          </Badge>
+          <Badge tone={EXPOSURE_TONE[instance.exposure]}>{instanceReachWords(instance)}</Badge>
         </div>
         <p className="muted small">
           <span data-testid="server-kind">{SERVER_KIND_NAMES[instance.kind]}</span>

@@ -81,7 +81,9 @@ export function ShareChooser({ fix }: { fix: FixDialogState }) {
           onClick={() => previewShare(chosen)}
           data-testid="share-preview"
         >
-          Preview sharing with {chosen.length === 1 ? chosen[0] : `${chosen.length} sources`}
+          {chosen.length === 0
+            ? 'Choose at least one machine'
+            : `Preview sharing with ${chosen.length === 1 ? chosen[0] : `${chosen.length} sources`}`}
         </button>
       </div>
     </div>

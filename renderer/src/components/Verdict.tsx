@@ -5,6 +5,7 @@ import {
   VERDICT_MEANING_KINDS,
   relativeTime,
   scoreTone,
+  sharingOf,
   verdictSentence,
 } from '../format';
 
@@ -14,6 +15,7 @@ export function Verdict({ view }: { view: ScanView }) {
   const verdict = snapshot.verdict;
   const tone = EXPOSURE_TONE[verdict];
   const score = posture.score;
+  const shared = sharingOf(snapshot);
   return (
     <section className={`verdict-panel tone-${tone}`} aria-labelledby="verdict-heading">
       <div className="verdict-main">
@@ -23,17 +25,25 @@ export function Verdict({ view }: { view: ScanView }) {
             : `Local LLM servers on ${snapshot.host.hostname} are`}
           <span className="visually-hidden">:</span>
         </p>
-        <h1 id="verdict-heading" className="verdict" data-testid="verdict" data-verdict={verdict}>
+        <h1
+          id="verdict-heading"
+          className="verdict"
+          data-testid="verdict"
+          data-verdict={verdict}
+          data-shared={shared ? 'true' : undefined}
+        >
           <span className="verdict-dot" aria-hidden="true" />
-          {verdictSentence(verdict)}
+          {shared ? shared.headline : verdictSentence(verdict)}
         </h1>
         <data hidden value={verdict} data-testid="verdict-label" data-verdict={verdict}>
           {verdict}
         </data>
         <p className="verdict-meaning">
-          {snapshot.instances.every((i) => i.kind === 'ollama')
-            ? VERDICT_MEANING[verdict]
-            : VERDICT_MEANING_KINDS[verdict]}
+          {shared
+            ? shared.meaning
+            : snapshot.instances.every((i) => i.kind === 'ollama')
+              ? VERDICT_MEANING[verdict]
+              : VERDICT_MEANING_KINDS[verdict]}
         </p>
         {snapshot.verdictReasons.length > 0 && (
           <ol className="reasons" aria-label="How Paddock knows">

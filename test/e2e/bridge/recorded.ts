@@ -8,6 +8,11 @@ import type { AppEvent, AppSettings, Envelope, GpuSample, HistoryView } from '..
 import { DEFAULT_PREFERENCES } from '../../../shared/api';
 import type { Snapshot } from '../../../shared/snapshot';
 import { assess } from '../../../electron/engine/assess';
+import { isManual, planFix } from '../../../electron/engine/fixes/recipes';
+import { shareOffers } from '../../../electron/engine/fixes/recipes/share-allowlist';
+import { vpnAddresses } from '../../../electron/engine/fixes/recipes/share-vpn';
+import { fixPreview } from '../../../electron/engine/service/service';
+import type { FixId } from '../../../shared/fixes';
 import type { EngineLink } from './server';
 
 export interface Recording {
@@ -38,7 +43,7 @@ export function recordedEngine(recording: Recording): EngineLink {
   };
   const ok = (value: unknown): Envelope<unknown> => ({ ok: true, value });
   return {
-    call: async (method) => {
+    call: async (method, request) => {
       switch (method) {
         case 'scan':
         case 'snapshot':
@@ -52,12 +57,41 @@ export function recordedEngine(recording: Recording): EngineLink {
         case 'getSettings':
         case 'updateSettings':
           return ok(settings);
-        default:
-          return {
-            ok: false,
-            error: { kind: 'engine', message: 'This is a recorded scan: nothing can be changed.' },
+        // Issue 14: the share chooser's offers, and the plans for sharing, from the recorded
+        // scan through the real recipes (reading no file: nothing here is applied).
+        case 'shareOffers': {
+          const instance = recording.snapshot.instances.find(
+            (i) => i.id === (request as { instance: string }).instance,
+          );
+          if (!instance) return { ok: false, error: { kind: 'engine', message: 'no such server' } };
+          return ok({
+            offers: shareOffers(recording.snapshot, instance),
+            vpn: vpnAddresses(recording.snapshot.probes.interfaces.data ?? [])[0] ?? null,
+          });
+        }
+        case 'planFix': {
+          const { fixId, instance, allow } = request as {
+            fixId: FixId;
+            instance: string;
+            allow?: string[];
           };
+          if (fixId !== 'share-allowlist' && fixId !== 'share-vpn') break;
+          const made = planFix(
+            fixId,
+            recording.snapshot,
+            instance,
+            { readFile: () => null },
+            {
+              ...(allow ? { allow } : {}),
+            },
+          );
+          return ok(isManual(made) ? { kind: 'manual', manual: made } : fixPreview(made));
+        }
       }
+      return {
+        ok: false,
+        error: { kind: 'engine', message: 'This is a recorded scan: nothing can be changed.' },
+      };
     },
     onEvent: (listener) => listeners.push(listener),
     close: () => Promise.resolve(),

@@ -182,7 +182,9 @@ export function shareOffers(snapshot: Snapshot, instance: Instance): ShareOffer[
     for (const via of listener.reachableVia) {
       const iface = interfaces.find((i) => i.name === via.interface);
       const address = iface?.addresses.find((a) => a.address === via.address);
-      if (!address || address.prefixLength === null || scopeOf(address.address) === 'public')
+      const scope = address ? scopeOf(address.address) : null;
+      // A public network is not "chosen machines"; a link-local one changes with every link.
+      if (!address || address.prefixLength === null || scope === 'public' || scope === 'link-local')
         continue;
       add(
         `${address.address}/${address.prefixLength}`,
