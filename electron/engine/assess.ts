@@ -54,6 +54,11 @@ export const EXPOSURE_CATEGORIES: ReadonlySet<Finding['category']> = new Set([
  */
 export function exposedAfterAcceptance(snapshot: Snapshot, findings: Finding[]): boolean {
   if (snapshot.verdict !== 'lan' && snapshot.verdict !== 'internet') return false;
+  // Issue 14: every server others reach is shared on purpose (chosen sources, a VPN only).
+  const reached = snapshot.instances.filter(
+    (i) => i.exposure === 'lan' || i.exposure === 'internet',
+  );
+  if (reached.length > 0 && reached.every((i) => i.sharedWith || i.sharedOver)) return false;
   const exposureFindings = findings.filter((f) => EXPOSURE_CATEGORIES.has(f.category));
   return exposureFindings.length === 0 || exposureFindings.some((f) => f.accepted === null);
 }

@@ -77,6 +77,19 @@ describe('exit codes and colour', () => {
     expect(exitCodeFor(minimal('unknown'))).toBe(4);
   });
 
+  it('issue 14: a server shared on purpose (chosen sources, or a VPN only) is not an exposure for the exit code; one that is not shared still is', async () => {
+    const { runRules } = await import('../../../electron/engine/rules/evaluate');
+    const { buildSnapshot, wildcardOllama } = await import('../../rules/snapshots');
+    const shared = buildSnapshot({ instances: [wildcardOllama()] });
+    shared.instances[0]!.sharedWith = ['192.168.1.31'];
+    for (const l of shared.instances[0]!.listeners)
+      l.reachableVia = l.reachableVia.map((v) => ({ ...v, onlyFrom: ['192.168.1.31'] }));
+    expect(shared.verdict).toBe('lan');
+    expect(exitCodeFor(shared, { findings: runRules(shared) })).toBe(0);
+    const exposed = buildSnapshot({ instances: [wildcardOllama()] });
+    expect(exitCodeFor(exposed, { findings: runRules(exposed) })).toBe(1);
+  });
+
   it('colours a terminal, and never when NO_COLOR is set or output is not a terminal', () => {
     const snapshot = minimal('internet');
     expect(
