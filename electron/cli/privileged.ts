@@ -14,7 +14,7 @@
  * depth), applied by the executor (backup, journal, verification by root's own rescan,
  * rollback), and its run kept in /var/lib/paddock/runs, whatever the caller's environment says.
  */
-import { canonicalSource } from '../engine/fixes/recipes/share-allowlist';
+import { canonicalSource, normalizeSources } from '../engine/fixes/recipes/share-allowlist';
 import type { FixId, FixPlan, FixRun } from '../../shared/fixes';
 import { privilegedContext, privilegedPlanProblems } from '../engine/fixes/allowlist';
 import type { RevertDeps } from '../engine/fixes/executor';
@@ -146,10 +146,12 @@ export async function privilegedApplyFix(
   const sharing = fixId === 'share-allowlist' && rest.length === 1 ? rest[0]!.split(',') : null;
   const extra = sharing ? [] : rest;
   if (
-    sharing?.some((s) => {
-      const c = canonicalSource(s);
-      return !c.ok || c.source !== s;
-    }) ||
+    (sharing &&
+      (sharing.some((s) => {
+        const c = canonicalSource(s);
+        return !c.ok || c.source !== s;
+      }) ||
+        JSON.stringify(normalizeSources(sharing)) !== JSON.stringify(sharing))) ||
     extra.length > 0 ||
     !fixId ||
     !(FIX_IDS as readonly string[]).includes(fixId) ||

@@ -58,7 +58,11 @@ export function exposedAfterAcceptance(snapshot: Snapshot, findings: Finding[]):
   const reached = snapshot.instances.filter(
     (i) => i.exposure === 'lan' || i.exposure === 'internet',
   );
-  if (reached.length > 0 && reached.every((i) => i.sharedWith || i.sharedOver)) return false;
+  if (
+    reached.length > 0 &&
+    reached.every((i) => (i.sharedWith || i.sharedOver) && !i.tunnels?.length)
+  )
+    return false;
   const exposureFindings = findings.filter((f) => EXPOSURE_CATEGORIES.has(f.category));
   return exposureFindings.length === 0 || exposureFindings.some((f) => f.accepted === null);
 }

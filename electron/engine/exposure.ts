@@ -6,7 +6,13 @@
 import type { FirewallEvaluation, FirewallFacts } from '../../shared/firewall';
 import type { AddressScope, Exposure, Listener, NetInterface, Socket } from '../../shared/snapshot';
 import { evaluateFirewall, firewallQueryFor } from './firewall/evaluate';
-import { addressFor, namedSources, peerOutside, sourcesLetIn } from './firewall/sources';
+import {
+  addressFor,
+  namedSources,
+  openToOthers,
+  peerOutside,
+  sourcesLetIn,
+} from './firewall/sources';
 import { natPathsTo, natTakesAway } from './firewall/nat';
 import { classifyAddress } from './net/address';
 
@@ -319,11 +325,11 @@ function judgeFirewall(
   const subnets = (interfaces.find((i) => i.name === interfaceName)?.addresses ?? [])
     .filter((a) => a.family === address.family && a.prefixLength !== null)
     .map((a) => `${a.address}/${a.prefixLength}`);
+  const local = interfaces.flatMap((i) => i.addresses.map((a) => a.address));
   // Where rules name sources for this port (sharing, issue 14), the neighbour asked about is
-  // one they do not name: a chosen machine standing for everyone would read as open to all.
+  // one they do not name: a chosen machine must not stand for everyone.
   const named = namedSources(firewall.facts, port).filter((s) => s.family === address.family);
   if (named.length > 0 && query.source === 'lan' && query.peerAddress !== null) {
-    const local = interfaces.flatMap((i) => i.addresses.map((a) => a.address));
     const outside = subnets
       .map((s) => peerOutside(s, named, local))
       .find((p): p is string => p !== null);
@@ -331,14 +337,18 @@ function judgeFirewall(
   }
   const evaluation = evaluateFirewall(firewall.facts, query);
   if (evaluation.decision !== 'blocked') return { evaluation, open: true };
-  // Refused to a neighbour in general: does a rule let chosen sources in (sharing, issue 14)?
-  const onlyFrom = sourcesLetIn(firewall.facts, query, subnets);
+  if (named.length === 0) return { evaluation, open: false };
+  // Refused to that neighbour: is every other piece of the network refused too (sharing)?
+  const other = openToOthers(firewall.facts, query, subnets, local);
+  if (other) return { evaluation: other, open: true };
+  const { onlyFrom, wide } = sourcesLetIn(firewall.facts, query);
   if (onlyFrom.length === 0) return { evaluation, open: false };
   const shared = evaluateFirewall(firewall.facts, {
     ...query,
     peerAddress: addressFor(onlyFrom[0]!),
   });
-  return { evaluation: shared, open: true, onlyFrom };
+  // A source too broad to be chosen machines (0.0.0.0/1) is everyone: no "only".
+  return wide ? { evaluation: shared, open: true } : { evaluation: shared, open: true, onlyFrom };
 }
 
 export function firewallClause(

@@ -507,24 +507,32 @@ export function buildInstances(facts: InstanceFacts): Instance[] {
   attachContainers(drafts, facts);
   const ids = stableIds(drafts);
   const ollama = drafts.map((draft, i) => ({ ...buildInstance(draft, facts), id: ids[i]! }));
-  return [...ollama, ...kindInstances(facts, listening)].map(withSharing);
+  return [...ollama, ...kindInstances(facts, listening)];
 }
 
-const VPN_INTERFACE = /^(?:tailscale\d*|wg[\w-]*|zt[0-9a-z]+|nebula\d*|tun\d+|utun\d+|ipsec\d*)$/i;
+/**
+ * A VPN's own interface as its software names it (Tailscale, WireGuard, ZeroTier, Nebula), on
+ * an address that is not public. Not `tun…` (any VPN provider's uplink) and not an address
+ * in 100.64.0.0/10 alone (a carrier's NAT uses it too): security review of issue 14.
+ */
+export const VPN_INTERFACE = /^(?:tailscale\d*|wg[\w-]*|zt[0-9a-z]+|nebula\d*)$/i;
 
 function isVpnPath(via: Instance['listeners'][number]['reachableVia'][number]): boolean {
-  return via.scope === 'cgnat' || VPN_INTERFACE.test(via.interface);
+  return VPN_INTERFACE.test(via.interface) && via.scope !== 'public';
 }
 
 /**
  * Issue 14: a server every open path of which lets in only the sources a firewall rule names
  * is shared with those machines; one open path to any peer, and it is simply exposed.
  */
-function withSharing(instance: Instance): Instance {
+export function withSharing(instance: Instance): Instance {
   if (instance.exposure !== 'lan' && instance.exposure !== 'internet') return instance;
   const open = instance.listeners.flatMap((l) => l.reachableVia.filter((v) => v.open));
+  // A tunnel (a client's, or the server's own flag) publishes it whatever its paths say: the
+  // exposure is then worse than its paths, and nothing about it is "shared" (security review).
   const tunnels = (instance.tunnels?.length ?? 0) > 0;
-  if (open.length === 0 || tunnels) return instance;
+  const byPaths = worstExposure(instance.listeners.map((l) => l.exposure));
+  if (open.length === 0 || tunnels || byPaths !== instance.exposure) return instance;
   // Bound to a VPN interface's own address (share-vpn): its peers are whom it is shared with.
   const specific = instance.listeners.every(
     (l) => l.path === 'direct' && !['0.0.0.0', '::'].includes(l.address),
@@ -536,7 +544,7 @@ function withSharing(instance: Instance): Instance {
       sharedOver: over,
       reasons: [
         ...instance.reasons,
-        `Shared over the VPN only (${over.join(', ')}): it listens on the VPN's own address, so the local network and the internet do not reach it.`,
+        `Shared over the VPN only (${over.join(', ')}): it listens on the VPN's own address, which the local network and the internet are not routed to; ${'a machine on the local network that sends that address to this computer (Linux accepts a packet for any of its addresses on any interface) is refused only if a firewall rule says so'}.`,
       ],
     };
   }

@@ -32,6 +32,7 @@ import { probeGpu } from './probes/gpu';
 import { probeNamespaces } from './probes/linux/netns';
 import { probeTunnels } from './probes/linux/tunnels';
 import { applyTunnels } from './tunnels';
+import { withSharing } from './instances';
 import { probeProxies } from './probes/proxy';
 import { probeServerKinds } from './probes/server-kinds';
 import { probeAccessLog } from './probes/traffic';
@@ -396,7 +397,8 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     kinds: kinds.data,
   });
   // A tunnel out publishes a server with no listener of its own (issue 12).
-  const instances = tunnels ? applyTunnels(built, tunnels.data) : built;
+  // Sharing is judged last, once tunnels are known: a tunnel is never "shared" (issue 14).
+  const instances = (tunnels ? applyTunnels(built, tunnels.data) : built).map(withSharing);
 
   // The settings probe ran per server process (keyed by pid); key it by the instance ids.
   const instanceKeyOfPid = new Map(

@@ -42,7 +42,11 @@ export function sharingOf(snapshot: Snapshot): { headline: string; meaning: stri
   const reached = snapshot.instances.filter(
     (i) => i.exposure === 'lan' || i.exposure === 'internet',
   );
-  if (reached.length === 0 || reached.some((i) => !i.sharedWith && !i.sharedOver)) return null;
+  if (
+    reached.length === 0 ||
+    reached.some((i) => (!i.sharedWith && !i.sharedOver) || (i.tunnels?.length ?? 0) > 0)
+  )
+    return null;
   const sources = [...new Set(reached.flatMap((i) => i.sharedWith ?? []))];
   const vpns = [...new Set(reached.flatMap((i) => i.sharedOver ?? []))];
   const parts = [

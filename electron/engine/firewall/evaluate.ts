@@ -109,7 +109,7 @@ export function fromBig(value: bigint, family: FirewallFamily): string {
 
 // ── representative peers ─────────────────────────────────────────────────────────────────
 
-const INTERNET_CANDIDATES: Record<FirewallFamily, string[]> = {
+export const INTERNET_CANDIDATES: Record<FirewallFamily, string[]> = {
   4: ['198.51.100.200', '192.0.2.200', '203.0.113.200', '8.8.8.8', '1.1.1.1'],
   6: ['2001:db8:ffff::200', '2001:db8:fffe::200', '2606:4700:4700::1111'],
 };

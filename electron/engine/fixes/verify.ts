@@ -85,6 +85,8 @@ export function checkVerification(verification: Verification, snapshot: Snapshot
       const instance = instanceOf(verification, snapshot);
       if (!instance) return { ok: false, detail: `${verification.instance} is not running` };
       const chosen = (verification.setting ?? '').split(',').filter(Boolean);
+      if ((instance.tunnels?.length ?? 0) > 0)
+        return { ok: false, detail: `a tunnel publishes ${instance.id} on the internet` };
       if (instance.exposure === 'private')
         return { ok: true, detail: `no other machine reaches ${instance.id}` };
       const shared = instance.sharedWith;

@@ -33,7 +33,8 @@ export default defineRule(
   },
   (snapshot) =>
     snapshot.instances.flatMap((instance) => {
-      if (instance.exposure !== 'internet' || instance.sharedWith || instance.sharedOver) return [];
+      const shared = (instance.sharedWith || instance.sharedOver) && !instance.tunnels?.length;
+      if (instance.exposure !== 'internet' || shared) return [];
       const publicPaths = openPathsWhere(instance, (p) => p.scope === 'public');
       // A tunnel out publishes it with no public path of its own (issue 12).
       const tunnels = (instance.tunnels ?? []).map(

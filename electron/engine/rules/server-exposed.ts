@@ -40,7 +40,7 @@ export default defineRule(
     snapshot.instances.flatMap((instance) => {
       if (instance.kind === 'ollama') return [];
       if (instance.exposure !== 'lan' && instance.exposure !== 'internet') return [];
-      if (instance.sharedWith || instance.sharedOver) return [];
+      if ((instance.sharedWith || instance.sharedOver) && !instance.tunnels?.length) return [];
       const state = instance.auth?.state ?? 'unknown';
       if (state === 'unclaimed-admin') return [];
       const name = SERVER_KIND_NAMES[instance.kind];

@@ -38,7 +38,7 @@ export default defineRule(
           {
             instance: instance.id,
             title: `${name} is shared over the VPN only`,
-            summary: `${name} listens on the address of ${listed(over, 3)} only: machines on that VPN reach it; the local network and the internet do not.`,
+            summary: `${name} listens on the address of ${listed(over, 3)} only: machines on that VPN reach it; the local network and the internet are not routed to it.`,
             attackerCan: [
               `Only from the VPN (${listed(over, 3)}): every device on it can use ${name} as you can (list models, run prompts on your GPU). Devices you share the VPN with count too.`,
             ],
@@ -58,7 +58,7 @@ export default defineRule(
       return [
         {
           instance: instance.id,
-          title: `${name} is shared with ${shared.length === 1 ? '1 machine' : `${shared.length} sources`} only`,
+          title: `${name} is shared with ${shared.length === 1 && !shared[0]!.includes('/') && !shared[0]!.includes('-') ? '1 machine' : `${shared.length === 1 ? '1 source' : `${shared.length} sources`}`} only`,
           summary: `${name} answers only ${listed(shared.map(sourceWords), 4)}; the firewall refuses every other machine.`,
           attackerCan: [
             `Only from ${listed(shared, 4)}: use ${name} as you can (list models, run prompts on your GPU). Every other machine is refused.`,

@@ -104,6 +104,39 @@ export function canonicalSource(
   return { ok: true, source, family };
 }
 
+/**
+ * The sources as the table holds them: canonical, each once, none inside another chosen
+ * prefix (an interval set refuses overlapping elements), IPv4 first, each family in address
+ * order. Sorting makes one list of choices one file, whatever order they were picked in.
+ */
+export function normalizeSources(sources: readonly string[]): string[] {
+  const range = (s: string) => {
+    const [base, bits] = s.split('/');
+    const v4 = !base!.includes(':');
+    const width = v4 ? 32 : 128;
+    const value = v4 ? BigInt(v4ToInt(base!)!) : v6ToBig(base!)!;
+    const host = BigInt(width - (bits === undefined ? width : Number(bits)));
+    return { v4, lo: value, hi: value + (1n << host) - 1n };
+  };
+  const unique = [...new Set(sources)];
+  const kept = unique.filter((s) => {
+    const r = range(s);
+    return !unique.some((o) => {
+      if (o === s) return false;
+      const q = range(o);
+      const contains = q.v4 === r.v4 && q.lo <= r.lo && r.hi <= q.hi;
+      // Of two equal ranges the first listed stays (canonical forms make them equal strings).
+      return contains && (q.lo !== r.lo || q.hi !== r.hi);
+    });
+  });
+  return kept.sort((a, b) => {
+    const x = range(a);
+    const y = range(b);
+    if (x.v4 !== y.v4) return x.v4 ? -1 : 1;
+    return x.lo < y.lo ? -1 : x.lo > y.lo ? 1 : x.hi < y.hi ? -1 : x.hi > y.hi ? 1 : 0;
+  });
+}
+
 // ── the table ───────────────────────────────────────────────────────────────────────────────
 
 /** The file, generated from canonical sources only (the same function checks it as root). */
@@ -157,6 +190,8 @@ export function parseShareFile(
   const canonical = sources.map(canonicalSource);
   if (canonical.some((c) => !c.ok)) return null;
   const list = canonical.map((c) => (c as { source: string }).source);
+  // Only the normalized form is Paddock's: no duplicate, no overlap, in order.
+  if (JSON.stringify(normalizeSources(list)) !== JSON.stringify(list)) return null;
   return nftShareRules(port, list) === text ? { port, sources: list } : null;
 }
 
@@ -191,8 +226,15 @@ export function shareOffers(snapshot: Snapshot, instance: Instance): ShareOffer[
         via.scope === 'cgnat' ? `the VPN on ${via.interface}` : `the network on ${via.interface}`,
       );
     }
-  if (interfaces.some((i) => i.addresses.some((a) => scopeOf(a.address) === 'cgnat')))
-    add(CGNAT, 'every machine on a Tailscale-style VPN');
+  // Tailscale's range, only where Tailscale's own interface carries it (a carrier's NAT uses
+  // 100.64.0.0/10 too).
+  if (
+    interfaces.some(
+      (i) =>
+        /^tailscale\d*$/.test(i.name) && i.addresses.some((a) => scopeOf(a.address) === 'cgnat'),
+    )
+  )
+    add(CGNAT, 'every machine on your Tailscale network');
   return out.slice(0, MAX_SOURCES);
 }
 
@@ -219,12 +261,13 @@ export function planShareAllowlist(
       }.`,
     );
   if (chosen.length > MAX_SOURCES) return manual(`At most ${MAX_SOURCES} sources.`);
-  const sources: string[] = [];
+  const picked: string[] = [];
   for (const text of chosen) {
     const c = canonicalSource(text);
     if (!c.ok) return manual(`Not shared: ${c.why}.`);
-    if (!sources.includes(c.source)) sources.push(c.source);
+    picked.push(c.source);
   }
+  const sources = normalizeSources(picked);
   const ports = [
     ...new Set(
       instance.listeners

@@ -7,17 +7,16 @@
  * for byte.
  *
  * The VPN address comes from the scan alone: an interface named as VPN software names its own
- * (`tailscale0`, `wg0`, `zt…`, `nebula1`) or carrying an address in 100.64.0.0/10 (Tailscale's
- * range), with an IPv4 address (Ollama listens on one address). Root finds the same address in
- * its own scan, so nothing about it crosses the privileged boundary.
+ * (`tailscale0`, `wg0`, `zt…`, `nebula1`) with an IPv4 address that is not public (Ollama
+ * listens on one address); exactly one, or Paddock does not choose. Root finds the same
+ * address in its own scan, so nothing about it crosses the privileged boundary.
  */
 import type { FixPlan, ManualFix } from '../../../../shared/fixes';
 import type { NetInterface, Snapshot } from '../../../../shared/snapshot';
 import { scopeOf } from '../../exposure';
+import { VPN_INTERFACE } from '../../instances';
 import { findInstance, manualFix, shown } from './common';
 import { planRebindSystemd } from './rebind-systemd';
-
-const VPN_NAME = /^(?:tailscale\d*|wg[\w-]*|zt[0-9a-z]+|nebula\d*|tun\d+|utun\d+|ipsec\d*)$/i;
 
 export interface VpnAddress {
   interface: string;
@@ -33,7 +32,8 @@ export function vpnAddresses(interfaces: readonly NetInterface[]): VpnAddress[] 
           (a) =>
             a.family === 4 &&
             a.scope !== 'loopback' &&
-            (VPN_NAME.test(i.name) || scopeOf(a.address) === 'cgnat'),
+            VPN_INTERFACE.test(i.name) &&
+            scopeOf(a.address) !== 'public',
         )
         .map((a) => ({ interface: i.name, address: a.address })),
     )
@@ -59,6 +59,12 @@ export function planShareVpn(snapshot: Snapshot, instanceId: string): FixPlan | 
     return manual(
       'No VPN interface is up on this computer (Tailscale, WireGuard, ZeroTier…), so there is no VPN address to listen on. Start the VPN, then scan again.',
     );
+  // Never a guess between two: the user names the one (security review of issue 14).
+  if (vpn.length > 1)
+    return manual(
+      `Several VPN addresses are up here (${vpn.map((v) => `${v.interface} ${v.address}`).join(', ')}); Paddock will not choose between them. Set OLLAMA_HOST to the one you mean (a drop-in of the service), then restart it.`,
+      [['systemctl', 'edit', 'ollama.service']],
+    );
   const chosen = vpn[0]!;
   const made = planRebindSystemd(snapshot, instance.id, { address: chosen.address });
   if (!('steps' in made)) return { ...made, fixId: 'share-vpn' };
@@ -67,7 +73,7 @@ export function planShareVpn(snapshot: Snapshot, instanceId: string): FixPlan | 
     ...made,
     fixId: 'share-vpn',
     title: `Share Ollama over the VPN only (${chosen.interface})`,
-    summary: `Sets OLLAMA_HOST=${chosen.address}:${port} in a drop-in of the service, has systemd reload, and restarts it, so Ollama listens on ${chosen.interface}'s address ${chosen.address} only: machines on that VPN reach it, the local network and the internet do not.`,
+    summary: `Sets OLLAMA_HOST=${chosen.address}:${port} in a drop-in of the service, has systemd reload, and restarts it, so Ollama listens on ${chosen.interface}'s address ${chosen.address} only: machines on that VPN reach it; the local network and the internet are not routed to that address.`,
     warnings: [
       `Programs on this computer must use http://${chosen.address}:${port} from now on: Ollama no longer answers on 127.0.0.1.`,
       ...(vpn.length > 1
@@ -79,6 +85,7 @@ export function planShareVpn(snapshot: Snapshot, instanceId: string): FixPlan | 
           ]
         : []),
       `If ${chosen.interface} is down when Ollama starts, Ollama cannot listen and does not start until it is up.`,
+      `Linux accepts a packet for any of its addresses on any interface: a machine on the local network that deliberately routes ${chosen.address} through this computer could still connect, unless a firewall rule refuses the port on other interfaces.`,
       ...made.warnings.filter((w) => !w.startsWith('Other computers')),
     ],
     verification: {
