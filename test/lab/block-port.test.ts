@@ -20,7 +20,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FixPlan } from '../../shared/fixes';
 import type { Snapshot } from '../../shared/snapshot';
 import { snapshotSchema } from '../../shared/snapshot';
-import type { FixDeps, FixFiles } from '../../electron/engine/fixes/executor';
+import type { FixDeps } from '../../electron/engine/fixes/executor';
 import { applyPlan, undoRun } from '../../electron/engine/fixes/executor';
 import { isManual } from '../../electron/engine/fixes/recipes/common';
 import type { BlockPortOptions } from '../../electron/engine/fixes/recipes/block-port';
@@ -29,8 +29,6 @@ import {
   nftPortFile,
   planBlockPort,
 } from '../../electron/engine/fixes/recipes/block-port';
-import { createFixFiles } from '../../electron/engine/host/fix-files';
-import type { ExecResult } from '../../electron/engine/host/types';
 import { buildSnapshot, wildcardOllama } from '../rules/snapshots';
 import type { ScanJson } from '../../electron/cli/scan-json';
 import type { Lab, Standin } from './lab';
@@ -38,6 +36,8 @@ import { createLab } from './lab';
 import {
   describeFirewallLab,
   inHost,
+  labExec,
+  labFixFiles,
   lanReach,
   probeInLab,
   runInHostOk,
@@ -87,35 +87,8 @@ describeFirewallLab(
     });
 
     /** The executor's files, inside the lab host's mount namespace. */
-    function labFiles(): FixFiles {
-      const real = createFixFiles();
-      const prefix = inHost(lab, '');
-      const at = (p: string) => inHost(lab, p);
-      return {
-        read: (p) => real.read(at(p)),
-        write: (p, content, mode) => real.write(at(p), content, mode),
-        remove: (p) => real.remove(at(p)),
-        missingParents: async (p) =>
-          (await real.missingParents(at(p))).map((d) => d.slice(prefix.length)),
-        removeEmptyDir: (p) => real.removeEmptyDir(at(p)),
-      };
-    }
-
-    async function exec(argv: readonly string[]): Promise<ExecResult> {
-      const started = Date.now();
-      const r = await lab.runInHost([...argv], { timeoutMs: 30_000 });
-      return {
-        argv: [...argv],
-        code: r.code,
-        signal: r.signal,
-        stdout: r.stdout,
-        stderr: r.stderr,
-        truncated: false,
-        timedOut: r.timedOut,
-        spawnError: null,
-        durationMs: Date.now() - started,
-      };
-    }
+    const labFiles = () => labFixFiles(lab);
+    const exec = (argv: readonly string[]) => labExec(lab)(argv);
 
     /** What the neighbours really get: the port closed to the LAN, open on loopback. */
     async function reach(): Promise<string> {

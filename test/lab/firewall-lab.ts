@@ -22,6 +22,9 @@ import { firewallProbeResultSchema } from '../../shared/firewall';
 import type { NetInterface, ProbeResult } from '../../shared/snapshot';
 import { netInterfaceSchema, probeResultSchema } from '../../shared/snapshot';
 import { z } from 'zod';
+import type { FixFiles } from '../../electron/engine/host/fix-files';
+import { createFixFiles } from '../../electron/engine/host/fix-files';
+import type { ExecResult } from '../../electron/engine/host/types';
 import type { ConnectResult, Lab, RunResult } from './lab';
 import { labPrerequisites } from './lab';
 import type { Prerequisite } from '../support/prerequisites';
@@ -370,4 +373,40 @@ export async function recordFixtures(lab: Lab, specs: FixtureSpec[]): Promise<vo
     const header = `# ${osName}, ${tool}; recorded in the Paddock lab by test/lab/firewall.test.ts: ${argv.join(' ')} (exit ${out.code})`;
     fs.writeFileSync(path.join(FIXTURES, name), `${header}\n${out.stdout}`);
   }
+}
+
+// ── the fix executor inside the lab host ────────────────────────────────────────────────────
+
+/** The executor's files, inside the lab host's mount namespace. */
+export function labFixFiles(lab: Lab): FixFiles {
+  const real = createFixFiles();
+  const prefix = inHost(lab, '');
+  const at = (p: string) => inHost(lab, p);
+  return {
+    read: (p) => real.read(at(p)),
+    write: (p, content, mode) => real.write(at(p), content, mode),
+    remove: (p) => real.remove(at(p)),
+    missingParents: async (p) =>
+      (await real.missingParents(at(p))).map((d) => d.slice(prefix.length)),
+    removeEmptyDir: (p) => real.removeEmptyDir(at(p)),
+  };
+}
+
+/** The executor's commands, run in the lab host (bounded). */
+export function labExec(lab: Lab): (argv: readonly string[]) => Promise<ExecResult> {
+  return async (argv) => {
+    const started = Date.now();
+    const r = await lab.runInHost([...argv], { timeoutMs: 30_000 });
+    return {
+      argv: [...argv],
+      code: r.code,
+      signal: r.signal,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      truncated: false,
+      timedOut: r.timedOut,
+      spawnError: null,
+      durationMs: Date.now() - started,
+    };
+  };
 }

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { FixDeps, FixFiles } from '../../electron/engine/fixes/executor';
+import type { FixDeps } from '../../electron/engine/fixes/executor';
 import { applyPlan, undoRun } from '../../electron/engine/fixes/executor';
 import { isManual } from '../../electron/engine/fixes/recipes/common';
 import {
@@ -22,12 +22,18 @@ import {
   shareFile,
 } from '../../electron/engine/fixes/recipes/share-allowlist';
 import { checkVerification } from '../../electron/engine/fixes/verify';
-import { createFixFiles } from '../../electron/engine/host/fix-files';
-import type { ExecResult } from '../../electron/engine/host/types';
 import type { Snapshot } from '../../shared/snapshot';
 import type { Lab, Standin } from './lab';
 import { createLab } from './lab';
-import { describeFirewallLab, inHost, runInHostOk, setupUfw, startFirewalld } from './firewall-lab';
+import {
+  describeFirewallLab,
+  inHost,
+  labExec,
+  labFixFiles,
+  runInHostOk,
+  setupUfw,
+  startFirewalld,
+} from './firewall-lab';
 import { runScan } from './scan-helpers';
 
 const PORT = 11434;
@@ -92,35 +98,8 @@ describeFirewallLab(
       if (runsDir) fs.rmSync(runsDir, { recursive: true, force: true });
     });
 
-    function labFiles(): FixFiles {
-      const real = createFixFiles();
-      const prefix = inHost(lab, '');
-      const at = (p: string) => inHost(lab, p);
-      return {
-        read: (p) => real.read(at(p)),
-        write: (p, content, mode) => real.write(at(p), content, mode),
-        remove: (p) => real.remove(at(p)),
-        missingParents: async (p) =>
-          (await real.missingParents(at(p))).map((d) => d.slice(prefix.length)),
-        removeEmptyDir: (p) => real.removeEmptyDir(at(p)),
-      };
-    }
-
-    async function exec(argv: readonly string[]): Promise<ExecResult> {
-      const started = Date.now();
-      const r = await lab.runInHost([...argv], { timeoutMs: 30_000 });
-      return {
-        argv: [...argv],
-        code: r.code,
-        signal: r.signal,
-        stdout: r.stdout,
-        stderr: r.stderr,
-        truncated: false,
-        timedOut: r.timedOut,
-        spawnError: null,
-        durationMs: Date.now() - started,
-      };
-    }
+    const labFiles = () => labFixFiles(lab);
+    const exec = (argv: readonly string[]) => labExec(lab)(argv);
 
     const readInHost = (p: string): string | null => {
       try {

@@ -328,25 +328,27 @@ describe('planRebindServer', () => {
   });
 });
 
-describe('the allowlist refuses what a narrowing does not need', () => {
-  const plan = (before: string, after: string, path = UNIT): FixPlan => ({
-    fixId: 'rebind-server',
-    findingId: null,
+/** A plan of one file edit, as root would be asked to run it. */
+const plan = (before: string, after: string, path = UNIT): FixPlan => ({
+  fixId: 'rebind-server',
+  findingId: null,
+  instance: 'llamacpp:port:8080',
+  title: 't',
+  summary: 's',
+  warnings: [],
+  requiresAdmin: true,
+  steps: [{ kind: 'write-file', path, before, content: after, mode: 0o644, description: '' }],
+  verification: {
+    kind: 'instance-loopback-only',
     instance: 'llamacpp:port:8080',
-    title: 't',
-    summary: 's',
-    warnings: [],
-    requiresAdmin: true,
-    steps: [{ kind: 'write-file', path, before, content: after, mode: 0o644, description: '' }],
-    verification: {
-      kind: 'instance-loopback-only',
-      instance: 'llamacpp:port:8080',
-      port: 8080,
-      setting: null,
-      description: '',
-    },
-    basedOn: '2026-12-06T00:00:00.000Z',
-  });
+    port: 8080,
+    setting: null,
+    description: '',
+  },
+  basedOn: '2026-12-06T00:00:00.000Z',
+});
+
+describe('the allowlist refuses what a narrowing does not need', () => {
   it.each([
     ['another program', LLAMA_UNIT.replace('/usr/local/bin/llama-server', '/tmp/evil')],
     ['--tools added', LLAMA_UNIT.replace('--port 8080', '--port 8080 --tools all')],
@@ -381,25 +383,6 @@ describe('the allowlist refuses what a narrowing does not need', () => {
 });
 
 describe('security review of issue 13: each finding, refused or hidden', () => {
-  const plan = (before: string, after: string, path = UNIT): FixPlan => ({
-    fixId: 'rebind-server',
-    findingId: null,
-    instance: 'llamacpp:port:8080',
-    title: 't',
-    summary: 's',
-    warnings: [],
-    requiresAdmin: true,
-    steps: [{ kind: 'write-file', path, before, content: after, mode: 0o644, description: '' }],
-    verification: {
-      kind: 'instance-loopback-only',
-      instance: 'llamacpp:port:8080',
-      port: 8080,
-      setting: null,
-      description: '',
-    },
-    basedOn: '2026-12-06T00:00:00.000Z',
-  });
-
   it('F3: an ExecStart= with an escape Paddock does not read as systemd does cannot ride along', () => {
     const added = LLAMA_UNIT.replace(
       'Restart=always',
