@@ -9,11 +9,31 @@
  * byte and the LAN in.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ScanJson } from '../../electron/cli/scan-json';
 import type { SystemdLab } from './systemd';
-import { REPO_IN_CONTAINER, STANDIN_PORT, createSystemdLab, describeSystemdLab } from './systemd';
+import {
+  REPO_IN_CONTAINER,
+  SERVER_STANDIN_IN_CONTAINER,
+  STANDIN_PORT,
+  createSystemdLab,
+  describeSystemdLab,
+} from './systemd';
+
+const LLAMA_UNIT = '/etc/systemd/system/llama.service';
+const LLAMA_UNIT_TEXT = `[Unit]
+Description=llama.cpp server
+
+[Service]
+Environment=PADDOCK_STANDIN_KIND=llamacpp
+ExecStart=/usr/local/bin/llama-server ${SERVER_STANDIN_IN_CONTAINER} -m /srv/models/qwen2.5-0.5b.gguf --host 0.0.0.0 --port 8080
+Restart=always
+
+[Install]
+WantedBy=default.target
+`;
 
 const PADDOCK = `${REPO_IN_CONTAINER}/bin/paddock.cjs`;
 const PRIVILEGED = `${REPO_IN_CONTAINER}/out/cli/paddock-privileged.cjs`;
@@ -33,7 +53,15 @@ describeSystemdLab('share-vpn: Ollama on the VPN address only, in a real systemd
   const vpnPeer = `100.64.${octet}.2`;
 
   beforeAll(async () => {
-    sd = await createSystemdLab();
+    sd = await createSystemdLab({
+      services: [
+        {
+          unit: 'llama.service',
+          unitText: LLAMA_UNIT_TEXT,
+          links: { '/usr/local/bin/llama-server': '/usr/bin/node' },
+        },
+      ],
+    });
     const { host, lan } = sd.lab.names;
     must([
       'ip',
@@ -84,7 +112,15 @@ describeSystemdLab('share-vpn: Ollama on the VPN address only, in a real systemd
     expect(await overVpn()).toBe('open');
 
     const preview = await sd.runInContainer(
-      ['/usr/bin/node', PADDOCK, 'fix', 'share-vpn', '--dry-run'],
+      [
+        '/usr/bin/node',
+        PADDOCK,
+        'fix',
+        'share-vpn',
+        '--instance',
+        'ollama:service:ollama.service',
+        '--dry-run',
+      ],
       { timeoutMs: 30_000 },
     );
     expect(preview.stdout).toContain(`OLLAMA_HOST=${vpnHost}:${STANDIN_PORT}`);
@@ -120,5 +156,51 @@ describeSystemdLab('share-vpn: Ollama on the VPN address only, in a real systemd
     expect((JSON.parse(undone.stdout) as { state: string }).state, undone.stderr).toBe('undone');
     expect(await sd.waitFromLan(STANDIN_PORT, 'open', { family: 4 })).toBe('open');
     expect(sd.readUnitDir()).toEqual(original);
+  }, 120_000);
+
+  it('llama-server too: root changes --host on its ExecStart= line to the VPN address; the VPN peer gets in, the LAN does not; undo restores the unit', async () => {
+    const unitBefore = fs.readFileSync(sd.hostPath(LLAMA_UNIT), 'utf8');
+    expect(await sd.lab.connectFromLan(sd.lab.hostAddress4, 8080)).toBe('open');
+    const preview = await sd.runInContainer(
+      [
+        '/usr/bin/node',
+        PADDOCK,
+        'fix',
+        'share-vpn',
+        '--instance',
+        'llamacpp:port:8080',
+        '--dry-run',
+      ],
+      { timeoutMs: 30_000 },
+    );
+    const digest = /Plan sha256: ([0-9a-f]{64})/.exec(preview.stdout)?.[1];
+    if (!digest) throw new Error(`no plan previewed: ${preview.stdout}${preview.stderr}`);
+    const applied = await sd.runInContainer(
+      ['/usr/bin/node', PRIVILEGED, '__apply-fix', 'share-vpn', 'llamacpp:port:8080', digest],
+      { timeoutMs: 60_000 },
+    );
+    expect(applied.code, `${applied.stdout}${applied.stderr}`).toBe(0);
+    const run = JSON.parse(applied.stdout) as { id: string; state: string; outcome: string };
+    expect(run.state, run.outcome).toBe('applied');
+    expect(fs.readFileSync(sd.hostPath(LLAMA_UNIT), 'utf8')).toBe(
+      unitBefore.replace('--host 0.0.0.0', `--host ${vpnHost}`),
+    );
+    expect(await until(async () => (await sd.lab.connectFromLan(vpnHost, 8080)) === 'open')).toBe(
+      true,
+    );
+    expect(await sd.lab.connectFromLan(sd.lab.hostAddress4, 8080)).toBe('refused');
+    const json = await scan();
+    expect(json.snapshot.instances.find((i) => i.id === 'llamacpp:port:8080')?.sharedOver).toEqual([
+      vpnHostIf,
+    ]);
+
+    const undone = await sd.runInContainer(['/usr/bin/node', PRIVILEGED, '__undo-run', run.id], {
+      timeoutMs: 60_000,
+    });
+    expect((JSON.parse(undone.stdout) as { state: string }).state, undone.stderr).toBe('undone');
+    expect(fs.readFileSync(sd.hostPath(LLAMA_UNIT), 'utf8')).toBe(unitBefore);
+    expect(
+      await until(async () => (await sd.lab.connectFromLan(sd.lab.hostAddress4, 8080)) === 'open'),
+    ).toBe(true);
   }, 120_000);
 });

@@ -44,12 +44,15 @@ import {
 import { isServiceName } from './recipes/common';
 import { parseShareFile, shareTableName } from './recipes/share-allowlist';
 import { kindById } from '../servers/registry';
+import type { AllowedHost } from './bind-edits';
 import {
   HOST_VARS,
   execHostOnlyChange,
   isLoopbackLiteral,
   kcppsHostOnlyChange,
 } from './bind-edits';
+import { vpnAddresses } from './recipes/share-vpn';
+import { scopeOf } from '../exposure';
 
 /** What root's own scan ties a plan to. */
 export interface PrivilegedContext {
@@ -63,6 +66,20 @@ export interface PrivilegedContext {
   configFiles?: ReadonlySet<string>;
   /** The host variables of the kind each unit runs (`LLAMA_ARG_HOST` for llama-server's). */
   hostVars?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The VPN interfaces' own addresses root's scan found (share-vpn may narrow to one). */
+  vpnAddresses?: ReadonlySet<string>;
+}
+
+/**
+ * What a server's listen address may become: loopback, or a VPN address root's own scan found.
+ * Re-checking a recorded run (no context), a private or shared-space IPv4 literal: narrowing
+ * from every interface to one address of this host's, as share-vpn's run did.
+ */
+function allowedHosts(context: PrivilegedContext | null): AllowedHost {
+  if (context) return (v) => isLoopbackLiteral(v) || (context.vpnAddresses?.has(v) ?? false);
+  return (v) =>
+    isLoopbackLiteral(v) ||
+    (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(v) && ['private', 'cgnat'].includes(scopeOf(v) ?? ''));
 }
 
 /**
@@ -101,7 +118,8 @@ export function privilegedContext(
         configFiles.add(setting.source.path);
     }
   }
-  return { units, envFiles, tunnelUnits, configFiles, hostVars };
+  const vpn = new Set(vpnAddresses(snapshot.probes.interfaces.data ?? []).map((v) => v.address));
+  return { units, envFiles, tunnelUnits, configFiles, hostVars, vpnAddresses: vpn };
 }
 
 const PORT = /^[1-9]\d{0,4}$/;
@@ -269,6 +287,7 @@ function unitProblem(
   before: string | null,
   after: string,
   hostVars: ReadonlySet<string>,
+  allowed: AllowedHost,
 ): string | null {
   const { added, removed, problem } = changes(before, after);
   if (problem) return problem;
@@ -318,7 +337,12 @@ function unitProblem(
     const a = execBefore[i]!;
     const b = execAfter[i]!;
     if (directiveKey(a, hostVars) === directiveKey(b, hostVars)) continue;
-    if (a.prefix !== b.prefix || a.several || b.several || !execHostOnlyChange(a.argv, b.argv))
+    if (
+      a.prefix !== b.prefix ||
+      a.several ||
+      b.several ||
+      !execHostOnlyChange(a.argv, b.argv, allowed)
+    )
       return 'an ExecStart= changes in more than its listen address, or not to loopback';
   }
   for (const d of parsedAfter.directives) {
@@ -327,7 +351,7 @@ function unitProblem(
         (b) => b.kind === 'set' && b.name === d.name && b.value === d.value,
       );
       const host = d.value.replace(/:\d{1,5}$/, '').replace(/^\[(.*)\]$/, '$1');
-      if (!old && !isLoopbackLiteral(d.value) && !isLoopbackLiteral(host))
+      if (!old && !allowed(d.value) && !allowed(host))
         return `${d.name} may only be set to a loopback address (${JSON.stringify(d.value.slice(0, 80))})`;
     }
     if (d.kind === 'set' && OLLAMA_NAME.test(d.name) && !PLAIN_VALUE.test(d.value)) {
@@ -404,9 +428,10 @@ function fileProblem(
           step.before,
           after,
           context ? (context.hostVars?.get(kind.unit) ?? NO_VARS) : HOST_VARS,
+          allowedHosts(context),
         )
       : kind.kind === 'kcpps'
-        ? step.before !== null && kcppsHostOnlyChange(step.before, after)
+        ? step.before !== null && kcppsHostOnlyChange(step.before, after, allowedHosts(context))
           ? null
           : 'a settings file may change only in its "host", and only to a loopback address'
         : envFileProblem(step.before, after);

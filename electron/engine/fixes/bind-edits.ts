@@ -38,11 +38,14 @@ export const HOST_VARS: ReadonlySet<string> = new Set(
   ),
 );
 
-/** `HOST:PORT` (or `[v6]:PORT`) with a loopback literal and the same port as before. */
-function loopbackAddress(before: string, after: string): boolean {
+/** Which addresses a change may narrow a server to: loopback, or (share-vpn) its VPN's own. */
+export type AllowedHost = (value: string) => boolean;
+
+/** `HOST:PORT` (or `[v6]:PORT`) with an allowed host and the same port as before. */
+function narrowedAddress(before: string, after: string, allowed: AllowedHost): boolean {
   const port = (v: string) => /:(\d{1,5})$/.exec(v)?.[1] ?? null;
   const host = after.replace(/:\d{1,5}$/, '').replace(/^\[(.*)\]$/, '$1');
-  return port(after) !== null && port(after) === port(before) && isLoopbackLiteral(host);
+  return port(after) !== null && port(after) === port(before) && allowed(host);
 }
 
 /** The value a flag takes in `args` at index i (`--host X` or `--host=X`): its parts. */
@@ -57,10 +60,14 @@ function splitFlag(arg: string): { flag: string; value: string | null } {
  * same port), or `--host 127.0.0.1` appended to a command that had no host flag. The program
  * and every other word are unchanged.
  */
-export function execHostOnlyChange(before: readonly string[], after: readonly string[]): boolean {
+export function execHostOnlyChange(
+  before: readonly string[],
+  after: readonly string[],
+  allowed: AllowedHost = isLoopbackLiteral,
+): boolean {
   const isHostFlag = (f: string) => HOST_FLAGS.has(f) || ADDRESS_FLAGS.has(f);
   const narrowed = (flag: string, old: string, now: string) =>
-    HOST_FLAGS.has(flag) ? isLoopbackLiteral(now) : loopbackAddress(old, now);
+    HOST_FLAGS.has(flag) ? allowed(now) : narrowedAddress(old, now, allowed);
   if (before.length === 0 || after.length === 0 || before[0] !== after[0]) return false;
   if (after.length === before.length + 2) {
     // Appended: no host flag before, one host flag with a loopback value after.
@@ -71,7 +78,7 @@ export function execHostOnlyChange(before: readonly string[], after: readonly st
       flag !== undefined &&
       value !== undefined &&
       HOST_FLAGS.has(flag) &&
-      isLoopbackLiteral(value)
+      allowed(value)
     );
   }
   if (after.length !== before.length) return false;
@@ -99,6 +106,13 @@ export function execHostOnlyChange(before: readonly string[], after: readonly st
 // ── ExecStart= in a unit file or drop-in ─────────────────────────────────────────────────────
 
 const PLAIN_WORD = /^[A-Za-z0-9_.:/@%+,=[\]-]+$/;
+
+/** The host part of `HOST`, `HOST:PORT` or `[V6]:PORT`. */
+function hostOf(value: string): string {
+  return /^\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}$/.test(value) || /^\[.*\]:\d{1,5}$/.test(value)
+    ? value.replace(/:\d{1,5}$/, '').replace(/^\[(.*)\]$/, '$1')
+    : value;
+}
 
 function execAt(text: string, line: number, unitName: string) {
   return parseUnitFile(text, { unitName }).directives.find(
@@ -172,7 +186,11 @@ export function editExecStartHost(
   if (
     !after ||
     after.prefix !== before.prefix ||
-    !execHostOnlyChange(before.argv, after.argv) ||
+    !execHostOnlyChange(
+      before.argv,
+      after.argv,
+      (v) => isLoopbackLiteral(v) || v === hostOf(value),
+    ) ||
     key(text).join('\n') !== key(content).join('\n')
   )
     return refuse('the edited file would not mean what it should (checked by parsing it again)');
@@ -188,7 +206,11 @@ const KCPPS_HOST = /("host"\s*:\s*)("(?:[^"\\]|\\.)*"|null)/g;
  * loopback literal after (and both parse to the same JSON but for it: a number written
  * another way would reach KoboldCpp as a float, security review of issue 13).
  */
-export function kcppsHostOnlyChange(before: string, after: string): boolean {
+export function kcppsHostOnlyChange(
+  before: string,
+  after: string,
+  allowed: AllowedHost = isLoopbackLiteral,
+): boolean {
   const spans = (text: string) => [...text.matchAll(KCPPS_HOST)];
   const x = spans(before);
   const y = spans(after);
@@ -203,7 +225,7 @@ export function kcppsHostOnlyChange(before: string, after: string): boolean {
   const a = parseJson(before);
   const b = parseJson(after);
   if (!isRecord(a) || !isRecord(b)) return false;
-  if (typeof b.host !== 'string' || !isLoopbackLiteral(b.host)) return false;
+  if (typeof b.host !== 'string' || !allowed(b.host)) return false;
   const rest = (o: Record<string, unknown>) => JSON.stringify({ ...o, host: null });
   return rest(a) === rest(b) && a.host !== b.host;
 }
@@ -224,7 +246,7 @@ export function editKcppsHost(text: string, value: string): BindEdit {
     match[1]! +
     JSON.stringify(value) +
     text.slice(match.index! + match[0].length);
-  if (!kcppsHostOnlyChange(text, content))
+  if (!kcppsHostOnlyChange(text, content, (v) => isLoopbackLiteral(v) || v === value))
     return refuse('the edited file would not mean what it should (checked by parsing it again)');
   return { ok: true, content, oldValue: typeof old === 'string' ? old : '' };
 }

@@ -442,3 +442,22 @@ describe('security review of issue 13: each finding, refused or hidden', () => {
     expect(JSON.stringify(plan)).not.toContain('SECRETPART');
   });
 });
+
+describe('share-vpn for other kinds: root narrows only to a VPN address its own scan found', () => {
+  const after = LLAMA_UNIT.replace('--host 0.0.0.0', '--host 100.101.1.2');
+  it('accepted with that VPN address in root’s context, refused without it or for another', () => {
+    expect(
+      privilegedPlanProblems(
+        plan(LLAMA_UNIT, after),
+        context({ vpnAddresses: new Set(['100.101.1.2']) }),
+      ),
+    ).toEqual([]);
+    expect(privilegedPlanProblems(plan(LLAMA_UNIT, after), context())).not.toEqual([]);
+    expect(
+      privilegedPlanProblems(
+        plan(LLAMA_UNIT, LLAMA_UNIT.replace('--host 0.0.0.0', '--host 192.168.1.20')),
+        context({ vpnAddresses: new Set(['100.101.1.2']) }),
+      ),
+    ).not.toEqual([]);
+  });
+});

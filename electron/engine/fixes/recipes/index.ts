@@ -61,7 +61,7 @@ function plan(
     case 'stop-tunnel':
       return planStopTunnel(snapshot, instanceId);
     case 'share-vpn':
-      return planShareVpn(snapshot, instanceId);
+      return planShareVpn(snapshot, instanceId, io);
     case 'share-allowlist':
       return planShareAllowlist(snapshot, instanceId, options.allow ?? [], io, {
         persist: options.persist,

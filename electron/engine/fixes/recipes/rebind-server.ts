@@ -68,26 +68,26 @@ function hostSettings(kind: ServerKind, instance: Instance): Setting[] {
   return instance.settings.filter((s) => names.has(s.name) && s.state === 'effective');
 }
 
-function newValueFor(name: string, kind: ServerKind, old: string): string | null {
+function newValueFor(name: string, kind: ServerKind, old: string, to: string): string | null {
   const address = [...(kind.bind?.addressFlags ?? []), ...(kind.bind?.addressEnv ?? [])];
-  if (!address.includes(name)) return LOOPBACK;
+  if (!address.includes(name)) return to;
   const port = /:(\d{1,5})$/.exec(old)?.[1];
-  return port ? `${LOOPBACK}:${port}` : null;
+  return port ? `${to}:${port}` : null;
 }
 
 /** The command line the server could be started with by hand instead. */
-function startedByHand(instance: Instance, kind: ServerKind): string[][] {
+function startedByHand(instance: Instance, kind: ServerKind, to: string): string[][] {
   const argv = instance.process?.argv ?? [];
   const flags = kind.bind ? [...kind.bind.hostFlags] : [];
   if (argv.length === 0 || flags.length === 0) return [];
   const found = flagValue(argv, flags);
-  if (!found) return [[...argv, flags[0]!, LOOPBACK]];
+  if (!found) return [[...argv, flags[0]!, to]];
   return [
     argv.map((a, i) =>
       i > 0 && argv[i - 1] === found.flag
-        ? LOOPBACK
+        ? to
         : a.startsWith(`${found.flag}=`)
-          ? `${found.flag}=${LOOPBACK}`
+          ? `${found.flag}=${to}`
           : a,
     ),
   ];
@@ -97,8 +97,9 @@ export function planRebindServer(
   snapshot: Snapshot,
   instanceId: string,
   io: RecipeIO,
-  options: { findingId?: string | null } = {},
+  options: { findingId?: string | null; address?: string } = {},
 ): FixPlan | ManualFix {
+  const to = options.address ?? LOOPBACK;
   const instance = findInstance(snapshot, instanceId);
   if (!instance)
     return manual(
@@ -131,7 +132,7 @@ export function planRebindServer(
   const settings = hostSettings(kind, instance);
   const inUnit = settings.filter((s) => UNIT_KINDS.has(s.source.kind));
   const inFile = settings.filter((s) => s.source.kind === 'config-file');
-  const byHand = startedByHand(instance, kind);
+  const byHand = startedByHand(instance, kind, to);
   if (unit === null && kind.restartOnLoopback)
     return manual(
       instance.id,
@@ -141,7 +142,7 @@ export function planRebindServer(
   if (unit === null)
     return manual(
       instance.id,
-      `This ${name} (pid ${process.pid}) was not started by a systemd service, so there is no unit to change and restart. ${inFile.length > 0 ? `Set ${inFile.map((s) => `${s.name} in ${where(s)}`).join(', ')} to ${LOOPBACK}, then stop` : 'Stop'} it and start it again listening on ${LOOPBACK}${byHand.length > 0 ? `, as below${byHand.flat().includes(REDACTED) ? ` (put your key back where it says ${REDACTED}: Paddock never shows it)` : ''}` : ''}.`,
+      `This ${name} (pid ${process.pid}) was not started by a systemd service, so there is no unit to change and restart. ${inFile.length > 0 ? `Set ${inFile.map((s) => `${s.name} in ${where(s)}`).join(', ')} to ${to}, then stop` : 'Stop'} it and start it again listening on ${to}${byHand.length > 0 ? `, as below${byHand.flat().includes(REDACTED) ? ` (put your key back where it says ${REDACTED}: Paddock never shows it)` : ''}` : ''}.`,
       byHand,
     );
   if (!isServiceName(unit) || !/^[A-Za-z0-9:_.@-]+$/.test(unit))
@@ -158,7 +159,7 @@ export function planRebindServer(
   if (!target && fromEnvFile)
     return manual(
       instance.id,
-      `${fromEnvFile.name} is set in an EnvironmentFile= (${where(fromEnvFile)}); change it there to ${LOOPBACK}, then restart ${unit}.`,
+      `${fromEnvFile.name} is set in an EnvironmentFile= (${where(fromEnvFile)}); change it there to ${to}, then restart ${unit}.`,
       [['systemctl', 'restart', unit]],
     );
   // The unit already says loopback, and the server runs from before that change: a restart.
@@ -188,13 +189,13 @@ export function planRebindServer(
     if (!flag || execLine === null || fromEnv)
       return manual(
         instance.id,
-        `Paddock found nothing in ${unit}'s files it can change to set where this ${name} listens${fromEnv ? ' (its environment sets it, from a place Paddock did not find)' : ''}. Look with \`systemctl cat ${unit}\`, set its listen address to ${LOOPBACK}, then restart it.`,
+        `Paddock found nothing in ${unit}'s files it can change to set where this ${name} listens${fromEnv ? ' (its environment sets it, from a place Paddock did not find)' : ''}. Look with \`systemctl cat ${unit}\`, set its listen address to ${to}, then restart it.`,
         [['systemctl', 'cat', unit]],
       );
     append = flag;
   }
 
-  const edited = editFor(kind, unit, io, target, execLine, append);
+  const edited = editFor(kind, unit, io, target, execLine, append, to);
   if ('reason' in edited) return manual(instance.id, edited.reason, edited.commands);
   return finish(snapshot, instance, name, unit, io, edited, options);
 }
@@ -214,6 +215,7 @@ function editFor(
   target: Setting | null,
   execLine: Setting | null,
   append: string | undefined,
+  to: string,
 ): Edited | { reason: string; commands: string[][] } {
   const refuse = (reason: string) => ({
     reason,
@@ -231,7 +233,7 @@ function editFor(
   const rootProblem = io.rootWriteProblem?.(path) ?? null;
   if (rootProblem)
     return refuse(
-      `Paddock runs as root here, and as root it never reads or writes where another user could redirect it (${shown(rootProblem, 200)}). Make the change as that user: ${at.name} in ${where(at)} to ${LOOPBACK}, then restart ${unit}.`,
+      `Paddock runs as root here, and as root it never reads or writes where another user could redirect it (${shown(rootProblem, 200)}). Make the change as that user: ${at.name} in ${where(at)} to ${to}, then restart ${unit}.`,
     );
   const before = io.readFile(path);
   if (before === null) return refuse(`${shown(path)} could not be read; scan again.`);
@@ -243,29 +245,29 @@ function editFor(
   if (at.source.kind === 'config-file') {
     if (!path.endsWith('.kcpps'))
       return refuse(
-        `Paddock edits only KoboldCpp .kcpps files; set ${at.name} in ${where(at)} to ${LOOPBACK}, then restart ${unit}.`,
+        `Paddock edits only KoboldCpp .kcpps files; set ${at.name} in ${where(at)} to ${to}, then restart ${unit}.`,
       );
-    const edit = editKcppsHost(before, LOOPBACK);
-    if (!edit.ok) return byHand(edit.reason, `Set "host" to "${LOOPBACK}"`);
+    const edit = editKcppsHost(before, to);
+    if (!edit.ok) return byHand(edit.reason, `Set "host" to "${to}"`);
     return {
       path,
       before,
       content: edit.content,
-      change: `"host" in ${shown(path)} from ${JSON.stringify(shown(edit.oldValue, 60))} to "${LOOPBACK}"`,
+      change: `"host" in ${shown(path)} from ${JSON.stringify(shown(edit.oldValue, 60))} to "${to}"`,
     };
   }
   if (line === null) return refuse(`The line that sets ${at.name} is not known.`);
   if (append) {
-    const edit = editExecStartHost(before, line, unit, [append], LOOPBACK, { appendFlag: append });
-    if (!edit.ok) return byHand(edit.reason, `Add ${append} ${LOOPBACK} to the ExecStart= line`);
+    const edit = editExecStartHost(before, line, unit, [append], to, { appendFlag: append });
+    if (!edit.ok) return byHand(edit.reason, `Add ${append} ${to} to the ExecStart= line`);
     return {
       path,
       before,
       content: edit.content,
-      change: `the ExecStart= line ${where(at)}: ${append} ${LOOPBACK} added (without it, the server listens on every interface)`,
+      change: `the ExecStart= line ${where(at)}: ${append} ${to} added (without it, the server listens on every interface)`,
     };
   }
-  const value = newValueFor(at.name, kind, at.value);
+  const value = newValueFor(at.name, kind, at.value, to);
   if (value === null)
     return refuse(`${at.name} ${shown(at.value, 60)} has no port Paddock can keep.`);
   if (at.name.startsWith('-')) {

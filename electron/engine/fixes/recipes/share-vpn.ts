@@ -16,7 +16,10 @@ import type { NetInterface, Snapshot } from '../../../../shared/snapshot';
 import { scopeOf } from '../../exposure';
 import { VPN_INTERFACE } from '../../instances';
 import { findInstance, manualFix, shown } from './common';
+import { planRebindServer } from './rebind-server';
 import { planRebindSystemd } from './rebind-systemd';
+import type { RecipeIO } from './common';
+import { SERVER_KIND_NAMES } from '../../../../shared/servers';
 
 export interface VpnAddress {
   interface: string;
@@ -44,16 +47,16 @@ export function vpnAddresses(interfaces: readonly NetInterface[]): VpnAddress[] 
     );
 }
 
-export function planShareVpn(snapshot: Snapshot, instanceId: string): FixPlan | ManualFix {
+export function planShareVpn(
+  snapshot: Snapshot,
+  instanceId: string,
+  io: RecipeIO,
+): FixPlan | ManualFix {
   const instance = findInstance(snapshot, instanceId);
   const manual = (reason: string, commands: string[][] = []) =>
     manualFix('share-vpn', instance?.id ?? null, reason, commands);
   if (!instance)
     return manual(`No server ${JSON.stringify(shown(instanceId, 80))} in this scan; scan again.`);
-  if (instance.kind !== 'ollama')
-    return manual(
-      'Sharing over the VPN only is built for Ollama so far; for this server, set its listen address to the VPN interface’s address where it is started, or use "Share with chosen machines".',
-    );
   const vpn = vpnAddresses(snapshot.probes.interfaces.data ?? []);
   if (vpn.length === 0)
     return manual(
@@ -66,16 +69,29 @@ export function planShareVpn(snapshot: Snapshot, instanceId: string): FixPlan | 
       [['systemctl', 'edit', 'ollama.service']],
     );
   const chosen = vpn[0]!;
-  const made = planRebindSystemd(snapshot, instance.id, { address: chosen.address });
+  const made =
+    instance.kind === 'ollama'
+      ? planRebindSystemd(snapshot, instance.id, { address: chosen.address })
+      : planRebindServer(snapshot, instance.id, io, { address: chosen.address });
   if (!('steps' in made)) return { ...made, fixId: 'share-vpn' };
   const port = made.verification.port;
+  const name = instance.kind === 'ollama' ? 'Ollama' : SERVER_KIND_NAMES[instance.kind];
   return {
     ...made,
     fixId: 'share-vpn',
-    title: `Share Ollama over the VPN only (${chosen.interface})`,
-    summary: `Sets OLLAMA_HOST=${chosen.address}:${port} in a drop-in of the service, has systemd reload, and restarts it, so Ollama listens on ${chosen.interface}'s address ${chosen.address} only: machines on that VPN reach it; the local network and the internet are not routed to that address.`,
+    title: `Share ${name} over the VPN only (${chosen.interface})`,
+    summary: `${
+      instance.kind === 'ollama'
+        ? `Sets OLLAMA_HOST=${chosen.address}:${port} in a drop-in of the service`
+        : `Changes ${
+            made.steps
+              .find((s) => s.kind === 'write-file')
+              ?.description.replace(/^Change /, '')
+              .replace(/; every other byte.*$/, '') ?? 'its listen address'
+          }`
+    }, has systemd reload, and restarts it, so ${name} listens on ${chosen.interface}'s address ${chosen.address} only: machines on that VPN reach it; the local network and the internet are not routed to that address.`,
     warnings: [
-      `Programs on this computer must use http://${chosen.address}:${port} from now on: Ollama no longer answers on 127.0.0.1.`,
+      `Programs on this computer must use http://${chosen.address}:${port} from now on: ${name} no longer answers on 127.0.0.1.`,
       ...(vpn.length > 1
         ? [
             `Other VPN addresses here (${vpn
@@ -84,16 +100,18 @@ export function planShareVpn(snapshot: Snapshot, instanceId: string): FixPlan | 
               .join(', ')}) are not used.`,
           ]
         : []),
-      `If ${chosen.interface} is down when Ollama starts, Ollama cannot listen and does not start until it is up.`,
+      `If ${chosen.interface} is down when ${name} starts, it cannot listen and does not start until the VPN is up.`,
       `Linux accepts a packet for any of its addresses on any interface: a machine on the local network that deliberately routes ${chosen.address} through this computer could still connect, unless a firewall rule refuses the port on other interfaces.`,
-      ...made.warnings.filter((w) => !w.startsWith('Other computers')),
+      ...made.warnings.filter(
+        (w) => !w.startsWith('Other computers') && !w.includes('keep using http://127.0.0.1'),
+      ),
     ],
     verification: {
       kind: 'instance-bound-to',
       instance: instance.id,
       port,
       setting: chosen.address,
-      description: `After the restart, every socket of the Ollama server listens on ${chosen.address} (port ${port}) only.`,
+      description: `After the restart, every socket of the ${name} server listens on ${chosen.address} (port ${port}) only.`,
     },
   };
 }
