@@ -38,6 +38,7 @@ import {
   inHost,
   labExec,
   labFixFiles,
+  privatePaddockEtc,
   lanReach,
   probeInLab,
   runInHostOk,
@@ -57,30 +58,17 @@ describeFirewallLab(
     let lab: Lab;
     let standin: Standin;
     let runsDir: string;
-    let madeMountPoint = false;
+    let releaseEtc: (() => Promise<void>) | null = null;
 
     beforeAll(async () => {
       lab = await createLab();
       standin = await lab.startStandin({ OLLAMA_HOST: '0.0.0.0' });
       runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-block-port-runs-'));
-      if (!fs.existsSync(PADDOCK_ETC)) {
-        fs.mkdirSync(PADDOCK_ETC, { mode: 0o755 });
-        madeMountPoint = true;
-      }
-      await runInHostOk(lab, [
-        'mount',
-        '-t',
-        'tmpfs',
-        '-o',
-        'mode=755',
-        'pdk-lab-paddock',
-        PADDOCK_ETC,
-      ]);
+      releaseEtc = await privatePaddockEtc(lab);
     });
 
     afterAll(async () => {
-      if (lab) await lab.runInHost(['umount', PADDOCK_ETC], { timeoutMs: 5000 });
-      if (madeMountPoint) fs.rmdirSync(PADDOCK_ETC);
+      await releaseEtc?.();
       await standin?.stop();
       await lab?.close();
       if (runsDir) fs.rmSync(runsDir, { recursive: true, force: true });

@@ -410,3 +410,21 @@ export function labExec(lab: Lab): (argv: readonly string[]) => Promise<ExecResu
     };
   };
 }
+
+/**
+ * A tmpfs on /etc/paddock inside the lab host, so nothing Paddock writes lands in this
+ * machine's /etc (an empty mount point is made here if missing). Returns what undoes it.
+ */
+export async function privatePaddockEtc(lab: Lab): Promise<() => Promise<void>> {
+  const dir = '/etc/paddock';
+  let made = false;
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(dir, { mode: 0o755 });
+    made = true;
+  }
+  await must(lab, ['mount', '-t', 'tmpfs', '-o', 'mode=755', 'pdk-lab-paddock', dir]);
+  return async () => {
+    await lab.runInHost(['umount', dir], { timeoutMs: 5000 });
+    if (made) fs.rmdirSync(dir);
+  };
+}

@@ -30,6 +30,7 @@ import {
   inHost,
   labExec,
   labFixFiles,
+  privatePaddockEtc,
   runInHostOk,
   setupUfw,
   startFirewalld,
@@ -37,7 +38,6 @@ import {
 import { runScan } from './scan-helpers';
 
 const PORT = 11434;
-const PADDOCK_ETC = '/etc/paddock';
 
 describeFirewallLab(
   'share with chosen machines only: real nftables, ufw and firewalld',
@@ -46,7 +46,7 @@ describeFirewallLab(
     let lab: Lab;
     let standin: Standin;
     let runsDir: string;
-    let madeMountPoint = false;
+    let releaseEtc: (() => Promise<void>) | null = null;
     let other4 = '';
     let other6 = '';
 
@@ -54,19 +54,7 @@ describeFirewallLab(
       lab = await createLab();
       standin = await lab.startStandin({ OLLAMA_HOST: '0.0.0.0' });
       runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-share-runs-'));
-      if (!fs.existsSync(PADDOCK_ETC)) {
-        fs.mkdirSync(PADDOCK_ETC, { mode: 0o755 });
-        madeMountPoint = true;
-      }
-      await runInHostOk(lab, [
-        'mount',
-        '-t',
-        'tmpfs',
-        '-o',
-        'mode=755',
-        'pdk-lab-paddock',
-        PADDOCK_ETC,
-      ]);
+      releaseEtc = await privatePaddockEtc(lab);
       // The second machine: another address on the LAN side (the firewall sees only the source).
       other4 = lab.lanAddress4.replace(/\.2$/, '.3');
       other6 = lab.lanAddress6.replace(/::2$/, '::3');
@@ -91,8 +79,7 @@ describeFirewallLab(
     });
 
     afterAll(async () => {
-      if (lab) await lab.runInHost(['umount', PADDOCK_ETC], { timeoutMs: 5000 });
-      if (madeMountPoint) fs.rmdirSync(PADDOCK_ETC);
+      await releaseEtc?.();
       await standin?.stop();
       await lab?.close();
       if (runsDir) fs.rmSync(runsDir, { recursive: true, force: true });

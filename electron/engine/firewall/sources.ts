@@ -40,9 +40,14 @@ function coversPort(conditions: readonly RuleCondition[], port: number): boolean
 
 function fromRules(rules: readonly FirewallRule[], port: number, out: SourceItem[]): void {
   for (const rule of rules) {
-    if (rule.verdict?.kind !== 'accept' || !coversPort(rule.conditions, port)) continue;
+    if (!coversPort(rule.conditions, port)) continue;
+    const kind = rule.verdict?.kind;
+    // `ip saddr X accept`, and the "only X" idiom `ip saddr != X drop`: X is let past it.
+    const lets = kind === 'accept';
+    const spares = kind === 'drop' || kind === 'reject';
+    if (!lets && !spares) continue;
     for (const c of rule.conditions)
-      if (c.kind === 'addr' && c.direction === 'saddr' && !c.negate)
+      if (c.kind === 'addr' && c.direction === 'saddr' && c.negate === spares)
         for (const item of c.items) out.push({ item, family: c.family });
   }
 }

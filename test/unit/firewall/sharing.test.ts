@@ -130,6 +130,13 @@ describe('only these machines, read from the rules', () => {
     expect(judge(f)).toEqual({ open: true, onlyFrom: ['192.168.1.50', '10.0.0.0/8'] });
   });
 
+  it('the "only X" idiom, ip saddr != X tcp dport P drop, is sharing with X', () => {
+    expect(judge(facts([r([saddr(['192.168.1.50'], true), port], 'drop')]))).toEqual({
+      open: true,
+      onlyFrom: ['192.168.1.50'],
+    });
+  });
+
   it('review #6: a source too broad to be chosen machines (0.0.0.0/1) is everyone: no "only"', () => {
     const f = facts([r([saddr(['0.0.0.0/1']), port], 'accept'), r([port], 'drop')]);
     expect(judge(f)).toEqual({ open: true, onlyFrom: null });
