@@ -13,26 +13,18 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ScanJson } from '../../electron/cli/scan-json';
 import type { SystemdLab } from './systemd';
 import {
+  LLAMA_SERVICE,
+  LLAMA_UNIT,
+  LLAMA_UNIT_TEXT,
   REPO_IN_CONTAINER,
   SERVER_STANDIN_IN_CONTAINER,
+  applyAsRoot as applyFixAsRoot,
   createSystemdLab,
   describeSystemdLab,
+  undoAsRoot as undoRunAsRoot,
 } from './systemd';
 import { sleep } from './proc';
 
-const LLAMA_UNIT = '/etc/systemd/system/llama.service';
-const LLAMA_UNIT_TEXT = `[Unit]
-Description=llama.cpp server
-After=network-online.target
-
-[Service]
-Environment=PADDOCK_STANDIN_KIND=llamacpp
-ExecStart=/usr/local/bin/llama-server ${SERVER_STANDIN_IN_CONTAINER} -m /srv/models/qwen2.5-0.5b.gguf --host 0.0.0.0 --port 8080
-Restart=always
-
-[Install]
-WantedBy=default.target
-`;
 const KCPPS = '/etc/koboldcpp/server.kcpps';
 const KCPPS_TEXT = `{
   "model_param": "/srv/models/qwen2.5-0.5b.gguf",
@@ -56,7 +48,6 @@ WantedBy=default.target
 `;
 
 const PADDOCK = `${REPO_IN_CONTAINER}/bin/paddock.cjs`;
-const PRIVILEGED = `${REPO_IN_CONTAINER}/out/cli/paddock-privileged.cjs`;
 
 describeSystemdLab('rebind-server: llama-server and KoboldCpp in a real systemd', () => {
   let sd: SystemdLab;
@@ -64,11 +55,7 @@ describeSystemdLab('rebind-server: llama-server and KoboldCpp in a real systemd'
   beforeAll(async () => {
     sd = await createSystemdLab({
       services: [
-        {
-          unit: 'llama.service',
-          unitText: LLAMA_UNIT_TEXT,
-          links: { '/usr/local/bin/llama-server': '/usr/bin/node' },
-        },
+        LLAMA_SERVICE,
         {
           unit: 'koboldcpp.service',
           unitText: KOBOLD_UNIT_TEXT,
@@ -113,30 +100,8 @@ describeSystemdLab('rebind-server: llama-server and KoboldCpp in a real systemd'
     return last;
   }
 
-  /** Preview as the user would (`paddock fix … --dry-run`), then root applies that plan. */
-  async function applyAsRoot(
-    instance: string,
-  ): Promise<{ id: string; state: string; outcome: string }> {
-    const preview = await sd.runInContainer(
-      ['/usr/bin/node', PADDOCK, 'fix', 'rebind-server', '--instance', instance, '--dry-run'],
-      { timeoutMs: 30_000 },
-    );
-    const digest = /Plan sha256: ([0-9a-f]{64})/.exec(preview.stdout)?.[1];
-    if (!digest) throw new Error(`no plan previewed: ${preview.stdout}${preview.stderr}`);
-    const applied = await sd.runInContainer(
-      ['/usr/bin/node', PRIVILEGED, '__apply-fix', 'rebind-server', instance, digest],
-      { timeoutMs: 60_000 },
-    );
-    expect(applied.code, `${applied.stdout}${applied.stderr}`).toBe(0);
-    return JSON.parse(applied.stdout) as { id: string; state: string; outcome: string };
-  }
-
-  async function undoAsRoot(id: string): Promise<string> {
-    const undone = await sd.runInContainer(['/usr/bin/node', PRIVILEGED, '__undo-run', id], {
-      timeoutMs: 60_000,
-    });
-    return (JSON.parse(undone.stdout) as { state: string }).state;
-  }
+  const applyAsRoot = (instance: string) => applyFixAsRoot(sd, 'rebind-server', instance);
+  const undoAsRoot = (id: string) => undoRunAsRoot(sd, id);
 
   it('the scan tells where each listen address is written: the ExecStart= line, the .kcpps', async () => {
     const { snapshot } = await scan();

@@ -15,28 +15,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ScanJson } from '../../electron/cli/scan-json';
 import type { SystemdLab } from './systemd';
 import {
+  LLAMA_SERVICE,
+  LLAMA_UNIT,
   REPO_IN_CONTAINER,
-  SERVER_STANDIN_IN_CONTAINER,
   STANDIN_PORT,
+  applyAsRoot,
   createSystemdLab,
   describeSystemdLab,
+  undoAsRoot,
 } from './systemd';
 
-const LLAMA_UNIT = '/etc/systemd/system/llama.service';
-const LLAMA_UNIT_TEXT = `[Unit]
-Description=llama.cpp server
-
-[Service]
-Environment=PADDOCK_STANDIN_KIND=llamacpp
-ExecStart=/usr/local/bin/llama-server ${SERVER_STANDIN_IN_CONTAINER} -m /srv/models/qwen2.5-0.5b.gguf --host 0.0.0.0 --port 8080
-Restart=always
-
-[Install]
-WantedBy=default.target
-`;
-
 const PADDOCK = `${REPO_IN_CONTAINER}/bin/paddock.cjs`;
-const PRIVILEGED = `${REPO_IN_CONTAINER}/out/cli/paddock-privileged.cjs`;
 
 function must(argv: string[]): void {
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 5000 });
@@ -54,13 +43,7 @@ describeSystemdLab('share-vpn: Ollama on the VPN address only, in a real systemd
 
   beforeAll(async () => {
     sd = await createSystemdLab({
-      services: [
-        {
-          unit: 'llama.service',
-          unitText: LLAMA_UNIT_TEXT,
-          links: { '/usr/local/bin/llama-server': '/usr/bin/node' },
-        },
-      ],
+      services: [LLAMA_SERVICE],
     });
     const { host, lan } = sd.lab.names;
     must([
@@ -111,36 +94,13 @@ describeSystemdLab('share-vpn: Ollama on the VPN address only, in a real systemd
     expect(await overLan()).toBe('open');
     expect(await overVpn()).toBe('open');
 
-    const preview = await sd.runInContainer(
-      [
-        '/usr/bin/node',
-        PADDOCK,
-        'fix',
-        'share-vpn',
-        '--instance',
-        'ollama:service:ollama.service',
-        '--dry-run',
-      ],
-      { timeoutMs: 30_000 },
-    );
-    expect(preview.stdout).toContain(`OLLAMA_HOST=${vpnHost}:${STANDIN_PORT}`);
-    const digest = /Plan sha256: ([0-9a-f]{64})/.exec(preview.stdout)?.[1];
-    if (!digest) throw new Error(`no plan previewed: ${preview.stdout}${preview.stderr}`);
-    const applied = await sd.runInContainer(
-      [
-        '/usr/bin/node',
-        PRIVILEGED,
-        '__apply-fix',
-        'share-vpn',
-        'ollama:service:ollama.service',
-        digest,
-      ],
-      { timeoutMs: 60_000 },
-    );
-    expect(applied.code, `${applied.stdout}${applied.stderr}`).toBe(0);
-    const run = JSON.parse(applied.stdout) as { id: string; state: string; outcome: string };
+    const run = await applyAsRoot(sd, 'share-vpn', 'ollama:service:ollama.service');
     expect(run.state, run.outcome).toBe('applied');
 
+    const dropins = Object.entries(sd.readUnitDir()).filter(([p]) => p.includes('paddock'));
+    expect(
+      dropins.map(([, f]) => (f === 'folder' ? '' : Buffer.from(f.base64, 'base64').toString())),
+    ).toEqual([expect.stringContaining(`OLLAMA_HOST=${vpnHost}:${STANDIN_PORT}`)]);
     expect(await until(async () => (await overVpn()) === 'open')).toBe(true);
     expect(await overLan()).toBe('refused');
     const json = await scan();
@@ -150,10 +110,7 @@ describeSystemdLab('share-vpn: Ollama on the VPN address only, in a real systemd
     expect(rules).toContain('shared-with-chosen');
     expect(rules).not.toContain('exposed-to-lan');
 
-    const undone = await sd.runInContainer(['/usr/bin/node', PRIVILEGED, '__undo-run', run.id], {
-      timeoutMs: 60_000,
-    });
-    expect((JSON.parse(undone.stdout) as { state: string }).state, undone.stderr).toBe('undone');
+    expect(await undoAsRoot(sd, run.id)).toBe('undone');
     expect(await sd.waitFromLan(STANDIN_PORT, 'open', { family: 4 })).toBe('open');
     expect(sd.readUnitDir()).toEqual(original);
   }, 120_000);
@@ -161,26 +118,7 @@ describeSystemdLab('share-vpn: Ollama on the VPN address only, in a real systemd
   it('llama-server too: root changes --host on its ExecStart= line to the VPN address; the VPN peer gets in, the LAN does not; undo restores the unit', async () => {
     const unitBefore = fs.readFileSync(sd.hostPath(LLAMA_UNIT), 'utf8');
     expect(await sd.lab.connectFromLan(sd.lab.hostAddress4, 8080)).toBe('open');
-    const preview = await sd.runInContainer(
-      [
-        '/usr/bin/node',
-        PADDOCK,
-        'fix',
-        'share-vpn',
-        '--instance',
-        'llamacpp:port:8080',
-        '--dry-run',
-      ],
-      { timeoutMs: 30_000 },
-    );
-    const digest = /Plan sha256: ([0-9a-f]{64})/.exec(preview.stdout)?.[1];
-    if (!digest) throw new Error(`no plan previewed: ${preview.stdout}${preview.stderr}`);
-    const applied = await sd.runInContainer(
-      ['/usr/bin/node', PRIVILEGED, '__apply-fix', 'share-vpn', 'llamacpp:port:8080', digest],
-      { timeoutMs: 60_000 },
-    );
-    expect(applied.code, `${applied.stdout}${applied.stderr}`).toBe(0);
-    const run = JSON.parse(applied.stdout) as { id: string; state: string; outcome: string };
+    const run = await applyAsRoot(sd, 'share-vpn', 'llamacpp:port:8080');
     expect(run.state, run.outcome).toBe('applied');
     expect(fs.readFileSync(sd.hostPath(LLAMA_UNIT), 'utf8')).toBe(
       unitBefore.replace('--host 0.0.0.0', `--host ${vpnHost}`),
@@ -194,10 +132,7 @@ describeSystemdLab('share-vpn: Ollama on the VPN address only, in a real systemd
       vpnHostIf,
     ]);
 
-    const undone = await sd.runInContainer(['/usr/bin/node', PRIVILEGED, '__undo-run', run.id], {
-      timeoutMs: 60_000,
-    });
-    expect((JSON.parse(undone.stdout) as { state: string }).state, undone.stderr).toBe('undone');
+    expect(await undoAsRoot(sd, run.id)).toBe('undone');
     expect(fs.readFileSync(sd.hostPath(LLAMA_UNIT), 'utf8')).toBe(unitBefore);
     expect(
       await until(async () => (await sd.lab.connectFromLan(sd.lab.hostAddress4, 8080)) === 'open'),

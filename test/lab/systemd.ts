@@ -887,3 +887,84 @@ class SystemdLabImpl implements SystemdLab {
     removeRootDir(this.dir);
   }
 }
+
+// ── fixes through the privileged side, as a user runs them ────────────────────────────────
+
+/** A llama.cpp server as a system service: the stand-in named `llama-server`, on every interface. */
+export const LLAMA_UNIT = '/etc/systemd/system/llama.service';
+export const LLAMA_UNIT_TEXT = `[Unit]
+Description=llama.cpp server
+After=network-online.target
+
+[Service]
+Environment=PADDOCK_STANDIN_KIND=llamacpp
+ExecStart=/usr/local/bin/llama-server ${SERVER_STANDIN_IN_CONTAINER} -m /srv/models/qwen2.5-0.5b.gguf --host 0.0.0.0 --port 8080
+Restart=always
+
+[Install]
+WantedBy=default.target
+`;
+export const LLAMA_SERVICE: ExtraService = {
+  unit: 'llama.service',
+  unitText: LLAMA_UNIT_TEXT,
+  links: { '/usr/local/bin/llama-server': '/usr/bin/node' },
+};
+
+export interface PrivilegedRun {
+  id: string;
+  state: string;
+  outcome: string;
+}
+
+/**
+ * `paddock fix FIX --instance ID --dry-run` in the container, then `paddock-privileged
+ * __apply-fix FIX ID DIGEST`: root makes the plan again from its own scan and runs it only if
+ * it is the one previewed. Throws with what they said when either does not answer.
+ */
+export async function applyAsRoot(
+  sd: SystemdLab,
+  fixId: string,
+  instance: string,
+): Promise<PrivilegedRun> {
+  const preview = await sd.runInContainer(
+    [
+      '/usr/bin/node',
+      `${REPO_IN_CONTAINER}/bin/paddock.cjs`,
+      'fix',
+      fixId,
+      '--instance',
+      instance,
+      '--dry-run',
+    ],
+    { timeoutMs: 30_000 },
+  );
+  const digest = /Plan sha256: ([0-9a-f]{64})/.exec(preview.stdout)?.[1];
+  if (!digest) throw new Error(`no plan previewed: ${preview.stdout}${preview.stderr}`);
+  const applied = await sd.runInContainer(
+    [
+      '/usr/bin/node',
+      `${REPO_IN_CONTAINER}/out/cli/paddock-privileged.cjs`,
+      '__apply-fix',
+      fixId,
+      instance,
+      digest,
+    ],
+    { timeoutMs: 60_000 },
+  );
+  if (applied.code !== 0)
+    throw new Error(`__apply-fix exited ${applied.code}: ${applied.stdout}${applied.stderr}`);
+  return JSON.parse(applied.stdout) as PrivilegedRun;
+}
+
+/** `paddock-privileged __undo-run ID`: the run's state after it. */
+export async function undoAsRoot(sd: SystemdLab, id: string): Promise<string> {
+  const undone = await sd.runInContainer(
+    ['/usr/bin/node', `${REPO_IN_CONTAINER}/out/cli/paddock-privileged.cjs`, '__undo-run', id],
+    { timeoutMs: 60_000 },
+  );
+  try {
+    return (JSON.parse(undone.stdout) as { state: string }).state;
+  } catch {
+    throw new Error(`__undo-run did not answer a run: ${undone.stdout}${undone.stderr}`);
+  }
+}
