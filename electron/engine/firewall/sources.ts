@@ -85,20 +85,11 @@ export function namedSources(facts: FirewallFacts, port: number): SourceItem[] {
 
 /** One address that stands for the item: itself, a prefix's first host, a range's start. */
 export function addressFor(item: string): string {
-  const [base] = item.split(/[/-]/);
-  const prefix = /\/(\d+)$/.exec(item);
-  if (!prefix || !base) return base ?? item;
-  const bits = Number(prefix[1]);
-  if (!base.includes(':')) {
-    if (bits >= 31) return base;
-    const parts = base.split('.').map(Number);
-    const n = (((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!) >>> 0;
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    const host = ((n & mask) + 1) >>> 0;
-    return [host >>> 24, (host >>> 16) & 255, (host >>> 8) & 255, host & 255].join('.');
-  }
-  if (bits >= 127) return base;
-  return base.endsWith('::') ? `${base}1` : base;
+  const range = rangeOf(item);
+  if (!range) return item.split(/[/-]/)[0] ?? item;
+  // A prefix of four addresses or more: its first host, not the network address itself.
+  const first = range.hi - range.lo >= 3n && !item.includes('-') ? range.lo + 1n : range.lo;
+  return fromBig(first, range.family);
 }
 
 /** The narrowest a source may be and still be "chosen machines" (share-allowlist's bound). */

@@ -48,6 +48,7 @@ import type { AllowedHost } from './bind-edits';
 import {
   HOST_VARS,
   execHostOnlyChange,
+  hostOf,
   isLoopbackLiteral,
   kcppsHostOnlyChange,
 } from './bind-edits';
@@ -350,8 +351,7 @@ function unitProblem(
       const old = parsedBefore.directives.some(
         (b) => b.kind === 'set' && b.name === d.name && b.value === d.value,
       );
-      const host = d.value.replace(/:\d{1,5}$/, '').replace(/^\[(.*)\]$/, '$1');
-      if (!old && !allowed(d.value) && !allowed(host))
+      if (!old && !allowed(hostOf(d.value)))
         return `${d.name} may only be set to a loopback address (${JSON.stringify(d.value.slice(0, 80))})`;
     }
     if (d.kind === 'set' && OLLAMA_NAME.test(d.name) && !PLAIN_VALUE.test(d.value)) {

@@ -108,7 +108,7 @@ export function execHostOnlyChange(
 const PLAIN_WORD = /^[A-Za-z0-9_.:/@%+,=[\]-]+$/;
 
 /** The host part of `HOST`, `HOST:PORT` or `[V6]:PORT`. */
-function hostOf(value: string): string {
+export function hostOf(value: string): string {
   return /^\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}$/.test(value) || /^\[.*\]:\d{1,5}$/.test(value)
     ? value.replace(/:\d{1,5}$/, '').replace(/^\[(.*)\]$/, '$1')
     : value;

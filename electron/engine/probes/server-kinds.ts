@@ -30,7 +30,7 @@ import { identifyKind, kindById, kindsOfOwner, kindsOfPort, pathsFor } from '../
 import { redactArgv } from '../text/redact';
 import { cleanLine } from '../text/untrusted';
 import { probeKindSettings } from './linux/kind-settings';
-import { describeServerProcess, parseCmdline, parseProcStat } from './linux/processes';
+import { parseCmdline, parseProcStat, serverProcessReader } from './linux/processes';
 import { runProbe } from './probe';
 
 const MAX_CANDIDATES = 24;
@@ -216,6 +216,7 @@ export async function probeServerKinds(
     let cut = 0;
     const unreadSettings: number[] = [];
     const settingNotes: string[] = [];
+    const describeProcess = serverProcessReader(host, evidence);
     const ask = async (candidate: Candidate): Promise<void> => {
       const address = connectAddress(candidate.socket);
       const port = candidate.socket.localPort;
@@ -263,8 +264,7 @@ export async function probeServerKinds(
       let settings: Setting[] = [];
       let process: KindFinding['process'] = null;
       let fileTunnel: KindFinding['tunnel'] = null;
-      if (pid !== null && host.platform === 'linux')
-        process = await describeServerProcess(host, pid, evidence);
+      if (pid !== null && host.platform === 'linux') process = await describeProcess(pid);
       if (kind.bind && pid !== null && host.platform === 'linux') {
         const env = await environment(host, pid, bindVariables(kind.bind));
         // Unread is not "unset": say so, rather than list the arguments as the whole story.

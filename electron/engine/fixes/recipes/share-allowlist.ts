@@ -16,6 +16,7 @@ import type { FixPlan, FixStep, ManualFix } from '../../../../shared/fixes';
 import type { Instance, Snapshot } from '../../../../shared/snapshot';
 import { classifyAddress } from '../../net/address';
 import { scopeOf } from '../../exposure';
+import { fromBig, toBig } from '../../firewall/evaluate';
 import type { RecipeIO } from './common';
 import { findInstance, manualFix, planShape, shown } from './common';
 import { NFT, PADDOCK_NFT_DIR, nftPersistSteps } from './block-port';
@@ -33,38 +34,6 @@ export interface ShareOffer {
 
 // ── sources ─────────────────────────────────────────────────────────────────────────────────
 
-function v4ToInt(a: string): number | null {
-  const parts = a.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return null;
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
-}
-
-function intToV4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-
-function v6ToBig(a: string): bigint | null {
-  if (!/^[0-9a-fA-F:]{2,39}$/.test(a) || (a.match(/::/g)?.length ?? 0) > 1) return null;
-  const [head, tail] = a.includes('::') ? a.split('::') : [a, null];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const missing = 8 - h.length - t.length;
-  if (tail === null ? h.length !== 8 : missing < 1) return null;
-  const groups = [...h, ...Array<string>(tail === null ? 0 : missing).fill('0'), ...t];
-  if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return null;
-  return groups.reduce((n, g) => (n << 16n) + BigInt(parseInt(g, 16)), 0n);
-}
-
-function bigToV6(n: bigint): string {
-  const groups: string[] = [];
-  for (let i = 7; i >= 0; i -= 1) groups.push(((n >> BigInt(i * 16)) & 0xffffn).toString(16));
-  const text = groups.join(':');
-  const runs = [...text.matchAll(/(?:^|:)0(?::0)+(?::|$)/g)];
-  if (runs.length === 0) return text;
-  const longest = runs.reduce((a, b) => (b[0].length > a[0].length ? b : a));
-  return `${text.slice(0, longest.index)}::${text.slice(longest.index! + longest[0].length)}`;
-}
-
 /**
  * One source as the table holds it: an address, or a prefix with its host bits cleared
  * (`192.168.1.7/24` is `192.168.1.0/24`), or why it is not one. Never loopback, unspecified
@@ -77,26 +46,18 @@ export function canonicalSource(
   if (!m)
     return { ok: false, why: `${JSON.stringify(shown(text, 60))} is not an address or a prefix` };
   const [, address, bitsText] = m as unknown as [string, string, string | undefined];
-  const v4 = v4ToInt(address);
-  const v6 = v4 === null ? v6ToBig(address) : null;
-  if (v4 === null && v6 === null)
+  const parsed = toBig(address);
+  if (parsed === null)
     return { ok: false, why: `${JSON.stringify(shown(text, 60))} is not an IPv4 or IPv6 address` };
-  const family = v4 !== null ? 4 : 6;
+  const family = parsed.family;
   const width = family === 4 ? 32 : 128;
   const bits = bitsText === undefined ? width : Number(bitsText);
   if (bits > width) return { ok: false, why: `/${bits} is longer than an IPv${family} address` };
   if (bits < (family === 4 ? 8 : 16))
     return { ok: false, why: `${text} covers too much of the address space to be chosen machines` };
-  let source: string;
-  if (family === 4) {
-    const mask = bits === 0 ? 0 : 2 ** 32 - 2 ** (32 - bits);
-    const net = Number(BigInt(v4!) & BigInt(mask));
-    source = bits === 32 ? intToV4(net) : `${intToV4(net)}/${bits}`;
-  } else {
-    const mask = ((1n << BigInt(bits)) - 1n) << BigInt(128 - bits);
-    const net = v6! & mask;
-    source = bits === 128 ? bigToV6(net) : `${bigToV6(net)}/${bits}`;
-  }
+  const host = BigInt(width - bits);
+  const net = fromBig((parsed.value >> host) << host, family);
+  const source = bits === width ? net : `${net}/${bits}`;
   const base = source.split('/')[0]!;
   const kind = classifyAddress(base);
   if (kind === 'loopback' || kind === 'unspecified')
@@ -112,11 +73,10 @@ export function canonicalSource(
 export function normalizeSources(sources: readonly string[]): string[] {
   const range = (s: string) => {
     const [base, bits] = s.split('/');
-    const v4 = !base!.includes(':');
-    const width = v4 ? 32 : 128;
-    const value = v4 ? BigInt(v4ToInt(base!)!) : v6ToBig(base!)!;
+    const { family, value } = toBig(base!)!;
+    const width = family === 4 ? 32 : 128;
     const host = BigInt(width - (bits === undefined ? width : Number(bits)));
-    return { v4, lo: value, hi: value + (1n << host) - 1n };
+    return { v4: family === 4, lo: value, hi: value + (1n << host) - 1n };
   };
   const unique = [...new Set(sources)];
   const kept = unique.filter((s) => {

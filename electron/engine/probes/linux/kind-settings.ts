@@ -16,7 +16,14 @@ import type { Host } from '../../host/types';
 import type { ConfigFileSpec, ServerKind } from '../../servers/kind';
 import { SECRET_SHOWN, bindSettings, bindVariables, flagValue } from '../../servers/kind';
 import type { Candidate, UnitFiles } from './settings';
-import { DEFAULT_UNIT_ROOTS, ReadLog, display, readSystemdChain, serviceUnitOf } from './settings';
+import {
+  DEFAULT_UNIT_ROOTS,
+  ReadLog,
+  display,
+  passwdHome,
+  readSystemdChain,
+  serviceUnitOf,
+} from './settings';
 
 export interface KindSettings {
   settings: Setting[];
@@ -222,20 +229,6 @@ function unitSettings(
 
 // ── the server's own settings file ──────────────────────────────────────────────────────────
 
-async function homeOf(host: Host, process: OllamaProcess | null): Promise<string | null> {
-  if (!process || process.uid === null) return null;
-  const read = await host.readFile('/etc/passwd', 1024 * 1024);
-  if (!read.ok) return null;
-  for (const line of read.text.split('\n')) {
-    const fields = line.split(':');
-    if (fields.length >= 7 && fields[2] !== '' && Number(fields[2]) === process.uid) {
-      const home = fields[5] ?? '';
-      return home.startsWith('/') && !home.includes('\0') ? home : null;
-    }
-  }
-  return null;
-}
-
 function fileSettings(
   input: KindSettingsInput,
   spec: ConfigFileSpec,
@@ -301,10 +294,15 @@ export async function probeKindSettings(
   let replaced = false;
   if (spec && input.argv) {
     const cwdLink = await host.readLink(`/proc/${input.pid}/cwd`);
+    // Unread is not "no file": a settings file named by a relative path is then not shown.
+    if (!cwdLink.ok && cwdLink.code !== 'ENOENT')
+      notes.push(
+        `The working directory of pid ${input.pid} could not be read (${cwdLink.code}): a settings file it names by a relative path is not shown.`,
+      );
     const where = {
       argv: input.argv,
       cwd: cwdLink.ok ? cwdLink.target : null,
-      home: await homeOf(host, input.process),
+      home: input.process ? await passwdHome(log, input.process) : null,
     };
     for (const { path, inForce } of spec.paths(where)) {
       const read = await log.file(path, spec.label);

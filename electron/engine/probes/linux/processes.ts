@@ -384,12 +384,22 @@ export async function probeProcesses(host: Host): Promise<ProbeResult<OllamaProc
 }
 
 /**
- * The same record for a server of another kind (issue 13), found by its listening socket
- * rather than by its name: which unit started it, as whom, when. null when it has gone.
+ * The same record for servers of other kinds (issue 13), found by their listening sockets
+ * rather than by their names: which unit started each, as whom, when; null when it has gone.
+ * One reader per scan: the boot time and the user database are read once for all of them.
  */
-export async function describeServerProcess(
+export function serverProcessReader(
+  host: Host,
+  evidence: Evidence[],
+): (pid: number) => Promise<OllamaProcess | null> {
+  const shared = new SharedFacts(host, evidence);
+  return (pid) => describeServerProcess(host, pid, shared, evidence);
+}
+
+async function describeServerProcess(
   host: Host,
   pid: number,
+  shared: SharedFacts,
   evidence: Evidence[],
 ): Promise<OllamaProcess | null> {
   const dir = `/proc/${pid}`;
@@ -399,11 +409,5 @@ export async function describeServerProcess(
   const argv = parseCmdline(cmdline.text, exe.ok ? stripDeleted(exe.target) : null);
   if (argv.length === 0) return null;
   const tally: Tally = { executableDenied: 0, netnsDenied: 0, uninspectable: 0 };
-  return describe(
-    host,
-    { pid, argv, role: 'server', exe, cmdline },
-    new SharedFacts(host, evidence),
-    tally,
-    evidence,
-  );
+  return describe(host, { pid, argv, role: 'server', exe, cmdline }, shared, tally, evidence);
 }

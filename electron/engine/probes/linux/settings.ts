@@ -641,7 +641,8 @@ function resolveLoginChain(sources: LoginSource[]): LoginChain {
   return { candidates: candidates.filter((c) => !hidden.has(c.name)), winners, unexported };
 }
 
-async function passwdHome(log: ReadLog, process: OllamaProcess): Promise<string | null> {
+/** The home of the process's user, from /etc/passwd (read through the log, so a failure is a gap). */
+export async function passwdHome(log: ReadLog, process: OllamaProcess): Promise<string | null> {
   const read = await log.file('/etc/passwd', 'user database');
   if (!read.ok) return null;
   for (const line of read.text.split('\n')) {
