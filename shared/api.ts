@@ -18,6 +18,7 @@ import {
   fixRunSchema,
   journalEntrySchema,
   manualFixSchema,
+  proxyChoiceSchema,
 } from './fixes';
 import { snapshotSchema } from './snapshot';
 import { CHANNELS, ERROR_KINDS } from './channels';
@@ -44,6 +45,8 @@ export const planFixRequestSchema = z
     instance: instanceIdSchema.nullable(),
     /** share-allowlist: the addresses or prefixes to share with (the recipe validates each). */
     allow: z.array(z.string().max(64)).max(32).optional(),
+    /** share-proxy: the proxy, credential, endpoints and TLS (the recipe checks each). */
+    proxy: proxyChoiceSchema.optional(),
   })
   .strict();
 export const shareOffersRequestSchema = z.object({ instance: instanceIdSchema }).strict();
@@ -51,6 +54,8 @@ export const shareOffersRequestSchema = z.object({ instance: instanceIdSchema })
 export const shareOffersSchema = z.object({
   offers: z.array(z.object({ source: z.string(), why: z.string() })),
   vpn: z.object({ interface: z.string(), address: z.string() }).nullable(),
+  /** The proxies installed here, for "password or token in front" (none: say how to install). */
+  proxies: z.array(z.enum(['nginx', 'caddy'])).optional(),
 });
 export type ShareOffers = z.infer<typeof shareOffersSchema>;
 /** The renderer approves a plan by its digest: the plan run is the plan previewed, held in the engine. */
@@ -133,7 +138,12 @@ export type FixPreview = z.infer<typeof fixPreviewSchema>;
 
 /** ok: the run happened (look at run.state: applied, rolled-back, …); not ok: it never started. */
 export const fixOutcomeSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), run: fixRunSchema }),
+  z.object({
+    ok: z.literal(true),
+    run: fixRunSchema,
+    /** share-proxy: the secret generated as it was applied, shown once and kept nowhere. */
+    secret: z.string().optional(),
+  }),
   z.object({ ok: z.literal(false), cancelled: z.boolean(), message: z.string() }),
 ]);
 export type FixOutcome = z.infer<typeof fixOutcomeSchema>;

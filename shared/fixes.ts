@@ -15,8 +15,22 @@ export const fixIdSchema = z.enum([
   'rebind-server',
   'share-allowlist',
   'share-vpn',
+  'share-proxy',
 ]);
 export type FixId = z.infer<typeof fixIdSchema>;
+
+/** share-proxy (issue 14): the choices a user makes; everything else comes from the scan. */
+export const proxyChoiceSchema = z
+  .object({
+    software: z.enum(['nginx', 'caddy']),
+    auth: z.enum(['bearer', 'basic']),
+    endpoints: z.enum(['inference', 'all']),
+    tls: z.enum(['certificate', 'internal', 'vpn-plain']),
+    cert: z.string().max(1024).nullable(),
+    key: z.string().max(1024).nullable(),
+  })
+  .strict();
+export type ProxyChoice = z.infer<typeof proxyChoiceSchema>;
 
 /** Files: the exact content expected before (null: the file must not exist) and after. */
 export const writeFileStepSchema = z.object({
@@ -47,10 +61,32 @@ export const runStepSchema = z.object({
   description: z.string(),
 });
 
+/**
+ * A secret the privileged side generates while it applies the plan (issue 14, share-proxy): 256
+ * random bits, written in `format` for the proxy that reads it, mode 0600, owned by the user
+ * that runs the executor (root). The plan, its preview and the journal name the file and the
+ * format, never the secret; the caller is shown it once, and undo removes the file.
+ */
+export const secretFormatSchema = z.enum([
+  'nginx-bearer',
+  'htpasswd-bcrypt',
+  'caddy-bearer',
+  'caddy-basic',
+]);
+export const writeSecretStepSchema = z.object({
+  kind: z.literal('write-secret'),
+  path: z.string(),
+  format: secretFormatSchema,
+  /** false: the file must not exist yet (a new share); true: it must exist (rotation). */
+  replace: z.boolean(),
+  description: z.string(),
+});
+
 export const fixStepSchema = z.discriminatedUnion('kind', [
   writeFileStepSchema,
   removeFileStepSchema,
   runStepSchema,
+  writeSecretStepSchema,
 ]);
 export type FixStep = z.infer<typeof fixStepSchema>;
 
@@ -66,6 +102,11 @@ export const verificationSchema = z.object({
     'shared-only-with',
     /** Issue 14: every socket of the server listens on `setting` (a VPN address) only. */
     'instance-bound-to',
+    /**
+     * Issue 14: the server listens on loopback only and a proxy on `port` demands credentials
+     * before anything reaches it (`setting`: the proxy's software).
+     */
+    'shared-behind-proxy',
   ]),
   instance: z.string().nullable(),
   port: z.number().int().nullable(),

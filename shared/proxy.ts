@@ -32,6 +32,8 @@ export const proxyPathSchema = z.object({
   dualStack: z.boolean(),
   /** Where Paddock knocked (loopback for a wildcard listener). */
   connectAddress: z.string(),
+  /** It answered over TLS (HTTPS); absent or false: plain HTTP. */
+  tls: z.boolean().optional(),
   /** The process that owns the listener, when the OS lets us see it. */
   owner: socketProcessSchema.nullable(),
   ownerVisibility: z.enum(['visible', 'denied', 'none']),

@@ -368,6 +368,21 @@ export const instanceSchema = z.object({
    * the interfaces, whose peers are the machines it is shared with.
    */
   sharedOver: z.array(z.string()).optional(),
+  /**
+   * Issue 14: other machines reach it only through reverse proxies that demand credentials
+   * (a token or a password) before anything reaches it; the server itself listens on loopback.
+   */
+  sharedBehind: z
+    .array(
+      z.object({
+        software: z.string(),
+        address: z.string(),
+        port: z.number().int(),
+        scheme: z.string().nullable(),
+        tls: z.boolean(),
+      }),
+    )
+    .optional(),
   reasons: z.array(z.string()),
   /** Tunnel clients that publish this server on the internet (issue 12). */
   tunnels: z.array(tunnelSchema).optional(),

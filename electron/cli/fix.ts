@@ -5,6 +5,10 @@
  * (privileged.ts: `paddock-privileged __apply-fix FIX-ID INSTANCE-ID DIGEST`), which makes the
  * plan again from root's own scan and runs it only if it does exactly what was approved.
  */
+import type { ProxyChoice } from '../engine/fixes/recipes/share-proxy-config';
+import { shareManifestOfPlan } from '../engine/fixes/recipes/share-proxy-config';
+import { shareClients } from '../../shared/share-clients';
+import { installedProxies } from '../engine/fixes/recipes/share-proxy';
 import { createInterface } from 'node:readline';
 import type { FixId, FixPlan, FixRun } from '../../shared/fixes';
 import type { FixDeps, RevertDeps } from '../engine/fixes/executor';
@@ -18,7 +22,7 @@ import {
   undoRun,
 } from '../engine/fixes/executor';
 import { planDigest, previewPlan } from '../engine/fixes/preview';
-import { isManual, planFix } from '../engine/fixes/recipes/index';
+import { isManual, planFix, privilegedChoiceArgs } from '../engine/fixes/recipes/index';
 import { verifyByRescan } from '../engine/fixes/verify';
 import { displayArgv } from '../engine/host/exec';
 import { createHistoryStore, defaultHistoryDir } from '../engine/history/store';
@@ -132,12 +136,29 @@ export interface FixCommandContext {
   confirm: (question: string) => Promise<boolean>;
 }
 
+/** share-proxy's choice as the command line gives it: the proxy and TLS may be left open. */
+export type ProxyRequest = Omit<ProxyChoice, 'software' | 'tls'> & {
+  software?: ProxyChoice['software'];
+  tls?: ProxyChoice['tls'];
+};
+
+/** The proxy installed here (nginx first), and TLS: Caddy's own authority, else a VPN's. */
+function completeProxy(request: ProxyRequest, host: Host): ProxyChoice {
+  const software = request.software ?? installedProxies(recipeIo(host))[0] ?? 'nginx';
+  return {
+    ...request,
+    software,
+    tls: request.tls ?? (software === 'caddy' ? 'internal' : 'vpn-plain'),
+  };
+}
+
 /** The plan for a fix, made from a fresh scan; the caller previews it and asks. */
 export async function makePlan(
   host: Host,
   fixId: FixId,
   instanceWanted: string | undefined,
   allow: readonly string[] = [],
+  proxy?: ProxyRequest,
 ): Promise<{ plan: ReturnType<typeof planFix>; instance: string } | { error: string }> {
   const snapshot = await scan(host);
   const ids = snapshot.instances.map((i) => i.id);
@@ -154,14 +175,21 @@ export async function makePlan(
   const plan = planFix(fixId, snapshot, instance, recipeIo(host), {
     persist: systemdBooted(),
     allow,
+    ...(proxy ? { proxy: completeProxy(proxy, host) } : {}),
   });
   return { plan, instance };
+}
+
+/** A run, and the secret its write-secret step generated (shown once, kept nowhere). */
+export interface AppliedRun {
+  run: FixRun;
+  secret: string | null;
 }
 
 export async function applyApproved(
   context: FixCommandContext,
   plan: FixPlan,
-): Promise<FixRun | null> {
+): Promise<AppliedRun | null> {
   const { host } = context;
   const digest = planDigest(plan);
   if (plan.requiresAdmin && host.uid() !== 0) {
@@ -176,8 +204,8 @@ export async function applyApproved(
       plan.fixId,
       plan.instance,
       digest,
-      // The one choice root takes from the user: whom to share with (privileged.ts checks it).
-      ...(plan.fixId === 'share-allowlist' ? [plan.verification.setting ?? ''] : []),
+      // The choices root takes from the user (privileged.ts checks them).
+      ...privilegedChoiceArgs(plan),
     ]);
     if (!elevated.ok) {
       context.stderr(`paddock: ${elevated.message}\n`);
@@ -192,13 +220,44 @@ export async function applyApproved(
     }
     return parseRun(elevated.stdout, context);
   }
-  return applyPlan(plan, applyDeps(host, runsDirFor(host), digest));
+  let secret: string | null = null;
+  const run = await applyPlan(plan, {
+    ...applyDeps(host, runsDirFor(host), digest),
+    onSecret: (value) => {
+      secret = value;
+    },
+  });
+  return { run, secret: run.state === 'applied' ? secret : null };
 }
 
-async function parseRun(stdout: string, context: FixCommandContext): Promise<FixRun | null> {
+/** The secret, once, with what a client sets: printed to the terminal, never recorded. */
+function secretWords(plan: FixPlan, secret: string): string {
+  const manifest = shareManifestOfPlan(plan.steps);
+  if (!manifest) return '';
+  const clients = shareClients(manifest, secret);
+  return [
+    '',
+    `The ${manifest.auth === 'bearer' ? 'token' : 'password'} (shown this once; Paddock keeps no copy you can read, undo revokes it):`,
+    '',
+    `    ${clients.secretLine}`,
+    '',
+    ...clients.snippets.flatMap((s) => [
+      `${s.title}:`,
+      ...s.text.split('\n').map((l) => `    ${l}`),
+      '',
+    ]),
+  ].join('\n');
+}
+
+/** A secret as the privileged side generates it: 256 bits, base64url. */
+const SECRET = /^[A-Za-z0-9_-]{43}$/;
+
+async function parseRun(stdout: string, context: FixCommandContext): Promise<AppliedRun | null> {
   const { fixRunSchema } = await import('../../shared/fixes');
   try {
-    return fixRunSchema.parse(JSON.parse(stdout));
+    const json = JSON.parse(stdout) as { secret?: unknown };
+    const secret = typeof json.secret === 'string' && SECRET.test(json.secret) ? json.secret : null;
+    return { run: fixRunSchema.parse(json), secret };
   } catch {
     context.stderr(
       `paddock: the privileged side's answer was not a fix run: ${stdout.slice(0, 300)}\n`,
@@ -210,11 +269,17 @@ async function parseRun(stdout: string, context: FixCommandContext): Promise<Fix
 export async function commandFixFlow(
   context: FixCommandContext,
   fixId: FixId,
-  options: { instance?: string; dryRun: boolean; yes: boolean; allow?: readonly string[] },
+  options: {
+    instance?: string;
+    dryRun: boolean;
+    yes: boolean;
+    allow?: readonly string[];
+    proxy?: ProxyRequest;
+  },
 ): Promise<number> {
   const { host } = context;
   await recoverAtStart(host, context.stderr);
-  const made = await makePlan(host, fixId, options.instance, options.allow ?? []);
+  const made = await makePlan(host, fixId, options.instance, options.allow ?? [], options.proxy);
   if ('error' in made) {
     context.stderr(`paddock: ${made.error}\n`);
     return 1;
@@ -236,10 +301,12 @@ export async function commandFixFlow(
     );
     return 1;
   }
-  const run = await applyApproved(context, plan);
-  if (!run) return 1;
+  const applied = await applyApproved(context, plan);
+  if (!applied) return 1;
+  const { run, secret } = applied;
   recordInHistory(host, run, context.stderr);
   context.stdout(`\n${describeRun(run)}\n`);
+  if (secret !== null) context.stdout(secretWords(run.plan, secret));
   if (run.state === 'applied') context.stdout(`To undo it later: paddock undo ${run.id}\n`);
   return run.state === 'applied' ? 0 : 1;
 }
@@ -290,7 +357,7 @@ export async function commandUndoFlow(
       context.stderr(`paddock: ${elevated.stdout.trim()}\n`);
       return 1;
     }
-    run = await parseRun(elevated.stdout, context);
+    run = (await parseRun(elevated.stdout, context))?.run ?? null;
   } else {
     run = await undoRun(id, deps(host, found!.dir));
   }

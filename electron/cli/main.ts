@@ -3,6 +3,7 @@
  *   0 private (or every exposure accepted) · 1 exposed, or a finding at --fail-on or worse
  *   2 usage error · 3 internal error · 4 verdict unknown
  */
+import type { ProxyRequest } from './fix';
 import type { Severity } from '../../shared/findings';
 import type { Snapshot } from '../../shared/snapshot';
 import type { Assessment } from '../engine/assess';
@@ -41,8 +42,14 @@ Usage:
   paddock fix FIX-ID [--instance ID] [--dry-run] [--yes]
         show exactly what will change, ask, apply with the OS's admin prompt when needed,
         verify by scanning again, and roll back by itself if anything fails
-        (FIX-ID: rebind-systemd, block-port, tighten-origins, stop-request-logging,
-        docker-localhost, stop-tunnel)
+        (FIX-ID: rebind-systemd, rebind-server, block-port, tighten-origins,
+        stop-request-logging, docker-localhost, stop-tunnel, share-allowlist, share-vpn,
+        share-proxy)
+        share-allowlist --allow ADDR[/LEN],...   keep the port open to these sources only
+        share-proxy [--proxy nginx|caddy] [--auth bearer|basic] [--endpoints inference|all]
+                    [--tls certificate --cert PEM --key PEM | --tls internal | --tls vpn-plain]
+              the server back on loopback, a proxy that asks for a token or password in
+              front; the secret is generated as root and printed once
   paddock undo RUN-ID [--yes]     undo a past fix (refused if a file changed since)
   paddock history [--json]        past fix runs, newest last
   paddock watch [--json] [--interval SECONDS]
@@ -185,7 +192,11 @@ async function fixContext(io: CliIo): Promise<FixCommandContext> {
 }
 
 async function commandFix(args: string[], io: CliIo): Promise<number> {
-  const options = parseArgs(args, ['--dry-run', '--yes', '-y'], ['--instance', '--allow']);
+  const options = parseArgs(
+    args,
+    ['--dry-run', '--yes', '-y'],
+    ['--instance', '--allow', '--proxy', '--auth', '--endpoints', '--tls', '--cert', '--key'],
+  );
   const [fixText, ...extra] = options.positional;
   if (!fixText || extra.length > 0)
     throw new UsageError(`fix takes one FIX-ID (${FIX_IDS.join(', ')})`);
@@ -196,7 +207,32 @@ async function commandFix(args: string[], io: CliIo): Promise<number> {
     dryRun: options.flags.has('--dry-run'),
     yes: options.flags.has('--yes') || options.flags.has('-y'),
     allow: (options.values.get('--allow') ?? '').split(',').filter((s) => s.trim() !== ''),
+    ...(fixId === 'share-proxy' ? { proxy: proxyOptions(options.values) } : {}),
   });
+}
+
+/** share-proxy's choices from the command line; the proxy defaults to the one installed. */
+function proxyOptions(values: Map<string, string>): ProxyRequest {
+  const get = <T extends string>(flag: string, allowed: readonly T[]): T | undefined => {
+    const value = values.get(flag);
+    return value === undefined ? undefined : oneOf(value, allowed, flag);
+  };
+  const cert = values.get('--cert') ?? null;
+  const key = values.get('--key') ?? null;
+  const software = get('--proxy', ['nginx', 'caddy'] as const);
+  const tls = get('--tls', ['certificate', 'internal', 'vpn-plain'] as const);
+  if ((cert === null) !== (key === null))
+    throw new UsageError('--cert and --key go together (a PEM certificate and its key)');
+  if (cert !== null && tls !== undefined && tls !== 'certificate')
+    throw new UsageError('--cert and --key are for --tls certificate');
+  return {
+    software,
+    auth: get('--auth', ['bearer', 'basic'] as const) ?? 'bearer',
+    endpoints: get('--endpoints', ['inference', 'all'] as const) ?? 'inference',
+    tls: tls ?? (cert !== null ? 'certificate' : undefined),
+    cert,
+    key,
+  };
 }
 
 async function commandUndo(args: string[], io: CliIo): Promise<number> {

@@ -22,4 +22,5 @@ export const FIX_IDS: readonly FixId[] = [
   'rebind-server',
   'share-allowlist',
   'share-vpn',
+  'share-proxy',
 ];

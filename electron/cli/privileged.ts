@@ -15,6 +15,7 @@
  * rollback), and its run kept in /var/lib/paddock/runs, whatever the caller's environment says.
  */
 import { canonicalSource, normalizeSources } from '../engine/fixes/recipes/share-allowlist';
+import { parseProxyChoiceArg } from '../engine/fixes/recipes/share-proxy-config';
 import type { FixId, FixPlan, FixRun } from '../../shared/fixes';
 import { privilegedContext, privilegedPlanProblems } from '../engine/fixes/allowlist';
 import type { RevertDeps } from '../engine/fixes/executor';
@@ -144,7 +145,15 @@ export async function privilegedApplyFix(
   // each must be one canonical address or prefix (share-allowlist.ts), and the table made of
   // them only ever drops connections, so they can narrow who reaches a port, never widen it.
   const sharing = fixId === 'share-allowlist' && rest.length === 1 ? rest[0]!.split(',') : null;
-  const extra = sharing ? [] : rest;
+  // share-proxy takes the user's choice of proxy, credential, endpoints and TLS, in its one
+  // canonical form: it picks between plans root makes from its own scan, and a certificate
+  // it names must lie in a chain only root controls (share-proxy.ts).
+  const proxy = fixId === 'share-proxy' && rest.length === 1 ? parseProxyChoiceArg(rest[0]!) : null;
+  if (fixId === 'share-proxy' && proxy === null)
+    return refuse(
+      `${APPLY_FIX_COMMAND} share-proxy takes INSTANCE-ID DIGEST and the choice, as SOFTWARE:AUTH:ENDPOINTS:TLS[:CERT:KEY]`,
+    );
+  const extra = sharing || proxy ? [] : rest;
   if (
     (sharing &&
       (sharing.some((s) => {
@@ -179,6 +188,7 @@ export async function privilegedApplyFix(
     persist: systemdBooted(),
     findingId: finding?.id ?? null,
     ...(sharing ? { allow: sharing } : {}),
+    ...(proxy ? { proxy } : {}),
   });
   if (isManual(made))
     return refuse(
@@ -195,12 +205,18 @@ export async function privilegedApplyFix(
     privilegedContext(snapshot, (unit, pid) => mainPids.get(unit) === pid),
   );
   if (problems.length > 0) return refuse(`refused, nothing was run: ${problems.join('; ')}`);
+  let secret: string | null = null;
   const run = await applyPlan(plan, {
     ...revertDeps(host, runsDir),
     expectedDigest: digest,
     verify: (p) => verifyByRescan(p, () => scan(host)),
+    onSecret: (value) => {
+      secret = value;
+    },
   });
-  return { text: JSON.stringify(run), code: 0, notes };
+  // The secret goes to the caller once, beside the run, never into it: the run is recorded.
+  const shown = secret !== null && run.state === 'applied' ? { secret } : {};
+  return { text: JSON.stringify({ ...run, ...shown }), code: 0, notes };
 }
 
 /** `__undo-run RUN-ID`: a run from root's own folder, checked again before anything runs. */

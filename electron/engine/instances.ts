@@ -5,6 +5,8 @@
  * (nginx on 0.0.0.0:8080 in front of a loopback Ollama is as exposed as Ollama on 0.0.0.0)
  * or a port Docker publishes.
  */
+import type { ShareManifest } from './fixes/recipes/share-proxy-config';
+import { shareManifestPath } from './fixes/recipes/share-proxy-config';
 import type { OllamaContainer } from '../../shared/docker';
 import type { ProxyPath } from '../../shared/proxy';
 import type { ServerLogFacts } from '../../shared/traffic';
@@ -68,6 +70,15 @@ export interface InstanceFacts {
   namespaces?: ServerNamespace[];
   /** Listeners identified as other local LLM servers (issue 13). */
   kinds?: KindFinding[];
+  /** Paddock's own shares behind a proxy (issue 14): which server each proxy fronts. */
+  shares?: ShareManifest[];
+}
+
+/** The share of Paddock's whose proxy this path is (its port, one of its addresses). */
+function shareOfPath(path: ProxyPath, facts: InstanceFacts): ShareManifest | null {
+  return (
+    facts.shares?.find((s) => s.port === path.port && s.listen.includes(path.listenAddress)) ?? null
+  );
 }
 
 const emptyDraft = (
@@ -245,9 +256,20 @@ function attachProxies(drafts: Draft[], facts: InstanceFacts, listening: Socket[
     if (direct.has(listenerKey(path.listenAddress, path.port))) continue;
     // What looked like a path to Ollama is another kind's own listener (a look-alike).
     if (otherKind.has(listenerKey(path.listenAddress, path.port))) continue;
+    // A share of Paddock's says which server its proxy fronts: another kind's is theirs.
+    const share = shareOfPath(path, facts);
+    if (share && share.kind !== 'ollama') continue;
     let target: Draft | undefined;
     const connected = path.owner ? drafts.filter((d) => connectsTo(path.owner!.pid, d, facts)) : [];
-    if (connected.length === 1) {
+    const fronted = share
+      ? drafts.filter((d) => d.sockets.some((s) => s.localPort === share.upstream.port))
+      : [];
+    if (fronted.length === 1) {
+      target = fronted[0];
+      target!.notes.push(
+        `${path.software} on port ${path.port} is Paddock's share of this server (${shareManifestPath(share!.port)}).`,
+      );
+    } else if (connected.length === 1) {
       target = connected[0];
       target!.notes.push(
         `${path.software} on port ${path.port} (pid ${path.owner!.pid}) has a connection open to this server: it forwards to it.`,
@@ -526,6 +548,7 @@ function isVpnPath(via: Instance['listeners'][number]['reachableVia'][number]): 
  * is shared with those machines; one open path to any peer, and it is simply exposed.
  */
 export function withSharing(instance: Instance): Instance {
+  if (instance.exposure === 'private') return withProxySharing(instance);
   if (instance.exposure !== 'lan' && instance.exposure !== 'internet') return instance;
   const open = instance.listeners.flatMap((l) => l.reachableVia.filter((v) => v.open));
   // A tunnel (a client's, or the server's own flag) publishes it whatever its paths say: the
@@ -556,6 +579,37 @@ export function withSharing(instance: Instance): Instance {
     reasons: [
       ...instance.reasons,
       `Shared with ${sharedWith.length === 1 ? '1 source' : `${sharedWith.length} sources`} only (${sharedWith.join(', ')}): the firewall refuses every other machine.`,
+    ],
+  };
+}
+
+/**
+ * Issue 14: a server on loopback that other machines reach only through proxies that demand
+ * credentials is shared behind a password or token: nothing reaches it without them.
+ */
+function withProxySharing(instance: Instance): Instance {
+  const paths = instance.proxyPaths;
+  if (paths.length === 0 || paths.some((p) => p.authRequired !== true)) return instance;
+  if ((instance.tunnels?.length ?? 0) > 0) return instance;
+  const sharedBehind = paths.map((p) => ({
+    software: p.software,
+    address: p.listenAddress,
+    port: p.port,
+    scheme: p.authScheme,
+    tls: p.tls === true,
+  }));
+  const where = sharedBehind
+    .map(
+      (b) =>
+        `${b.software} on ${b.address.includes(':') ? `[${b.address}]` : b.address}:${b.port}${b.tls ? ' (HTTPS)' : ''}${b.scheme ? ` asks for ${b.scheme} credentials` : ' asks for credentials'}`,
+    )
+    .join('; ');
+  return {
+    ...instance,
+    sharedBehind,
+    reasons: [
+      ...instance.reasons,
+      `Shared behind a password or token: ${where}. Whoever reaches that address and holds the credentials can use it; without them, every request is refused before it reaches the server.`,
     ],
   };
 }
@@ -608,7 +662,14 @@ function kindInstances(facts: InstanceFacts, listening: Socket[]): Instance[] {
       settings: finding.settings ?? [],
       configuredBind: null,
       fingerprints: [],
-      proxyPaths: [],
+      proxyPaths: facts.proxies.filter((p) => {
+        const share = shareOfPath(p, facts);
+        return (
+          share !== null &&
+          share.kind === finding.kind &&
+          sockets.some((s) => s.localPort === share.upstream.port)
+        );
+      }),
       containers: [],
       peers: remotePeers(facts.sockets.data, sockets, localAddresses),
       vram: null,

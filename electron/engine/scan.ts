@@ -34,6 +34,8 @@ import { probeTunnels } from './probes/linux/tunnels';
 import { applyTunnels } from './tunnels';
 import { withSharing } from './instances';
 import { probeProxies } from './probes/proxy';
+import { readShareManifests } from './fixes/recipes/share-proxy-config';
+import { isLoopback } from './net/address';
 import { probeServerKinds } from './probes/server-kinds';
 import { probeAccessLog } from './probes/traffic';
 import type { PlatformProbes } from './probes/platform';
@@ -352,6 +354,11 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   const settingsByKey = new Map(settingsTargets.map((t, i) => [t.key, settingsResults[i]!.data]));
 
   const serverPids = servers.map((p) => p.pid);
+  // Paddock's own shares (issue 14): the proxy on each such port is recognised by them.
+  const shares = await readShareManifests(
+    (path) => host.readFile(path, 64 * 1024),
+    listening.filter((s) => !isLoopback(s.localAddress)).map((s) => s.localPort),
+  );
   const [proxies, docker, accessLog, cli, gpu, firewall, tunnels, namespaces, kinds] =
     await Promise.all([
       probeProxies(host, {
@@ -359,6 +366,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
         ollamaPids: serverPids,
         fingerprints: fingerprintResult.data,
         budget: httpBudget,
+        shares,
       }),
       probeDocker(host, { fingerprints: fingerprintResult.data }),
       // journald only for a server that runs as a systemd service: journalctl is slow on a
@@ -395,6 +403,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
       : null,
     namespaces: namespaces?.data ?? [],
     kinds: kinds.data,
+    shares,
   });
   // A tunnel out publishes a server with no listener of its own (issue 12).
   // Sharing is judged last, once tunnels are known: a tunnel is never "shared" (issue 14).

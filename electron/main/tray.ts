@@ -66,6 +66,7 @@ const FIX_TITLES: Record<FixId, string> = {
   'rebind-server': 'Make the server listen on this computer only',
   'share-allowlist': 'Share with chosen machines only',
   'share-vpn': 'Share over the VPN only',
+  'share-proxy': 'Share behind a password or token',
 };
 
 /**

@@ -38,6 +38,15 @@ export const VERDICT_MEANING_KINDS: Readonly<Record<Exposure, string>> = {
  * a VPN only), the words for that: who may use it. null when any is simply exposed.
  */
 export function sharingOf(snapshot: Snapshot): { headline: string; meaning: string } | null {
+  if (snapshot.verdict === 'private') {
+    const behind = snapshot.instances.flatMap((i) => i.sharedBehind ?? []);
+    if (behind.length === 0) return null;
+    const token = behind.every((b) => /^bearer$/i.test(b.scheme ?? ''));
+    return {
+      headline: `Shared with ${token ? 'a token' : 'a password'}`,
+      meaning: `Other machines reach it only through ${[...new Set(behind.map((b) => b.software))].join(' and ')} on port ${[...new Set(behind.map((b) => b.port))].join(', ')}, which refuses every request without ${token ? 'the token' : 'the password'}.`,
+    };
+  }
   if (snapshot.verdict !== 'lan' && snapshot.verdict !== 'internet') return null;
   const reached = snapshot.instances.filter(
     (i) => i.exposure === 'lan' || i.exposure === 'internet',
@@ -64,6 +73,7 @@ export function sharingOf(snapshot: Snapshot): { headline: string; meaning: stri
 
 /** An instance's badge: shared on purpose, or its exposure. */
 export function instanceReachWords(instance: Snapshot['instances'][number]): string {
+  if (instance.sharedBehind) return 'Shared with a password or token';
   if (instance.sharedOver) return 'Shared over the VPN only';
   if (instance.sharedWith)
     return `Shared with ${instance.sharedWith.length === 1 ? '1 source' : `${instance.sharedWith.length} sources`} only`;

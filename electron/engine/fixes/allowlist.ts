@@ -53,7 +53,17 @@ import {
   kcppsHostOnlyChange,
 } from './bind-edits';
 import { vpnAddresses } from './recipes/share-vpn';
+import type { ShareManifest } from './recipes/share-proxy-config';
+import {
+  parseShareManifest,
+  proxyConfig,
+  secretFormatOf,
+  shareConfigPath,
+  shareUnit,
+  shareUnitName,
+} from './recipes/share-proxy-config';
 import { scopeOf } from '../exposure';
+import { VPN_INTERFACE } from '../instances';
 
 /** What root's own scan ties a plan to. */
 export interface PrivilegedContext {
@@ -69,6 +79,12 @@ export interface PrivilegedContext {
   hostVars?: ReadonlyMap<string, ReadonlySet<string>>;
   /** The VPN interfaces' own addresses root's scan found (share-vpn may narrow to one). */
   vpnAddresses?: ReadonlySet<string>;
+  /** Every address of this machine's interfaces but loopback (a share-proxy listens on some). */
+  localAddresses?: ReadonlySet<string>;
+  /** Addresses of VPN interfaces, IPv4 and IPv6 (share-proxy's plain HTTP listens on those only). */
+  vpnInterfaceAddresses?: ReadonlySet<string>;
+  /** Ports the servers root's scan found listen on (a share-proxy forwards to one). */
+  serverPorts?: ReadonlySet<number>;
 }
 
 /**
@@ -119,8 +135,27 @@ export function privilegedContext(
         configFiles.add(setting.source.path);
     }
   }
-  const vpn = new Set(vpnAddresses(snapshot.probes.interfaces.data ?? []).map((v) => v.address));
-  return { units, envFiles, tunnelUnits, configFiles, hostVars, vpnAddresses: vpn };
+  const interfaces = snapshot.probes.interfaces.data ?? [];
+  const vpn = new Set(vpnAddresses(interfaces).map((v) => v.address));
+  const addressesOf = (list: typeof interfaces) =>
+    new Set(
+      list.flatMap((i) => i.addresses.filter((a) => a.scope !== 'loopback').map((a) => a.address)),
+    );
+  return {
+    units,
+    envFiles,
+    tunnelUnits,
+    configFiles,
+    hostVars,
+    vpnAddresses: vpn,
+    localAddresses: addressesOf(interfaces),
+    vpnInterfaceAddresses: addressesOf(interfaces.filter((i) => VPN_INTERFACE.test(i.name))),
+    serverPorts: new Set(
+      snapshot.instances.flatMap((i) =>
+        i.listeners.filter((l) => l.path === 'direct').map((l) => l.port),
+      ),
+    ),
+  };
 }
 
 const PORT = /^[1-9]\d{0,4}$/;
@@ -135,6 +170,10 @@ const UNIT_DIRS = [
 ];
 const PORT_FILE = /^\/etc\/paddock\/nftables\.d\/port-(\d{1,5})\.nft$/;
 const SHARE_FILE = /^\/etc\/paddock\/nftables\.d\/share-(\d{1,5})\.nft$/;
+/** share-proxy's files: its manifest, its proxy's configuration, its secret, its unit. */
+const PROXY_FILE = /^\/etc\/paddock\/share\/(\d{1,5})\/(share\.json|nginx\.conf|Caddyfile|secret)$/;
+const PROXY_UNIT = /^\/etc\/systemd\/system\/paddock-share-(\d{1,5})\.service$/;
+const PROXY_UNIT_NAME = /^paddock-share-(\d{1,5})\.service$/;
 /** Permission bits a file Paddock writes may have: at most rw-r--r--. */
 const ALLOWED_MODE_BITS = 0o644;
 /** OLLAMA_* names as Ollama reads them. */
@@ -165,7 +204,12 @@ type Target =
   | { kind: 'nft-port'; port: number }
   | { kind: 'nft-share'; port: number }
   | { kind: 'env-file' }
-  | { kind: 'kcpps' };
+  | { kind: 'kcpps' }
+  | {
+      kind: 'share-proxy';
+      port: number;
+      file: 'share.json' | 'nginx.conf' | 'Caddyfile' | 'secret' | 'unit';
+    };
 
 /** Which kind of file a path is, if Paddock may change it at all. */
 function target(path: string, context: PrivilegedContext | null): Target | string {
@@ -178,6 +222,16 @@ function target(path: string, context: PrivilegedContext | null): Target | strin
   const port = PORT_FILE.exec(path);
   if (port) return validPort(port[1]) ? { kind: 'nft-port', port: Number(port[1]) } : no;
   if (path === '/etc/environment') return { kind: 'env-file' };
+  const proxyFile = PROXY_FILE.exec(path) ?? PROXY_UNIT.exec(path);
+  if (proxyFile)
+    return validPort(proxyFile[1])
+      ? {
+          kind: 'share-proxy',
+          port: Number(proxyFile[1]),
+          file: (proxyFile[2] ?? 'unit') as
+            'share.json' | 'nginx.conf' | 'Caddyfile' | 'secret' | 'unit',
+        }
+      : no;
   for (const dir of UNIT_DIRS) {
     if (!path.startsWith(`${dir}/`)) continue;
     const rest = path.slice(dir.length + 1).split('/');
@@ -391,12 +445,90 @@ function envFileProblem(before: string | null, after: string): string | null {
 
 // ── file steps ──────────────────────────────────────────────────────────────────────────
 
+/**
+ * A share-proxy manifest as root may write it: listening on this machine's own addresses (on a
+ * VPN's only for plain HTTP), forwarding to a port a server of root's scan listens on.
+ */
+function manifestContextProblem(
+  m: ShareManifest,
+  context: PrivilegedContext | null,
+): string | null {
+  if (context === null) return null;
+  const foreign = m.listen.filter((a) => !(context.localAddresses?.has(a) ?? false));
+  if (foreign.length > 0)
+    return `the proxy would listen on ${foreign.join(', ')}, not an address of this machine`;
+  if (m.tls === 'vpn-plain') {
+    const off = m.listen.filter((a) => !(context.vpnInterfaceAddresses?.has(a) ?? false));
+    if (off.length > 0)
+      return `plain HTTP would be served on ${off.join(', ')}, not a VPN interface's address`;
+  }
+  if (!(context.serverPorts?.has(m.upstream.port) ?? false))
+    return `the proxy would forward to port ${m.upstream.port}, where no server Paddock found listens`;
+  return null;
+}
+
+/** A share-proxy file: exactly what its manifest (written by the same plan) generates. */
+function proxyFileProblem(
+  step: Extract<FixStep, { kind: 'write-file' | 'remove-file' }>,
+  kind: Extract<Target, { kind: 'share-proxy' }>,
+  manifests: ReadonlyMap<number, ShareManifest>,
+  context: PrivilegedContext | null,
+): string | null {
+  if (step.kind === 'remove-file')
+    return `${step.path}: Paddock removes its share files only by undo`;
+  if (step.before !== null) return `${step.path}: a share's files are new files, never edits`;
+  if (kind.file === 'secret')
+    return `${step.path}: the secret is written only by root, generated at apply time`;
+  if (step.mode !== 0o644) return `${step.path}: a share's file is written with mode 644`;
+  const manifest = manifests.get(kind.port);
+  if (!manifest) return `${step.path}: no valid manifest for port ${kind.port} in this plan`;
+  if (kind.file === 'share.json') return manifestContextProblem(manifest, context);
+  const expected =
+    kind.file === 'unit'
+      ? shareUnit(manifest)
+      : step.path === shareConfigPath(manifest.software, kind.port)
+        ? proxyConfig(manifest)
+        : null;
+  return expected !== null && step.content === expected
+    ? null
+    : `${step.path} must hold exactly what Paddock generates from the share's manifest`;
+}
+
+/** The manifests a plan writes, by port: each one Paddock's own, byte for byte. */
+function planManifests(plan: FixPlan): Map<number, ShareManifest> {
+  const out = new Map<number, ShareManifest>();
+  for (const step of plan.steps) {
+    if (step.kind !== 'write-file') continue;
+    const match = PROXY_FILE.exec(step.path);
+    if (!match || match[2] !== 'share.json') continue;
+    const manifest = parseShareManifest(step.content);
+    if (manifest && manifest.port === Number(match[1])) out.set(manifest.port, manifest);
+  }
+  return out;
+}
+
+function secretProblem(
+  step: Extract<FixStep, { kind: 'write-secret' }>,
+  manifests: ReadonlyMap<number, ShareManifest>,
+): string | null {
+  const match = PROXY_FILE.exec(step.path);
+  if (!match || match[2] !== 'secret' || !validPort(match[1]))
+    return `${step.path} is not where Paddock keeps a share's secret`;
+  const manifest = manifests.get(Number(match[1]));
+  if (!manifest) return `${step.path}: no valid manifest for port ${match[1]} in this plan`;
+  if (secretFormatOf(manifest) !== step.format)
+    return `${step.path}: the secret's format is not the one its proxy reads`;
+  return step.replace ? `${step.path}: a new share's secret replaces nothing` : null;
+}
+
 function fileProblem(
   step: Extract<FixStep, { kind: 'write-file' | 'remove-file' }>,
   context: PrivilegedContext | null,
+  manifests: ReadonlyMap<number, ShareManifest> = new Map(),
 ): string | null {
   const kind = target(step.path, context);
   if (typeof kind === 'string') return kind;
+  if (kind.kind === 'share-proxy') return proxyFileProblem(step, kind, manifests, context);
   const after = step.kind === 'write-file' ? step.content : null;
   if (step.kind === 'write-file' && (step.mode & ~ALLOWED_MODE_BITS) !== 0)
     return `${step.path}: mode ${step.mode.toString(8)} is not one Paddock writes (at most 644: never executable, set-id, or writable by others)`;
@@ -480,6 +612,18 @@ function runProblem(
         return same(undo, ['systemctl', 'start', '--', tunnel])
           ? OK
           : no(`stopping ${tunnel} is undone by starting it again`);
+      }
+      if (verb === 'enable' && rest[0] === '--now') {
+        const proxyUnit = rest.length === 3 && rest[1] === '--' && PROXY_UNIT_NAME.exec(rest[2]!);
+        if (
+          !proxyUnit ||
+          !validPort(proxyUnit[1]) ||
+          rest[2] !== shareUnitName(Number(proxyUnit[1]))
+        )
+          return no(`systemctl enable ${rest.join(' ')}: only a share proxy's own unit is started`);
+        return same(undo, ['systemctl', 'disable', '--now', '--', rest[2]!])
+          ? OK
+          : no('starting a share proxy is undone by stopping and disabling it');
       }
       const unit = unitArg(rest, context);
       if (unit === null)
@@ -575,12 +719,14 @@ function runProblem(
  */
 export function privilegedPlanProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
   const problems: string[] = [];
+  const manifests = planManifests(plan);
   plan.steps.forEach((step, index) => {
     let problem: string | null;
     if (step.kind === 'run') {
       const check = runProblem(step.argv, step.undo, context);
       problem = check.ok ? null : check.why;
-    } else problem = fileProblem(step, context);
+    } else if (step.kind === 'write-secret') problem = secretProblem(step, manifests);
+    else problem = fileProblem(step, context, manifests);
     if (problem) problems.push(`step ${index + 1}: ${problem}`);
   });
   return problems;

@@ -39,6 +39,8 @@ import { displayArgv } from '../host/exec';
 import type { ExecResult } from '../host/types';
 import { cleanText, parseJson } from '../text/untrusted';
 import { planDigest, revertOrder } from './preview';
+import { secretFileText } from './recipes/share-proxy-config';
+import bcrypt from 'bcryptjs';
 
 export type { FileState, FixFiles } from '../host/fix-files';
 
@@ -62,6 +64,11 @@ export interface FixDeps {
   expectedDigest?: string;
   /** Told each journal line once it is on disk (the app's progress per step). Must not throw. */
   onJournal?: (entry: JournalEntry) => void;
+  /**
+   * Told each secret a write-secret step generated, once, before the step is journaled done:
+   * the one way it leaves the executor (never into the journal, the plan or the run).
+   */
+  onSecret?: (secret: string) => void;
 }
 
 /**
@@ -171,6 +178,7 @@ interface Ctx {
   /** Commands that failed to start at all (not installed): nothing of theirs to undo. */
   neverRan: Set<number>;
   onJournal?: (entry: JournalEntry) => void;
+  onSecret?: (secret: string) => void;
 }
 
 interface BackupMeta {
@@ -182,6 +190,8 @@ interface BackupMeta {
   sha256: string | null;
   /** Folders the step's write created, outermost first: removed again with the file. */
   createdDirs: string[];
+  /** write-secret: the sha256 of what the step wrote (its content is in no plan). */
+  writtenSha256?: string;
 }
 
 export const RUN_ID = /^[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$/;
@@ -321,6 +331,8 @@ export function listRuns(deps: StoreDeps): FixRun[] {
 type FileStep = Exclude<FixStep, { kind: 'run' }>;
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
+/** A secret's file: read and written by its owner only. */
+const SECRET_MODE = 0o600;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -333,8 +345,27 @@ function sameFile(a: FileState, b: FileState): boolean {
 
 /** The state a step expects before it acts, as bytes; null: absent. */
 function expectedBefore(step: FixStep): Uint8Array | null {
-  if (step.kind === 'run') return null;
+  if (step.kind === 'run' || step.kind === 'write-secret') return null;
   return step.before === null ? null : utf8(step.before);
+}
+
+/** The file is as the plan expects before the step (a secret being replaced: it exists). */
+function asPlanned(step: FileStep, current: FileState | null): boolean {
+  if (step.kind === 'write-secret') return step.replace ? current !== null : current === null;
+  return holds(current, expectedBefore(step));
+}
+
+/** What a write-secret step writes: 256 random bits as base64url, in the proxy's format. */
+function generatedSecret(step: Extract<FixStep, { kind: 'write-secret' }>): {
+  token: string;
+  text: string;
+} {
+  const token = randomBytes(32).toString('base64url');
+  // bcrypt cost 5: the secret has 256 bits of its own, and nginx pays the cost per request.
+  const text = secretFileText(step.format, token, (secret) =>
+    bcrypt.hashSync(secret, bcrypt.genSaltSync(5)),
+  );
+  return { token, text };
 }
 
 function holds(current: FileState | null, expected: Uint8Array | null): boolean {
@@ -350,19 +381,30 @@ function describeStep(step: FixStep): string {
       return `remove ${step.path}`;
     case 'run':
       return `run: ${displayArgv(step.argv)}`;
+    case 'write-secret':
+      return `write a newly generated secret to ${step.path} (mode 0600; ${step.format})`;
   }
 }
 
 function changedSincePlanned(step: FileStep, current: FileState | null): string {
+  if (step.kind === 'write-secret')
+    return `${step.path} ${current === null ? 'does not exist' : 'already exists'}; the plan expected ${step.replace ? 'a secret to replace' : 'no file there'}. Scan again and make a new plan.`;
   const now = current === null ? 'it is absent' : 'its content differs';
   const wanted = step.before === null ? 'expected it absent' : 'expected the content it had';
   return `${step.path} has changed since the plan was made (${now}; the plan ${wanted}). Scan again and make a new plan.`;
 }
 
-async function saveBackup(ctx: Ctx, index: number, current: FileState | null): Promise<string> {
+async function saveBackup(
+  ctx: Ctx,
+  index: number,
+  current: FileState | null,
+  written?: string,
+): Promise<string> {
   const step = ctx.plan.steps[index] as FileStep;
   const createdDirs =
-    step.kind === 'write-file' && current === null ? await ctx.files.missingParents(step.path) : [];
+    step.kind !== 'remove-file' && current === null
+      ? await ctx.files.missingParents(step.path)
+      : [];
   const meta: BackupMeta = {
     path: step.path,
     existed: current !== null,
@@ -371,6 +413,7 @@ async function saveBackup(ctx: Ctx, index: number, current: FileState | null): P
     gid: current?.gid ?? null,
     sha256: current === null ? null : sha256(current.bytes),
     createdDirs,
+    ...(written === undefined ? {} : { writtenSha256: sha256(utf8(written)) }),
   };
   makePrivateDir(join(ctx.dir, 'backups'));
   if (current !== null) writePrivateFile(backupPath(ctx, index, 'bin'), current.bytes);
@@ -419,9 +462,9 @@ async function revertFile(ctx: Ctx, index: number): Promise<string> {
     if (backup === null) await removeCreatedDirs(ctx, meta);
     return `${step.path} is already as it was`;
   }
-  const asLeft = step.kind === 'write-file' ? holds(current, utf8(step.content)) : current === null;
+  const asLeft = leftAsWritten(step, current, meta);
   if (!asLeft) {
-    const verb = step.kind === 'write-file' ? 'wrote' : 'removed';
+    const verb = step.kind === 'remove-file' ? 'removed' : 'wrote';
     throw new Error(
       `${step.path} has changed since Paddock ${verb} it ${whenDone(ctx, index)}; it was left as it is`,
     );
@@ -436,6 +479,18 @@ async function revertFile(ctx: Ctx, index: number): Promise<string> {
     gid: backup.gid,
   });
   return `put back ${step.path} (${backup.bytes.length} bytes, mode ${backup.mode.toString(8)})`;
+}
+
+/** The file still holds what the step left (a secret: the bytes whose hash the backup kept). */
+function leftAsWritten(step: FileStep, current: FileState | null, meta: BackupMeta): boolean {
+  if (step.kind === 'write-file') return holds(current, utf8(step.content));
+  if (step.kind === 'remove-file') return current === null;
+  return (
+    current !== null &&
+    meta.writtenSha256 !== undefined &&
+    sha256(current.bytes) === meta.writtenSha256 &&
+    current.mode === SECRET_MODE
+  );
 }
 
 async function removeCreatedDirs(ctx: Ctx, meta: BackupMeta): Promise<void> {
@@ -590,6 +645,7 @@ function startRun(plan: FixPlan, deps: FixDeps): Ctx {
     unjournaled: 0,
     neverRan: new Set(),
     onJournal: deps.onJournal,
+    onSecret: deps.onSecret,
   };
   try {
     makePrivateDir(ctx.dir);
@@ -611,7 +667,7 @@ async function firstMismatch(ctx: Ctx): Promise<{ index: number; detail: string 
     if (step.kind === 'run' || seen.has(step.path)) continue;
     seen.add(step.path);
     const current = await ctx.files.read(step.path);
-    if (!holds(current, expectedBefore(step))) {
+    if (!asPlanned(step, current)) {
       return { index, detail: changedSincePlanned(step, current) };
     }
   }
@@ -623,17 +679,21 @@ class NeverStarted extends Error {}
 
 async function applyStep(ctx: Ctx, index: number): Promise<void> {
   const step = ctx.plan.steps[index]!;
+  const secret = step.kind === 'write-secret' ? generatedSecret(step) : null;
   if (step.kind !== 'run') {
     const current = await ctx.files.read(step.path);
-    if (!holds(current, expectedBefore(step))) {
+    if (!asPlanned(step, current)) {
       throw new Error(changedSincePlanned(step, current));
     }
-    journal(ctx, index, 'backup-saved', await saveBackup(ctx, index, current));
+    journal(ctx, index, 'backup-saved', await saveBackup(ctx, index, current, secret?.text));
   }
   journal(ctx, index, 'step-starting', describeStep(step));
   if (step.kind === 'write-file') await ctx.files.write(step.path, step.content, step.mode);
   else if (step.kind === 'remove-file') await ctx.files.remove(step.path);
-  else await runArgv(ctx, step.argv);
+  else if (step.kind === 'write-secret') {
+    await ctx.files.write(step.path, secret!.text, SECRET_MODE);
+    ctx.onSecret?.(secret!.token);
+  } else await runArgv(ctx, step.argv);
   journal(ctx, index, 'step-done', describeStep(step));
 }
 
@@ -731,9 +791,11 @@ async function changedSinceWritten(ctx: Ctx): Promise<string[]> {
     const intact =
       step.kind === 'write-file'
         ? holds(current, utf8(step.content)) && current?.mode === step.mode
-        : current === null;
+        : step.kind === 'write-secret'
+          ? leftAsWritten(step, current, loadBackup(ctx, index).meta)
+          : current === null;
     if (!intact) {
-      const verb = step.kind === 'write-file' ? 'wrote' : 'removed';
+      const verb = step.kind === 'remove-file' ? 'removed' : 'wrote';
       problems.push(
         `${path} has changed since Paddock ${verb} it ${whenDone(ctx, index)}; undo would overwrite your change`,
       );

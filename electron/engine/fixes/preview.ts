@@ -265,6 +265,12 @@ function stepText(step: FixStep, index: number): string[] {
       ];
     case 'run':
       return [head, `   run: ${shownArgv(step.argv)}`];
+    case 'write-secret':
+      return [
+        head,
+        `   ${step.replace ? 'replace' : 'create'} ${shown(step.path)} (mode 0600, owner: the admin user that applies it)`,
+        `   with a secret generated while the fix is applied (${step.format}); you see it once, at the end. It is in no plan, preview, journal or report.`,
+      ];
   }
 }
 
@@ -281,6 +287,10 @@ function undoText(step: FixStep, index: number): string {
       return step.undo === null
         ? `   step ${n}: nothing to run (${shownArgv(step.argv)} is not reverted)`
         : `   step ${n}: run: ${shownArgv(step.undo)}`;
+    case 'write-secret':
+      return step.replace
+        ? `   step ${n}: put back the previous secret in ${shown(step.path)} (kept root-only meanwhile)`
+        : `   step ${n}: remove ${shown(step.path)}: the secret stops working`;
   }
 }
 

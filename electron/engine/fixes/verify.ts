@@ -21,6 +21,30 @@ function instanceOf(verification: Verification, snapshot: Snapshot): Instance | 
 /** Does this snapshot show what the verification expects? Plain words either way. */
 export function checkVerification(verification: Verification, snapshot: Snapshot): VerifyResult {
   switch (verification.kind) {
+    case 'shared-behind-proxy': {
+      const loopback = checkVerification(
+        { ...verification, kind: 'instance-loopback-only', port: null },
+        snapshot,
+      );
+      if (!loopback.ok) return loopback;
+      const instance = instanceOf(verification, snapshot)!;
+      const paths = instance.proxyPaths.filter((p) => p.port === verification.port);
+      const open = instance.proxyPaths.filter((p) => p.authRequired !== true);
+      if (paths.length === 0)
+        return {
+          ok: false,
+          detail: `${loopback.detail}, but no proxy answers for it on port ${verification.port}`,
+        };
+      if (open.length > 0 || paths.some((p) => p.authRequired !== true))
+        return {
+          ok: false,
+          detail: `${loopback.detail}, and a proxy (${[...open, ...paths].map((p) => `${p.software} on ${p.listenAddress}:${p.port}`)[0]}) answers without credentials`,
+        };
+      return {
+        ok: true,
+        detail: `${loopback.detail}; ${paths.map((p) => `${p.software} on ${p.listenAddress}:${p.port}${p.tls ? ' (TLS)' : ''}`).join(', ')} asks for credentials before anything reaches it`,
+      };
+    }
     case 'instance-loopback-only': {
       const instance = instanceOf(verification, snapshot);
       if (!instance) return { ok: false, detail: `${verification.instance} is not running` };

@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { BodyCut, ByteBudget, HttpRequest, HttpResult } from './types';
 
@@ -7,9 +8,9 @@ const DEFAULT_CONNECT_MS = 1000;
 const DEFAULT_TOTAL_MS = 3000;
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
-export function urlFor(address: string, port: number, path: string): string {
+export function urlFor(address: string, port: number, path: string, tls = false): string {
   const host = address.includes(':') ? `[${address}]` : address;
-  return `http://${host}:${port}${path}`;
+  return `${tls ? 'https' : 'http'}://${host}:${port}${path}`;
 }
 
 /**
@@ -18,7 +19,7 @@ export function urlFor(address: string, port: number, path: string): string {
  * Everything that comes back is untrusted text.
  */
 export function httpRequest(req: HttpRequest): Promise<HttpResult> {
-  const url = urlFor(req.address, req.port, req.path);
+  const url = urlFor(req.address, req.port, req.path, req.tls === true);
   return boundedRequest(
     {
       host: req.address,
@@ -26,6 +27,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResult> {
       path: req.path,
       method: req.method ?? 'GET',
       headers: { 'User-Agent': 'paddock', Accept: '*/*', ...req.headers },
+      ...(req.tls ? { rejectUnauthorized: false, secure: true } : {}),
     },
     req,
   ).then((outcome): HttpResult => {
@@ -101,8 +103,9 @@ export function boundedRequest(
       resolve(outcome);
     };
     const elapsed = () => performance.now() - started;
-    const clientRequest = request({
-      ...options,
+    const { secure, ...rest } = options as RequestOptions & { secure?: boolean };
+    const clientRequest = (secure ? httpsRequest : request)({
+      ...rest,
       agent: false,
       insecureHTTPParser: false,
       maxHeaderSize: 64 * 1024,

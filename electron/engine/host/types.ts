@@ -94,6 +94,11 @@ export interface HttpRequest extends HttpBounds {
   port: number;
   path: string;
   method?: 'GET' | 'HEAD';
+  /**
+   * HTTPS instead of HTTP. The certificate is not checked: Paddock asks what a listener
+   * answers (does it demand credentials, is it Ollama), never trusts it with anything.
+   */
+  tls?: boolean;
 }
 
 /** An answer, over TCP or a unix socket. */

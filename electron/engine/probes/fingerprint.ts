@@ -49,6 +49,8 @@ export interface FingerprintLimits {
   deadlineAt?: number;
   /** The time limit, for messages. */
   timeLimitMs?: number;
+  /** Over HTTPS (a proxy that terminates TLS), the certificate unchecked. */
+  tls?: boolean;
 }
 
 export function byteWords(bytes: number): string {
@@ -181,6 +183,7 @@ export async function fingerprintListener(
       port,
       path,
       headers,
+      ...(limits.tls ? { tls: true } : {}),
       connectTimeoutMs: Math.min(CONNECT_MS, left),
       totalTimeoutMs: left,
       maxBodyBytes: cap,

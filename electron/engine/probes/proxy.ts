@@ -16,6 +16,7 @@ import { isLoopback, isUnspecified } from '../net/address';
 import { cleanText } from '../text/untrusted';
 import { OLLAMA_BANNER, budgetWords, fingerprintListener } from './fingerprint';
 import { runProbe } from './probe';
+import type { ShareManifest } from '../fixes/recipes/share-proxy-config';
 
 /** At most this many listeners are fingerprinted as possible proxies in one scan. */
 export const MAX_PROXY_CANDIDATES = 64;
@@ -178,6 +179,8 @@ export interface ProxyEvidence {
   fingerprint: Fingerprint;
   /** The /api/tags challenge, read when the fingerprint saw credentials demanded. */
   challenge?: AuthChallenge | null;
+  /** The software as a share of Paddock's records it, for a listener whose owner is hidden. */
+  software?: ProxySoftware;
 }
 
 /**
@@ -189,9 +192,10 @@ export function classifyProxyPath({
   socket,
   fingerprint,
   challenge = null,
+  software: known,
 }: ProxyEvidence): ProxyPath | null {
   const owner = socket.processes[0] ?? null;
-  const software = proxySoftware(owner?.name);
+  const software = known ?? proxySoftware(owner?.name);
   const where = hostPort(socket.localAddress, socket.localPort);
   const bannerMatches = fingerprint.banner === OLLAMA_BANNER;
   const answersAsOllama = fingerprint.identity === 'ollama';
@@ -274,6 +278,8 @@ export interface ProxyProbeInput {
   limit?: number;
   /** The scan's byte budget for HTTP answers, shared with the fingerprints. */
   budget?: ByteBudget;
+  /** Paddock's own shares (issue 14): their proxy's software, by port, when its owner is hidden. */
+  shares?: ReadonlyArray<Pick<ShareManifest, 'port' | 'listen' | 'software'>>;
 }
 
 /**
@@ -291,6 +297,12 @@ export async function probeProxies(
     const known = new Map(
       (input.fingerprints ?? []).map((f) => [listenerKey(f.address, f.port), f]),
     );
+    // A listener a share of Paddock's names (its port and address): its proxy, even when the
+    // owner is hidden (the proxy runs as a transient user).
+    const shareOf = (socket: Socket) =>
+      input.shares?.find(
+        (s) => s.port === socket.localPort && s.listen.includes(socket.localAddress),
+      ) ?? null;
     const candidates = selectProxyCandidates(input.sockets, {
       ollamaPids: input.ollamaPids,
       limit: input.limit,
@@ -340,11 +352,50 @@ export async function probeProxies(
           fingerprint = outcome.fingerprint;
           if (outcome.limitedBy) limited += 1;
         }
+        // A web server that is neither Ollama nor asking for credentials over HTTP may speak
+        // HTTPS on that port (a share-proxy with TLS, any TLS proxy): knock once over TLS, and
+        // fingerprint it that way if it answers.
+        let tls = false;
+        if (
+          fingerprint.identity !== 'ollama' &&
+          fingerprint.authRequired !== true &&
+          (socket.processes.some((p) => isLikelyHttpProxy(p.name)) || shareOf(socket) !== null) &&
+          deadlineAt - host.monotonicMs() > KNOCK_TOTAL_MS
+        ) {
+          const knock = await host.http({
+            address,
+            port: socket.localPort,
+            path: '/',
+            tls: true,
+            connectTimeoutMs: KNOCK_CONNECT_MS * 2,
+            totalTimeoutMs: KNOCK_TOTAL_MS * 3,
+            maxBodyBytes: KNOCK_BYTES,
+            ...(budget ? { budget } : {}),
+          });
+          evidence.push({
+            kind: 'http',
+            ref: `GET ${knock.url} (${ownerWords(socket)}: does it answer HTTPS?)`,
+            outcome: knock.ok ? `HTTP ${knock.status}` : knock.message,
+          });
+          if (knock.ok) {
+            const outcome = await fingerprintListener(host, address, socket.localPort, {
+              deadlineAt,
+              tls: true,
+              ...(budget ? { budget } : {}),
+            });
+            evidence.push(...outcome.evidence);
+            if (outcome.fingerprint.identity === 'ollama' || outcome.fingerprint.authRequired) {
+              fingerprint = outcome.fingerprint;
+              tls = true;
+            }
+          }
+        }
         let challenge: AuthChallenge | null = null;
         if (fingerprint.authRequired === true) {
           const tags = await host.http({
             address,
             port: socket.localPort,
+            ...(tls ? { tls: true } : {}),
             path: '/api/tags',
             connectTimeoutMs: 1000,
             totalTimeoutMs: 3000,
@@ -358,7 +409,14 @@ export async function probeProxies(
           });
           challenge = authChallengeOf(tags);
         }
-        return classifyProxyPath({ socket, fingerprint, challenge });
+        const share = shareOf(socket);
+        const path = classifyProxyPath({
+          socket,
+          fingerprint,
+          challenge,
+          ...(share && socket.processes.length === 0 ? { software: share.software } : {}),
+        });
+        return path && tls ? { ...path, tls: true } : path;
       },
     );
     const found = paths.filter((p): p is ProxyPath => p !== null);

@@ -21,7 +21,7 @@ function sourceWords(item: string): string {
 export default defineRule(
   {
     id: 'shared-with-chosen',
-    title: 'A server is shared with chosen machines only',
+    title: 'A server is shared with chosen machines only, or behind a password',
     severity: 'info',
     category: 'exposure',
     why: 'A firewall rule lets only the machines you chose reach the server and refuses every other. That is sharing, not an exposure, as long as those machines are yours: whoever uses one of those addresses (or a device that takes one over) can use the server as you can.',
@@ -32,6 +32,29 @@ export default defineRule(
     snapshot.instances.flatMap((instance) => {
       const name =
         instance.kind === 'ollama' ? instanceLabel(instance) : SERVER_KIND_NAMES[instance.kind];
+      const behind = instance.sharedBehind;
+      if (behind && behind.length > 0) {
+        const where = behind.map(
+          (b) =>
+            `${b.tls ? 'https' : 'http'}://${b.address.includes(':') ? `[${b.address}]` : b.address}:${b.port}`,
+        );
+        const what = behind.every((b) => /^bearer$/i.test(b.scheme ?? ''))
+          ? 'a token'
+          : behind.every((b) => /^basic$/i.test(b.scheme ?? ''))
+            ? 'a password'
+            : 'a password or token';
+        return [
+          {
+            instance: instance.id,
+            title: `${name} is shared behind ${what}`,
+            summary: `${name} listens on this computer only; ${listed([...new Set(behind.map((b) => b.software))], 2)} in front of it, at ${listed(where, 3)}, refuses every request without ${what}.`,
+            attackerCan: [
+              `With ${what}: use ${name} through ${listed(where, 3)} as the proxy allows. Without it: nothing; every request is refused before it reaches ${name}.${behind.some((b) => !b.tls) ? ' Over plain HTTP, the credentials cross the network readable: keep it to a VPN.' : ''}`,
+            ],
+            evidence: instance.reasons.slice(-1),
+          },
+        ];
+      }
       const over = instance.sharedOver;
       if (over && over.length > 0)
         return [

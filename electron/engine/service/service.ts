@@ -11,6 +11,7 @@
  * here with the executor, journal line by journal line reported as progress.
  */
 import { shareOffers } from '../fixes/recipes/share-allowlist';
+import { installedProxies } from '../fixes/recipes/share-proxy';
 import { vpnAddresses } from '../fixes/recipes/share-vpn';
 import type {
   AppEvent,
@@ -36,7 +37,7 @@ import { assess } from '../assess';
 import type { FixDeps, RevertDeps } from '../fixes/executor';
 import { FixRefusal, applyPlan, listRuns, readRun, undoRun } from '../fixes/executor';
 import { planDigest, previewPlan, shownArgv, unifiedDiff } from '../fixes/preview';
-import { isManual, planFix } from '../fixes/recipes/index';
+import { isManual, planFix, privilegedChoiceArgs } from '../fixes/recipes/index';
 import { verifyByRescan } from '../fixes/verify';
 import { systemdBooted } from '../host/fix-files';
 import { recipeIo } from '../fixes/recipe-io';
@@ -227,16 +228,25 @@ export function createService(deps: ServiceDeps): Service {
     if (event) deps.emit({ type: 'event', event });
   }
 
-  async function afterRun(run: FixRun): Promise<FixOutcome> {
+  async function afterRun(run: FixRun, secret: string | null = null): Promise<FixOutcome> {
     await record(run);
     await rescan().catch(() => undefined);
-    return { ok: true, run };
+    // A share-proxy's secret, once, to the window that applied it: recorded nowhere.
+    return { ok: true, run, ...(secret !== null && run.state === 'applied' ? { secret } : {}) };
   }
 
-  async function parseRun(stdout: string, via: string): Promise<FixRun> {
+  async function parseRun(
+    stdout: string,
+    via: string,
+  ): Promise<{ run: FixRun; secret: string | null }> {
     const { fixRunSchema } = await import('../../../shared/fixes');
     try {
-      return fixRunSchema.parse(JSON.parse(stdout));
+      const json = JSON.parse(stdout) as { secret?: unknown };
+      const secret =
+        typeof json.secret === 'string' && /^[A-Za-z0-9_-]{43}$/.test(json.secret)
+          ? json.secret
+          : null;
+      return { run: fixRunSchema.parse(json), secret };
     } catch {
       throw new ServiceError(
         `${via}: the privileged side did not answer with a fix run: ${stdout.trim().slice(0, 300)}`,
@@ -333,10 +343,11 @@ export function createService(deps: ServiceDeps): Service {
       return {
         offers: shareOffers(view.snapshot, target),
         vpn: vpnAddresses(view.snapshot.probes.interfaces.data ?? [])[0] ?? null,
+        proxies: installedProxies(recipeIo(host)),
       };
     }),
 
-    planFix: guard(async ({ fixId, instance, allow }): Promise<FixPreview> => {
+    planFix: guard(async ({ fixId, instance, allow, proxy }): Promise<FixPreview> => {
       const fresh = await rescan();
       const ids = fresh.snapshot.instances.map((i) => i.id);
       const target = instance ?? (ids.length === 1 ? ids[0] : undefined);
@@ -355,6 +366,7 @@ export function createService(deps: ServiceDeps): Service {
         persist: systemdBooted(),
         findingId: finding?.id ?? null,
         ...(allow ? { allow } : {}),
+        ...(proxy ? { proxy } : {}),
       });
       if (isManual(made)) return { kind: 'manual', manual: made };
       const preview = fixPreview(made);
@@ -376,6 +388,7 @@ export function createService(deps: ServiceDeps): Service {
           plan.fixId,
           plan.instance,
           digest,
+          ...privilegedChoiceArgs(plan),
         ]);
         if (!elevated.ok)
           return { ok: false, cancelled: elevated.cancelled, message: elevated.message };
@@ -385,15 +398,20 @@ export function createService(deps: ServiceDeps): Service {
             cancelled: false,
             message: `The privileged side refused: ${elevated.stdout.trim().slice(0, 500)}`,
           };
-        return afterRun(await parseRun(elevated.stdout, elevated.via));
+        const parsed = await parseRun(elevated.stdout, elevated.via);
+        return afterRun(parsed.run, parsed.secret);
       }
+      let secret: string | null = null;
       const fixDeps: FixDeps = {
         ...runDeps(host.uid() === 0 ? rootRunsDir(host) : userRunsDir(host)),
         expectedDigest: digest,
         verify: (p) => verifyByRescan(p, () => scan(host, deps.scanOptions)),
         onJournal: (entry) => deps.emit({ type: 'fix-progress', digest, entry }),
+        onSecret: (value) => {
+          secret = value;
+        },
       };
-      return afterRun(await applyPlan(plan, fixDeps));
+      return afterRun(await applyPlan(plan, fixDeps), secret);
     }),
 
     undo: guard(async ({ runId }): Promise<FixOutcome> => {
@@ -406,7 +424,7 @@ export function createService(deps: ServiceDeps): Service {
           return { ok: false, cancelled: elevated.cancelled, message: elevated.message };
         if (elevated.code !== 0)
           return { ok: false, cancelled: false, message: elevated.stdout.trim().slice(0, 500) };
-        return afterRun(await parseRun(elevated.stdout, elevated.via));
+        return afterRun((await parseRun(elevated.stdout, elevated.via)).run);
       }
       return afterRun(await undoRun(runId, runDeps(found!.dir)));
     }),

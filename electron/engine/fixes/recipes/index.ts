@@ -11,6 +11,9 @@ import { planDockerLocalhost } from './docker-localhost';
 import { planRebindServer } from './rebind-server';
 import { planShareAllowlist } from './share-allowlist';
 import { planShareVpn } from './share-vpn';
+import { planShareProxy } from './share-proxy';
+import type { ProxyChoice } from './share-proxy-config';
+import { proxyChoiceArg, proxyChoiceOfPlan } from './share-proxy-config';
 import { planRebindSystemd } from './rebind-systemd';
 import { planStopRequestLogging } from './stop-request-logging';
 import { planStopTunnel } from './stop-tunnel';
@@ -26,7 +29,32 @@ export interface PlanFixOptions {
   persist?: boolean;
   /** share-allowlist: the addresses or prefixes to share with. */
   allow?: readonly string[];
+  /** share-proxy: the proxy, credential, endpoints and TLS the user chose. */
+  proxy?: ProxyChoice;
 }
+
+/**
+ * The user's choices a plan was made with, as the privileged side takes them after the digest
+ * (privileged.ts checks each): share-allowlist's sources, share-proxy's proxy and TLS.
+ */
+export function privilegedChoiceArgs(plan: FixPlan): string[] {
+  if (plan.fixId === 'share-allowlist') return [plan.verification.setting ?? ''];
+  if (plan.fixId === 'share-proxy') {
+    const choice = proxyChoiceOfPlan(plan.steps);
+    return [choice ? proxyChoiceArg(choice) : ''];
+  }
+  return [];
+}
+
+/** share-proxy's choice when none is given: the first proxy installed, a token, inference only. */
+export const DEFAULT_PROXY_CHOICE: ProxyChoice = {
+  software: 'nginx',
+  auth: 'bearer',
+  endpoints: 'inference',
+  tls: 'certificate',
+  cert: null,
+  key: null,
+};
 
 export function planFix(
   fixId: FixId,
@@ -65,6 +93,11 @@ function plan(
     case 'share-allowlist':
       return planShareAllowlist(snapshot, instanceId, options.allow ?? [], io, {
         persist: options.persist,
+      });
+    case 'share-proxy':
+      return planShareProxy(snapshot, instanceId, io, {
+        choice: options.proxy ?? DEFAULT_PROXY_CHOICE,
+        findingId: options.findingId ?? null,
       });
     case 'rebind-server':
       return planRebindServer(snapshot, instanceId, io, { findingId: options.findingId ?? null });
