@@ -69,7 +69,10 @@ export const REPO_IN_CONTAINER = '/opt/paddock';
 const STANDIN_IN_CONTAINER = '/usr/local/lib/paddock-lab/ollama-standin.cjs';
 
 const SUITE = 'bookworm';
-const INCLUDE = 'systemd,systemd-sysv,dbus,iproute2,procps';
+/** nginx and Caddy for share-proxy (issue 14): their own services are left disabled. */
+const INCLUDE = 'systemd,systemd-sysv,dbus,iproute2,procps,nginx-light,caddy';
+/** Units the packages enable that the lab never runs (they would listen on port 80). */
+const DISABLED = ['nginx.service', 'caddy.service'];
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const SEARCH_PATH = [
@@ -269,7 +272,7 @@ function stripRoot(root: string): void {
 }
 
 function cachedRootPath(): string {
-  const recipe = `${SUITE} minbase ${INCLUDE} stripped: ${STRIPPED.join(' ')}`;
+  const recipe = `${SUITE} minbase ${INCLUDE} stripped: ${STRIPPED.join(' ')} disabled: ${DISABLED.join(' ')}`;
   const key = createHash('sha256').update(recipe).digest('hex').slice(0, 12);
   return path.join(cacheDir(), `systemd-root-${SUITE}-${key}.tar`);
 }
@@ -294,6 +297,10 @@ async function cachedRoot(): Promise<{ tarball: string; built: boolean }> {
       300_000,
     );
     stripRoot(root);
+    for (const unit of DISABLED)
+      fs.rmSync(path.join(root, 'etc/systemd/system/multi-user.target.wants', unit), {
+        force: true,
+      });
     await must([tools.tar, '-C', root, '--numeric-owner', '-cf', partial, '.'], 120_000);
     fs.renameSync(partial, tarball);
   } finally {
@@ -914,6 +921,8 @@ export interface PrivilegedRun {
   id: string;
   state: string;
   outcome: string;
+  /** share-proxy: the secret root generated, beside the run in its answer. */
+  secret?: string;
 }
 
 /**
@@ -925,6 +934,7 @@ export async function applyAsRoot(
   sd: SystemdLab,
   fixId: string,
   instance: string,
+  extra: { cli?: string[]; privileged?: string[] } = {},
 ): Promise<PrivilegedRun> {
   const preview = await sd.runInContainer(
     [
@@ -934,6 +944,7 @@ export async function applyAsRoot(
       fixId,
       '--instance',
       instance,
+      ...(extra.cli ?? []),
       '--dry-run',
     ],
     { timeoutMs: 30_000 },
@@ -948,6 +959,7 @@ export async function applyAsRoot(
       fixId,
       instance,
       digest,
+      ...(extra.privileged ?? []),
     ],
     { timeoutMs: 60_000 },
   );

@@ -625,6 +625,12 @@ function runProblem(
           ? OK
           : no('starting a share proxy is undone by stopping and disabling it');
       }
+      const shareUnit =
+        rest.length === 2 && rest[0] === '--' ? PROXY_UNIT_NAME.exec(rest[1]!) : null;
+      if (verb === 'cat' && shareUnit && validPort(shareUnit[1]))
+        return same(undo, ['systemctl', 'clean', '--what=state', '--', rest[1]!])
+          ? OK
+          : no(`systemctl cat ${rest[1]} is undone by cleaning that share proxy's state`);
       const unit = unitArg(rest, context);
       if (unit === null)
         return no(

@@ -411,7 +411,7 @@ export function shareUnit(m: ShareManifest): string {
         ]
       : [
           'Type=notify',
-          `Environment=XDG_DATA_HOME=/var/lib/${runtime} XDG_CONFIG_HOME=/var/lib/${runtime}`,
+          `Environment=HOME=/var/lib/${runtime} XDG_DATA_HOME=/var/lib/${runtime} XDG_CONFIG_HOME=/var/lib/${runtime}`,
           `ExecStart=${CADDY_BIN} run --config ${config} --adapter caddyfile`,
           `StateDirectory=${runtime}`,
         ];

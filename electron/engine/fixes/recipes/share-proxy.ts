@@ -271,6 +271,18 @@ export function planShareProxy(
       undo: null,
       description: 'Have systemd read the new unit.',
     },
+    // Caddy keeps its own authority's keys in the unit's state folder: undo removes them, once
+    // the proxy has stopped (undo runs last step first).
+    ...(choice.software === 'caddy'
+      ? [
+          {
+            kind: 'run' as const,
+            argv: ['systemctl', 'cat', '--', unit],
+            undo: ['systemctl', 'clean', '--what=state', '--', unit],
+            description: `Check that systemd knows ${unit}. On undo: remove its state folder (Caddy's certificate authority), once it has stopped.`,
+          },
+        ]
+      : []),
     {
       kind: 'run',
       argv: ['systemctl', 'enable', '--now', '--', unit],
