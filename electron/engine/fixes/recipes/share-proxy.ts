@@ -172,6 +172,7 @@ export function planShareProxy(
       s.state === 'listen' &&
       s.localPort === port &&
       !s.processes.some((p) => p.pid === instance.pid) &&
+      !instance.listeners.some((l) => l.address === s.localAddress && l.port === s.localPort) &&
       (listen.includes(s.localAddress) || s.localAddress === '0.0.0.0' || s.localAddress === '::'),
   );
   if (taken)
