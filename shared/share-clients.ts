@@ -42,18 +42,22 @@ export function shareClients(share: ShareForClients, secret: string): ShareClien
     : `Authorization: Basic ${base64(`${SHARE_USER}:${secret}`)}`;
   const cacert = share.tls === 'internal' ? ` --cacert root.crt` : '';
   const probe = share.kind === 'ollama' ? '/api/tags' : '/v1/models';
+  // The secret stays out of command lines (other users read them in /proc) and shell history:
+  // curl reads the header from a file, the SDK from the environment.
   const snippets: ShareClients['snippets'] = [
     {
+      title: 'Header file (once; readable by you only)',
+      text: `umask 077; cat > ~/.paddock-share.header   # paste this line, then Ctrl-D:\n${header}`,
+    },
+    {
       title: 'curl',
-      text: bearer
-        ? `curl${cacert} ${baseUrl}${probe} -H "${header}"`
-        : `curl${cacert} -u ${SHARE_USER}:${secret} ${baseUrl}${probe}`,
+      text: `curl${cacert} -H @$HOME/.paddock-share.header ${baseUrl}${probe}`,
     },
     {
       title: 'OpenAI SDK (Python)',
       text: bearer
-        ? `from openai import OpenAI\nclient = OpenAI(base_url="${baseUrl}/v1", api_key="${secret}")`
-        : `from openai import OpenAI\nclient = OpenAI(base_url="${baseUrl}/v1", api_key="unused",\n                default_headers={"Authorization": "${header.slice('Authorization: '.length)}"})`,
+        ? `import os\nfrom openai import OpenAI\n# PADDOCK_TOKEN holds the token (set it in your environment, not in the code)\nclient = OpenAI(base_url="${baseUrl}/v1", api_key=os.environ["PADDOCK_TOKEN"])`
+        : `import os\nfrom openai import OpenAI\n# PADDOCK_AUTH holds "${header.slice('Authorization: '.length, 'Authorization: Basic '.length)}…" (the header's value)\nclient = OpenAI(base_url="${baseUrl}/v1", api_key="unused",\n                default_headers={"Authorization": os.environ["PADDOCK_AUTH"]})`,
     },
     {
       title: 'Open WebUI',

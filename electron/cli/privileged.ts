@@ -14,6 +14,7 @@
  * depth), applied by the executor (backup, journal, verification by root's own rescan,
  * rollback), and its run kept in /var/lib/paddock/runs, whatever the caller's environment says.
  */
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
 import { canonicalSource, normalizeSources } from '../engine/fixes/recipes/share-allowlist';
 import { parseProxyChoiceArg } from '../engine/fixes/recipes/share-proxy-config';
 import type { FixId, FixPlan, FixRun } from '../../shared/fixes';
@@ -60,6 +61,37 @@ export interface PrivilegedOutcome {
 }
 
 const refuse = (text: string): PrivilegedOutcome => ({ text, code: 2 });
+
+/**
+ * Why a certificate or key the user names must not be handed to the proxy, or null: it must be
+ * a regular file of root's, in a chain of folders only root controls, of at most 1 MiB, holding
+ * a PEM block of that kind (security review: systemd's LoadCredential= would as well copy any
+ * file, every file of a folder, or what a socket sends, into the proxy's credentials).
+ */
+export function credentialFileProblem(path: string, block: string): string | null {
+  const chain = untrustedChainProblem(path);
+  if (chain) return `${path} is not in a folder only root controls (${chain})`;
+  let fd: number;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (error) {
+    return `${path} cannot be opened as a file (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return `${path} is not a regular file`;
+    if (st.uid !== 0) return `${path} is not owned by root`;
+    if (st.size > 1024 * 1024) return `${path} is larger than 1 MiB`;
+    const buffer = Buffer.alloc(st.size);
+    readSync(fd, buffer, 0, st.size, 0);
+    if (!new RegExp(`-----BEGIN [A-Z ]*${block}-----`).test(buffer.toString('latin1')))
+      return `${path} holds no PEM ${block.toLowerCase()}`;
+    buffer.fill(0);
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Why root's run folder must not be used, or null: a folder only root controls. */
 export function runsDirProblem(dir: string): string | null {
@@ -154,6 +186,12 @@ export async function privilegedApplyFix(
       `${APPLY_FIX_COMMAND} share-proxy takes INSTANCE-ID DIGEST and the choice, as SOFTWARE:AUTH:ENDPOINTS:TLS[:CERT:KEY]`,
     );
   const extra = sharing || proxy ? [] : rest;
+  if (proxy?.tls === 'certificate') {
+    const problem =
+      credentialFileProblem(proxy.cert!, 'CERTIFICATE') ??
+      credentialFileProblem(proxy.key!, 'PRIVATE KEY');
+    if (problem) return refuse(`refused, nothing was run: ${problem}`);
+  }
   if (
     (sharing &&
       (sharing.some((s) => {

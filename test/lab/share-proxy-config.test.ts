@@ -26,6 +26,7 @@ import {
 import type { Prerequisite } from '../support/prerequisites';
 import { describeWhen } from '../support/prerequisites';
 import { which } from './proc';
+import { credentialFileProblem } from '../../electron/cli/privileged';
 
 const NGINX = which('nginx');
 const CADDY = which('caddy');
@@ -185,6 +186,8 @@ describeWhen(
           );
           const text = JSON.stringify(json);
           expect(text).toContain('"dial":"127.0.0.1:11434"');
+          // Each allowed path is forwarded as itself, whatever form of it the client sent.
+          expect(text).toContain('"uri":"/api/chat?{http.request.uri.query}"');
           expect(text).not.toMatch(/"dial":"(?!127\.0\.0\.1:11434")/);
           // The realm, whatever the name was, is the one string Paddock meant.
           expect(text).toContain(
@@ -195,6 +198,41 @@ describeWhen(
         }
       },
     );
+
+    it('a certificate or key root hands the proxy: a root-owned regular PEM file in a chain only root controls', () => {
+      const dir = fs.mkdtempSync('/run/pdk-cred-');
+      try {
+        fs.chmodSync(dir, 0o755);
+        const pem = path.join(dir, 'cert.pem');
+        fs.writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+        const key = path.join(dir, 'key.pem');
+        fs.writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', {
+          mode: 0o600,
+        });
+        expect(credentialFileProblem(pem, 'CERTIFICATE')).toBeNull();
+        expect(credentialFileProblem(key, 'PRIVATE KEY')).toBeNull();
+        expect(credentialFileProblem(pem, 'PRIVATE KEY')).toMatch(/holds no PEM private key/);
+        expect(credentialFileProblem('/etc/shadow', 'CERTIFICATE')).toMatch(/holds no PEM/);
+        expect(credentialFileProblem('/etc/ssh', 'CERTIFICATE')).toMatch(/not a regular file/);
+        const link = path.join(dir, 'link.pem');
+        fs.symlinkSync(pem, link);
+        expect(credentialFileProblem(link, 'CERTIFICATE')).toMatch(/cannot be opened|ELOOP/);
+        const theirs = path.join(dir, 'theirs.pem');
+        fs.copyFileSync(pem, theirs);
+        fs.chownSync(theirs, 1000, 1000);
+        expect(credentialFileProblem(theirs, 'CERTIFICATE')).toMatch(/not owned by root/);
+        // A folder another user owns: they could swap the file for a link to anything.
+        const open = fs.mkdtempSync('/run/pdk-cred-user-');
+        fs.copyFileSync(pem, path.join(open, 'c.pem'));
+        fs.chownSync(open, 1000, 1000);
+        expect(credentialFileProblem(path.join(open, 'c.pem'), 'CERTIFICATE')).toMatch(
+          /not in a folder only root controls/,
+        );
+        fs.rmSync(open, { recursive: true, force: true });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
 
     it.each([
       ['a name for an address', ['ollama.lan']],

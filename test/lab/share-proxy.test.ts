@@ -30,7 +30,8 @@ import {
 } from './systemd';
 
 const PADDOCK = `${REPO_IN_CONTAINER}/bin/paddock.cjs`;
-const CERT_DIR = '/etc/ssl/paddock-lab';
+/** A space and a systemd specifier in the path: the unit must name it as it is (`%` doubled). */
+const CERT_DIR = '/etc/ssl/paddock lab %i';
 
 /** Every file under a folder of the container: path → mode and sha256 (links: their target). */
 function treeOf(sd: SystemdLab, root: string): Record<string, string> {

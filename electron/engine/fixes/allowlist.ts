@@ -83,7 +83,8 @@ export interface PrivilegedContext {
   localAddresses?: ReadonlySet<string>;
   /** Addresses of VPN interfaces, IPv4 and IPv6 (share-proxy's plain HTTP listens on those only). */
   vpnInterfaceAddresses?: ReadonlySet<string>;
-  /** Ports the servers root's scan found listen on (a share-proxy forwards to one). */
+  /** Ports of the servers root's scan found reachable beyond this computer (a share-proxy
+   * fronts one: it narrows who reaches a server others reach already, never opens one). */
   serverPorts?: ReadonlySet<number>;
 }
 
@@ -151,9 +152,9 @@ export function privilegedContext(
     localAddresses: addressesOf(interfaces),
     vpnInterfaceAddresses: addressesOf(interfaces.filter((i) => VPN_INTERFACE.test(i.name))),
     serverPorts: new Set(
-      snapshot.instances.flatMap((i) =>
-        i.listeners.filter((l) => l.path === 'direct').map((l) => l.port),
-      ),
+      snapshot.instances
+        .filter((i) => i.exposure !== 'private')
+        .flatMap((i) => i.listeners.filter((l) => l.path === 'direct').map((l) => l.port)),
     ),
   };
 }
@@ -463,7 +464,7 @@ function manifestContextProblem(
       return `plain HTTP would be served on ${off.join(', ')}, not a VPN interface's address`;
   }
   if (!(context.serverPorts?.has(m.upstream.port) ?? false))
-    return `the proxy would forward to port ${m.upstream.port}, where no server Paddock found listens`;
+    return `the proxy would forward to port ${m.upstream.port}, where no server Paddock found is reachable from other machines`;
   return null;
 }
 

@@ -183,6 +183,21 @@ describe('share-proxy: the plan', () => {
     expect(isManual(made) && made.reason).toMatch(/owned by uid 1000/);
   });
 
+  it('a server on loopback only is not opened by a share (it only narrows who reaches one)', () => {
+    const snap = buildSnapshot({
+      instances: [
+        {
+          kind: 'llamacpp',
+          pid: 300,
+          auth: 'none',
+          listeners: [{ address: '127.0.0.1', port: 8080, via: [] }],
+        },
+      ],
+    });
+    const made = planFix('share-proxy', snap, ID, BOTH, { proxy: choice() });
+    expect(isManual(made) && made.reason).toMatch(/only ever narrows/);
+  });
+
   it('a port already shared through a proxy of Paddock’s is not shared twice', () => {
     const io: RecipeIO = {
       ...BOTH,
@@ -325,7 +340,8 @@ describe('values from the system and the user in the files', () => {
   it('the secret file: only a token Paddock generates, in the proxy’s own format', () => {
     const token = 'A'.repeat(43);
     const hash = (s: string) => bcrypt.hashSync(s, 4);
-    expect(secretFileText('nginx-bearer', token, hash)).toContain(`"Bearer ${token}" 1;`);
+    // A case-sensitive regular expression: nginx compares a map's string keys ignoring case.
+    expect(secretFileText('nginx-bearer', token, hash)).toContain(`"~^Bearer ${token}$" 1;`);
     expect(secretFileText('caddy-bearer', token, hash)).toBe(
       `@paddock_authorized header Authorization "Bearer ${token}"\n`,
     );
@@ -345,12 +361,21 @@ describe('client snippets', () => {
     );
     expect(c.baseUrl).toBe('https://[fd00::5]:11434');
     expect(c.snippets.map((s) => s.title)).toEqual([
+      'Header file (once; readable by you only)',
       'curl',
       'OpenAI SDK (Python)',
       'Open WebUI',
       "Caddy's root certificate (trust it once on each client)",
     ]);
-    expect(c.snippets[1]!.text).toContain('base_url="https://[fd00::5]:11434/v1", api_key="tok"');
+    expect(c.snippets[2]!.text).toContain(
+      'base_url="https://[fd00::5]:11434/v1", api_key=os.environ["PADDOCK_TOKEN"]',
+    );
+    // Never on a command line (other users read /proc/PID/cmdline) nor in shell history.
+    const curl = c.snippets[1]!.text;
+    expect(curl).toBe(
+      'curl --cacert root.crt -H @$HOME/.paddock-share.header https://[fd00::5]:11434/api/tags',
+    );
+    expect(curl).not.toContain('tok');
   });
 });
 
@@ -415,7 +440,7 @@ describe('the write-secret step in the executor', () => {
     expect(secrets).toHaveLength(1);
     const token = secrets[0]!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(readFileSync(target, 'utf8')).toContain(`"Bearer ${token}" 1;`);
+    expect(readFileSync(target, 'utf8')).toContain(`"~^Bearer ${token}$" 1;`);
     expect(statSync(target).mode & 0o777).toBe(0o600);
     // Nowhere in the run's record: plan, journal, backups.
     const recorded = readdirSync(runsDir, { recursive: true, withFileTypes: true })

@@ -255,7 +255,13 @@ export function nginxConfig(m: ShareManifest, credentials = credentialsDir(m.por
           '        }',
           '        add_header WWW-Authenticate $paddock_challenge always;',
         ]
-      : [`        auth_basic "${m.realm}";`, `        auth_basic_user_file ${credentials}/secret;`];
+      : [
+          `        auth_basic "${m.realm}";`,
+          `        auth_basic_user_file ${credentials}/secret;`,
+          // nginx logs the user name a client sent with a wrong password: a client that types
+          // the password there would put it in the journal.
+          '        error_log stderr crit;',
+        ];
   return [
     `# Written by Paddock (fix share-proxy, issue 14): ${m.kind} on ${upstreamOf(m)} shared`,
     `# behind ${m.auth === 'bearer' ? 'a bearer token' : 'a password (basic auth)'}. Undo the fix in Paddock to remove it.`,
@@ -309,7 +315,13 @@ export function nginxConfig(m: ShareManifest, credentials = credentialsDir(m.por
 
 export function caddyConfig(m: ShareManifest, credentials = credentialsDir(m.port)): string {
   const scheme = m.tls === 'vpn-plain' ? 'http' : 'https';
-  const sites = m.listen.map((a) => `${scheme}://${hostPort(a, m.port)}`).join(', ');
+  // Caddy's own authority issues for the addresses themselves, so clients use those; otherwise
+  // any name a client uses (the user's certificate names a host) reaches the same site, and
+  // `bind` keeps it to the chosen addresses.
+  const sites =
+    m.tls === 'internal'
+      ? m.listen.map((a) => `${scheme}://${hostPort(a, m.port)}`).join(', ')
+      : `${scheme}://:${m.port}`;
   const proxy = [
     `        reverse_proxy ${upstreamOf(m)} {`,
     '            header_up Host {upstream_hostport}',
@@ -326,6 +338,12 @@ export function caddyConfig(m: ShareManifest, credentials = credentialsDir(m.por
     m.endpoints === 'all'
       ? proxy
       : [
+          // Caddy matches a cleaned path but forwards the one the client sent: each allowed
+          // path is rewritten to itself, so the server sees exactly the endpoint let through.
+          ...inferencePaths(m.kind).flatMap((p, i) => [
+            `        @paddock_path_${i} path ${p}`,
+            `        rewrite @paddock_path_${i} ${p}?{query}`,
+          ]),
           `        @paddock_allowed path ${inferencePaths(m.kind).join(' ')}`,
           '        handle @paddock_allowed {',
           ...proxy.map((l) => `    ${l}`),
@@ -362,6 +380,8 @@ export function caddyConfig(m: ShareManifest, credentials = credentialsDir(m.por
     '    skip_install_trust',
     '    auto_https disable_redirects',
     '    servers {',
+    // No HTTP/3: it would listen on UDP, which Paddock's firewall rules for the port do not cover.
+    '        protocols h1 h2',
     '        timeouts {',
     `            read_body ${PROXY_LIMITS.clientSeconds}s`,
     `            read_header ${PROXY_LIMITS.clientSeconds}s`,
@@ -411,7 +431,9 @@ export function shareUnit(m: ShareManifest): string {
         ]
       : [
           'Type=notify',
-          `Environment=HOME=/var/lib/${runtime} XDG_DATA_HOME=/var/lib/${runtime} XDG_CONFIG_HOME=/var/lib/${runtime}`,
+          // Caddy saves the running configuration (the token with it) under XDG_CONFIG_HOME:
+          // the runtime folder, which goes when the service stops.
+          `Environment=HOME=/var/lib/${runtime} XDG_DATA_HOME=/var/lib/${runtime} XDG_CONFIG_HOME=/run/${runtime}`,
           `ExecStart=${CADDY_BIN} run --config ${config} --adapter caddyfile`,
           `StateDirectory=${runtime}`,
         ];
@@ -483,7 +505,8 @@ export function secretFileText(
   if (!/^[A-Za-z0-9_-]{32,128}$/.test(token)) throw new Error('not a token Paddock generates');
   switch (format) {
     case 'nginx-bearer':
-      return `map $http_authorization $paddock_authorized {\n    default 0;\n    "Bearer ${token}" 1;\n}\n`;
+      // A regular expression, not a string key: nginx compares string keys ignoring case.
+      return `map $http_authorization $paddock_authorized {\n    default 0;\n    "~^Bearer ${token}$" 1;\n}\n`;
     case 'htpasswd-bcrypt':
       return `${SHARE_USER}:${hash(token)}\n`;
     case 'caddy-bearer':

@@ -61,8 +61,8 @@ const usable = (a: NetInterface['addresses'][number]) =>
 
 /**
  * The addresses the proxy listens on: those of the interfaces the server is reachable on now
- * (every address of theirs, IPv4 and IPv6), else of every interface but bridges; with
- * `vpn-plain`, of VPN interfaces only.
+ * (every address of theirs, IPv4 and IPv6, but link-local), never a bridge's; with `vpn-plain`,
+ * of VPN interfaces only.
  */
 export function shareAddresses(
   snapshot: Snapshot,
@@ -73,12 +73,11 @@ export function shareAddresses(
   const reachable = new Set(
     instance.listeners.flatMap((l) => l.reachableVia.filter((v) => v.open).map((v) => v.interface)),
   );
-  const chosen = interfaces.filter((i) =>
-    tls === 'vpn-plain'
-      ? VPN_INTERFACE.test(i.name)
-      : reachable.size > 0
-        ? reachable.has(i.name)
-        : !BRIDGE.test(i.name),
+  const chosen = interfaces.filter(
+    (i) =>
+      reachable.has(i.name) &&
+      !BRIDGE.test(i.name) &&
+      (tls !== 'vpn-plain' || VPN_INTERFACE.test(i.name)),
   );
   const addresses = chosen.flatMap((i) => i.addresses.filter(usable).map((a) => a.address));
   return [...new Set(addresses)].sort((a, b) =>
@@ -96,7 +95,7 @@ const TLS_WORDS: Record<ProxyChoice['tls'], string> = {
   certificate:
     'HTTPS with your certificate: the token or password never crosses the network in clear text.',
   internal:
-    "HTTPS with a certificate from Caddy's own authority (made on this computer): the traffic is encrypted; each client must trust that authority's root certificate once (or skip verification), since no public authority vouches for it.",
+    "HTTPS with a certificate from Caddy's own authority (made on this computer): the traffic is encrypted; each client must trust that authority's root certificate once, since no public authority vouches for it (a client that skips the check would send the token to whoever answers in between).",
   'vpn-plain':
     'Plain HTTP, on the VPN interface only: the VPN already encrypts the traffic between its machines, and the proxy does not listen on any other network.',
 };
@@ -158,6 +157,13 @@ export function planShareProxy(
     return manual(
       `Port ${port} is already shared through a proxy of Paddock's (${shareManifestPath(port)}); undo that fix first, or rotate its secret.`,
     );
+  // Sharing narrows who reaches a server others reach already (anyone, to those with the
+  // secret); a server that listens on this computer only is not opened by it (security review:
+  // whoever may run the fix could otherwise open another user's private server).
+  if (instance.exposure === 'private')
+    return manual(
+      `${name} listens on this computer only, and Paddock's share only ever narrows who reaches a server others reach already. To share it, make it reachable first (for example OLLAMA_HOST=0.0.0.0:${port} or --host 0.0.0.0), then choose this again: Paddock will put it back on loopback behind the proxy.`,
+    );
   const listen = shareAddresses(snapshot, instance, choice.tls);
   if (listen.length === 0)
     return manual(
@@ -183,8 +189,7 @@ export function planShareProxy(
   // The server back to loopback first (it holds the port on every address until then).
   let rebind: FixStep[] = [];
   const rebindWarnings: string[] = [];
-  const exposed = instance.exposure !== 'private';
-  if (exposed) {
+  {
     const made =
       instance.kind === 'ollama'
         ? planRebindSystemd(snapshot, instance.id, { findingId: options.findingId ?? null })
@@ -296,7 +301,7 @@ export function planShareProxy(
     fixId: 'share-proxy',
     instance: instance.id,
     title: `Share ${name} behind ${credential} (${software})`,
-    summary: `${exposed ? `${name} goes back to listening on this computer only, and ` : ''}${software} listens on ${urls.join(', ')} in front of it: every request must carry ${credential} (${choice.auth === 'bearer' ? '`Authorization: Bearer …`' : 'HTTP basic auth, user "paddock"'}), ${choice.endpoints === 'inference' ? `and only the inference endpoints pass (generation, chat, embeddings, the model list; never pulling, pushing, creating or deleting models)` : 'and every endpoint passes, model management included'}. ${TLS_WORDS[choice.tls]} The ${choice.auth === 'bearer' ? 'token' : 'password'} is generated while the fix is applied and shown to you once.`,
+    summary: `${name} goes back to listening on this computer only, and ${software} listens on ${urls.join(', ')} in front of it: every request must carry ${credential} (${choice.auth === 'bearer' ? '`Authorization: Bearer …`' : 'HTTP basic auth, user "paddock"'}), ${choice.endpoints === 'inference' ? `and only the inference endpoints pass (generation, chat, embeddings, the model list; never pulling, pushing, creating or deleting models)` : 'and every endpoint passes, model management included'}. ${TLS_WORDS[choice.tls]} The ${choice.auth === 'bearer' ? 'token' : 'password'} is generated while the fix is applied and shown to you once.`,
     warnings: [
       `Clients on other machines must send ${credential} from now on; Paddock shows the settings for curl, the OpenAI SDK and Open WebUI after it is applied.`,
       ...(choice.endpoints === 'inference' && instance.kind === 'ollama'
