@@ -61,6 +61,7 @@ await build({
     parsers: path.join(root, 'bench', 'parsers.ts'),
     listeners: path.join(root, 'bench', 'listeners.ts'),
     kinds: path.join(root, 'bench', 'kinds.ts'),
+    'share-proxy': path.join(root, 'bench', 'share-proxy.ts'),
   },
   // The browser driver stays in node_modules (the ui bench loads it from there).
   external: ['playwright-core'],
@@ -87,6 +88,7 @@ const benches = [
   'parsers',
   'listeners',
   'kinds',
+  'share-proxy',
 ];
 const which = benches.includes(first) ? first : 'scan';
 const args = first === which ? rest : process.argv.slice(2);
