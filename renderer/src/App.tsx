@@ -11,16 +11,23 @@
  * - `instance-<instance.id>`: each server card on the overview.
  * - `model-name`: each model name shown (instance cards, loaded models on Activity).
  * - `finding-<finding.id>`: each finding card (data-accepted="true" once accepted);
- *   inside it `fix-button-<fixId>` (one per finding.fixes entry), `accept-<finding.id>`
+ *   inside it `fix-button-<fixId>` (one per finding.fixes entry, and `share-proxy` beside
+ *   `share-allowlist` in the `share-safely` group), `accept-<finding.id>`
  *   (opens the accept form; submit is `accept-submit-<finding.id>`), `withdraw-<finding.id>`.
  * - `nav-<view>`: nav entries (overview, network, activity, history, settings); the current
  *   one has aria-current="page".
  * - `scan-now`: the header's Scan now button (data-scanning="true" while a scan runs).
- * - `fix-dialog` (data-phase: planning | preview | unsupported | applying | result | failed),
+ * - `fix-dialog` (data-phase: choosing | planning | preview | unsupported | applying | result |
+ *   failed), `fix-back` (Change choices, from a share's preview),
  *   `fix-apply`, `fix-result` (data-state: the latest run.state, so "applied" after Apply
  *   and "undone" after Undo; "cancelled" / "not-started" when the call answered ok:false),
  *   `fix-undo`, `fix-close`, and `rescan` (the dialog's Scan again after a run). After a run
  *   or an undo the renderer rescans by itself, so the verdict behind the dialog follows.
+ * - Issue 14's choosers: `share-chooser` (`share-offer-<source>`, `share-typed`,
+ *   `share-preview`); `proxy-chooser` (`proxy-<software|auth|endpoints|tls>-<value>` radios,
+ *   `proxy-cert`, `proxy-key`, `proxy-none-installed`) with the footer's `proxy-preview`; after
+ *   an applied share-proxy, `share-secret` with `share-secret-value` and `share-snippets`; on
+ *   a server card, `shared-behind`.
  * - `engine-error` with `retry`; `no-bridge` when window.paddock is missing;
  *   `ollama-not-found` / `ollama-stopped` / `ollama-unknown`; `probe-denied-<probe>`,
  *   `probe-error-<probe>`; `settings-problem`; `gpu-chart` / `gpu-empty`;

@@ -183,6 +183,7 @@ export const PLANNABLE_FIXES = [
   'rebind-server',
   'share-allowlist',
   'share-vpn',
+  'share-proxy',
 ] as const;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
@@ -200,6 +201,7 @@ const FIX_LABELS: Readonly<Record<string, string>> = {
   'rebind-server': 'Listen on this computer only',
   'share-allowlist': 'Share with chosen machines only',
   'share-vpn': 'Share over the VPN only',
+  'share-proxy': 'Share behind a password or token',
   'upgrade-ollama': 'Upgrade Ollama',
   'disable-cloud': 'Turn off cloud models',
   'enable-firewall': 'Turn on a firewall',

@@ -13,7 +13,7 @@ import type {
   ShareOffers,
   ViewName,
 } from '../../shared/api';
-import type { JournalEntry } from '../../shared/fixes';
+import type { JournalEntry, ProxyChoice } from '../../shared/fixes';
 import { isPlannableFix, prependEvent } from './format';
 
 export type FixPhase =
@@ -36,6 +36,97 @@ export interface FixDialogState {
   error: string | null;
   /** Issue 14, "share with chosen machines": what the scan offers, once loaded. */
   offers?: ShareOffers | null;
+  /** The sources the preview was planned with, so "Change choices" comes back to them. */
+  allow?: string[];
+  /** Issue 14, "password or token in front": the choices as they stand in the dialog. */
+  proxyDraft?: ProxyDraft;
+}
+
+/** The share-proxy choices as the dialog holds them, before they are complete. */
+export interface ProxyDraft {
+  /** null: the first installed one. */
+  software: ProxyChoice['software'] | null;
+  auth: ProxyChoice['auth'];
+  endpoints: ProxyChoice['endpoints'];
+  tls: ProxyChoice['tls'] | null;
+  cert: string;
+  key: string;
+}
+
+/** A token, inference only; the proxy and the protection still to choose. */
+export const NEW_PROXY_DRAFT: ProxyDraft = {
+  software: null,
+  auth: 'bearer',
+  endpoints: 'inference',
+  tls: null,
+  cert: '',
+  key: '',
+};
+
+/**
+ * The draft as far as it counts: only what is offered (an installed proxy, the first by default;
+ * Caddy's own authority with Caddy; plain HTTP with a VPN up), and the complete choice, or what
+ * is still missing, in words for the button.
+ */
+export function resolveProxyDraft(
+  draft: ProxyDraft,
+  offers: ShareOffers | null | undefined,
+): {
+  software: ProxyChoice['software'] | null;
+  tls: ProxyChoice['tls'] | null;
+  choice: ProxyChoice | null;
+  missing: string | null;
+} {
+  const installed = offers ? (offers.proxies ?? []) : null;
+  const software =
+    installed === null
+      ? null
+      : draft.software !== null && installed.includes(draft.software)
+        ? draft.software
+        : (installed[0] ?? null);
+  const tls =
+    draft.tls === 'certificate' ||
+    (draft.tls === 'internal' && software === 'caddy') ||
+    (draft.tls === 'vpn-plain' && (offers?.vpn ?? null) !== null)
+      ? draft.tls
+      : null;
+  const cert = draft.cert.trim();
+  const key = draft.key.trim();
+  const missing =
+    software === null
+      ? installed === null
+        ? 'Looking at what is installed…'
+        : 'Neither nginx nor Caddy is installed'
+      : tls === null
+        ? 'Choose how the traffic is protected'
+        : tls === 'certificate' && (cert === '' || key === '')
+          ? 'Name the certificate and its key'
+          : null;
+  const choice =
+    missing === null && software !== null && tls !== null
+      ? {
+          software,
+          auth: draft.auth,
+          endpoints: draft.endpoints,
+          tls,
+          cert: tls === 'certificate' ? cert : null,
+          key: tls === 'certificate' ? key : null,
+        }
+      : null;
+  return { software, tls, choice, missing };
+}
+
+/** The fixes that start with a choice in the dialog (issue 14) rather than planning at once. */
+export const CHOOSING_FIXES: ReadonlySet<string> = new Set(['share-allowlist', 'share-proxy']);
+
+/**
+ * What the store keeps of an outcome: all of it but a share-proxy's secret, which the dialog
+ * that applied the fix holds in its own component state only (shown once, kept nowhere).
+ */
+export function withoutSecret(outcome: FixOutcome): FixOutcome {
+  if (!outcome.ok || outcome.secret === undefined) return outcome;
+  const { secret: _secret, ...rest } = outcome;
+  return rest;
 }
 
 export interface EngineError {
@@ -97,9 +188,13 @@ export function newFixDialog(
     fixId,
     findingId,
     instance,
-    // Sharing with chosen machines starts by choosing them; every other fix plans at once.
-    phase:
-      fixId === 'share-allowlist' ? 'choosing' : isPlannableFix(fixId) ? 'planning' : 'unsupported',
+    // Sharing with chosen machines, or behind a proxy, starts by choosing; every other fix
+    // plans at once.
+    phase: CHOOSING_FIXES.has(fixId)
+      ? 'choosing'
+      : isPlannableFix(fixId)
+        ? 'planning'
+        : 'unsupported',
     preview: null,
     progress: [],
     adminPrompt: null,

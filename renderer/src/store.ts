@@ -6,10 +6,21 @@
  */
 import { create } from 'zustand';
 import type { AppEvent, Preferences, ViewName } from '../../shared/api';
+import type { ProxyChoice } from '../../shared/fixes';
 import { errorMessage, getApi } from './api';
 import { isPlannableFix } from './format';
 import type { DataState, ThemeChoice } from './state';
-import { THEME_KEY, initialState, newFixDialog, reduceAppEvent, withOutcome } from './state';
+import type { ProxyDraft } from './state';
+import {
+  NEW_PROXY_DRAFT,
+  THEME_KEY,
+  initialState,
+  newFixDialog,
+  reduceAppEvent,
+  resolveProxyDraft,
+  withOutcome,
+  withoutSecret,
+} from './state';
 
 export type { DataState, EngineError, FixDialogState, FixPhase, ThemeChoice } from './state';
 
@@ -20,8 +31,18 @@ export interface Actions {
   openFix(fixId: string, findingId: string | null, instance: string | null): void;
   /** Share with chosen machines: plan it with the sources picked in the dialog. */
   previewShare(allow: string[]): void;
+  /** Share behind a password or token: change the choices in the dialog. */
+  editProxy(change: Partial<ProxyDraft>): void;
+  /** Plan it with the proxy, credential, endpoints and TLS chosen, once they are complete. */
+  previewProxy(): void;
+  /** From a share's preview back to its choices (kept), to change them. */
+  backToChoosing(): void;
   closeFix(): void;
-  applyFix(): Promise<void>;
+  /**
+   * Applies the previewed plan. A share-proxy's secret comes back to the caller only (the
+   * dialog shows it once from its own state); the store keeps the outcome without it.
+   */
+  applyFix(): Promise<AppliedSecret | null>;
   undoFix(): Promise<void>;
   rescanAfterFix(): void;
   acceptRisk(
@@ -42,6 +63,12 @@ export interface Actions {
 }
 
 export type PaddockState = DataState & Actions;
+
+/** The secret a share-proxy run generated, and the run it belongs to. */
+export interface AppliedSecret {
+  runId: string;
+  secret: string;
+}
 
 // ── the store ─────────────────────────────────────────────────────────────────────────────
 
@@ -81,11 +108,20 @@ export const useStore = create<PaddockState>()((set, get) => {
     }
   }
 
-  async function plan(fixId: string, instance: string | null, allow?: string[]) {
+  async function plan(
+    fixId: string,
+    instance: string | null,
+    choice: { allow?: string[]; proxy?: ProxyChoice } = {},
+  ) {
     const api = getApi();
     if (!api || !isPlannableFix(fixId)) return;
     try {
-      const preview = await api.planFix({ fixId, instance, ...(allow ? { allow } : {}) });
+      const preview = await api.planFix({
+        fixId,
+        instance,
+        ...(choice.allow ? { allow: choice.allow } : {}),
+        ...(choice.proxy ? { proxy: choice.proxy } : {}),
+      });
       const fix = get().fix;
       if (fix && fix.fixId === fixId && fix.phase === 'planning')
         set({ fix: { ...fix, phase: 'preview', preview } });
@@ -154,8 +190,32 @@ export const useStore = create<PaddockState>()((set, get) => {
     previewShare(allow) {
       const fix = get().fix;
       if (!fix || fix.phase !== 'choosing' || allow.length === 0) return;
+      set({ fix: { ...fix, phase: 'planning', error: null, allow } });
+      void plan(fix.fixId, fix.instance, { allow });
+    },
+
+    editProxy(change) {
+      const fix = get().fix;
+      if (!fix || fix.phase !== 'choosing' || fix.fixId !== 'share-proxy') return;
+      set({ fix: { ...fix, proxyDraft: { ...(fix.proxyDraft ?? NEW_PROXY_DRAFT), ...change } } });
+    },
+
+    previewProxy() {
+      const fix = get().fix;
+      if (!fix || fix.phase !== 'choosing' || fix.fixId !== 'share-proxy') return;
+      const { choice } = resolveProxyDraft(fix.proxyDraft ?? NEW_PROXY_DRAFT, fix.offers);
+      if (!choice) return;
       set({ fix: { ...fix, phase: 'planning', error: null } });
-      void plan(fix.fixId, fix.instance, allow);
+      void plan(fix.fixId, fix.instance, { proxy: choice });
+    },
+
+    backToChoosing() {
+      const fix = get().fix;
+      // From a preview, or from a plan that failed (nothing was applied), never after a run.
+      if (!fix || !(fix.phase === 'preview' || (fix.phase === 'failed' && !fix.preview))) return;
+      if (fix.fixId !== 'share-allowlist' && fix.fixId !== 'share-proxy') return;
+      set({ fix: { ...fix, phase: 'choosing', preview: null, error: null } });
+      if (!fix.offers) void loadOffers(fix.instance);
     },
 
     closeFix() {
@@ -167,19 +227,23 @@ export const useStore = create<PaddockState>()((set, get) => {
     async applyFix() {
       const api = getApi();
       const fix = get().fix;
-      if (!api || !fix || fix.phase !== 'preview' || fix.preview?.kind !== 'plan') return;
+      if (!api || !fix || fix.phase !== 'preview' || fix.preview?.kind !== 'plan') return null;
       const digest = fix.preview.digest;
       set({ fix: { ...fix, phase: 'applying', progress: [], error: null } });
       try {
         const outcome = await api.applyFix({ digest });
         const now = get().fix;
-        if (now) set({ fix: withOutcome(now, outcome) });
+        if (now) set({ fix: withOutcome(now, withoutSecret(outcome)) });
         // The system changed (or was put back): the view behind the dialog follows.
         if (outcome.ok) void get().scanNow();
+        return outcome.ok && outcome.secret !== undefined && now
+          ? { runId: outcome.run.id, secret: outcome.secret }
+          : null;
       } catch (error) {
         const now = get().fix;
         if (now)
           set({ fix: { ...now, phase: 'failed', adminPrompt: null, error: errorMessage(error) } });
+        return null;
       }
     },
 
@@ -287,7 +351,9 @@ export const useStore = create<PaddockState>()((set, get) => {
       if (event.type === 'scan-failed')
         set({ error: { message: event.message, retry: () => void get().scanNow() } });
       if (event.type === 'navigate') {
-        if (change.fix) void plan(change.fix.fixId, change.fix.instance);
+        // A share starts with its choices (and what the scan offers); every other fix plans.
+        if (change.fix?.phase === 'choosing') void loadOffers(change.fix.instance);
+        else if (change.fix) void plan(change.fix.fixId, change.fix.instance);
         if (event.view === 'history') void get().loadHistory();
         if (event.view === 'settings') void get().loadSettings();
       }

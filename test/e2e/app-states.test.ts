@@ -24,8 +24,10 @@ import {
   buildSnapshot,
   firewallFacts,
   lanPaths,
+  loopbackOllama,
   nvidiaGpu,
   peer,
+  proxyPath,
   setting,
   wildcardOllama,
 } from '../rules/snapshots';
@@ -167,6 +169,66 @@ const sharedWithLaptop: Recording = (() => {
   // As the scan's verdict names it: the instance's last reason (scan.ts overallVerdict).
   snapshot.verdictReasons = [`${instance.id} (version ${instance.version}): ${shared}`];
   return { snapshot };
+})();
+
+/**
+ * Issue 14, password or token in front: after the fix, Ollama listens on loopback and nginx on
+ * the LAN address, port 11434, over HTTPS, refusing every request without the token (as the
+ * scan's withProxySharing records it).
+ */
+const sharedBehindToken: Recording = (() => {
+  const snapshot = buildSnapshot({
+    interfaces: [LOOPBACK_INTERFACE, LAN_INTERFACE],
+    firewall: { status: 'ok', facts: firewallFacts('off') },
+    instances: [
+      loopbackOllama({
+        proxyPaths: [
+          proxyPath({
+            listenAddress: '192.168.1.20',
+            port: 11434,
+            connectAddress: '192.168.1.20',
+            tls: true,
+            owner: { pid: 880, name: 'nginx' },
+            upstream: 'unconfirmed',
+            matchedBy: null,
+            authRequired: true,
+            authScheme: 'Bearer',
+            authRealm: 'Paddock share on workstation',
+            tagsStatus: 401,
+            version: null,
+            reasons: [
+              'nginx (pid 880) on 192.168.1.20:11434 answers over HTTPS and asks for Bearer credentials (401 on /api/tags).',
+            ],
+          }),
+        ],
+      }),
+    ],
+  });
+  const instance = snapshot.instances[0]!;
+  instance.sharedBehind = [
+    { software: 'nginx', address: '192.168.1.20', port: 11434, scheme: 'Bearer', tls: true },
+  ];
+  const shared =
+    'Shared behind a password or token: nginx on 192.168.1.20:11434 (HTTPS) asks for Bearer credentials. Whoever reaches that address and holds the credentials can use it; without them, every request is refused before it reaches the server.';
+  instance.reasons = [...instance.reasons, shared];
+  snapshot.verdictReasons = [`${instance.id} (version ${instance.version}): ${shared}`];
+  return { snapshot };
+})();
+/** A test value standing for the token root generates at apply time; no real secret. */
+const TEST_SECRET = 'TEST-ONLY-secret-of-this-recording-00000000';
+/**
+ * Ollama open to the LAN, with the drop-in folder of its unit that the scan looked in (absent:
+ * no drop-in yet), so the fix can first put Ollama back on loopback; applying a share-proxy
+ * plan leads to sharedBehindToken.
+ */
+const exposedThenBehindToken: Recording = (() => {
+  const snapshot = structuredClone(exposedWithLaptop.snapshot);
+  snapshot.probes.settings.evidence.push({
+    kind: 'file',
+    ref: '/etc/systemd/system/ollama.service.d',
+    outcome: 'ENOENT',
+  });
+  return { snapshot, afterApply: { snapshot: sharedBehindToken.snapshot, secret: TEST_SECRET } };
 })();
 
 const nothing: Recording = { snapshot: buildSnapshot({ instances: [] }) };
@@ -358,6 +420,105 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
     );
     expect(await mainText()).not.toMatch(/can use Ollama without a password/i);
     await shot('share-safely-shared-overview');
+  });
+
+  it('issue 14, password or token in front: the choices, the exact plan, the secret shown once, and the shared overview', async () => {
+    await open(exposedThenBehindToken);
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('share-safely').first().waitFor({ timeout: 10_000 });
+    await page.getByTestId('fix-button-share-proxy').first().click();
+    const dialog = page.getByTestId('fix-dialog');
+    expect(await dialog.getAttribute('data-phase')).toBe('choosing');
+    const chooser = page.getByTestId('proxy-chooser');
+    const nginx = page.getByTestId('proxy-software-nginx');
+    await nginx.waitFor({ timeout: 10_000 });
+    // Both proxies installed (the recording says so); a token and inference only by default.
+    expect(await nginx.isChecked()).toBe(true);
+    expect(await page.getByTestId('proxy-auth-bearer').isChecked()).toBe(true);
+    expect(await page.getByTestId('proxy-endpoints-inference').isChecked()).toBe(true);
+    expect(await chooser.textContent()).toMatch(
+      /Generation, chat, embeddings and the model list; never pulling, pushing or deleting models/,
+    );
+    // Caddy's own authority is offered with Caddy only; plain HTTP only with a VPN (none here).
+    expect(await page.getByTestId('proxy-tls-internal').count()).toBe(0);
+    await page.getByTestId('proxy-software-caddy').check();
+    expect(await page.getByTestId('proxy-tls-internal').count()).toBe(1);
+    await nginx.check();
+    expect(await page.getByTestId('proxy-tls-internal').count()).toBe(0);
+    expect(await page.getByTestId('proxy-tls-vpn-plain').count()).toBe(0);
+    expect(await page.getByTestId('proxy-preview').isDisabled()).toBe(true);
+    await page.getByTestId('proxy-tls-certificate').check();
+    expect(await page.getByTestId('proxy-preview').textContent()).toMatch(/Name the certificate/);
+    await page.getByTestId('proxy-cert').fill('/etc/ssl/certs/workstation.pem');
+    await page.getByTestId('proxy-key').fill('/etc/ssl/private/workstation.key');
+    await shot('share-proxy-choose');
+
+    // The real plan, as for every fix: summary, files, the secret's file, commands.
+    await page.getByTestId('proxy-preview').click();
+    await expect.poll(async () => dialog.getAttribute('data-phase')).toBe('preview');
+    let text = (await dialog.textContent()) ?? '';
+    expect(text).toMatch(/Share Ollama behind a token \(nginx\)/);
+    expect(text).toMatch(/https:\/\/192\.168\.1\.20:11434/);
+    expect(text).toMatch(/\/etc\/paddock\/share\/11434\/nginx\.conf/);
+    expect(text).toMatch(/\/etc\/paddock\/share\/11434\/secret/);
+    expect(text).toMatch(/systemctl enable --now -- paddock-share-11434\.service/);
+    expect(text).toMatch(/\/etc\/ssl\/certs\/workstation\.pem/);
+    await shot('share-proxy-preview');
+
+    // "Change choices" comes back with them kept; previewing again gives the same plan.
+    await page.getByTestId('fix-back').click();
+    expect(await dialog.getAttribute('data-phase')).toBe('choosing');
+    expect(await page.getByTestId('proxy-key').inputValue()).toBe(
+      '/etc/ssl/private/workstation.key',
+    );
+    await page.getByTestId('proxy-preview').click();
+    await expect.poll(async () => dialog.getAttribute('data-phase')).toBe('preview');
+
+    // Applied (the recorded outcome): the secret once, with the clients' settings.
+    await page.getByTestId('fix-apply').click();
+    await expect.poll(async () => dialog.getAttribute('data-phase')).toBe('result');
+    const panel = page.getByTestId('share-secret');
+    await panel.waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('share-secret-value').textContent()).toBe(TEST_SECRET);
+    expect(await panel.textContent()).toMatch(
+      /Paddock keeps no copy you can read; undo revokes it/,
+    );
+    const snippets = (await page.getByTestId('share-snippets').textContent()) ?? '';
+    expect(snippets).toContain('https://192.168.1.20:11434/api/tags');
+    expect(snippets).toContain(`Authorization: Bearer ${TEST_SECRET}`);
+    expect(snippets).toContain('base_url="https://192.168.1.20:11434/v1"');
+    text = (await dialog.textContent()) ?? '';
+    expect(text).toMatch(/Applied and verified/);
+    await shot('share-proxy-secret-once');
+
+    // Closed, the secret is gone from the page, and was never in the window's storage.
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await page.content()).not.toContain(TEST_SECRET);
+    const stored = await page.evaluate<string>(
+      'JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })',
+    );
+    expect(stored).not.toContain(TEST_SECRET);
+    await expect
+      .poll(async () => (await page.getByTestId('verdict').textContent()) ?? '')
+      .toMatch(/Shared with a token/);
+
+    await bridge?.close();
+    bridge = null;
+    await open(sharedBehindToken);
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    const verdict = page.getByTestId('verdict');
+    expect(await verdict.textContent()).toMatch(/Shared with a token/);
+    expect(await verdict.getAttribute('data-shared')).toBe('true');
+    expect(await mainText()).toMatch(
+      /reach it only through nginx on port 11434, which refuses every request without the token/,
+    );
+    expect(await mainText()).toMatch(/Shared with a password or token/);
+    expect(await page.getByTestId('shared-behind').textContent()).toMatch(
+      /https:\/\/192\.168\.1\.20:11434, nginx, which asks for a token/,
+    );
+    expect(await mainText()).not.toMatch(/can use Ollama without a password/i);
+    await shot('share-proxy-shared-overview');
   });
 
   it('no Ollama: says none was found and what to do', async () => {

@@ -40,6 +40,7 @@ const FIXES = new Set([
   'rebind-server',
   'share-allowlist',
   'share-vpn',
+  'share-proxy',
   'upgrade-ollama',
   'enable-firewall',
   'proxy-auth',

@@ -27,6 +27,7 @@ function findingId(ruleId: string, instance: string | null): string {
 const SOCKET_FIXES = new Set([
   'share-allowlist',
   'share-vpn',
+  'share-proxy',
   'rebind-systemd',
   'rebind-server',
   'block-port',
@@ -53,6 +54,8 @@ export function applicableFixes(
   return fixes.filter(
     (fix) =>
       (fix !== 'docker-localhost' || instance.containers.length > 0) &&
+      // A container is put behind a proxy only once it is published on localhost (its own fix).
+      (fix !== 'share-proxy' || instance.containers.length === 0) &&
       (fix !== 'proxy-auth' || instance.proxyPaths.length > 0) &&
       (fix !== 'stop-tunnel' || (instance.tunnels?.length ?? 0) > 0) &&
       !(onlyTunnels && SOCKET_FIXES.has(fix)),

@@ -29,6 +29,7 @@ export default defineRule(
       'proxy-auth',
       'share-allowlist',
       'share-vpn',
+      'share-proxy',
     ],
   },
   (snapshot) =>

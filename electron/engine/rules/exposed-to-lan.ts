@@ -28,6 +28,7 @@ export default defineRule(
       'proxy-auth',
       'share-allowlist',
       'share-vpn',
+      'share-proxy',
     ],
   },
   (snapshot) =>

@@ -34,7 +34,7 @@ export default defineRule(
       'https://github.com/ggml-org/llama.cpp/tree/master/tools/server',
       'https://lmstudio.ai/docs/developer/core/server/serve-on-network',
     ],
-    fixes: ['rebind-server', 'block-port', 'share-allowlist', 'share-vpn'],
+    fixes: ['rebind-server', 'block-port', 'share-allowlist', 'share-vpn', 'share-proxy'],
   },
   (snapshot) =>
     snapshot.instances.flatMap((instance) => {

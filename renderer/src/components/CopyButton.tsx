@@ -1,7 +1,15 @@
 import { useState } from 'react';
 
-/** Copies a command to the clipboard and says so for a moment. */
-export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+/** Copies a command to the clipboard and says so for a moment; `quiet` false: a plain button. */
+export function CopyButton({
+  text,
+  label = 'Copy',
+  quiet = true,
+}: {
+  text: string;
+  label?: string;
+  quiet?: boolean;
+}) {
   const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no');
   const copy = () => {
     navigator.clipboard.writeText(text).then(
@@ -11,7 +19,7 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
     window.setTimeout(() => setCopied('no'), 1600);
   };
   return (
-    <button type="button" className="button small ghost" onClick={copy}>
+    <button type="button" className={`button small${quiet ? ' ghost' : ''}`} onClick={copy}>
       <span aria-live="polite">
         {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Copy failed' : label}
       </span>

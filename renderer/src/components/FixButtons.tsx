@@ -3,7 +3,15 @@ import { fixLabel, isPlannableFix } from '../format';
 import { useStore } from '../store';
 
 /** The fixes that keep sharing instead of taking access away (issue 14). */
-const SHARE_FIXES = new Set(['share-allowlist', 'share-vpn']);
+const SHARE_FIXES = new Set(['share-allowlist', 'share-vpn', 'share-proxy']);
+
+/**
+ * The share fixes the finding names, in the order the three ways are told: chosen machines, the
+ * VPN, a password or token in front. Each recipe says when it cannot apply.
+ */
+function shareFixes(fixes: readonly string[]): string[] {
+  return fixes.filter((f) => SHARE_FIXES.has(f));
+}
 
 /**
  * One button per fix the finding names; each opens the fix dialog. Those that close the way
@@ -13,7 +21,7 @@ export function FixButtons({ finding }: { finding: Finding }) {
   const openFix = useStore((s) => s.openFix);
   if (finding.fixes.length === 0) return null;
   const close = finding.fixes.filter((f) => !SHARE_FIXES.has(f));
-  const share = finding.fixes.filter((f) => SHARE_FIXES.has(f));
+  const share = shareFixes(finding.fixes);
   const button = (fixId: string, primary: boolean) => (
     <button
       key={fixId}

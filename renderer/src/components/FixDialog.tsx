@@ -4,7 +4,8 @@
  * verified result or the rollback and why. Modal: focus stays inside, Esc closes it unless a
  * run is in progress, and focus goes back to where it was.
  */
-import { useEffect, useRef } from 'react';
+import type { RefObject } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { FixOutcome, FixPreview } from '../../../shared/api';
 import {
   RUN_STATE_LABEL,
@@ -14,11 +15,14 @@ import {
   journalTone,
   runStateTone,
 } from '../format';
-import type { FixDialogState } from '../store';
+import type { AppliedSecret, FixDialogState } from '../store';
 import { useStore } from '../store';
+import { CHOOSING_FIXES, NEW_PROXY_DRAFT, resolveProxyDraft } from '../state';
 import { CopyButton } from './CopyButton';
 import { DiffView } from './DiffView';
+import { ProxyChooser } from './ProxyChooser';
 import { ShareChooser } from './ShareChooser';
+import { ShareSecret } from './ShareSecret';
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), textarea:not([disabled]), input:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -51,7 +55,6 @@ function trapTab(event: globalThis.KeyboardEvent, dialog: HTMLElement) {
 
 export function FixDialog() {
   const fix = useStore((s) => s.fix);
-  const closeFix = useStore((s) => s.closeFix);
   const ref = useRef<HTMLDivElement>(null);
   const returnTo = useRef<HTMLElement | null>(null);
   const open = fix !== null;
@@ -84,6 +87,31 @@ export function FixDialog() {
   }, [open]);
 
   if (!fix) return null;
+  return <OpenDialog fix={fix} dialogRef={ref} />;
+}
+
+/**
+ * The dialog while it is open. A share-proxy's secret lives in this component's state only:
+ * it goes when the dialog closes (this unmounts), when the fix is undone, or when the dialog
+ * shows another run.
+ */
+function OpenDialog({
+  fix,
+  dialogRef,
+}: {
+  fix: FixDialogState;
+  dialogRef: RefObject<HTMLDivElement | null>;
+}) {
+  const closeFix = useStore((s) => s.closeFix);
+  const [held, setHeld] = useState<AppliedSecret | null>(null);
+  const run = fix.outcome?.ok ? fix.outcome.run : null;
+  const secret =
+    held && run && run.id === held.runId && run.state === 'applied' && fix.undoOutcome?.ok !== true
+      ? held.secret
+      : null;
+  useEffect(() => {
+    if (held && secret === null) setHeld(null);
+  }, [held, secret]);
   const busy = fix.phase === 'applying' || fix.undoing;
 
   const title = fix.preview?.kind === 'plan' ? fix.preview.plan.title : fixLabel(fix.fixId);
@@ -91,7 +119,7 @@ export function FixDialog() {
   return (
     <div className="backdrop">
       <div
-        ref={ref}
+        ref={dialogRef}
         className="dialog"
         role="dialog"
         aria-modal="true"
@@ -118,15 +146,15 @@ export function FixDialog() {
           </button>
         </header>
         <div className="dialog-body">
-          <DialogBody fix={fix} />
+          <DialogBody fix={fix} secret={secret} />
         </div>
-        <DialogFooter fix={fix} />
+        <DialogFooter fix={fix} onSecret={setHeld} />
       </div>
     </div>
   );
 }
 
-function DialogBody({ fix }: { fix: FixDialogState }) {
+function DialogBody({ fix, secret }: { fix: FixDialogState; secret: string | null }) {
   if (fix.phase === 'unsupported')
     return (
       <div className="notice">
@@ -137,7 +165,8 @@ function DialogBody({ fix }: { fix: FixDialogState }) {
         <p className="muted">The finding’s details and references say how.</p>
       </div>
     );
-  if (fix.phase === 'choosing') return <ShareChooser fix={fix} />;
+  if (fix.phase === 'choosing')
+    return fix.fixId === 'share-proxy' ? <ProxyChooser fix={fix} /> : <ShareChooser fix={fix} />;
   if (fix.phase === 'planning')
     return (
       <p className="loading" role="status">
@@ -168,6 +197,9 @@ function DialogBody({ fix }: { fix: FixDialogState }) {
         <p className="muted small">Applied first: {fix.outcome.run.outcome}</p>
       )}
       {(fix.undoOutcome ?? fix.outcome) && <Outcome outcome={(fix.undoOutcome ?? fix.outcome)!} />}
+      {secret !== null && fix.outcome?.ok && (
+        <ShareSecret plan={fix.outcome.run.plan} secret={secret} />
+      )}
       {fix.preview && fix.phase !== 'result' && <Preview preview={fix.preview} />}
     </>
   );
@@ -204,6 +236,7 @@ function Preview({ preview }: { preview: FixPreview }) {
     );
   }
   const { plan, files, commands } = preview;
+  const secrets = plan.steps.flatMap((step) => (step.kind === 'write-secret' ? [step] : []));
   return (
     <section aria-label="What will change" className="preview">
       <p className="lead">{plan.summary}</p>
@@ -230,6 +263,23 @@ function Preview({ preview }: { preview: FixPreview }) {
           {files.map((file) => (
             <DiffView key={file.path} path={file.path} diff={file.diff} />
           ))}
+        </>
+      )}
+      {secrets.length > 0 && (
+        <>
+          <h3>Secret</h3>
+          <ul className="secret-steps">
+            {secrets.map((step) => (
+              <li key={step.path}>
+                <code className="mono">{step.path}</code>
+                <p className="small">{step.description}</p>
+                <p className="muted small">
+                  Made while the fix is applied, by root; the plan holds only where it goes. Undo:
+                  remove it.
+                </p>
+              </li>
+            ))}
+          </ul>
         </>
       )}
       {commands.length > 0 && (
@@ -325,21 +375,59 @@ function Outcome({ outcome }: { outcome: FixOutcome }) {
   );
 }
 
-function DialogFooter({ fix }: { fix: FixDialogState }) {
+function DialogFooter({
+  fix,
+  onSecret,
+}: {
+  fix: FixDialogState;
+  onSecret: (secret: AppliedSecret) => void;
+}) {
   const closeFix = useStore((s) => s.closeFix);
   const applyFix = useStore((s) => s.applyFix);
+  const backToChoosing = useStore((s) => s.backToChoosing);
+  const previewProxy = useStore((s) => s.previewProxy);
+  // No Preview while neither proxy is installed: the chooser says how to install one.
+  const proxy =
+    fix.phase === 'choosing' &&
+    fix.fixId === 'share-proxy' &&
+    !(fix.offers && (fix.offers.proxies ?? []).length === 0)
+      ? resolveProxyDraft(fix.proxyDraft ?? NEW_PROXY_DRAFT, fix.offers)
+      : null;
   const undoFix = useStore((s) => s.undoFix);
   const rescan = useStore((s) => s.rescanAfterFix);
   const run = fix.outcome?.ok ? fix.outcome.run : null;
   const canApply = fix.phase === 'preview' && fix.preview?.kind === 'plan';
   const undone = fix.undoOutcome?.ok === true;
+  const canGoBack =
+    CHOOSING_FIXES.has(fix.fixId) &&
+    (fix.phase === 'preview' || (fix.phase === 'failed' && !fix.preview));
   return (
     <footer className="dialog-foot">
+      {canGoBack && (
+        <button type="button" className="button" onClick={backToChoosing} data-testid="fix-back">
+          Change choices
+        </button>
+      )}
+      {proxy && (
+        <button
+          type="button"
+          className="button primary"
+          disabled={proxy.choice === null}
+          onClick={previewProxy}
+          data-testid="proxy-preview"
+        >
+          {proxy.missing ?? 'Preview the exact changes'}
+        </button>
+      )}
       {canApply && (
         <button
           type="button"
           className="button primary"
-          onClick={() => void applyFix()}
+          onClick={() =>
+            void applyFix().then((secret) => {
+              if (secret) onSecret(secret);
+            })
+          }
           data-testid="fix-apply"
         >
           Apply fix

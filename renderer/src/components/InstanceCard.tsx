@@ -28,6 +28,14 @@ const PATH_LABEL = {
   namespace: 'In its own network namespace',
 } as const;
 
+/** The credential a proxy's WWW-Authenticate scheme asks for, in words. */
+function credentialWords(scheme: string | null): string {
+  if (scheme === null) return 'credentials';
+  if (/^bearer$/i.test(scheme)) return 'a token';
+  if (/^basic$/i.test(scheme)) return 'a password';
+  return `${scheme} credentials`;
+}
+
 /** One Ollama server: where it listens, how far it reaches, its version and models. */
 export function InstanceCard({ instance }: { instance: Instance }) {
   const { models, loaded } = instanceModels(instance);
@@ -43,6 +51,8 @@ export function InstanceCard({ instance }: { instance: Instance }) {
       })),
   );
   const tunnels = instance.tunnels ?? [];
+  // Issue 14: the proxies that ask for credentials in front of it (share-proxy).
+  const behind = instance.sharedBehind ?? [];
   return (
     <article
       className="card instance"
@@ -90,6 +100,23 @@ export function InstanceCard({ instance }: { instance: Instance }) {
                 {indirect.map((p, i) => (
                   <li key={i} title={p.rule}>
                     {p.text}, on <span className="mono">{p.at}</span>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
+        {behind.length > 0 && (
+          <>
+            <dt>Shared through</dt>
+            <dd>
+              <ul className="bullets small" data-testid="shared-behind">
+                {behind.map((b, i) => (
+                  <li key={i}>
+                    <span className="mono">
+                      {b.tls ? 'https' : 'http'}://{hostPort(b.address, b.port)}
+                    </span>
+                    , {b.software}, which asks for {credentialWords(b.scheme)}
                   </li>
                 ))}
               </ul>

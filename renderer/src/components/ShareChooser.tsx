@@ -11,9 +11,12 @@ import { useStore } from '../store';
 
 export function ShareChooser({ fix }: { fix: FixDialogState }) {
   const previewShare = useStore((s) => s.previewShare);
-  const [picked, setPicked] = useState<string[]>([]);
-  const [typed, setTyped] = useState('');
   const offers = fix.offers?.offers ?? null;
+  // Coming back from a preview ("Change choices") starts from the sources chosen then.
+  const kept = fix.allow ?? [];
+  const offered = (source: string) => offers?.some((o) => o.source === source) ?? false;
+  const [picked, setPicked] = useState<string[]>(() => kept.filter(offered));
+  const [typed, setTyped] = useState(() => kept.filter((s) => !offered(s)).join(', '));
   const typedList = typed
     .split(/[\s,]+/)
     .map((s) => s.trim())

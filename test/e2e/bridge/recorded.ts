@@ -2,17 +2,30 @@
  * A recorded engine for the bridge: answers from a saved Snapshot through the real rules and
  * posture (engine/assess.ts), so the page can be shown states no lab can make on demand (the
  * internet verdict, a GPU under load, a denied probe, no Ollama at all, an engine error).
- * Fixes are not applied here: planFix answers the engine's own refusal.
+ * Fixes are not applied here: planFix answers the real recipes' plans for the share fixes (and
+ * the engine's own refusal for the rest); applyFix refuses, except for a share-proxy plan
+ * previewed here when the recording says what the machine looks like after it (afterApply).
  */
-import type { AppEvent, AppSettings, Envelope, GpuSample, HistoryView } from '../../../shared/api';
+import type {
+  AppEvent,
+  AppSettings,
+  Envelope,
+  FixOutcome,
+  GpuSample,
+  HistoryView,
+} from '../../../shared/api';
 import { DEFAULT_PREFERENCES } from '../../../shared/api';
 import type { Snapshot } from '../../../shared/snapshot';
 import { assess } from '../../../electron/engine/assess';
 import { isManual, planFix } from '../../../electron/engine/fixes/recipes';
+import type { RecipeIO } from '../../../electron/engine/fixes/recipes/common';
 import { shareOffers } from '../../../electron/engine/fixes/recipes/share-allowlist';
+import { installedProxies } from '../../../electron/engine/fixes/recipes/share-proxy';
+import { CADDY_BIN, NGINX_BIN } from '../../../electron/engine/fixes/recipes/share-proxy-config';
 import { vpnAddresses } from '../../../electron/engine/fixes/recipes/share-vpn';
+import { checkVerification } from '../../../electron/engine/fixes/verify';
 import { fixPreview } from '../../../electron/engine/service/service';
-import type { FixId } from '../../../shared/fixes';
+import type { FixId, FixPlan, FixRun, ProxyChoice } from '../../../shared/fixes';
 import type { EngineLink } from './server';
 
 export interface Recording {
@@ -21,14 +34,39 @@ export interface Recording {
   history?: HistoryView;
   /** Every scan fails with this message (the engine-error state). */
   scanError?: string;
+  /**
+   * Issue 14, share-proxy: the machine after the fix, as a later scan would record it, and the
+   * secret that stands for the one root generates at apply time (a fixed test value, not a
+   * real secret). With it, applyFix answers a share-proxy plan previewed here as applied: the
+   * run's plan is that plan, its check the plan's own verification against `snapshot`, and
+   * every scan after it answers `snapshot`. Nothing is run.
+   */
+  afterApply?: { snapshot: Snapshot; secret: string };
 }
+
+/**
+ * The files the recipes look at: none exist, but for the programs of both proxies at their
+ * Debian paths (installedProxies): the recording stands for a machine with nginx and Caddy
+ * both installed, so "password or token in front" offers either.
+ */
+const RECORDED_IO: RecipeIO = {
+  readFile: () => null,
+  fileMode: (path) => (path === NGINX_BIN || path === CADDY_BIN ? 0o755 : null),
+};
+
+/** A run id of the executor's shape (undoRequestSchema), fixed for the recording. */
+const RECORDED_RUN_ID = '20261128T120500000Z-5eca1e00';
 
 export function recordedEngine(recording: Recording): EngineLink {
   const listeners: Array<(event: AppEvent) => void> = [];
+  /** What a scan answers now: the recording, or the machine after an applied share-proxy. */
+  let current = recording.snapshot;
+  /** share-proxy plans previewed here, by digest (what applyFix takes). */
+  const previewed = new Map<string, FixPlan>();
   const view = async () => {
-    const { findings, posture } = await assess(recording.snapshot, { settingsPath: null });
+    const { findings, posture } = await assess(current, { settingsPath: null });
     return {
-      snapshot: recording.snapshot,
+      snapshot: current,
       findings,
       posture,
       settingsProblem: null,
@@ -67,25 +105,57 @@ export function recordedEngine(recording: Recording): EngineLink {
           return ok({
             offers: shareOffers(recording.snapshot, instance),
             vpn: vpnAddresses(recording.snapshot.probes.interfaces.data ?? [])[0] ?? null,
+            proxies: installedProxies(RECORDED_IO),
           });
         }
         case 'planFix': {
-          const { fixId, instance, allow } = request as {
+          const { fixId, instance, allow, proxy } = request as {
             fixId: FixId;
             instance: string;
             allow?: string[];
+            proxy?: ProxyChoice;
           };
-          if (fixId !== 'share-allowlist' && fixId !== 'share-vpn') break;
-          const made = planFix(
-            fixId,
-            recording.snapshot,
-            instance,
-            { readFile: () => null },
-            {
-              ...(allow ? { allow } : {}),
-            },
-          );
-          return ok(isManual(made) ? { kind: 'manual', manual: made } : fixPreview(made));
+          if (fixId !== 'share-allowlist' && fixId !== 'share-vpn' && fixId !== 'share-proxy')
+            break;
+          const made = planFix(fixId, recording.snapshot, instance, RECORDED_IO, {
+            ...(allow ? { allow } : {}),
+            ...(proxy ? { proxy } : {}),
+          });
+          if (isManual(made)) return ok({ kind: 'manual', manual: made });
+          const preview = fixPreview(made);
+          if (fixId === 'share-proxy') previewed.set(preview.digest, made);
+          return ok(preview);
+        }
+        case 'applyFix': {
+          const plan = previewed.get((request as { digest: string }).digest);
+          const after = recording.afterApply;
+          if (!plan || !after) break;
+          const check = checkVerification(plan.verification, after.snapshot);
+          const at = after.snapshot.takenAt;
+          const run: FixRun = {
+            id: RECORDED_RUN_ID,
+            plan,
+            state: check.ok ? 'applied' : 'rolled-back',
+            startedAt: at,
+            endedAt: at,
+            outcome: check.ok
+              ? `Applied and verified: ${check.detail}`
+              : `Rolled back: the check failed (${check.detail})`,
+            journal: [
+              { at, step: null, event: 'run-started', detail: 'recorded run' },
+              {
+                at,
+                step: null,
+                event: check.ok ? 'verify-ok' : 'verify-failed',
+                detail: check.detail,
+              },
+            ],
+          };
+          if (check.ok) current = after.snapshot;
+          const outcome: FixOutcome = check.ok
+            ? { ok: true, run, secret: after.secret }
+            : { ok: true, run };
+          return ok(outcome);
         }
       }
       return {
