@@ -16,6 +16,7 @@ export const fixIdSchema = z.enum([
   'share-allowlist',
   'share-vpn',
   'share-proxy',
+  'share-proxy-rotate',
 ]);
 export type FixId = z.infer<typeof fixIdSchema>;
 

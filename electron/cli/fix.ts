@@ -233,7 +233,8 @@ export async function applyApproved(
 /** The secret, once, with what a client sets: printed to the terminal, never recorded. */
 function secretWords(plan: FixPlan, secret: string): string {
   const manifest = shareManifestOfPlan(plan.steps);
-  if (!manifest) return '';
+  if (!manifest)
+    return `\nThe new secret (shown this once; Paddock keeps no copy you can read, undo puts the old one back):\n\n    ${secret}\n\nClients keep their settings but this value (for a password: user "paddock").\n\n`;
   const clients = shareClients(manifest, secret);
   return [
     '',

@@ -23,4 +23,5 @@ export const FIX_IDS: readonly FixId[] = [
   'share-allowlist',
   'share-vpn',
   'share-proxy',
+  'share-proxy-rotate',
 ];

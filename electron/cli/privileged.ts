@@ -16,7 +16,11 @@
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
 import { canonicalSource, normalizeSources } from '../engine/fixes/recipes/share-allowlist';
-import { parseProxyChoiceArg } from '../engine/fixes/recipes/share-proxy-config';
+import {
+  parseProxyChoiceArg,
+  readShareManifests,
+  secretFormatOf,
+} from '../engine/fixes/recipes/share-proxy-config';
 import type { FixId, FixPlan, FixRun } from '../../shared/fixes';
 import { privilegedContext, privilegedPlanProblems } from '../engine/fixes/allowlist';
 import type { RevertDeps } from '../engine/fixes/executor';
@@ -238,10 +242,17 @@ export async function privilegedApplyFix(
       'refused, nothing was run: the plan root makes from its own scan is not the plan you approved (root sees more of the system, or it changed since the preview). Preview the fix again; as root (sudo paddock fix …) the preview shows the plan root would apply.',
     );
   const mainPids = await unitMainPids(host, snapshot);
-  const problems = privilegedPlanProblems(
-    plan,
-    privilegedContext(snapshot, (unit, pid) => mainPids.get(unit) === pid),
+  // Paddock's own shares, as root reads them on disk (a rotation's secret format).
+  const shares = await readShareManifests(
+    (path) => host.readFile(path, 64 * 1024),
+    (snapshot.probes.sockets.data ?? [])
+      .filter((s) => s.state === 'listen')
+      .map((s) => s.localPort),
   );
+  const problems = privilegedPlanProblems(plan, {
+    ...privilegedContext(snapshot, (unit, pid) => mainPids.get(unit) === pid),
+    shareFormats: new Map(shares.map((m) => [m.port, secretFormatOf(m)])),
+  });
   if (problems.length > 0) return refuse(`refused, nothing was run: ${problems.join('; ')}`);
   let secret: string | null = null;
   const run = await applyPlan(plan, {

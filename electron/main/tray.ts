@@ -67,6 +67,7 @@ const FIX_TITLES: Record<FixId, string> = {
   'share-allowlist': 'Share with chosen machines only',
   'share-vpn': 'Share over the VPN only',
   'share-proxy': 'Share behind a password or token',
+  'share-proxy-rotate': 'Give the share a new password or token',
 };
 
 /**

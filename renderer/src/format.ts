@@ -184,6 +184,7 @@ export const PLANNABLE_FIXES = [
   'share-allowlist',
   'share-vpn',
   'share-proxy',
+  'share-proxy-rotate',
 ] as const;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
@@ -202,6 +203,7 @@ const FIX_LABELS: Readonly<Record<string, string>> = {
   'share-allowlist': 'Share with chosen machines only',
   'share-vpn': 'Share over the VPN only',
   'share-proxy': 'Share behind a password or token',
+  'share-proxy-rotate': 'New password or token',
   'upgrade-ollama': 'Upgrade Ollama',
   'disable-cloud': 'Turn off cloud models',
   'enable-firewall': 'Turn on a firewall',

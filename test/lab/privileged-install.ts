@@ -25,7 +25,7 @@ export function sudoRules(user: string, program: readonly string[]): string {
       : `${user} ALL=(root) NOPASSWD: ${head} ^${script.replace(/\./g, '[.]')} ${args}$`;
   return [
     regex(
-      '__apply-fix (rebind-systemd|block-port|tighten-origins|stop-request-logging|docker-localhost|stop-tunnel|rebind-server|share-vpn) [!-~]+ [0-9a-f]{64}',
+      '__apply-fix (rebind-systemd|block-port|tighten-origins|stop-request-logging|docker-localhost|stop-tunnel|rebind-server|share-vpn|share-proxy-rotate) [!-~]+ [0-9a-f]{64}',
     ),
     regex('__apply-fix share-allowlist [!-~]+ [0-9a-f]{64} [0-9a-f.:/,]+'),
     regex(

@@ -152,29 +152,44 @@ describeSystemdLab('share-proxy: a token or password in front, in a real systemd
     return JSON.parse(r.stdout) as ScanJson;
   }
 
-  /** Everything Paddock and the system keep that a secret could leak into. */
-  async function everywhereTheSecretMustNotBe(): Promise<string> {
-    const files = (dir: string): string[] => {
+  /**
+   * Where a secret is, among everything Paddock and the system keep that it could leak into:
+   * files (container paths) and the output of scan, history, reports and the journal.
+   */
+  async function whereIs(secret: string): Promise<string[]> {
+    const files = (dir: string): Array<[string, string]> => {
       const at = sd.hostPath(dir);
       if (!fs.existsSync(at)) return [];
       return fs.readdirSync(at, { recursive: true, withFileTypes: true }).flatMap((e) => {
         if (!e.isFile()) return [];
         const full = path.join(e.parentPath, e.name);
-        // The share's own secret file and the backup record's hash of it are where it belongs.
-        return full.endsWith('/secret') ? [] : [fs.readFileSync(full, 'utf8')];
+        return [[full.slice(sd.hostPath('/').length - 1), fs.readFileSync(full, 'utf8')]];
       });
     };
+    const outputs: Array<[string, string]> = [
+      ['scan --json', await inContainer(['/usr/bin/node', PADDOCK, 'scan', '--json'])],
+      ['history --json', await inContainer(['/usr/bin/node', PADDOCK, 'history', '--json'])],
+      [
+        'report json',
+        await inContainer(['/usr/bin/node', PADDOCK, 'report', '--format', 'json', '-o', '-']),
+      ],
+      [
+        'report md',
+        await inContainer(['/usr/bin/node', PADDOCK, 'report', '--format', 'md', '-o', '-']),
+      ],
+      ['journal', await inContainer(['journalctl', '--no-pager', '-o', 'verbose'])],
+    ];
     return [
       ...files('/var/lib/paddock'),
       ...files('/root/.local/state/paddock'),
       ...files('/etc/paddock'),
       ...files('/etc/systemd/system'),
-      await inContainer(['/usr/bin/node', PADDOCK, 'scan', '--json']),
-      await inContainer(['/usr/bin/node', PADDOCK, 'history', '--json']),
-      await inContainer(['/usr/bin/node', PADDOCK, 'report', '--format', 'json', '-o', '-']),
-      await inContainer(['/usr/bin/node', PADDOCK, 'report', '--format', 'markdown', '-o', '-']),
-      await inContainer(['journalctl', '--no-pager', '-o', 'verbose']),
-    ].join('\n');
+      ...files('/var/lib/private'),
+      ...files('/run'),
+      ...outputs,
+    ]
+      .filter(([, text]) => text.includes(secret))
+      .map(([where]) => where);
   }
 
   it('Ollama behind nginx with a token and the user’s certificate: the token gets Ollama’s answers over IPv4 and IPv6, nothing else does; the scan says shared behind a token; the secret is nowhere else; undo restores /etc', async () => {
@@ -258,10 +273,37 @@ describeSystemdLab('share-proxy: a token or password in front, in a real systemd
       /^Ollama .*is shared behind a token$/,
     );
 
-    // The secret: its file root's and 0600; nowhere else Paddock or the system keeps things.
-    const secretFile = fs.statSync(sd.hostPath(`/etc/paddock/share/${STANDIN_PORT}/secret`));
+    // Rotation: a new token, the old one refused at once; undoing it brings the old one back.
+    const base4 = `https://${h4}:${STANDIN_PORT}/api/tags`;
+    const rotated = await applyAsRoot(sd, 'share-proxy-rotate', 'ollama:service:ollama.service');
+    expect(rotated.state, rotated.outcome).toBe('applied');
+    const token2 = rotated.secret!;
+    expect(token2).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token2).not.toBe(token);
+    expect(fromLan(base4, { header: bearer, cacert }).status, 'the old token').toBe(401);
+    expect(
+      fromLan(base4, { header: `Authorization: Bearer ${token2}`, cacert }).status,
+      'the new token',
+    ).toBe(200);
+
+    // The secrets: the file root's and 0600 (and the proxy's own copy, systemd's credential);
+    // the replaced one only in the rotation's root-only backup, which undo puts back; nowhere
+    // else Paddock or the system keeps things.
+    const secretPath = `/etc/paddock/share/${STANDIN_PORT}/secret`;
+    const secretFile = fs.statSync(sd.hostPath(secretPath));
     expect([secretFile.uid, secretFile.mode & 0o777]).toEqual([0, 0o600]);
-    expect(await everywhereTheSecretMustNotBe()).not.toContain(token);
+    const credential = /^\/run\/credentials\/paddock-share-11434\.service\/secret$/;
+    const now = await whereIs(token2);
+    expect(now.filter((w) => !credential.test(w))).toEqual([secretPath]);
+    const backup = `/var/lib/paddock/runs/${rotated.id}/backups/step-1.bin`;
+    const before = await whereIs(token);
+    expect(before).toEqual([backup]);
+    const kept = fs.statSync(sd.hostPath(backup));
+    expect([kept.uid, kept.mode & 0o777]).toEqual([0, 0o600]);
+
+    expect(await undoAsRoot(sd, rotated.id)).toBe('undone');
+    expect(fromLan(base4, { header: bearer, cacert }).status, 'the old token again').toBe(200);
+    expect(fromLan(base4, { header: `Authorization: Bearer ${token2}`, cacert }).status).toBe(401);
 
     expect(await undoAsRoot(sd, run.id)).toBe('undone');
     expect(treeOf(sd, '/etc')).toEqual(etcBefore);
@@ -310,7 +352,11 @@ describeSystemdLab('share-proxy: a token or password in front, in a real systemd
       'Basic',
       true,
     ]);
-    expect(await everywhereTheSecretMustNotBe()).not.toContain(password);
+    expect(
+      (await whereIs(password)).filter(
+        (w) => !/^\/run\/credentials\/paddock-share-8080\.service\/secret$/.test(w),
+      ),
+    ).toEqual([]);
 
     expect(await undoAsRoot(sd, run.id)).toBe('undone');
     expect(treeOf(sd, '/etc')).toEqual(etcBefore);

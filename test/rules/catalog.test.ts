@@ -41,6 +41,7 @@ const FIXES = new Set([
   'share-allowlist',
   'share-vpn',
   'share-proxy',
+  'share-proxy-rotate',
   'upgrade-ollama',
   'enable-firewall',
   'proxy-auth',

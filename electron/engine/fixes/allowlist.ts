@@ -86,6 +86,8 @@ export interface PrivilegedContext {
   /** Ports of the servers root's scan found reachable beyond this computer (a share-proxy
    * fronts one: it narrows who reaches a server others reach already, never opens one). */
   serverPorts?: ReadonlySet<number>;
+  /** The secret format of each share of Paddock's root read on disk, by port (rotation). */
+  shareFormats?: ReadonlyMap<number, string>;
 }
 
 /**
@@ -511,15 +513,28 @@ function planManifests(plan: FixPlan): Map<number, ShareManifest> {
 function secretProblem(
   step: Extract<FixStep, { kind: 'write-secret' }>,
   manifests: ReadonlyMap<number, ShareManifest>,
+  context: PrivilegedContext | null,
 ): string | null {
   const match = PROXY_FILE.exec(step.path);
   if (!match || match[2] !== 'secret' || !validPort(match[1]))
     return `${step.path} is not where Paddock keeps a share's secret`;
-  const manifest = manifests.get(Number(match[1]));
+  const port = Number(match[1]);
+  // Rotation: a share that exists, in the format its manifest on disk gives (root read it).
+  if (step.replace) {
+    if (manifests.has(port)) return `${step.path}: a new share's secret replaces nothing`;
+    if (context === null) return null;
+    const format = context.shareFormats?.get(port);
+    return format === undefined
+      ? `${step.path}: root finds no share of Paddock's on port ${port}`
+      : format === step.format
+        ? null
+        : `${step.path}: the secret's format is not the one its proxy reads`;
+  }
+  const manifest = manifests.get(port);
   if (!manifest) return `${step.path}: no valid manifest for port ${match[1]} in this plan`;
   if (secretFormatOf(manifest) !== step.format)
     return `${step.path}: the secret's format is not the one its proxy reads`;
-  return step.replace ? `${step.path}: a new share's secret replaces nothing` : null;
+  return null;
 }
 
 function fileProblem(
@@ -629,9 +644,14 @@ function runProblem(
       const shareUnit =
         rest.length === 2 && rest[0] === '--' ? PROXY_UNIT_NAME.exec(rest[1]!) : null;
       if (verb === 'cat' && shareUnit && validPort(shareUnit[1]))
-        return same(undo, ['systemctl', 'clean', '--what=state', '--', rest[1]!])
+        return same(undo, ['systemctl', 'clean', '--what=state', '--', rest[1]!]) ||
+          same(undo, ['systemctl', 'restart', '--', rest[1]!])
           ? OK
-          : no(`systemctl cat ${rest[1]} is undone by cleaning that share proxy's state`);
+          : no(
+              `systemctl cat ${rest[1]} is undone by cleaning that share proxy's state, or by restarting it`,
+            );
+      if (verb === 'restart' && shareUnit && validPort(shareUnit[1]))
+        return undo === null ? OK : no('a restart has no undo');
       const unit = unitArg(rest, context);
       if (unit === null)
         return no(
@@ -732,7 +752,7 @@ export function privilegedPlanProblems(plan: FixPlan, context: PrivilegedContext
     if (step.kind === 'run') {
       const check = runProblem(step.argv, step.undo, context);
       problem = check.ok ? null : check.why;
-    } else if (step.kind === 'write-secret') problem = secretProblem(step, manifests);
+    } else if (step.kind === 'write-secret') problem = secretProblem(step, manifests, context);
     else problem = fileProblem(step, context, manifests);
     if (problem) problems.push(`step ${index + 1}: ${problem}`);
   });

@@ -54,6 +54,8 @@ export function applicableFixes(
   return fixes.filter(
     (fix) =>
       (fix !== 'docker-localhost' || instance.containers.length > 0) &&
+      // A new secret only for a server shared behind a proxy.
+      (fix !== 'share-proxy-rotate' || (instance.sharedBehind?.length ?? 0) > 0) &&
       // A container is put behind a proxy only once it is published on localhost (its own fix).
       (fix !== 'share-proxy' || instance.containers.length === 0) &&
       (fix !== 'proxy-auth' || instance.proxyPaths.length > 0) &&

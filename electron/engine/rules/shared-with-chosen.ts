@@ -26,7 +26,7 @@ export default defineRule(
     category: 'exposure',
     why: 'A firewall rule lets only the machines you chose reach the server and refuses every other. That is sharing, not an exposure, as long as those machines are yours: whoever uses one of those addresses (or a device that takes one over) can use the server as you can.',
     references: ['https://docs.ollama.com/faq'],
-    fixes: ['block-port'],
+    fixes: ['block-port', 'share-proxy-rotate'],
   },
   (snapshot) =>
     snapshot.instances.flatMap((instance) => {

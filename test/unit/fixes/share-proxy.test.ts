@@ -289,6 +289,72 @@ describe('share-proxy: what root accepts', () => {
   });
 });
 
+describe('share-proxy-rotate: a new secret for a share of Paddock’s', () => {
+  function shared(): { snap: Snapshot; io: RecipeIO } {
+    const snap = buildSnapshot({
+      instances: [
+        {
+          kind: 'llamacpp',
+          pid: 300,
+          auth: 'none',
+          listeners: [{ address: '127.0.0.1', port: 8080, via: [] }],
+        },
+      ],
+    });
+    snap.instances[0]!.sharedBehind = [
+      { software: 'caddy', address: LAN4, port: 8080, scheme: 'Basic', tls: true },
+    ];
+    const manifest = parseShareManifest(
+      (
+        plan(choice({ software: 'caddy', auth: 'basic', tls: 'internal', cert: null, key: null }))
+          .steps[6] as { content: string }
+      ).content,
+    )!;
+    const io: RecipeIO = {
+      ...BOTH,
+      readFile: (p) =>
+        p === '/etc/paddock/share/8080/share.json' ? shareManifestText(manifest) : null,
+    };
+    return { snap, io };
+  }
+  it('replaces the secret in its proxy’s format and restarts the proxy; undo restarts it after the old one is back', () => {
+    const { snap, io } = shared();
+    const made = planFix('share-proxy-rotate', snap, ID, io);
+    if (isManual(made)) throw new Error(made.reason);
+    expect(made.steps).toEqual([
+      expect.objectContaining({
+        argv: ['systemctl', 'cat', '--', 'paddock-share-8080.service'],
+        undo: ['systemctl', 'restart', '--', 'paddock-share-8080.service'],
+      }),
+      expect.objectContaining({
+        kind: 'write-secret',
+        path: '/etc/paddock/share/8080/secret',
+        format: 'caddy-basic',
+        replace: true,
+      }),
+      expect.objectContaining({
+        argv: ['systemctl', 'restart', '--', 'paddock-share-8080.service'],
+        undo: null,
+      }),
+    ]);
+    const formats = new Map([[8080, 'caddy-basic']]);
+    expect(privilegedPlanProblems(made, context({ shareFormats: formats }))).toEqual([]);
+    expect(privilegedPlanProblems(made, context({ shareFormats: new Map() })).join('; ')).toMatch(
+      /no share of Paddock's on port 8080/,
+    );
+    expect(
+      privilegedPlanProblems(
+        made,
+        context({ shareFormats: new Map([[8080, 'caddy-bearer']]) }),
+      ).join('; '),
+    ).toMatch(/not the one its proxy reads/);
+  });
+  it('says why not for a server that no proxy of Paddock’s fronts', () => {
+    const made = planFix('share-proxy-rotate', llama(), ID, BOTH);
+    expect(isManual(made) && made.reason).toMatch(/no secret of Paddock's to rotate/);
+  });
+});
+
 describe('the choice as one argument for the privileged side', () => {
   it.each([
     'nginx:bearer:inference:certificate:/etc/ssl/a b/c.pem:/etc/ssl/k.pem',

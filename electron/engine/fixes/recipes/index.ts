@@ -11,7 +11,7 @@ import { planDockerLocalhost } from './docker-localhost';
 import { planRebindServer } from './rebind-server';
 import { planShareAllowlist } from './share-allowlist';
 import { planShareVpn } from './share-vpn';
-import { planShareProxy } from './share-proxy';
+import { planShareProxy, planShareProxyRotate } from './share-proxy';
 import type { ProxyChoice } from './share-proxy-config';
 import { proxyChoiceArg, proxyChoiceOfPlan } from './share-proxy-config';
 import { planRebindSystemd } from './rebind-systemd';
@@ -99,6 +99,8 @@ function plan(
         choice: options.proxy ?? DEFAULT_PROXY_CHOICE,
         findingId: options.findingId ?? null,
       });
+    case 'share-proxy-rotate':
+      return planShareProxyRotate(snapshot, instanceId, io);
     case 'rebind-server':
       return planRebindServer(snapshot, instanceId, io, { findingId: options.findingId ?? null });
   }

@@ -32,6 +32,7 @@ import {
   NGINX_BIN,
   credentialPathProblem,
   manifestProblem,
+  parseShareManifest,
   proxyConfig,
   realmFor,
   secretFormatOf,
@@ -320,6 +321,81 @@ export function planShareProxy(
       port,
       setting: choice.software,
       description: `${name} listens on loopback only, and ${software} on port ${port} asks for credentials before anything reaches it.`,
+    },
+    snapshot,
+  });
+}
+
+/**
+ * Fix "share-proxy-rotate": a new secret for a share of Paddock's (issue 14, "rotated or
+ * revoked"; revoking is undoing the share). Root generates it in place of the old one and
+ * restarts the proxy, which reads its credentials at start; the old one stops working at once.
+ * Undo puts the old secret back (kept root-only in the run's backup meanwhile) and restarts
+ * the proxy again. The format is the one the share's manifest on disk gives.
+ */
+export function planShareProxyRotate(
+  snapshot: Snapshot,
+  instanceId: string,
+  io: RecipeIO,
+): FixPlan | ManualFix {
+  const instance = findInstance(snapshot, instanceId);
+  const manual = (reason: string) => manualFix('share-proxy-rotate', instance?.id ?? null, reason);
+  if (!instance)
+    return manual(`No server ${JSON.stringify(shown(instanceId, 80))} in this scan; scan again.`);
+  const name = instance.kind === 'ollama' ? 'Ollama' : SERVER_KIND_NAMES[instance.kind];
+  const ports = [...new Set((instance.sharedBehind ?? []).map((b) => b.port))];
+  const shares = ports.flatMap((port) => {
+    const text = io.readFile(shareManifestPath(port));
+    const manifest = text === null ? null : parseShareManifest(text);
+    return manifest ? [manifest] : [];
+  });
+  if (shares.length === 0)
+    return manual(
+      `${name} is not shared through a proxy of Paddock's (no ${ports.length > 0 ? shareManifestPath(ports[0]!) : 'share of its port'}), so there is no secret of Paddock's to rotate.`,
+    );
+  if (shares.length > 1)
+    return manual(
+      `${name} is shared through several proxies of Paddock's; rotate them one at a time.`,
+    );
+  const share = shares[0]!;
+  const unit = shareUnitName(share.port);
+  const secret = share.auth === 'bearer' ? 'token' : 'password';
+  return planShape({
+    fixId: 'share-proxy-rotate',
+    instance: instance.id,
+    title: `A new ${secret} for ${name}'s share (${share.software === 'nginx' ? 'nginx' : 'Caddy'}, port ${share.port})`,
+    summary: `Generates a new ${secret} in place of the old one and restarts the proxy: from then on only the new one gets in, and every client must be given it. The new ${secret} is shown to you once.`,
+    warnings: [
+      `Clients still using the old ${secret} are refused from the moment the proxy restarts; requests under way are cut.`,
+    ],
+    requiresAdmin: true,
+    steps: [
+      {
+        kind: 'run',
+        argv: ['systemctl', 'cat', '--', unit],
+        undo: ['systemctl', 'restart', '--', unit],
+        description: `Check that systemd knows ${unit}. On undo: restart it once the old ${secret} is back.`,
+      },
+      {
+        kind: 'write-secret',
+        path: shareSecretPath(share.port),
+        format: secretFormatOf(share),
+        replace: true,
+        description: `Generate the new ${secret} (256 random bits) in place of the old one, readable by root only.`,
+      },
+      {
+        kind: 'run',
+        argv: ['systemctl', 'restart', '--', unit],
+        undo: null,
+        description: `Restart the proxy so it reads the new ${secret}.`,
+      },
+    ],
+    verification: {
+      kind: 'shared-behind-proxy',
+      instance: instance.id,
+      port: share.port,
+      setting: share.software,
+      description: `${name} listens on loopback only, and the proxy on port ${share.port} asks for credentials again after its restart.`,
     },
     snapshot,
   });
