@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { privilegedPlanProblems } from '../../electron/engine/fixes/allowlist';
 import type { FixDeps } from '../../electron/engine/fixes/executor';
 import { applyPlan, undoRun } from '../../electron/engine/fixes/executor';
 import { isManual } from '../../electron/engine/fixes/recipes/common';
@@ -193,6 +194,80 @@ describeFirewallLab(
       const rules = json.findings.filter((f) => f.instance === i.id).map((f) => f.ruleId);
       return `${i.exposure} shared:${(i.sharedWith ?? []).join(',') || '-'} ${rules.includes('shared-with-chosen') ? 'shared-finding' : ''}${rules.includes('exposed-to-lan') ? 'exposed-finding' : ''}`;
     }
+
+    /** ufw's rule files as it wrote them (the private copy of /etc/ufw). */
+    const ufwFiles = (etc: string) =>
+      ['user.rules', 'user6.rules'].map((f) => fs.readFileSync(path.join(etc, f), 'utf8'));
+
+    it('ufw in use: the port gets rules of ufw’s own (the allow turned into a deny in place, an allow for each chosen source above it); the chosen neighbour gets in over IPv4 and IPv6, the other does not; undo restores ufw’s files byte for byte', async () => {
+      const ufw = await setupUfw(lab);
+      try {
+        await ufw.run('--force', 'enable');
+        await ufw.run('allow', `${PORT}/tcp`);
+        expect(await reach()).toBe('chosen open/open, other open/open, loopback open');
+        const before = ufwFiles(ufw.etc);
+        const snapshot = await scan();
+        const instance = snapshot.instances.find((i) => i.kind === 'ollama')!;
+        const plan = planShareAllowlist(
+          snapshot,
+          instance.id,
+          [lab.lanAddress4, lab.lanAddress6],
+          { readFile: readInHost },
+          { persist: false },
+        );
+        if (isManual(plan)) throw new Error(plan.reason);
+        expect(plan.title).toMatch(/\(ufw\)$/);
+        expect(
+          plan.steps.map((s) => (s.kind === 'run' ? s.argv.slice(0, 3).join(' ') : s.kind)),
+        ).toEqual(['ufw deny proto', 'ufw prepend allow', 'ufw prepend allow']);
+        expect(privilegedPlanProblems(plan, null)).toEqual([]);
+        const run = await applyPlan(plan, deps());
+        expect(run.state, run.outcome).toBe('applied');
+        expect(await reach()).toBe('chosen open/open, other timeout/timeout, loopback open');
+        expect(await sharing()).toMatch(/^lan shared:.* shared-finding$/);
+        const undone = await undoRun(run.id, deps());
+        expect(undone.state, undone.outcome).toBe('undone');
+        expect(ufwFiles(ufw.etc)).toEqual(before);
+        expect(await reach()).toBe('chosen open/open, other open/open, loopback open');
+      } finally {
+        await ufw.run('--force', 'disable').catch(() => undefined);
+        await ufw.dispose();
+      }
+    }, 90_000);
+
+    it('firewalld in use: rich rules of its own (an accept for each chosen source, then a reject, ahead of the zone’s open port); the chosen neighbour gets in, the other is refused; undo removes exactly them', async () => {
+      const firewalld = await startFirewalld(lab);
+      try {
+        await firewalld.cmd(`--add-port=${PORT}/tcp`);
+        expect(await reach()).toBe('chosen open/open, other open/open, loopback open');
+        const before = (await firewalld.cmd('--list-all')).stdout;
+        const snapshot = await scan();
+        const instance = snapshot.instances.find((i) => i.kind === 'ollama')!;
+        const plan = planShareAllowlist(
+          snapshot,
+          instance.id,
+          [lab.lanAddress4, lab.lanAddress6],
+          { readFile: readInHost },
+          { persist: false },
+        );
+        if (isManual(plan)) throw new Error(plan.reason);
+        expect(plan.title).toMatch(/\(firewalld\)$/);
+        expect(privilegedPlanProblems(plan, null)).toEqual([]);
+        const run = await applyPlan(plan, deps());
+        expect(run.state, run.outcome).toBe('applied');
+        // A reject: Node sees the ICMP answer as refused, or (ICMPv6 here) waits it out.
+        expect(await reach()).toMatch(
+          /^chosen open\/open, other (refused|timeout)\/(refused|timeout), loopback open$/,
+        );
+        expect(await sharing()).toMatch(/^lan shared:.* shared-finding$/);
+        const undone = await undoRun(run.id, deps());
+        expect(undone.state, undone.outcome).toBe('undone');
+        expect((await firewalld.cmd('--list-all')).stdout).toBe(before);
+        expect(await reach()).toBe('chosen open/open, other open/open, loopback open');
+      } finally {
+        await firewalld.stop();
+      }
+    }, 90_000);
 
     it('ufw: default deny with `allow from` the chosen neighbour reads as shared with it, and the network agrees', async () => {
       const ufw = await setupUfw(lab);

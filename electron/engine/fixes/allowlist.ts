@@ -42,7 +42,12 @@ import {
   nftTableName,
 } from './recipes/block-port';
 import { isServiceName } from './recipes/common';
-import { parseShareFile, shareTableName } from './recipes/share-allowlist';
+import {
+  canonicalSource,
+  parseShareFile,
+  shareTableName,
+  ufwAllowSpec,
+} from './recipes/share-allowlist';
 import { kindById } from '../servers/registry';
 import type { AllowedHost } from './bind-edits';
 import {
@@ -164,6 +169,9 @@ export function privilegedContext(
 const PORT = /^[1-9]\d{0,4}$/;
 const ZONE = /^[A-Za-z0-9_+.-]{1,64}$/;
 const RICH_RULE = /^rule(?: priority="-?\d{1,5}")? port port="\d{1,5}" protocol="tcp" reject$/;
+/** share-allowlist's accept for one source (issue 14), only ever paired with a reject after it. */
+const RICH_ACCEPT =
+  /^rule family="ipv([46])" priority="(-\d{1,5})" source address="([0-9a-f.:/]{1,64})" port port="(\d{1,5})" protocol="tcp" accept$/;
 const DROPIN = /^[A-Za-z0-9:_.@-]{1,200}\.conf$/;
 const UNIT_DIRS = [
   '/etc/systemd/system',
@@ -691,6 +699,25 @@ function runProblem(
         : no(`loading ${args[1]} is undone by deleting table inet ${table} only`);
     }
     case 'ufw': {
+      // share-allowlist: an allow for one chosen source (a plan may carry it only above a
+      // deny for the same port: shareAllowProblems).
+      if (args.length === 10 && args[0] === 'prepend' && args[1] === 'allow') {
+        const source = args[5]!;
+        const c = canonicalSource(source);
+        const spec = args.slice(2);
+        if (
+          !c.ok ||
+          c.source !== source ||
+          !validPort(args[9]) ||
+          spec.join(' ') !== ufwAllowSpec(source, Number(args[9])).join(' ')
+        )
+          return no(
+            `ufw ${args.join(' ')} is not an allow for one chosen source of the shape a fix uses`,
+          );
+        return same(undo, ['ufw', 'delete', 'allow', ...spec])
+          ? OK
+          : no('an allow for a chosen source is undone only by deleting that allow');
+      }
       const spec = args.slice(-6);
       const head = args.slice(0, -6).join(' ');
       const specOk =
@@ -715,12 +742,17 @@ function runProblem(
       const rest = permanent ? args.slice(1) : args;
       const zone = rest[0]?.startsWith('--zone=') ? rest[0].slice(7) : null;
       const rule = rest[1]?.startsWith('--add-rich-rule=') ? rest[1].slice(16) : null;
+      const accept = rule === null ? null : RICH_ACCEPT.exec(rule);
+      const sourceOk = (m: RegExpExecArray) => {
+        const c = canonicalSource(m[3]!);
+        return c.ok && c.source === m[3] && (m[3]!.includes(':') ? '6' : '4') === m[1];
+      };
       if (
         rest.length !== 2 ||
         zone === null ||
         !ZONE.test(zone) ||
         rule === null ||
-        !RICH_RULE.test(rule)
+        !(RICH_RULE.test(rule) || (accept !== null && sourceOk(accept) && validPort(accept[4])))
       )
         return no(`firewall-cmd ${args.join(' ')} is not a reject rule of the shape a fix uses`);
       const expected = [
@@ -741,6 +773,67 @@ function runProblem(
 }
 
 /**
+ * share-allowlist's allows (issue 14) let a chosen source in only above something that refuses
+ * everyone else, in the same plan: a ufw allow for a port needs the plan's ufw deny for it; a
+ * firewalld accept needs a reject for the port in the same zone (and the same runtime or
+ * permanent configuration) at a later priority. With root's scan, the port must be one a
+ * server is reachable on already: the rules narrow who reaches it, never open it.
+ */
+function shareAllowProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
+  const problems: string[] = [];
+  const runs = plan.steps.flatMap((s, i) => (s.kind === 'run' ? [{ argv: s.argv, i }] : []));
+  const reachable = (port: number) => context === null || (context.serverPorts?.has(port) ?? false);
+  for (const { argv, i } of runs) {
+    if (argv[0] === 'ufw' && argv[1] === 'prepend' && argv[2] === 'allow') {
+      const port = argv[argv.length - 1]!;
+      const denied = runs.some(
+        (r) =>
+          r.i < i &&
+          r.argv[0] === 'ufw' &&
+          (r.argv[1] === 'deny' || (r.argv[1] === 'prepend' && r.argv[2] === 'deny')) &&
+          r.argv[r.argv.length - 1] === port,
+      );
+      if (!denied)
+        problems.push(`step ${i + 1}: a ufw allow with no deny of port ${port} before it`);
+      if (!reachable(Number(port)))
+        problems.push(
+          `step ${i + 1}: port ${port} is not one a server Paddock found is reachable on`,
+        );
+    }
+    const rule = argv.find((a) => a.startsWith('--add-rich-rule='))?.slice(16);
+    const accept = rule ? RICH_ACCEPT.exec(rule) : null;
+    if (argv[0] === 'firewall-cmd' && accept) {
+      const zone = argv.find((a) => a.startsWith('--zone='));
+      const permanent = argv.includes('--permanent');
+      const port = accept[4]!;
+      const rejected = runs.some((r) => {
+        const other = r.argv.find((a) => a.startsWith('--add-rich-rule='))?.slice(16) ?? '';
+        const at = /^rule priority="(-?\d{1,5})" port port="(\d{1,5})" protocol="tcp" reject$/.exec(
+          other,
+        );
+        return (
+          r.argv[0] === 'firewall-cmd' &&
+          r.argv.includes(zone ?? '') &&
+          r.argv.includes('--permanent') === permanent &&
+          at !== null &&
+          at[2] === port &&
+          Number(at[1]) > Number(accept[2])
+        );
+      });
+      if (!rejected)
+        problems.push(
+          `step ${i + 1}: a firewalld accept with no reject of port ${port} after it in the same zone`,
+        );
+      if (!reachable(Number(port)))
+        problems.push(
+          `step ${i + 1}: port ${port} is not one a server Paddock found is reachable on`,
+        );
+    }
+  }
+  return problems;
+}
+
+/**
  * Every reason the privileged side refuses this plan; empty when it may run. `context`: the
  * servers of root's own scan (apply); null to re-check a recorded run (undo, recovery).
  */
@@ -756,5 +849,6 @@ export function privilegedPlanProblems(plan: FixPlan, context: PrivilegedContext
     else problem = fileProblem(step, context, manifests);
     if (problem) problems.push(`step ${index + 1}: ${problem}`);
   });
+  problems.push(...shareAllowProblems(plan, context));
   return problems;
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
 import {
   canonicalSource,
+  firewalldShareRules,
   nftShareRules,
   parseShareFile,
   shareFile,
@@ -135,5 +136,116 @@ describe('the share file and what root accepts', () => {
         null,
       ),
     ).not.toEqual([]);
+  });
+});
+
+describe('the rules of the firewall manager in use: what root accepts', () => {
+  const plan = (steps: FixStep[]): FixPlan => ({
+    fixId: 'share-allowlist',
+    findingId: null,
+    instance: 'ollama:port:11434',
+    title: 't',
+    summary: 's',
+    warnings: [],
+    requiresAdmin: true,
+    steps,
+    verification: {
+      kind: 'shared-only-with',
+      instance: 'ollama:port:11434',
+      port: 11434,
+      setting: '192.168.1.50',
+      description: '',
+    },
+    basedOn: '2026-12-06T00:00:00.000Z',
+  });
+  const run = (argv: string[], undo: string[] | null): FixStep => ({
+    kind: 'run',
+    argv,
+    undo,
+    description: '',
+  });
+  const deny = run(
+    ['ufw', 'prepend', 'deny', 'proto', 'tcp', 'to', 'any', 'port', '11434'],
+    ['ufw', 'delete', 'deny', 'proto', 'tcp', 'to', 'any', 'port', '11434'],
+  );
+  const allow = (source: string, port = '11434') =>
+    run(
+      ['ufw', 'prepend', 'allow', 'proto', 'tcp', 'from', source, 'to', 'any', 'port', port],
+      ['ufw', 'delete', 'allow', 'proto', 'tcp', 'from', source, 'to', 'any', 'port', port],
+    );
+  const { accepts, reject } = firewalldShareRules(['192.168.1.50', 'fd00::/64'], 11434, -1);
+  const fw = (rule: string) =>
+    run(
+      ['firewall-cmd', '--zone=public', `--add-rich-rule=${rule}`],
+      ['firewall-cmd', '--zone=public', `--remove-rich-rule=${rule}`],
+    );
+
+  it('ufw: an allow for each chosen source above the deny of the port', () => {
+    expect(
+      privilegedPlanProblems(plan([deny, allow('192.168.1.50'), allow('fd00::/64')]), null),
+    ).toEqual([]);
+  });
+  it.each([
+    ['an allow with no deny before it', [allow('192.168.1.50')], /no deny of port 11434 before it/],
+    ['an allow before the deny', [allow('192.168.1.50'), deny], /no deny of port 11434 before it/],
+    [
+      'an allow for every address',
+      [deny, allow('0.0.0.0/0')],
+      /not an allow for one chosen source/,
+    ],
+    [
+      'an allow for a source not written canonically',
+      [deny, allow('192.168.1.77/24')],
+      /not an allow for one chosen source/,
+    ],
+    [
+      'an allow with another command riding along',
+      [deny, allow('192.168.1.50; reset')],
+      /not an allow/,
+    ],
+    [
+      'an allow that is never undone',
+      [deny, { ...allow('192.168.1.50'), undo: null } as FixStep],
+      /undone only by deleting that allow/,
+    ],
+  ])('ufw: refuses %s', (_what, steps, why) => {
+    expect(privilegedPlanProblems(plan(steps as FixStep[]), null).join('; ')).toMatch(why);
+  });
+  it('ufw: with root’s scan, only on a port a server is reachable on already (it never opens one)', () => {
+    const context = {
+      units: new Set<string>(),
+      envFiles: new Set<string>(),
+      serverPorts: new Set([8080]),
+    };
+    expect(privilegedPlanProblems(plan([deny, allow('192.168.1.50')]), context).join('; ')).toMatch(
+      /not one a server Paddock found is reachable on/,
+    );
+  });
+  it('firewalld: an accept for each source at a priority ahead of the reject of the port', () => {
+    expect(accepts[0]).toBe(
+      'rule family="ipv4" priority="-2" source address="192.168.1.50" port port="11434" protocol="tcp" accept',
+    );
+    expect(accepts[1]).toMatch(/^rule family="ipv6" priority="-2" source address="fd00::\/64"/);
+    expect(privilegedPlanProblems(plan([...accepts.map(fw), fw(reject)]), null)).toEqual([]);
+  });
+  it.each([
+    ['an accept with no reject', () => [fw(accepts[0]!)], /no reject of port 11434 after it/],
+    [
+      'a reject evaluated before the accept',
+      () => [fw(accepts[0]!), fw(firewalldShareRules(['192.168.1.50'], 11434, -3).reject)],
+      /no reject of port 11434 after it/,
+    ],
+    [
+      'an accept whose family is not its address’s',
+      () => [fw(accepts[0]!.replace('ipv4', 'ipv6')), fw(reject)],
+      /not a reject rule of the shape/,
+    ],
+    [
+      'an accept for every address',
+      () => [fw(accepts[0]!.replace('192.168.1.50', '0.0.0.0/0')), fw(reject)],
+      /not a reject rule of the shape/,
+    ],
+  ])('firewalld: refuses %s', (_what, steps, why) => {
+    expect(privilegedPlanProblems(plan(steps()), null).join('; ')).toMatch(why);
   });
 });

@@ -106,16 +106,16 @@ export const NFT_UNIT_CONTENT = [
 ].join('\n');
 
 /** firewalld zone names as firewalld writes them; anything else is not put on a command line. */
-const ZONE_NAME = /^[A-Za-z0-9_+.-]{1,64}$/;
+export const ZONE_NAME = /^[A-Za-z0-9_+.-]{1,64}$/;
 const BRIDGES = /^(docker\d*|br-[0-9a-f]+|virbr\d+|lxcbr\d+|lxdbr\d+|cni\d+|podman\d+)$/;
 
-interface Parts {
+export interface Parts {
   steps: FixStep[];
   summary: string;
   warnings?: string[];
 }
 
-type Backend = { plan: Parts } | { refused: string };
+export type Backend = { plan: Parts } | { refused: string };
 
 // ── which port ─────────────────────────────────────────────────────────────────────────────
 
@@ -132,7 +132,7 @@ function exposedPorts(instance: Instance): { open: number[]; beyondLoopback: num
 // ── firewalld ──────────────────────────────────────────────────────────────────────────────
 
 /** Whether the zone itself could let a new TCP connection to the port in (unknown counts as yes). */
-function zoneLetsIn(model: FirewalldModel, zone: FirewalldZone, port: number): boolean {
+export function zoneLetsIn(model: FirewalldModel, zone: FirewalldZone, port: number): boolean {
   const isolated: FirewalldModel = {
     ...model,
     defaultZone: zone.name,
@@ -153,7 +153,7 @@ function zoneLetsIn(model: FirewalldModel, zone: FirewalldZone, port: number): b
 }
 
 /** Our reject must come before any accepting rich rule with a negative priority. */
-function rejectPriority(zone: FirewalldZone, port: number): number {
+export function rejectPriority(zone: FirewalldZone, port: number): number {
   const early = zone.richRules
     .filter((r) => r.action === 'accept' && r.priority < 0)
     .filter(
@@ -252,7 +252,7 @@ function plainTupleLine(text: string | null, action: string, port: number, famil
   return text.split('\n').some((l) => l.trim() === line);
 }
 
-function planUfw(model: UfwModel, port: number, needV6: boolean, io: RecipeIO): Backend {
+export function planUfw(model: UfwModel, port: number, needV6: boolean, io: RecipeIO): Backend {
   if (model.rules === null) return { refused: "ufw's rules could not be read" };
   if (model.rules.some((r) => r.unparsed)) return { refused: 'some ufw rules could not be read' };
   if (needV6 && model.ipv6 !== true)

@@ -19,7 +19,17 @@ import { scopeOf } from '../../exposure';
 import { fromBig, toBig } from '../../firewall/evaluate';
 import type { RecipeIO } from './common';
 import { findInstance, manualFix, planShape, shown } from './common';
-import { NFT, PADDOCK_NFT_DIR, nftPersistSteps } from './block-port';
+import type { Backend } from './block-port';
+import {
+  NFT,
+  PADDOCK_NFT_DIR,
+  ZONE_NAME,
+  nftPersistSteps,
+  planUfw,
+  rejectPriority,
+  zoneLetsIn,
+} from './block-port';
+import type { FirewalldModel, UfwModel } from '../../../../shared/firewall';
 
 export const shareTableName = (port: number) => `paddock_share_${port}`;
 export const shareFile = (port: number) => `${PADDOCK_NFT_DIR}/share-${port}.nft`;
@@ -198,6 +208,119 @@ export function shareOffers(snapshot: Snapshot, instance: Instance): ShareOffer[
   return out.slice(0, MAX_SOURCES);
 }
 
+// ── the firewall manager in use: ufw, firewalld ─────────────────────────────────────────────
+
+const familyOf = (source: string): 4 | 6 => (source.includes(':') ? 6 : 4);
+
+/** ufw's allow for one source, as the allowlist accepts it (and its undo). */
+export function ufwAllowSpec(source: string, port: number): string[] {
+  return ['proto', 'tcp', 'from', source, 'to', 'any', 'port', String(port)];
+}
+
+/**
+ * ufw active: its deny for the port (block-port's: ahead of every rule, or the user's own
+ * `allow P/tcp` turned into a deny in place), then an allow for each source prepended above it.
+ */
+function planUfwShare(
+  model: UfwModel,
+  port: number,
+  sources: readonly string[],
+  io: RecipeIO,
+): Backend {
+  const deny = planUfw(
+    model,
+    port,
+    sources.some((s) => familyOf(s) === 6),
+    io,
+  );
+  if ('refused' in deny) return deny;
+  const taken = (model.rules ?? []).find(
+    (r) =>
+      r.direction === 'in' &&
+      sources.includes(r.fromAddress) &&
+      (r.toPorts === null || r.toPorts.some(([a, b]) => port >= a && port <= b)),
+  );
+  if (taken)
+    return {
+      refused: `ufw already has a rule from ${shown(taken.fromAddress, 60)} for this port, which an allow would replace`,
+    };
+  return {
+    plan: {
+      steps: [
+        ...deny.plan.steps,
+        ...sources.map((source): FixStep => ({
+          kind: 'run',
+          argv: ['ufw', 'prepend', 'allow', ...ufwAllowSpec(source, port)],
+          undo: ['ufw', 'delete', 'allow', ...ufwAllowSpec(source, port)],
+          description: `ufw: allow ${source} to TCP port ${port}, above the deny.`,
+        })),
+      ],
+      summary: `ufw lets ${sources.join(', ')} reach TCP port ${port} and denies every other machine, rules of its own ahead of yours (IPv4 and IPv6).`,
+    },
+  };
+}
+
+/** firewalld's rich rules: an accept for each source, evaluated before a reject for the port. */
+export function firewalldShareRules(
+  sources: readonly string[],
+  port: number,
+  rejectAt: number,
+): { accepts: string[]; reject: string } {
+  const accept = rejectAt - 1;
+  return {
+    accepts: sources.map(
+      (s) =>
+        `rule family="ipv${familyOf(s)}" priority="${accept}" source address="${s}" port port="${port}" protocol="tcp" accept`,
+    ),
+    reject: `rule priority="${rejectAt}" port port="${port}" protocol="tcp" reject`,
+  };
+}
+
+/**
+ * firewalld running: in each zone in use that lets the port in, a rich rule accepting each
+ * source, then one rejecting the port, at priorities ahead of the zone's own accepting rules
+ * (negative: firewalld runs those before its ports and services).
+ */
+function planFirewalldShare(
+  model: FirewalldModel,
+  port: number,
+  sources: readonly string[],
+  persist: boolean,
+): Backend {
+  if (model.zones.length === 0) return { refused: "firewalld's zones could not be read" };
+  const inUse = model.zones.filter(
+    (z) => z.interfaces.length > 0 || z.sources.length > 0 || z.name === model.defaultZone,
+  );
+  const letIn = inUse.filter((z) => zoneLetsIn(model, z, port));
+  if (letIn.length === 0) return { refused: `no firewalld zone in use lets port ${port} in` };
+  if (letIn.some((z) => !ZONE_NAME.test(z.name)))
+    return { refused: 'a firewalld zone has a name Paddock will not put on a command line' };
+  const steps: FixStep[] = [];
+  for (const zone of letIn) {
+    const early = rejectPriority(zone, port);
+    const rejectAt = early === 0 ? -1 : early;
+    if (rejectAt - 1 < -32768)
+      return { refused: `zone ${zone.name} has no priority left ahead of its own rules` };
+    const { accepts, reject } = firewalldShareRules(sources, port, rejectAt);
+    for (const permanent of persist ? [false, true] : [false])
+      for (const rule of [...accepts, reject]) {
+        const head = ['firewall-cmd', ...(permanent ? ['--permanent'] : []), `--zone=${zone.name}`];
+        steps.push({
+          kind: 'run',
+          argv: [...head, `--add-rich-rule=${rule}`],
+          undo: [...head, `--remove-rich-rule=${rule}`],
+          description: `firewalld zone ${zone.name}${permanent ? ' (kept after a reload or reboot)' : ''}: ${rule.endsWith('accept') ? 'accept' : 'then reject every other machine on'} ${rule.endsWith('accept') ? `${/address="([^"]+)"/.exec(rule)![1]} on TCP port ${port}` : `TCP port ${port}`}.`,
+        });
+      }
+  }
+  return {
+    plan: {
+      steps,
+      summary: `firewalld lets ${sources.join(', ')} reach TCP port ${port} and rejects every other machine in ${letIn.length === 1 ? 'zone' : 'zones'} ${letIn.map((z) => z.name).join(', ')}${persist ? ', now and after a reboot' : ''}: rich rules of Paddock's own, ahead of the zone's ports and services. Loopback is not affected.`,
+    },
+  };
+}
+
 // ── the plan ────────────────────────────────────────────────────────────────────────────────
 
 export function planShareAllowlist(
@@ -241,6 +364,57 @@ export function planShareAllowlist(
     );
   const port = ports[0]!;
   const facts = snapshot.probes.firewall.data;
+  const others = instance.peers.filter((p) => !sources.some((s) => s === p.address));
+  const connected =
+    others.length > 0
+      ? [
+          `Connected now and not chosen: ${others.map((p) => shown(p.address, 60)).join(', ')}; new connections from them will be refused.`,
+        ]
+      : [];
+  const alsoListens =
+    ports.length > 1
+      ? [`The server also listens on port ${ports.slice(1).join(', ')}; this shares ${port} only.`]
+      : [];
+  // The firewall manager in use gets rules of its own (issue 14): firewalld's rich rules, or
+  // ufw's; where it cannot take them exactly, Paddock's nftables table (which only drops).
+  const persist = options.persist ?? true;
+  const native: { manager: string; backend: Backend } | null =
+    facts?.firewalld.model?.running === true
+      ? {
+          manager: 'firewalld',
+          backend: planFirewalldShare(facts.firewalld.model, port, sources, persist),
+        }
+      : facts?.ufw.model?.active === true
+        ? { manager: 'ufw', backend: planUfwShare(facts.ufw.model, port, sources, io) }
+        : null;
+  if (native && 'plan' in native.backend) {
+    const parts = native.backend.plan;
+    return planShape({
+      fixId: 'share-allowlist',
+      instance: instance.id,
+      title: `Share port ${port} with ${sources.length === 1 ? sources[0] : `${sources.length} sources`} only (${native.manager})`,
+      summary: parts.summary,
+      warnings: [
+        ...(native.manager === 'firewalld' && !persist
+          ? [
+              'The rules are added to the running firewalld only: a reload or a reboot removes them.',
+            ]
+          : []),
+        ...alsoListens,
+        ...connected,
+      ],
+      requiresAdmin: true,
+      steps: parts.steps,
+      verification: {
+        kind: 'shared-only-with',
+        instance: instance.id,
+        port,
+        setting: sources.join(','),
+        description: `A rescan shows port ${port} open only to ${sources.join(', ')}.`,
+      },
+      snapshot,
+    });
+  }
   if (!facts || facts.nftables.status === 'unavailable')
     return manual(
       'Paddock needs nftables (the `nft` program) to share a port with chosen machines only.',
@@ -251,14 +425,11 @@ export function planShareAllowlist(
       `Paddock's table inet ${table} is already loaded: undo the earlier share first (\`paddock history\`), then choose again.`,
     );
   const warnings: string[] = [];
-  if (facts.ufw.model?.active === true || facts.firewalld.model?.running === true)
+  if (native && 'refused' in native.backend)
     warnings.push(
-      `${facts.ufw.model?.active === true ? 'ufw is active' : 'firewalld is running'}: Paddock's table refuses every other machine whatever it says, but the chosen machines get in only where it lets them too (the rescan checks that they do).`,
+      `${native.manager} is in use, but Paddock cannot add its rules exactly here (${native.backend.refused}): Paddock's own table refuses every other machine whatever ${native.manager} says, and the chosen machines get in only where ${native.manager} lets them too (the rescan checks that they do).`,
     );
-  if (ports.length > 1)
-    warnings.push(
-      `The server also listens on port ${ports.slice(1).join(', ')}; this shares ${port} only.`,
-    );
+  warnings.push(...alsoListens);
   const file = shareFile(port);
   const steps: FixStep[] = [
     {
@@ -276,19 +447,14 @@ export function planShareAllowlist(
       description: 'Load it now (undo removes the table again).',
     },
   ];
-  const persisted = nftPersistSteps(io, options.persist ?? true);
+  const persisted = nftPersistSteps(io, persist);
   steps.push(...persisted.steps);
-  warnings.push(...persisted.warnings);
-  const others = instance.peers.filter((p) => !sources.some((s) => s === p.address));
-  if (others.length > 0)
-    warnings.push(
-      `Connected now and not chosen: ${others.map((p) => shown(p.address, 60)).join(', ')}; new connections from them will be refused.`,
-    );
+  warnings.push(...persisted.warnings, ...connected);
   return planShape({
     fixId: 'share-allowlist',
     instance: instance.id,
     title: `Share port ${port} with ${sources.length === 1 ? sources[0] : `${sources.length} sources`} only`,
-    summary: `An nftables table of Paddock's own (inet ${table}) lets ${sources.join(', ')} reach TCP port ${port} and refuses every other machine, IPv4 and IPv6${persisted.systemd && (options.persist ?? true) ? ', now and after every reboot' : ''}. Loopback is not affected; no other rule changes.`,
+    summary: `An nftables table of Paddock's own (inet ${table}) lets ${sources.join(', ')} reach TCP port ${port} and refuses every other machine, IPv4 and IPv6${persisted.systemd && persist ? ', now and after every reboot' : ''}. Loopback is not affected; no other rule changes.`,
     warnings,
     requiresAdmin: true,
     steps,
