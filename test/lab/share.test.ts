@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { FixPlan } from '../../shared/fixes';
 import { privilegedPlanProblems } from '../../electron/engine/fixes/allowlist';
 import type { FixDeps } from '../../electron/engine/fixes/executor';
 import { applyPlan, undoRun } from '../../electron/engine/fixes/executor';
@@ -195,6 +196,21 @@ describeFirewallLab(
       return `${i.exposure} shared:${(i.sharedWith ?? []).join(',') || '-'} ${rules.includes('shared-with-chosen') ? 'shared-finding' : ''}${rules.includes('exposed-to-lan') ? 'exposed-finding' : ''}`;
     }
 
+    /** The plan sharing the port with the neighbour's two addresses, from a fresh scan. */
+    async function planForNeighbour(): Promise<FixPlan> {
+      const snapshot = await scan();
+      const instance = snapshot.instances.find((i) => i.kind === 'ollama')!;
+      const plan = planShareAllowlist(
+        snapshot,
+        instance.id,
+        [lab.lanAddress4, lab.lanAddress6],
+        { readFile: readInHost },
+        { persist: false },
+      );
+      if (isManual(plan)) throw new Error(plan.reason);
+      return plan;
+    }
+
     /** ufw's rule files as it wrote them (the private copy of /etc/ufw). */
     const ufwFiles = (etc: string) =>
       ['user.rules', 'user6.rules'].map((f) => fs.readFileSync(path.join(etc, f), 'utf8'));
@@ -206,16 +222,7 @@ describeFirewallLab(
         await ufw.run('allow', `${PORT}/tcp`);
         expect(await reach()).toBe('chosen open/open, other open/open, loopback open');
         const before = ufwFiles(ufw.etc);
-        const snapshot = await scan();
-        const instance = snapshot.instances.find((i) => i.kind === 'ollama')!;
-        const plan = planShareAllowlist(
-          snapshot,
-          instance.id,
-          [lab.lanAddress4, lab.lanAddress6],
-          { readFile: readInHost },
-          { persist: false },
-        );
-        if (isManual(plan)) throw new Error(plan.reason);
+        const plan = await planForNeighbour();
         expect(plan.title).toMatch(/\(ufw\)$/);
         expect(
           plan.steps.map((s) => (s.kind === 'run' ? s.argv.slice(0, 3).join(' ') : s.kind)),
@@ -241,16 +248,7 @@ describeFirewallLab(
         await firewalld.cmd(`--add-port=${PORT}/tcp`);
         expect(await reach()).toBe('chosen open/open, other open/open, loopback open');
         const before = (await firewalld.cmd('--list-all')).stdout;
-        const snapshot = await scan();
-        const instance = snapshot.instances.find((i) => i.kind === 'ollama')!;
-        const plan = planShareAllowlist(
-          snapshot,
-          instance.id,
-          [lab.lanAddress4, lab.lanAddress6],
-          { readFile: readInHost },
-          { persist: false },
-        );
-        if (isManual(plan)) throw new Error(plan.reason);
+        const plan = await planForNeighbour();
         expect(plan.title).toMatch(/\(firewalld\)$/);
         expect(privilegedPlanProblems(plan, null)).toEqual([]);
         const run = await applyPlan(plan, deps());

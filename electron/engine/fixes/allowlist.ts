@@ -44,6 +44,7 @@ import {
 import { isServiceName } from './recipes/common';
 import {
   canonicalSource,
+  openToAllFamilies,
   parseShareFile,
   shareTableName,
   ufwAllowSpec,
@@ -91,6 +92,9 @@ export interface PrivilegedContext {
   /** Ports of the servers root's scan found reachable beyond this computer (a share-proxy
    * fronts one: it narrows who reaches a server others reach already, never opens one). */
   serverPorts?: ReadonlySet<number>;
+  /** "port/family" on which every path of a server root's scan found is open to anyone: a
+   * share-allowlist rule letting sources in there opens nothing (openToAllFamilies). */
+  openToAll?: ReadonlySet<string>;
   /** The secret format of each share of Paddock's root read on disk, by port (rotation). */
   shareFormats?: ReadonlyMap<number, string>;
 }
@@ -158,6 +162,7 @@ export function privilegedContext(
     vpnAddresses: vpn,
     localAddresses: addressesOf(interfaces),
     vpnInterfaceAddresses: addressesOf(interfaces.filter((i) => VPN_INTERFACE.test(i.name))),
+    openToAll: new Set(snapshot.instances.flatMap((i) => [...openToAllFamilies(i)])),
     serverPorts: new Set(
       snapshot.instances
         .filter((i) => i.exposure !== 'private')
@@ -653,7 +658,7 @@ function runProblem(
         rest.length === 2 && rest[0] === '--' ? PROXY_UNIT_NAME.exec(rest[1]!) : null;
       if (verb === 'cat' && shareUnit && validPort(shareUnit[1]))
         return same(undo, ['systemctl', 'clean', '--what=state', '--', rest[1]!]) ||
-          same(undo, ['systemctl', 'restart', '--', rest[1]!])
+          same(undo, ['systemctl', 'try-restart', '--', rest[1]!])
           ? OK
           : no(
               `systemctl cat ${rest[1]} is undone by cleaning that share proxy's state, or by restarting it`,
@@ -782,7 +787,8 @@ function runProblem(
 function shareAllowProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
   const problems: string[] = [];
   const runs = plan.steps.flatMap((s, i) => (s.kind === 'run' ? [{ argv: s.argv, i }] : []));
-  const reachable = (port: number) => context === null || (context.serverPorts?.has(port) ?? false);
+  const reachable = (port: number, family: string) =>
+    context === null || (context.openToAll?.has(`${port}/${family}`) ?? false);
   for (const { argv, i } of runs) {
     if (argv[0] === 'ufw' && argv[1] === 'prepend' && argv[2] === 'allow') {
       const port = argv[argv.length - 1]!;
@@ -795,9 +801,9 @@ function shareAllowProblems(plan: FixPlan, context: PrivilegedContext | null): s
       );
       if (!denied)
         problems.push(`step ${i + 1}: a ufw allow with no deny of port ${port} before it`);
-      if (!reachable(Number(port)))
+      if (!reachable(Number(port), argv[6]!.includes(':') ? '6' : '4'))
         problems.push(
-          `step ${i + 1}: port ${port} is not one a server Paddock found is reachable on`,
+          `step ${i + 1}: port ${port} is not open to every machine over that family, so an allow could open it`,
         );
     }
     const rule = argv.find((a) => a.startsWith('--add-rich-rule='))?.slice(16);
@@ -817,16 +823,17 @@ function shareAllowProblems(plan: FixPlan, context: PrivilegedContext | null): s
           r.argv.includes('--permanent') === permanent &&
           at !== null &&
           at[2] === port &&
-          Number(at[1]) > Number(accept[2])
+          Number(at[1]) > Number(accept[2]) &&
+          Number(at[1]) < 0
         );
       });
       if (!rejected)
         problems.push(
           `step ${i + 1}: a firewalld accept with no reject of port ${port} after it in the same zone`,
         );
-      if (!reachable(Number(port)))
+      if (!reachable(Number(port), accept[1]!))
         problems.push(
-          `step ${i + 1}: port ${port} is not one a server Paddock found is reachable on`,
+          `step ${i + 1}: port ${port} is not open to every machine over that family, so an accept could open it`,
         );
     }
   }

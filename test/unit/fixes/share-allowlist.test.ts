@@ -5,9 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
+import { buildSnapshot, lanPaths } from '../../rules/snapshots';
 import {
   canonicalSource,
   firewalldShareRules,
+  openToAllFamilies,
   nftShareRules,
   parseShareFile,
   shareFile,
@@ -42,27 +44,29 @@ describe('canonicalSource', () => {
   });
 });
 
+/** A share-allowlist plan of these steps, for what root accepts of it. */
+const plan = (steps: FixStep[]): FixPlan => ({
+  fixId: 'share-allowlist',
+  findingId: null,
+  instance: 'ollama:port:11434',
+  title: 't',
+  summary: 's',
+  warnings: [],
+  requiresAdmin: true,
+  steps,
+  verification: {
+    kind: 'shared-only-with',
+    instance: 'ollama:port:11434',
+    port: 11434,
+    setting: '192.168.1.50,fd00::/64',
+    description: '',
+  },
+  basedOn: '2026-12-06T00:00:00.000Z',
+});
+
 describe('the share file and what root accepts', () => {
   const file = shareFile(11434);
   const content = nftShareRules(11434, ['192.168.1.50', 'fd00::/64']);
-  const plan = (steps: FixStep[]): FixPlan => ({
-    fixId: 'share-allowlist',
-    findingId: null,
-    instance: 'ollama:port:11434',
-    title: 't',
-    summary: 's',
-    warnings: [],
-    requiresAdmin: true,
-    steps,
-    verification: {
-      kind: 'shared-only-with',
-      instance: 'ollama:port:11434',
-      port: 11434,
-      setting: '192.168.1.50,fd00::/64',
-      description: '',
-    },
-    basedOn: '2026-12-06T00:00:00.000Z',
-  });
   const write = (text: string): FixStep => ({
     kind: 'write-file',
     path: file,
@@ -139,25 +143,23 @@ describe('the share file and what root accepts', () => {
   });
 });
 
-describe('the rules of the firewall manager in use: what root accepts', () => {
-  const plan = (steps: FixStep[]): FixPlan => ({
-    fixId: 'share-allowlist',
-    findingId: null,
-    instance: 'ollama:port:11434',
-    title: 't',
-    summary: 's',
-    warnings: [],
-    requiresAdmin: true,
-    steps,
-    verification: {
-      kind: 'shared-only-with',
-      instance: 'ollama:port:11434',
-      port: 11434,
-      setting: '192.168.1.50',
-      description: '',
-    },
-    basedOn: '2026-12-06T00:00:00.000Z',
+describe('openToAllFamilies: where an allow of the firewall manager opens nothing', () => {
+  it('every path of a family open to any machine; one that lets in only some sources, or is blocked, takes the family out', () => {
+    const snap = buildSnapshot({
+      instances: [{ pid: 42, listeners: [{ address: '::', port: 11434, via: lanPaths() }] }],
+    });
+    const instance = snap.instances[0]!;
+    expect([...openToAllFamilies(instance)].sort()).toEqual(['11434/4', '11434/6']);
+    const v4 = instance.listeners[0]!.reachableVia.find((v) => !v.address.includes(':'))!;
+    v4.onlyFrom = ['192.168.1.50'];
+    expect([...openToAllFamilies(instance)]).toEqual(['11434/6']);
+    const v6 = instance.listeners[0]!.reachableVia.find((v) => v.address.includes(':'))!;
+    v6.open = false;
+    expect([...openToAllFamilies(instance)]).toEqual([]);
   });
+});
+
+describe('the rules of the firewall manager in use: what root accepts', () => {
   const run = (argv: string[], undo: string[] | null): FixStep => ({
     kind: 'run',
     argv,
@@ -211,15 +213,16 @@ describe('the rules of the firewall manager in use: what root accepts', () => {
   ])('ufw: refuses %s', (_what, steps, why) => {
     expect(privilegedPlanProblems(plan(steps as FixStep[]), null).join('; ')).toMatch(why);
   });
-  it('ufw: with root’s scan, only on a port a server is reachable on already (it never opens one)', () => {
+  it('ufw: with root’s scan, only on a port every machine reaches already over that family (it never opens one)', () => {
     const context = {
       units: new Set<string>(),
       envFiles: new Set<string>(),
-      serverPorts: new Set([8080]),
+      openToAll: new Set(['11434/6', '8080/4']),
     };
     expect(privilegedPlanProblems(plan([deny, allow('192.168.1.50')]), context).join('; ')).toMatch(
-      /not one a server Paddock found is reachable on/,
+      /not open to every machine over that family/,
     );
+    expect(privilegedPlanProblems(plan([deny, allow('fd00::/64')]), context)).toEqual([]);
   });
   it('firewalld: an accept for each source at a priority ahead of the reject of the port', () => {
     expect(accepts[0]).toBe(

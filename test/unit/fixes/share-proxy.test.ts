@@ -324,7 +324,7 @@ describe('share-proxy-rotate: a new secret for a share of Paddock’s', () => {
     expect(made.steps).toEqual([
       expect.objectContaining({
         argv: ['systemctl', 'cat', '--', 'paddock-share-8080.service'],
-        undo: ['systemctl', 'restart', '--', 'paddock-share-8080.service'],
+        undo: ['systemctl', 'try-restart', '--', 'paddock-share-8080.service'],
       }),
       expect.objectContaining({
         kind: 'write-secret',

@@ -210,6 +210,45 @@ export function shareOffers(snapshot: Snapshot, instance: Instance): ShareOffer[
 
 // ── the firewall manager in use: ufw, firewalld ─────────────────────────────────────────────
 
+/**
+ * The port's families ("11434/4") on which every way in beyond loopback is open to any machine:
+ * a rule of the firewall manager that lets chosen sources in there opens nothing that was
+ * closed (security review of issue 14: an allow on a port that some sources, interfaces or a
+ * family could not reach would open it to them).
+ */
+export function openToAllFamilies(instance: Instance): Set<string> {
+  const out = new Set<string>();
+  const byKey = new Map<string, boolean>();
+  for (const l of instance.listeners) {
+    if (l.path !== 'direct') continue;
+    for (const via of l.reachableVia) {
+      const key = `${l.port}/${via.address.includes(':') ? 6 : 4}`;
+      const free = via.open && !via.onlyFrom && !via.nat && !via.forward;
+      byKey.set(key, (byKey.get(key) ?? true) && free);
+    }
+  }
+  for (const [key, free] of byKey) if (free) out.add(key);
+  return out;
+}
+
+/** The address range a canonical source covers, for overlap tests. */
+function rangeOf(source: string): { family: 4 | 6; low: bigint; high: bigint } | null {
+  const c = canonicalSource(source);
+  if (!c.ok) return null;
+  const [address, bits] = c.source.split('/');
+  const parsed = toBig(address!);
+  if (!parsed) return null;
+  const width = c.family === 4 ? 32 : 128;
+  const host = BigInt(width - (bits === undefined ? width : Number(bits)));
+  return { family: c.family, low: parsed.value, high: parsed.value + (1n << host) - 1n };
+}
+
+function overlaps(a: string, b: string): boolean {
+  const x = rangeOf(a);
+  const y = rangeOf(b);
+  return x !== null && y !== null && x.family === y.family && x.low <= y.high && y.low <= x.high;
+}
+
 const familyOf = (source: string): 4 | 6 => (source.includes(':') ? 6 : 4);
 
 /** ufw's allow for one source, as the allowlist accepts it (and its undo). */
@@ -234,15 +273,17 @@ function planUfwShare(
     io,
   );
   if ('refused' in deny) return deny;
+  // A rule of the user's that names a source overlapping a chosen one: an allow above it
+  // would override it (or ufw would skip ours as a duplicate, and undo delete theirs).
   const taken = (model.rules ?? []).find(
     (r) =>
       r.direction === 'in' &&
-      sources.includes(r.fromAddress) &&
-      (r.toPorts === null || r.toPorts.some(([a, b]) => port >= a && port <= b)),
+      r.fromAddress !== 'any' &&
+      sources.some((s) => overlaps(s, r.fromAddress)),
   );
   if (taken)
     return {
-      refused: `ufw already has a rule from ${shown(taken.fromAddress, 60)} for this port, which an allow would replace`,
+      refused: `ufw already has a rule from ${shown(taken.fromAddress, 60)}, which overlaps a chosen source`,
     };
   return {
     plan: {
@@ -378,15 +419,26 @@ export function planShareAllowlist(
   // The firewall manager in use gets rules of its own (issue 14): firewalld's rich rules, or
   // ufw's; where it cannot take them exactly, Paddock's nftables table (which only drops).
   const persist = options.persist ?? true;
+  // Rules that let sources in are the manager's own only where everyone reaches the port on
+  // every path of each family chosen; elsewhere the table, which only drops.
+  const open = openToAllFamilies(instance);
+  const closedFamily = sources.find((s) => !open.has(`${port}/${familyOf(s)}`));
   const native: { manager: string; backend: Backend } | null =
-    facts?.firewalld.model?.running === true
+    closedFamily !== undefined && (facts?.firewalld.model?.running || facts?.ufw.model?.active)
       ? {
-          manager: 'firewalld',
-          backend: planFirewalldShare(facts.firewalld.model, port, sources, persist),
+          manager: facts.firewalld.model?.running ? 'firewalld' : 'ufw',
+          backend: {
+            refused: `port ${port} is not open to every machine on every path over IPv${familyOf(closedFamily)}, so an allow for ${closedFamily} could open it to machines that are refused now`,
+          },
         }
-      : facts?.ufw.model?.active === true
-        ? { manager: 'ufw', backend: planUfwShare(facts.ufw.model, port, sources, io) }
-        : null;
+      : facts?.firewalld.model?.running === true
+        ? {
+            manager: 'firewalld',
+            backend: planFirewalldShare(facts.firewalld.model, port, sources, persist),
+          }
+        : facts?.ufw.model?.active === true
+          ? { manager: 'ufw', backend: planUfwShare(facts.ufw.model, port, sources, io) }
+          : null;
   if (native && 'plan' in native.backend) {
     const parts = native.backend.plan;
     return planShape({

@@ -373,8 +373,8 @@ export function planShareProxyRotate(
       {
         kind: 'run',
         argv: ['systemctl', 'cat', '--', unit],
-        undo: ['systemctl', 'restart', '--', unit],
-        description: `Check that systemd knows ${unit}. On undo: restart it once the old ${secret} is back.`,
+        undo: ['systemctl', 'try-restart', '--', unit],
+        description: `Check that systemd knows ${unit}. On undo: restart it (only if it runs) once the old ${secret} is back.`,
       },
       {
         kind: 'write-secret',
