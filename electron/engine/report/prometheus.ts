@@ -5,6 +5,8 @@
  *
  * Metrics (all gauges, names prefixed `paddock_`):
  *   paddock_exposure{exposure}                       1 for the host's verdict, 0 for the others
+ *   paddock_exposed                                  1 when `paddock scan` would exit 1: a server
+ *                                                    exposed, not accepted, not shared on purpose
  *   paddock_instance_exposure{instance_id,exposure}  the same, one-hot per Ollama instance
  *   paddock_instance_info{instance_id,version}       1 per instance (version "unknown" if not known)
  *   paddock_score                                    0-100, higher is better
@@ -27,6 +29,7 @@
 import type { Severity } from '../../../shared/findings';
 import type { Exposure, ProbeStatus, Snapshot } from '../../../shared/snapshot';
 import type { ReportInput } from './index';
+import { exposedAfterAcceptance } from '../assess';
 import { SEVERITY_ORDER, buildReport, compareText, plain, probesOf } from './json';
 
 const EXPOSURES: readonly Exposure[] = ['private', 'lan', 'internet', 'unknown'];
@@ -94,6 +97,11 @@ export function reportPrometheus(input: ReportInput): string {
   );
 
   const families: Family[] = [
+    {
+      name: 'paddock_exposed',
+      help: 'Whether a server is exposed and not every exposure is accepted or shared on purpose (chosen machines, a VPN, a password): 1 when `paddock scan` would exit 1.',
+      samples: [{ labels: [], value: exposedAfterAcceptance(snapshot, input.findings) ? 1 : 0 }],
+    },
     {
       name: 'paddock_exposure',
       help: "Who can reach Ollama on this host (Paddock's verdict): 1 for the verdict, 0 for the others.",

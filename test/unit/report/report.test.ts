@@ -314,6 +314,7 @@ describe('Prometheus report', () => {
 
   it('reads back the verdict, score and counts', () => {
     expect(names(families)).toEqual([
+      'paddock_exposed',
       'paddock_exposure',
       'paddock_findings',
       'paddock_findings_accepted',
@@ -324,6 +325,8 @@ describe('Prometheus report', () => {
       'paddock_scan_timestamp_seconds',
       'paddock_score',
     ]);
+    // The fixture's server is exposed, nothing accepted or shared: what exit code 1 says.
+    expect(byName.get('paddock_exposed')!.metrics).toEqual([{ value: '1' }]);
     expect(byName.get('paddock_exposure')!.metrics).toEqual([
       { labels: { exposure: 'internet' }, value: '0' },
       { labels: { exposure: 'lan' }, value: '1' },
