@@ -7,9 +7,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Prerequisite } from '../../support/prerequisites';
 import { describeWhen } from '../../support/prerequisites';
 
@@ -50,6 +51,27 @@ describeWhen('promtool', present, 'the shipped Prometheus rules', () => {
     expect(r.out).toMatch(/SUCCESS/);
   });
 
+  it('every expression of the Grafana dashboard is PromQL promtool accepts', () => {
+    const dashboard = JSON.parse(
+      fs.readFileSync(path.join(ROOT, 'deploy/grafana/paddock.dashboard.json'), 'utf8'),
+    ) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    // Each as a recording rule: check rules parses every expression.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-dash-')), 'd.rules.yml');
+    fs.writeFileSync(
+      file,
+      `groups:\n  - name: dashboard\n    rules:\n${exprs
+        .map(
+          (e, i) => `      - record: paddock:dashboard_${i}\n        expr: ${JSON.stringify(e)}\n`,
+        )
+        .join('')}`,
+    );
+    const r = run(['check', 'rules', file]);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(new RegExp(`SUCCESS: ${exprs.length} rules found`));
+  });
+
   it('every alert is tested, firing and quiet; every metric it reads is one Paddock writes', () => {
     const rules = fs.readFileSync(RULES, 'utf8');
     const tests = fs.readFileSync(TESTS, 'utf8');
@@ -82,5 +104,36 @@ describeWhen('promtool', present, 'the shipped Prometheus rules', () => {
     );
     const read = new Set([...rules.matchAll(/\b(paddock_\w+)/g)].map((m) => m[1]!));
     for (const metric of read) expect(written.has(metric), metric).toBe(true);
+  });
+});
+
+describe('the shipped Grafana dashboard', () => {
+  const dashboard = JSON.parse(
+    fs.readFileSync(path.join(ROOT, 'deploy/grafana/paddock.dashboard.json'), 'utf8'),
+  ) as {
+    uid: string;
+    templating: { list: Array<{ name: string }> };
+    panels: Array<{ id: number; title: string; targets: Array<{ expr: string }> }>;
+  };
+  it('every panel reads only metrics Paddock writes, through the machine variable', () => {
+    const written = new Set(
+      [
+        ...fs
+          .readFileSync(path.join(ROOT, 'test/fixtures/reports/golden.prom'), 'utf8')
+          .matchAll(/^# TYPE (\w+) gauge$/gm),
+      ].map((m) => m[1]!),
+    );
+    expect(dashboard.uid).toBe('paddock-overview');
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'instance']);
+    const ids = dashboard.panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const panel of dashboard.panels)
+      for (const target of panel.targets) {
+        const metrics = [...target.expr.matchAll(/\b(paddock_\w+)/g)].map((m) => m[1]!);
+        expect(metrics.length, panel.title).toBeGreaterThan(0);
+        for (const metric of metrics)
+          expect(written.has(metric), `${panel.title}: ${metric}`).toBe(true);
+        expect(target.expr, panel.title).toContain('instance=~"$instance"');
+      }
   });
 });
