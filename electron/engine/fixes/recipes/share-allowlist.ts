@@ -12,7 +12,7 @@
  * takes sources from a caller: it offers its own (`shareOffers`, from what the scan saw) and
  * finds the set whose plan the user approved by its digest (cli/privileged.ts).
  */
-import type { FixPlan, FixStep, ManualFix } from '../../../../shared/fixes';
+import type { FixPlan, FixStep, ManualFix, Verification } from '../../../../shared/fixes';
 import type { Instance, Snapshot } from '../../../../shared/snapshot';
 import { classifyAddress } from '../../net/address';
 import { scopeOf } from '../../exposure';
@@ -416,6 +416,13 @@ export function planShareAllowlist(
     ports.length > 1
       ? [`The server also listens on port ${ports.slice(1).join(', ')}; this shares ${port} only.`]
       : [];
+  const verification: Verification = {
+    kind: 'shared-only-with',
+    instance: instance.id,
+    port,
+    setting: sources.join(','),
+    description: `A rescan shows port ${port} open only to ${sources.join(', ')}.`,
+  };
   // The firewall manager in use gets rules of its own (issue 14): firewalld's rich rules, or
   // ufw's; where it cannot take them exactly, Paddock's nftables table (which only drops).
   const persist = options.persist ?? true;
@@ -457,13 +464,7 @@ export function planShareAllowlist(
       ],
       requiresAdmin: true,
       steps: parts.steps,
-      verification: {
-        kind: 'shared-only-with',
-        instance: instance.id,
-        port,
-        setting: sources.join(','),
-        description: `A rescan shows port ${port} open only to ${sources.join(', ')}.`,
-      },
+      verification,
       snapshot,
     });
   }
@@ -510,13 +511,7 @@ export function planShareAllowlist(
     warnings,
     requiresAdmin: true,
     steps,
-    verification: {
-      kind: 'shared-only-with',
-      instance: instance.id,
-      port,
-      setting: sources.join(','),
-      description: `A rescan shows port ${port} open only to ${sources.join(', ')}.`,
-    },
+    verification,
     snapshot,
   });
 }
