@@ -14,7 +14,6 @@
  * depth), applied by the executor (backup, journal, verification by root's own rescan,
  * rollback), and its run kept in /var/lib/paddock/runs, whatever the caller's environment says.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
 import { canonicalSource, normalizeSources } from '../engine/fixes/recipes/share-allowlist';
 import {
   parseProxyChoiceArg,
@@ -35,7 +34,7 @@ import {
 import { planDigest } from '../engine/fixes/preview';
 import { isManual, planFix } from '../engine/fixes/recipes/index';
 import { verifyByRescan } from '../engine/fixes/verify';
-import { systemdBooted } from '../engine/host/fix-files';
+import { readRegularFile, systemdBooted } from '../engine/host/fix-files';
 import { recipeIo } from '../engine/fixes/recipe-io';
 import { untrustedChainProblem } from '../engine/host/trust';
 import type { Host } from '../engine/host/types';
@@ -75,26 +74,12 @@ const refuse = (text: string): PrivilegedOutcome => ({ text, code: 2 });
 export function credentialFileProblem(path: string, block: string): string | null {
   const chain = untrustedChainProblem(path);
   if (chain) return `${path} is not in a folder only root controls (${chain})`;
-  let fd: number;
-  try {
-    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-  } catch (error) {
-    return `${path} cannot be opened as a file (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return `${path} is not a regular file`;
-    if (st.uid !== 0) return `${path} is not owned by root`;
-    if (st.size > 1024 * 1024) return `${path} is larger than 1 MiB`;
-    const buffer = Buffer.alloc(st.size);
-    readSync(fd, buffer, 0, st.size, 0);
-    if (!new RegExp(`-----BEGIN [A-Z ]*${block}-----`).test(buffer.toString('latin1')))
-      return `${path} holds no PEM ${block.toLowerCase()}`;
-    buffer.fill(0);
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  const read = readRegularFile(path, 1024 * 1024);
+  if (!read.ok) return `${path}: ${read.why}`;
+  if (read.uid !== 0) return `${path} is not owned by root`;
+  return new RegExp(`-----BEGIN [A-Z ]*${block}-----`).test(read.text)
+    ? null
+    : `${path} holds no PEM ${block.toLowerCase()}`;
 }
 
 /** Why root's run folder must not be used, or null: a folder only root controls. */

@@ -13,7 +13,7 @@
  *
  * Every bad input gets an error that names the file and the field, and nothing starts with it.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
+import { readRegularFile } from '../host/fix-files';
 import { z } from 'zod';
 import { WEBHOOK_SHAPES } from './webhook';
 import type { WebhookShape } from './webhook';
@@ -78,7 +78,7 @@ export type LoadedConfig =
   { ok: true; config: ServiceConfig; webhooks: ResolvedWebhook[] } | { ok: false; error: string };
 
 /**
- * A file's text, read without following a link: a regular file of at most 64 KiB. With
+ * A file's text, read without following a link (host/fix-files.ts readRegularFile). With
  * `secret`, it must also be readable by its owner only and owned by `owner` (the service's
  * user: root, or the dynamic user's uid).
  */
@@ -86,36 +86,19 @@ function readOwnFile(
   path: string,
   secret: { owner: number } | null,
 ): { ok: true; text: string } | { ok: false; why: string } {
-  let fd: number;
-  try {
-    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  const read = readRegularFile(path, MAX_FILE_BYTES);
+  if (!read.ok || !secret) return read;
+  if ((read.mode & 0o077) !== 0)
     return {
       ok: false,
-      why: code === 'ENOENT' ? 'it does not exist' : `it cannot be opened (${code})`,
+      why: `others may read it (mode ${(read.mode & 0o777).toString(8)}; it must be 600)`,
     };
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { ok: false, why: 'it is not a regular file' };
-    if (st.size > MAX_FILE_BYTES) return { ok: false, why: 'it is larger than 64 KiB' };
-    if (secret && (st.mode & 0o077) !== 0)
-      return {
-        ok: false,
-        why: `others may read it (mode ${(st.mode & 0o777).toString(8)}; it must be 600)`,
-      };
-    if (secret && st.uid !== secret.owner)
-      return {
-        ok: false,
-        why: `it is owned by uid ${st.uid}, not by the service's user (${secret.owner})`,
-      };
-    const buffer = Buffer.alloc(st.size);
-    readSync(fd, buffer, 0, st.size, 0);
-    return { ok: true, text: buffer.toString('utf8') };
-  } finally {
-    closeSync(fd);
-  }
+  if (read.uid !== secret.owner)
+    return {
+      ok: false,
+      why: `it is owned by uid ${read.uid}, not by the service's user (${secret.owner})`,
+    };
+  return read;
 }
 
 function issues(error: z.ZodError): string {

@@ -343,11 +343,35 @@ const RECIPE_READ_MAX = 1024 * 1024;
  */
 export function readTextForRecipe(path: string): string | null {
   if (isRoot() && untrustedChainProblem(path) !== null) return null;
+  const read = readRegularFile(path, RECIPE_READ_MAX);
+  return read.ok ? read.text : null;
+}
+
+export type RegularFileRead =
+  { ok: true; text: string; mode: number; uid: number } | { ok: false; why: string };
+
+/**
+ * A regular file's text (UTF-8), opened without following a link and without blocking on a
+ * FIFO, of at most `maxBytes`, with the mode and owner of what was read (so a caller checks the
+ * file it read, not a name that may since point elsewhere). `why` in plain words otherwise.
+ * The one reader for recipes, root's credential checks and the service's configuration.
+ */
+export function readRegularFile(path: string, maxBytes: number): RegularFileRead {
   let fd: number | null = null;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return {
+      ok: false,
+      why: code === 'ENOENT' ? 'it does not exist' : `it cannot be opened (${code})`,
+    };
+  }
+  try {
     const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.size > RECIPE_READ_MAX) return null;
+    if (!stat.isFile()) return { ok: false, why: 'it is not a regular file' };
+    if (stat.size > maxBytes)
+      return { ok: false, why: `it is larger than ${Math.round(maxBytes / 1024)} KiB` };
     const buffer = Buffer.alloc(stat.size);
     let read = 0;
     while (read < stat.size) {
@@ -355,11 +379,19 @@ export function readTextForRecipe(path: string): string | null {
       if (n === 0) break;
       read += n;
     }
-    return buffer.subarray(0, read).toString('utf8');
-  } catch {
-    return null;
+    return {
+      ok: true,
+      text: buffer.subarray(0, read).toString('utf8'),
+      mode: stat.mode & 0o7777,
+      uid: stat.uid,
+    };
+  } catch (error) {
+    return {
+      ok: false,
+      why: `it cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    };
   } finally {
-    if (fd !== null) closeSync(fd);
+    closeSync(fd);
   }
 }
 
