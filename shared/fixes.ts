@@ -17,6 +17,9 @@ export const fixIdSchema = z.enum([
   'share-vpn',
   'share-proxy',
   'share-proxy-rotate',
+  /** Issue 15: Paddock's own service (`paddock service install|uninstall`), no server's fix. */
+  'service-install',
+  'service-uninstall',
 ]);
 export type FixId = z.infer<typeof fixIdSchema>;
 
@@ -108,6 +111,10 @@ export const verificationSchema = z.object({
      * before anything reaches it (`setting`: the proxy's software).
      */
     'shared-behind-proxy',
+    /** Issue 15: systemd says the unit `setting` is active and enabled. */
+    'service-active',
+    /** Issue 15: the unit `setting` is neither active nor enabled, and its file is gone. */
+    'service-removed',
   ]),
   instance: z.string().nullable(),
   port: z.number().int().nullable(),

@@ -55,6 +55,9 @@ Usage:
   paddock watch [--json] [--interval SECONDS]
         print what changes as it happens (exposure started or ended, remote clients,
         servers, findings) and keep it in the history; Ctrl-C stops (exit 0)
+  paddock service install|uninstall|status [--dry-run] [--yes] [--json]
+        (Linux, as root) run the watcher as the hardened systemd service paddock.service,
+        with alerts to journald, webhooks and a Prometheus textfile (/etc/paddock/paddock.json)
   paddock --version
   paddock --help
 
@@ -209,6 +212,46 @@ async function commandFix(args: string[], io: CliIo): Promise<number> {
     allow: (options.values.get('--allow') ?? '').split(',').filter((s) => s.trim() !== ''),
     ...(fixId === 'share-proxy' ? { proxy: proxyOptions(options.values) } : {}),
   });
+}
+
+async function commandService(args: string[], io: CliIo): Promise<number> {
+  const service = await import('./service');
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    io.stdout(service.SERVICE_USAGE);
+    return sub === undefined ? EXIT.usage : 0;
+  }
+  if (sub === 'install' || sub === 'uninstall') {
+    const options = parseArgs(
+      rest,
+      ['--dry-run', '--yes', '-y', ...(sub === 'uninstall' ? ['--keep-config'] : [])],
+      [],
+    );
+    if (options.positional.length > 0)
+      throw new UsageError(`unexpected argument: ${JSON.stringify(options.positional[0])}`);
+    return service.commandServiceChange(await fixContext(io), sub, {
+      dryRun: options.flags.has('--dry-run'),
+      yes: options.flags.has('--yes') || options.flags.has('-y'),
+      keepConfig: options.flags.has('--keep-config'),
+    });
+  }
+  if (sub === 'status') {
+    const options = parseArgs(rest, ['--json'], []);
+    if (options.positional.length > 0)
+      throw new UsageError(`unexpected argument: ${JSON.stringify(options.positional[0])}`);
+    return service.commandServiceStatus(createNodeHost(), options.flags.has('--json'), io.stdout);
+  }
+  if (sub === 'run') {
+    const options = parseArgs(rest, [], ['--config']);
+    if (options.positional.length > 0)
+      throw new UsageError(`unexpected argument: ${JSON.stringify(options.positional[0])}`);
+    const config = options.values.get('--config') ?? '/etc/paddock/paddock.json';
+    if (!config.startsWith('/')) throw new UsageError('--config needs an absolute path');
+    return service.commandServiceRun(config, io);
+  }
+  throw new UsageError(
+    `service takes install, uninstall, status or run (got ${JSON.stringify(sub)})`,
+  );
 }
 
 /** share-proxy's choices from the command line; the proxy defaults to the one installed. */
@@ -375,6 +418,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'undo') return await commandUndo(rest, io);
     if (command === 'history') return await commandHistory(rest, io);
     if (command === 'watch') return await (await import('./watch')).commandWatch(rest, io);
+    if (command === 'service') return await commandService(rest, io);
     if (command === 'scan') return await commandScan(rest, io);
     if (command === 'report') return await commandReport(rest, io);
     if (command === 'accept') return await commandAccept(rest, io);

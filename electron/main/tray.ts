@@ -68,6 +68,8 @@ const FIX_TITLES: Record<FixId, string> = {
   'share-vpn': 'Share over the VPN only',
   'share-proxy': 'Share behind a password or token',
   'share-proxy-rotate': 'Give the share a new password or token',
+  'service-install': 'Install Paddock as a service',
+  'service-uninstall': "Uninstall Paddock's service",
 };
 
 /**

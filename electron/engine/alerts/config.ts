@@ -6,10 +6,10 @@
  * shown, copied and committed, and no secret ever reaches argv, a log or an error.
  *
  *   { "version": 1, "intervalMinutes": 10, "textfile": "/var/lib/prometheus/node-exporter/paddock.prom",
- *     "journald": true, "secretsFile": "/etc/paddock/secrets.json",
+ *     "journald": true, "webhookUrlsFile": "/etc/paddock/webhook-urls.json",
  *     "webhooks": [{ "name": "ops", "shape": "slack", "urlKey": "slack-ops" }] }
  *
- *   /etc/paddock/secrets.json (0600, owned by the service's user): { "slack-ops": "https://hooks.slack.com/…" }
+ *   /etc/paddock/webhook-urls.json (0600, owned by the service's user): { "slack-ops": "https://hooks.slack.com/…" }
  *
  * Every bad input gets an error that names the file and the field, and nothing starts with it.
  */
@@ -19,7 +19,7 @@ import { WEBHOOK_SHAPES } from './webhook';
 import type { WebhookShape } from './webhook';
 
 export const DEFAULT_CONFIG_PATH = '/etc/paddock/paddock.json';
-export const DEFAULT_SECRETS_PATH = '/etc/paddock/secrets.json';
+export const DEFAULT_WEBHOOK_URLS_PATH = '/etc/paddock/webhook-urls.json';
 const MAX_FILE_BYTES = 64 * 1024;
 
 const absolutePath = z
@@ -47,9 +47,17 @@ export const serviceConfigSchema = z
       .refine((p) => p.endsWith('.prom'), 'a file ending in .prom')
       .nullable()
       .default(null),
-    /** Structured journald entries for every event sent. */
+    /** Structured journald entries for every alert the policy lets through. */
     journald: z.boolean().default(true),
-    secretsFile: absolutePath.default(DEFAULT_SECRETS_PATH),
+    /** The policy's limits (engine/alerts/policy.ts), the desktop notifications' by default. */
+    alerts: z
+      .object({
+        minIntervalSeconds: z.number().int().min(0).max(86_400).default(60),
+        maxPerHour: z.number().int().min(1).max(1000).default(6),
+      })
+      .strict()
+      .default({ minIntervalSeconds: 60, maxPerHour: 6 }),
+    webhookUrlsFile: absolutePath.default(DEFAULT_WEBHOOK_URLS_PATH),
     webhooks: z
       .array(
         z
@@ -132,17 +140,17 @@ export function loadServiceConfig(
   const names = config.webhooks.map((w) => w.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) return { ok: false, error: `${path}: webhooks: the name ${twice} is used twice` };
-  const secrets = readOwnFile(config.secretsFile, { owner: options.owner });
+  const secrets = readOwnFile(config.webhookUrlsFile, { owner: options.owner });
   if (!secrets.ok)
-    return { ok: false, error: `${config.secretsFile} (the webhooks' URLs): ${secrets.why}` };
+    return { ok: false, error: `${config.webhookUrlsFile} (the webhooks' URLs): ${secrets.why}` };
   let values: unknown;
   try {
     values = JSON.parse(secrets.text);
   } catch {
-    return { ok: false, error: `${config.secretsFile} is not JSON` };
+    return { ok: false, error: `${config.webhookUrlsFile} is not JSON` };
   }
   if (typeof values !== 'object' || values === null || Array.isArray(values))
-    return { ok: false, error: `${config.secretsFile} is not an object of keys and URLs` };
+    return { ok: false, error: `${config.webhookUrlsFile} is not an object of keys and URLs` };
   const table = values as Record<string, unknown>;
   const webhooks: ResolvedWebhook[] = [];
   for (const hook of config.webhooks) {
@@ -158,7 +166,7 @@ export function loadServiceConfig(
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
       return {
         ok: false,
-        error: `${config.secretsFile}: the key ${hook.urlKey} (webhook ${hook.name}) ${value === undefined ? 'is missing' : 'is not an http:// or https:// URL'}`,
+        error: `${config.webhookUrlsFile}: the key ${hook.urlKey} (webhook ${hook.name}) ${value === undefined ? 'is missing' : 'is not an http:// or https:// URL'}`,
       };
     webhooks.push({ name: hook.name, shape: hook.shape, url: url.href });
   }

@@ -50,6 +50,8 @@ import {
   ufwAllowSpec,
 } from './recipes/share-allowlist';
 import { kindById } from '../servers/registry';
+import { isServicePlan, servicePlanProblems } from '../headless/allowlist';
+import { SERVICE_CONFIG_PATH, SERVICE_UNIT_PATH } from '../headless/unit';
 import type { AllowedHost } from './bind-edits';
 import {
   HOST_VARS,
@@ -231,6 +233,9 @@ type Target =
 function target(path: string, context: PrivilegedContext | null): Target | string {
   const no = `${path} is not a file Paddock may change`;
   if (!plainPath(path)) return no;
+  // Paddock's own service's files change only through its own plans (headless/allowlist.ts).
+  if (path === SERVICE_UNIT_PATH || path === SERVICE_CONFIG_PATH)
+    return `${path} is Paddock's service's: only \`paddock service\` changes it`;
   if (path === PADDOCK_NFT_UNIT) return { kind: 'paddock-unit' };
   if (path === PADDOCK_NFT_MAIN) return { kind: 'nft-main' };
   const share = SHARE_FILE.exec(path);
@@ -845,6 +850,8 @@ function shareAllowProblems(plan: FixPlan, context: PrivilegedContext | null): s
  * servers of root's own scan (apply); null to re-check a recorded run (undo, recovery).
  */
 export function privilegedPlanProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
+  // Paddock's own service (issue 15): its plans have rules of their own, and touch nothing else.
+  if (isServicePlan(plan)) return servicePlanProblems(plan, false);
   const problems: string[] = [];
   const manifests = planManifests(plan);
   plan.steps.forEach((step, index) => {

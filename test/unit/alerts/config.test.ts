@@ -31,7 +31,7 @@ describe('the service configuration', () => {
     write({
       version: 1,
       textfile: '/var/lib/prometheus/node-exporter/paddock.prom',
-      secretsFile: secrets(),
+      webhookUrlsFile: secrets(),
       webhooks: [{ name: 'ops', shape: 'slack', urlKey: 'slack-ops' }],
     });
     writeSecrets({ 'slack-ops': URL_SECRET });
@@ -95,7 +95,7 @@ describe('the service configuration', () => {
     beforeEach(() =>
       write({
         version: 1,
-        secretsFile: secrets(),
+        webhookUrlsFile: secrets(),
         webhooks: [{ name: 'ops', shape: 'slack', urlKey: 'slack-ops' }],
       }),
     );

@@ -103,5 +103,14 @@ function plan(
       return planShareProxyRotate(snapshot, instanceId, io);
     case 'rebind-server':
       return planRebindServer(snapshot, instanceId, io, { findingId: options.findingId ?? null });
+    case 'service-install':
+    case 'service-uninstall':
+      return {
+        fixId,
+        instance: instanceId,
+        reason:
+          "Paddock's own service is no fix for a server: use `paddock service install` or `paddock service uninstall`.",
+        commands: [],
+      };
   }
 }
