@@ -240,6 +240,46 @@ export async function commandServiceChange(
     return 1;
   }
   await recoverAtStart(host, context.stderr);
+  // A running service keeps writing its state (history, queues, status): its files are
+  // previewed exactly only once it has stopped. Stopping is asked for (or --yes), and undone
+  // (started again) whenever the uninstall does not happen.
+  let stopped = false;
+  if (which === 'uninstall' && !options.dryRun) {
+    const props = await unitProperties(host);
+    if (props.ActiveState === 'active' || props.ActiveState === 'activating') {
+      if (
+        !options.yes &&
+        !(await context.confirm(
+          `${SERVICE_UNIT_NAME} is running: stop it now, so that what it wrote can be shown exactly before anything is removed? (It is started again if you do not go on.)`,
+        ))
+      ) {
+        context.stderr('paddock: not stopped; nothing was changed.\n');
+        return 1;
+      }
+      const stop = await host.exec(['systemctl', 'stop', '--', SERVICE_UNIT_NAME], {
+        timeoutMs: 60_000,
+      });
+      if (stop.code !== 0) {
+        context.stderr(
+          `paddock: ${SERVICE_UNIT_NAME} did not stop (${cleanLine(stop.stderr.trim(), 300) || `exit ${stop.code}`}); nothing was changed.\n`,
+        );
+        return 1;
+      }
+      stopped = true;
+      context.stderr(`paddock: stopped ${SERVICE_UNIT_NAME} to preview what it wrote.\n`);
+    }
+  }
+  const restart = async (why: string) => {
+    if (!stopped) return;
+    const start = await host.exec(['systemctl', 'start', '--', SERVICE_UNIT_NAME], {
+      timeoutMs: 60_000,
+    });
+    context.stderr(
+      start.code === 0
+        ? `paddock: ${why}: ${SERVICE_UNIT_NAME} is started again, as it was.\n`
+        : `paddock: ${why}, and ${SERVICE_UNIT_NAME} did not start again: run \`systemctl start ${SERVICE_UNIT_NAME}\`.\n`,
+    );
+  };
   const now = new Date();
   let made: FixPlan | { error: string };
   try {
@@ -249,10 +289,12 @@ export async function commandServiceChange(
         : planServiceUninstall(uninstallFacts(now, options.keepConfig));
   } catch (error) {
     context.stderr(`paddock: ${(error as Error).message}. Nothing was changed.\n`);
+    await restart('not uninstalled');
     return 1;
   }
   if ('error' in made) {
     context.stderr(`paddock: ${made.error}\n`);
+    await restart('not uninstalled');
     return 1;
   }
   const plan = made;
@@ -261,6 +303,7 @@ export async function commandServiceChange(
   const problems = [...planProblems(plan), ...servicePlanProblems(plan, true)];
   if (problems.length > 0) {
     context.stderr(`paddock: the plan was refused: ${problems.join('; ')}. Nothing was changed.\n`);
+    await restart('not uninstalled');
     return 1;
   }
   context.stdout(previewPlan(plan));
@@ -269,6 +312,7 @@ export async function commandServiceChange(
     context.stderr(
       'paddock: not applied (answer y, or pass --yes when there is no terminal); nothing was changed.\n',
     );
+    await restart('not uninstalled');
     return 1;
   }
   const run: FixRun = await applyPlan(plan, applyDeps(host, plan));
@@ -279,7 +323,7 @@ export async function commandServiceChange(
       context.stdout(
         `See it with: paddock service status; its alerts: journalctl -u ${SERVICE_UNIT_NAME}\n`,
       );
-  }
+  } else await restart('the uninstall was rolled back');
   return run.state === 'applied' ? 0 : 1;
 }
 
