@@ -75,6 +75,8 @@ export interface ServiceRunDeps {
   sendFor?: (name: string) => (event: PaddockEvent) => Promise<SendResult>;
   writeTextfile?: (path: string, text: string) => TextfileResult;
   monitor?: Partial<MonitorOptions>;
+  /** How often due retries and held-back alerts are looked at (default 5 s). */
+  retryCheckMs?: number;
   now?: () => Date;
   log: (line: string) => void;
 }
@@ -266,7 +268,7 @@ export function startServiceRunner(deps: ServiceRunDeps): ServiceRunner {
       }
     }
     chain = chain.then(flush);
-  }, RETRY_CHECK_MS);
+  }, deps.retryCheckMs ?? RETRY_CHECK_MS);
   timer.unref?.();
 
   writeStatus();
