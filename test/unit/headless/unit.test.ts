@@ -7,6 +7,7 @@ import type { FixPlan } from '../../../shared/fixes';
 import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
 import { planProblems } from '../../../electron/engine/fixes/executor';
 import { servicePlanProblems } from '../../../electron/engine/headless/allowlist';
+import type { InstallFacts } from '../../../electron/engine/headless/unit';
 import {
   SERVICE_UNIT_PATH,
   defaultServiceConfig,
@@ -17,7 +18,7 @@ import {
 } from '../../../electron/engine/headless/unit';
 
 const NODE = process.execPath;
-const FACTS = {
+const FACTS: InstallFacts = {
   node: NODE,
   launcher: '/usr/local/lib/paddock/bin/paddock.cjs',
   config: null,
@@ -26,7 +27,7 @@ const FACTS = {
   basedOn: '2026-12-06T10:00:00.000Z',
 };
 
-function install(over: Partial<typeof FACTS> = {}): FixPlan {
+function install(over: Partial<InstallFacts> = {}): FixPlan {
   const plan = planServiceInstall({ ...FACTS, ...over });
   if ('error' in plan) throw new Error(plan.error);
   return plan;
