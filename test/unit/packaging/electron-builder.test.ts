@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 const require = createRequire(import.meta.url);
 interface BuilderConfig {
   linux: { target: string[] };
-  mac: { target: string[] };
+  mac: { target: Array<string | { target: string }> };
   win: { target: string[] };
   electronFuses: Record<string, boolean>;
   asar: boolean;
@@ -34,7 +34,7 @@ describe('electron-builder.yml', () => {
 
   it('builds AppImage and deb on Linux, dmg on macOS, nsis on Windows', () => {
     expect(config.linux.target).toEqual(expect.arrayContaining(['AppImage', 'deb']));
-    expect(config.mac.target).toContain('dmg');
+    expect(config.mac.target.map((t) => (typeof t === 'string' ? t : t.target))).toContain('dmg');
     expect(config.win.target).toContain('nsis');
   });
 
