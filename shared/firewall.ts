@@ -327,7 +327,52 @@ export const firewalldFactsSchema = z.object({
 });
 export type FirewalldFacts = z.infer<typeof firewalldFactsSchema>;
 
+/**
+ * Issue 16, macOS: the application firewall (socketfilterfw) filters per application, not per
+ * port; pf filters by port, and Paddock's own anchor (`com.apple/paddock`) is what its block
+ * fix adds. Read by probes/darwin/firewall.ts.
+ */
+export const macApplicationFirewallSchema = z.object({
+  /** on, off, or unknown (socketfilterfw did not answer in a way Paddock reads). */
+  state: z.enum(['on', 'off', 'unknown']),
+  /** "Block all incoming connections". */
+  blockAll: z.boolean().nullable(),
+  stealth: z.boolean().nullable(),
+  /** "Automatically allow built-in software to receive incoming connections". */
+  allowSigned: z.boolean().nullable(),
+  /** "Automatically allow downloaded signed software to receive incoming connections". */
+  allowSignedDownloaded: z.boolean().nullable(),
+  /** The applications listed, with their choice; null when the list could not be read. */
+  apps: z.array(z.object({ path: z.string(), allowIncoming: z.boolean() })).nullable(),
+});
+export type MacApplicationFirewall = z.infer<typeof macApplicationFirewallSchema>;
+
+export const macPfSchema = z.object({
+  /** pf is enabled (`pfctl -s info`); null: not read (it needs admin rights). */
+  enabled: z.boolean().nullable(),
+  /** Blocking rules of Paddock's anchor: the TCP port and family (null: both). null: not read. */
+  paddockBlocks: z
+    .array(
+      z.object({
+        port: z.number().int(),
+        family: firewallFamilySchema.nullable(),
+        rule: z.string(),
+      }),
+    )
+    .nullable(),
+});
+export type MacPf = z.infer<typeof macPfSchema>;
+
+export const macFirewallFactsSchema = z.object({
+  ...sourceShape,
+  application: macApplicationFirewallSchema.nullable(),
+  pf: macPfSchema.nullable(),
+});
+export type MacFirewallFacts = z.infer<typeof macFirewallFactsSchema>;
+
 export const firewallFactsSchema = z.object({
+  /** macOS (issue 16): present only there; the Linux backends are then "unavailable". */
+  macos: macFirewallFactsSchema.optional(),
   nftables: nftablesFactsSchema,
   /** One entry per variant and family that was asked (iptables-nft v4/v6, iptables-legacy v4/v6). */
   iptables: z.array(iptablesFactsSchema),
@@ -366,6 +411,11 @@ export const firewallQuerySchema = z.object({
    * connected to, not the translated ones. Absent: the same as `localAddress` and `port`.
    */
   preNat: z.object({ localAddress: z.string().nullable(), port: z.number().int() }).optional(),
+  /**
+   * macOS (issue 16): the program that owns the listening socket (its executable), which the
+   * application firewall decides for. null or absent: unknown.
+   */
+  program: z.string().nullable().optional(),
 });
 export type FirewallQuery = z.infer<typeof firewallQuerySchema>;
 
@@ -375,6 +425,9 @@ export const firewallLayerSchema = z.enum([
   'iptables-legacy',
   'ufw',
   'firewalld',
+  /** macOS (issue 16). */
+  'application-firewall',
+  'pf',
 ]);
 export type FirewallLayer = z.infer<typeof firewallLayerSchema>;
 

@@ -189,6 +189,7 @@ export function assessListener(
         address,
         socket.localPort,
         path,
+        programOf(socket, firewall),
       );
       reachableVia.push({
         interface: netInterface.name,
@@ -292,6 +293,8 @@ export interface FirewallContext {
   facts: FirewallFacts | null;
   /** Why there are no facts, or what is missing from them. */
   message?: string;
+  /** A listening process's executable by pid: macOS's application firewall decides per program. */
+  programs?: ReadonlyMap<number, string>;
 }
 
 export const DOCKER_PATH_SENTENCE =
@@ -303,6 +306,14 @@ export const FIREWALL_UNKNOWN_ASSUMED =
  * A path is open unless the firewall is known to block it: "unknown" counts as open, the
  * cautious reading, and says so. Docker-published ports never meet the input rules.
  */
+function programOf(socket: Socket, firewall: FirewallContext | null): string | null {
+  for (const owner of socket.processes) {
+    const program = firewall?.programs?.get(owner.pid);
+    if (program) return program;
+  }
+  return null;
+}
+
 function judgeFirewall(
   firewall: FirewallContext | null,
   interfaces: NetInterface[],
@@ -310,6 +321,7 @@ function judgeFirewall(
   address: NetInterface['addresses'][number],
   port: number,
   path: Listener['path'],
+  program: string | null = null,
 ): { evaluation: FirewallEvaluation | null; open: boolean; onlyFrom?: string[] } {
   if (path === 'docker' || !firewall?.facts) return { evaluation: null, open: true };
   const query = {
@@ -321,6 +333,7 @@ function judgeFirewall(
       port,
     ),
     localAddress: address.address,
+    program,
   };
   const subnets = (interfaces.find((i) => i.name === interfaceName)?.addresses ?? [])
     .filter((a) => a.family === address.family && a.prefixLength !== null)

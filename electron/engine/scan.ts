@@ -397,7 +397,14 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
     cliVersions: cli.versions,
     proxies: proxies.data,
     containers: docker.data?.ollama ?? [],
-    firewall: { facts: firewall.data, message: firewall.message },
+    firewall: {
+      facts: firewall.data,
+      message: firewall.message,
+      // macOS's application firewall decides per program (issue 16).
+      programs: new Map(
+        servers.flatMap((p) => (p.executable ? [[p.pid, p.executable] as const] : [])),
+      ),
+    },
     serverLog: accessLog.data
       ? { facts: accessLog.data.serverLog, ref: accessLog.data.accessLog.source.ref }
       : null,

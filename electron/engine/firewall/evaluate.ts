@@ -32,6 +32,7 @@
  * decision. When a model disagrees with the loaded rules, the loaded rules win and a note
  * says so.
  */
+import { evaluateMacFirewall } from './macos';
 import type {
   FirewallChain,
   FirewallDecision,
@@ -1061,6 +1062,8 @@ function combine(decisions: FirewallDecision[]): FirewallDecision {
  * Never throws on odd facts: what cannot be judged is `unknown` with the reason.
  */
 export function evaluateFirewall(facts: FirewallFacts, q: FirewallQuery): FirewallEvaluation {
+  // macOS (issue 16): pf and the application firewall, nothing of Linux's.
+  if (facts.macos) return evaluateMacFirewall(facts.macos, q);
   const notes: string[] = [];
   const { results, gaps } = kernelLayers(facts, q);
   // The ufw and firewalld models describe what reaches this host's own sockets; a routed
