@@ -1,8 +1,15 @@
 /**
- * "Start at login": on macOS and Windows through Electron's login item settings; on Linux an
- * XDG autostart entry (`$XDG_CONFIG_HOME/autostart/paddock.desktop`, written atomically).
+ * "Start at login": on macOS and Windows through Electron's `app.setLoginItemSettings`; on
+ * Linux, where that API does nothing, an XDG autostart entry
+ * (`$XDG_CONFIG_HOME/autostart/paddock.desktop`, written atomically) that GNOME, KDE and the
+ * other XDG desktops start at login.
  * Started at login, Paddock opens hidden in the tray: `--hidden` on Windows and Linux; macOS
- * says so through `wasOpenedAtLogin` (login items there take no arguments).
+ * says so through `wasOpenedAtLogin` (login items there take no arguments). `openAsHidden` is
+ * not used: it stopped working in macOS 13, where Electron registers the app through
+ * SMAppService, and the Electron in package.json (45) no longer has it; Paddock hides itself
+ * (index.ts opens no window when `startedHidden`). From macOS 13 the user may have to allow
+ * the item in System Settings > General > Login Items: Electron then reports the status
+ * `requires-approval`, and Paddock says so rather than claim it is on.
  *
  * The Linux entry's Exec line is built from a path the process was given (process.execPath,
  * or $APPIMAGE for an AppImage, whose execPath is inside a temporary mount), so it is quoted by
@@ -124,6 +131,11 @@ export function setStartAtLogin(enabled: boolean, deps: LoginItemDeps): void {
   }
   if (deps.platform === 'darwin') {
     deps.app.setLoginItemSettings({ openAtLogin: enabled });
+    if (enabled && deps.app.getLoginItemSettings().status === 'requires-approval') {
+      throw new LoginItemError(
+        'macOS needs your approval before Paddock can start at login: allow Paddock in System Settings > General > Login Items.',
+      );
+    }
     return;
   }
   throw new LoginItemError(`Start at login is not supported on ${deps.platform}.`);
