@@ -16,7 +16,10 @@ const common = {
   legalComments: 'none',
   // zod validates only what crosses a trust boundary (a settings file, --elevated's answer),
   // loaded on demand from node_modules: bundled, its 800 KB would be parsed at every start.
-  external: ['zod'],
+  // sql.js (the WASM SQLite that reads the Ollama app's db.sqlite, engine/probes/app-db.ts) is
+  // loaded the same way, only when that file is read; its sql-wasm.wasm is found beside it with
+  // require.resolve. As root, both package folders are checked first (cli/root-install.ts).
+  external: ['zod', 'sql.js'],
   logLevel: 'warning',
 };
 
