@@ -1,7 +1,8 @@
 /**
  * Root is a boundary (docs/security.md): `paddock` run as root loads its own code (this bundle,
- * the `bin/paddock.cjs` launcher, and zod from node_modules, which the bundle keeps outside to
- * start faster) and runs Node itself; if another user could change any of those files, or a
+ * the `bin/paddock.cjs` launcher, and from node_modules zod and sql.js, which the bundle keeps
+ * outside to start faster; sql.js with its WASM, loaded only when the Ollama app's database is
+ * read) and runs Node itself; if another user could change any of those files, or a
  * folder above them, running as root would run that user's code. So, as root, each must be
  * root's, writable by no one else, in folders only root controls; otherwise the CLI refuses
  * to start and says why. As an ordinary user nothing is checked (a user's own checkout is fine
@@ -10,6 +11,13 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { installProblem, isRoot, untrustedChainProblem } from '../engine/host/trust';
+
+/**
+ * The packages the bundle loads from node_modules (scripts/build-cli.mjs, `external`). Each
+ * package folder is checked whole, before any of it can be loaded: for sql.js that covers the
+ * `dist/sql-wasm.wasm` it reads as bytes (engine/probes/app-db.ts), not only its JavaScript.
+ */
+const EXTERNAL_PACKAGES = ['zod', 'sql.js'] as const;
 
 /** Folders of a package are few and small; this bounds the walk all the same. */
 const MAX_ENTRIES = 5000;
@@ -55,15 +63,20 @@ export function rootInstallProblem(launcher: string | undefined): string | null 
   if (!isRoot()) return null;
   const files = [process.execPath, __filename];
   if (launcher && launcher.startsWith('/')) files.push(launcher);
-  let zod: string | null = null;
-  try {
-    zod = require.resolve('zod');
-  } catch {
-    // Not installed: the commands that need it say so when they load it.
+  const packages: { name: string; main: string }[] = [];
+  for (const name of EXTERNAL_PACKAGES) {
+    try {
+      packages.push({ name, main: require.resolve(name) });
+    } catch {
+      // Not installed: the commands that need it say so when they load it.
+    }
   }
-  if (zod) files.push(zod);
-  const problem = installProblem(files);
-  if (problem || !zod) return problem;
-  const dir = packageDirOf(zod, 'zod');
-  return untrustedChainProblem(`${dir}/package.json`) ?? packageProblem(dir);
+  const problem = installProblem([...files, ...packages.map((p) => p.main)]);
+  if (problem) return problem;
+  for (const { name, main } of packages) {
+    const dir = packageDirOf(main, name);
+    const inner = untrustedChainProblem(`${dir}/package.json`) ?? packageProblem(dir);
+    if (inner) return inner;
+  }
+  return null;
 }
