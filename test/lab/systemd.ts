@@ -69,10 +69,20 @@ export const REPO_IN_CONTAINER = '/opt/paddock';
 const STANDIN_IN_CONTAINER = '/usr/local/lib/paddock-lab/ollama-standin.cjs';
 
 const SUITE = 'bookworm';
-/** nginx and Caddy for share-proxy (issue 14): their own services are left disabled. */
-const INCLUDE = 'systemd,systemd-sysv,dbus,iproute2,procps,nginx-light,caddy';
-/** Units the packages enable that the lab never runs (they would listen on port 80). */
-const DISABLED = ['nginx.service', 'caddy.service'];
+/**
+ * nginx and Caddy for share-proxy (issue 14): their own services are left disabled. sshd and
+ * Python for Ansible (issue 15, test/lab/ansible.test.ts): a fleet host as Ansible reaches it;
+ * sshd runs only when a test starts it, with a host key of the test's own.
+ */
+const INCLUDE =
+  'systemd,systemd-sysv,dbus,iproute2,procps,nginx-light,caddy,openssh-server,python3';
+/** Units the packages enable that the lab never runs (they would listen on ports 80 and 22). */
+const DISABLED = ['nginx.service', 'caddy.service', 'ssh.service'];
+/**
+ * Files removed from the cached root: the SSH host keys openssh-server's installation made,
+ * which every lab would otherwise share (a test that starts sshd brings a key of its own).
+ */
+const REMOVED = [{ dir: 'etc/ssh', prefix: 'ssh_host_' }];
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const SEARCH_PATH = [
@@ -259,6 +269,16 @@ const STRIPPED = [
 ];
 
 function stripRoot(root: string): void {
+  for (const { dir, prefix } of REMOVED) {
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(path.join(root, dir));
+    } catch {
+      continue;
+    }
+    for (const e of entries)
+      if (e.startsWith(prefix)) fs.rmSync(path.join(root, dir, e), { force: true });
+  }
   for (const dir of STRIPPED) {
     const at = path.join(root, dir);
     let entries: string[] = [];
@@ -272,7 +292,7 @@ function stripRoot(root: string): void {
 }
 
 function cachedRootPath(): string {
-  const recipe = `${SUITE} minbase ${INCLUDE} stripped: ${STRIPPED.join(' ')} disabled: ${DISABLED.join(' ')}`;
+  const recipe = `${SUITE} minbase ${INCLUDE} stripped: ${STRIPPED.join(' ')} disabled: ${DISABLED.join(' ')}${REMOVED.length ? ` removed: ${REMOVED.map((r) => `${r.dir}/${r.prefix}*`).join(' ')}` : ''}`;
   const key = createHash('sha256').update(recipe).digest('hex').slice(0, 12);
   return path.join(cacheDir(), `systemd-root-${SUITE}-${key}.tar`);
 }
@@ -517,7 +537,15 @@ export interface SystemdLabOptions {
   services?: ExtraService[];
   /** Bounds the wait for the boot and for the stand-in to listen. Default 20 s. */
   bootTimeoutMs?: number;
+  /**
+   * The stand-in's own settings (test/lab/fixtures/ollama-standin.cjs, e.g. STANDIN_VERSION),
+   * in a drop-in of their own, `${DROPIN_DIR}/lab-standin.conf`; none by default.
+   */
+  standinEnv?: Record<string, string>;
 }
+
+/** The drop-in that carries SystemdLabOptions.standinEnv. */
+export const STANDIN_DROPIN = `${DROPIN_DIR}/lab-standin.conf`;
 
 let counter = 0;
 const openLabs = new Set<SystemdLabImpl>();
@@ -593,14 +621,17 @@ class SystemdLabImpl implements SystemdLab {
     const t0 = performance.now();
     fs.mkdirSync(this.root, { mode: 0o755 });
     await must([tools.tar, '-C', this.root, '--numeric-owner', '-xf', tarball], 120_000);
-    await this.installOllama(options.ollamaHost ?? '0.0.0.0:11434');
+    await this.installOllama(options.ollamaHost ?? '0.0.0.0:11434', options.standinEnv ?? {});
     for (const service of options.services ?? []) this.installService(service);
     this.timings.extractMs = performance.now() - t0;
     await this.boot(options.bootTimeoutMs ?? 20_000);
   }
 
   /** The service user as the install script makes it, the unit, the override, the stand-in. */
-  private async installOllama(ollamaHost: string): Promise<void> {
+  private async installOllama(
+    ollamaHost: string,
+    standinEnv: Record<string, string>,
+  ): Promise<void> {
     const r = this.root;
     if (path.resolve(r) === '/') throw new Error('systemd lab: refusing to use / as the root');
     await must([
@@ -620,6 +651,17 @@ class SystemdLabImpl implements SystemdLab {
     fs.writeFileSync(at(UNIT_PATH), OLLAMA_UNIT, { mode: 0o644 });
     fs.mkdirSync(at(DROPIN_DIR), { mode: 0o755 });
     fs.writeFileSync(at(`${DROPIN_DIR}/override.conf`), overrideConf(ollamaHost), { mode: 0o644 });
+    const env = Object.entries(standinEnv);
+    if (env.length > 0) {
+      for (const [name, value] of env)
+        if (!/^STANDIN_[A-Z_]+$/.test(name) || !/^[\w.:/+,-]*$/.test(value))
+          throw new Error(`systemd lab: not a stand-in setting: ${name}=${JSON.stringify(value)}`);
+      fs.writeFileSync(
+        at(STANDIN_DROPIN),
+        `[Service]\n${env.map(([name, value]) => `Environment="${name}=${value}"\n`).join('')}`,
+        { mode: 0o644 },
+      );
+    }
     fs.mkdirSync(at('/etc/systemd/system/default.target.wants'), { recursive: true });
     fs.symlinkSync(UNIT_PATH, at(`/etc/systemd/system/default.target.wants/${UNIT}`));
     // `ollama serve` as a process probe sees it: argv[0] /usr/local/bin/ollama (a link to the
