@@ -1,0 +1,6 @@
+/**
+ * Pure parsers for the macOS tools the darwin probes run: text in, typed rows and the lines
+ * they could not read out. No I/O here; the probes run the argv each module exports.
+ */
+export * from './common';
+export * from './ps';
