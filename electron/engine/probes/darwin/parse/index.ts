@@ -3,4 +3,7 @@
  * they could not read out. No I/O here; the probes run the argv each module exports.
  */
 export * from './common';
+export * from './socket-row';
 export * from './ps';
+export * from './lsof';
+export * from './netstat';
