@@ -241,6 +241,11 @@ async function commandService(args: string[], io: CliIo): Promise<number> {
       throw new UsageError(`unexpected argument: ${JSON.stringify(options.positional[0])}`);
     return service.commandServiceStatus(createNodeHost(), options.flags.has('--json'), io.stdout);
   }
+  if (sub === '__remove-textfile') {
+    if (rest.length !== 1 || !rest[0]!.startsWith('/') || !rest[0]!.endsWith('.prom'))
+      throw new UsageError('__remove-textfile takes the absolute path of a .prom file');
+    return service.commandRemoveTextfile(rest[0]!, io.stderr);
+  }
   if (sub === 'run') {
     const options = parseArgs(rest, [], ['--config']);
     if (options.positional.length > 0)

@@ -16,6 +16,7 @@ import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import type { FixPlan, FixRun } from '../../shared/fixes';
 import { loadServiceConfig } from '../engine/alerts/config';
 import { journaldSink } from '../engine/alerts/journald';
+import { removeTextfile } from '../engine/alerts/textfile';
 import { assess } from '../engine/assess';
 import type { FixDeps, VerifyResult } from '../engine/fixes/executor';
 import { applyPlan, planProblems } from '../engine/fixes/executor';
@@ -181,11 +182,10 @@ export function uninstallFacts(
     });
   }
   const textfilePath = config ? textfileOf(config) : null;
-  let textfile: { path: string; text: string } | null = null;
-  if (textfilePath && 'path' in textfilePath && textfilePath.path) {
-    const text = readText(textfilePath.path);
-    if (text !== null) textfile = { path: textfilePath.path, text };
-  }
+  const textfile =
+    textfilePath && 'path' in textfilePath && textfilePath.path && exists(textfilePath.path)
+      ? { path: textfilePath.path }
+      : null;
   let configDirEntries: string[] | null = null;
   try {
     configDirEntries = readdirSync(SERVICE_CONFIG_DIR);
@@ -315,7 +315,17 @@ export async function commandServiceChange(
     await restart('not uninstalled');
     return 1;
   }
-  const run: FixRun = await applyPlan(plan, applyDeps(host, plan));
+  // A run ends applied or rolled back, never half-way: a Ctrl-C or a closed SSH session must
+  // not stop it between `disable --now` and the last removal (docs/security.md).
+  const ignore = () => {};
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, ignore);
+  let run: FixRun;
+  try {
+    run = await applyPlan(plan, applyDeps(host, plan));
+  } finally {
+    for (const signal of signals) process.off(signal, ignore);
+  }
   context.stdout(`\n${describeRun(run)}\n`);
   if (run.state === 'applied') {
     context.stdout(`To undo it later: paddock undo ${run.id}\n`);
@@ -394,6 +404,16 @@ export async function commandServiceStatus(
   }
   say(`${lines.join('\n')}\n`);
   return active ? 0 : 1;
+}
+
+/** `paddock service __remove-textfile PATH`: uninstall's step (unit.ts REMOVE_TEXTFILE). */
+export function commandRemoveTextfile(path: string, say: (text: string) => void): number {
+  const removed = removeTextfile(path, 0);
+  if (!removed.ok) {
+    say(`paddock: ${removed.error}\n`);
+    return 1;
+  }
+  return 0;
 }
 
 /** What the unit starts: the watcher with the configured sinks, until SIGTERM. */

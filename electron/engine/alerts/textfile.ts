@@ -19,6 +19,7 @@ import {
   fstatSync,
   fsyncSync,
   openSync,
+  readSync,
   readlinkSync,
   renameSync,
   unlinkSync,
@@ -29,13 +30,14 @@ import { basename, dirname } from 'node:path';
 
 export type TextfileResult = { ok: true } | { ok: false; error: string };
 
-/** Writes `text` to `path` (mode 0644: the collector's user reads it), atomically. */
-export function writeTextfile(path: string, text: string, expectedOwner = 0): TextfileResult {
-  const dir = dirname(path);
-  const name = basename(path);
-  let dirFd: number;
+/** The folder, opened and checked as described above; the caller closes `fd`. */
+function openCheckedFolder(
+  dir: string,
+  expectedOwner: number,
+): { ok: true; fd: number; at: string } | { ok: false; error: string } {
+  let fd: number;
   try {
-    dirFd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return {
@@ -46,26 +48,80 @@ export function writeTextfile(path: string, text: string, expectedOwner = 0): Te
           : `${dir} cannot be opened (${code})`,
     };
   }
-  const at = `/proc/self/fd/${dirFd}`;
+  const at = `/proc/self/fd/${fd}`;
+  const fail = (error: string) => {
+    closeSync(fd);
+    return { ok: false as const, error };
+  };
+  let real: string;
+  try {
+    real = readlinkSync(at);
+  } catch {
+    return fail(`${dir}: /proc is not mounted, so the folder cannot be checked`);
+  }
+  if (real !== dir)
+    return fail(
+      `${dir} leads to ${real} through a symbolic link: the textfile is written only into the folder named`,
+    );
+  const stat = fstatSync(fd);
+  if (stat.uid !== expectedOwner || (stat.mode & 0o022) !== 0)
+    return fail(
+      `${dir} must be owned by uid ${expectedOwner} and writable by no one else (it is uid ${stat.uid}, mode ${(stat.mode & 0o7777).toString(8)})`,
+    );
+  return { ok: true, fd, at };
+}
+
+/**
+ * Removes the textfile Paddock wrote, through the checked folder (uninstall): only a regular
+ * file that starts as Paddock's report does. Gone already is fine.
+ */
+export function removeTextfile(path: string, expectedOwner = 0): TextfileResult {
+  const folder = openCheckedFolder(dirname(path), expectedOwner);
+  if (!folder.ok) return folder;
+  const file = `${folder.at}/${basename(path)}`;
+  try {
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true };
+      throw error;
+    }
+    try {
+      const stat = fstatSync(fd);
+      const head = Buffer.alloc(15);
+      const n = stat.isFile() ? readSync(fd, head, 0, head.length, 0) : 0;
+      if (!stat.isFile() || head.subarray(0, n).toString('utf8') !== '# HELP paddock_')
+        return {
+          ok: false,
+          error: `${path} is not a textfile Paddock wrote; it was left as it is`,
+        };
+    } finally {
+      closeSync(fd);
+    }
+    unlinkSync(file);
+    fsyncSync(folder.fd);
+    return { ok: true };
+  } catch (error) {
+    return {
+      ok: false,
+      error: `${path} could not be removed (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    };
+  } finally {
+    closeSync(folder.fd);
+  }
+}
+
+/** Writes `text` to `path` (mode 0644: the collector's user reads it), atomically. */
+export function writeTextfile(path: string, text: string, expectedOwner = 0): TextfileResult {
+  const name = basename(path);
+  const folder = openCheckedFolder(dirname(path), expectedOwner);
+  if (!folder.ok) return folder;
+  const dirFd = folder.fd;
+  const at = folder.at;
+  const dir = dirname(path);
   let temp: string | null = null;
   try {
-    let real: string;
-    try {
-      real = readlinkSync(at);
-    } catch {
-      return { ok: false, error: `${dir}: /proc is not mounted, so the folder cannot be checked` };
-    }
-    if (real !== dir)
-      return {
-        ok: false,
-        error: `${dir} leads to ${real} through a symbolic link: the textfile is written only into the folder named`,
-      };
-    const stat = fstatSync(dirFd);
-    if (stat.uid !== expectedOwner || (stat.mode & 0o022) !== 0)
-      return {
-        ok: false,
-        error: `${dir} must be owned by uid ${expectedOwner} and writable by no one else (it is uid ${stat.uid}, mode ${(stat.mode & 0o7777).toString(8)})`,
-      };
     temp = `.${name}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     const fd = openSync(
       `${at}/${temp}`,

@@ -160,6 +160,13 @@ const defaultBackoff = (attempt: number) => Math.min(300_000, 1000 * 2 ** (attem
 export class WebhookQueue {
   private readonly options: WebhookQueueOptions;
   private flushing: Promise<FlushResult> | null = null;
+  /**
+   * Ids the receiver took whose removal from the file is not written yet (the disk full, or
+   * read-only): never sent again, and removed as soon as a write works.
+   */
+  private readonly delivered = new Set<string>();
+  /** After a write failed: no sending before then (the whole queue backs off). */
+  private pausedUntil = 0;
 
   constructor(options: WebhookQueueOptions) {
     if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1)
@@ -225,6 +232,26 @@ export class WebhookQueue {
     let delivered = 0;
     let error: string | null = null;
     const backoff = this.options.backoffMs ?? defaultBackoff;
+    if (this.options.now() < this.pausedUntil)
+      return {
+        delivered,
+        pending: queue.entries.length,
+        dropped: queue.dropped,
+        error: 'the queue file could not be written; waiting before the next try',
+      };
+    // What was delivered while the file could not be written goes first.
+    if (this.delivered.size > 0) {
+      const before = queue.entries.length;
+      queue.entries = queue.entries.filter((e) => !this.delivered.has(e.event.id));
+      if (queue.entries.length !== before && !this.tryWrite(queue))
+        return {
+          delivered,
+          pending: queue.entries.length,
+          dropped: queue.dropped,
+          error: this.writeError,
+        };
+      this.delivered.clear();
+    }
     // Bounded: at most the entries there were when the flush began.
     for (let budget = queue.entries.length; budget > 0; budget -= 1) {
       const head = queue.entries[0];
@@ -233,9 +260,14 @@ export class WebhookQueue {
       queue = this.read();
       const at = queue.entries.findIndex((e) => e.event.id === head.event.id);
       if (result.ok) {
+        this.delivered.add(head.event.id);
         if (at >= 0) queue.entries.splice(at, 1);
         delivered += 1;
-        this.write(queue);
+        if (!this.tryWrite(queue)) {
+          error = this.writeError;
+          break;
+        }
+        this.delivered.delete(head.event.id);
         continue;
       }
       error = result.error;
@@ -249,6 +281,21 @@ export class WebhookQueue {
       break;
     }
     return { delivered, pending: queue.entries.length, dropped: queue.dropped, error };
+  }
+
+  private writeError: string | null = null;
+
+  /** Writes the queue; on failure remembers why and pauses sending for a minute. */
+  private tryWrite(queue: QueueFile): boolean {
+    try {
+      this.write(queue);
+      this.writeError = null;
+      return true;
+    } catch (error) {
+      this.writeError = `the queue file could not be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+      this.pausedUntil = this.options.now() + 60_000;
+      return false;
+    }
   }
 
   status(): { pending: number; dropped: number; nextAttemptAt: number | null } {

@@ -245,6 +245,9 @@ export function shownArgv(argv: readonly string[]): string {
   return shown(displayArgv(argv));
 }
 
+/** A removed file longer than this is summed up in the preview, not printed. */
+const REMOVED_LINES_SHOWN = 80;
+
 function stepText(step: FixStep, index: number): string[] {
   const head = `${index + 1}. ${shown(step.description)}`;
   switch (step.kind) {
@@ -257,12 +260,21 @@ function stepText(step: FixStep, index: number): string[] {
         diff === '' ? '   (content unchanged)' : shown(diff.trimEnd()),
       ];
     }
-    case 'remove-file':
+    case 'remove-file': {
+      // A long file (a history, a queue) is named by its size and digest, not printed whole:
+      // the backup keeps every byte and undo puts it back.
+      const lines = step.before.split('\n').length;
+      if (lines > REMOVED_LINES_SHOWN)
+        return [
+          head,
+          `   remove ${shown(step.path)} (${lines} lines, ${Buffer.byteLength(step.before)} bytes, sha256 ${createHash('sha256').update(step.before).digest('hex').slice(0, 16)}…; kept whole in the run's backup)`,
+        ];
       return [
         head,
         `   remove ${shown(step.path)}`,
         shown(unifiedDiff(step.path, step.before, null).trimEnd()),
       ];
+    }
     case 'run':
       return [head, `   run: ${shownArgv(step.argv)}`];
     case 'write-secret':

@@ -12,12 +12,14 @@
  */
 import type { FixPlan, FixStep } from '../../../shared/fixes';
 import { trustedFileProblem } from '../host/trust';
+import type { UnitInputs } from './unit';
 import {
   SERVICE_CONFIG_DIR,
   SERVICE_CONFIG_PATH,
   SERVICE_STATE_DIR,
   SERVICE_UNIT_NAME,
   SERVICE_UNIT_PATH,
+  REMOVE_TEXTFILE,
   parseServiceUnit,
   plainUnitPath,
   textfileOf,
@@ -45,8 +47,32 @@ function unitProblem(text: string, checkTrust: boolean): string | null {
   return null;
 }
 
-function runProblem(step: Extract<FixStep, { kind: 'run' }>): string | null {
+function runProblem(
+  step: Extract<FixStep, { kind: 'run' }>,
+  unit: UnitInputs | null,
+  applying: boolean,
+): string | null {
   const { argv, undo } = step;
+  if (argv[3] === REMOVE_TEXTFILE) {
+    // Paddock's own program, the one the unit runs, removing the textfile (unit.ts).
+    if (
+      !unit ||
+      argv.length !== 5 ||
+      argv[0] !== unit.node ||
+      argv[1] !== unit.launcher ||
+      argv[2] !== 'service'
+    )
+      return 'the textfile is removed only by the program the unit runs';
+    const path = argv[4]!;
+    if (!plainUnitPath(path) || !path.endsWith('.prom')) return `${path} is not a textfile`;
+    if (undo !== null) return 'removing the textfile has no undo of its own';
+    if (applying)
+      for (const file of [unit.node, unit.launcher]) {
+        const problem = trustedFileProblem(file);
+        if (problem) return `${file} would run as root: ${problem}`;
+      }
+    return null;
+  }
   if (same(argv, RELOAD))
     return undo === null || same(undo, RELOAD) ? null : 'daemon-reload with another undo';
   if (same(argv, ENABLE)) return same(undo, DISABLE) ? null : `enable without disable as its undo`;
@@ -66,7 +92,11 @@ function stateFile(path: string): boolean {
   const name = path.startsWith(`${SERVICE_STATE_DIR}/`)
     ? path.slice(SERVICE_STATE_DIR.length + 1)
     : '';
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name);
+  // Its own files, and what an atomic write interrupted by a crash leaves (host/atomic-write.ts).
+  return (
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) ||
+    /^\.[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.tmp-\d{1,10}-[0-9a-f]{12}$/.test(name)
+  );
 }
 
 function fileProblem(step: Exclude<FixStep, { kind: 'run' }>, applying: boolean): string | null {
@@ -81,16 +111,10 @@ function fileProblem(step: Exclude<FixStep, { kind: 'run' }>, applying: boolean)
     }
     return `${step.path} is not a file of Paddock's service`;
   }
-  // remove-file: undo writes `before` back.
-  if (step.path === SERVICE_UNIT_PATH) return unitProblem(step.before, false);
+  // remove-file: undo writes `before` back, and its enable --now runs it: trusted, always.
+  if (step.path === SERVICE_UNIT_PATH) return unitProblem(step.before, true);
   if (step.path === SERVICE_CONFIG_PATH) return null;
   if (stateFile(step.path)) return null;
-  if (
-    plainUnitPath(step.path) &&
-    step.path.endsWith('.prom') &&
-    step.before.startsWith('# HELP paddock_')
-  )
-    return null;
   return `${step.path} is not a file of Paddock's service`;
 }
 
@@ -101,8 +125,14 @@ function fileProblem(step: Exclude<FixStep, { kind: 'run' }>, applying: boolean)
 export function servicePlanProblems(plan: FixPlan, applying: boolean): string[] {
   const problems: string[] = [];
   if (plan.instance !== null) problems.push('a service plan names no server');
+  // The unit this plan writes or removes: the textfile's removal runs its program.
+  let unit: UnitInputs | null = null;
+  for (const s of plan.steps)
+    if ((s.kind === 'write-file' || s.kind === 'remove-file') && s.path === SERVICE_UNIT_PATH)
+      unit = parseServiceUnit(s.kind === 'write-file' ? s.content : s.before);
   plan.steps.forEach((step, index) => {
-    const problem = step.kind === 'run' ? runProblem(step) : fileProblem(step, applying);
+    const problem =
+      step.kind === 'run' ? runProblem(step, unit, applying) : fileProblem(step, applying);
     if (problem) problems.push(`step ${index + 1}: ${problem}`);
   });
   return problems;

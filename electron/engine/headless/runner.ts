@@ -35,6 +35,19 @@ import { reportPrometheus } from '../report/prometheus';
 import { cleanLine } from '../text/untrusted';
 
 export const STATUS_FILE = 'status.json';
+export const SERVICE_HISTORY_BYTES = 1024 * 1024;
+export const SERVICE_HISTORY_FILES = 10;
+/** Where an exposure event happened (the monitor's `data.place`), else its instance. */
+function placeOf(event: PaddockEvent): string | null {
+  return typeof event.data.place === 'string' ? event.data.place : event.instance;
+}
+const SEVERITY_RANK: Record<PaddockEvent['severity'], number> = {
+  critical: 0,
+  high: 1,
+  medium: 2,
+  low: 3,
+  info: 4,
+};
 /** Events a webhook's queue holds at most; the oldest go first when it is full. */
 export const WEBHOOK_QUEUE_MAX = 500;
 /** How often due retries are tried. */
@@ -92,7 +105,13 @@ export interface ServiceRunner {
 export function startServiceRunner(deps: ServiceRunDeps): ServiceRunner {
   const { config, webhooks } = deps.config;
   const now = deps.now ?? (() => new Date());
-  const history = createHistoryStore({ dir: deps.stateDir });
+  // Bounded: root's state folder must not grow with what local users do (1 MiB files, the
+  // newest 10 kept: about 11 MiB at most).
+  const history = createHistoryStore({
+    dir: deps.stateDir,
+    maxBytes: SERVICE_HISTORY_BYTES,
+    maxRotatedFiles: SERVICE_HISTORY_FILES,
+  });
   const policy = new NotificationPolicy({
     now,
     minIntervalMs: config.alerts.minIntervalSeconds * 1000,
@@ -124,8 +143,19 @@ export function startServiceRunner(deps: ServiceRunDeps): ServiceRunner {
     textfile: { path: config.textfile, writtenAt: null, lastError: null },
     webhooks: [],
   };
-  /** The latest event the rate limit held back, sent when the limit allows if nothing else is. */
-  let heldEvent: PaddockEvent | null = null;
+  /**
+   * What the rate limit held back (bounded): when the limit allows, the most severe of them
+   * (the latest among equals) is sent with "and N more", so a held exposure is never hidden
+   * behind a later, milder change (every one of them is in the history).
+   */
+  let held: PaddockEvent[] = [];
+  const HELD_MAX = 100;
+  const worstHeld = (): PaddockEvent | null => {
+    let worst: PaddockEvent | null = null;
+    for (const event of held)
+      if (!worst || SEVERITY_RANK[event.severity] <= SEVERITY_RANK[worst.severity]) worst = event;
+    return worst;
+  };
 
   const say = (line: string) => deps.log(cleanLine(line, 1000));
 
@@ -216,10 +246,27 @@ export function startServiceRunner(deps: ServiceRunDeps): ServiceRunner {
     }
     const decision = policy.consider(event);
     if (decision.notify) {
-      heldEvent = null;
-      enqueueAlert(event, decision.heldBack);
+      // The one alert the limit allows now is the most severe of what was held back and this
+      // event (this one among equals); the others are its "and N more".
+      const worst = worstHeld();
+      const send =
+        worst && SEVERITY_RANK[worst.severity] < SEVERITY_RANK[event.severity] ? worst : event;
+      held = [];
+      enqueueAlert(send, decision.heldBack);
     } else if (decision.reason === 'rate-interval' || decision.reason === 'rate-hourly') {
-      heldEvent = event;
+      // A later exposure change of the same place makes the earlier one no longer true.
+      if (event.kind === 'exposure-started' || event.kind === 'exposure-ended') {
+        const place = placeOf(event);
+        held = held.filter(
+          (h) =>
+            !(
+              (h.kind === 'exposure-started' || h.kind === 'exposure-ended') &&
+              placeOf(h) === place
+            ),
+        );
+      }
+      held.push(event);
+      if (held.length > HELD_MAX) held = held.slice(-HELD_MAX);
       status.alerts.heldBack = decision.heldBack;
     }
   };
@@ -259,12 +306,12 @@ export function startServiceRunner(deps: ServiceRunDeps): ServiceRunner {
 
   // Due retries, and the summary of what the rate limit held back.
   const timer = setInterval(() => {
-    if (heldEvent) {
+    const worst = worstHeld();
+    if (worst) {
       const decision = policy.flushHeldBack();
       if (decision.notify) {
-        const event = heldEvent;
-        heldEvent = null;
-        enqueueAlert(event, Math.max(0, decision.heldBack - 1));
+        held = [];
+        enqueueAlert(worst, Math.max(0, decision.heldBack - 1));
       }
     }
     chain = chain.then(flush);

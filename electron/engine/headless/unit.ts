@@ -29,6 +29,8 @@ export const SERVICE_CONFIG_PATH = DEFAULT_CONFIG_PATH;
 export const SERVICE_CONFIG_DIR = '/etc/paddock';
 /** Where Debian's prometheus-node-exporter reads textfiles (its --collector.textfile.directory). */
 export const DEBIAN_TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';
+/** The hidden subcommand that removes the textfile through its checked folder. */
+export const REMOVE_TEXTFILE = '__remove-textfile';
 export const UNIT_MARKER =
   '# Written by Paddock (paddock service install); remove it with `paddock service uninstall`.';
 
@@ -88,7 +90,8 @@ export function serviceUnitText(inputs: UnitInputs): string {
     `CapabilityBoundingSet=${SERVICE_CAPABILITIES.join(' ')}`,
     'ProtectSystem=strict',
     'ProtectHome=read-only',
-    ...(inputs.textfileDir ? [`ReadWritePaths=${inputs.textfileDir}`] : []),
+    // '-': a folder removed later (node_exporter uninstalled) does not stop the service.
+    ...(inputs.textfileDir ? [`ReadWritePaths=-${inputs.textfileDir}`] : []),
     'PrivateTmp=yes',
     'PrivateDevices=yes',
     'ProtectKernelTunables=yes',
@@ -105,6 +108,10 @@ export function serviceUnitText(inputs: UnitInputs): string {
     'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
     'SystemCallArchitectures=native',
     'SystemCallFilter=@system-service',
+    // CAP_SYS_PTRACE reads other processes' /proc entries; with /proc writable or these two
+    // calls allowed, it could also write their memory (docs/security.md, "The service").
+    'SystemCallFilter=~process_vm_writev process_vm_readv',
+    'ReadOnlyPaths=/proc',
     'SystemCallErrorNumber=EPERM',
     '',
     '[Install]',
@@ -116,7 +123,7 @@ export function serviceUnitText(inputs: UnitInputs): string {
 /** The inputs a unit of Paddock's own was written from, or null when it is not one. */
 export function parseServiceUnit(text: string): UnitInputs | null {
   const exec = /^ExecStart=(\S+) (\S+) service run --config \S+$/m.exec(text);
-  const rw = /^ReadWritePaths=(\S+)$/m.exec(text);
+  const rw = /^ReadWritePaths=-(\S+)$/m.exec(text);
   if (!exec) return null;
   const inputs: UnitInputs = { node: exec[1]!, launcher: exec[2]!, textfileDir: rw?.[1] ?? null };
   try {
@@ -263,8 +270,8 @@ export interface UninstallFacts {
   state: Array<{ path: string; text: string }> | null;
   /** The configuration's text, null when absent. */
   config: string | null;
-  /** The textfile the configuration names, and its text, when it exists. */
-  textfile: { path: string; text: string } | null;
+  /** The textfile the configuration names, when it exists. */
+  textfile: { path: string } | null;
   /** The entries of /etc/paddock (to know whether it will be empty). */
   configDirEntries: string[] | null;
   keepConfig: boolean;
@@ -301,13 +308,18 @@ export function planServiceUninstall(facts: UninstallFacts): FixPlan | { error: 
       description: `Remove the service's state folder, now empty. On undo: make it again.`,
     });
   }
-  if (facts.textfile)
+  if (facts.textfile) {
+    // Its folder may sit in another user's folder (Debian's /var/lib/prometheus is the
+    // prometheus user's): root removes it only through the folder checked as the service
+    // writes it (alerts/textfile.ts), never by path, so Paddock's own program does it.
+    const inputs = parseServiceUnit(facts.unit)!;
     steps.push({
-      kind: 'remove-file',
-      path: facts.textfile.path,
-      before: facts.textfile.text,
-      description: `The Prometheus textfile the service wrote (node_exporter stops exporting Paddock's metrics). On undo: put back.`,
+      kind: 'run',
+      argv: [inputs.node, inputs.launcher, 'service', REMOVE_TEXTFILE, facts.textfile.path],
+      undo: null,
+      description: `Remove the Prometheus textfile ${facts.textfile.path} the service wrote (node_exporter stops exporting Paddock's metrics). On undo: the service writes it again at its first scan.`,
     });
+  }
   let configDirEmptied = false;
   if (!facts.keepConfig && facts.config !== null) {
     steps.push({

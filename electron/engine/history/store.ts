@@ -86,6 +86,8 @@ export interface HistoryOptions {
   maxBytes?: number;
   retentionDays?: number;
   rotateAfterDays?: number;
+  /** Rotated files kept at most, the oldest removed first (default 1000). */
+  maxRotatedFiles?: number;
   now?: () => Date;
 }
 
@@ -195,13 +197,14 @@ export function createHistoryStore(options: HistoryOptions): HistoryStore {
   const path = join(dir, HISTORY_FILE);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const retentionMs = (options.retentionDays ?? DEFAULT_RETENTION_DAYS) * DAY_MS;
+  const maxRotated = options.maxRotatedFiles ?? MAX_ROTATED_FILES;
   const rotateAfterMs = (options.rotateAfterDays ?? DEFAULT_ROTATE_AFTER_DAYS) * DAY_MS;
   const now = options.now ?? (() => new Date());
   /** The current file's first record time, per inode (another process may have rotated it). */
   let firstRecord: { ino: number; ms: number | null } | null = null;
   let pruned = false;
 
-  function rotatedFiles(): string[] {
+  function rotatedFiles(all = false): string[] {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -219,17 +222,19 @@ export function createHistoryStore(options: HistoryOptions): HistoryStore {
       .sort((a, b) =>
         a.key[0] !== b.key[0] ? (a.key[0] < b.key[0] ? 1 : -1) : b.key[1] - a.key[1],
       )
-      .slice(0, MAX_ROTATED_FILES)
+      .slice(0, all ? undefined : MAX_ROTATED_FILES)
       .map((entry) => entry.name);
   }
 
   function prune(): string[] {
     const cutoff = now().getTime() - retentionMs;
     const removed: string[] = [];
-    for (const name of rotatedFiles()) {
+    // Every rotated file, newest first: past the count kept, or older than retention, it goes.
+    const names = rotatedFiles(true);
+    for (const [index, name] of names.entries()) {
       const file = join(dir, name);
       try {
-        if (statSync(file).mtimeMs < cutoff) {
+        if (index >= maxRotated || statSync(file).mtimeMs < cutoff) {
           unlinkSync(file);
           removed.push(file);
         }

@@ -173,6 +173,42 @@ describe('the webhook queue under faults, against a real receiver', () => {
     }
   });
 
+  it('a delivery whose removal cannot be written (a full disk) is never sent again', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-hook-'));
+    const file = path.join(dir, 'queue.json');
+    const r = await receiver();
+    let clock = 0;
+    const queue = new WebhookQueue({
+      file,
+      maxEntries: 10,
+      send: webhookSender(r.url, 'generic', 'gpu1', 2000),
+      now: () => clock,
+    });
+    try {
+      queue.enqueue([event(1), event(2)]);
+      // The disk fills up after the event was taken: the rewrite fails.
+      const fails = queue as unknown as { write: (q: unknown) => void };
+      const write = fails.write.bind(queue);
+      fails.write = () => {
+        throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+      };
+      const first = await queue.flush();
+      expect(first.error).toMatch(/ENOSPC/);
+      expect(r.got.map((g) => g.id)).toEqual([event(1).id]);
+      // Flushes in the next minute send nothing at all.
+      clock += 5_000;
+      await queue.flush();
+      expect(r.got).toHaveLength(1);
+      // The disk has room again: event 1 leaves the file unsent, event 2 goes out.
+      fails.write = write;
+      clock += 60_000;
+      expect(await queue.flush()).toMatchObject({ delivered: 1, pending: 0 });
+      expect(r.got.map((g) => g.id)).toEqual([event(1).id, event(2).id]);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('a queue file Paddock did not write is left as it is, with a clear error', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-hook-'));
     const file = path.join(dir, 'queue.json');

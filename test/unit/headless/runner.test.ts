@@ -13,13 +13,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JournalAlert } from '../../../electron/engine/alerts/journald';
 import { journalEntry } from '../../../electron/engine/alerts/journald';
 import { serviceConfigSchema } from '../../../electron/engine/alerts/config';
-import { writeTextfile } from '../../../electron/engine/alerts/textfile';
+import { removeTextfile, writeTextfile } from '../../../electron/engine/alerts/textfile';
 import { webhookSender } from '../../../electron/engine/alerts/webhook';
 import { assess } from '../../../electron/engine/assess';
 import type { ServiceRunner } from '../../../electron/engine/headless/runner';
 import { STATUS_FILE, startServiceRunner } from '../../../electron/engine/headless/runner';
 import type { Snapshot } from '../../../shared/snapshot';
-import { buildSnapshot, loopbackOllama, wildcardOllama } from '../../rules/snapshots';
+import { buildSnapshot, lanPaths, loopbackOllama, wildcardOllama } from '../../rules/snapshots';
 
 const EXPOSED = buildSnapshot({ instances: [wildcardOllama(null, { pid: 43 })] });
 const PRIVATE = buildSnapshot({ instances: [loopbackOllama({ pid: 43 })] });
@@ -181,6 +181,78 @@ describe('the service runner', () => {
   });
 });
 
+describe('the service runner under a flapping neighbour', () => {
+  it('never hides a held-back exposure behind a milder change', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-service-'));
+    const journal: JournalAlert[] = [];
+    const a = (exposed: boolean) =>
+      exposed
+        ? wildcardOllama(null, { pid: 43, id: 'ollama:port:11434' })
+        : loopbackOllama({ pid: 43, id: 'ollama:port:11434' });
+    const b = (exposed: boolean) =>
+      exposed
+        ? wildcardOllama(null, {
+            pid: 44,
+            id: 'ollama:port:11435',
+            listeners: [{ address: '::', port: 11435, dualStack: true, via: lanPaths() }],
+          })
+        : loopbackOllama({
+            pid: 44,
+            id: 'ollama:port:11435',
+            listeners: [{ address: '127.0.0.1', port: 11435 }],
+          });
+    const machine = { snapshot: buildSnapshot({ instances: [a(true), b(false)] }), tick: 0 };
+    const runner = startServiceRunner({
+      config: {
+        ok: true,
+        config: serviceConfigSchema.parse({
+          version: 1,
+          alerts: { minIntervalSeconds: 1, maxPerHour: 100 },
+        }),
+        webhooks: [],
+      },
+      stateDir: dir,
+      hostname: 'gpu-box-1',
+      tick: async () => ({ listeners: [String(machine.tick)], peers: [], processes: [] }),
+      fullScan: async () => {
+        const snapshot = { ...machine.snapshot, takenAt: new Date().toISOString() };
+        const assessed = await assess(snapshot, { settingsPath: null });
+        return { snapshot, findings: assessed.findings, assessed };
+      },
+      journal: async (alert) => {
+        journal.push(alert);
+        return { ok: true };
+      },
+      monitor: { tickMs: 20, followUps: 0 },
+      retryCheckMs: 50,
+      log: () => {},
+    });
+    try {
+      await waitUntil('the first alert', () => journal.length === 1);
+      // Within the interval: B becomes exposed (high), then A private again (info).
+      machine.snapshot = buildSnapshot({ instances: [a(true), b(true)] });
+      machine.tick += 1;
+      await waitUntil(
+        'B exposed',
+        () => runner.status().instances.length === 2 && runner.status().alerts.heldBack === 1,
+        3000,
+      );
+      machine.snapshot = buildSnapshot({ instances: [a(false), b(true)] });
+      machine.tick += 1;
+      await waitUntil('A private', () => runner.status().alerts.heldBack === 2, 3000);
+      await waitUntil('the held-back alert', () => journal.length === 2, 3000);
+      expect(journal[1]!.event).toMatchObject({
+        kind: 'exposure-started',
+        instance: 'ollama:port:11435',
+      });
+      expect(journal[1]!.heldBack).toBe(1);
+    } finally {
+      await runner.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('journald entries', () => {
   it('keep every value on its line, whatever the system named', () => {
     const text = journalEntry({
@@ -240,6 +312,22 @@ describe('the textfile', () => {
         error: expect.stringMatching(/writable by no one else/),
       });
       expect(fs.readFileSync(path.join(real, 'paddock.prom'), 'utf8')).toBe('a 2\n');
+
+      // Uninstall removes it the same way: only Paddock's report, only through the checked folder.
+      fs.chmodSync(real, 0o755);
+      fs.writeFileSync(path.join(real, 'other.prom'), 'node_load1 1\n');
+      expect(removeTextfile(path.join(real, 'other.prom'), uid)).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/not a textfile Paddock wrote/),
+      });
+      expect(removeTextfile(path.join(link, 'paddock.prom'), uid).ok).toBe(false);
+      expect(fs.existsSync(path.join(real, 'paddock.prom'))).toBe(true);
+      expect(
+        writeTextfile(path.join(real, 'paddock.prom'), '# HELP paddock_exposed x\n', uid),
+      ).toEqual({ ok: true });
+      expect(removeTextfile(path.join(real, 'paddock.prom'), uid)).toEqual({ ok: true });
+      expect(fs.readdirSync(real)).toEqual(['other.prom']);
+      expect(removeTextfile(path.join(real, 'paddock.prom'), uid)).toEqual({ ok: true });
 
       const missing = writeTextfile(path.join(dir, 'nope', 'paddock.prom'), 'x\n', uid);
       expect(missing).toMatchObject({ ok: false, error: expect.stringMatching(/does not exist/) });

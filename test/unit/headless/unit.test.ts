@@ -51,7 +51,9 @@ describe('the unit', () => {
       'ProtectSystem=strict',
       'ProtectHome=read-only',
       'StateDirectory=paddock/service',
-      'ReadWritePaths=/var/lib/prometheus/node-exporter',
+      'ReadWritePaths=-/var/lib/prometheus/node-exporter',
+      'ReadOnlyPaths=/proc',
+      'SystemCallFilter=~process_vm_writev process_vm_readv',
       'PrivateTmp=yes',
       'PrivateDevices=yes',
     ])
@@ -128,7 +130,8 @@ describe('the install plan', () => {
 });
 
 describe('the uninstall plan', () => {
-  const unit = serviceUnitText({ node: NODE, launcher: FACTS.launcher, textfileDir: null });
+  // Programs that exist and are root's: an undo puts this unit back and starts it.
+  const unit = serviceUnitText({ node: NODE, launcher: NODE, textfileDir: null });
   const facts = {
     unit,
     state: [
@@ -136,10 +139,7 @@ describe('the uninstall plan', () => {
       { path: '/var/lib/paddock/service/status.json', text: '{}\n' },
     ],
     config: defaultServiceConfig(true),
-    textfile: {
-      path: '/var/lib/prometheus/node-exporter/paddock.prom',
-      text: '# HELP paddock_exposed x\n',
-    },
+    textfile: { path: '/var/lib/prometheus/node-exporter/paddock.prom' },
     configDirEntries: ['paddock.json'],
     keepConfig: false,
     basedOn: '2026-12-06T10:00:00.000Z',
@@ -155,7 +155,7 @@ describe('the uninstall plan', () => {
       'remove-file /var/lib/paddock/service/history.jsonl',
       'remove-file /var/lib/paddock/service/status.json',
       'rmdir -- /var/lib/paddock/service',
-      'remove-file /var/lib/prometheus/node-exporter/paddock.prom',
+      `${NODE} ${NODE} service __remove-textfile /var/lib/prometheus/node-exporter/paddock.prom`,
       'remove-file /etc/paddock/paddock.json',
       'rmdir -- /etc/paddock',
       `remove-file ${SERVICE_UNIT_PATH}`,
@@ -238,6 +238,50 @@ describe("root's rules for the service's plans", () => {
         false,
       ).join(),
     ).toMatch(/not a file of Paddock's service/);
+  });
+
+  it('lets the textfile be removed only by the program the unit runs, and state files by their names', () => {
+    const plan = planServiceUninstall({
+      unit: serviceUnitText({ node: NODE, launcher: NODE, textfileDir: null }),
+      state: [{ path: '/var/lib/paddock/service/.status.json.tmp-4242-a1b2c3d4e5f6', text: '{' }],
+      config: null,
+      textfile: { path: '/var/lib/prometheus/node-exporter/paddock.prom' },
+      configDirEntries: null,
+      keepConfig: false,
+      basedOn: '2026-12-06T10:00:00.000Z',
+    });
+    if ('error' in plan) throw new Error(plan.error);
+    // What a crash in the middle of an atomic write leaves is the service's own.
+    expect(servicePlanProblems(plan, true)).toEqual([]);
+    const at = plan.steps.findIndex((s) => s.kind === 'run' && s.argv[3] === '__remove-textfile');
+    const step = plan.steps[at]!;
+    if (step.kind !== 'run') throw new Error('not a run');
+    expect(
+      servicePlanProblems(
+        tamper(plan, at, { argv: ['/tmp/evil', ...step.argv.slice(1)] }),
+        false,
+      ).join(),
+    ).toMatch(/only by the program the unit runs/);
+    expect(
+      servicePlanProblems(
+        tamper(plan, at, { argv: [...step.argv.slice(0, 4), '/etc/shadow'] }),
+        false,
+      ).join(),
+    ).toMatch(/not a textfile/);
+  });
+
+  it("checks, before an undo puts the unit back and starts it, that it runs only root's own programs", () => {
+    const plan = planServiceUninstall({
+      unit: serviceUnitText({ node: '/tmp/node', launcher: NODE, textfileDir: null }),
+      state: null,
+      config: null,
+      textfile: null,
+      configDirEntries: null,
+      keepConfig: false,
+      basedOn: '2026-12-06T10:00:00.000Z',
+    });
+    if ('error' in plan) throw new Error(plan.error);
+    expect(servicePlanProblems(plan, false).join()).toMatch(/would run \/tmp\/node as root/);
   });
 
   it("keeps a server's fix away from the service's files", () => {

@@ -182,6 +182,20 @@ describe('the history store', () => {
     expect(createHistoryStore({ dir, now: NOW, retentionDays: 30 }).prune()).toEqual([kept]);
   });
 
+  it('keeps no more rotated files than asked, however many there are, the oldest going first', () => {
+    // More than the 1000 a listing reads: pruning still sees every one of them.
+    const names = Array.from(
+      { length: 1010 },
+      (_, i) =>
+        `history-2026${String(10 + Math.floor(i / 28)).padStart(2, '0')}${String(1 + (i % 28)).padStart(2, '0')}T000000000Z.jsonl`,
+    ).filter((n, i, all) => all.indexOf(n) === i);
+    for (const name of names) writeFileSync(join(dir, name), '\n');
+    const removed = createHistoryStore({ dir, now: NOW, maxRotatedFiles: 10 }).prune();
+    const left = readdirSync(dir).sort();
+    expect(left).toEqual([...names].sort().slice(-10));
+    expect(removed).toHaveLength(names.length - 10);
+  });
+
   it('keeps a fix run as its summary', () => {
     const run = {
       id: 'run-2',
