@@ -7,3 +7,6 @@ export * from './socket-row';
 export * from './ps';
 export * from './lsof';
 export * from './netstat';
+export * from './launchctl';
+export * from './plist';
+export * from './launchd';
