@@ -10,3 +10,5 @@ export * from './netstat';
 export * from './launchctl';
 export * from './plist';
 export * from './launchd';
+export * from './socketfilterfw';
+export * from './pfctl';
