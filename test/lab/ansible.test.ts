@@ -172,10 +172,15 @@ interface HostResult {
   undo: { run_id?: string; state?: string | null; ok?: boolean };
 }
 
-/** paddock_fleet_report: each host's paddock_result. */
+/** paddock_fleet_report: each host's paddock_result (this machine's absent with `-l container`). */
 interface Fleet {
-  local: HostResult;
+  local?: HostResult;
   container: HostResult;
+}
+
+interface Direct {
+  verdict: string;
+  exit: number | null;
 }
 
 describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.yml', () => {
@@ -279,11 +284,42 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
   }
 
   /** `paddock scan --json --fail-on SEVERITY` run directly on this machine, from the checkout. */
-  async function directScan(failOn = 'high'): Promise<{ verdict: string; exit: number | null }> {
+  async function directScan(failOn: string): Promise<Direct> {
     const r = await runCommand([process.execPath, CLI, 'scan', '--json', '--fail-on', failOn], {
       env: { PATH: SEARCH_PATH.join(':'), HOME: process.env.HOME ?? '/root', NO_COLOR: '1' },
     });
     return { verdict: (JSON.parse(r.stdout) as ScanJson).verdict, exit: r.code };
+  }
+
+  /** The play on both hosts, between two direct scans of this machine. */
+  async function fleetPlay(
+    what: string,
+    vars: Parameters<typeof inventory>[0],
+    failOn = 'high',
+    extra: string[] = [],
+  ): Promise<Awaited<ReturnType<typeof playbook>> & { local: HostResult; direct: Direct[] }> {
+    const before = await directScan(failOn);
+    const run = await playbook(what, vars, ['-e', `paddock_fail_on=${failOn}`, ...extra]);
+    const after = await directScan(failOn);
+    const local = run.results?.local;
+    if (!local) throw new Error(`no result for this machine:\n${run.stdout.slice(-3000)}`);
+    return { ...run, local, direct: [before, after] };
+  }
+
+  /**
+   * This machine's registered result is what a direct scan here says (the one just before or
+   * just after the play: a lab of another test run on this machine may start or stop a server
+   * meanwhile, and this machine's scan sees those too), its row in the table says the same, and
+   * it fails the local host exactly when that scan fails it.
+   */
+  function expectLocalAsDirect(run: Awaited<ReturnType<typeof fleetPlay>>): void {
+    expect(run.direct.map((d) => `${d.verdict}, exit ${d.exit}`)).toContain(
+      `${run.local.verdict}, exit ${run.local.exit}`,
+    );
+    const row = rowOf(run.table, 'local');
+    expect(row).toContain(label(run.local.verdict));
+    expect(row).toMatch(run.local.exit === 0 ? /\spass\s/ : /\sFAIL /);
+    expect(recap(run.stdout, 'local').failed).toBe(run.local.exit === 0 ? 0 : 1);
   }
 
   const inContainer = (p: string) => sd.hostPath(p);
@@ -462,8 +498,7 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
 
   it('fleet.yml on this machine and the container: the play fails on the exposed container, the table gives both verdicts, Paddock is installed root-owned and runs', async () => {
     expect(await sd.connectFromLan(STANDIN_PORT)).toBe('open');
-    const direct = await directScan();
-    const run = await playbook('fleet, exposed', {});
+    const run = await fleetPlay('fleet, exposed', {});
     // The play fails: the container is exposed, and --fail-on high says so.
     expect(run.code, run.stdout).toBe(2);
     expect(run.stdout).toMatch(
@@ -472,14 +507,12 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
     expect(recap(run.stdout, 'container').failed).toBe(1);
 
     // The table: both hosts, each with its verdict; this machine's as a direct scan says.
+    expectLocalAsDirect(run);
     expect(run.table[0]).toMatch(/^HOST\s+VERDICT\s+SCORE\s+RESULT\s+SERVERS\s+FIX \/ UNDO$/);
     const container = rowOf(run.table, 'container');
     expect(container).toContain(LABELS.lan);
     expect(container).toContain(`FAIL (high or worse:`);
     expect(container).toContain(`${INSTANCE}=lan`);
-    const localRow = rowOf(run.table, 'local');
-    expect(localRow).toContain(label(direct.verdict));
-    expect(localRow).toMatch(direct.exit === 0 ? /\spass\s/ : /\sFAIL /);
     expect(run.table).toHaveLength(3);
 
     // The registered results, as JSON on the control node.
@@ -488,8 +521,6 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
     expect(results.container.instances).toEqual([
       { id: INSTANCE, kind: 'ollama', exposure: 'lan' },
     ]);
-    expect(results.local).toMatchObject({ verdict: direct.verdict, exit: direct.exit });
-    expect(recap(run.stdout, 'local').failed).toBe(direct.exit === 0 ? 0 : 1);
 
     // Installed at the prefix: root's, folders 0755, files 0644, the launcher 0755; exactly
     // the launcher, the bundle and zod.
@@ -552,11 +583,7 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
 
     // Again, failing on critical findings only: nothing to install, nothing changes on the
     // container, and its exposure (high findings, none critical) no longer fails the play.
-    const directCritical = await directScan('critical');
-    const again = await playbook('fleet again, --fail-on critical', {}, [
-      '-e',
-      'paddock_fail_on=critical',
-    ]);
+    const again = await fleetPlay('fleet again, --fail-on critical', {}, 'critical');
     expect(recap(again.stdout, 'container')).toMatchObject({ changed: 0, failed: 0 });
     expect(again.results!.container).toMatchObject({
       verdict: 'lan',
@@ -567,20 +594,24 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
     expect(rowOf(again.table, 'container')).toMatch(
       /lan \(reachable from the local network\)\s+\d+\s+pass\s/,
     );
-    expect(again.results!.local).toMatchObject({ exit: directCritical.exit });
-    expect(again.code, again.stdout).toBe(directCritical.exit === 0 ? 0 : 2);
+    expectLocalAsDirect(again);
+    expect(again.code, again.stdout).toBe(again.local.exit === 0 ? 0 : 2);
   }, 300_000);
 
   it('the chosen fix applied with --yes is registered and the play passes; undo of the registered run brings the exposure back', async () => {
     // The instance id, from the results the last play registered (or a new one).
-    const scanned = exposedFleet ?? (await playbook('scan for the instance', {})).results!;
+    const scanned = exposedFleet ?? (await fleetPlay('scan for the instance', {})).results!;
     const instance = scanned.container.instances.find((i) => i.exposure === 'lan')!.id;
     expect(instance).toBe(INSTANCE);
 
-    const fixed = await playbook('fix', {
-      container: { paddock_fix: 'rebind-systemd', paddock_fix_instance: instance },
-    });
-    const direct = await directScan();
+    // The fix for the container alone (`-l`, as a fleet's operator fixes one host): then the
+    // play passes.
+    const fixed = await playbook(
+      'fix',
+      { container: { paddock_fix: 'rebind-systemd', paddock_fix_instance: instance } },
+      ['-l', 'container'],
+    );
+    expect(fixed.code, fixed.stdout).toBe(0);
     expect(fixed.results!.container.fix).toMatchObject({
       id: 'rebind-systemd',
       state: 'applied',
@@ -589,11 +620,7 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
     const runId = fixed.results!.container.fix.run_id!;
     expect(runId).toMatch(RUN_ID);
     expect(fixed.results!.container).toMatchObject({ verdict: 'private', exit: 0, failed: false });
-    expect(fixed.results!.local).toMatchObject({ verdict: direct.verdict, exit: direct.exit });
-    // This machine sees the container's server as a server in another network namespace: now
-    // private too, so the whole play passes.
-    expect(direct.exit).toBe(0);
-    expect(fixed.code, fixed.stdout).toBe(0);
+    expect(fixed.results!.local).toBeUndefined();
     expect(rowOf(fixed.table, 'container')).toMatch(
       new RegExp(
         `${LABELS.private.replace(/[()]/g, '\\$&')}.*\\spass\\s.*rebind-systemd: applied run ${runId}$`,
@@ -608,17 +635,22 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
       expect.objectContaining({ id: runId, fixId: 'rebind-systemd', state: 'applied' }),
     );
 
-    // Asked again, the fix is skipped: no open finding offers it any more.
-    const refixed = await playbook('fix, again', {
+    // Asked again, on both hosts: the fix is skipped (no open finding offers it any more), and
+    // the play passes unless this machine's own scan fails it (it sees the container's server,
+    // now private, and whatever else runs here).
+    const refixed = await fleetPlay('fix again, both hosts', {
       container: { paddock_fix: 'rebind-systemd', paddock_fix_instance: instance },
     });
-    expect(refixed.code).toBe(0);
+    expect(refixed.results!.container).toMatchObject({ verdict: 'private', exit: 0 });
+    expect(recap(refixed.stdout, 'container')).toMatchObject({ changed: 0, failed: 0 });
+    expectLocalAsDirect(refixed);
+    expect(refixed.code, refixed.stdout).toBe(refixed.local.exit === 0 ? 0 : 2);
     expect(rowOf(refixed.table, 'container')).toContain(
       `rebind-systemd: skipped (no open finding of ${instance} offers rebind-systemd)`,
     );
 
     // The way back: undo the registered run.
-    const undone = await playbook('undo', { container: { paddock_undo: runId } });
+    const undone = await fleetPlay('undo', { container: { paddock_undo: runId } });
     expect(undone.results!.container.undo).toMatchObject({
       run_id: runId,
       state: 'undone',
@@ -626,6 +658,7 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
     });
     expect(undone.results!.container).toMatchObject({ verdict: 'lan', exit: 1 });
     expect(undone.code).toBe(2);
+    expectLocalAsDirect(undone);
     expect(rowOf(undone.table, 'container')).toContain(`undo ${runId}: undone`);
     expect(await sd.waitFromLan(STANDIN_PORT, 'open')).toBe('open');
     expect(sd.readUnitDir()).toEqual(original);
