@@ -17,6 +17,8 @@ export const fixIdSchema = z.enum([
   'share-vpn',
   'share-proxy',
   'share-proxy-rotate',
+  /** Issue 16, macOS: the Ollama app's expose switch and launchctl's OLLAMA_HOST back to loopback. */
+  'rebind-launchd',
   /** Issue 15: Paddock's own service (`paddock service install|uninstall`), no server's fix. */
   'service-install',
   'service-uninstall',

@@ -52,6 +52,13 @@ export const ollamaProcessSchema = z.object({
    * Podman's `libpod-<id>.scope`): ties it to the engine's container. Absent: none seen.
    */
   containerId: z.string().nullable().optional(),
+  /**
+   * macOS (issue 16): who started a server: the Ollama app (its parent), launchd (a service,
+   * Homebrew's included), or a shell. Absent elsewhere.
+   */
+  launcher: z.enum(['app', 'launchd', 'shell', 'unknown']).optional(),
+  /** macOS: the launchd job's plist that runs it, when known. */
+  launchdJob: z.string().nullable().optional(),
 });
 export type OllamaProcess = z.infer<typeof ollamaProcessSchema>;
 
@@ -135,6 +142,10 @@ export const settingSourceKindSchema = z.enum([
   'default',
   /** A server's own settings file (a KoboldCpp .kcpps, CMD_FLAGS.txt, LM Studio's server config). */
   'config-file',
+  /** macOS (issue 16): `launchctl setenv`, a launchd plist's EnvironmentVariables, the Ollama app's switches. */
+  'launchctl',
+  'launchd-plist',
+  'app-settings',
 ]);
 export const settingStateSchema = z.enum(['effective', 'shadowed', 'latent']);
 export type SettingState = z.infer<typeof settingStateSchema>;

@@ -24,4 +24,5 @@ export const FIX_IDS: readonly FixId[] = [
   'share-vpn',
   'share-proxy',
   'share-proxy-rotate',
+  'rebind-launchd',
 ];

@@ -68,6 +68,7 @@ const FIX_TITLES: Record<FixId, string> = {
   'share-vpn': 'Share over the VPN only',
   'share-proxy': 'Share behind a password or token',
   'share-proxy-rotate': 'Give the share a new password or token',
+  'rebind-launchd': 'Make Ollama listen on this Mac only',
   'service-install': 'Install Paddock as a service',
   'service-uninstall': "Uninstall Paddock's service",
 };

@@ -185,6 +185,7 @@ export const PLANNABLE_FIXES = [
   'share-vpn',
   'share-proxy',
   'share-proxy-rotate',
+  'rebind-launchd',
 ] as const;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
@@ -204,6 +205,7 @@ const FIX_LABELS: Readonly<Record<string, string>> = {
   'share-vpn': 'Share over the VPN only',
   'share-proxy': 'Share behind a password or token',
   'share-proxy-rotate': 'New password or token',
+  'rebind-launchd': 'Listen on this Mac only',
   'upgrade-ollama': 'Upgrade Ollama',
   'disable-cloud': 'Turn off cloud models',
   'enable-firewall': 'Turn on a firewall',

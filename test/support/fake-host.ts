@@ -38,6 +38,8 @@ export interface FakeHostSpec {
   home?: string;
   env?: Record<string, string>;
   now?: Date;
+  /** The OS the host stands for (default linux). */
+  platform?: NodeJS.Platform;
 }
 
 export function createFakeHost(spec: FakeHostSpec = {}): Host & { execCalls: string[][] } {
@@ -70,7 +72,7 @@ export function createFakeHost(spec: FakeHostSpec = {}): Host & { execCalls: str
   };
 
   return {
-    platform: 'linux',
+    platform: spec.platform ?? 'linux',
     execCalls,
     async exec(argv) {
       execCalls.push([...argv]);

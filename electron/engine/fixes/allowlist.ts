@@ -51,6 +51,7 @@ import {
 } from './recipes/share-allowlist';
 import { kindById } from '../servers/registry';
 import { isServicePlan, servicePlanProblems } from '../headless/allowlist';
+import { PFCTL, PF_ANCHOR, PF_ANCHOR_FILE, pfFilePorts } from './recipes/darwin';
 import { SERVICE_CONFIG_PATH, SERVICE_UNIT_PATH } from '../headless/unit';
 import type { AllowedHost } from './bind-edits';
 import {
@@ -216,6 +217,7 @@ function plainPath(path: string): boolean {
 }
 
 type Target =
+  | { kind: 'pf-anchor' }
   | { kind: 'unit'; unit: string }
   | { kind: 'paddock-unit' }
   | { kind: 'nft-main' }
@@ -237,6 +239,7 @@ function target(path: string, context: PrivilegedContext | null): Target | strin
   if (path === SERVICE_UNIT_PATH || path === SERVICE_CONFIG_PATH)
     return `${path} is Paddock's service's: only \`paddock service\` changes it`;
   if (path === PADDOCK_NFT_UNIT) return { kind: 'paddock-unit' };
+  if (path === PF_ANCHOR_FILE) return { kind: 'pf-anchor' };
   if (path === PADDOCK_NFT_MAIN) return { kind: 'nft-main' };
   const share = SHARE_FILE.exec(path);
   if (share) return validPort(share[1]) ? { kind: 'nft-share', port: Number(share[1]) } : no;
@@ -570,6 +573,10 @@ function fileProblem(
     return after === null || after === NFT_UNIT_CONTENT
       ? null
       : `${step.path} must hold Paddock's own unit, as written by the recipe`;
+  if (kind.kind === 'pf-anchor')
+    return after === null || pfFilePorts(after) !== null
+      ? null
+      : `${step.path} must hold Paddock's pf rules, as written by the recipe`;
   if (kind.kind === 'nft-main')
     return after === null || after === NFT_MAIN_CONTENT
       ? null
@@ -629,6 +636,27 @@ function runProblem(
   if (argv.some((arg) => CONTROL.test(arg)))
     return no(`${program}: an argument holds a control character`);
   switch (program) {
+    case PFCTL: {
+      // macOS (issue 16): Paddock's own anchor only, each command with exactly its undo.
+      const anchor = args[0] === '-a' && args[1] === PF_ANCHOR;
+      const rest = args.slice(2);
+      if (anchor && same(rest, ['-s', 'rules']))
+        return same(undo, [PFCTL, '-a', PF_ANCHOR, '-F', 'rules']) ||
+          same(undo, [PFCTL, '-a', PF_ANCHOR, '-f', PF_ANCHOR_FILE])
+          ? OK
+          : no("listing Paddock's pf anchor is undone by emptying it or loading its file again");
+      if (anchor && same(rest, ['-f', PF_ANCHOR_FILE]))
+        return undo === null ? OK : no("loading Paddock's pf anchor has no undo of its own");
+      if (anchor && same(rest, ['-F', 'rules']))
+        return undo === null || same(undo, [PFCTL, '-a', PF_ANCHOR, '-f', PF_ANCHOR_FILE])
+          ? OK
+          : no("emptying Paddock's pf anchor is undone by loading its file again");
+      if (same(args, ['-e']))
+        return same(undo, [PFCTL, '-d']) ? OK : no('enabling pf is undone by disabling it');
+      return no(
+        `pfctl ${args.join(' ')} is not one of the pfctl commands a fix uses (Paddock's anchor ${PF_ANCHOR})`,
+      );
+    }
     case 'systemctl': {
       const [verb, ...rest] = args;
       if (verb === 'daemon-reload' && rest.length === 0)

@@ -1,5 +1,5 @@
 /**
- * The per-OS probes behind one interface. Linux is implemented; other systems answer
+ * The per-OS probes behind one interface. Linux and macOS (issue 16) are implemented; others answer
  * `unavailable` with that said plainly until their probes land.
  */
 import type { FirewallFacts } from '../../../shared/firewall';
@@ -11,6 +11,7 @@ import type {
   Socket,
 } from '../../../shared/snapshot';
 import type { Host } from '../host/types';
+import { darwinProbes } from './darwin/probes';
 import { probeFirewall } from './linux/firewall/probe';
 import { probeInterfaces } from './linux/interfaces';
 import { probeProcesses } from './linux/processes';
@@ -45,6 +46,7 @@ function notYet<T>(data: T, what: string, platform: string): Promise<ProbeResult
 
 export function probesFor(platform: NodeJS.Platform): PlatformProbes {
   if (platform === 'linux') return linuxProbes;
+  if (platform === 'darwin') return darwinProbes;
   return {
     processes: () => notYet([], 'processes', platform),
     sockets: () => notYet([], 'sockets', platform),

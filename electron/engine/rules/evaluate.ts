@@ -25,6 +25,7 @@ function findingId(ruleId: string, instance: string | null): string {
 
 /** Fixes that close a way in at the server's socket, the firewall or a proxy. */
 const SOCKET_FIXES = new Set([
+  'rebind-launchd',
   'share-allowlist',
   'share-vpn',
   'share-proxy',
@@ -64,6 +65,26 @@ export function applicableFixes(
   );
 }
 
+/** Fixes Paddock applies only on Linux so far (issue 16: macOS has its own rebind). */
+const LINUX_ONLY_FIXES = new Set([
+  'rebind-server',
+  'stop-request-logging',
+  'stop-tunnel',
+  'share-allowlist',
+  'share-vpn',
+  'share-proxy',
+  'share-proxy-rotate',
+]);
+
+/** The fixes as this platform has them: on macOS, rebind-launchd in rebind-systemd's place. */
+export function platformFixes(fixes: readonly string[], platform: string): string[] {
+  if (platform !== 'darwin') return [...fixes];
+  const mapped = fixes
+    .map((fix) => (fix === 'rebind-systemd' ? 'rebind-launchd' : fix))
+    .filter((fix) => !LINUX_ONLY_FIXES.has(fix));
+  return mapped.filter((fix, i) => mapped.indexOf(fix) === i);
+}
+
 function complete(rule: Rule, finding: RuleFinding, snapshot: Snapshot): Finding {
   const instance = snapshot.instances.find((i) => i.id === finding.instance);
   return {
@@ -76,7 +97,7 @@ function complete(rule: Rule, finding: RuleFinding, snapshot: Snapshot): Finding
     summary: finding.summary,
     attackerCan: finding.attackerCan,
     evidence: finding.evidence,
-    fixes: applicableFixes(rule.meta.fixes, instance),
+    fixes: platformFixes(applicableFixes(rule.meta.fixes, instance), snapshot.host.platform),
     references: [...rule.meta.references],
     accepted: null,
   };

@@ -18,6 +18,7 @@ import { planRebindSystemd } from './rebind-systemd';
 import { planStopRequestLogging } from './stop-request-logging';
 import { planStopTunnel } from './stop-tunnel';
 import { planTightenOrigins } from './tighten-origins';
+import { planBlockPortDarwin, planRebindLaunchd, planTightenOriginsDarwin } from './darwin';
 
 export type { RecipeIO } from './common';
 export { isManual } from './common';
@@ -75,7 +76,27 @@ function plan(
   io: RecipeIO,
   options: PlanFixOptions,
 ): FixPlan | ManualFix {
+  // macOS (issue 16): its own recipes; the rest are Linux's and say so.
+  if (snapshot.host.platform === 'darwin') {
+    if (fixId === 'rebind-launchd' || fixId === 'rebind-systemd')
+      return planRebindLaunchd(snapshot, instanceId, io);
+    if (fixId === 'block-port') return planBlockPortDarwin(snapshot, instanceId, io);
+    if (fixId === 'tighten-origins') return planTightenOriginsDarwin(snapshot, instanceId, io);
+    return {
+      fixId,
+      instance: instanceId,
+      reason: `Paddock does not apply ${fixId} on macOS yet.`,
+      commands: [],
+    };
+  }
   switch (fixId) {
+    case 'rebind-launchd':
+      return {
+        fixId,
+        instance: instanceId,
+        reason: 'rebind-launchd is for macOS; on Linux, rebind-systemd or rebind-server.',
+        commands: [],
+      };
     case 'rebind-systemd':
       return planRebindSystemd(snapshot, instanceId, { findingId: options.findingId ?? null });
     case 'block-port':

@@ -47,6 +47,7 @@ export interface FirewallState {
 const READABLE = new Set(['ok', 'unavailable']);
 
 export function firewallState(facts: FirewallFacts): FirewallState {
+  if (facts.macos) return macFirewallState(facts.macos);
   const lines: string[] = [];
   const unreadable: string[] = [];
   let active = false;
@@ -94,6 +95,29 @@ export function firewallState(facts: FirewallFacts): FirewallState {
   );
   const complete = unreadable.length === 0 && ufw?.active !== null && firewalld?.running !== null;
   return { complete, active, lines, unreadable };
+}
+
+/** macOS (issue 16): the application firewall, and pf with Paddock's anchor. */
+function macFirewallState(mac: NonNullable<FirewallFacts['macos']>): FirewallState {
+  const lines: string[] = [];
+  const unreadable: string[] = [];
+  const app = mac.application;
+  if (!app || app.state === 'unknown')
+    unreadable.push('the application firewall could not be read');
+  else
+    lines.push(
+      `The application firewall: ${app.state}${app.state === 'on' && app.blockAll ? ', blocking all incoming connections' : ''}${app.state === 'on' && app.stealth ? ', stealth mode' : ''}.`,
+    );
+  const pf = mac.pf;
+  if (!pf || pf.enabled === null)
+    unreadable.push('pf could not be read (pfctl needs admin rights)');
+  else
+    lines.push(
+      `pf: ${pf.enabled ? 'enabled' : 'disabled'}${pf.enabled && pf.paddockBlocks?.length ? `, Paddock's anchor closes ${pf.paddockBlocks.map((b) => b.port).join(', ')}` : ''}.`,
+    );
+  const active =
+    app?.state === 'on' || (pf?.enabled === true && (pf.paddockBlocks?.length ?? 0) > 0);
+  return { complete: unreadable.length === 0, active, lines, unreadable };
 }
 
 /** Listeners beyond loopback that the host firewall judges (Docker publishes never meet it). */
