@@ -1,0 +1,251 @@
+/**
+ * Issue 16: every macOS fix as a golden plan (its exact preview, undo included:
+ * test/fixtures/plans/darwin/, UPDATE_GOLDEN=1 rewrites them), made from the Mac cases of
+ * test/support/darwin-host.ts; each argv checked by the executor's and the privileged side's
+ * rules; and run by the real executor on a recorded exec and real files, then undone: the undo
+ * puts back the values the system had.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FixPlan } from '../../../shared/fixes';
+import { applyPlan, planProblems, undoRun } from '../../../electron/engine/fixes/executor';
+import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
+import { previewPlan } from '../../../electron/engine/fixes/preview';
+import { planFix } from '../../../electron/engine/fixes/recipes/index';
+import { PF_ANCHOR_FILE, pfPortRules } from '../../../electron/engine/fixes/recipes/darwin';
+import type { RecipeIO } from '../../../electron/engine/fixes/recipes/common';
+import { APP, fixture, scanCase } from '../../support/darwin-host';
+import type { MacCase } from '../../support/darwin-host';
+
+const GOLDEN = path.resolve('test/fixtures/plans/darwin');
+let root = '';
+
+/** The preview with the temporary home as /Users/alice, the scan's time and digest fixed. */
+function golden(name: string, plan: FixPlan, home: string): void {
+  const text = previewPlan(plan)
+    .split(home)
+    .join('/Users/alice')
+    .replace(/Plan sha256: [0-9a-f]{64}/, 'Plan sha256: (varies with the scan time)');
+  const file = path.join(GOLDEN, `${name}.txt`);
+  if (process.env.UPDATE_GOLDEN === '1') {
+    fs.mkdirSync(GOLDEN, { recursive: true });
+    fs.writeFileSync(file, text);
+  }
+  expect(text).toBe(fs.readFileSync(file, 'utf8'));
+}
+
+const EXPOSED_APP: MacCase = {
+  pids: APP,
+  server: 745,
+  globalState: fixture('socketfilterfw/globalstate-off.txt'),
+  launchctlHost: fixture('launchctl/getenv-ollama-host-set.txt'),
+  expose: 1,
+};
+
+async function planFor(
+  c: MacCase,
+  fixId: 'rebind-launchd' | 'block-port' | 'tighten-origins',
+  io: Partial<RecipeIO> = {},
+) {
+  const { snapshot, home } = await scanCase(root, c);
+  const instance = snapshot.instances[0]!.id;
+  const plan = planFix(fixId, snapshot, instance, { readFile: () => null, homeDir: home, ...io });
+  if (!('steps' in plan)) throw new Error(plan.reason);
+  return { plan, home };
+}
+
+/** The executor on a recorded exec and real files under a temporary root for absolute paths. */
+function recorder(base: string) {
+  const calls: string[][] = [];
+  return {
+    calls,
+    deps: {
+      runsDir: path.join(base, 'runs'),
+      exec: async (argv: readonly string[]) => {
+        calls.push([...argv]);
+        return {
+          argv: [...argv],
+          code: 0,
+          signal: null,
+          stdout: '',
+          stderr: '',
+          truncated: false,
+          timedOut: false,
+          spawnError: null,
+          durationMs: 1,
+        };
+      },
+      now: () => new Date('2026-12-06T10:00:00.000Z'),
+      verify: async () => ({ ok: true, detail: 'verified in this test' }),
+    },
+  };
+}
+
+describe('the macOS fixes as plans', () => {
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-mac-plans-'));
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('rebind-launchd: the app quit, its switch off, launchctl to loopback with a LaunchAgent, the app started; undo puts the old values back', async () => {
+    const { plan, home } = await planFor(EXPOSED_APP, 'rebind-launchd');
+    golden('rebind-launchd', plan, home);
+    expect(plan.requiresAdmin).toBe(false);
+    expect(planProblems(plan)).toEqual([]);
+    // Programs by absolute path only; the values read from the system only as argv elements.
+    for (const step of plan.steps) if (step.kind === 'run') expect(step.argv[0]).toMatch(/^\//);
+
+    const r = recorder(root);
+    const run = await applyPlan(plan, r.deps);
+    expect(run.state).toBe('applied');
+    const agent = `${home}/Library/LaunchAgents/dev.paddock.ollama-host.plist`;
+    expect(fs.readFileSync(agent, 'utf8')).toContain('<string>127.0.0.1:11434</string>');
+    const applied = r.calls.length;
+    const undone = await undoRun(run.id, r.deps);
+    expect(undone.state).toBe('undone');
+    expect(fs.existsSync(agent)).toBe(false);
+    // Undo, last first: quit the app, launchctl's old value, the switch on again, the app started.
+    expect(r.calls.slice(applied).map((a) => a.join(' '))).toEqual([
+      '/usr/bin/osascript -e tell application "Ollama" to quit',
+      '/bin/launchctl setenv OLLAMA_HOST 0.0.0.0:11434',
+      `/usr/bin/sqlite3 ${home}/Library/Application Support/Ollama/db.sqlite UPDATE settings SET expose = 1 WHERE id = 1`,
+      '/usr/bin/open -a Ollama',
+    ]);
+  });
+
+  it("block-port: Paddock's pf anchor, pf enabled when it was not; root's rules accept it; undo empties the anchor and disables pf", async () => {
+    const { plan, home } = await planFor({ ...EXPOSED_APP, launchctlHost: '' }, 'block-port');
+    golden('block-port', plan, home);
+    expect(plan.requiresAdmin).toBe(true);
+    expect(privilegedPlanProblems(plan, null)).toEqual([]);
+    // The file is written under a temporary root here (the executor writes real files).
+    const base = fs.mkdtempSync(path.join(root, 'pf-'));
+    const moved: FixPlan = {
+      ...plan,
+      steps: plan.steps.map((s) =>
+        s.kind === 'write-file' ? { ...s, path: `${base}${s.path}` } : s,
+      ),
+    };
+    const r = recorder(base);
+    const run = await applyPlan(moved, r.deps);
+    expect(run.state).toBe('applied');
+    expect(fs.readFileSync(`${base}${PF_ANCHOR_FILE}`, 'utf8')).toBe(pfPortRules([11434]));
+    const applied = r.calls.length;
+    expect((await undoRun(run.id, r.deps)).state).toBe('undone');
+    expect(fs.existsSync(`${base}${PF_ANCHOR_FILE}`)).toBe(false);
+    expect(r.calls.slice(applied).map((a) => a.join(' '))).toEqual([
+      '/sbin/pfctl -d',
+      '/sbin/pfctl -a com.apple/paddock -F rules',
+    ]);
+  });
+
+  it("block-port with Paddock's rules for another port already there: both ports, and undo loads the old file again", async () => {
+    const { plan, home } = await planFor({ ...EXPOSED_APP, launchctlHost: '' }, 'block-port', {
+      readFile: (p) => (p === PF_ANCHOR_FILE ? pfPortRules([8080]) : null),
+    });
+    golden('block-port-second-port', plan, home);
+    expect(privilegedPlanProblems(plan, null)).toEqual([]);
+    const write = plan.steps.find((s) => s.kind === 'write-file');
+    expect(write?.kind === 'write-file' && write.content).toBe(pfPortRules([8080, 11434]));
+    expect(plan.steps[0]).toMatchObject({
+      undo: ['/sbin/pfctl', '-a', 'com.apple/paddock', '-f', PF_ANCHOR_FILE],
+    });
+  });
+
+  it('root refuses a pf plan that does anything else', async () => {
+    const { plan } = await planFor({ ...EXPOSED_APP, launchctlHost: '' }, 'block-port');
+    const tampered = (change: (p: FixPlan) => FixPlan) =>
+      privilegedPlanProblems(change(plan), null).join(' ');
+    expect(
+      tampered((p) => ({
+        ...p,
+        steps: p.steps.map((s) =>
+          s.kind === 'write-file' ? { ...s, content: 'pass in all\n' } : s,
+        ),
+      })),
+    ).toMatch(/must hold Paddock's pf rules/);
+    expect(
+      tampered((p) => ({
+        ...p,
+        steps: p.steps.map((s) =>
+          s.kind === 'run' && s.argv.includes('-e') ? { ...s, undo: null } : s,
+        ),
+      })),
+    ).toMatch(/enabling pf is undone by disabling it/);
+    expect(
+      tampered((p) => ({
+        ...p,
+        steps: [
+          ...p.steps,
+          { kind: 'run', argv: ['/sbin/pfctl', '-F', 'all'], undo: null, description: 'x' },
+        ],
+      })),
+    ).toMatch(/not one of the pfctl commands/);
+  });
+
+  it("tighten-origins: the browser switch and launchctl's OLLAMA_ORIGINS", async () => {
+    const { snapshot, home } = await scanCase(root, { ...EXPOSED_APP, expose: 1 });
+    const instance = snapshot.instances[0]!;
+    // The app's "browser" switch on, as the app would have written it.
+    const withBrowser = {
+      ...snapshot,
+      instances: [
+        {
+          ...instance,
+          settings: [
+            ...instance.settings,
+            {
+              name: 'OLLAMA_ORIGINS',
+              value: '*',
+              source: {
+                kind: 'app-settings' as const,
+                path: `${home}/Library/Application Support/Ollama/db.sqlite`,
+                line: null,
+              },
+              state: 'effective' as const,
+              reason: 'test',
+            },
+          ],
+        },
+      ],
+    };
+    const plan = planFix('tighten-origins', withBrowser, instance.id, {
+      readFile: () => null,
+      homeDir: home,
+    });
+    if (!('steps' in plan)) throw new Error(plan.reason);
+    golden('tighten-origins', plan, home);
+    expect(planProblems(plan)).toEqual([]);
+  });
+
+  it('a server started by Homebrew or a terminal gets the steps to take, not a plan', async () => {
+    const { snapshot } = await scanCase(root, {
+      pids: [1, 910],
+      server: 910,
+      globalState: fixture('socketfilterfw/globalstate-off.txt'),
+    });
+    const fix = planFix('rebind-launchd', snapshot, snapshot.instances[0]!.id, {
+      readFile: () => null,
+      homeDir: '/Users/alice',
+    });
+    expect('steps' in fix).toBe(false);
+  });
+});
+
+describe('pf as the probe reads it back after block-port', () => {
+  it("pfctl's own printing of Paddock's rule closes the port on every interface but loopback", async () => {
+    const { macFirewallFacts } = await import('../../../electron/engine/probes/darwin/probes');
+    const facts = macFirewallFacts({
+      application: null,
+      pfInfo: fixture('pfctl/info-enabled.txt'),
+      // How pfctl prints the rule of pfPortRules([11434]) back (pfctl_parser.c: "port = N").
+      pfRules: 'block drop in quick on ! lo0 proto tcp from any to any port = 11434\n',
+    });
+    expect(facts.pf).toEqual({
+      enabled: true,
+      paddockBlocks: [expect.objectContaining({ port: 11434, family: null })],
+    });
+  });
+});
