@@ -31,15 +31,42 @@ export interface ElevateContext {
 const ELEVATED_TIMEOUT_MS = 120_000;
 const MAX_FACTS_BYTES = 16 * 1024 * 1024;
 
+/** One argument for sh, single-quoted: nothing in it is special to the shell then. */
+export function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * macOS's own admin prompt (issue 16): `osascript -e 'do shell script "…" with administrator
+ * privileges'`. AppleScript runs the text with /bin/sh, so each argument is quoted for sh, and
+ * the whole for an AppleScript string (backslash and double quote escaped); an argument with a
+ * control character is refused, never passed on. The argv of the privileged side holds only
+ * Paddock's own values (its path, a command, a fix id, an instance id, a digest), but a hostile
+ * one must still stay one argument.
+ */
+export function appleScriptAdminArgv(full: readonly string[]): string[] {
+  // eslint-disable-next-line no-control-regex -- control characters are what we refuse
+  if (full.some((arg) => /[\u0000-\u001f\u007f]/.test(arg)))
+    throw new Error('an argument for the admin prompt holds a control character');
+  const shell = full.map(shellQuote).join(' ');
+  const literal = `"${shell.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return ['/usr/bin/osascript', '-e', `do shell script ${literal} with administrator privileges`];
+}
+
 function attempts(
   context: ElevateContext,
   command: string[],
+  input?: string,
 ): Array<{ argv: string[]; interactive: boolean; via: string }> {
   const full = [...context.privileged, ...command];
   const list = [{ argv: ['sudo', '-n', '--', ...full], interactive: false, via: 'sudo -n' }];
   if (context.interactive)
     list.push({ argv: ['sudo', '--', ...full], interactive: true, via: 'sudo' });
-  else list.push({ argv: ['pkexec', ...full], interactive: false, via: 'pkexec' });
+  else if (context.host.platform === 'darwin') {
+    // osascript hands the command no standard input.
+    if (input === undefined)
+      list.push({ argv: appleScriptAdminArgv(full), interactive: false, via: 'osascript' });
+  } else list.push({ argv: ['pkexec', ...full], interactive: false, via: 'pkexec' });
   return list;
 }
 
@@ -48,6 +75,8 @@ function refusal(result: ExecResult, via: string): { cancelled: boolean; message
   if (result.spawnError === 'ENOENT')
     return { cancelled: false, message: `${via.split(' ')[0]} is not installed` };
   if (via === 'pkexec' && result.code === 126)
+    return { cancelled: true, message: 'the admin prompt was cancelled' };
+  if (via === 'osascript' && /\(-128\)/.test(result.stderr))
     return { cancelled: true, message: 'the admin prompt was cancelled' };
   if (via === 'pkexec' && result.code === 127)
     return { cancelled: false, message: 'admin rights were not granted' };
@@ -82,7 +111,7 @@ export async function runElevated(
 ): Promise<Elevated> {
   const refusals: string[] = [];
   let cancelled = false;
-  for (const attempt of attempts(context, command)) {
+  for (const attempt of attempts(context, command, input)) {
     const result = await context.host.exec(attempt.argv, {
       timeoutMs: ELEVATED_TIMEOUT_MS,
       maxBytes: MAX_FACTS_BYTES,
@@ -95,6 +124,7 @@ export async function runElevated(
       result.truncated ||
       result.timedOut ||
       (attempt.via === 'pkexec' && (result.code === 126 || result.code === 127)) ||
+      (attempt.via === 'osascript' && result.code !== 0) ||
       (attempt.via.startsWith('sudo') && result.code === 1 && result.stdout === '');
     if (!refused)
       return {

@@ -95,3 +95,66 @@ describe('elevatedFirewallFacts', () => {
     }
   });
 });
+
+describe("macOS's admin prompt (osascript): hostile values stay one argument each", () => {
+  it('the command AppleScript hands to /bin/sh gives back exactly the argv, whatever is in it', async () => {
+    const { appleScriptAdminArgv } = await import('../../../electron/cli/elevate');
+    const { spawnSync } = await import('node:child_process');
+    const hostile = [
+      '/Applications/Paddock.app/Contents/Resources/paddock-privileged',
+      '__apply-fix',
+      'block-port',
+      `ollama:port:11434'; touch /tmp/pwned; echo '`,
+      'a"b\\"c$(id)`id`\\',
+      '$HOME * ? [x] ~ ; | & > <',
+      "it's",
+      '',
+    ];
+    const argv = appleScriptAdminArgv(hostile);
+    expect(argv.slice(0, 2)).toEqual(['/usr/bin/osascript', '-e']);
+    const m = /^do shell script "((?:[^"\\]|\\.)*)" with administrator privileges$/.exec(argv[2]!);
+    expect(m).not.toBeNull();
+    // AppleScript's string literal: \\ is a backslash, \" a double quote.
+    const shell = m![1]!.replace(/\\(.)/g, '$1');
+    // A real /bin/sh reads it back: one argument per value, byte for byte.
+    const out = spawnSync('/bin/sh', ['-c', `printf '%s\\0' ${shell}`], { encoding: 'utf8' });
+    expect(out.status).toBe(0);
+    expect(out.stdout.split('\0').slice(0, -1)).toEqual(hostile);
+  });
+
+  it('refuses a value with a control character rather than pass it on', async () => {
+    const { appleScriptAdminArgv } = await import('../../../electron/cli/elevate');
+    expect(() => appleScriptAdminArgv(['a', 'b\nrm -rf /'])).toThrow(/control character/);
+  });
+});
+
+describe('runElevated on a Mac', () => {
+  it('asks through the admin prompt after sudo -n, and a cancel there is a cancel', async () => {
+    const { appleScriptAdminArgv, runElevated } = await import('../../../electron/cli/elevate');
+    const privileged = ['/Applications/Paddock.app/Contents/Resources/paddock-privileged'];
+    const prompt = appleScriptAdminArgv([...privileged, '__firewall-facts']);
+    const answer = (stdout: string, code = 0, stderr = '') => ({ stdout, code, stderr });
+    const run = async (result: ReturnType<typeof answer>) => {
+      const host = createFakeHost({
+        platform: 'darwin',
+        exec: {
+          [['sudo', '-n', '--', ...privileged, '__firewall-facts'].join(' ')]: answer(
+            '',
+            1,
+            'sudo: a password is required',
+          ),
+          [prompt.join(' ')]: result,
+        },
+      });
+      const elevated = await runElevated({ host, privileged, interactive: false }, [
+        '__firewall-facts',
+      ]);
+      return { elevated, calls: host.execCalls.map((c) => c[0]) };
+    };
+    const ok = await run(answer('{"ok":true}\n'));
+    expect(ok.calls).toEqual(['sudo', '/usr/bin/osascript']);
+    expect(ok.elevated).toMatchObject({ ok: true, via: 'osascript', stdout: '{"ok":true}\n' });
+    const cancelled = await run(answer('', 1, '0:187: execution error: User canceled. (-128)'));
+    expect(cancelled.elevated).toMatchObject({ ok: false, cancelled: true });
+  });
+});
