@@ -11,6 +11,8 @@ import type { HttpRequest, HttpResult } from '../../electron/engine/host/types';
 import { runRules } from '../../electron/engine/rules/evaluate';
 import { scan } from '../../electron/engine/scan';
 import type { Snapshot } from '../../shared/snapshot';
+import { createDarwinProbes } from '../../electron/engine/probes/darwin/probes';
+import type { DarwinProbeOptions } from '../../electron/engine/probes/darwin/probes';
 import { createFakeHost } from './fake-host';
 import { buildOllamaAppDb } from './ollama-app-db';
 import {
@@ -54,6 +56,8 @@ export interface MacCase {
   launchctlHost?: string;
   expose?: 0 | 1;
   files?: Record<string, string>;
+  /** Probes other than the real darwin ones' defaults (a locked database). */
+  probes?: DarwinProbeOptions;
 }
 
 /** ps lines of the Ollama app (712) and the server it started (745), with launchd (1). */
@@ -151,7 +155,10 @@ export async function scanCase(
       await buildOllamaAppDb({ expose: c.expose, browser: 0 }),
     );
   }
-  const snapshot = await scan(host(home, c), { gpuControllers: false });
+  const snapshot = await scan(host(home, c), {
+    gpuControllers: false,
+    probes: createDarwinProbes(c.probes),
+  });
   return {
     home,
     snapshot,

@@ -171,4 +171,35 @@ describe('macOS cases through the real probes, scan and rules', () => {
     expect(snapshot.verdict).toBe('private');
     expect(rules).toEqual(linuxRules('blocked'));
   });
+
+  it('a locked or missing app database is a probe status that says so, never "not exposed"', async () => {
+    const locked = await scanCase({
+      pids: APP,
+      server: 745,
+      globalState: fixture('socketfilterfw/globalstate-off.txt'),
+      probes: {
+        readAppDb: async (p) => ({
+          status: 'locked',
+          message: `Ollama's app settings (${p}) could not be read: the file is locked (EBUSY)`,
+        }),
+      },
+    });
+    const gaps = Object.values(locked.snapshot.probes.settings.data).flatMap((r) => r.gaps);
+    expect(gaps).toContainEqual(
+      expect.objectContaining({ status: 'error', message: expect.stringMatching(/locked/) }),
+    );
+    // No database at all while the app runs the server: said too.
+    const missing = await scanCase({
+      pids: APP,
+      server: 745,
+      globalState: fixture('socketfilterfw/globalstate-off.txt'),
+    });
+    const missingGaps = Object.values(missing.snapshot.probes.settings.data).flatMap((r) => r.gaps);
+    expect(missingGaps).toContainEqual(
+      expect.objectContaining({
+        status: 'unavailable',
+        message: expect.stringMatching(/were not found/),
+      }),
+    );
+  });
 });

@@ -25,6 +25,7 @@ import type {
 } from '../../../../shared/snapshot';
 import type { ExecResult, Host } from '../../host/types';
 import { readOllamaAppSettings } from '../app-db';
+import type { AppDbResult } from '../app-db';
 import { parseShellFile } from '../linux/env-files';
 import { probeInterfaces } from '../linux/interfaces';
 import type { PlatformProbes } from '../platform';
@@ -272,6 +273,7 @@ async function readShell(host: Host, home: string) {
 async function probeDarwinSettings(
   host: Host,
   process: OllamaProcess | null,
+  readAppDb: (path: string) => Promise<AppDbResult> = readOllamaAppSettings,
 ): Promise<ProbeResult<SettingsReport>> {
   return runProbe(host, 'settings', { settings: [], gaps: [] }, TIMEOUT_MS, async () => {
     const evidence: Evidence[] = [];
@@ -308,21 +310,28 @@ async function probeDarwinSettings(
     const plists = await readPlists(host, home);
     const shell = await readShell(host, home);
     const dbPath = OLLAMA_APP_DB(home);
-    const db = await readOllamaAppSettings(dbPath);
+    const db = await readAppDb(dbPath);
     evidence.push({ kind: 'file', ref: dbPath, outcome: db.status });
+    const launcher = process?.launcher ?? 'unknown';
     const app =
       db.status === 'ok'
         ? { path: dbPath, status: 'ok' as const, expose: db.expose, browser: db.browser }
-        : db.status === 'missing'
+        : db.status === 'missing' && launcher !== 'app'
           ? null
           : {
               path: dbPath,
-              status: (db.status === 'denied' ? 'denied' : 'error') as ProbeStatus,
+              status: (db.status === 'denied'
+                ? 'denied'
+                : db.status === 'missing'
+                  ? 'unavailable'
+                  : 'error') as ProbeStatus,
               expose: null,
               browser: null,
-              message: db.message,
+              message:
+                db.status === 'missing'
+                  ? `The Ollama app runs this server, but its settings (${dbPath}) were not found: whether "Expose Ollama to the network" is on is unknown.`
+                  : db.message,
             };
-    const launcher = process?.launcher ?? 'unknown';
     const job = launcher === 'launchd' ? (plists.find((p) => p.serves)?.path ?? null) : null;
     const report = resolveDarwinSettings({
       launcher,
@@ -433,10 +442,19 @@ async function probeDarwinFirewall(host: Host): Promise<ProbeResult<FirewallFact
   });
 }
 
-export const darwinProbes: PlatformProbes = {
-  processes: probeDarwinProcesses,
-  sockets: probeDarwinSockets,
-  interfaces: probeInterfaces,
-  settings: probeDarwinSettings,
-  firewall: probeDarwinFirewall,
-};
+export interface DarwinProbeOptions {
+  /** The Ollama app's settings reader (tests: a locked database). */
+  readAppDb?: (path: string) => Promise<AppDbResult>;
+}
+
+export function createDarwinProbes(options: DarwinProbeOptions = {}): PlatformProbes {
+  return {
+    processes: probeDarwinProcesses,
+    sockets: probeDarwinSockets,
+    interfaces: probeInterfaces,
+    settings: (host, process) => probeDarwinSettings(host, process, options.readAppDb),
+    firewall: probeDarwinFirewall,
+  };
+}
+
+export const darwinProbes: PlatformProbes = createDarwinProbes();
