@@ -209,11 +209,22 @@ async function nvidiaDriverLoaded(host: Host): Promise<{ loaded: boolean; eviden
   };
 }
 
+/** Issue 16: what a Mac lets an ordinary program know of its GPU. */
+export const DARWIN_GPU_MESSAGE =
+  'Apple silicon gives programs without admin rights no GPU utilisation counter (only powermetrics, as root, has one); the models Ollama has loaded and their memory come from its /api/ps.';
+
 export async function probeGpu(
   host: Host,
   options: GpuProbeOptions = {},
 ): Promise<ProbeResult<GpuReport | null>> {
   return runProbe<GpuReport | null>(host, 'gpu', null, PROBE_DEADLINE_MS, async () => {
+    if (host.platform === 'darwin')
+      return {
+        status: 'unavailable',
+        data: null,
+        evidence: [],
+        message: DARWIN_GPU_MESSAGE,
+      };
     const evidence: Evidence[] = [];
     const controllersCall = options.controllers
       ? options.controllers(CONTROLLERS_TIMEOUT_MS)

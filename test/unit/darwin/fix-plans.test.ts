@@ -94,6 +94,8 @@ describe('the macOS fixes as plans', () => {
     golden('rebind-launchd', plan, home);
     expect(plan.requiresAdmin).toBe(false);
     expect(planProblems(plan)).toEqual([]);
+    // Root never runs it: a user's launchd, app and home are the user's to change.
+    expect(privilegedPlanProblems(plan, null).length).toBeGreaterThan(0);
     // Programs by absolute path only; the values read from the system only as argv elements.
     for (const step of plan.steps) if (step.kind === 'run') expect(step.argv[0]).toMatch(/^\//);
 

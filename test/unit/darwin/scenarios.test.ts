@@ -53,6 +53,11 @@ describe('macOS cases through the real probes, scan and rules', () => {
     const instance = snapshot.instances[0]!;
     expect(snapshot.verdict).toBe('lan');
     expect(instance.process).toMatchObject({ pid: 745, launcher: 'app' });
+    // What a Mac lets an ordinary program know of its GPU, said plainly.
+    expect(snapshot.probes.gpu).toMatchObject({
+      status: 'unavailable',
+      message: expect.stringMatching(/no GPU utilisation counter/),
+    });
     expect(instance.settings).toContainEqual(
       expect.objectContaining({
         name: 'OLLAMA_HOST',
