@@ -197,8 +197,13 @@ export function startServiceRunner(deps: ServiceRunDeps): ServiceRunner {
       try {
         const result = await queue.flush();
         const entry = status.webhooks.find((w) => w.name === hook.name);
-        if (entry) entry.lastError = result.error;
-        if (result.delivered > 0) writeStatus();
+        // A try that failed says why; a delivery clears it; a flush that waited (backoff) keeps it.
+        const lastError =
+          result.error ?? (result.delivered > 0 ? null : (entry?.lastError ?? null));
+        const changed =
+          result.delivered > 0 || (entry !== undefined && entry.lastError !== lastError);
+        if (entry) entry.lastError = lastError;
+        if (changed) writeStatus();
       } catch (error) {
         say(`paddock: webhook ${hook.name}: ${(error as Error).message}`);
       }
@@ -224,9 +229,14 @@ export function startServiceRunner(deps: ServiceRunDeps): ServiceRunner {
         say(`paddock: webhook ${hook.name}: ${(error as Error).message}`);
       }
     }
-    await flush();
+    // Webhooks are sent on a chain of their own: a slow receiver never holds up the next
+    // alert's journald entry.
+    scheduleFlush();
     writeStatus();
   };
+
+  let flushing: Promise<void> = Promise.resolve();
+  const scheduleFlush = (): Promise<void> => (flushing = flushing.then(flush));
 
   // One alert at a time, in the order the events came.
   let chain: Promise<void> = Promise.resolve();
@@ -314,7 +324,7 @@ export function startServiceRunner(deps: ServiceRunDeps): ServiceRunner {
         enqueueAlert(worst, Math.max(0, decision.heldBack - 1));
       }
     }
-    chain = chain.then(flush);
+    scheduleFlush();
   }, deps.retryCheckMs ?? RETRY_CHECK_MS);
   timer.unref?.();
 
@@ -331,12 +341,13 @@ export function startServiceRunner(deps: ServiceRunDeps): ServiceRunner {
 
   return {
     monitor,
-    flush: () => (chain = chain.then(flush)),
+    flush: () => scheduleFlush(),
     status: () => status,
     stop: async () => {
       clearInterval(timer);
       await monitor.stop();
       await chain;
+      await flushing;
       writeStatus();
     },
   };

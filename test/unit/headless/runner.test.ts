@@ -49,7 +49,7 @@ async function receiver() {
   };
 }
 
-const waitUntil = async (what: string, check: () => boolean, ms = 5000) => {
+const waitUntil = async (what: string, check: () => boolean, ms = 10_000) => {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
@@ -172,7 +172,7 @@ describe('the service runner', () => {
     await waitUntil('a scan', () => s.runner.status().verdict === 'private');
     expect(s.journal).toHaveLength(1);
     expect(s.runner.status().alerts.heldBack).toBe(3);
-    await waitUntil('the held-back summary', () => s.journal.length === 2, 3000);
+    await waitUntil('the held-back summary', () => s.journal.length === 2, 10_000);
     // The latest state, and a count of the others.
     expect(s.journal[1]!.event.kind).toBe('exposure-ended');
     expect(s.journal[1]!.heldBack).toBe(2);
@@ -235,12 +235,12 @@ describe('the service runner under a flapping neighbour', () => {
       await waitUntil(
         'B exposed',
         () => runner.status().instances.length === 2 && runner.status().alerts.heldBack === 1,
-        3000,
+        10_000,
       );
       machine.snapshot = buildSnapshot({ instances: [a(false), b(true)] });
       machine.tick += 1;
-      await waitUntil('A private', () => runner.status().alerts.heldBack === 2, 3000);
-      await waitUntil('the held-back alert', () => journal.length === 2, 3000);
+      await waitUntil('A private', () => runner.status().alerts.heldBack === 2, 10_000);
+      await waitUntil('the held-back alert', () => journal.length === 2, 10_000);
       expect(journal[1]!.event).toMatchObject({
         kind: 'exposure-started',
         instance: 'ollama:port:11435',
