@@ -350,6 +350,8 @@ export type MacApplicationFirewall = z.infer<typeof macApplicationFirewallSchema
 export const macPfSchema = z.object({
   /** pf is enabled (`pfctl -s info`); null: not read (it needs admin rights). */
   enabled: z.boolean().nullable(),
+  /** The main ruleset calls `anchor "com.apple/*"` (so Paddock's anchor is evaluated); null: not read. */
+  anchorCalled: z.boolean().nullable().optional(),
   /** Blocking rules of Paddock's anchor: the TCP port and family (null: both). null: not read. */
   paddockBlocks: z
     .array(

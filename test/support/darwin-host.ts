@@ -11,7 +11,11 @@ import type { HttpRequest, HttpResult } from '../../electron/engine/host/types';
 import { runRules } from '../../electron/engine/rules/evaluate';
 import { scan } from '../../electron/engine/scan';
 import type { Snapshot } from '../../shared/snapshot';
-import { createDarwinProbes } from '../../electron/engine/probes/darwin/probes';
+import {
+  PFCTL_MAIN_RULES_ARGV,
+  createDarwinProbes,
+  executableArgv,
+} from '../../electron/engine/probes/darwin/probes';
 import type { DarwinProbeOptions } from '../../electron/engine/probes/darwin/probes';
 import { createFakeHost } from './fake-host';
 import { buildOllamaAppDb } from './ollama-app-db';
@@ -56,6 +60,8 @@ export interface MacCase {
   launchctlHost?: string;
   expose?: 0 | 1;
   files?: Record<string, string>;
+  /** The server is another user's: lsof (without admin rights) does not list its socket. */
+  othersServer?: boolean;
   /** Probes other than the real darwin ones' defaults (a locked database). */
   probes?: DarwinProbeOptions;
 }
@@ -72,7 +78,9 @@ function host(home: string, c: MacCase) {
       stdout: `${NETSTAT_HEAD}\n${LISTEN_11434.replace(/ {4}745 /, ` ${String(c.server).padStart(6)} `)}\n`,
     },
     // lsof lists only this user's sockets; for Homebrew's case the same socket, its pid.
-    [LSOF_TCP_ARGV.join(' ')]: { stdout: `${LSOF_745.replace('p745', `p${c.server}`)}\n` },
+    [LSOF_TCP_ARGV.join(' ')]: c.othersServer
+      ? { stdout: '', code: 1 }
+      : { stdout: `${LSOF_745.replace('p745', `p${c.server}`)}\n` },
     [SOCKETFILTERFW_ARGV.globalState.join(' ')]: { stdout: c.globalState },
     [SOCKETFILTERFW_ARGV.blockAll.join(' ')]: {
       stdout: fixture('socketfilterfw/blockall-off-sequoia.txt'),
@@ -90,11 +98,23 @@ function host(home: string, c: MacCase) {
     },
     [PFCTL_INFO_ARGV.join(' ')]: { stdout: fixture('pfctl/info-disabled.txt') },
     [pfctlAnchorRulesArgv().join(' ')]: { stdout: '' },
+    [PFCTL_MAIN_RULES_ARGV.join(' ')]: { stdout: fixture('pfctl/main-rules-default.txt') },
     // An unset variable: launchctl prints nothing.
     [launchctlGetenvArgv('OLLAMA_HOST')!.join(' ')]: { stdout: c.launchctlHost ?? '' },
     [launchctlGetenvArgv('OLLAMA_ORIGINS')!.join(' ')]: { stdout: '' },
     [launchctlGetenvArgv('OLLAMA_NO_CLOUD')!.join(' ')]: { stdout: '' },
     [launchctlGetenvArgv('OLLAMA_DEBUG_LOG_REQUESTS')!.join(' ')]: { stdout: '' },
+    // The file each Ollama process maps as its executable (lsof -d txt), as lsof's field
+    // output prints it (lsof(8), OUTPUT FOR OTHER PROGRAMS).
+    ...Object.fromEntries(
+      [
+        [745, '/Applications/Ollama.app/Contents/Resources/ollama'],
+        [910, '/opt/homebrew/Cellar/ollama/0.12.10/bin/ollama'],
+      ].map(([pid, path]) => [
+        executableArgv(pid as number).join(' '),
+        c.othersServer ? { stdout: '', code: 1 } : { stdout: `p${pid}\nftxt\nn${path}\n` },
+      ]),
+    ),
     // ps shows no environment of a process it may not read (here: as if another user's).
     [`ps -E -ww -o command= -p ${c.server}`]: { stdout: '' },
   };

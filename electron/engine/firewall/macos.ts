@@ -45,6 +45,13 @@ function pfStep(pf: MacFirewallFacts['pf'], q: FirewallQuery): FirewallStep {
   if (!pf.enabled) return step('pf', 'allowed', 'status', 'pf is disabled');
   if (pf.paddockBlocks === null)
     return step('pf', 'unknown', 'status', "pf is enabled; Paddock's anchor could not be read");
+  if (pf.anchorCalled === false)
+    return step(
+      'pf',
+      'unknown',
+      'status',
+      "pf's main rules do not call the com.apple anchors, so Paddock's anchor may not apply",
+    );
   const block = pf.paddockBlocks.find(
     (b) => b.port === q.port && (b.family === null || b.family === q.family),
   );
@@ -86,15 +93,25 @@ function applicationStep(app: MacFirewallFacts['application'], q: FirewallQuery)
       'status',
       "the application firewall's list of applications could not be read",
     );
-  const listed = app.apps.find(
-    (a) => a.path === program || program.startsWith(`${a.path.replace(/\/+$/, '')}/`),
-  );
-  if (listed)
+  // The program's own entry decides; an entry for the bundle it lies in may only let it in
+  // (whether a bundle's block covers a program inside it is not known).
+  const exact = app.apps.find((a) => a.path === program);
+  if (exact)
     return step(
       layer,
-      listed.allowIncoming ? 'allowed' : 'blocked',
+      exact.allowIncoming ? 'allowed' : 'blocked',
       'rule',
-      `${listed.path}: ${listed.allowIncoming ? 'allow' : 'block'} incoming connections`,
+      `${exact.path}: ${exact.allowIncoming ? 'allow' : 'block'} incoming connections`,
+    );
+  const bundle = app.apps.find((a) => program.startsWith(`${a.path.replace(/\/+$/, '')}/`));
+  if (bundle)
+    return step(
+      layer,
+      bundle.allowIncoming ? 'allowed' : 'unknown',
+      'rule',
+      bundle.allowIncoming
+        ? `${bundle.path}: allow incoming connections`
+        : `${bundle.path}: block incoming connections (whether that covers ${program}, inside it, is not known)`,
     );
   if (vendorAppBundle(program) && app.allowSignedDownloaded !== false)
     return step(

@@ -244,9 +244,11 @@ describe('pf as the probe reads it back after block-port', () => {
       pfInfo: fixture('pfctl/info-enabled.txt'),
       // How pfctl prints the rule of pfPortRules([11434]) back (pfctl_parser.c: "port = N").
       pfRules: 'block drop in quick on ! lo0 proto tcp from any to any port = 11434\n',
+      pfMain: fixture('pfctl/main-rules-default.txt'),
     });
     expect(facts.pf).toEqual({
       enabled: true,
+      anchorCalled: true,
       paddockBlocks: [expect.objectContaining({ port: 11434, family: null })],
     });
   });

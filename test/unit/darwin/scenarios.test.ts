@@ -207,4 +207,49 @@ describe('macOS cases through the real probes, scan and rules', () => {
       }),
     );
   });
+
+  it("another user's server, whose socket only netstat lists, is found and judged, its owner denied", async () => {
+    const { snapshot } = await scanCase({
+      pids: [1, 910],
+      server: 910,
+      globalState: fixture('socketfilterfw/globalstate-off.txt'),
+      othersServer: true,
+    });
+    expect(snapshot.verdict).toBe('lan');
+    const socket = snapshot.probes.sockets.data.find((s) => s.localPort === 11434)!;
+    expect(socket).toMatchObject({ ownerVisibility: 'denied', processes: [{ pid: 910 }] });
+    expect(snapshot.instances.map((i) => i.exposure)).toContain('lan');
+  });
+});
+
+describe("the program the application firewall judges is the file the kernel mapped, not ps's argv[0]", () => {
+  it('a process that calls itself /Applications/Ollama.app/… is judged as what it runs, or unknown', async () => {
+    const { darwinProbes, executableArgv } =
+      await import('../../../electron/engine/probes/darwin/probes');
+    const { PS_ARGS_ARGV, PS_PROCESS_ARGV } =
+      await import('../../../electron/engine/probes/darwin/parse/index');
+    const { createFakeHost } = await import('../../support/fake-host');
+    const keep = (l: string) => [1, 712, 745].includes(Number(l.trim().split(/\s+/)[0]));
+    const lines = (file: string) => fixture(file).split('\n').filter(keep).join('\n');
+    const processes = async (txt: { stdout: string; code: number }) =>
+      (
+        await darwinProbes.processes(
+          createFakeHost({
+            platform: 'darwin',
+            exec: {
+              [PS_PROCESS_ARGV.join(' ')]: { stdout: lines('ps/ps-processes-sonoma.txt') },
+              [PS_ARGS_ARGV.join(' ')]: { stdout: lines('ps/ps-args-sonoma.txt') },
+              [executableArgv(745).join(' ')]: txt,
+            },
+          }),
+        )
+      ).data;
+    const spoofed = await processes({
+      stdout: 'p745\nftxt\nn/Users/mallory/.cache/ollama\n',
+      code: 0,
+    });
+    expect(spoofed[0]).toMatchObject({ pid: 745, executable: '/Users/mallory/.cache/ollama' });
+    const unread = await processes({ stdout: '', code: 1 });
+    expect(unread[0]).toMatchObject({ pid: 745, executable: null, executableStatus: 'denied' });
+  });
 });

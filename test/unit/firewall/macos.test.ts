@@ -61,12 +61,26 @@ describe("the Mac's firewalls", () => {
   });
 
   it('blocks a program it blocks, and everything with "Block all incoming connections"', () => {
-    const blocked = facts(
+    const blocked = facts({}, { apps: [{ path: APP, allowIncoming: false }] });
+    expect(evaluateFirewall(blocked, query(APP)).decision).toBe('blocked');
+    expect(evaluateFirewall(facts({}, { blockAll: true }), query(APP)).decision).toBe('blocked');
+  });
+
+  it("decides by the program's own entry first, whatever the order; a bundle's block alone is unknown", () => {
+    const both = (order: 'bundle-first' | 'program-first') => {
+      const entries = [
+        { path: '/Applications/Ollama.app', allowIncoming: false },
+        { path: APP, allowIncoming: true },
+      ];
+      return facts({}, { apps: order === 'bundle-first' ? entries : [...entries].reverse() });
+    };
+    expect(evaluateFirewall(both('bundle-first'), query(APP)).decision).toBe('allowed');
+    expect(evaluateFirewall(both('program-first'), query(APP)).decision).toBe('allowed');
+    const bundleOnly = facts(
       {},
       { apps: [{ path: '/Applications/Ollama.app', allowIncoming: false }] },
     );
-    expect(evaluateFirewall(blocked, query(APP)).decision).toBe('blocked');
-    expect(evaluateFirewall(facts({}, { blockAll: true }), query(APP)).decision).toBe('blocked');
+    expect(evaluateFirewall(bundleOnly, query(APP)).decision).toBe('unknown');
   });
 
   it('is unknown, never allowed, where it cannot tell', () => {
@@ -99,6 +113,18 @@ describe("the Mac's firewalls", () => {
     expect(e.decision).toBe('blocked');
     expect(e.decidedBy[0]).toMatchObject({ layer: 'pf', kind: 'rule' });
     expect(evaluateFirewall(pf, query(APP, 8080)).decision).toBe('allowed');
+    // pf's main rules no longer call the com.apple anchors: Paddock's anchor may not apply.
+    const uncalled = facts(
+      {
+        pf: {
+          enabled: true,
+          anchorCalled: false,
+          paddockBlocks: [{ port: 11434, family: null, rule: 'x' }],
+        },
+      },
+      { state: 'off' },
+    );
+    expect(evaluateFirewall(uncalled, query(APP)).decision).toBe('unknown');
   });
 
   it('says that stealth mode does not hide an allowed program', () => {

@@ -58,6 +58,8 @@ import { resolveDarwinSettings } from './settings';
 
 const TIMEOUT_MS = 10_000;
 const EXEC = { timeoutMs: 5_000, maxBytes: 8 * 1024 * 1024 };
+/** pf's main ruleset (it must call `anchor "com.apple/*"` for Paddock's anchor to apply). */
+export const PFCTL_MAIN_RULES_ARGV: readonly string[] = ['pfctl', '-s', 'rules'];
 /** The names Ollama reads that Paddock's rules judge. */
 export const DARWIN_SETTING_NAMES = [
   'OLLAMA_HOST',
@@ -148,23 +150,57 @@ async function probeDarwinProcesses(host: Host): Promise<ProbeResult<OllamaProce
     if (fields.code !== 0)
       return { status: refusedStatus(fields), data: [], evidence, message: 'ps did not answer' };
     const parsed = parsePs(fields.stdout, args.code === 0 ? args.stdout : '');
-    return { status: 'ok', data: darwinProcesses(parsed.processes), evidence };
+    const found = darwinProcesses(parsed.processes);
+    // ps shows argv[0], which a process may set to anything: the executable that decides the
+    // application firewall's verdict is the file the kernel mapped (lsof's txt), else unknown.
+    for (const p of found.slice(0, MAX_EXECUTABLE_CHECKS)) {
+      const txt = await host.exec(executableArgv(p.pid), EXEC);
+      evidence.push(execEvidence(txt));
+      const mapped = txt.code === 0 ? mappedExecutable(txt.stdout) : null;
+      if (mapped === null) {
+        p.executable = null;
+        p.executableStatus = txt.spawnError === 'ENOENT' ? 'unavailable' : 'denied';
+      } else p.executable = mapped;
+    }
+    return { status: 'ok', data: found, evidence };
   });
+}
+
+const MAX_EXECUTABLE_CHECKS = 16;
+
+/** `lsof -a -p PID -d txt -F n`: the files the process maps as text, its executable first. */
+export function executableArgv(pid: number): string[] {
+  return ['lsof', '-a', '-p', String(pid), '-d', 'txt', '-F', 'n'];
+}
+
+/** The first `n` field of lsof's field output: the executable. */
+export function mappedExecutable(text: string): string | null {
+  for (const line of text.split('\n', 64)) if (line.startsWith('n/')) return line.slice(1);
+  return null;
 }
 
 // ── sockets ─────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Every socket netstat lists (without admin rights lsof sees only this user's): the owner from
+ * lsof where it lists the same socket (the same addresses, ports and pid), else netstat's pid
+ * (the last process that used the socket, not necessarily its owner) marked "denied".
+ */
 export function darwinSockets(
   netstat: readonly DarwinSocket[] | null,
   lsof: readonly DarwinSocket[] | null,
 ): Socket[] {
-  const base = netstat ? resolveDualStack(lsof ?? [], netstat) : (lsof ?? []);
+  const base = netstat ?? resolveDualStack(lsof ?? [], []);
   const key = (s: DarwinSocket) =>
     `${s.state}|${s.localAddress}|${s.localPort}|${s.peerAddress}|${s.peerPort}`;
-  const owners = new Map((lsof ?? []).map((s) => [key(s), s]));
+  const owners = new Map<string, DarwinSocket[]>();
+  for (const row of lsof ?? []) owners.set(key(row), [...(owners.get(key(row)) ?? []), row]);
   return base.map((s): Socket => {
-    const owner = owners.get(key(s));
-    const pid = s.pid ?? owner?.pid ?? null;
+    const candidates = netstat ? (owners.get(key(s)) ?? []) : [s];
+    const owner =
+      candidates.find((c) => s.pid === null || c.pid === s.pid) ??
+      (s.pid === null && candidates.length === 1 ? candidates[0] : undefined);
+    const pid = owner?.pid ?? s.pid ?? null;
     const name = owner?.command ?? s.command ?? null;
     return {
       state: s.state,
@@ -176,10 +212,10 @@ export function darwinSockets(
       // Unknown for an IPv6 wildcard: it may take IPv4 too, the cautious reading.
       dualStack: s.dualStack ?? (s.family === 6 && s.localAddress === '::'),
       boundInterface: null,
-      uid: s.uid ?? owner?.uid ?? null,
+      uid: owner?.uid ?? s.uid ?? null,
       inode: null,
       processes: pid !== null ? [{ pid, name: name ?? `pid ${pid}` }] : [],
-      ownerVisibility: pid !== null ? 'visible' : 'denied',
+      ownerVisibility: owner ? 'visible' : 'denied',
     };
   });
 }
@@ -359,6 +395,8 @@ export function macFirewallFacts(outputs: {
   application: Parameters<typeof parseApplicationFirewall>[0] | null;
   pfInfo: string | null;
   pfRules: string | null;
+  /** `pfctl -s rules`: whether the main ruleset calls the com.apple anchors. */
+  pfMain?: string | null;
 }): MacFirewallFacts['application'] extends infer A
   ? { application: A; pf: MacFirewallFacts['pf'] }
   : never {
@@ -383,15 +421,25 @@ export function macFirewallFacts(outputs: {
   const enabled =
     info && info.errors.length === 0 && info.status !== null ? info.status === 'enabled' : null;
   const rules = outputs.pfRules !== null ? parsePfRules(outputs.pfRules) : null;
+  // Only a rule for every interface (or every one but loopback) closes the port, and only when
+  // no `pass … quick` rule comes before it in the anchor.
+  const firstPass = rules ? rules.rules.findIndex((r) => r.action === 'pass' && r.quick) : -1;
   const paddockBlocks =
     rules && rules.errors.length === 0
-      ? blockedInboundTcpPorts(rules.rules).map((b) => ({
-          port: b.port,
-          family: b.family,
-          rule: `block ${b.policy} in quick${b.interface ? ` on ${b.interface}` : ''} proto tcp from any to any port = ${b.port}`,
-        }))
+      ? blockedInboundTcpPorts(firstPass >= 0 ? rules.rules.slice(0, firstPass) : rules.rules)
+          .filter((b) => b.interface === null || b.interface.replace(/\s+/g, '') === '!lo0')
+          .map((b) => ({
+            port: b.port,
+            family: b.family,
+            rule: `block ${b.policy} in quick${b.interface ? ` on ${b.interface}` : ''} proto tcp from any to any port = ${b.port}`,
+          }))
       : null;
-  return { application, pf: info ? { enabled, paddockBlocks } : null };
+  const main = outputs.pfMain != null ? parsePfRules(outputs.pfMain) : null;
+  const anchorCalled =
+    main && main.errors.length === 0
+      ? main.anchors.some((a) => a === 'com.apple/*' || a === 'com.apple')
+      : null;
+  return { application, pf: info ? { enabled, anchorCalled, paddockBlocks } : null };
 }
 
 async function probeDarwinFirewall(host: Host): Promise<ProbeResult<FirewallFacts | null>> {
@@ -409,7 +457,9 @@ async function probeDarwinFirewall(host: Host): Promise<ProbeResult<FirewallFact
     }
     const info = await run(PFCTL_INFO_ARGV);
     const rules = await run(pfctlAnchorRulesArgv(PADDOCK_PF_ANCHOR));
+    const main = await run(PFCTL_MAIN_RULES_ARGV);
     const facts = macFirewallFacts({
+      pfMain: main.spawnError ? null : `${main.stdout}${main.stderr}`,
       application: Object.keys(answers).length > 0 ? answers : null,
       pfInfo: info.spawnError ? null : `${info.stdout}${info.stderr}`,
       pfRules: rules.spawnError ? null : `${rules.stdout}${rules.stderr}`,

@@ -8,3 +8,6 @@ export * from './socket-row';
 export * from './processes';
 export * from './tcp-connections';
 export * from './netstat';
+export * from './profiles';
+export * from './firewall-rules';
+export * from './registry-env';
