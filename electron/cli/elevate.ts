@@ -14,6 +14,7 @@
 import type { FirewallFacts } from '../../shared/firewall';
 import type { ProbeResult } from '../../shared/snapshot';
 import type { ExecResult, Host } from '../engine/host/types';
+import { installProblem } from '../engine/host/trust';
 import { FIREWALL_FACTS_COMMAND } from './privileged-commands';
 
 export type ElevatedFirewall =
@@ -53,21 +54,41 @@ export function appleScriptAdminArgv(full: readonly string[]): string[] {
   return ['/usr/bin/osascript', '-e', `do shell script ${literal} with administrator privileges`];
 }
 
-function attempts(
-  context: ElevateContext,
-  command: string[],
-  input?: string,
-): Array<{ argv: string[]; interactive: boolean; via: string }> {
+interface Attempts {
+  list: Array<{ argv: string[]; interactive: boolean; via: string }>;
+  /** Why macOS's prompt was not offered (the program is not root's own); null: it was. */
+  untrusted: string | null;
+}
+
+function attempts(context: ElevateContext, command: string[], input?: string): Attempts {
+  let untrusted: string | null = null;
   const full = [...context.privileged, ...command];
-  const list = [{ argv: ['sudo', '-n', '--', ...full], interactive: false, via: 'sudo -n' }];
+  const list: Array<{ argv: string[]; interactive: boolean; via: string }> = [
+    { argv: ['sudo', '-n', '--', ...full], interactive: false, via: 'sudo -n' },
+  ];
   if (context.interactive)
     list.push({ argv: ['sudo', '--', ...full], interactive: true, via: 'sudo' });
   else if (context.host.platform === 'darwin') {
-    // osascript hands the command no standard input.
-    if (input === undefined)
-      list.push({ argv: appleScriptAdminArgv(full), interactive: false, via: 'osascript' });
+    // macOS's prompt has no sudo rule pinning a root-owned copy, and its dialog does not show
+    // the command: only a program root could trust is offered (installProblem), started with
+    // an environment of its own (env -i: no NODE_OPTIONS or DYLD_* of the caller's), and
+    // osascript hands it no standard input.
+    const trust = installProblem(context.privileged.filter((arg) => arg.startsWith('/')));
+    if (input === undefined && trust === null)
+      list.push({
+        argv: appleScriptAdminArgv([
+          '/usr/bin/env',
+          '-i',
+          'PATH=/usr/bin:/bin:/usr/sbin:/sbin',
+          'LC_ALL=C',
+          ...full,
+        ]),
+        interactive: false,
+        via: 'osascript',
+      });
+    else if (trust !== null) untrusted = trust;
   } else list.push({ argv: ['pkexec', ...full], interactive: false, via: 'pkexec' });
-  return list;
+  return { list, untrusted };
 }
 
 /** pkexec: 126 the dialog was dismissed, 127 not authorised. sudo: 1 with its own words. */
@@ -111,7 +132,8 @@ export async function runElevated(
 ): Promise<Elevated> {
   const refusals: string[] = [];
   let cancelled = false;
-  for (const attempt of attempts(context, command, input)) {
+  const { list, untrusted } = attempts(context, command, input);
+  for (const attempt of list) {
     const result = await context.host.exec(attempt.argv, {
       timeoutMs: ELEVATED_TIMEOUT_MS,
       maxBytes: MAX_FACTS_BYTES,
@@ -142,6 +164,10 @@ export async function runElevated(
     cancelled ||= why.cancelled;
     if (why.cancelled) break;
   }
+  if (untrusted)
+    refusals.push(
+      `macOS's admin prompt was not offered: ${untrusted} (install Paddock so that its privileged side is root's)`,
+    );
   return {
     ok: false,
     cancelled,

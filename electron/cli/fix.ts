@@ -192,6 +192,14 @@ export async function applyApproved(
 ): Promise<AppliedRun | null> {
   const { host } = context;
   const digest = planDigest(plan);
+  // A Mac's user-level fixes change that user's launchd, app and home: as root (sudo keeps
+  // HOME) they would reach root's launchd and write through the user's folders (issue 16).
+  if (host.platform === 'darwin' && !plan.requiresAdmin && host.uid() === 0) {
+    context.stderr(
+      `paddock: ${plan.fixId} changes your own Ollama app and launchd settings: run it without sudo. Nothing was changed.\n`,
+    );
+    return null;
+  }
   if (plan.requiresAdmin && host.uid() !== 0) {
     if (plan.instance === null) {
       context.stderr(

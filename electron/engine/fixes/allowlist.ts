@@ -647,12 +647,9 @@ function runProblem(
           : no("listing Paddock's pf anchor is undone by emptying it or loading its file again");
       if (anchor && same(rest, ['-f', PF_ANCHOR_FILE]))
         return undo === null ? OK : no("loading Paddock's pf anchor has no undo of its own");
-      if (anchor && same(rest, ['-F', 'rules']))
-        return undo === null || same(undo, [PFCTL, '-a', PF_ANCHOR, '-f', PF_ANCHOR_FILE])
-          ? OK
-          : no("emptying Paddock's pf anchor is undone by loading its file again");
+      // Emptying the anchor (it opens the ports) only ever as an undo, never as a step.
       if (same(args, ['-e']))
-        return same(undo, [PFCTL, '-d']) ? OK : no('enabling pf is undone by disabling it');
+        return undo === null ? OK : no('enabling pf has no undo (others may rely on it by then)');
       return no(
         `pfctl ${args.join(' ')} is not one of the pfctl commands a fix uses (Paddock's anchor ${PF_ANCHOR})`,
       );

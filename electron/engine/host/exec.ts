@@ -54,7 +54,12 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
     }
     program = resolved.path;
     env = { ...ROOT_ENVIRONMENT };
-    if (!resolved.inSystemDir) {
+    // macOS has no /proc/self/fd to run an opened file from; its programs outside the system
+    // folders that Paddock runs live in SIP-protected /usr/libexec and /System, which no user
+    // (root included) can change: the path is checked and run as it is (issue 16).
+    const sealed =
+      process.platform === 'darwin' && /^\/(?:usr\/libexec|System)\//.test(resolved.path);
+    if (!resolved.inSystemDir && !sealed) {
       const opened = openTrustedProgram(resolved.path);
       if ('problem' in opened) {
         result.spawnError = 'EUNTRUSTED';

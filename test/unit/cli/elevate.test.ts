@@ -131,8 +131,17 @@ describe("macOS's admin prompt (osascript): hostile values stay one argument eac
 describe('runElevated on a Mac', () => {
   it('asks through the admin prompt after sudo -n, and a cancel there is a cancel', async () => {
     const { appleScriptAdminArgv, runElevated } = await import('../../../electron/cli/elevate');
-    const privileged = ['/Applications/Paddock.app/Contents/Resources/paddock-privileged'];
-    const prompt = appleScriptAdminArgv([...privileged, '__firewall-facts']);
+    // A program root could trust (root's, on a root-controlled path) stands in for the
+    // installed paddock-privileged.
+    const privileged = ['/bin/sh'];
+    const prompt = appleScriptAdminArgv([
+      '/usr/bin/env',
+      '-i',
+      'PATH=/usr/bin:/bin:/usr/sbin:/sbin',
+      'LC_ALL=C',
+      ...privileged,
+      '__firewall-facts',
+    ]);
     const answer = (stdout: string, code = 0, stderr = '') => ({ stdout, code, stderr });
     const run = async (result: ReturnType<typeof answer>) => {
       const host = createFakeHost({
@@ -156,5 +165,30 @@ describe('runElevated on a Mac', () => {
     expect(ok.elevated).toMatchObject({ ok: true, via: 'osascript', stdout: '{"ok":true}\n' });
     const cancelled = await run(answer('', 1, '0:187: execution error: User canceled. (-128)'));
     expect(cancelled.elevated).toMatchObject({ ok: false, cancelled: true });
+  });
+
+  it('never offers the prompt for a program another user could change, and says why', async () => {
+    const { runElevated } = await import('../../../electron/cli/elevate');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-priv-'));
+    const program = path.join(dir, 'paddock-privileged');
+    fs.writeFileSync(program, '#!/bin/sh\n');
+    // Writable by anyone (the umask would have hidden the mode given to writeFileSync).
+    fs.chmodSync(program, 0o777);
+    try {
+      const host = createFakeHost({ platform: 'darwin', exec: {} });
+      const elevated = await runElevated({ host, privileged: [program], interactive: false }, [
+        '__firewall-facts',
+      ]);
+      expect(host.execCalls.map((c) => c[0])).toEqual(['sudo']);
+      expect(elevated).toMatchObject({
+        ok: false,
+        message: expect.stringMatching(/admin prompt was not offered: .*paddock-privileged/),
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -112,12 +112,12 @@ describe('the macOS fixes as plans', () => {
     expect(r.calls.slice(applied).map((a) => a.join(' '))).toEqual([
       '/usr/bin/osascript -e tell application "Ollama" to quit',
       '/bin/launchctl setenv OLLAMA_HOST 0.0.0.0:11434',
-      `/usr/bin/sqlite3 ${home}/Library/Application Support/Ollama/db.sqlite UPDATE settings SET expose = 1 WHERE id = 1`,
+      `/usr/bin/sqlite3 -cmd .timeout 5000 ${home}/Library/Application Support/Ollama/db.sqlite UPDATE settings SET expose = 1 WHERE id = 1`,
       '/usr/bin/open -a Ollama',
     ]);
   });
 
-  it("block-port: Paddock's pf anchor, pf enabled when it was not; root's rules accept it; undo empties the anchor and disables pf", async () => {
+  it("block-port: Paddock's pf anchor, pf enabled when it was not; root's rules accept it; undo empties the anchor and leaves pf enabled", async () => {
     const { plan, home } = await planFor({ ...EXPOSED_APP, launchctlHost: '' }, 'block-port');
     golden('block-port', plan, home);
     expect(plan.requiresAdmin).toBe(true);
@@ -137,8 +137,8 @@ describe('the macOS fixes as plans', () => {
     const applied = r.calls.length;
     expect((await undoRun(run.id, r.deps)).state).toBe('undone');
     expect(fs.existsSync(`${base}${PF_ANCHOR_FILE}`)).toBe(false);
+    // pf stays enabled: others may rely on it by then (the preview says so).
     expect(r.calls.slice(applied).map((a) => a.join(' '))).toEqual([
-      '/sbin/pfctl -d',
       '/sbin/pfctl -a com.apple/paddock -F rules',
     ]);
   });
@@ -172,10 +172,10 @@ describe('the macOS fixes as plans', () => {
       tampered((p) => ({
         ...p,
         steps: p.steps.map((s) =>
-          s.kind === 'run' && s.argv.includes('-e') ? { ...s, undo: null } : s,
+          s.kind === 'run' && s.argv.includes('-e') ? { ...s, undo: ['/sbin/pfctl', '-d'] } : s,
         ),
       })),
-    ).toMatch(/enabling pf is undone by disabling it/);
+    ).toMatch(/enabling pf has no undo/);
     expect(
       tampered((p) => ({
         ...p,
@@ -251,5 +251,52 @@ describe('pf as the probe reads it back after block-port', () => {
       anchorCalled: true,
       paddockBlocks: [expect.objectContaining({ port: 11434, family: null })],
     });
+  });
+});
+
+describe('a Mac user-level fix under sudo', () => {
+  it("is refused before anything runs: it would reach root's launchd and write through the user's folders", async () => {
+    const { applyApproved } = await import('../../../electron/cli/fix');
+    const { createFakeHost } = await import('../../support/fake-host');
+    const host = createFakeHost({ platform: 'darwin', uid: 0 });
+    const said: string[] = [];
+    const plan: FixPlan = {
+      fixId: 'rebind-launchd',
+      findingId: null,
+      instance: 'ollama:port:11434',
+      title: 'Make Ollama listen on this Mac only',
+      summary: '',
+      warnings: [],
+      requiresAdmin: false,
+      steps: [
+        {
+          kind: 'run',
+          argv: ['/bin/launchctl', 'setenv', 'OLLAMA_HOST', '127.0.0.1:11434'],
+          undo: null,
+          description: '',
+        },
+      ],
+      verification: {
+        kind: 'instance-loopback-only',
+        instance: 'ollama:port:11434',
+        port: 11434,
+        setting: null,
+        description: '',
+      },
+      basedOn: '2026-12-06T10:00:00.000Z',
+    };
+    const applied = await applyApproved(
+      {
+        host,
+        elevate: { host, privileged: [], interactive: false },
+        stdout: (t) => said.push(t),
+        stderr: (t) => said.push(t),
+        confirm: async () => true,
+      },
+      plan,
+    );
+    expect(applied).toBeNull();
+    expect(said.join('')).toMatch(/run it without sudo/);
+    expect(host.execCalls).toEqual([]);
   });
 });

@@ -190,6 +190,29 @@ describe('macOS cases through the real probes, scan and rules', () => {
       },
     });
     const gaps = Object.values(locked.snapshot.probes.settings.data).flatMap((r) => r.gaps);
+    // The app's recent changes (its WAL) could not be applied: the switches may be stale.
+    const stale = await scanCase({
+      pids: APP,
+      server: 745,
+      globalState: fixture('socketfilterfw/globalstate-off.txt'),
+      probes: {
+        readAppDb: async () => ({
+          status: 'ok',
+          expose: false,
+          browser: false,
+          columns: ['expose', 'browser'],
+          wal: 'ignored',
+          evidence: 'test',
+        }),
+      },
+    });
+    expect(
+      Object.values(stale.snapshot.probes.settings.data).flatMap((r) => r.gaps),
+    ).toContainEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(/may be older than what the app uses/),
+      }),
+    );
     expect(gaps).toContainEqual(
       expect.objectContaining({ status: 'error', message: expect.stringMatching(/locked/) }),
     );

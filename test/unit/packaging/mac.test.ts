@@ -36,6 +36,7 @@ const config = parse(text) as {
 };
 const { mac, dmg } = config;
 
+const APPLE_EVENTS = 'com.apple.security.automation.apple-events';
 const ALLOW_JIT = 'com.apple.security.cs.allow-jit';
 
 /** An entitlements file, read as codesign's signer reads it, and checked for shape. */
@@ -100,12 +101,15 @@ describe('mac: hardened runtime and entitlements', () => {
     expect(existsSync(mac.entitlementsInherit)).toBe(true);
   });
 
-  it('the app: allow-jit for V8, and nothing else', () => {
-    expect(entitlements(mac.entitlements)).toEqual({ [ALLOW_JIT]: true });
+  it('the app: allow-jit for V8, Apple Events for asking the Ollama app to quit, nothing else', () => {
+    expect(entitlements(mac.entitlements)).toEqual({ [ALLOW_JIT]: true, [APPLE_EVENTS]: true });
   });
 
-  it('the helpers (renderer, GPU, the engine’s utility process, plugin): allow-jit only', () => {
-    expect(entitlements(mac.entitlementsInherit)).toEqual({ [ALLOW_JIT]: true });
+  it('the helpers (renderer, GPU, the engine’s utility process, plugin): the same two', () => {
+    expect(entitlements(mac.entitlementsInherit)).toEqual({
+      [ALLOW_JIT]: true,
+      [APPLE_EVENTS]: true,
+    });
   });
 
   it.each([
@@ -129,11 +133,12 @@ describe('mac: hardened runtime and entitlements', () => {
     expect(reasons).toContain(named);
   });
 
-  it('Apple Events would need the entitlement and a usage string together', () => {
-    const appleEvents = 'com.apple.security.automation.apple-events';
-    const hasEntitlement = appleEvents in entitlements(mac.entitlements);
+  it('Apple Events need the entitlement and a usage string together', () => {
+    const hasEntitlement = APPLE_EVENTS in entitlements(mac.entitlements);
     const hasUsage = 'NSAppleEventsUsageDescription' in mac.extendInfo;
-    expect(hasEntitlement).toBe(hasUsage);
+    expect(hasEntitlement).toBe(true);
+    expect(hasUsage).toBe(true);
+    expect(String(mac.extendInfo.NSAppleEventsUsageDescription)).toMatch(/Ollama app to quit/);
   });
 });
 

@@ -12,10 +12,10 @@
  *   launchctl value and switch back, the app started. A server started by Homebrew's service
  *   or from a terminal gets the exact steps to take instead (Paddock does not edit Homebrew's
  *   generated plist nor a user's running terminal).
- * - **block-port** (admin, through the privileged side): a pf anchor of Paddock's own per
- *   port, `com.apple/paddock-PORT` (macOS's /etc/pf.conf evaluates every `com.apple/*`
- *   anchor), dropping the port on every interface but loopback, and pf enabled when it was
- *   not (undo disables it again). It lasts until the next restart.
+ * - **block-port** (admin, through the privileged side): Paddock's own pf anchor
+ *   `com.apple/paddock` (macOS's /etc/pf.conf evaluates every `com.apple/*` anchor) with one
+ *   rule per port, dropping it on every interface but loopback, and pf enabled when it was not
+ *   (undo empties the anchor and leaves pf enabled). It lasts until the next restart.
  * - **tighten-origins** (as the user): the app's "browser" switch off and a broad
  *   `launchctl setenv OLLAMA_ORIGINS` narrowed, the same way.
  *
@@ -63,7 +63,9 @@ export function pfFilePorts(text: string): number[] | null {
 }
 
 /** The LaunchAgent that sets OLLAMA_HOST again at every login (launchctl setenv does not last). */
-export function hostAgentPlist(value: string): string {
+export function hostAgentPlist(port: number): string {
+  if (!isPort(port)) throw new Error('not a port');
+  const value = `127.0.0.1:${port}`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
@@ -134,8 +136,8 @@ function aroundApp(steps: FixStep[]): FixStep[] {
 function switchOff(db: string, column: 'expose' | 'browser', label: string): FixStep {
   return {
     kind: 'run',
-    argv: [SQLITE3, db, `UPDATE settings SET ${column} = 0 WHERE id = 1`],
-    undo: [SQLITE3, db, `UPDATE settings SET ${column} = 1 WHERE id = 1`],
+    argv: [SQLITE3, '-cmd', '.timeout 5000', db, `UPDATE settings SET ${column} = 0 WHERE id = 1`],
+    undo: [SQLITE3, '-cmd', '.timeout 5000', db, `UPDATE settings SET ${column} = 1 WHERE id = 1`],
     description: `Turn off "${label}" in the Ollama app's settings, the way its own switch does (the app is not running). On undo: on again.`,
   };
 }
@@ -206,7 +208,7 @@ export function planRebindLaunchd(
         kind: 'write-file',
         path: `${home}/Library/LaunchAgents/${HOST_AGENT_LABEL}.plist`,
         before: null,
-        content: hostAgentPlist(value),
+        content: hostAgentPlist(port),
         mode: 0o644,
         description:
           "A LaunchAgent of Paddock's own that sets it again at every login (launchctl setenv is forgotten at restart). On undo: removed.",
@@ -324,7 +326,7 @@ export function planBlockPortDarwin(
     return manualFix(
       'block-port',
       instance.id,
-      'pf could not be read without admin rights; Paddock makes this plan again as root (paddock fix block-port asks for them).',
+      'pf could not be read without admin rights: run the scan with admin rights (sudo paddock fix block-port) so that Paddock can see what pf does now.',
     );
   const before = io.readFile(PF_ANCHOR_FILE);
   const ports = before === null ? [] : pfFilePorts(before);
@@ -334,7 +336,7 @@ export function planBlockPortDarwin(
       instance.id,
       `${PF_ANCHOR_FILE} is not the file Paddock writes (it was changed by hand): it is left as it is.`,
     );
-  if (ports.includes(port) && pf.enabled)
+  if (pf.enabled && (pf.paddockBlocks ?? []).some((b) => b.port === port && b.family === null))
     return manualFix('block-port', instance.id, `Paddock's pf rule already closes port ${port}.`);
   const steps: FixStep[] = [
     {
@@ -366,8 +368,9 @@ export function planBlockPortDarwin(
           {
             kind: 'run' as const,
             argv: [PFCTL, '-e'],
-            undo: [PFCTL, '-d'],
-            description: 'Enable pf (it was disabled). On undo: disable it again.',
+            undo: null,
+            description:
+              "Enable pf (it was disabled). Undo leaves it enabled: other programs (a VPN, a firewall app) may rely on it by then, and macOS's own pf rules allow everything else.",
           },
         ]),
   ];

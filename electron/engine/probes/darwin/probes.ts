@@ -351,7 +351,17 @@ async function probeDarwinSettings(
     const launcher = process?.launcher ?? 'unknown';
     const app =
       db.status === 'ok'
-        ? { path: dbPath, status: 'ok' as const, expose: db.expose, browser: db.browser }
+        ? {
+            path: dbPath,
+            status: 'ok' as const,
+            expose: db.expose,
+            browser: db.browser,
+            ...(db.wal === 'ignored'
+              ? {
+                  stale: `The Ollama app's recent changes (${dbPath}-wal) could not be read: its switches may be older than what the app uses.`,
+                }
+              : {}),
+          }
         : db.status === 'missing' && launcher !== 'app'
           ? null
           : {

@@ -39,6 +39,8 @@ export interface DarwinSettingsInputs {
     expose: boolean | null;
     browser: boolean | null;
     message?: string;
+    /** The values may be older than the app's (its WAL could not be applied): why. */
+    stale?: string;
   } | null;
 }
 
@@ -147,6 +149,8 @@ export function resolveDarwinSettings(inputs: DarwinSettingsInputs): SettingsRep
     });
 
   if (inputs.app) {
+    if (inputs.app.stale)
+      gaps.push({ path: inputs.app.path, status: 'error', message: inputs.app.stale });
     if (inputs.app.status !== 'ok')
       gaps.push({
         path: inputs.app.path,
