@@ -222,6 +222,33 @@ describe('the macOS fixes as plans', () => {
     expect(planProblems(plan)).toEqual([]);
   });
 
+  it("warns that the user's own LaunchAgent would set OLLAMA_HOST again at login", async () => {
+    const name = 'agent-home';
+    const { plan } = await (async () => {
+      const { snapshot, home } = await scanCase(
+        root,
+        {
+          ...EXPOSED_APP,
+          files: {
+            [`${path.join(root, name)}/Library/LaunchAgents/setenv.OLLAMA_HOST.plist`]: fixture(
+              'plist/setenv.OLLAMA_HOST.plist',
+            ),
+          },
+        },
+        name,
+      );
+      const made = planFix('rebind-launchd', snapshot, snapshot.instances[0]!.id, {
+        readFile: () => null,
+        homeDir: home,
+      });
+      if (!('steps' in made)) throw new Error(made.reason);
+      return { plan: made };
+    })();
+    expect(plan.warnings.join(' ')).toMatch(
+      /setenv\.OLLAMA_HOST\.plist sets OLLAMA_HOST=0\.0\.0\.0 at login: it would set it again/,
+    );
+  });
+
   it('a server started by Homebrew or a terminal gets the steps to take, not a plan', async () => {
     const { snapshot } = await scanCase(root, {
       pids: [1, 910],

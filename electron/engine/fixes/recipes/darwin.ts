@@ -228,6 +228,19 @@ export function planRebindLaunchd(
     summary: `The Ollama app is quit, ${expose ? '"Expose Ollama to the network" is turned off' : ''}${expose && set ? ' and ' : ''}${set && !isLoopbackHost(set.value) ? `launchd's OLLAMA_HOST is set to 127.0.0.1:${port}` : ''}, and the app is started again: its server then listens on 127.0.0.1:${port} only. Apps on this Mac keep working; other machines lose access.`,
     warnings: [
       'The Ollama app is quit and started again: a download or a chat in progress in it stops.',
+      // A LaunchAgent of the user's own that runs `launchctl setenv OLLAMA_HOST …` at login
+      // would set it again at the next login, racing Paddock's: said, not removed.
+      ...instance.settings
+        .filter(
+          (s) =>
+            s.source.kind === 'launchd-plist' &&
+            s.name === 'OLLAMA_HOST' &&
+            !isLoopbackHost(s.value),
+        )
+        .map(
+          (s) =>
+            `${shown(s.source.path)} sets OLLAMA_HOST=${shown(s.value)} at login: it would set it again at the next login. Remove that line (or the LaunchAgent) yourself; Paddock does not change your own agents.`,
+        ),
     ],
     requiresAdmin: false,
     steps: aroundApp(steps),
