@@ -19,7 +19,7 @@ const common = {
   // sql.js (the WASM SQLite that reads the Ollama app's db.sqlite, engine/probes/app-db.ts) is
   // loaded the same way, only when that file is read; its sql-wasm.wasm is found beside it with
   // require.resolve. As root, both package folders are checked first (cli/root-install.ts).
-  external: ['zod', 'sql.js'],
+  external: ['zod', 'sql.js', 'sql.js/*'],
   logLevel: 'warning',
 };
 
@@ -36,7 +36,9 @@ await build({
 // the interpreter by absolute path (never `env node`, which would search the caller's PATH).
 await build({
   ...common,
-  external: [],
+  // sql.js's JavaScript is bundled; its WASM is read at run time, and as root only when no
+  // other user could change it (probes/app-db.ts).
+  external: ['sql.js/*'],
   banner: { js: '#!/usr/bin/node' },
   entryPoints: ['electron/cli/privileged-entry.ts'],
   outfile: 'out/cli/paddock-privileged.cjs',

@@ -476,8 +476,9 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
     ]);
     expect(noZod.code, noZod.stdout).toBe(2);
     for (const host of ['local', 'container'])
+      // The bundle loads sql.js too (the Ollama app database reader), and neither is there.
       expect(noZod.stdout).toContain(
-        `paddock_source=${partial} on the control node lacks zod in node_modules, which Paddock's CLI loads: run \`npm ci\` there; nothing was changed on ${host}.`,
+        `paddock_source=${partial} on the control node lacks sql.js, zod in node_modules, which Paddock's CLI loads: run \`npm ci\` there; nothing was changed on ${host}.`,
       );
     fs.rmSync(partial, { recursive: true });
 
@@ -558,7 +559,13 @@ describeWhen('ansible lab', prerequisites, 'Ansible: the role paddock and fleet.
       expect(found).toEqual(expected);
       for (const p of ['', ...found]) {
         const st = fs.lstatSync(path.join(prefix, p));
-        const want = st.isDirectory() || p === 'bin/paddock.cjs' ? 0o755 : 0o644;
+        // Folders and the launcher 755; a package's file keeps its own read and execute bits
+        // (sql.js ships an executable .wasm), never writable by group or others: what root's
+        // start-up check asks (electron/cli/root-install.ts).
+        const source = p.startsWith('node_modules/')
+          ? fs.lstatSync(path.join(ROOT, p)).mode & 0o755
+          : 0o644;
+        const want = st.isDirectory() || p === 'bin/paddock.cjs' ? 0o755 : source | 0o644;
         expect({ p, uid: st.uid, gid: st.gid, mode: (st.mode & 0o7777).toString(8) }).toEqual({
           p,
           uid: 0,

@@ -40,6 +40,7 @@
  * The app stores chat attachments in the same database (table `attachments`, `data BLOB`), so a
  * heavily used one can pass the bound: the result then says so plainly.
  */
+import { isRoot, trustedFileProblem, untrustedChainProblem } from '../host/trust';
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, open, readFile } from 'node:fs/promises';
@@ -202,7 +203,14 @@ let sqlJsLoading: Promise<SqlJsStatic> | null = null;
  */
 function loadSqlJs(): Promise<SqlJsStatic> {
   sqlJsLoading ??= (async () => {
-    const wasm = await readFile(require.resolve('sql.js/dist/sql-wasm.wasm'));
+    const wasmPath = require.resolve('sql.js/dist/sql-wasm.wasm');
+    // As root (the privileged side bundles sql.js's JavaScript but not its WASM), the WASM is
+    // code root would run: only a file another user cannot change (docs/security.md).
+    if (isRoot()) {
+      const problem = untrustedChainProblem(wasmPath) ?? trustedFileProblem(wasmPath);
+      if (problem) throw new Error(`sql.js's WASM is not loaded as root: ${problem}`);
+    }
+    const wasm = await readFile(wasmPath);
     const { default: initSqlJs } = await import('sql.js');
     const wasmBinary = wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength);
     return initSqlJs({ wasmBinary: wasmBinary as ArrayBuffer });
