@@ -130,6 +130,26 @@ export function readJsonEntries(
 }
 
 /** `table[key]` for the table's own keys only (never `constructor`, `__proto__`, …). */
+/**
+ * Each entry of the JSON array that is an object, with its 1-based position; any other entry
+ * is logged as not an object.
+ */
+export function forEachJsonObject(
+  text: string,
+  log: ProblemLog,
+  limits: JsonLimits,
+  visit: (entry: JsonObject, at: number) => void,
+): void {
+  readJsonEntries(text, log, limits).forEach((entry, index) => {
+    const at = index + 1;
+    if (!isJsonObject(entry)) {
+      log.add(at, entryText(entry), 'not an object');
+      return;
+    }
+    visit(entry, at);
+  });
+}
+
 export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }

@@ -29,10 +29,9 @@ import {
   ProblemLog,
   entryText,
   enumField,
-  isJsonObject,
   lookup,
   rawField,
-  readJsonEntries,
+  forEachJsonObject,
   stringField,
   stringListField,
 } from './common';
@@ -161,12 +160,7 @@ export function parseNetFirewallRules(
 ): FirewallRulesResult {
   const log = new ProblemLog();
   const rules: WindowsFirewallRule[] = [];
-  readJsonEntries(text, log, limits).forEach((entry, index) => {
-    const at = index + 1;
-    if (!isJsonObject(entry)) {
-      log.add(at, entryText(entry), 'not an object');
-      return;
-    }
+  forEachJsonObject(text, log, limits, (entry, at) => {
     const name = stringField(entry, 'Name', 1024);
     const displayName = stringField(entry, 'DisplayName', 1024);
     const enabledRaw = rawField(entry, 'Enabled');

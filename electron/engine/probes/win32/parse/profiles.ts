@@ -29,10 +29,9 @@ import {
   entryText,
   enumField,
   intField,
-  isJsonObject,
   lookup,
   rawField,
-  readJsonEntries,
+  forEachJsonObject,
   stringField,
 } from './common';
 
@@ -75,12 +74,7 @@ export function parseNetConnectionProfiles(
 ): ConnectionProfilesResult {
   const log = new ProblemLog();
   const profiles: ConnectionProfile[] = [];
-  readJsonEntries(text, log, limits).forEach((entry, index) => {
-    const at = index + 1;
-    if (!isJsonObject(entry)) {
-      log.add(at, entryText(entry), 'not an object');
-      return;
-    }
+  forEachJsonObject(text, log, limits, (entry, at) => {
     const category = enumField(
       entry,
       'NetworkCategory',
@@ -166,12 +160,7 @@ export function parseNetFirewallProfiles(
 ): FirewallProfilesResult {
   const log = new ProblemLog();
   const profiles: FirewallProfile[] = [];
-  readJsonEntries(text, log, limits).forEach((entry, index) => {
-    const at = index + 1;
-    if (!isJsonObject(entry)) {
-      log.add(at, entryText(entry), 'not an object');
-      return;
-    }
+  forEachJsonObject(text, log, limits, (entry, at) => {
     const nameText = stringField(entry, 'Name', 32);
     const profile = nameText ? lookup(PROFILE_NAMES, nameText.trim().toLowerCase()) : undefined;
     const enabled = gpoBoolean(entry, 'Enabled');

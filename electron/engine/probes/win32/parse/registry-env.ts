@@ -21,9 +21,8 @@ import {
   ProblemLog,
   entryText,
   enumField,
-  isJsonObject,
   lookup,
-  readJsonEntries,
+  forEachJsonObject,
   stringField,
 } from './common';
 
@@ -86,12 +85,7 @@ export function parseRegistryEnvironment(
 ): RegistryEnvResult {
   const log = new ProblemLog();
   const values: RegistryEnvValue[] = [];
-  readJsonEntries(text, log, limits).forEach((entry, index) => {
-    const at = index + 1;
-    if (!isJsonObject(entry)) {
-      log.add(at, entryText(entry), 'not an object');
-      return;
-    }
+  forEachJsonObject(text, log, limits, (entry, at) => {
     const scopeText = stringField(entry, 'Scope', 16);
     const scope = scopeText ? lookup(SCOPES, scopeText.toLowerCase()) : undefined;
     const name = stringField(entry, 'Name', 256);

@@ -20,8 +20,7 @@ import {
   entryText,
   enumField,
   intField,
-  isJsonObject,
-  readJsonEntries,
+  forEachJsonObject,
   stringField,
 } from './common';
 import type { WindowsSocket } from './socket-row';
@@ -76,12 +75,7 @@ export function parseNetTcpConnections(
   const log = new ProblemLog();
   const sockets: WindowsSocket[] = [];
   const forms = new Set<'number' | 'name'>();
-  readJsonEntries(text, log, limits).forEach((entry, index) => {
-    const at = index + 1;
-    if (!isJsonObject(entry)) {
-      log.add(at, entryText(entry), 'not an object');
-      return;
-    }
+  forEachJsonObject(text, log, limits, (entry, at) => {
     const state = enumField(entry, 'State', TCP_STATE_BY_NUMBER, TCP_STATE_BY_NAME);
     if (!state) {
       log.add(at, entryText(entry), 'State is not a known TCP state');
