@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   PADDOCK_PF_ANCHOR,
@@ -18,17 +16,10 @@ import {
   parseStealthMode,
   pfctlAnchorRulesArgv,
 } from '../../../electron/engine/probes/darwin/parse';
+import { fixtureOutput } from '../../support/fixture-file';
 
 /** A fixture's tool output: its `#fixture:` header lines are dropped. */
-function fixture(name: string): string {
-  const text = readFileSync(join(__dirname, '../../fixtures/darwin', name), 'utf8');
-  let at = 0;
-  while (text.startsWith('#fixture:', at)) {
-    const newline = text.indexOf('\n', at);
-    at = newline < 0 ? text.length : newline + 1;
-  }
-  return text.slice(at);
-}
+const fixture = (name: string): string => fixtureOutput('darwin', name);
 
 const alf = (name: string) => fixture(`socketfilterfw/${name}`);
 const OLLAMA_SERVER = '/Applications/Ollama.app/Contents/Resources/ollama';

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LaunchdJob, PlistDict } from '../../../electron/engine/probes/darwin/parse';
 import {
@@ -11,17 +9,10 @@ import {
   parseXmlPlist,
   readLaunchdJob,
 } from '../../../electron/engine/probes/darwin/parse';
+import { fixtureOutput } from '../../support/fixture-file';
 
 /** A fixture's tool output: its `#fixture:` header lines are dropped. */
-function fixture(name: string): string {
-  const text = readFileSync(join(__dirname, '../../fixtures/darwin', name), 'utf8');
-  let at = 0;
-  while (text.startsWith('#fixture:', at)) {
-    const newline = text.indexOf('\n', at);
-    at = newline < 0 ? text.length : newline + 1;
-  }
-  return text.slice(at);
-}
+const fixture = (name: string): string => fixtureOutput('darwin', name);
 
 function job(name: string): LaunchdJob {
   const result = parseLaunchdPlist(fixture(`plist/${name}`));

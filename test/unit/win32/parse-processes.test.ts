@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { WindowsProcess } from '../../../electron/engine/probes/win32/parse';
 import {
@@ -7,17 +5,10 @@ import {
   parseWin32Processes,
   windowsBaseName,
 } from '../../../electron/engine/probes/win32/parse';
+import { fixtureOutput } from '../../support/fixture-file';
 
 /** A fixture's tool output: its `#fixture:` header lines are dropped. */
-function fixture(name: string): string {
-  const text = readFileSync(join(__dirname, '../../fixtures/win32', name), 'utf8');
-  let at = 0;
-  while (text.startsWith('#fixture:', at)) {
-    const newline = text.indexOf('\n', at);
-    at = newline < 0 ? text.length : newline + 1;
-  }
-  return text.slice(at);
-}
+const fixture = (name: string): string => fixtureOutput('win32', name);
 
 const byPid = (processes: readonly WindowsProcess[], pid: number): WindowsProcess => {
   const found = processes.find((p) => p.pid === pid);

@@ -1,18 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRegistryEnvironment } from '../../../electron/engine/probes/win32/parse';
+import { fixtureOutput } from '../../support/fixture-file';
 
 /** A fixture's tool output: its `#fixture:` header lines are dropped. */
-function fixture(name: string): string {
-  const text = readFileSync(join(__dirname, '../../fixtures/win32', name), 'utf8');
-  let at = 0;
-  while (text.startsWith('#fixture:', at)) {
-    const newline = text.indexOf('\n', at);
-    at = newline < 0 ? text.length : newline + 1;
-  }
-  return text.slice(at);
-}
+const fixture = (name: string): string => fixtureOutput('win32', name);
 
 describe('registry environment (HKCU\\Environment and the machine key)', () => {
   it('reads each OLLAMA_ value with its scope, its saved text and its type', () => {
