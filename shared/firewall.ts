@@ -372,7 +372,56 @@ export const macFirewallFactsSchema = z.object({
 });
 export type MacFirewallFacts = z.infer<typeof macFirewallFactsSchema>;
 
+/**
+ * Issue 17, Windows Defender Firewall: each interface's network profile, each profile's state
+ * and default, and the inbound rules that may concern a server (its port or its program).
+ * Read by the Windows probes; judged by firewall/windows.ts.
+ */
+export const windowsProfileNameSchema = z.enum(['domain', 'private', 'public']);
+export const windowsFirewallFactsSchema = z.object({
+  ...sourceShape,
+  /** Per profile; null: not read. */
+  profiles: z
+    .array(
+      z.object({
+        profile: windowsProfileNameSchema,
+        /** null: not configured or not read (Windows' default is on). */
+        enabled: z.boolean().nullable(),
+        /** null: not configured (Windows' default is block). */
+        defaultInboundAction: z.enum(['allow', 'block']).nullable(),
+        /** false: "Block all incoming connections", allow rules ignored; null: default (true). */
+        allowInboundRules: z.boolean().nullable(),
+      }),
+    )
+    .nullable(),
+  /** Each interface's network profile (Get-NetConnectionProfile); null: not read. */
+  interfaces: z
+    .array(z.object({ alias: z.string(), profile: windowsProfileNameSchema }))
+    .nullable(),
+  /** Enabled inbound rules that may concern a server; null: not read. */
+  rules: z
+    .array(
+      z.object({
+        name: z.string(),
+        displayName: z.string().nullable(),
+        action: z.enum(['allow', 'block']),
+        profiles: z.array(windowsProfileNameSchema),
+        protocol: z.string(),
+        localPorts: z.array(z.string()),
+        remoteAddresses: z.array(z.string()),
+        /** The program path as written in the rule; null for any program. */
+        program: z.string().nullable(),
+        /** Created by Windows' own "Allow access" prompt. */
+        fromPrompt: z.boolean(),
+      }),
+    )
+    .nullable(),
+});
+export type WindowsFirewallFacts = z.infer<typeof windowsFirewallFactsSchema>;
+
 export const firewallFactsSchema = z.object({
+  /** Windows (issue 17): present only there. */
+  windows: windowsFirewallFactsSchema.optional(),
   /** macOS (issue 16): present only there; the Linux backends are then "unavailable". */
   macos: macFirewallFactsSchema.optional(),
   nftables: nftablesFactsSchema,
@@ -430,6 +479,8 @@ export const firewallLayerSchema = z.enum([
   /** macOS (issue 16). */
   'application-firewall',
   'pf',
+  /** Windows (issue 17). */
+  'windows-firewall',
 ]);
 export type FirewallLayer = z.infer<typeof firewallLayerSchema>;
 

@@ -33,6 +33,7 @@
  * says so.
  */
 import { evaluateMacFirewall } from './macos';
+import { evaluateWindowsFirewall } from './windows';
 import type {
   FirewallChain,
   FirewallDecision,
@@ -1064,6 +1065,8 @@ function combine(decisions: FirewallDecision[]): FirewallDecision {
 export function evaluateFirewall(facts: FirewallFacts, q: FirewallQuery): FirewallEvaluation {
   // macOS (issue 16): pf and the application firewall, nothing of Linux's.
   if (facts.macos) return evaluateMacFirewall(facts.macos, q);
+  // Windows (issue 17): Windows Defender Firewall by the interface's network profile.
+  if (facts.windows) return evaluateWindowsFirewall(facts.windows, q);
   const notes: string[] = [];
   const { results, gaps } = kernelLayers(facts, q);
   // The ufw and firewalld models describe what reaches this host's own sockets; a routed

@@ -48,6 +48,7 @@ const READABLE = new Set(['ok', 'unavailable']);
 
 export function firewallState(facts: FirewallFacts): FirewallState {
   if (facts.macos) return macFirewallState(facts.macos);
+  if (facts.windows) return windowsFirewallState(facts.windows);
   const lines: string[] = [];
   const unreadable: string[] = [];
   let active = false;
@@ -95,6 +96,29 @@ export function firewallState(facts: FirewallFacts): FirewallState {
   );
   const complete = unreadable.length === 0 && ufw?.active !== null && firewalld?.running !== null;
   return { complete, active, lines, unreadable };
+}
+
+/** Windows (issue 17): the profiles of the interfaces in use, on or off. */
+function windowsFirewallState(win: NonNullable<FirewallFacts['windows']>): FirewallState {
+  if (!win.profiles || !win.interfaces)
+    return {
+      complete: false,
+      active: false,
+      lines: [],
+      unreadable: ["Windows Defender Firewall's profiles could not be read"],
+    };
+  const inUse = [...new Set(win.interfaces.map((i) => i.profile))];
+  const lines = inUse.map((name) => {
+    const p = win.profiles!.find((x) => x.profile === name);
+    return `Windows Defender Firewall, ${name} profile (${win
+      .interfaces!.filter((i) => i.profile === name)
+      .map((i) => i.alias)
+      .join(', ')}): ${p?.enabled === false ? 'off' : p ? 'on' : 'not read'}.`;
+  });
+  const active = inUse.some(
+    (name) => win.profiles!.find((p) => p.profile === name)?.enabled !== false,
+  );
+  return { complete: true, active, lines, unreadable: [] };
 }
 
 /** macOS (issue 16): the application firewall, and pf with Paddock's anchor. */
