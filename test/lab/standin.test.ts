@@ -573,7 +573,14 @@ describeLab('stand-in Ollama in the lab', () => {
       expect(cmdline).toMatch(/\/ollama\0serve\0$/);
       expect(fs.readFileSync(`/proc/${s.pid}/comm`, 'utf8').trim()).toBe('ollama');
       expect(s.hostPid).toBeGreaterThan(1);
-      expect(s.hostPid).toBeLessThan(s.pid);
+      // In a PID namespace of its own: the kernel lists its pid there after the root one
+      // (NSpid). Not "smaller than the root pid": after pid_max the root pids wrap around.
+      const nspid = /^NSpid:\s+(.+)$/m
+        .exec(fs.readFileSync(`/proc/${s.pid}/status`, 'utf8'))![1]!
+        .trim()
+        .split(/\s+/)
+        .map(Number);
+      expect(nspid).toEqual([s.pid, s.hostPid]);
       const inside = await lab.runInHost(['cat', `/proc/${s.hostPid}/cmdline`]);
       expect(inside.stdout).toBe(cmdline);
       const environ = fs.readFileSync(`/proc/${s.pid}/environ`, 'utf8').split('\0');
