@@ -93,7 +93,7 @@ export type LoadedConfig =
 function readOwnFile(
   path: string,
   secret: { owner: number } | null,
-): { ok: true; text: string } | { ok: false; why: string } {
+): { ok: true; text: string; mode: number; uid: number } | { ok: false; why: string } {
   const read = readRegularFile(path, MAX_FILE_BYTES);
   if (!read.ok || !secret) return read;
   if ((read.mode & 0o077) !== 0)
@@ -127,6 +127,13 @@ export function loadServiceConfig(
 ): LoadedConfig {
   const file = readOwnFile(path, null);
   if (!file.ok) return { ok: false, error: `${path}: ${file.why}` };
+  // It says where root writes (the textfile) and whom it calls: only the service user's own
+  // file, which no one else may change.
+  if (file.uid !== options.owner || (file.mode & 0o022) !== 0)
+    return {
+      ok: false,
+      error: `${path}: it must be owned by the service's user (${options.owner}) and writable by no one else (it is uid ${file.uid}, mode ${(file.mode & 0o777).toString(8)})`,
+    };
   let json: unknown;
   try {
     json = JSON.parse(file.text);

@@ -20,6 +20,7 @@ import type {
   FirewallStep,
   WindowsFirewallFacts,
 } from '../../../shared/firewall';
+import { ruleCoversProgram, ruleCoversTcpPort } from '../probes/win32/parse/firewall-rules';
 
 type Rule = NonNullable<WindowsFirewallFacts['rules']>[number];
 type Tri = boolean | null;
@@ -33,40 +34,10 @@ function step(
   return { layer: 'windows-firewall', decision, kind, rule, where };
 }
 
-const PORT_KEYWORDS = new Set([
-  'rpc',
-  'rpc-epmap',
-  'iphttps',
-  'teredo',
-  'playtoDiscovery'.toLowerCase(),
-  'mdns',
-]);
-
-function coversPort(rule: Rule, port: number): Tri {
-  const protocol = rule.protocol.trim().toLowerCase();
-  if (protocol !== 'any' && protocol !== 'tcp' && protocol !== '6') return false;
-  let unknown = false;
-  for (const entry of rule.localPorts)
-    for (const item of entry.split(',')) {
-      const token = item.trim().toLowerCase();
-      if (token === 'any' || token === '') return true;
-      const range = /^(\d{1,5})\s*-\s*(\d{1,5})$/.exec(token);
-      if (range) {
-        if (Number(range[1]) <= port && port <= Number(range[2])) return true;
-      } else if (/^\d{1,5}$/.test(token)) {
-        if (Number(token) === port) return true;
-      } else if (!PORT_KEYWORDS.has(token)) unknown = true;
-    }
-  return unknown ? null : false;
-}
-
-function coversProgram(rule: Rule, program: string | null): Tri {
-  if (rule.program === null) return true;
-  if (program === null) return null;
-  if (/%[^%]+%/.test(rule.program)) return null;
-  const norm = (p: string) => p.replace(/\//g, '\\').replace(/\\+/g, '\\').toLowerCase();
-  return norm(rule.program) === norm(program);
-}
+/** The parsers' own matching (probes/win32/parse/firewall-rules.ts); no program known: unknown. */
+const coversPort = (rule: Rule, port: number): Tri => ruleCoversTcpPort(rule, port);
+const coversProgram = (rule: Rule, program: string | null): Tri =>
+  rule.program === null ? true : program === null ? null : ruleCoversProgram(rule, program);
 
 /** Any, or LocalSubnet for a neighbour on the interface's own subnet; anything else: unknown. */
 function coversPeer(rule: Rule, q: FirewallQuery): Tri {

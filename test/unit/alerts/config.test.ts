@@ -91,6 +91,16 @@ describe('the service configuration', () => {
     });
   });
 
+  it('a configuration another user owns, or others may change, is refused: it says where root writes', () => {
+    write({ version: 1 });
+    fs.chmodSync(config(), 0o666);
+    const open = loadServiceConfig(config(), { owner: me });
+    expect(open.ok).toBe(false);
+    if (!open.ok) expect(open.error).toMatch(/writable by no one else \(it is uid \d+, mode 666\)/);
+    fs.chmodSync(config(), 0o644);
+    expect(loadServiceConfig(config(), { owner: me + 1 }).ok).toBe(false);
+  });
+
   describe('the secrets file', () => {
     beforeEach(() =>
       write({
@@ -111,6 +121,9 @@ describe('the service configuration', () => {
     });
     it('owned by another user than the service’s: refused', () => {
       writeSecrets({ 'slack-ops': URL_SECRET });
+      // The configuration is that user's (it must be the service user's too): only the
+      // secrets file is someone else's.
+      fs.chownSync(config(), me + 1, me + 1);
       const loaded = loadServiceConfig(config(), { owner: me + 1 });
       expect(loaded.ok).toBe(false);
       if (!loaded.ok) expect(loaded.error).toMatch(/not by the service's user/);

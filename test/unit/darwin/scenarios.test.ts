@@ -276,3 +276,22 @@ describe("the program the application firewall judges is the file the kernel map
     expect(unread[0]).toMatchObject({ pid: 745, executable: null, executableStatus: 'denied' });
   });
 });
+
+describe('settings a Mac would not let Paddock read', () => {
+  it('a LaunchDaemons folder or a shell file it may not read is a denied gap, never "no settings"', async () => {
+    const { darwinProbes } = await import('../../../electron/engine/probes/darwin/probes');
+    const { createFakeHost } = await import('../../support/fake-host');
+    const host = createFakeHost({
+      platform: 'darwin',
+      home: '/Users/alice',
+      fileErrors: { '/Library/LaunchDaemons': 'EACCES', '/Users/alice/.zshrc': 'EACCES' },
+    });
+    const report = (await darwinProbes.settings(host, null)).data;
+    expect(report.gaps).toContainEqual(
+      expect.objectContaining({ path: '/Library/LaunchDaemons', status: 'denied' }),
+    );
+    expect(report.gaps).toContainEqual(
+      expect.objectContaining({ path: '/Users/alice/.zshrc', status: 'denied' }),
+    );
+  });
+});

@@ -259,17 +259,36 @@ export function envFromPsE(text: string): { status: ProbeStatus; vars: Record<st
   return { status: 'ok', vars };
 }
 
-async function readPlists(host: Host, home: string) {
+/** A folder or file that exists but could not be read is a gap, never "no settings". */
+function noteUnread(
+  unread: SettingsReport['gaps'],
+  failed: { path: string; code: string; message: string },
+): void {
+  if (failed.code === 'ENOENT' || failed.code === 'ENOTDIR') return;
+  unread.push({
+    path: failed.path,
+    status: failed.code === 'EACCES' || failed.code === 'EPERM' ? 'denied' : 'error',
+    message: `${failed.path} could not be read (${failed.code}): settings there are unknown`,
+  });
+}
+
+async function readPlists(host: Host, home: string, unread: SettingsReport['gaps']) {
   const plists: Array<{ path: string; vars: Record<string, string>; serves: boolean }> = [];
   let seen = 0;
   for (const dir of LAUNCHD_DIRS(home)) {
     const listed = await host.readDir(dir);
-    if (!listed.ok) continue;
+    if (!listed.ok) {
+      noteUnread(unread, listed);
+      continue;
+    }
     for (const name of listed.entries.filter((n) => n.endsWith('.plist')).sort()) {
       if ((seen += 1) > MAX_PLISTS) break;
       const path = `${dir}/${name}`;
       const read = await host.readFile(path, MAX_PLIST_BYTES);
-      if (!read.ok) continue;
+      if (!read.ok) {
+        noteUnread(unread, read);
+        continue;
+      }
       let text = read.text;
       if (text.startsWith('bplist')) {
         const xml = await host.exec(['plutil', '-convert', 'xml1', '-o', '-', '--', path], EXEC);
@@ -293,12 +312,15 @@ async function readPlists(host: Host, home: string) {
   return plists;
 }
 
-async function readShell(host: Host, home: string) {
+async function readShell(host: Host, home: string, unread: SettingsReport['gaps']) {
   const found: Array<{ path: string; line: number; name: string; value: string }> = [];
   for (const file of SHELL_FILES) {
     const path = `${home}/${file}`;
     const read = await host.readFile(path, 256 * 1024);
-    if (!read.ok) continue;
+    if (!read.ok) {
+      noteUnread(unread, read);
+      continue;
+    }
     for (const s of parseShellFile(read.text, 'sh').statements)
       if (s.kind === 'assign' && s.name.startsWith('OLLAMA_'))
         found.push({ path, line: s.line, name: s.name, value: s.value });
@@ -343,8 +365,9 @@ async function probeDarwinSettings(
       const value = parseLaunchctlGetenv(result.stdout);
       if (value.set && value.value !== null) launchctl.vars[name] = value.value;
     }
-    const plists = await readPlists(host, home);
-    const shell = await readShell(host, home);
+    const unread: SettingsReport['gaps'] = [];
+    const plists = await readPlists(host, home, unread);
+    const shell = await readShell(host, home, unread);
     const dbPath = OLLAMA_APP_DB(home);
     const db = await readAppDb(dbPath);
     evidence.push({ kind: 'file', ref: dbPath, outcome: db.status });
@@ -389,6 +412,7 @@ async function probeDarwinSettings(
       shell,
       app,
     });
+    report.gaps.push(...unread);
     return { status: 'ok', data: report, evidence };
   });
 }
@@ -407,9 +431,7 @@ export function macFirewallFacts(outputs: {
   pfRules: string | null;
   /** `pfctl -s rules`: whether the main ruleset calls the com.apple anchors. */
   pfMain?: string | null;
-}): MacFirewallFacts['application'] extends infer A
-  ? { application: A; pf: MacFirewallFacts['pf'] }
-  : never {
+}): Pick<MacFirewallFacts, 'application' | 'pf'> {
   const parsed = outputs.application ? parseApplicationFirewall(outputs.application) : null;
   const application: MacFirewallFacts['application'] = parsed
     ? {

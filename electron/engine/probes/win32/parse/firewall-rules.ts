@@ -238,7 +238,10 @@ const PORT_KEYWORDS = new Set([
  * Whether a rule's protocol and local ports include a TCP port: true, false, or null when a
  * port entry is neither a number, a range, Any nor a known keyword.
  */
-export function ruleCoversTcpPort(rule: WindowsFirewallRule, port: number): boolean | null {
+export function ruleCoversTcpPort(
+  rule: Pick<WindowsFirewallRule, 'protocol' | 'localPorts'>,
+  port: number,
+): boolean | null {
   const protocol = rule.protocol.trim().toLowerCase();
   if (protocol !== 'any' && protocol !== 'tcp' && protocol !== '6') return false;
   let unknown = false;
@@ -267,7 +270,7 @@ export function ruleCoversTcpPort(rule: WindowsFirewallRule, port: number): bool
  * a variable is not in `env`.
  */
 export function ruleCoversProgram(
-  rule: WindowsFirewallRule,
+  rule: Pick<WindowsFirewallRule, 'program'>,
   executable: string,
   env: Readonly<Record<string, string>> = {},
 ): boolean | null {
