@@ -19,6 +19,11 @@ export const fixIdSchema = z.enum([
   'share-proxy-rotate',
   /** Issue 16, macOS: the Ollama app's expose switch and launchctl's OLLAMA_HOST back to loopback. */
   'rebind-launchd',
+  /**
+   * Issue 17, Windows: the Ollama app's expose switch off and the user's (and, through UAC, the
+   * machine's) OLLAMA_HOST back to loopback, the server restarted.
+   */
+  'rebind-windows',
   /** Issue 15: Paddock's own service (`paddock service install|uninstall`), no server's fix. */
   'service-install',
   'service-uninstall',

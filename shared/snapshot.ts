@@ -53,12 +53,17 @@ export const ollamaProcessSchema = z.object({
    */
   containerId: z.string().nullable().optional(),
   /**
-   * macOS (issue 16): who started a server: the Ollama app (its parent), launchd (a service,
-   * Homebrew's included), or a shell. Absent elsewhere.
+   * macOS (issue 16) and Windows (issue 17): who started a server: the Ollama app (its
+   * parent), launchd (a service, Homebrew's included; macOS only), or a shell. Absent on Linux.
    */
   launcher: z.enum(['app', 'launchd', 'shell', 'unknown']).optional(),
   /** macOS: the launchd job's plist that runs it, when known. */
   launchdJob: z.string().nullable().optional(),
+  /**
+   * Windows (issue 17): the executable of the Ollama app that started this server (its
+   * parent's), which a fix quits and starts again; null: not the app's, or not known.
+   */
+  appExecutable: z.string().nullable().optional(),
 });
 export type OllamaProcess = z.infer<typeof ollamaProcessSchema>;
 
@@ -146,6 +151,13 @@ export const settingSourceKindSchema = z.enum([
   'launchctl',
   'launchd-plist',
   'app-settings',
+  /**
+   * Windows (issue 17): a user variable (`HKCU\Environment`) or a machine one
+   * (`HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment`). A PowerShell
+   * profile is a 'shell-rc'; the Ollama app's `db.sqlite` switches are 'app-settings'.
+   */
+  'registry-user',
+  'registry-machine',
 ]);
 export const settingStateSchema = z.enum(['effective', 'shadowed', 'latent']);
 export type SettingState = z.infer<typeof settingStateSchema>;

@@ -25,4 +25,5 @@ export const FIX_IDS: readonly FixId[] = [
   'share-proxy',
   'share-proxy-rotate',
   'rebind-launchd',
+  'rebind-windows',
 ];

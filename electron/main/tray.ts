@@ -69,6 +69,7 @@ const FIX_TITLES: Record<FixId, string> = {
   'share-proxy': 'Share behind a password or token',
   'share-proxy-rotate': 'Give the share a new password or token',
   'rebind-launchd': 'Make Ollama listen on this Mac only',
+  'rebind-windows': 'Make Ollama listen on this PC only',
   'service-install': 'Install Paddock as a service',
   'service-uninstall': "Uninstall Paddock's service",
 };

@@ -186,6 +186,7 @@ export const PLANNABLE_FIXES = [
   'share-proxy',
   'share-proxy-rotate',
   'rebind-launchd',
+  'rebind-windows',
 ] as const;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
@@ -206,6 +207,7 @@ const FIX_LABELS: Readonly<Record<string, string>> = {
   'share-proxy': 'Share behind a password or token',
   'share-proxy-rotate': 'New password or token',
   'rebind-launchd': 'Listen on this Mac only',
+  'rebind-windows': 'Listen on this PC only',
   'upgrade-ollama': 'Upgrade Ollama',
   'disable-cloud': 'Turn off cloud models',
   'enable-firewall': 'Turn on a firewall',

@@ -26,6 +26,7 @@ function findingId(ruleId: string, instance: string | null): string {
 /** Fixes that close a way in at the server's socket, the firewall or a proxy. */
 const SOCKET_FIXES = new Set([
   'rebind-launchd',
+  'rebind-windows',
   'share-allowlist',
   'share-vpn',
   'share-proxy',
@@ -65,7 +66,7 @@ export function applicableFixes(
   );
 }
 
-/** Fixes Paddock applies only on Linux so far (issue 16: macOS has its own rebind). */
+/** Fixes Paddock applies only on Linux so far (macOS and Windows have their own rebind). */
 const LINUX_ONLY_FIXES = new Set([
   'rebind-server',
   'stop-request-logging',
@@ -76,11 +77,15 @@ const LINUX_ONLY_FIXES = new Set([
   'share-proxy-rotate',
 ]);
 
-/** The fixes as this platform has them: on macOS, rebind-launchd in rebind-systemd's place. */
+/**
+ * The fixes as this platform has them: on macOS rebind-launchd, on Windows rebind-windows, in
+ * rebind-systemd's place.
+ */
 export function platformFixes(fixes: readonly string[], platform: string): string[] {
-  if (platform !== 'darwin') return [...fixes];
+  if (platform !== 'darwin' && platform !== 'win32') return [...fixes];
+  const rebind = platform === 'darwin' ? 'rebind-launchd' : 'rebind-windows';
   const mapped = fixes
-    .map((fix) => (fix === 'rebind-systemd' ? 'rebind-launchd' : fix))
+    .map((fix) => (fix === 'rebind-systemd' ? rebind : fix))
     .filter((fix) => !LINUX_ONLY_FIXES.has(fix));
   return mapped.filter((fix, i) => mapped.indexOf(fix) === i);
 }

@@ -89,7 +89,22 @@ function plan(
       commands: [],
     };
   }
+  if (snapshot.host.platform === 'win32') {
+    return {
+      fixId,
+      instance: instanceId,
+      reason: `Paddock does not apply ${fixId} on Windows yet.`,
+      commands: [],
+    };
+  }
   switch (fixId) {
+    case 'rebind-windows':
+      return {
+        fixId,
+        instance: instanceId,
+        reason: 'rebind-windows is for Windows; on Linux, rebind-systemd or rebind-server.',
+        commands: [],
+      };
     case 'rebind-launchd':
       return {
         fixId,
