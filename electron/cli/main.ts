@@ -415,6 +415,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`paddock ${VERSION}\n`);
       return 0;
     }
+    if (command === '__ollama-app-switch')
+      return await (await import('./ollama-app-switch')).commandOllamaAppSwitch(rest, io);
     if (command.startsWith('__'))
       throw new UsageError(
         `${command} belongs to paddock-privileged, the part of Paddock that runs as root (docs/security.md); this command does not run it`,

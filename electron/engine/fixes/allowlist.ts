@@ -52,6 +52,25 @@ import {
 import { kindById } from '../servers/registry';
 import { isServicePlan, servicePlanProblems } from '../headless/allowlist';
 import { PFCTL, PF_ANCHOR, PF_ANCHOR_FILE, pfFilePorts } from './recipes/darwin';
+import { POWERSHELL_EXE, powershellArgv } from '../probes/win32/powershell';
+import type { PsTemplate } from '../probes/win32/powershell';
+import {
+  FIX_TEMPLATES,
+  PS_ADD_BLOCK_RULE,
+  PS_QUIT_OLLAMA_APP,
+  PS_REMOVE_BLOCK_RULE,
+  PS_SET_MACHINE_VARIABLE,
+  PS_SET_USER_VARIABLE,
+  PS_START_OLLAMA_APP,
+} from './recipes/win32-scripts';
+import {
+  APP_SWITCH_COMMAND,
+  isAppDbPath,
+  isOllamaAppPath,
+  isRestorableValue,
+  isWindowsAbsolutePath,
+} from './recipes/win32';
+import { encodedScriptLines } from './preview';
 import { SERVICE_CONFIG_PATH, SERVICE_UNIT_PATH } from '../headless/unit';
 import type { AllowedHost } from './bind-edits';
 import {
@@ -100,6 +119,15 @@ export interface PrivilegedContext {
   openToAll?: ReadonlySet<string>;
   /** The secret format of each share of Paddock's root read on disk, by port (rotation). */
   shareFormats?: ReadonlyMap<number, string>;
+  /** Windows (issue 17): the Ollama apps that started a server the elevated scan found. */
+  windowsApps?: ReadonlySet<string>;
+  /** Windows: the Ollama app settings databases that scan read a switch from. */
+  windowsAppDbs?: ReadonlySet<string>;
+  /**
+   * Windows: the elevated side's own argv for Paddock's program (Node and its launcher), the
+   * only program that may run `__ollama-app-switch` in an elevated plan. Absent: none may.
+   */
+  paddockProgram?: readonly string[];
 }
 
 /**
@@ -125,6 +153,7 @@ function allowedHosts(context: PrivilegedContext | null): AllowedHost {
 export function privilegedContext(
   snapshot: Snapshot,
   isServerUnit: (unit: string, pid: number) => boolean,
+  windows: { paddockProgram?: readonly string[] } = {},
 ): PrivilegedContext {
   const units = new Set<string>();
   const envFiles = new Set<string>();
@@ -171,6 +200,17 @@ export function privilegedContext(
         .filter((i) => i.exposure !== 'private')
         .flatMap((i) => i.listeners.filter((l) => l.path === 'direct').map((l) => l.port)),
     ),
+    windowsApps: new Set(
+      snapshot.instances.flatMap((i) =>
+        i.process?.launcher === 'app' && i.process.appExecutable ? [i.process.appExecutable] : [],
+      ),
+    ),
+    windowsAppDbs: new Set(
+      snapshot.instances.flatMap((i) =>
+        i.settings.filter((s) => s.source.kind === 'app-settings').map((s) => s.source.path),
+      ),
+    ),
+    ...(windows.paddockProgram ? { paddockProgram: windows.paddockProgram } : {}),
   };
 }
 
@@ -870,6 +910,141 @@ function shareAllowProblems(plan: FixPlan, context: PrivilegedContext | null): s
   return problems;
 }
 
+// ── Windows (issue 17) ───────────────────────────────────────────────────────────────────
+
+/** A PowerShell argv as one of the fix templates with its values, or null. */
+function asTemplate(
+  argv: readonly string[] | null,
+): { template: PsTemplate; values: Record<string, string> } | null {
+  if (argv === null || argv[0] !== POWERSHELL_EXE || encodedScriptLines(argv) === null) return null;
+  const script = Buffer.from(argv[argv.length - 1]!, 'base64').toString('utf16le');
+  const values: Record<string, string> = {};
+  for (const m of script.matchAll(
+    /^\$v_([A-Za-z0-9]+) = \[Text\.Encoding\]::UTF8\.GetString\(\[Convert\]::FromBase64String\('([A-Za-z0-9+/]*={0,2})'\)\)$/gm,
+  ))
+    values[m[1]!] = Buffer.from(m[2]!, 'base64').toString('utf8');
+  for (const template of FIX_TEMPLATES) {
+    const names = Object.keys(values);
+    if (names.length !== template.params.length || !template.params.every((p) => p in values))
+      continue;
+    try {
+      // The argv must be exactly what the template makes from these values: the same script
+      // text around them, the same options, nothing added.
+      if (same(argv, powershellArgv(template, values))) return { template, values };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+const LOOPBACK_HOST = /^127\.0\.0\.1:([1-9]\d{0,4})$/;
+
+/** One step of an elevated Windows plan and its undo: only the pairs the recipes make. */
+function windowsRunProblem(
+  argv: readonly string[],
+  undo: readonly string[] | null,
+  context: PrivilegedContext | null,
+): string | null {
+  const switchAt = argv.indexOf(APP_SWITCH_COMMAND);
+  if (switchAt > 0) {
+    const program = argv.slice(0, switchAt);
+    const rest = argv.slice(switchAt);
+    const db = rest[6] ?? '';
+    if (
+      rest.length !== 7 ||
+      rest[1] !== '--column' ||
+      rest[2] !== 'expose' ||
+      rest[3] !== '--value' ||
+      rest[4] !== '0' ||
+      rest[5] !== '--db' ||
+      !isAppDbPath(db)
+    )
+      return "only turning the Ollama app's expose switch off, in its own database, is accepted";
+    if (context ? !context.windowsAppDbs?.has(db) : false)
+      return `${db} is not the settings of an Ollama app the elevated scan found`;
+    const programOk = context
+      ? context.paddockProgram !== undefined && same(program, context.paddockProgram)
+      : program.length > 0 && program.every(isWindowsAbsolutePath);
+    if (!programOk) return "the app's switch is changed only by the elevated side's own Paddock";
+    return same(undo, [
+      ...program,
+      APP_SWITCH_COMMAND,
+      '--column',
+      'expose',
+      '--value',
+      '1',
+      '--db',
+      db,
+    ])
+      ? null
+      : 'turning the switch off is undone only by turning it on again';
+  }
+  const step = asTemplate(argv);
+  if (step === null)
+    return `${argv[0] ?? '(nothing)'}: not one of the PowerShell scripts of Paddock's Windows fixes, exactly as Paddock writes them`;
+  const back = asTemplate(undo);
+  const { template, values } = step;
+  if (template === PS_ADD_BLOCK_RULE) {
+    if (!validPort(values.port)) return `${values.port} is not a port`;
+    return back?.template === PS_REMOVE_BLOCK_RULE && back.values.port === values.port
+      ? null
+      : "Paddock's block rule is undone only by removing the rule of the same name";
+  }
+  if (template === PS_QUIT_OLLAMA_APP || template === PS_START_OLLAMA_APP) {
+    const app = values.app!;
+    if (!isOllamaAppPath(app)) return `${app} is not the Ollama app's path`;
+    if (context && !context.windowsApps?.has(app))
+      return `${app} is not an Ollama app that started a server the elevated scan found`;
+    const other = template === PS_QUIT_OLLAMA_APP ? PS_START_OLLAMA_APP : PS_QUIT_OLLAMA_APP;
+    return back?.template === other && back.values.app === app
+      ? null
+      : 'quitting and starting the Ollama app are each undone by the other';
+  }
+  if (template === PS_SET_MACHINE_VARIABLE || template === PS_SET_USER_VARIABLE) {
+    const loopback = LOOPBACK_HOST.exec(values.value ?? '');
+    if (values.name !== 'OLLAMA_HOST' || !loopback || !validPort(loopback[1]))
+      return 'a variable is set only as OLLAMA_HOST=127.0.0.1:PORT';
+    return back?.template === template &&
+      back.values.name === values.name &&
+      isRestorableValue(back.values.value ?? '')
+      ? null
+      : 'setting a variable is undone only by putting its old value back';
+  }
+  return `${template.id} is accepted only as the undo of the step that needs it`;
+}
+
+/** A plan whose commands are Windows': PowerShell, or Paddock's own app switch. */
+function isWindowsPlan(plan: FixPlan): boolean {
+  return plan.steps.some(
+    (s) =>
+      s.kind === 'run' && (s.argv[0] === POWERSHELL_EXE || s.argv.includes(APP_SWITCH_COMMAND)),
+  );
+}
+
+/**
+ * An elevated Windows plan (issue 17): rebind-windows that must change the machine variable,
+ * or block-port; every step a run of one of win32-scripts.ts's templates, byte for byte as
+ * powershellArgv makes it from values checked plain here, with exactly its undo. A plan that
+ * needs no admin rights is the user's own and never runs elevated (an elevated process may be
+ * another account, whose HKCU and app settings are not this user's).
+ */
+function windowsPlanProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
+  if (!plan.requiresAdmin)
+    return ['a Windows fix that needs no admin rights runs as the user, never elevated'];
+  if (plan.fixId !== 'rebind-windows' && plan.fixId !== 'block-port')
+    return [`${plan.fixId} is not a fix Paddock runs elevated on Windows`];
+  const problems: string[] = [];
+  plan.steps.forEach((step, index) => {
+    const problem =
+      step.kind === 'run'
+        ? windowsRunProblem(step.argv, step.undo, context)
+        : `a Windows fix writes no file of its own (${step.kind})`;
+    if (problem) problems.push(`step ${index + 1}: ${problem}`);
+  });
+  return problems;
+}
+
 /**
  * Every reason the privileged side refuses this plan; empty when it may run. `context`: the
  * servers of root's own scan (apply); null to re-check a recorded run (undo, recovery).
@@ -877,6 +1052,7 @@ function shareAllowProblems(plan: FixPlan, context: PrivilegedContext | null): s
 export function privilegedPlanProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
   // Paddock's own service (issue 15): its plans have rules of their own, and touch nothing else.
   if (isServicePlan(plan)) return servicePlanProblems(plan, false);
+  if (isWindowsPlan(plan)) return windowsPlanProblems(plan, context);
   const problems: string[] = [];
   const manifests = planManifests(plan);
   plan.steps.forEach((step, index) => {

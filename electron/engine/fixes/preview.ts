@@ -11,6 +11,11 @@ import { redactLine } from '../text/redact';
 import { createHash } from 'node:crypto';
 import type { FixPlan, FixStep, Verification } from '../../../shared/fixes';
 import { displayArgv } from '../host/exec';
+import {
+  POWERSHELL_EXE,
+  POWERSHELL_OPTIONS,
+  decodePowerShellCommand,
+} from '../probes/win32/powershell';
 import { cleanText } from '../text/untrusted';
 
 const CONTEXT = 3;
@@ -245,6 +250,40 @@ export function shownArgv(argv: readonly string[]): string {
   return shown(displayArgv(argv));
 }
 
+/**
+ * Windows (issue 17): the script a PowerShell `-EncodedCommand` argv runs, decoded, and the
+ * values its data lines carry: the argv is base64 a person cannot read, the script is exactly
+ * what PowerShell reads. Null for any other argv.
+ */
+export function encodedScriptLines(argv: readonly string[]): string[] | null {
+  const options = argv.slice(1, -2);
+  if (
+    argv[0] !== POWERSHELL_EXE ||
+    argv[argv.length - 2] !== '-EncodedCommand' ||
+    options.length !== POWERSHELL_OPTIONS.length ||
+    options.some((o, i) => o !== POWERSHELL_OPTIONS[i])
+  )
+    return null;
+  const encoded = argv[argv.length - 1]!;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return null;
+  const script = decodePowerShellCommand(encoded);
+  const values = [
+    ...script.matchAll(
+      /^\$v_([A-Za-z0-9]+) = \[Text\.Encoding\]::UTF8\.GetString\(\[Convert\]::FromBase64String\('([A-Za-z0-9+/]*={0,2})'\)\)$/gm,
+    ),
+  ].map((m) => `$v_${m[1]} = ${JSON.stringify(Buffer.from(m[2]!, 'base64').toString('utf8'))}`);
+  return [
+    '   the PowerShell script it runs (-EncodedCommand decoded), exactly:',
+    ...script.split('\n').map((line) => `   | ${shown(line)}`),
+    ...(values.length > 0
+      ? [
+          '   its values (the base64 literals above, decoded):',
+          ...values.map((v) => `   | ${shown(v)}`),
+        ]
+      : []),
+  ];
+}
+
 /** A removed file longer than this is summed up in the preview, not printed. */
 const REMOVED_LINES_SHOWN = 80;
 
@@ -276,7 +315,7 @@ function stepText(step: FixStep, index: number): string[] {
       ];
     }
     case 'run':
-      return [head, `   run: ${shownArgv(step.argv)}`];
+      return [head, `   run: ${shownArgv(step.argv)}`, ...(encodedScriptLines(step.argv) ?? [])];
     case 'write-secret':
       return [
         head,
@@ -298,7 +337,10 @@ function undoText(step: FixStep, index: number): string {
     case 'run':
       return step.undo === null
         ? `   step ${n}: nothing to run (${shownArgv(step.argv)} is not reverted)`
-        : `   step ${n}: run: ${shownArgv(step.undo)}`;
+        : [
+            `   step ${n}: run: ${shownArgv(step.undo)}`,
+            ...(encodedScriptLines(step.undo) ?? []),
+          ].join('\n');
     case 'write-secret':
       return step.replace
         ? `   step ${n}: put back the previous secret in ${shown(step.path)} (kept root-only meanwhile)`

@@ -19,6 +19,7 @@ import { planStopRequestLogging } from './stop-request-logging';
 import { planStopTunnel } from './stop-tunnel';
 import { planTightenOrigins } from './tighten-origins';
 import { planBlockPortDarwin, planRebindLaunchd, planTightenOriginsDarwin } from './darwin';
+import { planBlockPortWindows, planRebindWindows, planTightenOriginsWindows } from './win32';
 
 export type { RecipeIO } from './common';
 export { isManual } from './common';
@@ -89,7 +90,12 @@ function plan(
       commands: [],
     };
   }
+  // Windows (issue 17): its own recipes; the rest are Linux's and say so.
   if (snapshot.host.platform === 'win32') {
+    if (fixId === 'rebind-windows' || fixId === 'rebind-systemd')
+      return planRebindWindows(snapshot, instanceId, io);
+    if (fixId === 'block-port') return planBlockPortWindows(snapshot, instanceId, io);
+    if (fixId === 'tighten-origins') return planTightenOriginsWindows(snapshot, instanceId, io);
     return {
       fixId,
       instance: instanceId,
