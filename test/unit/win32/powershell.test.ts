@@ -17,7 +17,10 @@ import {
   PowerShellArgvError,
   decodePowerShellCommand,
   encodePowerShellCommand,
+  parseBatchOutput,
   powershellArgv,
+  powershellBatchArgv,
+  powershellBatchScript,
   powershellErrorText,
   powershellScript,
 } from '../../../electron/engine/probes/win32/powershell';
@@ -194,5 +197,60 @@ describe("PowerShell's error text", () => {
     expect(powershellErrorText('x'.repeat(5_000_000)).length).toBe(64 * 1024);
     expect(powershellErrorText(undefined as unknown as string)).toBe('');
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('a batch: several templates in one PowerShell run', () => {
+  const parts = (value: string) => [
+    { template: PS_PROCESSES },
+    { template: PS_FIREWALL_RULES, values: { port: value, program: value } },
+    { template: PS_REGISTRY_ENVIRONMENT, values: { prefix: value } },
+  ];
+
+  it('a hostile value changes nothing but the data inside its literal', () => {
+    const plain = split(scriptOf(powershellBatchArgv(parts('x'))));
+    for (const value of HOSTILE.filter((v) => v !== '\u0000')) {
+      const hostile = split(scriptOf(powershellBatchArgv(parts(value))));
+      expect(hostile.skeleton).toBe(plain.skeleton);
+      expect(Object.values(hostile.data)).toEqual(Object.values(hostile.data).map(() => value));
+    }
+  });
+
+  it('each part runs in its own script block and answers on its own line, even when it fails', () => {
+    const script = powershellBatchScript(parts('11434'));
+    expect(script.match(/^& \{$/gm)).toHaveLength(3);
+    for (const id of ['processes', 'firewallRules', 'registryEnvironment']) {
+      expect(script).toContain(`'{"id":"${id}","ok":true,"rows":' + $json + '}' + [char]10`);
+      expect(script).toContain(`'{"id":"${id}","ok":false,"error":' + $msg + '}' + [char]10`);
+    }
+    // No part ends the script: a failure is its line, not exit 1.
+    expect(script).not.toMatch(/exit 1/);
+  });
+
+  it('refuses the same template twice, and a value it would refuse alone', () => {
+    expect(() =>
+      powershellBatchScript([{ template: PS_PROCESSES }, { template: PS_PROCESSES }]),
+    ).toThrow(PowerShellArgvError);
+    expect(() =>
+      powershellBatchArgv([
+        { template: PS_REGISTRY_ENVIRONMENT, values: { prefix: 'x'.repeat(MAX_VALUE_BYTES + 1) } },
+      ]),
+    ).toThrow(PowerShellArgvError);
+  });
+
+  it('its output is read back by part; noise, repeats and broken lines are ignored', () => {
+    const out = [
+      'WARNING: something PowerShell printed',
+      '{"id":"processes","ok":true,"rows":[{"ProcessId":4}]}',
+      '{"id":"processes","ok":true,"rows":[{"ProcessId":666}]}',
+      '{"id":"firewallRules","ok":false,"error":"Zugriff verweigert \\u00e4"}',
+      '{"id":"registryEnvironment","ok":true,"rows":[{"Scope":"us',
+      '{"id":"$(calc)","ok":true,"rows":[]}',
+    ].join('\r\n');
+    const answers = parseBatchOutput(out);
+    expect([...answers.keys()]).toEqual(['processes', 'firewallRules']);
+    expect(answers.get('processes')).toEqual({ ok: true, rows: '[{"ProcessId":4}]' });
+    expect(answers.get('firewallRules')).toEqual({ ok: false, error: 'Zugriff verweigert ä' });
+    expect(parseBatchOutput(undefined as unknown as string).size).toBe(0);
   });
 });

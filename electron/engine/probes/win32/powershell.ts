@@ -161,6 +161,95 @@ export function powershellScript(
   return lines.join('\n');
 }
 
+// ── batches: one PowerShell process for several templates ───────────────────────────────
+
+/**
+ * Several templates in one script, so that a scan starts PowerShell once per batch instead of
+ * once per question (Windows PowerShell takes a few hundred milliseconds to start). Each part
+ * runs in a script block of its own (its values and `$rows` are its own), in its own
+ * try/catch: one that fails says so on its line and the next still runs. The output is one
+ * line per part, in order:
+ *     {"id":"<template id>","ok":true,"rows":<the template's JSON array>}
+ *     {"id":"<template id>","ok":false,"error":"<the message>"}
+ * pure ASCII as for a single template; `parseBatchOutput` reads it back.
+ */
+export interface BatchPart {
+  template: PsTemplate;
+  values?: Readonly<Record<string, string>>;
+}
+
+const BATCH_ID = /^[a-z][A-Za-z0-9]{0,31}$/;
+
+function batchSection(part: BatchPart): string {
+  const { template } = part;
+  if (!BATCH_ID.test(template.id))
+    throw new PowerShellArgvError(`template id ${template.id} cannot name a batch part`);
+  // The single-template script, less its prelude, as the body of a script block.
+  const script = powershellScript(template, part.values ?? {});
+  const inner = script.slice(PRELUDE.length + 1);
+  const body = inner
+    .replace(
+      '  [Console]::Out.Write($json)',
+      () =>
+        `  [Console]::Out.Write('{"id":"${template.id}","ok":true,"rows":' + $json + '}' + [char]10)`,
+    )
+    .replace("  [Console]::Error.WriteLine('paddock: ' + $_.Exception.Message)\n  exit 1", () =>
+      [
+        '  $msg = ConvertTo-Json -InputObject ([string]$_.Exception.Message) -Compress',
+        "  $msg = [regex]::Replace($msg, '[^\\x00-\\x7F]', { param($m) '\\u{0:x4}' -f [int][char]$m.Value })",
+        `  [Console]::Out.Write('{"id":"${template.id}","ok":false,"error":' + $msg + '}' + [char]10)`,
+      ].join('\n'),
+    );
+  return `& {\n${body}\n}`;
+}
+
+/** The script of a batch (see BatchPart). Throws PowerShellArgvError as powershellScript does. */
+export function powershellBatchScript(parts: readonly BatchPart[]): string {
+  const ids = parts.map((p) => p.template.id);
+  if (new Set(ids).size !== ids.length)
+    throw new PowerShellArgvError('a batch names a template twice');
+  return [PRELUDE, ...parts.map(batchSection)].join('\n');
+}
+
+/** The argv that runs a batch. Throws PowerShellArgvError. */
+export function powershellBatchArgv(parts: readonly BatchPart[]): string[] {
+  const encoded = encodePowerShellCommand(powershellBatchScript(parts));
+  if (encoded.length > MAX_ENCODED_COMMAND_LENGTH)
+    throw new PowerShellArgvError('batch: command line too long for Windows');
+  return [POWERSHELL_EXE, ...POWERSHELL_OPTIONS, '-EncodedCommand', encoded];
+}
+
+/** One part's answer: its rows as JSON text (for the parsers), or why there are none. */
+export type BatchAnswer = { ok: true; rows: string } | { ok: false; error: string };
+
+/**
+ * Reads a batch's stdout: the parts' answers by template id. A part with no line (the script
+ * stopped before it, the output was cut) is absent; a line that is not a part's answer is
+ * ignored. Bounded by the exec's own output cap; never throws.
+ */
+export function parseBatchOutput(stdout: string): Map<string, BatchAnswer> {
+  const answers = new Map<string, BatchAnswer>();
+  const text = typeof stdout === 'string' ? stdout : '';
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('{"id":"')) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      continue;
+    }
+    if (typeof parsed !== 'object' || parsed === null) continue;
+    const { id, ok, rows, error } = parsed as Record<string, unknown>;
+    if (typeof id !== 'string' || !BATCH_ID.test(id) || answers.has(id)) continue;
+    if (ok === true && rows !== undefined)
+      answers.set(id, { ok: true, rows: JSON.stringify(rows) });
+    else if (ok === false)
+      answers.set(id, { ok: false, error: typeof error === 'string' ? error.slice(0, 4096) : '' });
+  }
+  return answers;
+}
+
 /** `-EncodedCommand`'s argument for a script: base64 of its UTF-16LE bytes. */
 export function encodePowerShellCommand(script: string): string {
   return Buffer.from(script, 'utf16le').toString('base64');
@@ -252,8 +341,9 @@ export const PS_FIREWALL_PROFILES: PsTemplate = {
 
 /**
  * Enabled inbound rules of the active policy whose local ports may include `port` (Any, the
- * port, or a range, which parse/firewall-rules.ts then checks) and whose program may be
- * `program` (Any, or the same file name, %variables% expanded; empty `program`: any) →
+ * port, or a range, which parse/firewall-rules.ts then checks; empty `port`: every rule) and
+ * whose program may be `program` (Any, or the same file name, %variables% expanded; empty
+ * `program`: any) →
  * parseNetFirewallRules. The filters are read once each with -All and joined by InstanceID:
  * asking each rule for its filters takes minutes on a machine with many rules.
  */
@@ -275,7 +365,7 @@ export const PS_FIREWALL_RULES: PsTemplate = {
     $lp = @(if ($null -ne $pf) { foreach ($p in @($pf.LocalPort)) { [string]$p } })
     $prog = ''
     if ($null -ne $af) { $prog = [string]$af.Program }
-    $portOk = ($lp.Count -eq 0) -or ($lp -contains 'Any') -or ($lp -contains $v_port) -or (@($lp | Where-Object { $_ -match '^[0-9]+-[0-9]+$' }).Count -gt 0)
+    $portOk = ($v_port -eq '') -or ($lp.Count -eq 0) -or ($lp -contains 'Any') -or ($lp -contains $v_port) -or (@($lp | Where-Object { $_ -match '^[0-9]+-[0-9]+$' }).Count -gt 0)
     $progOk = ($prog -eq '') -or ($prog -eq 'Any') -or ($leaf -eq '') -or ([IO.Path]::GetFileName([Environment]::ExpandEnvironmentVariables($prog)) -eq $leaf)
     if ($portOk -and $progOk) {
       [pscustomobject]@{
