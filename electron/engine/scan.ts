@@ -263,7 +263,8 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   const started = host.monotonicMs();
   const takenAt = host.now().toISOString();
   const probes = options.probes ?? probesFor(host.platform);
-  const deadline = options.probeDeadlineMs ?? PROBE_DEADLINE_MS;
+  const deadline = options.probeDeadlineMs ?? probes.deadlines?.probeMs ?? PROBE_DEADLINE_MS;
+  const firewallDeadline = probes.deadlines?.firewallMs ?? FIREWALL_DEADLINE_MS;
 
   const processesRun = runProbe(host, 'processes', [] as OllamaProcess[], deadline, () =>
     probes.processes(host),
@@ -274,7 +275,7 @@ export async function scan(host: Host, options: ScanOptions = {}): Promise<Snaps
   const interfacesRun = runProbe(host, 'interfaces', [], deadline, () => probes.interfaces(host));
   const firewallRun = options.firewall
     ? Promise.resolve(options.firewall)
-    : runProbe(host, 'firewall', null, FIREWALL_DEADLINE_MS, () => probes.firewall(host));
+    : runProbe(host, 'firewall', null, firewallDeadline, () => probes.firewall(host));
   const gpuRun = probeGpu(host, {
     controllers: options.gpuControllers ? graphicsControllers : false,
   });

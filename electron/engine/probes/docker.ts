@@ -49,16 +49,26 @@ export function dockerSocketCandidates(
   env: (name: string) => string | undefined,
   homeDir: string,
   uid: number | null,
+  platform: NodeJS.Platform = 'linux',
 ): { sockets: string[]; skipReason: string | null } {
   const dockerHost = env('DOCKER_HOST')?.trim();
   if (dockerHost) {
     if (dockerHost.startsWith('unix://'))
       return { sockets: [dockerHost.slice(7)], skipReason: null };
+    // Windows (issue 17): Docker Desktop's engine answers on a named pipe, which Node's HTTP
+    // client opens as it opens a unix socket.
+    if (platform === 'win32' && dockerHost.startsWith('npipe://'))
+      return { sockets: [dockerHost.slice(8).replace(/\//g, '\\')], skipReason: null };
     return {
       sockets: [],
       skipReason: `DOCKER_HOST is ${cleanText(dockerHost, 120)}: Paddock reads only a local engine over its unix socket.`,
     };
   }
+  if (platform === 'win32')
+    return {
+      sockets: ['\\\\.\\pipe\\docker_engine', '\\\\.\\pipe\\podman-machine-default'],
+      skipReason: null,
+    };
   const runtime = env('XDG_RUNTIME_DIR')?.trim();
   const list = [
     '/var/run/docker.sock',
@@ -329,6 +339,7 @@ export async function probeDocker(
       (n) => host.env(n),
       host.homeDir(),
       host.uid(),
+      host.platform,
     );
     if (skipReason) return { status: 'unavailable', data: null, evidence, message: skipReason };
     const report = (

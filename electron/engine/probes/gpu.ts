@@ -34,6 +34,15 @@ export const NVIDIA_SMI_ARGV: readonly string[] = [
   '--format=csv,noheader,nounits',
 ];
 
+/**
+ * Windows (issue 17): the NVIDIA driver (DCH, the only kind since 2019) installs nvidia-smi.exe
+ * in System32; it is run by that path, never found through PATH.
+ */
+export const NVIDIA_SMI_WIN32_ARGV: readonly string[] = [
+  'C:\\Windows\\System32\\nvidia-smi.exe',
+  ...NVIDIA_SMI_ARGV.slice(1),
+];
+
 const NVIDIA_TIMEOUT_MS = 3000;
 const CONTROLLERS_TIMEOUT_MS = 5000;
 const PROBE_DEADLINE_MS = 6000;
@@ -229,11 +238,16 @@ export async function probeGpu(
     const controllersCall = options.controllers
       ? options.controllers(CONTROLLERS_TIMEOUT_MS)
       : Promise.resolve(null);
-    const driver = await nvidiaDriverLoaded(host);
-    evidence.push(driver.evidence);
+    // Windows has no /proc or /dev to ask: nvidia-smi.exe's absence says there is no driver.
+    const driver =
+      host.platform === 'win32' ? { loaded: true, evidence: null } : await nvidiaDriverLoaded(host);
+    if (driver.evidence) evidence.push(driver.evidence);
     const [smi, listed] = await Promise.all([
       driver.loaded
-        ? host.exec(NVIDIA_SMI_ARGV, { timeoutMs: NVIDIA_TIMEOUT_MS, maxBytes: 256 * 1024 })
+        ? host.exec(host.platform === 'win32' ? NVIDIA_SMI_WIN32_ARGV : NVIDIA_SMI_ARGV, {
+            timeoutMs: NVIDIA_TIMEOUT_MS,
+            maxBytes: 256 * 1024,
+          })
         : Promise.resolve(null),
       controllersCall,
     ]);

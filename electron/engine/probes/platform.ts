@@ -1,6 +1,7 @@
 /**
- * The per-OS probes behind one interface. Linux and macOS (issue 16) are implemented; others answer
- * `unavailable` with that said plainly until their probes land.
+ * The per-OS probes behind one interface. Linux, macOS (issue 16) and Windows (issue 17) are
+ * implemented; others answer `unavailable` with that said plainly. Windows' probes share two
+ * PowerShell runs per scan: probesFor makes a new set for each scan.
  */
 import type { FirewallFacts } from '../../../shared/firewall';
 import type {
@@ -12,6 +13,7 @@ import type {
 } from '../../../shared/snapshot';
 import type { Host } from '../host/types';
 import { darwinProbes } from './darwin/probes';
+import { createWin32Probes } from './win32/probes';
 import { probeFirewall } from './linux/firewall/probe';
 import { probeInterfaces } from './linux/interfaces';
 import { probeProcesses } from './linux/processes';
@@ -19,6 +21,12 @@ import { probeSettings } from './linux/settings';
 import { probeSockets } from './linux/sockets';
 
 export interface PlatformProbes {
+  /**
+   * How long the scan waits for each probe and for the firewall's, where this platform's tools
+   * need longer than the defaults (Windows PowerShell: scan.ts PROBE_DEADLINE_MS and
+   * FIREWALL_DEADLINE_MS otherwise).
+   */
+  deadlines?: { probeMs: number; firewallMs: number };
   processes(host: Host): Promise<ProbeResult<OllamaProcess[]>>;
   sockets(host: Host): Promise<ProbeResult<Socket[]>>;
   interfaces(host: Host): Promise<ProbeResult<NetInterface[]>>;
@@ -39,7 +47,7 @@ function notYet<T>(data: T, what: string, platform: string): Promise<ProbeResult
     status: 'unavailable',
     data,
     evidence: [],
-    message: `Paddock cannot read ${what} on ${platform} yet; only Linux is supported so far.`,
+    message: `Paddock cannot read ${what} on ${platform} yet; only Linux, macOS and Windows are supported so far.`,
     durationMs: 0,
   });
 }
@@ -47,6 +55,7 @@ function notYet<T>(data: T, what: string, platform: string): Promise<ProbeResult
 export function probesFor(platform: NodeJS.Platform): PlatformProbes {
   if (platform === 'linux') return linuxProbes;
   if (platform === 'darwin') return darwinProbes;
+  if (platform === 'win32') return createWin32Probes();
   return {
     processes: () => notYet([], 'processes', platform),
     sockets: () => notYet([], 'sockets', platform),
