@@ -197,6 +197,20 @@ describe('dockerSocketCandidates', () => {
     expect(r.sockets).toEqual([]);
     expect(r.skipReason).toMatch(/tcp:\/\/10\.0\.0\.5:2375/);
   });
+  it("Windows: Docker Desktop's and Podman's named pipes, or DOCKER_HOST=npipe://", () => {
+    expect(dockerSocketCandidates(() => undefined, 'C:\\Users\\alice', null, 'win32')).toEqual({
+      sockets: ['\\\\.\\pipe\\docker_engine', '\\\\.\\pipe\\podman-machine-default'],
+      skipReason: null,
+    });
+    expect(
+      dockerSocketCandidates(
+        (n) => (n === 'DOCKER_HOST' ? 'npipe:////./pipe/dockerDesktopLinuxEngine' : undefined),
+        'C:\\Users\\alice',
+        null,
+        'win32',
+      ).sockets,
+    ).toEqual(['\\\\.\\pipe\\dockerDesktopLinuxEngine']);
+  });
   it('lists rootful, rootless, Desktop and Podman sockets otherwise', () => {
     const r = dockerSocketCandidates(() => undefined, '/home/u', 1000);
     expect(r.sockets).toEqual([

@@ -12,6 +12,7 @@ import { graphicsControllers } from '../../../electron/engine/host/gpu-controlle
 import { createNodeHost } from '../../../electron/engine/host/node-host';
 import {
   NVIDIA_SMI_ARGV,
+  NVIDIA_SMI_WIN32_ARGV,
   nvidiaNumber,
   parseNvidiaSmiCsv,
   probeGpu,
@@ -209,6 +210,19 @@ describe('probeGpu (fake host)', () => {
     });
     const result = await probeGpu(host, { controllers: false });
     expect(result.status).toBe('unavailable');
+  });
+
+  it('Windows: nvidia-smi.exe by its System32 path, never a bare name found through PATH', async () => {
+    const host = createFakeHost({
+      platform: 'win32',
+      exec: { [NVIDIA_SMI_WIN32_ARGV.join(' ')]: { code: 0, stdout: NOHEADER } },
+    });
+    const result = await probeGpu(host, { controllers: false });
+    expect(result.status).toBe('ok');
+    expect(host.execCalls).toEqual([[...NVIDIA_SMI_WIN32_ARGV]]);
+    expect(NVIDIA_SMI_WIN32_ARGV[0]).toBe('C:\\Windows\\System32\\nvidia-smi.exe');
+    const none = await probeGpu(createFakeHost({ platform: 'win32' }), { controllers: false });
+    expect(none).toMatchObject({ status: 'unavailable' });
   });
 
   it('ok with live figures and the controller list', async () => {
