@@ -16,6 +16,8 @@
  *   (opens the accept form; submit is `accept-submit-<finding.id>`), `withdraw-<finding.id>`.
  * - `nav-<view>`: nav entries (overview, network, activity, history, settings); the current
  *   one has aria-current="page".
+ * - `theme-switch`: the theme's radio group, with the radios `theme-system`, `theme-light`,
+ *   `theme-dark` (the chosen one checked).
  * - `scan-now`: the header's Scan now button (data-scanning="true" while a scan runs).
  * - `fix-dialog` (data-phase: choosing | planning | preview | unsupported | applying | result |
  *   failed), `fix-back` (Change choices, from a share's preview),
@@ -56,12 +58,11 @@ const NAV: Array<{ view: Exclude<ViewName, 'finding'>; label: string }> = [
   { view: 'settings', label: 'Settings' },
 ];
 
-const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = {
-  system: 'light',
-  light: 'dark',
-  dark: 'system',
-};
-const THEME_LABEL: Record<ThemeChoice, string> = { system: 'System', light: 'Light', dark: 'Dark' };
+const THEMES: Array<{ theme: ThemeChoice; label: string }> = [
+  { theme: 'system', label: 'System' },
+  { theme: 'light', label: 'Light' },
+  { theme: 'dark', label: 'Dark' },
+];
 
 export function App() {
   const start = useStore((s) => s.start);
@@ -122,20 +123,38 @@ function Shell() {
           </ul>
         </nav>
         <div className="sidebar-foot">
-          <button
-            type="button"
-            className="button ghost small"
-            onClick={() => setTheme(NEXT_THEME[theme])}
-            aria-label={`Theme: ${THEME_LABEL[theme]}. Switch to ${THEME_LABEL[NEXT_THEME[theme]]}`}
-            data-testid="theme-toggle"
+          {/* Three radios, one tab stop, arrows to choose: a radio group named "Theme". */}
+          <fieldset
+            className="theme-switch"
+            role="radiogroup"
+            aria-labelledby="theme-legend"
+            data-testid="theme-switch"
           >
-            Theme: {THEME_LABEL[theme]}
-          </button>
+            <legend id="theme-legend" className="theme-legend">
+              Theme
+            </legend>
+            <div className="segmented">
+              {THEMES.map((item) => (
+                <label key={item.theme} className="segment">
+                  <input
+                    type="radio"
+                    name="paddock-theme"
+                    value={item.theme}
+                    checked={theme === item.theme}
+                    onChange={() => setTheme(item.theme)}
+                    data-testid={`theme-${item.theme}`}
+                  />
+                  <span>{item.label}</span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
         </div>
       </aside>
       <div className="content-column">
         <TopBar />
-        <main id="content" tabIndex={-1} data-ready={ready ? 'true' : undefined} aria-busy={!ready}>
+        {/* In the tab order: it scrolls, and a keyboard must be able to scroll it. */}
+        <main id="content" tabIndex={0} data-ready={ready ? 'true' : undefined} aria-busy={!ready}>
           <EngineErrorBanner />
           <Content />
         </main>
