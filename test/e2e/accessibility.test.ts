@@ -474,4 +474,29 @@ describeWhen('browser', browserPrerequisites, 'accessibility of every view (axe-
           expect(problems, `${view.name} in the ${theme} theme`).toEqual([]);
         });
     });
+
+  // Last: it chooses a theme, which the window keeps.
+  it('the theme switch is a radio group named Theme: by click and by arrow keys, with its state', async () => {
+    bridge = await startBridge(path.join(E2E_OUT, 'renderer'), recordedEngine(RECORDINGS.nothing));
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(bridge.url, { waitUntil: 'load' });
+    await ready(page);
+    const group = page.getByRole('radiogroup', { name: 'Theme' });
+    const radio = (name: string) => group.getByRole('radio', { name });
+    const chosen = () =>
+      page.evaluate<string | null>('document.documentElement.dataset.theme ?? null');
+    expect(await radio('System').isChecked()).toBe(true);
+    expect(await chosen()).toBeNull();
+    await radio('Dark').click();
+    expect(await radio('Dark').isChecked()).toBe(true);
+    expect(await radio('System').isChecked()).toBe(false);
+    expect(await chosen()).toBe('dark');
+    // One tab stop; the arrows choose.
+    await radio('Dark').focus();
+    await page.keyboard.press('ArrowLeft');
+    expect(await radio('Light').isChecked()).toBe(true);
+    expect(await chosen()).toBe('light');
+    await page.keyboard.press('ArrowLeft');
+    expect(await chosen()).toBeNull();
+  });
 });
