@@ -57,10 +57,7 @@ export function rootRunsDir(host: Host): string {
 /** The runs of fixes this user made without admin rights (root's own are rootRunsDir's). */
 export function userRunsDir(host: Host): string {
   if (host.uid() === 0) return rootRunsDir(host);
-  const own = host.env('PADDOCK_STATE_DIR');
-  if (own && own.startsWith('/')) return `${own}/runs`;
-  const state = host.env('XDG_STATE_HOME');
-  return `${state && state.startsWith('/') ? state : `${host.homeDir()}/.local/state`}/paddock/runs`;
+  return `${defaultHistoryDir(host)}${host.platform === 'win32' ? '\\' : '/'}runs`;
 }
 
 function runsDirFor(host: Host): string {

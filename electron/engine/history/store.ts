@@ -101,8 +101,22 @@ export interface HistoryStore {
   prune(): string[];
 }
 
-/** `$PADDOCK_STATE_DIR`, else `$XDG_STATE_HOME/paddock`, else `~/.local/state/paddock`. */
-export function defaultHistoryDir(host: Pick<Host, 'env' | 'homeDir'>): string {
+/**
+ * `$PADDOCK_STATE_DIR`, else `$XDG_STATE_HOME/paddock`, else `~/.local/state/paddock`. On
+ * Windows (issue 17): `%PADDOCK_STATE_DIR%`, else `%LOCALAPPDATA%\Paddock`, where Windows
+ * programs keep per-user state that does not roam.
+ */
+export function defaultHistoryDir(
+  host: Pick<Host, 'env' | 'homeDir'> & { platform?: string },
+): string {
+  if (host.platform === 'win32') {
+    const absolute = (v: string | undefined) =>
+      v && /^[A-Za-z]:\\/.test(v) ? v.replace(/\\+$/, '') : null;
+    const own = absolute(host.env('PADDOCK_STATE_DIR'));
+    if (own) return own;
+    const local = absolute(host.env('LOCALAPPDATA')) ?? `${host.homeDir()}\\AppData\\Local`;
+    return `${local}\\Paddock`;
+  }
   const own = host.env('PADDOCK_STATE_DIR');
   if (own && own.startsWith('/')) return own.replace(/\/+$/, '') || '/';
   const state = host.env('XDG_STATE_HOME');

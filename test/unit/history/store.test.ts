@@ -236,4 +236,20 @@ describe('the history store', () => {
     );
     expect(defaultHistoryDir(host({}))).toBe('/home/me/.local/state/paddock');
   });
+
+  it('on Windows: %PADDOCK_STATE_DIR%, else %LOCALAPPDATA%\\Paddock', () => {
+    const win = (env: Record<string, string>) => ({
+      platform: 'win32',
+      env: (name: string) => env[name],
+      homeDir: () => 'C:\\Users\\alice',
+    });
+    expect(defaultHistoryDir(win({ PADDOCK_STATE_DIR: 'D:\\state\\' }))).toBe('D:\\state');
+    expect(defaultHistoryDir(win({ LOCALAPPDATA: 'C:\\Users\\alice\\AppData\\Local' }))).toBe(
+      'C:\\Users\\alice\\AppData\\Local\\Paddock',
+    );
+    // A relative or POSIX value is not a Windows folder: the default instead.
+    expect(defaultHistoryDir(win({ PADDOCK_STATE_DIR: 'state', LOCALAPPDATA: '/tmp' }))).toBe(
+      'C:\\Users\\alice\\AppData\\Local\\Paddock',
+    );
+  });
 });

@@ -5,7 +5,7 @@
  * script text itself: decode -EncodedCommand back and look at what PowerShell would read.
  */
 import { describe, expect, it } from 'vitest';
-import type { PsTemplate } from '../../../electron/engine/probes/win32/powershell';
+import type { BatchPart, PsTemplate } from '../../../electron/engine/probes/win32/powershell';
 import {
   MAX_ENCODED_COMMAND_LENGTH,
   MAX_VALUE_BYTES,
@@ -201,7 +201,7 @@ describe("PowerShell's error text", () => {
 });
 
 describe('a batch: several templates in one PowerShell run', () => {
-  const parts = (value: string) => [
+  const parts = (value: string): BatchPart[] => [
     { template: PS_PROCESSES },
     { template: PS_FIREWALL_RULES, values: { port: value, program: value } },
     { template: PS_REGISTRY_ENVIRONMENT, values: { prefix: value } },
