@@ -10,6 +10,18 @@
  * argument, only reads, and prints the probe's JSON. What comes back crosses a trust
  * boundary, so it is validated with the schema before it is used. A cancelled prompt changes
  * nothing and says so. The same door serves fixes (`__apply-fix`) and undo (`__undo-run`).
+ *
+ * macOS: `sudo -n`, `sudo` on a terminal, else its own prompt through osascript (below).
+ *
+ * Windows (issue 17, win32-elevate.ts): UAC's own prompt, through Windows PowerShell's
+ * `Start-Process -Verb RunAs -Wait -PassThru`, offered only for a privileged program that no
+ * non-admin could change (a per-user install is refused before any prompt, with how to install
+ * for all users). ShellExecute's runas hands back no stdout: the caller passes only a random
+ * nonce (32 hex digits), and the elevated side writes its answer under that name into a folder
+ * it makes and checks itself (`<ProgramData>\Paddock\answers`, ProgramData read from the
+ * registry and the system directory, never the environment: only administrators may write
+ * there); the caller reads it only after checking that folder and file the same way. A
+ * cancelled prompt (ERROR_CANCELLED, 1223) is `{ ok: false, cancelled: true }`, nothing changed.
  */
 import type { FirewallFacts } from '../../shared/firewall';
 import type { ProbeResult } from '../../shared/snapshot';
@@ -130,6 +142,10 @@ export async function runElevated(
   command: string[],
   input?: string,
 ): Promise<Elevated> {
+  if (context.host.platform === 'win32') {
+    const { runElevatedWindows } = await import('./win32-elevate');
+    return runElevatedWindows(context.host, context.privileged, command, input);
+  }
   const refusals: string[] = [];
   let cancelled = false;
   const { list, untrusted } = attempts(context, command, input);

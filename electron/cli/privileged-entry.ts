@@ -11,12 +11,42 @@
  *    HOME, XDG_*, PADDOCK_STATE_DIR and the rest are never read), and runs every tool by an
  *    absolute, root-owned path (host/exec.ts);
  * 4. ignores the signals sudo relays from its caller (a stop or an interrupt mid-run).
+ *
+ * On Windows (issue 17) UAC starts it, with `--answer-nonce NONCE` before the command:
+ * it drops its environment for WINDOWS_ADMIN_ENVIRONMENT before it starts anything, then
+ * win32-elevate.ts (windowsPrivilegedMain) checks its admin rights, its answer and runs folders
+ * and its own install, runs the command, and writes the answer where the caller reads it.
  */
+import { writeFileSync } from 'node:fs';
 import { createNodeHost } from '../engine/host/node-host';
-import { ROOT_ENVIRONMENT, installProblem, isRoot } from '../engine/host/trust';
+import {
+  ROOT_ENVIRONMENT,
+  WINDOWS_ADMIN_ENVIRONMENT,
+  installProblem,
+  isRoot,
+} from '../engine/host/trust';
 import { runPrivilegedCommand } from './privileged';
 
+/** Windows: UAC started this process; its answer goes to a file (win32-elevate.ts). */
+async function windowsPrivilegedEntry(argv: readonly string[]): Promise<number> {
+  // Nothing of the environment it started with reaches a program it starts.
+  const started = Object.keys(process.env);
+  for (const name of started) delete process.env[name];
+  Object.assign(process.env, WINDOWS_ADMIN_ENVIRONMENT);
+  process.chdir(`${WINDOWS_ADMIN_ENVIRONMENT.SystemRoot}\\System32`);
+  const { windowsPrivilegedMain } = await import('./win32-elevate');
+  const host = createNodeHost();
+  return windowsPrivilegedMain(host, argv.slice(2), {
+    run: (command, runsDir) => runPrivilegedCommand(host, command, { runsDir }),
+    programFiles: [process.execPath, __filename],
+    startEnvironment: started,
+    writeAnswer: (path, text) => writeFileSync(path, text, { flag: 'wx' }),
+    say: (line) => process.stderr.write(`paddock-privileged: ${line}\n`),
+  });
+}
+
 export async function privilegedMain(argv: readonly string[]): Promise<number> {
+  if (process.platform === 'win32') return windowsPrivilegedEntry(argv);
   if (!isRoot()) {
     process.stderr.write(
       'paddock-privileged: this is the part of Paddock that runs as root, through sudo or pkexec; run `paddock` instead.\n',

@@ -160,6 +160,7 @@ export async function privilegedApplyFix(
   host: Host,
   args: string[],
   runsDir: string = ROOT_RUNS_DIR,
+  dirCheck: (dir: string) => string | null = runsDirProblem,
 ): Promise<PrivilegedOutcome> {
   const [fixId, instance, digest, ...rest] = args;
   // share-allowlist takes the sources to share with, the one choice that comes from the user:
@@ -199,7 +200,7 @@ export async function privilegedApplyFix(
     return refuse(
       `${APPLY_FIX_COMMAND} takes FIX-ID INSTANCE-ID DIGEST (64 hex digits) and nothing else (share-allowlist: and its sources, each one canonical address or prefix, comma-separated)`,
     );
-  const dirProblem = runsDirProblem(runsDir);
+  const dirProblem = dirCheck(runsDir);
   if (dirProblem) return refuse(`refused, nothing was run: ${dirProblem}`);
   const notes: string[] = [];
   await recover(host, runsDir, notes);
@@ -258,11 +259,12 @@ export async function privilegedUndoRun(
   host: Host,
   args: string[],
   runsDir: string = ROOT_RUNS_DIR,
+  dirCheck: (dir: string) => string | null = runsDirProblem,
 ): Promise<PrivilegedOutcome> {
   const [id, ...extra] = args;
   if (!id || !RUN_ID.test(id) || extra.length > 0)
     return refuse(`${UNDO_RUN_COMMAND} takes one run id`);
-  const dirProblem = runsDirProblem(runsDir);
+  const dirProblem = dirCheck(runsDir);
   if (dirProblem) return refuse(`refused, nothing was run: ${dirProblem}`);
   const notes: string[] = [];
   await recover(host, runsDir, notes);
@@ -275,12 +277,31 @@ export async function privilegedUndoRun(
   }
 }
 
+/**
+ * Windows (issue 17): the admin side's runs folder, `<ProgramData>\Paddock\runs`, which
+ * win32-elevate.ts derived from the system and checked (owner and access rules: administrators
+ * only) just before; untrustedChainProblem judges POSIX modes and cannot.
+ */
+export interface WindowsRunsPlace {
+  runsDir: string;
+}
+
 /** The privileged side's commands; anything else is refused. */
-export async function runPrivilegedCommand(host: Host, args: string[]): Promise<PrivilegedOutcome> {
+export async function runPrivilegedCommand(
+  host: Host,
+  args: string[],
+  windows?: WindowsRunsPlace,
+): Promise<PrivilegedOutcome> {
   const [command, ...rest] = args;
-  if (command === APPLY_FIX_COMMAND) return privilegedApplyFix(host, rest);
-  if (command === UNDO_RUN_COMMAND) return privilegedUndoRun(host, rest);
+  const runsDir = windows?.runsDir ?? ROOT_RUNS_DIR;
+  const dirCheck = windows
+    ? (dir: string) =>
+        dir === windows.runsDir ? null : `${dir} is not the folder that was checked`
+    : runsDirProblem;
+  if (command === APPLY_FIX_COMMAND) return privilegedApplyFix(host, rest, runsDir, dirCheck);
+  if (command === UNDO_RUN_COMMAND) return privilegedUndoRun(host, rest, runsDir, dirCheck);
   if (command === FIREWALL_FACTS_COMMAND) {
+    if (windows) return refuse(`${FIREWALL_FACTS_COMMAND} reads the Linux firewall only`);
     if (rest.length > 0) return refuse(`${FIREWALL_FACTS_COMMAND} takes no arguments`);
     const { probeFirewall } = await import('../engine/probes/linux/firewall/probe');
     return { text: JSON.stringify(await probeFirewall(host)), code: 0 };
