@@ -4,9 +4,9 @@ import { diffLines } from '../format';
 export function DiffView({ path, diff }: { path: string; diff: string }) {
   const lines = diffLines(diff);
   return (
-    <figure className="diff">
+    <figure className="diff" aria-label={`Changes to ${path}`}>
       <figcaption className="mono">{path}</figcaption>
-      <pre className="code" aria-label={`Changes to ${path}`}>
+      <pre className="code">
         {diff === ''
           ? '(content unchanged)'
           : lines.map((line, i) => (

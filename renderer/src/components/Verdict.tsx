@@ -60,7 +60,11 @@ export function Verdict({ view }: { view: ScanView }) {
           in {Math.round(snapshot.durationMs)} ms
         </p>
       </div>
-      <div className={`score tone-${scoreTone(score)}`} aria-label={`Score ${score} out of 100`}>
+      <div
+        className={`score tone-${scoreTone(score)}`}
+        role="img"
+        aria-label={`Score ${score} out of 100`}
+      >
         <svg viewBox="0 0 100 100" className="score-ring" aria-hidden="true">
           <circle cx="50" cy="50" r="42" className="score-track" />
           {score > 0 && (
