@@ -463,10 +463,12 @@ describeWhen('browser', browserPrerequisites, 'accessibility of every view (axe-
           const problems = [...describeViolations(serious), ...edges.map((e) => `[edge] ${e}`)];
           if (problems.length > 0)
             console.warn(`[a11y] ${view.name} (${theme}):\n${problems.join('\n')}`);
-          // The whole view in one picture: <main> scrolls, so the window grows to fit it
-          // (after the checks, which see the window's usual size).
+          // The whole view in one picture: <main> and the dialog's body scroll, so the window
+          // grows to fit the one shown (after the checks, which see the window's usual size).
           const height = await page.evaluate<number>(
-            "Math.max(document.documentElement.clientHeight, document.querySelector('main').scrollHeight + document.querySelector('.topbar').offsetHeight, (document.querySelector('.dialog-body')?.scrollHeight ?? 0) + 220)",
+            `Math.max(document.documentElement.clientHeight, document.querySelector('.dialog-body')
+              ? document.querySelector('.dialog-body').scrollHeight + 220
+              : document.querySelector('main').scrollHeight + document.querySelector('.topbar').offsetHeight)`,
           );
           await page.setViewportSize({ width: VIEWPORT.width, height: Math.min(height, 4000) });
           await page.screenshot({ path: path.join(SHOTS, `${view.name}-${theme}.png`) });
