@@ -1,0 +1,544 @@
+/**
+ * The privileged side on Windows (issue 17): UAC through Windows PowerShell's Start-Process
+ * -Verb RunAs, the answer in the admin side's own folder under ProgramData. No Windows and no
+ * PowerShell here: the host is a fake that reads each PowerShell script back from its
+ * -EncodedCommand, tells the templates apart, and answers with what PowerShell would print
+ * (the ACL rows are test/fixtures/win32/acl/, composed from Microsoft's documentation, none
+ * recorded). What the tests hold to is what a user would see, and what was run or read.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { runElevated } from '../../../electron/cli/elevate';
+import type { WindowsPrivilegedDeps } from '../../../electron/cli/win32-elevate';
+import {
+  CANCELLED_MESSAGE,
+  NO_ANSWER_FOLDER_EXIT,
+  PS_ELEVATE,
+  WIN32_ELEVATE_TEMPLATES,
+  answerPath,
+  elevateArgv,
+  programDataOf,
+  runElevatedWindows,
+  windowsCommandLine,
+  windowsPrivilegedMain,
+} from '../../../electron/cli/win32-elevate';
+import {
+  POWERSHELL_EXE,
+  decodePowerShellCommand,
+  powershellScript,
+} from '../../../electron/engine/probes/win32/powershell';
+import type { ExecResult, Host } from '../../../electron/engine/host/types';
+import { createFakeHost } from '../../support/fake-host';
+import { fixtureOutput } from '../../support/fixture-file';
+
+const NODE = 'C:\\Program Files\\nodejs\\node.exe';
+const CJS = 'C:\\Program Files\\Paddock\\resources\\paddock-privileged.cjs';
+const SELF = [NODE, CJS];
+const NONCE = '0123456789abcdef0123456789abcdef';
+const ANSWER = `C:\\ProgramData\\Paddock\\answers\\${NONCE}.json`;
+const ALICE = 'S-1-5-21-3623811015-3361044348-30300820-1001';
+const APPLY = ['__apply-fix', 'rebind-windows', 'ollama:app:ollama', 'a'.repeat(64)];
+
+const DATA_LINE =
+  /^\$v_([A-Za-z0-9]+) = \[Text\.Encoding\]::UTF8\.GetString\(\[Convert\]::FromBase64String\('([^']*)'\)\)$/gm;
+
+/** The script with every data literal replaced by a placeholder, and the data decoded. */
+function split(script: string): { skeleton: string; data: Record<string, string> } {
+  const data: Record<string, string> = {};
+  const skeleton = script.replace(DATA_LINE, (_line, name: string, base64: string) => {
+    expect(base64).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
+    data[name] = Buffer.from(base64, 'base64').toString('utf8');
+    return `$v_${name} = <DATA>`;
+  });
+  return { skeleton, data };
+}
+
+type TemplateId = 'pathAcl' | 'systemPlaces' | 'adminFolders' | 'elevate';
+
+/** Which template a PowerShell argv runs, and its values. */
+function templateOf(argv: readonly string[]): { id: TemplateId; data: Record<string, string> } {
+  expect(argv[0]).toBe(POWERSHELL_EXE);
+  const script = decodePowerShellCommand(argv[argv.length - 1]!);
+  const { skeleton, data } = split(script);
+  for (const [id, template] of Object.entries(WIN32_ELEVATE_TEMPLATES)) {
+    const empty = Object.fromEntries(template.params.map((p) => [p, '']));
+    if (split(powershellScript(template, empty)).skeleton === skeleton)
+      return { id: id as TemplateId, data };
+  }
+  throw new Error('not one of the Windows elevation templates');
+}
+
+const ok = (stdout: string): Partial<ExecResult> => ({ code: 0, stdout });
+const rows = (...names: string[]) =>
+  JSON.stringify(names.flatMap((n) => JSON.parse(fixtureOutput('win32', `acl/${n}`)) as unknown[]));
+
+interface Script {
+  trust?: string;
+  elevate?: Record<string, unknown>;
+  answerAcl?: string;
+  places?: Record<string, unknown>;
+  folders?: string;
+}
+
+/** A Windows host whose PowerShell answers per template; every call is kept with its values. */
+function windowsHost(script: Script, files: Record<string, string> = {}) {
+  const calls: Array<{ id: TemplateId; data: Record<string, string> }> = [];
+  const base = createFakeHost({
+    platform: 'win32',
+    uid: null,
+    files,
+    // The caller's environment names other places: none of it may be used.
+    env: { ProgramData: 'C:\\Users\\alice\\evil', SystemDrive: 'D:', ALLUSERSPROFILE: 'D:\\x' },
+  });
+  const readFile = vi.fn(base.readFile);
+  let aclCalls = 0;
+  const host: Host = {
+    ...base,
+    readFile,
+    async exec(argv) {
+      const { id, data } = templateOf(argv);
+      calls.push({ id, data });
+      let answer: Partial<ExecResult> = { code: 1, stderr: 'paddock: not scripted' };
+      if (id === 'pathAcl') {
+        aclCalls += 1;
+        const out = aclCalls === 1 ? script.trust : script.answerAcl;
+        if (out !== undefined) answer = ok(out);
+      }
+      if (id === 'elevate' && script.elevate) answer = ok(JSON.stringify([script.elevate]));
+      if (id === 'systemPlaces' && script.places) answer = ok(JSON.stringify([script.places]));
+      if (id === 'adminFolders' && script.folders !== undefined) answer = ok(script.folders);
+      return {
+        argv: [...argv],
+        code: 0,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        truncated: false,
+        timedOut: false,
+        spawnError: null,
+        durationMs: 1,
+        ...answer,
+      };
+    },
+  };
+  return { host, calls, readFile };
+}
+
+const started = (over: Record<string, unknown> = {}) => ({
+  Started: true,
+  Cancelled: false,
+  ExitCode: 0,
+  Error: null,
+  UserSid: ALICE,
+  ProgramData: '%SystemDrive%\\ProgramData',
+  SystemDirectory: 'C:\\WINDOWS\\system32',
+  ...over,
+});
+
+/** Microsoft's documented rules for splitting a command line ("Parsing C++ command-line arguments"). */
+function parseCommandLine(line: string): string[] {
+  const args: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    while (line[i] === ' ' || line[i] === '\t') i += 1;
+    if (i >= line.length) break;
+    let arg = '';
+    let quoted = false;
+    for (; i < line.length; i += 1) {
+      const c = line[i]!;
+      if (!quoted && (c === ' ' || c === '\t')) break;
+      if (c === '\\') {
+        let n = 0;
+        while (line[i] === '\\') {
+          n += 1;
+          i += 1;
+        }
+        if (line[i] === '"') {
+          arg += '\\'.repeat(Math.floor(n / 2));
+          if (n % 2 === 1) arg += '"';
+          else quoted = !quoted;
+        } else {
+          arg += '\\'.repeat(n);
+          i -= 1;
+        }
+        continue;
+      }
+      if (c === '"') {
+        if (quoted && line[i + 1] === '"') {
+          arg += '"';
+          i += 1;
+        } else quoted = !quoted;
+        continue;
+      }
+      arg += c;
+    }
+    args.push(arg);
+  }
+  return args;
+}
+
+describe('the UAC argv: a fixed script, every value base64 data', () => {
+  const HOSTILE = [
+    "C:\\Program Files\\It's $(calc)\\node.exe",
+    'a"b',
+    '"; Start-Process calc; "',
+    "'; Remove-Item C:\\ -Recurse; '",
+    '$(Invoke-WebRequest evil)',
+    '`$env:USERPROFILE`',
+    'x\\"y\\\\',
+    'trailing\\',
+    'with space\\',
+    '--require=C:\\Users\\alice\\evil.js',
+    '',
+    'ümlaut 模型',
+  ];
+
+  it('is powershell.exe by its full path, no profile, never interactive, an encoded command', () => {
+    const argv = elevateArgv(NODE, [CJS, '--answer-nonce', NONCE, ...APPLY]);
+    expect(argv.slice(0, -1)).toEqual([
+      'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+      '-NoProfile',
+      '-NonInteractive',
+      '-NoLogo',
+      '-ExecutionPolicy',
+      'Bypass',
+      '-EncodedCommand',
+    ]);
+    const script = decodePowerShellCommand(argv.at(-1)!);
+    expect(script).toContain(
+      'Start-Process -FilePath $v_program -ArgumentList $v_arguments -Verb RunAs -WindowStyle Hidden -Wait -PassThru',
+    );
+    expect(split(script).data).toEqual({
+      program: NODE,
+      arguments: `"${CJS}" --answer-nonce ${NONCE} ${APPLY.join(' ')}`,
+    });
+  });
+
+  it('hostile values (a quote, $(…), a newline) never change the script, at the template itself', () => {
+    const benign = split(powershellScript(PS_ELEVATE, { program: NODE, arguments: 'x' })).skeleton;
+    for (const value of [...HOSTILE, 'x\nRemove-Item -Recurse C:\\\n#', 'x\r\nexit 0']) {
+      const script = powershellScript(PS_ELEVATE, { program: value, arguments: value });
+      const { skeleton, data } = split(script);
+      expect(skeleton).toBe(benign);
+      expect(data).toEqual({ program: value, arguments: value });
+      if (value.length >= 2) expect(script.includes(value)).toBe(false);
+    }
+  });
+
+  it('through elevateArgv: the script is the same, and the command line splits back into exactly the arguments', () => {
+    const reference = split(decodePowerShellCommand(elevateArgv(NODE, ['x']).at(-1)!)).skeleton;
+    const args = [CJS, '--answer-nonce', NONCE, ...HOSTILE];
+    const argv = elevateArgv(HOSTILE[0]!, args);
+    const { skeleton, data } = split(decodePowerShellCommand(argv.at(-1)!));
+    expect(skeleton).toBe(reference);
+    expect(data.program).toBe(HOSTILE[0]);
+    expect(data.arguments).toBe(windowsCommandLine(args));
+    // node.exe's C runtime reads back one argument per value, byte for byte: no value can
+    // become a second argument or an option of Node's.
+    expect(parseCommandLine(data.arguments!)).toEqual(args);
+  });
+
+  it('refuses a newline or other control character in an argument, and a program that is no plain drive path', () => {
+    expect(() => elevateArgv(NODE, [CJS, 'a\nb'])).toThrow(/control character/);
+    expect(() => elevateArgv('node.exe', [CJS])).toThrow(/not an absolute path on a drive/);
+    expect(() => elevateArgv('C:\\x\n\\node.exe', [CJS])).toThrow(/does not allow/);
+  });
+
+  it('the templates follow powershell.ts’s rules: no double quote, no backtick, no code from data', () => {
+    for (const template of Object.values(WIN32_ELEVATE_TEMPLATES)) {
+      for (const name of template.params) expect(template.body).toContain(`$v_${name}`);
+      expect(template.body).not.toMatch(/FromBase64String|Invoke-Expression|\biex\b|ScriptBlock/);
+      expect(template.body).not.toContain('"');
+      expect(template.body).not.toContain('`');
+    }
+    // The admin side's templates load no module: .NET types only (no cmdlet but Where-Object,
+    // which is the engine's own), so nothing from a user's module folder runs as admin.
+    for (const template of [
+      WIN32_ELEVATE_TEMPLATES.pathAcl!,
+      WIN32_ELEVATE_TEMPLATES.adminFolders!,
+    ])
+      expect(template.body).not.toMatch(/\b(Get|Set|New|Remove)-[A-Z]\w+/);
+  });
+});
+
+describe('runElevated on Windows: what the user sees', () => {
+  it('a per-user install (%LOCALAPPDATA%\\Programs) is refused before any prompt, with how to install for all users', async () => {
+    const userCjs =
+      'C:\\Users\\alice\\AppData\\Local\\Programs\\Paddock\\resources\\paddock-privileged.cjs';
+    const { host, calls } = windowsHost({ trust: rows('localappdata-programs-win11.txt') });
+    const result = await runElevated(
+      { host, privileged: [NODE, userCjs], interactive: true },
+      APPLY,
+    );
+    expect(result).toEqual({
+      ok: false,
+      cancelled: false,
+      message: expect.stringMatching(
+        /^Windows' admin prompt was not offered: .*DESKTOP-7Q2KMVB\\alice may change C:\\Users\\alice .*run Paddock's installer again, choose to install it for all users \(it then goes into C:\\Program Files\), and apply the fix from that copy\. Nothing was changed\.$/,
+      ),
+    });
+    // Only the permissions were read: no Start-Process.
+    expect(calls.map((c) => c.id)).toEqual(['pathAcl']);
+    expect(calls[0]!.data.paths).toBe(`${NODE}\n${userCjs}`);
+  });
+
+  it('the packaged app’s Linux-style program path is not offered either', async () => {
+    const { host, calls } = windowsHost({});
+    const result = await runElevatedWindows(host, ['/usr/bin/node', CJS], APPLY, undefined, NONCE);
+    expect(!result.ok && result.message).toMatch(
+      /not offered: .*\/usr\/bin\/node is not an absolute path on a drive of this computer/,
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it('UAC cancelled (ERROR_CANCELLED): cancelled, the admin prompt was cancelled, nothing read or changed', async () => {
+    const { host, calls, readFile } = windowsHost({
+      trust: rows('program-files-win11.txt'),
+      elevate: started({
+        Started: false,
+        Cancelled: true,
+        ExitCode: null,
+        Error:
+          'This command cannot be run due to the error: The operation was canceled by the user.',
+      }),
+    });
+    const result = await runElevatedWindows(host, SELF, APPLY, undefined, NONCE);
+    expect(result).toEqual({ ok: false, cancelled: true, message: CANCELLED_MESSAGE });
+    expect(CANCELLED_MESSAGE).toBe('the admin prompt was cancelled');
+    expect(calls.map((c) => c.id)).toEqual(['pathAcl', 'elevate']);
+    expect(readFile).not.toHaveBeenCalled();
+  });
+
+  it('approved: the answer is read from the admin side’s checked folder only, its path from the registry, not the environment', async () => {
+    const answer = {
+      code: 0,
+      text: '{"id":"run-1","state":"applied"}',
+      notes: ['an interrupted fix was rolled back'],
+    };
+    const { host, calls, readFile } = windowsHost(
+      {
+        trust: rows('program-files-win11.txt'),
+        elevate: started(),
+        answerAcl: rows('programdata-answers-win11.txt'),
+      },
+      {
+        [ANSWER]: JSON.stringify(answer),
+        'C:\\Users\\alice\\evil\\Paddock\\answers\\x.json': '{}',
+      },
+    );
+    const result = await runElevatedWindows(host, SELF, APPLY, undefined, NONCE);
+    expect(result).toEqual({
+      ok: true,
+      stdout: answer.text,
+      code: 0,
+      via: 'UAC',
+      notes: answer.notes,
+    });
+    expect(calls.map((c) => c.id)).toEqual(['pathAcl', 'elevate', 'pathAcl']);
+    expect(calls[1]!.data.arguments).toBe(`"${CJS}" --answer-nonce ${NONCE} ${APPLY.join(' ')}`);
+    expect(calls[2]!.data.paths).toBe(ANSWER);
+    expect(readFile.mock.calls.map((c) => c[0])).toEqual([ANSWER]);
+  });
+
+  it('an answers folder a user made first is not believed, and its file is never read', async () => {
+    const { host, readFile } = windowsHost(
+      {
+        trust: rows('program-files-win11.txt'),
+        elevate: started(),
+        answerAcl: rows('programdata-planted-win11.txt'),
+      },
+      { [ANSWER]: JSON.stringify({ code: 0, text: '{"state":"applied"}', notes: [] }) },
+    );
+    const result = await runElevatedWindows(host, SELF, APPLY, undefined, NONCE);
+    expect(result).toEqual({
+      ok: false,
+      cancelled: false,
+      message:
+        'The admin side ran (exit code 0), but its answer cannot be trusted: C:\\ProgramData\\Paddock is owned by DESKTOP-7Q2KMVB\\alice, who can change it without admin rights. Check `paddock history` before trying again.',
+    });
+    expect(readFile).not.toHaveBeenCalled();
+  });
+
+  it('no answer left: says so, with the admin side’s reason when it had no safe folder', async () => {
+    const { host } = windowsHost({
+      trust: rows('program-files-win11.txt'),
+      elevate: started({ ExitCode: NO_ANSWER_FOLDER_EXIT }),
+      answerAcl: JSON.stringify(
+        (JSON.parse(rows('programdata-answers-win11.txt')) as Array<Record<string, unknown>>).map(
+          (r) => (r.Path === ANSWER ? { ...r, Exists: false, Access: [], OwnerSid: '' } : r),
+        ),
+      ),
+    });
+    const result = await runElevatedWindows(host, SELF, APPLY, undefined, NONCE);
+    expect(!result.ok && result.message).toBe(
+      "The admin side ran (exit code 10), but its answer cannot be trusted: it found no safe folder to answer in (C:\\ProgramData\\Paddock\\answers is not only administrators'; an administrator should remove it, and Paddock makes it again). Check `paddock history` before trying again.",
+    );
+  });
+
+  it('a nonce that is not 32 hex digits is refused before anything runs', async () => {
+    for (const nonce of [
+      '..\\..\\Windows\\x',
+      'ABCDEF0123456789ABCDEF0123456789',
+      '0123',
+      `${NONCE}0`,
+    ]) {
+      const { host, calls } = windowsHost({ trust: rows('program-files-win11.txt') });
+      const result = await runElevatedWindows(host, SELF, APPLY, undefined, nonce);
+      expect(result).toEqual({
+        ok: false,
+        cancelled: false,
+        message:
+          'The answer nonce is not 32 hex digits; the admin prompt was not offered. Nothing was changed.',
+      });
+      expect(calls).toEqual([]);
+    }
+    expect(() => answerPath('C:\\ProgramData', 'x')).toThrow(/32 hex digits/);
+  });
+
+  it('an argument with a newline is refused before the prompt', async () => {
+    const { host, calls } = windowsHost({ trust: rows('program-files-win11.txt') });
+    const result = await runElevatedWindows(host, SELF, ['__undo-run', 'x\ny'], undefined, NONCE);
+    expect(!result.ok && result.message).toBe(
+      'The admin prompt was not offered: an argument for the admin prompt holds a control character. Nothing was changed.',
+    );
+    expect(calls.map((c) => c.id)).toEqual(['pathAcl']);
+  });
+});
+
+describe('ProgramData comes from the system', () => {
+  it('%SystemDrive% is the system directory’s drive; any other variable is refused', () => {
+    expect(programDataOf('%SystemDrive%\\ProgramData', 'D:\\Windows\\system32')).toEqual({
+      ok: true,
+      path: 'D:\\ProgramData',
+    });
+    expect(programDataOf('E:\\Daten\\ProgramData\\', 'C:\\WINDOWS\\system32')).toEqual({
+      ok: true,
+      path: 'E:\\Daten\\ProgramData',
+    });
+    expect(programDataOf('%USERPROFILE%\\ProgramData', 'C:\\WINDOWS\\system32')).toEqual({
+      ok: false,
+      why: 'ProgramData (%USERPROFILE%\\ProgramData) names a variable other than %SystemDrive%',
+    });
+    expect(programDataOf('', 'C:\\WINDOWS\\system32').ok).toBe(false);
+    expect(programDataOf('\\\\server\\pd', 'C:\\WINDOWS\\system32').ok).toBe(false);
+  });
+});
+
+describe('the elevated side on Windows', () => {
+  const ADMIN_PLACES = {
+    Admin: true,
+    UserSid: ALICE,
+    ProgramData: '%SystemDrive%\\ProgramData',
+    SystemDirectory: 'C:\\WINDOWS\\system32',
+  };
+  const deps = (over: Partial<WindowsPrivilegedDeps> = {}) => {
+    const written: Array<[string, string]> = [];
+    const said: string[] = [];
+    const run = vi.fn(async () => ({ text: '{"state":"applied"}', code: 0, notes: ['n'] }));
+    return {
+      written,
+      said,
+      run,
+      deps: {
+        run,
+        programFiles: SELF,
+        startEnvironment: ['Path', 'USERPROFILE'],
+        writeAnswer: (path: string, text: string) => written.push([path, text]),
+        say: (line: string) => said.push(line),
+        ...over,
+      } satisfies WindowsPrivilegedDeps,
+    };
+  };
+  const folders = rows('programdata-admin-folders-win11.txt', 'program-files-win11.txt');
+
+  it('checks its folders and its own install, runs in ProgramData\\Paddock\\runs, answers under the nonce', async () => {
+    const { host, calls } = windowsHost({ places: ADMIN_PLACES, folders });
+    const d = deps();
+    const code = await windowsPrivilegedMain(host, ['--answer-nonce', NONCE, ...APPLY], d.deps);
+    expect(code).toBe(0);
+    expect(d.run).toHaveBeenCalledWith(APPLY, 'C:\\ProgramData\\Paddock\\runs');
+    expect(d.written).toEqual([
+      [ANSWER, JSON.stringify({ code: 0, text: '{"state":"applied"}', notes: ['n'] })],
+    ]);
+    expect(calls.map((c) => c.id)).toEqual(['systemPlaces', 'adminFolders']);
+    expect(calls[1]!.data).toEqual({
+      base: 'C:\\ProgramData\\Paddock',
+      paths: [
+        'C:\\ProgramData\\Paddock\\runs',
+        'C:\\ProgramData\\Paddock\\answers',
+        NODE,
+        CJS,
+      ].join('\n'),
+    });
+  });
+
+  it('a nonce that is not hex: nothing runs, no file is written', async () => {
+    const { host, calls } = windowsHost({ places: ADMIN_PLACES, folders });
+    const d = deps();
+    for (const args of [
+      ['--answer-nonce', '..\\..\\evil', ...APPLY],
+      ['--answer-nonce', NONCE.toUpperCase(), ...APPLY],
+      APPLY,
+    ]) {
+      expect(await windowsPrivilegedMain(host, args, d.deps)).toBe(2);
+    }
+    expect(calls).toEqual([]);
+    expect(d.run).not.toHaveBeenCalled();
+    expect(d.written).toEqual([]);
+    expect(d.said[0]).toMatch(/--answer-nonce and 32 hex digits first; nothing was run/);
+  });
+
+  it('a folder a user planted under ProgramData: refused, nothing run, nothing written there', async () => {
+    const { host } = windowsHost({
+      places: ADMIN_PLACES,
+      folders: rows('programdata-planted-win11.txt', 'program-files-win11.txt'),
+    });
+    const d = deps();
+    expect(await windowsPrivilegedMain(host, ['--answer-nonce', NONCE, ...APPLY], d.deps)).toBe(
+      NO_ANSWER_FOLDER_EXIT,
+    );
+    expect(d.run).not.toHaveBeenCalled();
+    expect(d.written).toEqual([]);
+    expect(d.said).toEqual([
+      'refusing to run: C:\\ProgramData\\Paddock is owned by DESKTOP-7Q2KMVB\\alice, who can change it without admin rights. Its folder C:\\ProgramData\\Paddock must be made and owned by administrators only; an administrator should remove what is there, and Paddock makes it again. Nothing was run.',
+    ]);
+  });
+
+  it('without admin rights it runs nothing', async () => {
+    const { host, calls } = windowsHost({ places: { ...ADMIN_PLACES, Admin: false }, folders });
+    const d = deps();
+    expect(await windowsPrivilegedMain(host, ['--answer-nonce', NONCE, ...APPLY], d.deps)).toBe(2);
+    expect(calls.map((c) => c.id)).toEqual(['systemPlaces']);
+    expect(d.run).not.toHaveBeenCalled();
+  });
+
+  it('from a per-user install: refused in its answer, which says how to install for all users', async () => {
+    const userCjs =
+      'C:\\Users\\alice\\AppData\\Local\\Programs\\Paddock\\resources\\paddock-privileged.cjs';
+    const { host } = windowsHost({
+      places: ADMIN_PLACES,
+      folders: rows('programdata-admin-folders-win11.txt', 'localappdata-programs-win11.txt'),
+    });
+    const d = deps({ programFiles: [NODE, userCjs] });
+    expect(await windowsPrivilegedMain(host, ['--answer-nonce', NONCE, ...APPLY], d.deps)).toBe(2);
+    expect(d.run).not.toHaveBeenCalled();
+    const [[path, text]] = d.written as [[string, string]];
+    expect(path).toBe(ANSWER);
+    expect(JSON.parse(text)).toEqual({
+      code: 2,
+      notes: [],
+      text: expect.stringMatching(
+        /^refused, nothing was run: this copy of Paddock can be changed without admin rights \(.*alice.*\)\. Install Paddock for all users \(into C:\\Program Files\) and apply the fix from that copy\.$/,
+      ),
+    });
+  });
+
+  it('NODE_OPTIONS in the environment it started with: refused, and the user told where to remove it', async () => {
+    const { host } = windowsHost({ places: ADMIN_PLACES, folders });
+    const d = deps({ startEnvironment: ['Path', 'NODE_OPTIONS'] });
+    expect(await windowsPrivilegedMain(host, ['--answer-nonce', NONCE, ...APPLY], d.deps)).toBe(2);
+    expect(d.run).not.toHaveBeenCalled();
+    expect(JSON.parse(d.written[0]![1]).text).toMatch(
+      /^refused, nothing was run: NODE_OPTIONS is set in your account's environment, and Node acts on it before Paddock's first line runs/,
+    );
+  });
+});
