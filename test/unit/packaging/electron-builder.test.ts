@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,12 @@ const require = createRequire(import.meta.url);
 interface BuilderConfig {
   linux: { target: string[] };
   mac: { target: Array<string | { target: string }> };
-  win: { target: string[] };
+  win: {
+    target: Array<string | { target: string; arch?: string[] }>;
+    requestedExecutionLevel?: string;
+    icon?: string;
+  };
+  nsis: Record<string, unknown>;
   electronFuses: Record<string, boolean>;
   asar: boolean;
   files: string[];
@@ -35,7 +40,7 @@ describe('electron-builder.yml', () => {
   it('builds AppImage and deb on Linux, dmg on macOS, nsis on Windows', () => {
     expect(config.linux.target).toEqual(expect.arrayContaining(['AppImage', 'deb']));
     expect(config.mac.target.map((t) => (typeof t === 'string' ? t : t.target))).toContain('dmg');
-    expect(config.win.target).toContain('nsis');
+    expect(config.win.target.map((t) => (typeof t === 'string' ? t : t.target))).toContain('nsis');
   });
 
   it('sets the fuses that keep the packaged app from being run as plain Node', () => {
@@ -105,5 +110,55 @@ describe('the privileged side in the package (docs/security.md)', () => {
     expect(readFileSync(builder.deb.afterRemove, 'utf8')).toMatch(
       /dev\.paddock\.privileged\.policy/,
     );
+  });
+});
+
+describe('Windows: the nsis installer (issue 17)', () => {
+  const nsisTarget = config.win.target.find(
+    (t): t is { target: string; arch?: string[] } => typeof t !== 'string' && t.target === 'nsis',
+  );
+
+  it('one installer per architecture, each name saying which', () => {
+    expect(nsisTarget?.arch).toEqual(['x64', 'arm64']);
+    expect(config.nsis.artifactName).toBe('${productName}-Setup-${version}-${arch}.${ext}');
+  });
+
+  it('installs per user by default, and still offers all users (the install an admin fix needs)', () => {
+    expect(config.nsis).toMatchObject({
+      oneClick: false,
+      perMachine: false,
+      selectPerMachineByDefault: false,
+      allowElevation: true,
+      allowToChangeInstallationDirectory: false,
+    });
+  });
+
+  it('the app never asks for admin rights itself', () => {
+    expect(config.win.requestedExecutionLevel).toBe('asInvoker');
+  });
+
+  it('a Start menu entry named Paddock, no desktop shortcut, no version in Settings > Apps', () => {
+    expect(config.nsis).toMatchObject({
+      createStartMenuShortcut: true,
+      createDesktopShortcut: false,
+      shortcutName: 'Paddock',
+      uninstallDisplayName: '${productName}',
+    });
+  });
+
+  it('names no icon file that is not there (a missing one fails the build)', () => {
+    for (const icon of [config.win.icon, config.nsis.installerIcon, config.nsis.uninstallerIcon])
+      if (typeof icon === 'string') expect(existsSync(icon), icon).toBe(true);
+    // electron-builder's default place for it: when it is added, it is used without a key.
+    if (config.win.icon === undefined)
+      expect(readFileSync('electron-builder.yml', 'utf8')).toMatch(/build\/icon\.ico/);
+  });
+
+  it('what a user is told when an admin fix meets a per-user install matches what the installer offers', async () => {
+    const { perUserInstallMessage } = await import('../../../electron/cli/win32-elevate');
+    const message = perUserInstallMessage('C:\\Users\\alice is alice’s');
+    expect(message).toContain("run Paddock's installer again, choose to install it for all users");
+    expect(message).toContain('C:\\Program Files');
+    expect(config.nsis.allowElevation).toBe(true);
   });
 });
