@@ -120,6 +120,7 @@ describe('Windows: the nsis installer (issue 17)', () => {
 
   it('one installer per architecture, each name saying which', () => {
     expect(nsisTarget?.arch).toEqual(['x64', 'arm64']);
+    expect(config.nsis.buildUniversalInstaller).toBe(false);
     expect(config.nsis.artifactName).toBe('${productName}-Setup-${version}-${arch}.${ext}');
   });
 
