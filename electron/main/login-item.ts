@@ -156,7 +156,12 @@ export function getStartAtLogin(deps: LoginItemDeps): boolean {
   }
   if (deps.platform === 'win32') {
     const { path, args } = loginCommand(deps);
-    return deps.app.getLoginItemSettings({ path, args }).openAtLogin;
+    const settings = deps.app.getLoginItemSettings({ path, args });
+    // The Run entry can be there while Windows will not start it: the user switched Paddock
+    // off in Task Manager's Startup apps (or Settings > Apps > Startup), which Electron reads
+    // as executableWillLaunchAtLogin. Then it is off; switching it on again re-enables it
+    // (setLoginItemSettings' `enabled` defaults to true).
+    return settings.openAtLogin && settings.executableWillLaunchAtLogin !== false;
   }
   if (deps.platform === 'darwin') return deps.app.getLoginItemSettings().openAtLogin;
   return false;

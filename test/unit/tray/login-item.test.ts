@@ -268,6 +268,24 @@ describe('macOS and Windows login items', () => {
     });
   });
 
+  it('Windows: off when the user switched it off in Task Manager’s Startup apps, though the Run entry is there', () => {
+    const app = fakeApp();
+    const deps: LoginItemDeps = {
+      app,
+      platform: 'win32',
+      execPath: 'C:\\Users\\alice\\AppData\\Local\\Programs\\Paddock\\Paddock.exe',
+    };
+    expect(getStartAtLogin(deps)).toBe(true);
+    app.getLoginItemSettings.mockReturnValueOnce({
+      openAtLogin: true,
+      wasOpenedAtLogin: false,
+      status: 'enabled',
+      executableWillLaunchAtLogin: false,
+      launchItems: [],
+    });
+    expect(getStartAtLogin(deps)).toBe(false);
+  });
+
   it('started hidden: --hidden anywhere, or opened at login on macOS', () => {
     const app = fakeApp();
     expect(startedHidden(['/opt/paddock', '--hidden'], { app, platform: 'linux' })).toBe(true);
