@@ -570,9 +570,12 @@ async function readAnswer(
         ? `it found no safe folder to answer in (${answers} is not only administrators'; an administrator should remove it, and Paddock makes it again)`
         : `it left no answer in ${answers}`,
     );
-  // Owned by an administrator, or by this user's own elevated process (admin approval mode).
-  const own = new Set(outcome.userSid ? [outcome.userSid] : []);
-  const problem = windowsAclEntryProblem(entry, 'file', own);
+  // Only administrators may add a file to the checked folder, so its owner is whatever owner an
+  // elevated process gives what it creates: Administrators, or the account that approved the
+  // prompt (this user's own in admin approval mode, an administrator's with their password).
+  // What counts is that no one else may write it.
+  const owners = new Set([entry.ownerSid, ...(outcome.userSid ? [outcome.userSid] : [])]);
+  const problem = windowsAclEntryProblem(entry, 'file', owners);
   if (problem) return failed(problem);
   const read = await host.readFile(file, MAX_ANSWER_BYTES);
   if (!read.ok) return failed(`${file} could not be read (${read.code})`);

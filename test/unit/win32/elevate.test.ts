@@ -339,6 +339,51 @@ describe('runElevated on Windows: what the user sees', () => {
     expect(readFile.mock.calls.map((c) => c[0])).toEqual([ANSWER]);
   });
 
+  it('an answer owned by the administrator who approved the prompt is read; one that others may write is not', async () => {
+    const answer = { code: 0, text: '{"state":"applied"}', notes: [] };
+    const withFile = (change: (row: Record<string, unknown>) => Record<string, unknown>) =>
+      JSON.stringify(
+        (JSON.parse(rows('programdata-answers-win11.txt')) as Array<Record<string, unknown>>).map(
+          (r) => (r.Path === ANSWER ? change(r) : r),
+        ),
+      );
+    const admin = { OwnerSid: 'S-1-5-21-3623811015-3361044348-30300820-500', Owner: 'PC\\admin' };
+    const owned = windowsHost(
+      {
+        trust: rows('program-files-win11.txt'),
+        elevate: started(),
+        answerAcl: withFile((r) => ({ ...r, ...admin })),
+      },
+      { [ANSWER]: JSON.stringify(answer) },
+    );
+    expect(await runElevatedWindows(owned.host, SELF, APPLY, undefined, NONCE)).toMatchObject({
+      ok: true,
+      stdout: answer.text,
+    });
+    const everyone = {
+      Identity: 'Everyone',
+      Sid: 'S-1-1-0',
+      Type: 'Allow',
+      Rights: 1245631,
+      Inherited: false,
+      InheritanceFlags: 0,
+      PropagationFlags: 0,
+    };
+    const writable = windowsHost(
+      {
+        trust: rows('program-files-win11.txt'),
+        elevate: started(),
+        answerAcl: withFile((r) => ({ ...r, Access: [...(r.Access as unknown[]), everyone] })),
+      },
+      { [ANSWER]: JSON.stringify(answer) },
+    );
+    const result = await runElevatedWindows(writable.host, SELF, APPLY, undefined, NONCE);
+    expect(!result.ok && result.message).toMatch(
+      /its answer cannot be trusted: Everyone may change C:\\ProgramData\\Paddock\\answers\\0123456789abcdef0123456789abcdef\.json \(/,
+    );
+    expect(writable.readFile).not.toHaveBeenCalled();
+  });
+
   it('an answers folder a user made first is not believed, and its file is never read', async () => {
     const { host, readFile } = windowsHost(
       {
