@@ -58,6 +58,14 @@ function buildImageTree(root: string): void {
   fs.mkdirSync(path.join(root, 'root'));
 }
 
+/** The findings that say "someone else can reach it". */
+const EXPOSURE_RULES = new Set([
+  'exposed-to-lan',
+  'exposed-to-internet',
+  'docker-publish-beyond-loopback',
+  'proxy-without-auth',
+]);
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describeWhen('docker lab', prerequisites, 'the real Docker Engine publishing Ollama', () => {
@@ -181,6 +189,31 @@ describeWhen('docker lab', prerequisites, 'the real Docker Engine publishing Oll
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
+  /**
+   * Issue 18, "one thing said once": one container is one server with one exposure finding
+   * (Docker's publish: not also "reachable from the local network", nor docker-proxy or dockerd
+   * as "a reverse proxy without a password"), and every finding offers only fixes that apply to
+   * a container Docker publishes (no host rebind, no host firewall, no proxy password).
+   */
+  const saidOnce = (json: Awaited<ReturnType<typeof runScan>>['json']) => {
+    expect(json.snapshot.instances.map((i) => i.id)).toHaveLength(1);
+    const exposure = json.findings.filter((f) => EXPOSURE_RULES.has(f.ruleId));
+    expect(exposure.map((f) => f.ruleId)).toEqual(['docker-publish-beyond-loopback']);
+    expect(exposure[0]!.summary).toMatch(/Other machines on your network reach it at .*:8000/);
+    const offered = [...new Set(json.findings.flatMap((f) => f.fixes))];
+    expect(offered).toContain('docker-localhost');
+    for (const never of [
+      'rebind-systemd',
+      'rebind-server',
+      'block-port',
+      'enable-firewall',
+      'proxy-auth',
+      'share-allowlist',
+      'share-vpn',
+    ])
+      expect(offered, never).not.toContain(never);
+  };
+
   const serverInstance = (json: Awaited<ReturnType<typeof runScan>>['json']) => {
     const found = json.snapshot.instances.filter((i) =>
       i.containers.some((c) => c.names.includes(NAME)),
@@ -208,6 +241,7 @@ describeWhen('docker lab', prerequisites, 'the real Docker Engine publishing Oll
     expect(instance.reasons.join('\n') + JSON.stringify(instance.listeners)).toMatch(
       /never reach this socket: a NAT rule sends them to 172\.17\.0\.\d+:11434 first/,
     );
+    saidOnce(json);
   }, 120_000);
 
   it('with --userland-proxy=false: DNAT only, no docker-proxy, and the verdict still says lan', async () => {
@@ -225,6 +259,7 @@ describeWhen('docker lab', prerequisites, 'the real Docker Engine publishing Oll
     expect(instance.exposure).toBe('lan');
     const ns = instance.listeners.find((l) => l.path === 'namespace')!;
     expect(ns.reachableVia.some((p) => p.nat?.port === 8000 && p.open)).toBe(true);
+    saidOnce(json);
   }, 120_000);
 
   it('a DOCKER-USER rule that drops it: the LAN is refused, and no path from the LAN counts as open', async () => {
@@ -251,5 +286,7 @@ describeWhen('docker lab', prerequisites, 'the real Docker Engine publishing Oll
     expect(fromLan.length).toBeGreaterThan(0);
     expect(fromLan.filter((p) => p.open)).toEqual([]);
     expect(JSON.stringify(fromLan)).toMatch(/DOCKER-USER/);
+    // Refused everywhere: nothing says Docker publishes it past the firewall.
+    expect(json.findings.filter((f) => EXPOSURE_RULES.has(f.ruleId))).toEqual([]);
   }, 120_000);
 });

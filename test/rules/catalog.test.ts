@@ -250,11 +250,60 @@ describe('the rule catalog', () => {
 describe('the fixes a finding offers', () => {
   it('drop what cannot apply to the server: no container, no Docker fix; no proxy, no proxy fix', () => {
     const all = ['rebind-systemd', 'block-port', 'docker-localhost', 'proxy-auth'];
-    const bare = { containers: [], proxyPaths: [] } as unknown as Instance;
+    const bare = { containers: [], proxyPaths: [], listeners: [] } as unknown as Instance;
     expect(applicableFixes(all, bare)).toEqual(['rebind-systemd', 'block-port']);
-    const both = { containers: [{}], proxyPaths: [{}] } as unknown as Instance;
-    expect(applicableFixes(all, both)).toEqual(all);
+    const proxied = {
+      containers: [],
+      proxyPaths: [{ port: 8080 }],
+      listeners: [],
+    } as unknown as Instance;
+    expect(applicableFixes(all, proxied)).toEqual(['rebind-systemd', 'block-port', 'proxy-auth']);
     expect(applicableFixes(all, undefined)).toEqual(all);
+  });
+
+  it('issue 18: a published container gets the Docker fix only, not a host rebind, firewall or proxy fix', () => {
+    const all = [
+      'rebind-systemd',
+      'rebind-server',
+      'block-port',
+      'enable-firewall',
+      'share-allowlist',
+      'docker-localhost',
+      'proxy-auth',
+      'disable-cloud',
+    ];
+    const published = {
+      containers: [
+        { publishedBeyondLoopback: true, published: [{ hostPort: 8000, hostIp: '0.0.0.0' }] },
+      ],
+      // docker-proxy holds the published port: Docker's publish, not a proxy of the user's.
+      proxyPaths: [{ port: 8000 }],
+      listeners: [
+        {
+          path: 'namespace',
+          port: 11434,
+          reachableVia: [{ open: true, nat: { port: 8000, rule: 'DNAT' } }],
+        },
+        { path: 'proxy', port: 8000, reachableVia: [{ open: false }] },
+      ],
+    } as unknown as Instance;
+    expect(applicableFixes(all, published)).toEqual(['docker-localhost', 'disable-cloud']);
+    // Also reachable another way (a socket of its own on the host): the host's firewall fixes
+    // apply to that way, a rebind still does not reach into the container.
+    const alsoDirect = {
+      ...published,
+      listeners: [
+        ...published.listeners,
+        { path: 'direct', port: 9000, reachableVia: [{ open: true }] },
+      ],
+    } as unknown as Instance;
+    expect(applicableFixes(all, alsoDirect)).toEqual([
+      'block-port',
+      'enable-firewall',
+      'share-allowlist',
+      'docker-localhost',
+      'disable-cloud',
+    ]);
   });
 
   it('issue 12: none that close a socket or a port when only a tunnel out publishes the server', () => {

@@ -6,7 +6,8 @@
 import { defineRule } from './rule';
 import type { RuleFinding } from './rule';
 import { DOCKER_PATH_SENTENCE } from '../exposure';
-import { listenerWords } from './support/reach';
+import { isDockerPath, openDockerPaths } from './support/docker';
+import { listenerWords, reachableAt } from './support/reach';
 import { attackerCanOnOllama, hostPort, instanceLabel, listed, plain } from './support/words';
 
 export default defineRule(
@@ -28,7 +29,18 @@ export default defineRule(
       const containers = instance.containers.filter((c) => c.publishedBeyondLoopback);
       if (containers.length === 0) return [];
       const dockerListeners = instance.listeners.filter((l) => l.path === 'docker');
-      const internet = dockerListeners.some((l) => l.exposure === 'internet');
+      // Issue 18: the one exposure finding of a published container (exposed-to-lan and
+      // proxy-without-auth leave it to this one), so it says who reaches it, and is not made
+      // when every way Docker opens is refused (a DOCKER-USER rule that drops it).
+      const allDocker = instance.listeners.flatMap((l) =>
+        l.reachableVia.filter((p) => isDockerPath(instance, l, p)),
+      );
+      const open = openDockerPaths(instance);
+      if (allDocker.length > 0 && open.length === 0) return [];
+      const internet =
+        dockerListeners.some((l) => l.exposure === 'internet') ||
+        open.some(({ paths }) => paths.some((p) => p.scope === 'public'));
+      const at = reachableAt(open);
       const publishes = containers.flatMap((c) =>
         c.published
           .filter((p) => p.scope !== 'loopback')
@@ -44,11 +56,13 @@ export default defineRule(
         {
           instance: instance.id,
           ...(internet ? { severity: 'critical' as const } : {}),
-          summary: `The Docker container ${listed(names)} publishes Ollama${instance.version ? ` ${plain(instance.version, 40)}` : ''} on ${listed(publishes)}${instance.pid !== null ? ` (${instanceLabel(instance)})` : ''}: beyond this computer, and ahead of the host firewall's input rules (ufw included).`,
+          summary: `The Docker container ${listed(names)} publishes Ollama${instance.version ? ` ${plain(instance.version, 40)}` : ''} on ${listed(publishes)}${instance.pid !== null ? ` (${instanceLabel(instance)})` : ''}: beyond this computer, and ahead of the host firewall's input rules (ufw included).${at.length > 0 ? ` ${internet ? 'The internet' : 'Other machines on your network'} reach it at ${listed(at, 3)}, with no password.` : ''}`,
           attackerCan: attackerCanOnOllama(snapshot, instance),
           evidence: [
             ...containers.flatMap((c) => c.reasons.map((r) => plain(r, 300))),
-            ...dockerListeners.map((l) => `Listener ${listenerWords(l)}: ${l.reasons.join(' ')}`),
+            ...[...new Set([...dockerListeners, ...open.map((e) => e.listener)])].map(
+              (l) => `Listener ${listenerWords(l)}: ${l.reasons.join(' ')}`,
+            ),
             DOCKER_PATH_SENTENCE,
           ],
         },

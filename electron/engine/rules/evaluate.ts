@@ -13,6 +13,7 @@ import type { Instance, Snapshot } from '../../../shared/snapshot';
 import { cleanText } from '../text/untrusted';
 import { RULES } from './index';
 import type { Rule, RuleFinding } from './rule';
+import { dockerPublishedPorts, exposedOnlyByDocker } from './support/docker';
 
 export const RULE_FAILED = 'rule-failed';
 
@@ -38,6 +39,21 @@ const SOCKET_FIXES = new Set([
   'proxy-auth',
 ]);
 
+/** Fixes that change how a host's server is started: none reaches into a container. */
+const REBIND_FIXES = new Set([
+  'rebind-systemd',
+  'rebind-server',
+  'rebind-launchd',
+  'rebind-windows',
+]);
+/** Fixes in the host firewall's input path, which Docker's published ports never meet. */
+const HOST_FIREWALL_FIXES = new Set([
+  'block-port',
+  'enable-firewall',
+  'share-allowlist',
+  'share-vpn',
+]);
+
 /**
  * The fixes that can apply to this finding's server: publishing a container on localhost only
  * when Docker publishes it, credentials at a proxy only when a proxy is in front of it, and
@@ -50,6 +66,12 @@ export function applicableFixes(
   instance: Instance | undefined,
 ): string[] {
   if (!instance) return [...fixes];
+  // Issue 18: a container's server is not a host service (no rebind applies), and ports Docker
+  // publishes are forwarded before the host firewall's input rules (no host firewall fix
+  // closes them). docker-proxy on a published port is Docker's publish, not a proxy to guard.
+  const inContainer = instance.containers.length > 0;
+  const dockerOnly = exposedOnlyByDocker(instance);
+  const published = dockerPublishedPorts(instance);
   const onlyTunnels =
     (instance.tunnels?.length ?? 0) > 0 &&
     !instance.listeners.some((l) => l.reachableVia.some((p) => p.open));
@@ -60,7 +82,9 @@ export function applicableFixes(
       (fix !== 'share-proxy-rotate' || (instance.sharedBehind?.length ?? 0) > 0) &&
       // A container is put behind a proxy only once it is published on localhost (its own fix).
       (fix !== 'share-proxy' || instance.containers.length === 0) &&
-      (fix !== 'proxy-auth' || instance.proxyPaths.length > 0) &&
+      (fix !== 'proxy-auth' || instance.proxyPaths.some((p) => !published.has(p.port))) &&
+      !(inContainer && REBIND_FIXES.has(fix)) &&
+      !(dockerOnly && HOST_FIREWALL_FIXES.has(fix)) &&
       (fix !== 'stop-tunnel' || (instance.tunnels?.length ?? 0) > 0) &&
       !(onlyTunnels && SOCKET_FIXES.has(fix)),
   );

@@ -3,6 +3,7 @@
  * reverse proxy, or published by Docker) arrives on a public address.
  */
 import { defineRule } from './rule';
+import { exposedOnlyByDocker } from './support/docker';
 import { listenerWords, openPathsWhere, reachableAt } from './support/reach';
 import { effectiveSetting, ollamaBool } from './support/settings';
 import { attackerCanOnOllama, instanceLabel, listed, modelNames, plural } from './support/words';
@@ -36,6 +37,8 @@ export default defineRule(
     snapshot.instances.flatMap((instance) => {
       const shared = (instance.sharedWith || instance.sharedOver) && !instance.tunnels?.length;
       if (instance.exposure !== 'internet' || shared) return [];
+      // Docker publishing the container is the only way in: docker-publish-beyond-loopback says it.
+      if (exposedOnlyByDocker(instance)) return [];
       const publicPaths = openPathsWhere(instance, (p) => p.scope === 'public');
       // A tunnel out publishes it with no public path of its own (issue 12).
       const tunnels = (instance.tunnels ?? []).map(

@@ -4,6 +4,7 @@
  * An instance reachable from the internet gets exposed-to-internet instead.
  */
 import { defineRule } from './rule';
+import { exposedOnlyByDocker } from './support/docker';
 import { isLanScope, listenerWords, openPathsWhere, reachableAt } from './support/reach';
 import { effectiveSetting, ollamaBool } from './support/settings';
 import { attackerCanOnOllama, instanceLabel, listed, modelNames, plural } from './support/words';
@@ -35,6 +36,8 @@ export default defineRule(
     snapshot.instances.flatMap((instance) => {
       // Shared with sources a firewall rule names: shared-with-chosen says so instead.
       if (instance.exposure !== 'lan' || instance.sharedWith || instance.sharedOver) return [];
+      // Docker publishing the container is the only way in: docker-publish-beyond-loopback says it.
+      if (exposedOnlyByDocker(instance)) return [];
       const lanPaths = openPathsWhere(instance, (p) => isLanScope(p.scope));
       const at = reachableAt(lanPaths);
       const vpn = lanPaths.some(({ paths }) => paths.some((p) => p.scope === 'cgnat'));

@@ -6,6 +6,7 @@
 import type { Severity } from '../../../shared/findings';
 import type { Exposure } from '../../../shared/snapshot';
 import { defineRule } from './rule';
+import { dockerPublishedPorts } from './support/docker';
 import type { RuleFinding } from './rule';
 import { worstExposure } from '../exposure';
 import { listenerWords } from './support/reach';
@@ -41,8 +42,11 @@ export default defineRule(
   },
   (snapshot) =>
     snapshot.instances.flatMap((instance): RuleFinding[] => {
+      // docker-proxy (or dockerd) holding a port Docker publishes for this server's container is
+      // Docker's publish, which docker-publish-beyond-loopback reports: not a reverse proxy.
+      const published = dockerPublishedPorts(instance);
       const open = instance.proxyPaths.filter(
-        (p) => p.upstream === 'ollama' && p.authRequired !== true,
+        (p) => p.upstream === 'ollama' && p.authRequired !== true && !published.has(p.port),
       );
       if (open.length === 0) return [];
       const listeners = instance.listeners.filter(

@@ -86,12 +86,15 @@ export function openPathsWhere(
     .filter((entry) => entry.paths.length > 0);
 }
 
-/** "192.168.1.20:11434 on eth0" for each open path, the listener's own port. */
+/**
+ * "192.168.1.20:11434 on eth0" for each open path: the port a peer connects to (before a NAT
+ * rule sends it on, as Docker's DNAT does), else the listener's own.
+ */
 export function reachableAt(entries: Array<{ listener: Listener; paths: ReachPath[] }>): string[] {
   return entries.flatMap(({ listener, paths }) =>
     paths.map(
       (p) =>
-        `${hostPort(plain(p.address, 60), listener.port)} on ${plain(p.interface, 40)}${listener.path === 'proxy' ? ' (through the reverse proxy)' : listener.path === 'docker' ? ' (published by Docker)' : ''}`,
+        `${hostPort(plain(p.address, 60), p.nat?.port ?? listener.port)} on ${plain(p.interface, 40)}${listener.path === 'proxy' ? ' (through the reverse proxy)' : listener.path === 'docker' ? ' (published by Docker)' : ''}`,
     ),
   );
 }
