@@ -17,6 +17,7 @@ import {
   parseRegistryEnvironment,
   parseWin32Processes,
 } from '../../../electron/engine/probes/win32/parse';
+import { parseWindowsAcl } from '../../../electron/engine/host/trust';
 
 const ROOT = join(__dirname, '../../fixtures/win32');
 
@@ -55,6 +56,7 @@ describe('win32 fixtures', () => {
   it('cover every tool', () => {
     const tools = new Set(FIXTURES.map((path) => relative(ROOT, path).split('/')[0]));
     expect([...tools].sort()).toEqual([
+      'acl',
       'firewall',
       'netstat',
       'processes',
@@ -93,6 +95,15 @@ describe('win32 fixtures', () => {
     (name, path) => {
       const tool = name.split('/')[0]!;
       const file = name.split('/')[1]!;
+      if (tool === 'acl') {
+        // The install-trust check's reader (host/trust.ts): every entry read, or nothing trusted.
+        const entries = parseWindowsAcl(
+          readFileSync(path, 'utf8').replace(/^(#fixture:[^\n]*\n)+/, ''),
+        );
+        expect(entries).not.toBeNull();
+        expect(entries!.length).toBeGreaterThan(0);
+        return;
+      }
       const parser =
         tool === 'processes'
           ? parseWin32Processes
