@@ -63,13 +63,7 @@ import {
   PS_SET_USER_VARIABLE,
   PS_START_OLLAMA_APP,
 } from './recipes/win32-scripts';
-import {
-  APP_SWITCH_COMMAND,
-  isAppDbPath,
-  isOllamaAppPath,
-  isRestorableValue,
-  isWindowsAbsolutePath,
-} from './recipes/win32';
+import { APP_SWITCH_COMMAND, isOllamaAppPath, isRestorableValue } from './recipes/win32';
 import { encodedScriptLines } from './preview';
 import { SERVICE_CONFIG_PATH, SERVICE_UNIT_PATH } from '../headless/unit';
 import type { AllowedHost } from './bind-edits';
@@ -121,13 +115,6 @@ export interface PrivilegedContext {
   shareFormats?: ReadonlyMap<number, string>;
   /** Windows (issue 17): the Ollama apps that started a server the elevated scan found. */
   windowsApps?: ReadonlySet<string>;
-  /** Windows: the Ollama app settings databases that scan read a switch from. */
-  windowsAppDbs?: ReadonlySet<string>;
-  /**
-   * Windows: the elevated side's own argv for Paddock's program (Node and its launcher), the
-   * only program that may run `__ollama-app-switch` in an elevated plan. Absent: none may.
-   */
-  paddockProgram?: readonly string[];
 }
 
 /**
@@ -153,7 +140,6 @@ function allowedHosts(context: PrivilegedContext | null): AllowedHost {
 export function privilegedContext(
   snapshot: Snapshot,
   isServerUnit: (unit: string, pid: number) => boolean,
-  windows: { paddockProgram?: readonly string[] } = {},
 ): PrivilegedContext {
   const units = new Set<string>();
   const envFiles = new Set<string>();
@@ -205,12 +191,6 @@ export function privilegedContext(
         i.process?.launcher === 'app' && i.process.appExecutable ? [i.process.appExecutable] : [],
       ),
     ),
-    windowsAppDbs: new Set(
-      snapshot.instances.flatMap((i) =>
-        i.settings.filter((s) => s.source.kind === 'app-settings').map((s) => s.source.path),
-      ),
-    ),
-    ...(windows.paddockProgram ? { paddockProgram: windows.paddockProgram } : {}),
   };
 }
 
@@ -946,40 +926,11 @@ function windowsRunProblem(
   undo: readonly string[] | null,
   context: PrivilegedContext | null,
 ): string | null {
-  const switchAt = argv.indexOf(APP_SWITCH_COMMAND);
-  if (switchAt > 0) {
-    const program = argv.slice(0, switchAt);
-    const rest = argv.slice(switchAt);
-    const db = rest[6] ?? '';
-    if (
-      rest.length !== 7 ||
-      rest[1] !== '--column' ||
-      rest[2] !== 'expose' ||
-      rest[3] !== '--value' ||
-      rest[4] !== '0' ||
-      rest[5] !== '--db' ||
-      !isAppDbPath(db)
-    )
-      return "only turning the Ollama app's expose switch off, in its own database, is accepted";
-    if (context ? !context.windowsAppDbs?.has(db) : false)
-      return `${db} is not the settings of an Ollama app the elevated scan found`;
-    const programOk = context
-      ? context.paddockProgram !== undefined && same(program, context.paddockProgram)
-      : program.length > 0 && program.every(isWindowsAbsolutePath);
-    if (!programOk) return "the app's switch is changed only by the elevated side's own Paddock";
-    return same(undo, [
-      ...program,
-      APP_SWITCH_COMMAND,
-      '--column',
-      'expose',
-      '--value',
-      '1',
-      '--db',
-      db,
-    ])
-      ? null
-      : 'turning the switch off is undone only by turning it on again';
-  }
+  // The Ollama app's switch is a write into the user's own folder (%LOCALAPPDATA%): an elevated
+  // process never makes it (a folder the user controls; under a UAC prompt answered with an
+  // administrator's password, another account's). The recipes keep it in user plans.
+  if (argv.includes(APP_SWITCH_COMMAND))
+    return "the Ollama app's switch is changed only without admin rights, never by the elevated side";
   const step = asTemplate(argv);
   if (step === null)
     return `${argv[0] ?? '(nothing)'}: not one of the PowerShell scripts of Paddock's Windows fixes, exactly as Paddock writes them`;

@@ -224,26 +224,33 @@ describe('the Windows fixes as plans', () => {
     );
   });
 
-  it("rebind-windows with expose on and a machine variable: elevated, and the app switch only by the elevated side's own Paddock", async () => {
+  it('rebind-windows with expose on and a machine variable: never elevated (the switch writes into your folder), a user variable of loopback added instead, the machine value named', async () => {
     const snapshot = await scanned({
       launcher: 'app',
       expose: 1,
       machine: { OLLAMA_HOST: '0.0.0.0' },
     });
     const plan = planOf(snapshot, 'rebind-windows');
-    expect(plan.requiresAdmin).toBe(true);
+    expect(plan.requiresAdmin).toBe(false);
+    expect(plan.steps.map((s) => (s.kind === 'run' ? described(s.argv) : s.kind))).toEqual([
+      `quitOllamaApp app=${APP_EXE}`,
+      expect.stringContaining('__ollama-app-switch --column expose --value 0'),
+      'setUserVariable name=OLLAMA_HOST value=127.0.0.1:11434',
+      `startOllamaApp app=${APP_EXE}`,
+    ]);
+    expect(plan.warnings.join(' ')).toMatch(
+      /machine variable OLLAMA_HOST is 0\.0\.0\.0 for every account.*Your new user variable wins over it/,
+    );
+    // Undo removes the variable the fix added, rather than setting it to something.
+    const { undone } = await applyAndUndo(plan);
+    expect(undone).toContain('removeUserVariable name=OLLAMA_HOST');
+    // And the elevated side would refuse the plan outright: it is the user's own.
     expect(
       privilegedPlanProblems(
         plan,
         privilegedContext(snapshot, () => false),
-      ).join(' '),
-    ).toMatch(/only by the elevated side's own Paddock/);
-    expect(
-      privilegedPlanProblems(
-        plan,
-        privilegedContext(snapshot, () => false, { paddockProgram: PADDOCK }),
-      ),
-    ).toEqual([]);
+      ).length,
+    ).toBeGreaterThan(0);
   });
 
   it('a server started from a terminal gets the exact steps, not a plan', async () => {
@@ -491,6 +498,22 @@ describe('the elevated side refuses a Windows plan in any other shape', () => {
       encodePowerShellCommand(`${script}\nRemove-Item C:\\ -Recurse`),
     ];
     expect(withStep(block, 0, { argv: tampered })).toMatch(/not one of the PowerShell scripts/);
+    // The app's switch writes into the user's own folder: never in an elevated plan, whoever's
+    // Paddock would run it.
+    const appSwitch = [
+      ...PADDOCK,
+      '__ollama-app-switch',
+      '--column',
+      'expose',
+      '--value',
+      '0',
+      '--db',
+      APP_DB,
+    ];
+    const undoSwitch = [...appSwitch.slice(0, -3), '1', '--db', APP_DB];
+    expect(withStep(machine, 1, { argv: appSwitch, undo: undoSwitch })).toMatch(
+      /changed only without admin rights, never by the elevated side/,
+    );
     // Another option before -EncodedCommand (a profile would run).
     const noProfileDropped = step0.argv.filter((a) => a !== '-NoProfile');
     expect(withStep(block, 0, { argv: noProfileDropped })).toMatch(

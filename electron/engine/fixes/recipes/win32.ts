@@ -10,7 +10,10 @@
  *   `%LOCALAPPDATA%\Ollama\db.sqlite`, which wins over any variable) is turned off; a user
  *   variable OLLAMA_HOST beyond loopback (`HKCU\Environment`) becomes 127.0.0.1:PORT; where no
  *   user variable is set and the machine's (`HKLM\…\Session Manager\Environment`) reaches
- *   beyond loopback, the machine variable does too, which needs admin rights (UAC); the app is
+ *   beyond loopback, the machine variable does too, which needs admin rights (UAC), unless the
+ *   app's switch must be turned off as well: an elevated plan never writes into the user's
+ *   folders, so a user variable of loopback is added instead (it wins over the machine's for
+ *   the user's programs) and the machine's is named in a warning; the app is
  *   started again through Explorer, unelevated, with the refreshed environment. A user
  *   variable wins over a machine variable of the same name in that user's programs, so a
  *   user's own value is what the app gets when both exist. Undo runs it all back, last first.
@@ -294,8 +297,22 @@ export function planRebindWindows(
       ),
     );
   }
-  // Where the user has no variable of their own, the machine's is what the app gets.
-  const machineStep = !user && machine && beyondLoopback(machine.value);
+  // Where the user has no variable of their own, the machine's is what the app gets. With the
+  // app's switch to turn off too, the plan stays the user's: the switch is a write into the
+  // user's own folder, which an elevated process must never make (a folder the user controls,
+  // and another account's under a UAC prompt answered with an administrator's password).
+  // A user variable of loopback then wins over the machine's for the app, as for every
+  // program the user starts; the machine's is named in a warning.
+  const machineExposes = !user && machine !== undefined && beyondLoopback(machine.value);
+  const userOverMachine = machineExposes && expose !== undefined;
+  if (userOverMachine)
+    steps.push({
+      kind: 'run',
+      argv: powershellArgv(PS_SET_USER_VARIABLE, { name: 'OLLAMA_HOST', value }),
+      undo: powershellArgv(PS_REMOVE_USER_VARIABLE, { name: 'OLLAMA_HOST' }),
+      description: `Add your user variable OLLAMA_HOST=${value} (you had none): it wins over the machine variable (${shown(machine!.value)}) for the programs you start, the Ollama app included. On undo: removed again.`,
+    });
+  const machineStep = machineExposes && !userOverMachine;
   if (machineStep) {
     if (!isRestorableValue(machine.value)) return unrestorable(machine);
     steps.push(
@@ -307,6 +324,10 @@ export function planRebindWindows(
       ),
     );
   }
+  if (userOverMachine)
+    warnings.push(
+      `The machine variable OLLAMA_HOST is ${shown(machine!.value)} for every account on this PC. Your new user variable wins over it for your programs, so it is left as it is; another account's Ollama would still get it (change it in System Properties > Environment Variables, with admin rights, or run this fix again once the app's switch is off).`,
+    );
   if (user && machine && beyondLoopback(machine.value))
     warnings.push(
       `The machine variable OLLAMA_HOST is ${shown(machine.value)} for every account on this PC. Your user variable wins over it for your programs, so it is left as it is; another account's Ollama would still get it (change it in System Properties > Environment Variables, with admin rights).`,
@@ -325,6 +346,7 @@ export function planRebindWindows(
   const changes = [
     expose ? '"Expose Ollama to the network" is turned off' : null,
     user && beyondLoopback(user.value) ? `your user variable OLLAMA_HOST is set to ${value}` : null,
+    userOverMachine ? `your user variable OLLAMA_HOST=${value} is added` : null,
     machineStep ? `the machine variable OLLAMA_HOST is set to ${value}` : null,
   ].filter((c): c is string => c !== null);
   return planShape({
