@@ -38,12 +38,17 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
     return Promise.resolve(result);
   }
   let program = file;
-  let env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: withSystemPath(process.env.PATH),
-    LC_ALL: 'C',
-    LANG: 'C',
-  };
+  // Windows (issue 17): PATH there is `;`-separated and holds no POSIX folders, and its
+  // programs are named by absolute path (System32) anyway; LC_ALL means nothing to them.
+  let env: NodeJS.ProcessEnv =
+    process.platform === 'win32'
+      ? { ...process.env }
+      : {
+          ...process.env,
+          PATH: withSystemPath(process.env.PATH),
+          LC_ALL: 'C',
+          LANG: 'C',
+        };
   let heldFd: number | null = null;
   if (isRoot()) {
     const resolved = resolveRootProgram(file);
