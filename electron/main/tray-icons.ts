@@ -22,8 +22,9 @@ export interface DrawOptions {
   template: boolean;
 }
 
-type Rgb = readonly [number, number, number];
-const COLOURS: Record<TrayIconState, Rgb> = {
+export type Rgb = readonly [number, number, number];
+/** Each state's colour; `private`'s green is also the app icon's (app-icon.ts). */
+export const COLOURS: Readonly<Record<TrayIconState, Rgb>> = {
   private: [0x2e, 0x9e, 0x5b],
   lan: [0xe0, 0x9a, 0x00],
   internet: [0xd9, 0x33, 0x2b],
@@ -91,9 +92,10 @@ export function encodePng(width: number, height: number, rgba: Uint8Array): Buff
 
 // ── shapes, in unit coordinates (0,0 top left; 1,1 bottom right) ────────────────────────
 
-type Point = readonly [number, number];
+export type Point = readonly [number, number];
 
-const SHIELD: Point[] = [
+/** The shield mark, shared with the app icon (app-icon.ts). */
+export const SHIELD: readonly Point[] = [
   [0.5, 0.04],
   [0.88, 0.16],
   [0.88, 0.46],
@@ -113,7 +115,7 @@ const SHIELD_INNER: Point[] = SHIELD.map(([x, y]) => [
   0.49 + (y - 0.49) * 0.62,
 ]);
 
-function inPolygon(x: number, y: number, polygon: readonly Point[]): boolean {
+export function inPolygon(x: number, y: number, polygon: readonly Point[]): boolean {
   let inside = false;
   for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
     const [xi, yi] = polygon[i] as Point;
@@ -153,7 +155,7 @@ function covers(state: TrayIconState, x: number, y: number): boolean {
 }
 
 /** Samples per pixel side: 4 × 4 gives smooth enough edges at 16 px. */
-const SUPERSAMPLE = 4;
+export const SUPERSAMPLE = 4;
 
 /** The icon for `state` as a `size` × `size` RGBA PNG. */
 export function drawIcon(state: TrayIconState, size: number, options: DrawOptions): Buffer {

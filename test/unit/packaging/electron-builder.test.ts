@@ -6,8 +6,8 @@ import { parse } from 'yaml';
 
 const require = createRequire(import.meta.url);
 interface BuilderConfig {
-  linux: { target: string[] };
-  mac: { target: Array<string | { target: string }> };
+  linux: { target: string[]; icon?: string };
+  mac: { target: Array<string | { target: string }>; icon?: string };
   win: {
     target: Array<string | { target: string; arch?: string[] }>;
     requestedExecutionLevel?: string;
@@ -41,6 +41,17 @@ describe('electron-builder.yml', () => {
     expect(config.linux.target).toEqual(expect.arrayContaining(['AppImage', 'deb']));
     expect(config.mac.target.map((t) => (typeof t === 'string' ? t : t.target))).toContain('dmg');
     expect(config.win.target.map((t) => (typeof t === 'string' ? t : t.target))).toContain('nsis');
+  });
+
+  it('names the app’s icons, each a file that is there (scripts/make-icons.mjs writes them)', () => {
+    // Windows: the multi-size .ico; Linux: the 512 px PNG; macOS: its icns made from that PNG.
+    expect(config.win.icon).toBe('build/icon.ico');
+    expect(config.linux.icon).toBe('build/icon.png');
+    expect(config.mac.icon).toBe('build/icon.png');
+    for (const icon of [config.win.icon, config.linux.icon, config.mac.icon])
+      expect(existsSync(icon ?? ''), icon).toBe(true);
+    // The comment that said no icon exists is gone with it.
+    expect(readFileSync('electron-builder.yml', 'utf8')).not.toMatch(/No icon is set/);
   });
 
   it('sets the fuses that keep the packaged app from being run as plain Node', () => {
@@ -150,9 +161,6 @@ describe('Windows: the nsis installer (issue 17)', () => {
   it('names no icon file that is not there (a missing one fails the build)', () => {
     for (const icon of [config.win.icon, config.nsis.installerIcon, config.nsis.uninstallerIcon])
       if (typeof icon === 'string') expect(existsSync(icon), icon).toBe(true);
-    // electron-builder's default place for it: when it is added, it is used without a key.
-    if (config.win.icon === undefined)
-      expect(readFileSync('electron-builder.yml', 'utf8')).toMatch(/build\/icon\.ico/);
   });
 
   it('what a user is told when an admin fix meets a per-user install matches what the installer offers', async () => {
