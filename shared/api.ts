@@ -37,6 +37,11 @@ export const scanRequestSchema = z
   .object({
     /** Also list GPU controllers through systeminformation (slower the first time). */
     gpu: z.boolean().optional(),
+    /**
+     * Issue 18: read the firewall with admin rights for this scan (sudo -n, else the admin
+     * prompt; the privileged side's __firewall-facts, as `paddock scan --elevated` does).
+     */
+    elevated: z.boolean().optional(),
   })
   .strict();
 export const planFixRequestSchema = z

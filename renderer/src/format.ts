@@ -187,6 +187,7 @@ export const PLANNABLE_FIXES = [
   'share-proxy-rotate',
   'rebind-launchd',
   'rebind-windows',
+  'block-client',
 ] as const;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
@@ -208,6 +209,7 @@ const FIX_LABELS: Readonly<Record<string, string>> = {
   'share-proxy-rotate': 'New password or token',
   'rebind-launchd': 'Listen on this Mac only',
   'rebind-windows': 'Listen on this PC only',
+  'block-client': 'Cut off this machine',
   'upgrade-ollama': 'Upgrade Ollama',
   'disable-cloud': 'Turn off cloud models',
   'enable-firewall': 'Turn on a firewall',

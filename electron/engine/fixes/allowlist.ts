@@ -42,6 +42,7 @@ import {
   nftTableName,
 } from './recipes/block-port';
 import { isServiceName } from './recipes/common';
+import { blockTableName, clientCandidates, parseBlockFile } from './recipes/block-client';
 import {
   canonicalSource,
   openToAllFamilies,
@@ -113,6 +114,9 @@ export interface PrivilegedContext {
   openToAll?: ReadonlySet<string>;
   /** The secret format of each share of Paddock's root read on disk, by port (rotation). */
   shareFormats?: ReadonlyMap<number, string>;
+  /** Issue 18: the other machines root's scan found connected to a server or in its log
+   * (block-client refuses only one of those). */
+  clientAddresses?: ReadonlySet<string>;
   /** Windows (issue 17): the Ollama apps that started a server the elevated scan found. */
   windowsApps?: ReadonlySet<string>;
 }
@@ -181,6 +185,9 @@ export function privilegedContext(
     localAddresses: addressesOf(interfaces),
     vpnInterfaceAddresses: addressesOf(interfaces.filter((i) => VPN_INTERFACE.test(i.name))),
     openToAll: new Set(snapshot.instances.flatMap((i) => [...openToAllFamilies(i)])),
+    clientAddresses: new Set(
+      snapshot.instances.flatMap((i) => clientCandidates(snapshot, i).map((c) => c.address)),
+    ),
     serverPorts: new Set(
       snapshot.instances
         .filter((i) => i.exposure !== 'private')
@@ -209,6 +216,8 @@ const UNIT_DIRS = [
 ];
 const PORT_FILE = /^\/etc\/paddock\/nftables\.d\/port-(\d{1,5})\.nft$/;
 const SHARE_FILE = /^\/etc\/paddock\/nftables\.d\/share-(\d{1,5})\.nft$/;
+/** block-client's file: one port and one address (recipes/block-client.ts parses it exactly). */
+const BLOCK_FILE = /^\/etc\/paddock\/nftables\.d\/block-\d{1,5}-[0-9a-fx_]{2,64}\.nft$/;
 /** share-proxy's files: its manifest, its proxy's configuration, its secret, its unit. */
 const PROXY_FILE = /^\/etc\/paddock\/share\/(\d{1,5})\/(share\.json|nginx\.conf|Caddyfile|secret)$/;
 const PROXY_UNIT = /^\/etc\/systemd\/system\/paddock-share-(\d{1,5})\.service$/;
@@ -243,6 +252,7 @@ type Target =
   | { kind: 'nft-main' }
   | { kind: 'nft-port'; port: number }
   | { kind: 'nft-share'; port: number }
+  | { kind: 'nft-block' }
   | { kind: 'env-file' }
   | { kind: 'kcpps' }
   | {
@@ -263,6 +273,7 @@ function target(path: string, context: PrivilegedContext | null): Target | strin
   if (path === PADDOCK_NFT_MAIN) return { kind: 'nft-main' };
   const share = SHARE_FILE.exec(path);
   if (share) return validPort(share[1]) ? { kind: 'nft-share', port: Number(share[1]) } : no;
+  if (BLOCK_FILE.test(path)) return { kind: 'nft-block' };
   const port = PORT_FILE.exec(path);
   if (port) return validPort(port[1]) ? { kind: 'nft-port', port: Number(port[1]) } : no;
   if (path === '/etc/environment') return { kind: 'env-file' };
@@ -606,6 +617,15 @@ function fileProblem(
       (after === nftPortRules(kind.port) && step.path === nftPortFile(kind.port))
       ? null
       : `${step.path} must hold Paddock's rule for port ${kind.port} and nothing else`;
+  if (kind.kind === 'nft-block') {
+    if (after === null) return null;
+    const parsed = parseBlockFile(step.path, after);
+    if (!parsed)
+      return `${step.path} must hold Paddock's rule refusing one address, generated from it, and nothing else`;
+    return context && !context.clientAddresses?.has(parsed.address)
+      ? `${step.path}: ${parsed.address} is not a machine root's scan finds connected to a server or in its log`
+      : null;
+  }
   if (kind.kind === 'nft-share')
     return after === null || parseShareFile(step.path, after) !== null
       ? null
@@ -644,6 +664,17 @@ function unitArg(args: readonly string[], context: PrivilegedContext | null): st
   const unit = args[1]!;
   if (unit === PADDOCK_NFT_UNIT_NAME) return unit;
   return context === null || context.units.has(unit) ? unit : null;
+}
+
+/** block-client's file as its path names it (port, address), or null: not one of its files. */
+function blockOfPath(path: string): { port: number; address: string } | null {
+  const m = /^\/etc\/paddock\/nftables\.d\/block-(\d{1,5})-([0-9a-fx_]{2,64})\.nft$/.exec(path);
+  if (!m || !validPort(m[1])) return null;
+  const address = m[2]!.includes('x') ? m[2]!.replace(/x/g, ':') : m[2]!.replace(/_/g, '.');
+  const c = canonicalSource(address);
+  return c.ok && c.source === address && !address.includes('/')
+    ? { port: Number(m[1]), address }
+    : null;
 }
 
 /** A step's command and the undo it must carry: the only pairs a recipe writes. */
@@ -734,10 +765,15 @@ function runProblem(
     case 'nft': {
       const portFile = args.length === 2 && args[0] === '-f' ? PORT_FILE.exec(args[1]!) : null;
       const shareFile = args.length === 2 && args[0] === '-f' ? SHARE_FILE.exec(args[1]!) : null;
+      const blocked = args.length === 2 && args[0] === '-f' ? blockOfPath(args[1]!) : null;
       const file = portFile ?? shareFile;
-      if (!file || !validPort(file[1]))
+      if (!blocked && (!file || !validPort(file[1])))
         return no(`nft ${args.join(' ')} touches more than Paddock's own tables`);
-      const table = shareFile ? shareTableName(Number(file[1])) : nftTableName(Number(file[1]));
+      const table = blocked
+        ? blockTableName(blocked.port, blocked.address)
+        : shareFile
+          ? shareTableName(Number(file![1]))
+          : nftTableName(Number(file![1]));
       return same(undo, [
         'nft',
         'add',

@@ -30,7 +30,7 @@ import type { FixPlan, FixRun } from '../../../shared/fixes';
 import type { GpuReport } from '../../../shared/gpu';
 import type { Snapshot } from '../../../shared/snapshot';
 import type { ElevateContext } from '../../cli/elevate';
-import { runElevated } from '../../cli/elevate';
+import { elevatedFirewallFacts, runElevated } from '../../cli/elevate';
 import { recoverAtStart, rootRunsDir, userRunsDir } from '../../cli/fix';
 import { APPLY_FIX_COMMAND, UNDO_RUN_COMMAND } from '../../cli/privileged-commands';
 import { assess } from '../assess';
@@ -185,8 +185,23 @@ export function createService(deps: ServiceDeps): Service {
     };
   }
 
+  /**
+   * Issue 18, "Check with admin rights": the firewall read by the privileged side, for one
+   * scan (as `paddock scan --elevated`). Refused or cancelled: the scan does not happen and
+   * the answer says why.
+   */
+  async function elevatedScan(gpu: boolean | undefined): Promise<ScanView> {
+    if (inFlight) await inFlight.catch(() => undefined);
+    if (host.uid() === 0) return rescan({ gpu });
+    const read = await elevatedFirewallFacts(deps.elevate);
+    if (!read.ok) throw new ServiceError(read.message);
+    return rescan({ gpu, firewall: read.result });
+  }
+
   /** One scan at a time: callers during a scan share its answer. */
-  function rescan(options: { gpu?: boolean } = {}): Promise<ScanView> {
+  function rescan(
+    options: { gpu?: boolean; firewall?: ScanOptions['firewall'] } = {},
+  ): Promise<ScanView> {
     if (inFlight) return inFlight;
     deps.emit({ type: 'scan-started', at: now().toISOString() });
     inFlight = (async () => {
@@ -194,6 +209,7 @@ export function createService(deps: ServiceDeps): Service {
         const snapshot = await scan(host, {
           ...deps.scanOptions,
           gpuControllers: options.gpu ?? false,
+          ...(options.firewall ? { firewall: options.firewall } : {}),
         });
         const sample = gpuSample(snapshot.probes.gpu.data, snapshot.takenAt);
         if (sample) keepSample(sample);
@@ -332,7 +348,9 @@ export function createService(deps: ServiceDeps): Service {
       return said;
     },
 
-    scan: guard((request) => rescan({ gpu: request?.gpu })),
+    scan: guard((request) =>
+      request?.elevated ? elevatedScan(request.gpu) : rescan({ gpu: request?.gpu }),
+    ),
 
     snapshot: () => Promise.resolve(latest),
 
