@@ -24,6 +24,8 @@ export const fixIdSchema = z.enum([
    * machine's) OLLAMA_HOST back to loopback, the server restarted.
    */
   'rebind-windows',
+  /** Issue 18: refuse one other machine's address on a server's port ("Cut it off now"). */
+  'block-client',
   /** Issue 15: Paddock's own service (`paddock service install|uninstall`), no server's fix. */
   'service-install',
   'service-uninstall',
@@ -122,6 +124,8 @@ export const verificationSchema = z.object({
     'service-active',
     /** Issue 15: the unit `setting` is neither active nor enabled, and its file is gone. */
     'service-removed',
+    /** Issue 18: the firewall refuses the address `setting` on `port`, on every interface. */
+    'client-blocked',
   ]),
   instance: z.string().nullable(),
   port: z.number().int().nullable(),

@@ -26,6 +26,7 @@ export const FIX_IDS: readonly FixId[] = [
   'share-proxy-rotate',
   'rebind-launchd',
   'rebind-windows',
+  'block-client',
 ];
 
 // ── Windows (issue 17): cli/win32-elevate.ts ─────────────────────────────────────────────

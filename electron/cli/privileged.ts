@@ -167,6 +167,20 @@ export async function privilegedApplyFix(
   // each must be one canonical address or prefix (share-allowlist.ts), and the table made of
   // them only ever drops connections, so they can narrow who reaches a port, never widen it.
   const sharing = fixId === 'share-allowlist' && rest.length === 1 ? rest[0]!.split(',') : null;
+  // block-client (issue 18) takes the one address to cut off, the user's choice among the
+  // machines root's own scan finds connected to that server or in its log: the recipe refuses
+  // any other (block-client.ts, clientCandidates), and its table only ever refuses that address.
+  const cutting = fixId === 'block-client' && rest.length === 1 ? [rest[0]!] : null;
+  if (
+    cutting &&
+    cutting.some((s) => {
+      const c = canonicalSource(s);
+      return !c.ok || c.source !== s || s.includes('/');
+    })
+  )
+    return refuse(
+      `${APPLY_FIX_COMMAND} block-client takes INSTANCE-ID DIGEST and one canonical address`,
+    );
   // share-proxy takes the user's choice of proxy, credential, endpoints and TLS, in its one
   // canonical form: it picks between plans root makes from its own scan, and a certificate
   // it names must lie in a chain only root controls (share-proxy.ts).
@@ -175,7 +189,7 @@ export async function privilegedApplyFix(
     return refuse(
       `${APPLY_FIX_COMMAND} share-proxy takes INSTANCE-ID DIGEST and the choice, as SOFTWARE:AUTH:ENDPOINTS:TLS[:CERT:KEY]`,
     );
-  const extra = sharing || proxy ? [] : rest;
+  const extra = sharing || proxy || cutting ? [] : rest;
   if (proxy?.tls === 'certificate') {
     const problem =
       credentialFileProblem(proxy.cert!, 'CERTIFICATE') ??
@@ -216,6 +230,7 @@ export async function privilegedApplyFix(
     persist: systemdBooted(),
     findingId: finding?.id ?? null,
     ...(sharing ? { allow: sharing } : {}),
+    ...(cutting ? { allow: cutting } : {}),
     ...(proxy ? { proxy } : {}),
   });
   if (isManual(made))

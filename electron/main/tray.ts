@@ -70,6 +70,7 @@ const FIX_TITLES: Record<FixId, string> = {
   'share-proxy-rotate': 'Give the share a new password or token',
   'rebind-launchd': 'Make Ollama listen on this Mac only',
   'rebind-windows': 'Make Ollama listen on this PC only',
+  'block-client': 'Cut off one machine',
   'service-install': 'Install Paddock as a service',
   'service-uninstall': "Uninstall Paddock's service",
 };

@@ -7,6 +7,7 @@ import type { FixPlan, Verification } from '../../../shared/fixes';
 import type { Instance, Snapshot } from '../../../shared/snapshot';
 import { scopeOf } from '../exposure';
 import type { VerifyResult } from './executor';
+import { checkClientBlocked } from './recipes/block-client';
 
 const isLoopback = (address: string) => scopeOf(address) === 'loopback';
 
@@ -133,6 +134,8 @@ export function checkVerification(verification: Verification, snapshot: Snapshot
         ? { ok: false, detail: `${verification.setting} still contains *` }
         : { ok: true, detail: `${verification.setting} is ${JSON.stringify(value)}` };
     }
+    case 'client-blocked':
+      return checkClientBlocked(verification, snapshot);
     case 'service-active':
     case 'service-removed':
       // Paddock's own service: systemd answers (cli/service.ts), a scan cannot.

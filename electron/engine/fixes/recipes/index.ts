@@ -5,6 +5,7 @@
  */
 import type { FixId, FixPlan, ManualFix } from '../../../../shared/fixes';
 import type { Snapshot } from '../../../../shared/snapshot';
+import { planBlockClient } from './block-client';
 import { planBlockPort } from './block-port';
 import type { RecipeIO } from './common';
 import { planDockerLocalhost } from './docker-localhost';
@@ -29,7 +30,7 @@ export interface PlanFixOptions {
   findingId?: string | null;
   /** block-port: make the rule survive a reboot (needs systemd as the init system). */
   persist?: boolean;
-  /** share-allowlist: the addresses or prefixes to share with. */
+  /** share-allowlist: the addresses or prefixes to share with; block-client: the one address to cut off. */
   allow?: readonly string[];
   /** share-proxy: the proxy, credential, endpoints and TLS the user chose. */
   proxy?: ProxyChoice;
@@ -41,6 +42,7 @@ export interface PlanFixOptions {
  */
 export function privilegedChoiceArgs(plan: FixPlan): string[] {
   if (plan.fixId === 'share-allowlist') return [plan.verification.setting ?? ''];
+  if (plan.fixId === 'block-client') return [plan.verification.setting ?? ''];
   if (plan.fixId === 'share-proxy') {
     const choice = proxyChoiceOfPlan(plan.steps);
     return [choice ? proxyChoiceArg(choice) : ''];
@@ -132,6 +134,11 @@ function plan(
       return planStopTunnel(snapshot, instanceId);
     case 'share-vpn':
       return planShareVpn(snapshot, instanceId, io);
+    case 'block-client':
+      return planBlockClient(snapshot, instanceId, io, {
+        address: options.allow?.length === 1 ? options.allow[0]! : null,
+        persist: options.persist,
+      });
     case 'share-allowlist':
       return planShareAllowlist(snapshot, instanceId, options.allow ?? [], io, {
         persist: options.persist,
