@@ -55,16 +55,8 @@ import { isServicePlan, servicePlanProblems } from '../headless/allowlist';
 import { PFCTL, PF_ANCHOR, PF_ANCHOR_FILE, pfFilePorts } from './recipes/darwin';
 import { POWERSHELL_EXE, powershellArgv } from '../probes/win32/powershell';
 import type { PsTemplate } from '../probes/win32/powershell';
-import {
-  FIX_TEMPLATES,
-  PS_ADD_BLOCK_RULE,
-  PS_QUIT_OLLAMA_APP,
-  PS_REMOVE_BLOCK_RULE,
-  PS_SET_MACHINE_VARIABLE,
-  PS_SET_USER_VARIABLE,
-  PS_START_OLLAMA_APP,
-} from './recipes/win32-scripts';
-import { APP_SWITCH_COMMAND, isOllamaAppPath, isRestorableValue } from './recipes/win32';
+import { FIX_TEMPLATES, PS_ADD_BLOCK_RULE, PS_REMOVE_BLOCK_RULE } from './recipes/win32-scripts';
+import { APP_SWITCH_COMMAND } from './recipes/win32';
 import { encodedScriptLines } from './preview';
 import { SERVICE_CONFIG_PATH, SERVICE_UNIT_PATH } from '../headless/unit';
 import type { AllowedHost } from './bind-edits';
@@ -117,8 +109,6 @@ export interface PrivilegedContext {
   /** Issue 18: the other machines root's scan found connected to a server or in its log
    * (block-client refuses only one of those). */
   clientAddresses?: ReadonlySet<string>;
-  /** Windows (issue 17): the Ollama apps that started a server the elevated scan found. */
-  windowsApps?: ReadonlySet<string>;
 }
 
 /**
@@ -192,11 +182,6 @@ export function privilegedContext(
       snapshot.instances
         .filter((i) => i.exposure !== 'private')
         .flatMap((i) => i.listeners.filter((l) => l.path === 'direct').map((l) => l.port)),
-    ),
-    windowsApps: new Set(
-      snapshot.instances.flatMap((i) =>
-        i.process?.launcher === 'app' && i.process.appExecutable ? [i.process.appExecutable] : [],
-      ),
     ),
   };
 }
@@ -954,17 +939,12 @@ function asTemplate(
   return null;
 }
 
-const LOOPBACK_HOST = /^127\.0\.0\.1:([1-9]\d{0,4})$/;
-
 /** One step of an elevated Windows plan and its undo: only the pairs the recipes make. */
-function windowsRunProblem(
-  argv: readonly string[],
-  undo: readonly string[] | null,
-  context: PrivilegedContext | null,
-): string | null {
-  // The Ollama app's switch is a write into the user's own folder (%LOCALAPPDATA%): an elevated
-  // process never makes it (a folder the user controls; under a UAC prompt answered with an
-  // administrator's password, another account's). The recipes keep it in user plans.
+function windowsRunProblem(argv: readonly string[], undo: readonly string[] | null): string | null {
+  // The Ollama app's switch is a write into the user's own folder (%LOCALAPPDATA%), and the app
+  // is a program the user controls: an elevated process never writes the one nor starts or
+  // quits the other (Windows has no documented way to start a program unelevated from an
+  // elevated one). rebind-windows is always the user's own plan.
   if (argv.includes(APP_SWITCH_COMMAND))
     return "the Ollama app's switch is changed only without admin rights, never by the elevated side";
   const step = asTemplate(argv);
@@ -978,26 +958,6 @@ function windowsRunProblem(
       ? null
       : "Paddock's block rule is undone only by removing the rule of the same name";
   }
-  if (template === PS_QUIT_OLLAMA_APP || template === PS_START_OLLAMA_APP) {
-    const app = values.app!;
-    if (!isOllamaAppPath(app)) return `${app} is not the Ollama app's path`;
-    if (context && !context.windowsApps?.has(app))
-      return `${app} is not an Ollama app that started a server the elevated scan found`;
-    const other = template === PS_QUIT_OLLAMA_APP ? PS_START_OLLAMA_APP : PS_QUIT_OLLAMA_APP;
-    return back?.template === other && back.values.app === app
-      ? null
-      : 'quitting and starting the Ollama app are each undone by the other';
-  }
-  if (template === PS_SET_MACHINE_VARIABLE || template === PS_SET_USER_VARIABLE) {
-    const loopback = LOOPBACK_HOST.exec(values.value ?? '');
-    if (values.name !== 'OLLAMA_HOST' || !loopback || !validPort(loopback[1]))
-      return 'a variable is set only as OLLAMA_HOST=127.0.0.1:PORT';
-    return back?.template === template &&
-      back.values.name === values.name &&
-      isRestorableValue(back.values.value ?? '')
-      ? null
-      : 'setting a variable is undone only by putting its old value back';
-  }
   return `${template.id} is accepted only as the undo of the step that needs it`;
 }
 
@@ -1010,22 +970,21 @@ function isWindowsPlan(plan: FixPlan): boolean {
 }
 
 /**
- * An elevated Windows plan (issue 17): rebind-windows that must change the machine variable,
- * or block-port; every step a run of one of win32-scripts.ts's templates, byte for byte as
+ * An elevated Windows plan (issue 17): block-port only; every step a run of one of win32-scripts.ts's templates, byte for byte as
  * powershellArgv makes it from values checked plain here, with exactly its undo. A plan that
  * needs no admin rights is the user's own and never runs elevated (an elevated process may be
  * another account, whose HKCU and app settings are not this user's).
  */
-function windowsPlanProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
+function windowsPlanProblems(plan: FixPlan): string[] {
   if (!plan.requiresAdmin)
     return ['a Windows fix that needs no admin rights runs as the user, never elevated'];
-  if (plan.fixId !== 'rebind-windows' && plan.fixId !== 'block-port')
+  if (plan.fixId !== 'block-port')
     return [`${plan.fixId} is not a fix Paddock runs elevated on Windows`];
   const problems: string[] = [];
   plan.steps.forEach((step, index) => {
     const problem =
       step.kind === 'run'
-        ? windowsRunProblem(step.argv, step.undo, context)
+        ? windowsRunProblem(step.argv, step.undo)
         : `a Windows fix writes no file of its own (${step.kind})`;
     if (problem) problems.push(`step ${index + 1}: ${problem}`);
   });
@@ -1039,7 +998,7 @@ function windowsPlanProblems(plan: FixPlan, context: PrivilegedContext | null): 
 export function privilegedPlanProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
   // Paddock's own service (issue 15): its plans have rules of their own, and touch nothing else.
   if (isServicePlan(plan)) return servicePlanProblems(plan, false);
-  if (isWindowsPlan(plan)) return windowsPlanProblems(plan, context);
+  if (isWindowsPlan(plan)) return windowsPlanProblems(plan);
   const problems: string[] = [];
   const manifests = planManifests(plan);
   plan.steps.forEach((step, index) => {

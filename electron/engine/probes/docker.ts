@@ -405,6 +405,16 @@ export async function probeDocker(
         };
     }
 
+    // Windows (issue 17): Docker Desktop's named pipe is not opened yet. Another user could
+    // create a pipe of that name first and answer (or impersonate the caller) in the engine's
+    // place; who owns the pipe must be checked before it is believed. Said, not guessed.
+    if (host.platform === 'win32')
+      return {
+        status: 'unavailable',
+        data: null,
+        evidence,
+        message: `Docker Desktop's engine (${sockets.join(', ')}) is not read on Windows yet: a container's published port shows as a listener of Docker Desktop's own program.`,
+      };
     // The docker CLI is not asked: it would follow a Docker context to a remote engine, and
     // Paddock looks at this machine only.
     return {

@@ -10,11 +10,11 @@
  *   `%LOCALAPPDATA%\Ollama\db.sqlite`, which wins over any variable) is turned off; a user
  *   variable OLLAMA_HOST beyond loopback (`HKCU\Environment`) becomes 127.0.0.1:PORT; where no
  *   user variable is set and the machine's (`HKLM\…\Session Manager\Environment`) reaches
- *   beyond loopback, the machine variable does too, which needs admin rights (UAC), unless the
- *   app's switch must be turned off as well: an elevated plan never writes into the user's
- *   folders, so a user variable of loopback is added instead (it wins over the machine's for
- *   the user's programs) and the machine's is named in a warning; the app is
- *   started again through Explorer, unelevated, with the refreshed environment. A user
+ *   beyond loopback, a user variable of loopback is added (it wins over the machine's for the
+ *   user's programs) and the machine's is named in a warning. The plan never needs admin
+ *   rights: an elevated process would have to write into the user's folder (the switch) and
+ *   quit and start a program the user controls (the app), and Windows documents no way to
+ *   start a program unelevated from an elevated one. The app is started again through Explorer, unelevated, with the refreshed environment. A user
  *   variable wins over a machine variable of the same name in that user's programs, so a
  *   user's own value is what the app gets when both exist. Undo runs it all back, last first.
  *   A server started from a terminal gets the exact steps to take instead.
@@ -47,9 +47,7 @@ import {
   PS_ADD_BLOCK_RULE,
   PS_QUIT_OLLAMA_APP,
   PS_REMOVE_BLOCK_RULE,
-  PS_REMOVE_MACHINE_VARIABLE,
   PS_REMOVE_USER_VARIABLE,
-  PS_SET_MACHINE_VARIABLE,
   PS_SET_USER_VARIABLE,
   PS_START_OLLAMA_APP,
   blockRuleName,
@@ -193,20 +191,17 @@ function switchOff(
   };
 }
 
-function setVariable(
-  scope: 'user' | 'machine',
-  setting: Setting,
-  value: string | null,
-  label: string,
-): FixStep {
-  const set = scope === 'user' ? PS_SET_USER_VARIABLE : PS_SET_MACHINE_VARIABLE;
-  const remove = scope === 'user' ? PS_REMOVE_USER_VARIABLE : PS_REMOVE_MACHINE_VARIABLE;
+/** The user's variable (HKCU\Environment) set to `value`, or removed (null); undo: as it was. */
+function setVariable(setting: Setting, value: string | null, label: string): FixStep {
   const name = setting.name;
-  const where = scope === 'user' ? 'your user variable' : 'the machine variable';
+  const where = 'your user variable';
   return {
     kind: 'run',
-    argv: value === null ? powershellArgv(remove, { name }) : powershellArgv(set, { name, value }),
-    undo: powershellArgv(set, { name, value: setting.value }),
+    argv:
+      value === null
+        ? powershellArgv(PS_REMOVE_USER_VARIABLE, { name })
+        : powershellArgv(PS_SET_USER_VARIABLE, { name, value }),
+    undo: powershellArgv(PS_SET_USER_VARIABLE, { name, value: setting.value }),
     description: `${value === null ? `Remove ${where} ${name}` : `Set ${where} ${name} to ${value}`} (it was ${shown(setting.value)}): ${label} On undo: ${shown(setting.value)} again.`,
   };
 }
@@ -290,21 +285,19 @@ export function planRebindWindows(
     if (!isRestorableValue(user.value)) return unrestorable(user);
     steps.push(
       setVariable(
-        'user',
         user,
         value,
         `programs you start from now on get it; it wins over a machine variable of the same name for your programs.`,
       ),
     );
   }
-  // Where the user has no variable of their own, the machine's is what the app gets. With the
-  // app's switch to turn off too, the plan stays the user's: the switch is a write into the
-  // user's own folder, which an elevated process must never make (a folder the user controls,
-  // and another account's under a UAC prompt answered with an administrator's password).
-  // A user variable of loopback then wins over the machine's for the app, as for every
-  // program the user starts; the machine's is named in a warning.
-  const machineExposes = !user && machine !== undefined && beyondLoopback(machine.value);
-  const userOverMachine = machineExposes && expose !== undefined;
+  // Where the user has no variable of their own, the machine's is what the app gets. The plan
+  // stays the user's all the same: a user variable of loopback is added, which wins over the
+  // machine's for every program the user starts, the Ollama app included, and the machine's is
+  // named in a warning. Changing the machine's would need an elevated process, and that process
+  // would then have to quit and start the app, a program the user controls: Windows documents
+  // no way to start a program unelevated from an elevated one, so Paddock never does.
+  const userOverMachine = !user && machine !== undefined && beyondLoopback(machine.value);
   if (userOverMachine)
     steps.push({
       kind: 'run',
@@ -312,21 +305,9 @@ export function planRebindWindows(
       undo: powershellArgv(PS_REMOVE_USER_VARIABLE, { name: 'OLLAMA_HOST' }),
       description: `Add your user variable OLLAMA_HOST=${value} (you had none): it wins over the machine variable (${shown(machine!.value)}) for the programs you start, the Ollama app included. On undo: removed again.`,
     });
-  const machineStep = machineExposes && !userOverMachine;
-  if (machineStep) {
-    if (!isRestorableValue(machine.value)) return unrestorable(machine);
-    steps.push(
-      setVariable(
-        'machine',
-        machine,
-        value,
-        'for every account on this PC (admin rights, through UAC).',
-      ),
-    );
-  }
   if (userOverMachine)
     warnings.push(
-      `The machine variable OLLAMA_HOST is ${shown(machine!.value)} for every account on this PC. Your new user variable wins over it for your programs, so it is left as it is; another account's Ollama would still get it (change it in System Properties > Environment Variables, with admin rights, or run this fix again once the app's switch is off).`,
+      `The machine variable OLLAMA_HOST is ${shown(machine!.value)} for every account on this PC. Your new user variable wins over it for your programs, so it is left as it is; another account's Ollama, or a service, would still get it (change it in System Properties > Environment Variables, with admin rights).`,
     );
   if (user && machine && beyondLoopback(machine.value))
     warnings.push(
@@ -347,7 +328,6 @@ export function planRebindWindows(
     expose ? '"Expose Ollama to the network" is turned off' : null,
     user && beyondLoopback(user.value) ? `your user variable OLLAMA_HOST is set to ${value}` : null,
     userOverMachine ? `your user variable OLLAMA_HOST=${value} is added` : null,
-    machineStep ? `the machine variable OLLAMA_HOST is set to ${value}` : null,
   ].filter((c): c is string => c !== null);
   return planShape({
     fixId,
@@ -355,7 +335,7 @@ export function planRebindWindows(
     title: 'Make Ollama listen on this PC only',
     summary: `The Ollama app is quit, ${changes.join(' and ')}, and the app is started again: its server then listens on ${value} only. Apps on this PC keep working; other machines lose access.`,
     warnings,
-    requiresAdmin: Boolean(machineStep),
+    requiresAdmin: false,
     steps: aroundApp(app, steps),
     verification: {
       kind: 'instance-loopback-only',
@@ -408,7 +388,6 @@ export function planTightenOriginsWindows(
     const edit = tightenedOrigins(user.value);
     steps.push(
       setVariable(
-        'user',
         user,
         edit.kind === 'remove' ? null : edit.value,
         'every site and extension it let in is taken out.',
