@@ -1,12 +1,20 @@
 /**
- * The fix dialog: the exact preview of a plan (summary, warnings, admin rights, diffs,
- * commands and their undo, the verification), then the run as the engine reports it, then the
- * verified result or the rollback and why. Modal: focus stays inside, Esc closes it unless a
- * run is in progress, and focus goes back to where it was.
+ * The fix dialog. It opens on what the fix changes for the user (who keeps access, who loses
+ * it and who is connected now, how long it lasts, the lasting fix one click away; words from
+ * fix-impact.ts), with the exact preview of the plan (summary, warnings, admin rights, diffs,
+ * commands and their undo, the verification) under "Show exact changes", and an apply button
+ * that names the action and says admin is needed. Then the run as the engine reports it, then
+ * the proof (the state before → after from the scans before and after, each address now
+ * refused, loopback answering, a check to run from another device; the engine's log under
+ * Details) or the rollback and why; an undo that re-exposes the server is a warning. Modal:
+ * focus stays inside, Esc closes it unless a run is in progress, and focus goes back to where
+ * it was.
  */
 import type { RefObject } from 'react';
 import { useEffect, useRef, useState } from 'react';
-import type { FixOutcome, FixPreview } from '../../../shared/api';
+import type { FixOutcome, FixPreview, ScanView } from '../../../shared/api';
+import type { Instance, Snapshot } from '../../../shared/snapshot';
+import { findInstance, fixImpact, fixProof, serverName, undoNotice } from '../fix-impact';
 import {
   RUN_STATE_LABEL,
   argvText,
@@ -20,6 +28,7 @@ import { useStore } from '../store';
 import { CHOOSING_FIXES, NEW_PROXY_DRAFT, resolveProxyDraft } from '../state';
 import { CopyButton } from './CopyButton';
 import { DiffView } from './DiffView';
+import { LockIcon, ProofView, UndoView, WhatChanges } from './FixImpactView';
 import { ProxyChooser } from './ProxyChooser';
 import { ShareChooser } from './ShareChooser';
 import { ShareSecret } from './ShareSecret';
@@ -90,6 +99,34 @@ export function FixDialog() {
   return <OpenDialog fix={fix} dialogRef={ref} />;
 }
 
+/** The fixes that take other machines' access away: their proof checks each address. */
+const CLOSING_FIXES: ReadonlySet<string> = new Set([
+  'block-port',
+  'rebind-systemd',
+  'rebind-server',
+  'rebind-launchd',
+  'rebind-windows',
+  'docker-localhost',
+]);
+
+/**
+ * What the dialog knows beyond the store's fix state: the scan from before the fix (kept in
+ * this component while it is open, frozen once a run starts), the server as that scan saw it,
+ * the other fixes its finding offers, and the scan after the run or the undo, once one comes.
+ */
+interface DialogContext {
+  before: Instance | null;
+  otherFixes: string[];
+  /** A scan taken after the run ended (null: none yet). */
+  afterApply: Snapshot | null;
+  /** A scan taken after the undo ended (null: none yet). */
+  afterUndo: Snapshot | null;
+  switchTo: (fixId: string) => void;
+}
+
+const takenAfter = (view: ScanView | null, at: string | null | undefined): Snapshot | null =>
+  view && at && Date.parse(view.snapshot.takenAt) >= Date.parse(at) ? view.snapshot : null;
+
 /**
  * The dialog while it is open. A share-proxy's secret lives in this component's state only:
  * it goes when the dialog closes (this unmounts), when the fix is undone, or when the dialog
@@ -103,7 +140,15 @@ function OpenDialog({
   dialogRef: RefObject<HTMLDivElement | null>;
 }) {
   const closeFix = useStore((s) => s.closeFix);
+  const openFix = useStore((s) => s.openFix);
+  const scanView = useStore((s) => s.scanView);
   const [held, setHeld] = useState<AppliedSecret | null>(null);
+  // The scan before the fix: followed while nothing has run, frozen from Apply on.
+  const [beforeView, setBeforeView] = useState<ScanView | null>(scanView);
+  const frozen = fix.phase === 'applying' || fix.outcome !== null;
+  useEffect(() => {
+    if (!frozen) setBeforeView(scanView);
+  }, [frozen, scanView]);
   const run = fix.outcome?.ok ? fix.outcome.run : null;
   const secret =
     held && run && run.id === held.runId && run.state === 'applied' && fix.undoOutcome?.ok !== true
@@ -114,7 +159,28 @@ function OpenDialog({
   }, [held, secret]);
   const busy = fix.phase === 'applying' || fix.undoing;
 
+  const planInstance = fix.preview?.kind === 'plan' ? fix.preview.plan.instance : null;
+  const before = findInstance(beforeView?.snapshot ?? null, fix.instance ?? planInstance);
+  const findings = beforeView?.findings ?? [];
+  const finding = findings.find((f) => f.id === fix.findingId);
+  const otherFixes = finding
+    ? finding.fixes
+    : [...new Set(findings.filter((f) => f.instance === before?.id).flatMap((f) => f.fixes))];
+  const undoRun = fix.undoOutcome?.ok ? fix.undoOutcome.run : null;
+  const context: DialogContext = {
+    before,
+    otherFixes,
+    afterApply: run ? takenAfter(scanView, run.endedAt ?? run.startedAt) : null,
+    afterUndo: undoRun ? takenAfter(scanView, undoRun.endedAt ?? undoRun.startedAt) : null,
+    switchTo: (fixId) => {
+      openFix(fixId, fix.findingId, fix.instance);
+      // The button that asked is gone with the old preview: focus stays in the dialog.
+      dialogRef.current?.focus();
+    },
+  };
+
   const title = fix.preview?.kind === 'plan' ? fix.preview.plan.title : fixLabel(fix.fixId);
+  const plan = fix.preview?.kind === 'plan' ? fix.preview.plan : null;
 
   return (
     <div className="backdrop">
@@ -131,7 +197,7 @@ function OpenDialog({
       >
         <header className="dialog-head">
           <div>
-            <p className="eyebrow">Fix{fix.instance ? ` · ${fix.instance}` : ''}</p>
+            <p className="eyebrow">Fix{before || plan ? ` · ${serverName(before, plan)}` : ''}</p>
             <h2 id="fix-title">{title}</h2>
           </div>
           <button
@@ -146,15 +212,23 @@ function OpenDialog({
           </button>
         </header>
         <div className="dialog-body">
-          <DialogBody fix={fix} secret={secret} />
+          <DialogBody fix={fix} secret={secret} context={context} />
         </div>
-        <DialogFooter fix={fix} onSecret={setHeld} />
+        <DialogFooter fix={fix} onSecret={setHeld} context={context} />
       </div>
     </div>
   );
 }
 
-function DialogBody({ fix, secret }: { fix: FixDialogState; secret: string | null }) {
+function DialogBody({
+  fix,
+  secret,
+  context,
+}: {
+  fix: FixDialogState;
+  secret: string | null;
+  context: DialogContext;
+}) {
   if (fix.phase === 'unsupported')
     return (
       <div className="notice">
@@ -173,6 +247,8 @@ function DialogBody({ fix, secret }: { fix: FixDialogState; secret: string | nul
         Preparing the exact changes…
       </p>
     );
+  const outcome = fix.undoOutcome ?? fix.outcome;
+  const finished = fix.phase === 'result' && outcome !== null;
   return (
     <>
       {fix.error && (
@@ -190,22 +266,35 @@ function DialogBody({ fix, secret }: { fix: FixDialogState; secret: string | nul
           )}
         </div>
       )}
-      {(fix.phase === 'applying' || fix.progress.length > 0 || fix.adminPrompt) && (
+      {!finished && (fix.phase === 'applying' || fix.progress.length > 0 || fix.adminPrompt) && (
         <Progress fix={fix} />
       )}
-      {fix.undoOutcome && fix.outcome?.ok && (
-        <p className="muted small">Applied first: {fix.outcome.run.outcome}</p>
-      )}
-      {(fix.undoOutcome ?? fix.outcome) && <Outcome outcome={(fix.undoOutcome ?? fix.outcome)!} />}
+      {outcome && <Outcome fix={fix} outcome={outcome} context={context} />}
       {secret !== null && fix.outcome?.ok && (
         <ShareSecret plan={fix.outcome.run.plan} secret={secret} />
       )}
-      {fix.preview && fix.phase !== 'result' && <Preview preview={fix.preview} />}
+      {finished && <RunDetails fix={fix} />}
+      {fix.preview && fix.phase !== 'result' && (
+        <Preview
+          preview={fix.preview}
+          context={context}
+          // No switching while a run is on or done: the dialog belongs to that run.
+          canSwitch={fix.phase === 'preview'}
+        />
+      )}
     </>
   );
 }
 
-function Preview({ preview }: { preview: FixPreview }) {
+function Preview({
+  preview,
+  context,
+  canSwitch,
+}: {
+  preview: FixPreview;
+  context: DialogContext;
+  canSwitch: boolean;
+}) {
   if (preview.kind === 'manual') {
     const { manual } = preview;
     return (
@@ -236,81 +325,88 @@ function Preview({ preview }: { preview: FixPreview }) {
     );
   }
   const { plan, files, commands } = preview;
+  const impact = fixImpact(plan, context.before, context.otherFixes);
   const secrets = plan.steps.flatMap((step) => (step.kind === 'write-secret' ? [step] : []));
   return (
-    <section aria-label="What will change" className="preview">
-      <p className="lead">{plan.summary}</p>
-      {plan.warnings.length > 0 && (
-        <div className="notice notice-warn">
-          <p>
-            <strong>Before you go on</strong>
+    <>
+      <WhatChanges impact={impact} onLasting={canSwitch ? context.switchTo : null} />
+      <details className="exact" data-testid="fix-exact">
+        <summary>Show exact changes</summary>
+        <section aria-label="What will change" className="preview">
+          <p className="lead">{plan.summary}</p>
+          {plan.warnings.length > 0 && (
+            <div className="notice notice-warn">
+              <p>
+                <strong>Before you go on</strong>
+              </p>
+              <ul>
+                {plan.warnings.map((w, i) => (
+                  <li key={i}>{w}</li>
+                ))}
+              </ul>
+            </div>
+          )}
+          <p className={`admin ${plan.requiresAdmin ? 'admin-yes' : ''}`}>
+            {plan.requiresAdmin
+              ? 'Needs administrator rights: your system will ask for an administrator password (unless Paddock already runs as root).'
+              : 'No administrator password needed.'}
           </p>
-          <ul>
-            {plan.warnings.map((w, i) => (
-              <li key={i}>{w}</li>
-            ))}
-          </ul>
-        </div>
-      )}
-      <p className={`admin ${plan.requiresAdmin ? 'admin-yes' : ''}`}>
-        {plan.requiresAdmin
-          ? 'Needs administrator rights: your system will ask for an administrator password (unless Paddock already runs as root).'
-          : 'No administrator password needed.'}
-      </p>
-      {files.length > 0 && (
-        <>
-          <h3>Files</h3>
-          {files.map((file) => (
-            <DiffView key={file.path} path={file.path} diff={file.diff} />
-          ))}
-        </>
-      )}
-      {secrets.length > 0 && (
-        <>
-          <h3>Secret</h3>
-          <ul className="secret-steps">
-            {secrets.map((step) => (
-              <li key={step.path}>
-                <code className="mono">{step.path}</code>
-                <p className="small">{step.description}</p>
-                <p className="muted small">
-                  Made while the fix is applied, by root; the plan holds only where it goes. Undo:
-                  remove it.
-                </p>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-      {commands.length > 0 && (
-        <>
-          <h3>Commands</h3>
-          <ol className="commands">
-            {commands.map((command, i) => (
-              <li key={i} className="command-block">
-                <p className="small">{command.description}</p>
-                <pre className="code">
-                  <span className="prompt">$ </span>
-                  {command.shown}
-                </pre>
-                <p className="muted small">
-                  Undo: <code className="mono">{command.undo ?? 'nothing to run'}</code>
-                </p>
-              </li>
-            ))}
-          </ol>
-        </>
-      )}
-      <h3>Then Paddock checks</h3>
-      <p>{plan.verification.description}</p>
-      <p className="muted small">
-        If the check fails, or any step fails, every step that ran is undone.
-      </p>
-      <details className="raw">
-        <summary>Full plan as text</summary>
-        <pre className="code">{preview.text}</pre>
+          {files.length > 0 && (
+            <>
+              <h3>Files</h3>
+              {files.map((file) => (
+                <DiffView key={file.path} path={file.path} diff={file.diff} />
+              ))}
+            </>
+          )}
+          {secrets.length > 0 && (
+            <>
+              <h3>Secret</h3>
+              <ul className="secret-steps">
+                {secrets.map((step) => (
+                  <li key={step.path}>
+                    <code className="mono">{step.path}</code>
+                    <p className="small">{step.description}</p>
+                    <p className="muted small">
+                      Made while the fix is applied, by root; the plan holds only where it goes.
+                      Undo: remove it.
+                    </p>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {commands.length > 0 && (
+            <>
+              <h3>Commands</h3>
+              <ol className="commands">
+                {commands.map((command, i) => (
+                  <li key={i} className="command-block">
+                    <p className="small">{command.description}</p>
+                    <pre className="code">
+                      <span className="prompt">$ </span>
+                      {command.shown}
+                    </pre>
+                    <p className="muted small">
+                      Undo: <code className="mono">{command.undo ?? 'nothing to run'}</code>
+                    </p>
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
+          <h3>Then Paddock checks</h3>
+          <p>{plan.verification.description}</p>
+          <p className="muted small">
+            If the check fails, or any step fails, every step that ran is undone.
+          </p>
+          <details className="raw">
+            <summary>Full plan as text</summary>
+            <pre className="code">{preview.text}</pre>
+          </details>
+        </section>
       </details>
-    </section>
+    </>
   );
 }
 
@@ -336,7 +432,55 @@ function Progress({ fix }: { fix: FixDialogState }) {
   );
 }
 
-function Outcome({ outcome }: { outcome: FixOutcome }) {
+/** The engine's own record of the run (and of its undo), under "Details". */
+function RunDetails({ fix }: { fix: FixDialogState }) {
+  const run = fix.outcome?.ok ? fix.outcome.run : null;
+  const undo = fix.undoOutcome?.ok ? fix.undoOutcome.run : null;
+  const journal = undo?.journal.length
+    ? [...(run?.journal ?? []), ...undo.journal]
+    : run?.journal.length
+      ? run.journal
+      : fix.progress;
+  return (
+    <details className="raw" data-testid="fix-details">
+      <summary>Details</summary>
+      <div className="run-details">
+        {run && (
+          <p className="small">
+            {undo ? 'Applied first: ' : ''}
+            {run.outcome}
+          </p>
+        )}
+        {undo && <p className="small">{undo.outcome}</p>}
+        {run && (
+          <p className="muted small">
+            Run <code className="mono">{run.id}</code>; Paddock’s check:{' '}
+            {run.plan.verification.description}
+          </p>
+        )}
+        {journal.length > 0 && (
+          <ol className="journal">
+            {journal.map((entry, i) => (
+              <li key={i} className={`tone-${journalTone(entry)}`}>
+                {journalText(entry)}
+              </li>
+            ))}
+          </ol>
+        )}
+      </div>
+    </details>
+  );
+}
+
+function Outcome({
+  fix,
+  outcome,
+  context,
+}: {
+  fix: FixDialogState;
+  outcome: FixOutcome;
+  context: DialogContext;
+}) {
   if (!outcome.ok)
     return (
       <div
@@ -352,6 +496,22 @@ function Outcome({ outcome }: { outcome: FixOutcome }) {
       </div>
     );
   const { run } = outcome;
+  if (run.state === 'applied') {
+    const impact = fixImpact(run.plan, context.before, context.otherFixes);
+    return (
+      <ProofView
+        proof={fixProof(context.before, context.afterApply, run)}
+        closes={CLOSING_FIXES.has(run.plan.fixId)}
+        untilReboot={impact.untilReboot}
+        checkedText={run.plan.verification.description}
+        runState={run.state}
+      />
+    );
+  }
+  if (run.state === 'undone' && fix.undoOutcome === outcome)
+    return (
+      <UndoView notice={undoNotice(context.before, context.afterUndo)} outcome={run.outcome} />
+    );
   const tone = runStateTone(run.state);
   return (
     <div
@@ -370,7 +530,6 @@ function Outcome({ outcome }: { outcome: FixOutcome }) {
           </>
         )}
       </p>
-      {run.state === 'applied' && <p className="small">{run.plan.verification.description}</p>}
     </div>
   );
 }
@@ -378,9 +537,11 @@ function Outcome({ outcome }: { outcome: FixOutcome }) {
 function DialogFooter({
   fix,
   onSecret,
+  context,
 }: {
   fix: FixDialogState;
   onSecret: (secret: AppliedSecret) => void;
+  context: DialogContext;
 }) {
   const closeFix = useStore((s) => s.closeFix);
   const applyFix = useStore((s) => s.applyFix);
@@ -396,11 +557,15 @@ function DialogFooter({
   const undoFix = useStore((s) => s.undoFix);
   const rescan = useStore((s) => s.rescanAfterFix);
   const run = fix.outcome?.ok ? fix.outcome.run : null;
-  const canApply = fix.phase === 'preview' && fix.preview?.kind === 'plan';
+  const plan = fix.preview?.kind === 'plan' ? fix.preview.plan : null;
+  const canApply = fix.phase === 'preview' && plan !== null;
+  const impact = plan ? fixImpact(plan, context.before, context.otherFixes) : null;
   const undone = fix.undoOutcome?.ok === true;
   const canGoBack =
     CHOOSING_FIXES.has(fix.fixId) &&
     (fix.phase === 'preview' || (fix.phase === 'failed' && !fix.preview));
+  const action = impact?.action ?? 'Apply fix';
+  const admin = impact?.needsAdmin === true;
   return (
     <footer className="dialog-foot">
       {canGoBack && (
@@ -419,26 +584,7 @@ function DialogFooter({
           {proxy.missing ?? 'Preview the exact changes'}
         </button>
       )}
-      {canApply && (
-        <button
-          type="button"
-          className="button primary"
-          onClick={() =>
-            void applyFix().then((secret) => {
-              if (secret) onSecret(secret);
-            })
-          }
-          data-testid="fix-apply"
-        >
-          Apply fix
-        </button>
-      )}
-      {fix.phase === 'applying' && (
-        <button type="button" className="button primary" disabled data-testid="fix-apply">
-          Applying…
-        </button>
-      )}
-      {run && run.state === 'applied' && !undone && (
+      {fix.phase === 'result' && run && run.state === 'applied' && !undone && (
         <button
           type="button"
           className="button"
@@ -449,25 +595,54 @@ function DialogFooter({
           {fix.undoing ? 'Undoing…' : 'Undo'}
         </button>
       )}
-      {(fix.phase === 'result' || fix.phase === 'failed') && (
-        <button
-          type="button"
-          className="button"
-          onClick={rescan}
-          disabled={fix.undoing}
-          data-testid="rescan"
-        >
+      {fix.phase === 'failed' && (
+        <button type="button" className="button" onClick={rescan} data-testid="rescan">
           Scan again
         </button>
       )}
-      <button
-        type="button"
-        className="button ghost"
-        onClick={closeFix}
-        disabled={fix.phase === 'applying' || fix.undoing}
-      >
-        {fix.phase === 'result' ? 'Done' : 'Cancel'}
-      </button>
+      {fix.phase !== 'result' && (
+        <button
+          type="button"
+          className="button ghost"
+          onClick={closeFix}
+          disabled={fix.phase === 'applying'}
+        >
+          Cancel
+        </button>
+      )}
+      {canApply && (
+        <button
+          type="button"
+          className="button primary"
+          onClick={() =>
+            void applyFix().then((secret) => {
+              if (secret) onSecret(secret);
+            })
+          }
+          aria-label={admin ? `${action}, needs admin` : action}
+          data-testid="fix-apply"
+        >
+          {admin && <LockIcon />}
+          {action}
+          {admin && <span className="needs-admin-tag">needs admin</span>}
+        </button>
+      )}
+      {fix.phase === 'applying' && (
+        <button type="button" className="button primary" disabled data-testid="fix-apply">
+          Applying…
+        </button>
+      )}
+      {fix.phase === 'result' && (
+        <button
+          type="button"
+          className="button primary"
+          onClick={closeFix}
+          disabled={fix.undoing}
+          data-testid="fix-done"
+        >
+          Done
+        </button>
+      )}
     </footer>
   );
 }
