@@ -44,9 +44,10 @@ const run = (
         : 'Close port 11434 to other machines',
     fixId,
     instance: ID,
-    verification: {
-      kind: fixId === 'block-client' ? 'client-blocked' : 'port-closed-beyond-loopback',
-    },
+    verification:
+      fixId === 'block-client'
+        ? { kind: 'client-blocked', setting: '192.168.1.50' }
+        : { kind: 'port-closed-beyond-loopback' },
   },
 });
 
