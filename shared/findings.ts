@@ -71,13 +71,67 @@ export const findingSchema = z.object({
 });
 export type Finding = z.infer<typeof findingSchema>;
 
+/** The score in one word (docs/score.md, "Label"); never milder than the verdict. */
+export const SCORE_LABELS = ['Exposed', 'Shared', 'At risk', 'Fair', 'Good'] as const;
+export const scoreLabelSchema = z.enum(SCORE_LABELS);
+export type ScoreLabel = z.infer<typeof scoreLabelSchema>;
+
+/**
+ * How the score comes about (docs/score.md, "Breakdown"), computed by the engine
+ * (electron/engine/posture.ts, scoreBreakdown): what each unaccepted finding takes off, the verdict's
+ * cap, and the score each plannable fix would leave at best.
+ */
+export const scoreBreakdownSchema = z.object({
+  /** Σ of `findings[].cost`: what the findings take off 100, before rounding down. */
+  penalty: z.number().min(0),
+  /** floor(100 − penalty): the score before the verdict's cap (may be below 0). */
+  raw: z.number().int(),
+  /** The best score the verdict allows. */
+  cap: z.number().int().min(0).max(100),
+  /** Unaccepted findings, in the formula's order (most severe first, then by id). */
+  findings: z.array(
+    z.object({
+      findingId: z.string(),
+      severity: severitySchema,
+      /** The k-th of its severity takes off f + (w − f)·½^k. */
+      cost: z.number().min(0),
+    }),
+  ),
+  /** Each plannable fix named by an unaccepted finding, best result first. */
+  fixes: z.array(
+    z.object({
+      fixId: z.string(),
+      /** The server it is planned for (Instance.id), null for a host-wide finding. */
+      instance: z.string().nullable(),
+      /** The unaccepted findings that name this fix for this server. */
+      resolves: z.array(z.string()),
+      /** It stops other machines reaching the server (the verdict is recomputed without it). */
+      closesExposure: z.boolean(),
+      /** The verdict if the fix worked as planned. */
+      verdictAfter: exposureSchema,
+      /** The score at best, with its findings gone (and, if it closes exposure, the server private). */
+      scoreAfter: z.number().int().min(0).max(100),
+      /** scoreAfter − score (0 or more). */
+      gain: z.number().int().min(0),
+    }),
+  ),
+});
+export type ScoreBreakdown = z.infer<typeof scoreBreakdownSchema>;
+
 export const postureSchema = z.object({
   /** The overall verdict: the worst exposure (same as Snapshot.verdict). */
   verdict: exposureSchema,
-  /** 0-100, higher is better; formula in docs/score.md. Accepted findings do not count. */
-  score: z.number().int().min(0).max(100),
+  /**
+   * 0-100, higher is better; formula in docs/score.md. Accepted findings do not count. Null
+   * when the scan found no server: there is nothing to score (never a "100" for nothing).
+   */
+  score: z.number().int().min(0).max(100).nullable(),
   counts: z.record(severitySchema, z.number().int()),
   accepted: z.number().int(),
+  /** The score in one word; null with a null score. Optional: added by issue 18. */
+  label: scoreLabelSchema.nullable().optional(),
+  /** How the score comes about; null with a null score. Optional: added by issue 18. */
+  breakdown: scoreBreakdownSchema.nullable().optional(),
 });
 export type Posture = z.infer<typeof postureSchema>;
 

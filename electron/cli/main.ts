@@ -62,8 +62,8 @@ Usage:
   paddock --help
 
 Options:
-  --json       print the result as JSON (stable fields: verdict, score, findings[],
-               instances[], snapshot)
+  --json       print the result as JSON (stable fields: verdict, score (null with no
+               server), scoreLabel, findings[], instances[], snapshot)
   --gpu        also list the GPU controllers (systeminformation; live NVIDIA figures always)
   --elevated   read the firewall with admin rights (sudo, or pkexec's dialog); only the
                read-only firewall probe runs as root, and a cancelled prompt changes nothing
@@ -346,7 +346,7 @@ async function commandReport(args: string[], io: CliIo): Promise<number> {
     // Prometheus file must be readable by the collector's user; the others stay private.
     await writeFileAtomic(output, text, format === 'prometheus' ? 0o644 : 0o600);
     io.stderr(
-      `paddock: wrote ${format} report to ${output} (verdict ${snapshot.verdict}, score ${assessment.posture.score})\n`,
+      `paddock: wrote ${format} report to ${output} (verdict ${snapshot.verdict}, score ${assessment.posture.score ?? 'none: no server'})\n`,
     );
   }
   return 0;

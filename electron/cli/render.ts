@@ -298,7 +298,7 @@ function renderFindings(
   const open = findings.filter((f) => f.accepted === null);
   const lines = [
     style.bold(
-      `Findings: ${open.length} open${findings.length > open.length ? `, ${findings.length - open.length} accepted` : ''} · score ${posture.score}/100`,
+      `Findings: ${open.length} open${findings.length > open.length ? `, ${findings.length - open.length} accepted` : ''} · ${posture.score === null ? 'no score (no server)' : `score ${posture.score}/100${posture.label ? ` (${posture.label})` : ''}`}`,
     ),
   ];
   for (const finding of [...open, ...findings.filter((f) => f.accepted !== null)]) {

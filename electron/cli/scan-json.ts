@@ -2,15 +2,20 @@
  * The `paddock scan --json` contract for scripts: a few stable top-level fields, with the
  * full snapshot beside them. Fields are only ever added, never renamed or removed.
  */
-import type { Finding, Posture } from '../../shared/findings';
+import type { Finding, Posture, ScoreLabel } from '../../shared/findings';
 import type { ServerKindId } from '../../shared/servers';
 import type { Setting, Snapshot } from '../../shared/snapshot';
 
 export interface ScanJson {
   verdict: Snapshot['verdict'];
   verdictReasons: string[];
-  /** 0-100, higher is better (docs/score.md); accepted findings do not count. */
-  score: number;
+  /**
+   * 0-100, higher is better (docs/score.md); accepted findings do not count. Null when the
+   * scan found no server: nothing to score (before issue 18 this was 100).
+   */
+  score: number | null;
+  /** Issue 18 (added): the score in one word, null with a null score (docs/score.md, "Label"). */
+  scoreLabel: ScoreLabel | null;
   /** Worst first; accepted ones stay listed with `accepted: true`. */
   findings: Array<{
     id: string;
@@ -62,6 +67,7 @@ export function toScanJson(
     verdict: snapshot.verdict,
     verdictReasons: snapshot.verdictReasons,
     score: assessment.posture.score,
+    scoreLabel: assessment.posture.label ?? null,
     findings: assessment.findings.map((f) => ({
       id: f.id,
       ruleId: f.ruleId,

@@ -64,7 +64,7 @@ describeLab('findings, accepted risks, --fail-on and reports from the CLI', () =
     });
     expect(json.verdict).toBe('lan');
     expect(code).toBe(0);
-    expect(json.score).toBeGreaterThanOrEqual(before.score);
+    expect(json.score).toBeGreaterThanOrEqual(before.score!);
 
     // --fail-on counts only what is still open.
     const open = json.findings.filter((f) => !f.accepted);

@@ -7,8 +7,12 @@ import { VERDICT_CAP, posture, severityPenalty } from '../../electron/engine/pos
 
 const VERDICTS: Exposure[] = ['private', 'unknown', 'lan', 'internet'];
 
-/** posture() reads only the verdict of a snapshot. */
-const snap = (verdict: Exposure) => ({ verdict }) as Snapshot;
+/**
+ * posture() reads the verdict of a snapshot and its servers (none: no score); one server here,
+ * exposed as the verdict says.
+ */
+const snap = (verdict: Exposure) =>
+  ({ verdict, instances: [{ id: 'ollama:pid:1', exposure: verdict }] }) as unknown as Snapshot;
 
 let serial = 0;
 function finding(severity: Severity, accepted = false): Finding {
@@ -121,7 +125,7 @@ describe('posture: verdict caps', () => {
     const scores = ['private', 'unknown', 'lan', 'internet'].map(
       (v) => posture(snap(v as Exposure), findings).score,
     );
-    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect([...scores].sort((a, b) => b! - a!)).toEqual(scores);
   });
 });
 
@@ -138,8 +142,8 @@ describe('posture: properties (seeded, bounded)', () => {
       const added = randomFinding();
       const at = Math.floor(random() * (before.length + 1));
       const after = [...before.slice(0, at), added, ...before.slice(at)];
-      const a = posture(snap(verdict), before).score;
-      const b = posture(snap(verdict), after).score;
+      const a = posture(snap(verdict), before).score!;
+      const b = posture(snap(verdict), after).score!;
       expect(
         b,
         `${verdict} ${before.map((f) => f.severity)} + ${added.severity}`,
@@ -172,7 +176,7 @@ describe('posture: properties (seeded, bounded)', () => {
       const worse = [...list];
       worse[i] = { ...list[i]!, severity: SEVERITIES[current - 1]! };
       expect(posture(snap('private'), worse).score).toBeLessThanOrEqual(
-        posture(snap('private'), list).score,
+        posture(snap('private'), list).score!,
       );
     }
   });

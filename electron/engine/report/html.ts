@@ -38,6 +38,7 @@ import {
   verdictSentence,
 } from './json';
 import type { ReportDocument, ReportFinding } from './json';
+import { scoreLines } from './score';
 
 export const HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -140,6 +141,8 @@ th{text-align:left;font-size:11.5px;text-transform:uppercase;letter-spacing:.06e
 td{padding:12px;vertical-align:top;border-bottom:1px solid var(--line);overflow-wrap:break-word}
 .findings td,td.any{overflow-wrap:anywhere}
 .nw{white-space:nowrap}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.card.score-fixes{margin-top:10px}
 tr:last-child td{border-bottom:0}
 td ul{margin:0;padding-left:18px}
 td li+li{margin-top:4px}
@@ -380,6 +383,27 @@ ${settingsTable(instance)}
 </article>`;
 }
 
+/** How the score is made (docs/score.md): each finding's cost, the cap, each fix's gain. */
+function scoreSection(doc: ReportDocument): string {
+  const lines = scoreLines(doc);
+  if (!lines) return '';
+  const rows = lines.findings.map(
+    (f) =>
+      `<tr><td>${h(f.title)}</td><td class="nw">${h(f.severity)}</td><td class="nw num">${h(f.cost)}</td></tr>`,
+  );
+  const fixRows = lines.fixes.map(
+    (f) =>
+      `<tr><td class="nw"><code>${h(f.fixId)}</code></td><td>${h(f.instance)}</td><td class="nw">${h(f.resolves)}</td><td>${h(f.after)}</td></tr>`,
+  );
+  return `<h2>How the score is made <small>starts at 100; accepted findings take off nothing</small></h2>
+<div class="card"><table class="compact">${rows.length > 0 ? `<thead><tr><th>Finding</th><th>Severity</th><th>Takes off</th></tr></thead>` : ''}<tbody>${rows.join('')}<tr><td colspan="3">${h(lines.afterFindings)}</td></tr>${lines.capLine ? `<tr><td colspan="3">${h(lines.capLine)}</td></tr>` : ''}<tr><td colspan="3"><strong>Score: ${h(doc.score)}/100${doc.scoreLabel ? ` (${h(doc.scoreLabel)})` : ''}</strong></td></tr></tbody></table></div>${
+    fixRows.length > 0
+      ? `
+<div class="card score-fixes"><table class="compact"><thead><tr><th>Fix</th><th>Server</th><th>Resolves</th><th>Score after, at best</th></tr></thead><tbody>${fixRows.join('')}</tbody></table></div>`
+      : ''
+  }`;
+}
+
 function probesSection(doc: ReportDocument): string {
   const rows = probesOf(doc.snapshot).map((name) => {
     const probe = doc.snapshot.probes[name] as ProbeResult<unknown>;
@@ -393,7 +417,8 @@ export function reportHtml(input: ReportInput): string {
   const doc = buildReport(input);
   const snapshot = doc.snapshot;
   const host = doc.host;
-  const score = Math.max(0, Math.min(100, Math.round(Number(doc.score)) || 0));
+  const score =
+    doc.score === null ? null : Math.max(0, Math.min(100, Math.round(Number(doc.score)) || 0));
   const instances = sortedInstances(snapshot.instances);
   const who = host.user ? ` as ${host.user}${host.uid === null ? '' : ` (uid ${host.uid})`}` : '';
   const verdictClass = pick(EXPOSURE_CLASS, doc.verdict, 'x-unknown');
@@ -416,11 +441,12 @@ ${STYLE}
 <div class="brand"><div class="name">Paddock<span>Ollama exposure report</span></div><div class="when">${h(host.hostname)}<br>${h(formatTime(doc.generatedAt))}</div></div>
 <section class="verdict ${verdictClass}">
 <div><div class="eyebrow">Verdict</div><h1>${h(pick(VERDICT_HEADLINE, doc.verdict, 'Exposure unknown'))}</h1><p>${h(verdictSentence(doc))}</p></div>
-<div class="score" style="--score:${score}"><div class="ring"><div class="ring-inner"><span class="num">${score}</span><span class="of">of 100</span></div></div><div class="score-label">Score</div></div>
+${score === null ? '<div class="score none"><div class="score-label">No server,<br>no score</div></div>' : `<div class="score" style="--score:${score}"><div class="ring"><div class="ring-inner"><span class="num">${score}</span><span class="of">of 100</span></div></div><div class="score-label">${h(doc.scoreLabel ?? 'Score')}</div></div>`}
 </section>
 <div class="stats">${SEVERITY_ORDER.map((s) => statBox(doc, s)).join('')}<div class="stat k-accepted${doc.counts.accepted === 0 ? ' zero' : ''}"><b>${h(doc.counts.accepted)}</b><span>Accepted</span></div></div>
 <p class="meta">${h(host.hostname)} · ${h(host.platform)} ${h(host.release)} · scanned ${h(formatTime(doc.generatedAt))}${h(who)} in ${h(formatDuration(snapshot.durationMs))} · ${instances.length} Ollama server${instances.length === 1 ? '' : 's'} · exposure ${h(pick(EXPOSURE_WORDS, doc.verdict, 'unknown'))}</p>
 ${findingsSection(doc)}
+${scoreSection(doc)}
 <h2>Instances <small>${instances.length}</small></h2>
 ${instances.length === 0 ? '<div class="card instance muted">No Ollama server was found.</div>' : instances.map(instanceCard).join('\n')}
 ${probesSection(doc)}

@@ -12,7 +12,14 @@
  *   "generatedAt": string,         // the scan's time (snapshot.takenAt, ISO 8601), not "now"
  *   "host": { hostname, platform, release, uid, user },      // as in the snapshot
  *   "verdict": "private" | "lan" | "internet" | "unknown",   // posture.verdict
- *   "score": number,                // 0-100, higher is better; accepted findings do not count
+ *   "score": number | null,         // 0-100, higher is better; accepted findings do not count;
+ *                                   // null when the scan found no server (nothing to score)
+ *   "scoreLabel": "Exposed" | "Shared" | "At risk" | "Fair" | "Good" | null,  // added in issue 18
+ *   "scoreBreakdown": {             // added in issue 18; null with a null score (docs/score.md)
+ *     penalty, raw, cap,
+ *     findings: [{ findingId, severity, cost }],     // the formula's order
+ *     fixes: [{ fixId, instance, resolves: string[], closesExposure, verdictAfter, scoreAfter, gain }]
+ *   } | null,
  *   "counts": { critical, high, medium, low, info, accepted },  // unaccepted per severity
  *   "findings": [{
  *     id, ruleId, severity, title,
@@ -36,7 +43,13 @@
  * Values read from the system are kept exactly as read (JSON.stringify escapes them); the
  * Markdown and HTML renderers escape them for their own syntax.
  */
-import type { Acceptance, Finding, Severity } from '../../../shared/findings';
+import type {
+  Acceptance,
+  Finding,
+  ScoreBreakdown,
+  ScoreLabel,
+  Severity,
+} from '../../../shared/findings';
 import type {
   AddressScope,
   Exposure,
@@ -102,7 +115,10 @@ export interface ReportDocument {
   generatedAt: string;
   host: Snapshot['host'];
   verdict: Exposure;
-  score: number;
+  /** Null when the scan found no server. */
+  score: number | null;
+  scoreLabel: ScoreLabel | null;
+  scoreBreakdown: ScoreBreakdown | null;
   counts: ReportCounts;
   findings: ReportFinding[];
   instances: ReportInstance[];
@@ -179,6 +195,8 @@ export function buildReport(input: ReportInput): ReportDocument {
     },
     verdict: posture.verdict,
     score: posture.score,
+    scoreLabel: posture.label ?? null,
+    scoreBreakdown: posture.breakdown ?? null,
     counts,
     findings: sortedFindings(findings).map((f) => ({
       id: f.id,

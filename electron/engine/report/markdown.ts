@@ -35,6 +35,7 @@ import {
   verdictSentence,
 } from './json';
 import type { ReportDocument, ReportFinding } from './json';
+import { scoreLines } from './score';
 
 /** ASCII punctuation that has a meaning somewhere in (GitHub-flavoured) Markdown. */
 const MD_SPECIAL = /[\\`*_~[\]|#$@!{}]/g;
@@ -200,6 +201,36 @@ function probeRow(name: keyof typeof PROBE_WORDS, probe: ProbeResult<unknown>): 
   ];
 }
 
+/** How the score is made (docs/score.md): each finding's cost, the cap, each fix's gain. */
+function scoreSection(doc: ReportDocument): string[] {
+  const lines = scoreLines(doc);
+  if (!lines) return [];
+  const out = ['## How the score is made', ''];
+  out.push('Starts at 100; each open finding takes off its share, accepted ones nothing.', '');
+  if (lines.findings.length > 0)
+    out.push(
+      ...table(
+        ['Finding', 'Severity', 'Takes off'],
+        lines.findings.map((f) => [mdText(f.title), f.severity, f.cost]),
+      ),
+      '',
+    );
+  out.push(mdText(lines.afterFindings), '');
+  if (lines.capLine) out.push(mdText(lines.capLine), '');
+  out.push(`**Score: ${doc.score}/100${doc.scoreLabel ? ` (${doc.scoreLabel})` : ''}**`, '');
+  if (lines.fixes.length > 0)
+    out.push(
+      'What each fix would give, at best:',
+      '',
+      ...table(
+        ['Fix', 'Server', 'Resolves', 'Score after'],
+        lines.fixes.map((f) => [mdText(f.fixId), mdText(f.instance), f.resolves, mdText(f.after)]),
+      ),
+      '',
+    );
+  return out;
+}
+
 export function reportMarkdown(input: ReportInput): string {
   const doc = buildReport(input);
   const snapshot = doc.snapshot;
@@ -208,7 +239,12 @@ export function reportMarkdown(input: ReportInput): string {
 
   out.push(`# Paddock report: ${mdText(host.hostname)}`, '');
   out.push(`**${VERDICT_HEADLINE[doc.verdict]}.** ${mdText(verdictSentence(doc))}`, '');
-  out.push(`**Score: ${doc.score}/100** · ${countsLine(doc)}`, '');
+  out.push(
+    doc.score === null
+      ? `**No score: no server was found** · ${countsLine(doc)}`
+      : `**Score: ${doc.score}/100${doc.scoreLabel ? ` (${doc.scoreLabel})` : ''}** · ${countsLine(doc)}`,
+    '',
+  );
   out.push(
     ...table(
       ['Scan', ''],
@@ -236,6 +272,7 @@ export function reportMarkdown(input: ReportInput): string {
   out.push(`## Findings (${doc.findings.length})`, '');
   if (doc.findings.length === 0) out.push('No finding.', '');
   doc.findings.forEach((finding, i) => out.push(...findingBlock(finding, i + 1)));
+  out.push(...scoreSection(doc));
 
   const instances = sortedInstances(snapshot.instances);
   out.push(`## Instances (${instances.length})`, '');

@@ -9,7 +9,8 @@
  *                                                    exposed, not accepted, not shared on purpose
  *   paddock_instance_exposure{instance_id,exposure}  the same, one-hot per Ollama instance
  *   paddock_instance_info{instance_id,version}       1 per instance (version "unknown" if not known)
- *   paddock_score                                    0-100, higher is better
+ *   paddock_score                                    0-100, higher is better; no sample when
+ *                                                    the scan found no server (nothing to score)
  *   paddock_findings{severity}                       unaccepted findings per severity
  *   paddock_findings_accepted                        accepted findings (shown, not counted)
  *   paddock_scan_timestamp_seconds                   when the scan was taken (Unix time)
@@ -132,7 +133,7 @@ export function reportPrometheus(input: ReportInput): string {
     {
       name: 'paddock_score',
       help: 'Security score, 0-100, higher is better; accepted findings do not count.',
-      samples: [{ labels: [], value: doc.score }],
+      samples: doc.score === null ? [] : [{ labels: [], value: doc.score }],
     },
     {
       name: 'paddock_findings',

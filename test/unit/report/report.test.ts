@@ -106,6 +106,8 @@ describe('JSON report', () => {
       'host',
       'verdict',
       'score',
+      'scoreLabel',
+      'scoreBreakdown',
       'counts',
       'findings',
       'instances',
@@ -114,7 +116,16 @@ describe('JSON report', () => {
     expect(doc.schema).toBe('paddock-report/1');
     expect(doc.generatedAt).toBe(snapshot.takenAt);
     expect(doc.verdict).toBe('lan');
-    expect(doc.score).toBe(62);
+    // The fixture's posture is the engine's: a local-network verdict is capped at 50
+    // (docs/score.md), where a hand-written 62 once stood.
+    expect(doc.score).toBe(50);
+    expect(doc.scoreLabel).toBe('Exposed');
+    expect(doc.scoreBreakdown).toMatchObject({
+      penalty: 20,
+      raw: 80,
+      cap: 50,
+      findings: [{ findingId: 'exposed-lan@ollama:pid:1834', severity: 'high', cost: 20 }],
+    });
     expect(doc.counts).toEqual({ critical: 0, high: 1, medium: 0, low: 0, info: 0, accepted: 1 });
     expect(Object.keys(doc.findings[0]!)).toEqual([
       'id',
@@ -162,7 +173,7 @@ describe('Markdown report', () => {
     const lines = md.split('\n');
     expect(lines[0]).toBe('# Paddock report: studio-ws');
     expect(lines[2]).toMatch(/^\*\*Exposed to the local network\.\*\* /);
-    expect(lines[4]).toMatch(/^\*\*Score: 62\/100\*\* · 1 high · 1 accepted$/);
+    expect(lines[4]).toMatch(/^\*\*Score: 50\/100 \(Exposed\)\*\* · 1 high · 1 accepted$/);
   });
 
   it('lists findings worst first, the accepted one last and marked', () => {
@@ -265,7 +276,10 @@ describe('HTML report', () => {
   it('shows the verdict banner, the score, findings and instances', () => {
     expect(html).toContain('<section class="verdict x-lan">');
     expect(html).toContain('<h1>Exposed to the local network</h1>');
-    expect(html).toContain('style="--score:62"');
+    expect(html).toContain('style="--score:50"');
+    expect(html).toContain('How the score is made');
+    expect(html).toContain('Reachable from the local network: at most 50, whatever the findings.');
+    expect(html).toContain('up to 100 (+50), verdict private');
     expect(html.indexOf('Ollama answers other machines')).toBeLessThan(
       html.indexOf('Any browser extension may call'),
     );
@@ -345,7 +359,7 @@ describe('Prometheus report', () => {
       kind: 'ollama',
       version: '0.12.10',
     });
-    expect(value('paddock_score')).toBe('62');
+    expect(value('paddock_score')).toBe('50');
     expect(value('paddock_findings', { severity: 'high' })).toBe('1');
     expect(value('paddock_findings', { severity: 'medium' })).toBe('0');
     expect(byName.get('paddock_findings')!.metrics).toHaveLength(5);
@@ -389,3 +403,39 @@ describe('Prometheus report', () => {
 function names(families: PromFamily[]): string[] {
   return families.map((f) => f.name);
 }
+
+describe('no server: no score (issue 18)', () => {
+  const empty: ReportInput = (() => {
+    const input = structuredClone(reportInput);
+    input.snapshot.instances = [];
+    input.snapshot.verdict = 'private';
+    input.findings = [];
+    input.posture = {
+      ...input.posture,
+      verdict: 'private',
+      score: null,
+      label: null,
+      breakdown: null,
+      counts: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+      accepted: 0,
+    };
+    return input;
+  })();
+
+  it('JSON says null, never a 100 for nothing', () => {
+    const doc = JSON.parse(render('json', empty)) as Record<string, unknown>;
+    expect(doc.score).toBeNull();
+    expect(doc.scoreLabel).toBeNull();
+    expect(doc.scoreBreakdown).toBeNull();
+  });
+
+  it('Markdown and HTML show no score and no breakdown; Prometheus has no paddock_score', () => {
+    const md = render('md', empty);
+    expect(md.split('\n')[4]).toBe('**No score: no server was found** · no open finding');
+    expect(md).not.toContain('How the score is made');
+    const html = render('html', empty);
+    expect(html).not.toContain('--score:');
+    expect(html).toContain('No server,<br>no score');
+    expect(render('prometheus', empty)).not.toMatch(/^paddock_score/m);
+  });
+});
