@@ -4,17 +4,16 @@ import {
   VERDICT_MEANING,
   VERDICT_MEANING_KINDS,
   relativeTime,
-  scoreTone,
   sharingOf,
   verdictSentence,
 } from '../format';
+import { Score } from './Score';
 
 /** The verdict in one sentence, its evidence chain, and the score. */
 export function Verdict({ view }: { view: ScanView }) {
-  const { snapshot, posture } = view;
+  const { snapshot } = view;
   const verdict = snapshot.verdict;
   const tone = EXPOSURE_TONE[verdict];
-  const score = posture.score;
   const shared = sharingOf(snapshot);
   return (
     <section className={`verdict-panel tone-${tone}`} aria-labelledby="verdict-heading">
@@ -60,31 +59,7 @@ export function Verdict({ view }: { view: ScanView }) {
           in {Math.round(snapshot.durationMs)} ms
         </p>
       </div>
-      <div
-        className={`score tone-${scoreTone(score)}`}
-        role="img"
-        aria-label={`Score ${score} out of 100`}
-      >
-        <svg viewBox="0 0 100 100" className="score-ring" aria-hidden="true">
-          <circle cx="50" cy="50" r="42" className="score-track" />
-          {score > 0 && (
-            <circle
-              cx="50"
-              cy="50"
-              r="42"
-              className="score-value"
-              strokeDasharray={`${(score / 100) * 263.9} 263.9`}
-              transform="rotate(-90 50 50)"
-            />
-          )}
-        </svg>
-        <div className="score-text">
-          <span className="score-number" data-testid="score">
-            {score}
-          </span>
-          <span className="score-caption">of 100</span>
-        </div>
-      </div>
+      <Score view={view} />
     </section>
   );
 }
