@@ -25,6 +25,7 @@ import {
   installProblem,
   isRoot,
 } from '../engine/host/trust';
+import { refuseSqlJsWasm } from '../engine/probes/app-db';
 import { runPrivilegedCommand } from './privileged';
 
 /** Windows: UAC started this process; its answer goes to a file (win32-elevate.ts). */
@@ -33,13 +34,25 @@ async function windowsPrivilegedEntry(argv: readonly string[]): Promise<number> 
   const started = Object.keys(process.env);
   for (const name of started) delete process.env[name];
   Object.assign(process.env, WINDOWS_ADMIN_ENVIRONMENT);
-  process.chdir(`${WINDOWS_ADMIN_ENVIRONMENT.SystemRoot}\\System32`);
-  const { windowsPrivilegedMain } = await import('./win32-elevate');
+  const { windowsPrivilegedMain, loadedSystemDirectory } = await import('./win32-elevate');
+  refuseSqlJsWasm(
+    "the Ollama app's settings are not read with admin rights (sql.js's WASM would be found through folders any user may create)",
+  );
+  // Where Windows really is, from the system DLLs this process has loaded (never from an
+  // environment variable): the programs it runs are named by C:\Windows paths, so anywhere
+  // else it refuses before it starts any (a C:\Windows on a PC whose Windows is on D: would be
+  // any user's folder).
+  const systemDirectory = loadedSystemDirectory(
+    (process.report?.getReport() as { sharedObjects?: unknown } | undefined)?.sharedObjects,
+  );
+  if (systemDirectory !== null && systemDirectory.toLowerCase() === 'c:\\windows\\system32')
+    process.chdir(`${WINDOWS_ADMIN_ENVIRONMENT.SystemRoot}\\System32`);
   const host = createNodeHost();
   return windowsPrivilegedMain(host, argv.slice(2), {
     run: (command, runsDir) => runPrivilegedCommand(host, command, { runsDir }),
     programFiles: [process.execPath, __filename],
     startEnvironment: started,
+    systemDirectory,
     writeAnswer: (path, text) => writeFileSync(path, text, { flag: 'wx' }),
     say: (line) => process.stderr.write(`paddock-privileged: ${line}\n`),
   });

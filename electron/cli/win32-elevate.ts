@@ -312,6 +312,9 @@ export function windowsCommandLine(args: readonly string[]): string {
 export function elevateArgv(program: string, args: readonly string[]): string[] {
   const problem = windowsPathProblem(program);
   if (problem) throw new Error(problem);
+  // Start-Process reads -FilePath as a wildcard pattern: `[` and `]` could make it start
+  // another file than the one whose permissions were checked.
+  if (/[[\]]/.test(program)) throw new Error(`${program}: a path with [ or ] is not started`);
   return powershellArgv(PS_ELEVATE, { program, arguments: windowsCommandLine(args) });
 }
 
@@ -589,7 +592,22 @@ async function readAnswer(
 
 /** Variables Node (or the C runtime under it) acts on before Paddock's first line runs. */
 const PRELOADED =
-  /^(NODE_OPTIONS|NODE_REPL_EXTERNAL_MODULE|NODE_EXTRA_CA_CERTS|NODE_PATH|NODE_V8_COVERAGE|NODE_DEBUG_NATIVE|NODE_PENDING_DEPRECATION|UV_THREADPOOL_SIZE)$/i;
+  /^(NODE_OPTIONS|NODE_REPL_EXTERNAL_MODULE|NODE_EXTRA_CA_CERTS|NODE_PATH|NODE_V8_COVERAGE|NODE_DEBUG_NATIVE|NODE_PENDING_DEPRECATION|NODE_ICU_DATA|NODE_REDIRECT_WARNINGS|UV_THREADPOOL_SIZE|OPENSSL_CONF|OPENSSL_MODULES|OPENSSL_ENGINES|SSL_CERT_FILE|SSL_CERT_DIR)$/i;
+
+/**
+ * The system directory from the full paths of the DLLs this process loaded
+ * (`process.report.getReport().sharedObjects`: ntdll.dll is always among them, and Windows
+ * loads it from its own System32 only); null when none says.
+ */
+export function loadedSystemDirectory(sharedObjects: unknown): string | null {
+  if (!Array.isArray(sharedObjects)) return null;
+  for (const item of sharedObjects.slice(0, 4096)) {
+    if (typeof item !== 'string' || item.length > 1024) continue;
+    const m = /^([A-Za-z]:\\(?:[^\\]+\\)*?System32)\\ntdll\.dll$/i.exec(item);
+    if (m) return m[1]!;
+  }
+  return null;
+}
 
 export interface WindowsPrivilegedDeps {
   /** Runs one privileged command (privileged.ts), runs kept in `runsDir`. */
@@ -605,6 +623,8 @@ export interface WindowsPrivilegedDeps {
   writeAnswer: (path: string, text: string) => void;
   /** A line for stderr, when there is no answer file to put it in. */
   say: (line: string) => void;
+  /** Where Windows is, from the DLLs this process loaded (loadedSystemDirectory); null: unknown. */
+  systemDirectory: string | null;
 }
 
 /** The elevated side on Windows (see the header); returns its exit code. */
@@ -617,6 +637,14 @@ export async function windowsPrivilegedMain(
   if (option !== WINDOWS_ANSWER_OPTION || !isAnswerNonce(nonce)) {
     deps.say(
       `on Windows this is started by \`paddock\` through the admin prompt, with ${WINDOWS_ANSWER_OPTION} and 32 hex digits first; nothing was run.`,
+    );
+    return 2;
+  }
+  // Windows' own programs are run by their C:\Windows paths: anywhere else such a path could
+  // be any user's folder, so nothing is started at all.
+  if (deps.systemDirectory?.toLowerCase() !== 'c:\\windows\\system32') {
+    deps.say(
+      `Windows is not in C:\\Windows on this PC (${deps.systemDirectory ?? 'not found'}): Paddock's admin side runs Windows' programs by those paths only, so it refuses. Nothing was run.`,
     );
     return 2;
   }

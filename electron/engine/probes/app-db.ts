@@ -194,6 +194,17 @@ async function identityNow(path: string): Promise<FileIdentity | null> {
 }
 
 let sqlJsLoading: Promise<SqlJsStatic> | null = null;
+let wasmRefused: string | null = null;
+
+/**
+ * Windows' admin side (issue 17) calls this before it scans: Node's module lookup climbs to
+ * `C:\node_modules`, a folder any user may create, and there is no root-owned install to check
+ * the WASM against (cli/root-install.ts is Linux's). The Ollama app's settings are then not
+ * read with admin rights (no admin plan depends on them), and the gap says so.
+ */
+export function refuseSqlJsWasm(reason: string): void {
+  wasmRefused = reason;
+}
 
 /**
  * sql.js, loaded on first use only (never at CLI start-up), from node_modules like zod: the
@@ -202,6 +213,7 @@ let sqlJsLoading: Promise<SqlJsStatic> | null = null;
  * handed over as bytes, so sql.js never looks for it itself.
  */
 function loadSqlJs(): Promise<SqlJsStatic> {
+  if (wasmRefused !== null) return Promise.reject(new Error(wasmRefused));
   sqlJsLoading ??= (async () => {
     const wasmPath = require.resolve('sql.js/dist/sql-wasm.wasm');
     // As root (the privileged side bundles sql.js's JavaScript but not its WASM), the WASM is

@@ -19,6 +19,7 @@ import {
   programDataOf,
   runElevatedWindows,
   windowsCommandLine,
+  loadedSystemDirectory,
   windowsPrivilegedMain,
 } from '../../../electron/cli/win32-elevate';
 import {
@@ -241,6 +242,10 @@ describe('the UAC argv: a fixed script, every value base64 data', () => {
     expect(() => elevateArgv(NODE, [CJS, 'a\nb'])).toThrow(/control character/);
     expect(() => elevateArgv('node.exe', [CJS])).toThrow(/not an absolute path on a drive/);
     expect(() => elevateArgv('C:\\x\n\\node.exe', [CJS])).toThrow(/does not allow/);
+    // Start-Process -FilePath is a wildcard pattern: [ab] could match another file.
+    expect(() => elevateArgv('C:\\Program Files\\[ab]\\node.exe', [CJS])).toThrow(
+      /a path with \[ or \] is not started/,
+    );
   });
 
   it('the templates follow powershell.ts’s rules: no double quote, no backtick, no code from data', () => {
@@ -489,6 +494,7 @@ describe('the elevated side on Windows', () => {
         startEnvironment: ['Path', 'USERPROFILE'],
         writeAnswer: (path: string, text: string) => written.push([path, text]),
         say: (line: string) => said.push(line),
+        systemDirectory: 'C:\\WINDOWS\\system32' as string | null,
         ...over,
       } satisfies WindowsPrivilegedDeps,
     };
@@ -514,6 +520,40 @@ describe('the elevated side on Windows', () => {
         CJS,
       ].join('\n'),
     });
+  });
+
+  it("Windows on another drive (C:\\Windows could be any user's folder there): nothing is started at all", async () => {
+    const { host, calls } = windowsHost({ places: ADMIN_PLACES, folders });
+    for (const systemDirectory of ['D:\\Windows\\System32', null]) {
+      const d = deps({ systemDirectory });
+      expect(await windowsPrivilegedMain(host, ['--answer-nonce', NONCE, ...APPLY], d.deps)).toBe(
+        2,
+      );
+      expect(d.run).not.toHaveBeenCalled();
+      expect(d.said.join(' ')).toMatch(/Windows is not in C:\\Windows on this PC.*Nothing was run/);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('where Windows is comes from the DLLs the process loaded, not from a variable', () => {
+    expect(
+      loadedSystemDirectory([
+        'C:\\Program Files\\nodejs\\node.exe',
+        'C:\\WINDOWS\\SYSTEM32\\ntdll.dll',
+        'C:\\WINDOWS\\System32\\KERNEL32.DLL',
+      ]),
+    ).toBe('C:\\WINDOWS\\SYSTEM32');
+    expect(loadedSystemDirectory(['D:\\Win\\System32\\ntdll.dll'])).toBe('D:\\Win\\System32');
+    expect(loadedSystemDirectory(['C:\\Users\\x\\ntdll.dll'])).toBeNull();
+    expect(loadedSystemDirectory(undefined)).toBeNull();
+  });
+
+  it('Node and OpenSSL variables of the account refuse the run, OPENSSL_CONF included', async () => {
+    const { host } = windowsHost({ places: ADMIN_PLACES, folders });
+    const d = deps({ startEnvironment: ['Path', 'OPENSSL_CONF', 'NODE_ICU_DATA'] });
+    expect(await windowsPrivilegedMain(host, ['--answer-nonce', NONCE, ...APPLY], d.deps)).toBe(2);
+    expect(d.run).not.toHaveBeenCalled();
+    expect(d.written[0]![1]).toMatch(/OPENSSL_CONF, NODE_ICU_DATA is set/);
   });
 
   it('a nonce that is not hex: nothing runs, no file is written', async () => {

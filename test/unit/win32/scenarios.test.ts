@@ -91,6 +91,11 @@ describe('Windows cases through the real probes, scan and rules', () => {
       step: { layer: 'windows-firewall', rule: 'the firewall is off for the Private profile' },
     });
     expect(rules).toEqual(linuxRules('off'));
+    // Docker Desktop's pipe is not opened on Windows yet: said, not "no engine".
+    expect(snapshot.probes.docker).toMatchObject({
+      status: 'unavailable',
+      message: expect.stringMatching(/not read on Windows yet/),
+    });
     const offered = runRules(snapshot).find((f) => f.ruleId === 'exposed-to-lan')!.fixes;
     expect(offered).toContain('rebind-windows');
     expect(offered).not.toContain('rebind-systemd');
@@ -297,6 +302,24 @@ describe('Windows cases through the real probes, scan and rules', () => {
     // The server is still found (it answers as Ollama on its port) and judged.
     expect(snapshot.verdict).toBe('lan');
     expect(snapshot.instances[0]!.listeners.map((l) => l.address)).toContain('0.0.0.0');
+  });
+
+  it("other users' long command lines fill the inventory: only the processes are lost, and it says so", async () => {
+    const { snapshot } = await scanCase({
+      launcher: 'app',
+      expose: 1,
+      enabled: OFF,
+      cutInProcesses: true,
+    });
+    expect(snapshot.probes.processes).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(
+        /longer than Paddock reads, and the processes part was cut off/,
+      ),
+    });
+    // The sockets, the registry and the folders came first: the server is still found and judged.
+    expect(snapshot.probes.sockets.status).toBe('ok');
+    expect(snapshot.verdict).toBe('lan');
   });
 
   it('a rule Paddock could not read makes the rules unknown, counted as open', async () => {

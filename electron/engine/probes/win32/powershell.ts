@@ -299,14 +299,19 @@ export function powershellErrorText(stderr: string): string {
 
 // ── templates ────────────────────────────────────────────────────────────────────────────
 
-/** Every process: Win32_Process → parseWin32Processes. */
+/**
+ * Every process: Win32_Process → parseWin32Processes. A command line is cut at 8,192
+ * characters (what decides, `ollama.exe serve`, comes first): any user may start processes
+ * with 32,767-character command lines, and enough of them would fill the output.
+ */
 export const PS_PROCESSES: PsTemplate = {
   id: 'processes',
   description: 'Win32_Process: ProcessId, ParentProcessId, Name, ExecutablePath, CommandLine',
   params: [],
   body: `
   $rows = @(Get-CimInstance -ClassName Win32_Process -Property ProcessId, ParentProcessId, Name, ExecutablePath, CommandLine |
-    Select-Object ProcessId, ParentProcessId, Name, ExecutablePath, CommandLine)`,
+    Select-Object ProcessId, ParentProcessId, Name, ExecutablePath, @{ Name = 'CommandLine'; Expression = {
+      if ($null -ne $_.CommandLine -and $_.CommandLine.Length -gt 8192) { $_.CommandLine.Substring(0, 8192) } else { $_.CommandLine } } })`,
 };
 
 /** Listening and established TCP sockets, both families → parseNetTcpConnections. */

@@ -80,11 +80,15 @@ export const PS_USER_FOLDERS: PsTemplate = {
   })`,
 };
 
+/**
+ * The processes last: theirs is the one answer other users can make long (command lines), and
+ * output past the cap loses only what comes after it.
+ */
 export const INVENTORY_PARTS: readonly BatchPart[] = [
-  { template: PS_PROCESSES },
   { template: PS_TCP_CONNECTIONS },
   { template: PS_REGISTRY_ENVIRONMENT, values: { prefix: 'OLLAMA_' } },
   { template: PS_USER_FOLDERS },
+  { template: PS_PROCESSES },
 ];
 /** Every enabled inbound rule (port and program empty): the probe keeps those that matter. */
 export const FIREWALL_PARTS: readonly BatchPart[] = [
@@ -147,7 +151,14 @@ function readBatch(result: ExecResult): Batch {
 
 function part(batch: Batch, id: string): { rows: string } | { error: string } {
   const answer = batch.answers.get(id);
-  if (!answer) return { error: batch.failure ?? `no answer for ${id}` };
+  if (!answer)
+    return {
+      error:
+        batch.failure ??
+        (batch.result.truncated
+          ? `PowerShell's answer was longer than Paddock reads, and the ${id} part was cut off`
+          : `no answer for ${id}`),
+    };
   return answer.ok ? { rows: answer.rows } : { error: answer.error || `${id} failed` };
 }
 
