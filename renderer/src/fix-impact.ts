@@ -99,6 +99,20 @@ const LASTING_LABEL: Readonly<Record<string, string>> = {
   'rebind-windows': 'Listen on this PC only',
 };
 
+/**
+ * Whether a lasting fix can be made for this server: never for a container's server (its
+ * address is the container's publish), Ollama's unit only when it runs as a systemd service,
+ * rebind-server for the other kinds.
+ */
+function lastingApplies(fixId: string, instance: Instance | null): boolean {
+  if (!instance) return true;
+  if (instance.containers.length > 0 || instance.process?.containerId) return false;
+  if (fixId === 'rebind-systemd')
+    return instance.kind === 'ollama' && (instance.process?.systemdUnit ?? null) !== null;
+  if (fixId === 'rebind-server') return instance.kind !== 'ollama';
+  return instance.kind === 'ollama';
+}
+
 /** A warning that says the change goes away at the next reboot (or firewall reload). */
 const UNTIL_REBOOT = /lasts until the next reboot|a reload or a reboot removes it/i;
 
@@ -237,7 +251,9 @@ export function fixImpact(
 
   const untilReboot = UNTIL_REBOOT.test(warnings);
   const alternative = untilReboot
-    ? (LASTING_FIXES.find((f) => f !== plan.fixId && otherFixes.includes(f)) ?? null)
+    ? (LASTING_FIXES.find(
+        (f) => f !== plan.fixId && otherFixes.includes(f) && lastingApplies(f, instance),
+      ) ?? null)
     : null;
   lines.push({
     tone: 'time',

@@ -66,8 +66,8 @@ const closedScan = (): Snapshot =>
     instances: [wildcardOllama('blocked')],
   });
 
-const visibleText = (page: Page) =>
-  page.getByTestId('fix-dialog').evaluate((el) => (el as HTMLElement).innerText);
+/** What is rendered (innerText): folded details left out. */
+const visibleText = (page: Page) => page.getByTestId('fix-dialog').innerText();
 
 describeWhen('browser', browserPrerequisites, 'the fix dialog with a recorded course', () => {
   let browser: Browser;

@@ -108,6 +108,16 @@ describe('what changes for you', () => {
     expect(impact.lasting).toBeNull();
   });
 
+  it('no lasting fix offered for a server outside systemd (started by hand)', () => {
+    const snapshot = exposed();
+    const instance = snapshot.instances[0]!;
+    instance.process!.systemdUnit = null;
+    const impact = fixImpact(blockPort(snapshot, NO_SYSTEMD), instance, ['rebind-systemd']);
+    expect(impact.untilReboot).toBe(true);
+    expect(impact.lasting).toBeNull();
+    expect(impact.server).toBe('Ollama · port 11434');
+  });
+
   it('a rebind names the server in its button and lasts through a restart', () => {
     const snapshot = exposed();
     const impact = fixImpact(rebind(snapshot), snapshot.instances[0]!, ['block-port']);
