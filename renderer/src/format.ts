@@ -8,6 +8,7 @@ import type { PaddockEvent } from '../../shared/events';
 import type { Finding, Severity } from '../../shared/findings';
 import type { JournalEntry, RunState } from '../../shared/fixes';
 import type { Exposure, Snapshot } from '../../shared/snapshot';
+import { SERVER_KIND_NAMES } from '../../shared/servers';
 import { SEVERITIES } from '../../shared/severity';
 
 export const VERDICT_SENTENCE: Readonly<Record<Exposure, string>> = {
@@ -382,7 +383,7 @@ function problem(probe: string, status: 'denied' | 'error', message?: string): P
   const hint =
     status === 'denied'
       ? probe === 'firewall'
-        ? `Paddock could not read the firewall without admin rights: run \`paddock scan --elevated\`.`
+        ? 'Paddock could not read the firewall without admin rights, so it assumes nothing blocks the port. Check with admin rights to be sure.'
         : `Paddock could not read ${name} without admin rights: run Paddock as an administrator to see it.`
       : `Paddock could not read ${name}. Scan again; if it keeps failing, the message says why.`;
   return { probe, status, message: message ?? '', hint };
@@ -528,4 +529,392 @@ export function wayIn(
   if (path.forward?.routed) return `Routed through this computer${to}`;
   if (path.forward) return `Its own network link`;
   return `Port ${port}`;
+}
+
+// ── human words for servers, actions and reasons (issue 18) ────────────────────────────────
+
+type Instance = Snapshot['instances'][number];
+type ReachPath = Instance['listeners'][number]['reachableVia'][number];
+
+/** The port a server answers on: its own socket's first, else the first way in. */
+export function serverPort(instance: Instance): number | null {
+  const direct = instance.listeners.find((l) => l.path === 'direct');
+  const published = instance.containers.flatMap((c) => c.published)[0];
+  return direct?.port ?? published?.hostPort ?? instance.listeners[0]?.port ?? null;
+}
+
+/**
+ * A server as a person names it: "Ollama service · port 11434" (a systemd unit), "Ollama app ·
+ * port 11434", "Container pdk-ollama · port 8000", "LM Studio · port 1234". Never its id.
+ */
+export function serverName(instance: Instance): string {
+  const port = serverPort(instance);
+  const at = port === null ? '' : ` · port ${port}`;
+  const container = instance.containers[0]?.names[0]?.replace(/^\//, '');
+  if (container) return `Container ${container}${at}`;
+  const kind = SERVER_KIND_NAMES[instance.kind] ?? instance.kind;
+  const process = instance.process;
+  if (instance.kind === 'ollama' && process) {
+    if (process.containerId) return `Ollama in a container${at}`;
+    if (process.systemdUnit || process.launcher === 'launchd' || process.launchdJob)
+      return `Ollama service${at}`;
+    if (process.launcher === 'app' || process.role === 'app' || process.appExecutable)
+      return `Ollama app${at}`;
+  }
+  return `${kind}${at}`;
+}
+
+/** The server's name for a finding's instance id; null for a host-wide finding or one gone. */
+export function serverNameOf(snapshot: Snapshot, instanceId: string | null): string | null {
+  if (instanceId === null) return null;
+  const instance = snapshot.instances.find((i) => i.id === instanceId);
+  return instance ? serverName(instance) : null;
+}
+
+/**
+ * Engine text made readable: instance ids become the server's name and "(pid 42)" goes (the
+ * process id is under Details). The rest of the engine's words stay as they are.
+ */
+export function humanText(text: string, snapshot: Snapshot): string {
+  let out = text
+    .replace(/ \(pid \d+\)/g, '')
+    // "(nftables: denied (nft needs root: …))": the backends' states are under Details.
+    .replace(/ \((?:nftables|iptables|ufw|firewalld)\b[^()]*(?:\([^()]*\)[^()]*)*\)/g, '')
+    // The CLI's way to read the firewall; the app has a button for it.
+    .replace(
+      /Run `?paddock scan --elevated`?[^.]*\./g,
+      'Use “Check with admin rights…” to read it.',
+    );
+  for (const instance of [...snapshot.instances].sort((a, b) => b.id.length - a.id.length))
+    out = out.split(instance.id).join(serverName(instance));
+  return out;
+}
+
+/** Would this fix act on this server at all? (No rebind of a unit for a container, …) */
+export function fixApplies(fixId: string, instance: Instance | null, snapshot: Snapshot): boolean {
+  if (!instance) return true;
+  const inContainer = instance.containers.length > 0 || Boolean(instance.process?.containerId);
+  const open = instance.listeners.flatMap((l) =>
+    l.reachableVia.filter((p) => p.open).map((p) => ({ path: l.path, p })),
+  );
+  const platform = snapshot.host.platform;
+  switch (fixId) {
+    case 'rebind-systemd':
+      return (
+        instance.kind === 'ollama' &&
+        !inContainer &&
+        platform !== 'darwin' &&
+        platform !== 'win32' &&
+        (instance.process === null || instance.process.systemdUnit !== null)
+      );
+    case 'rebind-launchd':
+      return instance.kind === 'ollama' && !inContainer && platform === 'darwin';
+    case 'rebind-windows':
+      return instance.kind === 'ollama' && !inContainer && platform === 'win32';
+    case 'docker-localhost':
+      return inContainer || instance.listeners.some((l) => l.path === 'docker');
+    case 'block-port':
+      // Docker forwards a published port before the input rules see it.
+      return open.length === 0 || open.some((o) => o.path !== 'docker');
+    case 'stop-tunnel':
+      return (instance.tunnels?.length ?? 0) > 0;
+    default:
+      return true;
+  }
+}
+
+/** The fixes that share instead of closing (issue 14). */
+export const SHARE_FIX_IDS: ReadonlySet<string> = new Set([
+  'share-allowlist',
+  'share-vpn',
+  'share-proxy',
+]);
+
+/** The action a fix takes, for a button a person reads: "Make Ollama private to this computer". */
+export function actionLabel(fixId: string, instance: Instance | null): string {
+  const kind = instance ? (SERVER_KIND_NAMES[instance.kind] ?? 'the server') : 'Ollama';
+  const port = instance ? serverPort(instance) : null;
+  switch (fixId) {
+    case 'rebind-systemd':
+      return 'Make Ollama private to this computer';
+    case 'rebind-launchd':
+      return 'Make Ollama private to this Mac';
+    case 'rebind-windows':
+      return 'Make Ollama private to this PC';
+    case 'rebind-server':
+      return `Make ${kind} private to this computer`;
+    case 'docker-localhost':
+      return 'Publish the container on this computer only';
+    case 'block-port':
+      return port === null
+        ? 'Close the port to other machines'
+        : `Close port ${port} to other machines`;
+    case 'stop-tunnel':
+      return 'Stop the tunnel to the internet';
+    case 'tighten-origins':
+      return 'Stop other web sites from using Ollama';
+    case 'stop-request-logging':
+      return 'Stop logging requests';
+    default:
+      return fixLabel(fixId);
+  }
+}
+
+/** What the action changes, in one line. */
+export function actionEffect(fixId: string, instance: Instance | null): string {
+  const kind = instance ? (SERVER_KIND_NAMES[instance.kind] ?? 'The server') : 'Ollama';
+  const port = instance ? serverPort(instance) : null;
+  const portWords = port === null ? 'its port' : `port ${port}`;
+  switch (fixId) {
+    case 'rebind-systemd':
+    case 'rebind-launchd':
+    case 'rebind-windows':
+    case 'rebind-server':
+      return `${kind} will answer on this computer only: apps here keep working, other machines lose access. It lasts across restarts.`;
+    case 'docker-localhost':
+      return `The container's ${portWords} is published on this computer only: apps here keep working, other machines lose access.`;
+    case 'block-port':
+      return `A firewall rule refuses ${portWords} to other machines; apps on this computer keep working. It lasts until the next restart.`;
+    case 'stop-tunnel':
+      return 'The program that publishes it on the internet is stopped; nothing else changes.';
+    case 'tighten-origins':
+      return 'Only the web sites you name may call it from your browser.';
+    case 'stop-request-logging':
+      return 'Ollama stops writing each request to its log.';
+    case 'share-allowlist':
+      return 'Only the machines you choose can reach it; the firewall refuses every other one.';
+    case 'share-vpn':
+      return 'It answers on the VPN only; other machines on your network lose access.';
+    case 'share-proxy':
+      return 'Other machines need a password or token to use it.';
+    case 'enable-firewall':
+      return 'Paddock shows how to turn on a firewall that refuses other machines by default.';
+    case 'upgrade-ollama':
+      return 'Paddock shows how to install a version without the known problems.';
+    case 'disable-cloud':
+      return 'Paddock shows how to turn off ollama.com features on this server.';
+    default:
+      return 'Paddock shows each step before anything changes.';
+  }
+}
+
+export interface Recommendation {
+  fixId: string;
+  finding: Finding;
+  instance: Instance | null;
+  label: string;
+  effect: string;
+  /** The finding's other fixes that close the way in (plannable or done by hand). */
+  alternatives: string[];
+  /** Share-safely fixes the finding offers. */
+  share: string[];
+}
+
+/**
+ * The one recommended action, as the tray offers it (electron/main/tray.ts mainFixOf): the
+ * first applicable fix Paddock can plan of the worst open exposure finding; share fixes are
+ * alternatives, never the recommendation. null: nothing to do in one step.
+ */
+export function recommendedAction(
+  findings: readonly Finding[],
+  snapshot: Snapshot,
+): Recommendation | null {
+  // Who can reach it: the exposure finding, and the ways in that are findings of their own
+  // (a Docker publish, a proxy without credentials); worst first, exposure first on a tie.
+  const order = ['exposure', 'docker', 'proxy'];
+  const open = findings
+    .filter((f) => order.includes(f.category) && f.accepted === null)
+    .sort(
+      (a, b) =>
+        severityRank(a.severity) - severityRank(b.severity) ||
+        order.indexOf(a.category) - order.indexOf(b.category),
+    );
+  for (const finding of open) {
+    const instance = snapshot.instances.find((i) => i.id === finding.instance) ?? null;
+    const fixId = finding.fixes.find(
+      (f) => isPlannableFix(f) && !SHARE_FIX_IDS.has(f) && fixApplies(f, instance, snapshot),
+    );
+    if (!fixId) continue;
+    return {
+      fixId,
+      finding,
+      instance,
+      label: actionLabel(fixId, instance),
+      effect: actionEffect(fixId, instance),
+      alternatives: finding.fixes.filter(
+        (f) => f !== fixId && !SHARE_FIX_IDS.has(f) && fixApplies(f, instance, snapshot),
+      ),
+      share: finding.fixes.filter((f) => SHARE_FIX_IDS.has(f)),
+    };
+  }
+  return null;
+}
+
+export interface FixGroup {
+  /** The fix that resolves every finding here; null: none to apply (do by hand, or accept). */
+  fixId: string | null;
+  instance: string | null;
+  heading: string;
+  findings: Finding[];
+}
+
+/**
+ * Open findings grouped by the fix that resolves them: the recommended fix first, with every
+ * finding it resolves ("fixes 4 of 5"); the rest by their own first applicable fix, worst
+ * group first. Inside a group, the engine's order (worst first).
+ */
+export function groupByFix(
+  findings: readonly Finding[],
+  snapshot: Snapshot,
+  recommended: Recommendation | null,
+): FixGroup[] {
+  const groups = new Map<string, FixGroup>();
+  for (const finding of findings) {
+    const instance = snapshot.instances.find((i) => i.id === finding.instance) ?? null;
+    const fixId =
+      recommended &&
+      finding.fixes.includes(recommended.fixId) &&
+      (finding.instance === recommended.finding.instance || finding.instance === null)
+        ? recommended.fixId
+        : (finding.fixes.find((f) => !SHARE_FIX_IDS.has(f) && fixApplies(f, instance, snapshot)) ??
+          null);
+    const key = `${fixId ?? ''}@${fixId ? (finding.instance ?? '') : ''}`;
+    const group = groups.get(key) ?? {
+      fixId,
+      instance: fixId ? finding.instance : null,
+      heading: fixId ? actionLabel(fixId, instance) : 'Nothing to apply',
+      findings: [],
+    };
+    group.findings.push(finding);
+    groups.set(key, group);
+  }
+  const worst = (g: FixGroup) => Math.min(...g.findings.map((f) => severityRank(f.severity)));
+  const isRecommended = (g: FixGroup) =>
+    recommended !== null &&
+    g.fixId === recommended.fixId &&
+    g.instance === recommended.finding.instance;
+  return [...groups.values()].sort(
+    (a, b) =>
+      Number(isRecommended(b)) - Number(isRecommended(a)) ||
+      Number(a.fixId === null) - Number(b.fixId === null) ||
+      worst(a) - worst(b),
+  );
+}
+
+const SCOPE_WORDS: Readonly<Record<string, string>> = {
+  public: 'a public address',
+  private: 'an address of your local network',
+  cgnat: 'a VPN or carrier address',
+  'link-local': 'a link-local address',
+  loopback: 'this computer’s own address',
+};
+const SCOPE_ORDER = ['public', 'cgnat', 'private', 'link-local'];
+
+/** The firewall probe could not be read (or a backend in it): the verdict assumes it open. */
+export function firewallUnread(snapshot: Snapshot): boolean {
+  return probeProblems(snapshot).some((p) => p.probe === 'firewall');
+}
+
+function firewallWords(
+  path: ReachPath,
+  kind: Instance['listeners'][number]['path'],
+  port: number,
+  snapshot: Snapshot,
+): string {
+  if (kind === 'docker') return 'Docker publishes it past the firewall';
+  const decision = path.firewall?.decision ?? null;
+  if (path.onlyFrom?.length) return `the firewall lets in ${path.onlyFrom.join(', ')} only`;
+  if (decision === 'allowed') return `no firewall rule blocks port ${port}`;
+  if (decision === 'unknown') return `the firewall could not be judged for port ${port}`;
+  if (firewallUnread(snapshot))
+    return `the firewall could not be read without admin rights, so port ${port} is assumed open`;
+  return `no firewall blocks port ${port}`;
+}
+
+/**
+ * One sentence per server with the deciding fact, composed from the snapshot's own facts:
+ * "It answers on 203.0.113.20, a public address on eth1, and no firewall blocks port 11434."
+ */
+export function reachSentence(instance: Instance, snapshot: Snapshot): string {
+  const tunnel = instance.tunnels?.[0];
+  if (tunnel)
+    return `${tunnel.tool} publishes it on the internet${tunnel.remote ? ` through ${tunnel.remote}` : ''}, whatever the firewall says.`;
+  const behind = instance.sharedBehind?.[0];
+  if (behind)
+    return `Other machines reach it only through ${behind.software} on port ${behind.port}, which asks for a password or token first.`;
+  const open = instance.listeners.flatMap((l) =>
+    l.reachableVia.filter((p) => p.open).map((p) => ({ listener: l, path: p })),
+  );
+  if (open.length === 0) {
+    if (instance.exposure === 'unknown')
+      return 'Paddock could not tell which addresses it answers on, so who can reach it is unknown.';
+    const blocked = instance.listeners.some((l) => l.reachableVia.length > 0);
+    const port = serverPort(instance);
+    return blocked
+      ? `The firewall refuses ${port === null ? 'its port' : `port ${port}`} to every other machine.`
+      : 'It answers on this computer’s own address only.';
+  }
+  open.sort((a, b) => {
+    const rank = (s: string) => (SCOPE_ORDER.indexOf(s) === -1 ? 9 : SCOPE_ORDER.indexOf(s));
+    return rank(a.path.scope) - rank(b.path.scope);
+  });
+  const { listener, path } = open[0]!;
+  const port = path.nat?.port ?? listener.port;
+  const where = `${path.address}, ${SCOPE_WORDS[path.scope] ?? 'an address'} on ${path.interface}`;
+  const more =
+    open.length > 1 ? ` (and ${open.length - 1} more address${open.length > 2 ? 'es' : ''})` : '';
+  if (path.nat)
+    return `A forwarding rule sends port ${path.nat.port} on ${where} to it${more}, and ${firewallWords(path, listener.path, port, snapshot)}.`;
+  if (listener.path === 'proxy')
+    return `A reverse proxy answers for it on ${where}${more}, and ${firewallWords(path, listener.path, port, snapshot)}.`;
+  if (listener.path === 'docker')
+    return `Docker publishes it on ${where}${more}, past the firewall.`;
+  return `It answers on ${where}${more}, and ${firewallWords(path, listener.path, port, snapshot)}.`;
+}
+
+/** A scan older than this is marked stale (the watcher scans every 10 minutes by default). */
+export function isStale(takenAt: string, now: number = Date.now(), intervalMinutes = 10): boolean {
+  const at = Date.parse(takenAt);
+  if (Number.isNaN(at)) return true;
+  return now - at > (intervalMinutes + 5) * 60_000;
+}
+
+/**
+ * Words the overview must not show (issue 18): internal ids and jargon. The browser test keeps
+ * the same list; `pid` counts as a word only.
+ */
+export const OVERVIEW_JARGON: ReadonlyArray<RegExp> = [
+  /ollama:port:/i,
+  /ollama:pid:/i,
+  /listener/i,
+  /\bpid\b/i,
+  /nftables/i,
+  /\(direct\)/i,
+];
+
+/** What "Copy diagnostics" copies: the engine's words, versions and platform; nothing secret. */
+export function diagnosticsText(input: {
+  error: string;
+  snapshot: Snapshot | null;
+  userAgent: string;
+  at: string;
+}): string {
+  const lines = [
+    'Paddock diagnostics',
+    `When: ${input.at}`,
+    `Engine error: ${input.error}`,
+    `Window: ${input.userAgent}`,
+  ];
+  if (input.snapshot) {
+    const { host } = input.snapshot;
+    lines.push(
+      `Platform: ${host.platform} ${host.release}`,
+      `Last good scan: ${input.snapshot.takenAt} (${input.snapshot.verdict})`,
+      ...input.snapshot.instances.map(
+        (i) => `Server: ${serverName(i)}, version ${i.version ?? 'unknown'}`,
+      ),
+      ...probeProblems(input.snapshot).map((p) => `Probe ${p.probe}: ${p.status} ${p.message}`),
+    );
+  }
+  return lines.join('\n');
 }

@@ -147,11 +147,20 @@ export interface DataState {
   ready: boolean;
   scanning: boolean;
   error: EngineError | null;
+  /**
+   * The latest scan failed (issue 18): the view shown is the last good one, out of date. Its
+   * words and when; cleared by the next scan that finishes.
+   */
+  scanError: { message: string; at: string } | null;
+  /** A scan with admin rights to read the firewall is in flight. */
+  elevating: boolean;
   fix: FixDialogState | null;
   history: HistoryView | null;
   historyLoading: boolean;
   settings: AppSettings | null;
   settingsLoading: boolean;
+  /** Why the settings could not be read (the engine's words); null: read, or not tried. */
+  settingsError: string | null;
   /** Finding ids whose accept or withdraw is in flight. */
   pendingRisks: string[];
   theme: ThemeChoice;
@@ -168,11 +177,14 @@ export function initialState(available: boolean, theme: ThemeChoice = 'system'):
     ready: false,
     scanning: false,
     error: null,
+    scanError: null,
+    elevating: false,
     fix: null,
     history: null,
     historyLoading: false,
     settings: null,
     settingsLoading: false,
+    settingsError: null,
     pendingRisks: [],
     theme,
   };
@@ -222,9 +234,12 @@ export function reduceAppEvent(state: DataState, event: AppEvent): Partial<DataS
     case 'scan-started':
       return { scanning: true };
     case 'scan-finished':
-      return { scanView: event.view, ready: true, scanning: false };
+      return { scanView: event.view, ready: true, scanning: false, scanError: null };
     case 'scan-failed':
-      return { scanning: false };
+      return {
+        scanning: false,
+        scanError: { message: event.message, at: new Date().toISOString() },
+      };
     case 'fix-progress': {
       const fix = state.fix;
       if (!fix || dialogDigest(fix) !== event.digest) return {};

@@ -27,6 +27,8 @@ export type { DataState, EngineError, FixDialogState, FixPhase, ThemeChoice } fr
 export interface Actions {
   start(): void;
   scanNow(): Promise<void>;
+  /** Scans again with admin rights for the firewall (the admin prompt comes up). */
+  scanElevated(): Promise<void>;
   navigate(view: ViewName, findingId?: string | null): void;
   openFix(fixId: string, findingId: string | null, instance: string | null): void;
   /** Share with chosen machines: plan it with the sources picked in the dialog. */
@@ -95,6 +97,12 @@ export const useStore = create<PaddockState>()((set, get) => {
     }
   }
 
+  /** The error just set, as the scan's failure that marks the view out of date. */
+  function failure(): { message: string; at: string } | null {
+    const error = get().error;
+    return error ? { message: error.message, at: new Date().toISOString() } : null;
+  }
+
   async function loadOffers(instance: string | null) {
     const api = getApi();
     if (!api || instance === null) return;
@@ -157,7 +165,11 @@ export const useStore = create<PaddockState>()((set, get) => {
           return;
         }
         const view = await call(() => api.scan(), retry);
-        set(view ? { scanView: view, ready: true, scanning: false } : { scanning: false });
+        set(
+          view
+            ? { scanView: view, ready: true, scanning: false, scanError: null }
+            : { scanning: false, scanError: failure() },
+        );
       })();
     },
 
@@ -169,7 +181,26 @@ export const useStore = create<PaddockState>()((set, get) => {
         () => api.scan(),
         () => void get().scanNow(),
       );
-      set(view ? { scanView: view, ready: true, scanning: false } : { scanning: false });
+      set(
+        view
+          ? { scanView: view, ready: true, scanning: false, scanError: null }
+          : { scanning: false, scanError: failure() },
+      );
+    },
+
+    async scanElevated() {
+      const api = getApi();
+      if (!api || get().scanning || get().elevating) return;
+      set({ scanning: true, elevating: true, error: null });
+      const view = await call(
+        () => api.scan({ elevated: true }),
+        () => void get().scanElevated(),
+      );
+      set(
+        view
+          ? { scanView: view, ready: true, scanning: false, elevating: false, scanError: null }
+          : { scanning: false, elevating: false },
+      );
     },
 
     navigate(view, findingId = null) {
@@ -327,12 +358,14 @@ export const useStore = create<PaddockState>()((set, get) => {
     async loadSettings() {
       const api = getApi();
       if (!api || get().settingsLoading) return;
-      set({ settingsLoading: true });
-      const settings = await call(
-        () => api.getSettings(),
-        () => void get().loadSettings(),
-      );
-      set(settings ? { settings, settingsLoading: false } : { settingsLoading: false });
+      set({ settingsLoading: true, settingsError: null });
+      try {
+        const settings = await api.getSettings();
+        set({ settings, settingsLoading: false, settingsError: null });
+      } catch (error) {
+        // Said on the Settings view itself, with Retry (not as the engine's banner).
+        set({ settingsLoading: false, settingsError: errorMessage(error) });
+      }
     },
 
     async updateSettings(change) {
@@ -346,10 +379,19 @@ export const useStore = create<PaddockState>()((set, get) => {
     },
 
     handleEvent(event) {
+      // A scan that finishes puts the failed scan's banner away: the view is current again.
+      const before = get();
+      if (
+        event.type === 'scan-finished' &&
+        before.scanError &&
+        before.error?.message === before.scanError.message
+      )
+        set({ error: null });
       const change = reduceAppEvent(get(), event);
       set(change);
       if (event.type === 'scan-failed')
         set({ error: { message: event.message, retry: () => void get().scanNow() } });
+
       if (event.type === 'navigate') {
         // A share starts with its choices (and what the scan offers); every other fix plans.
         if (change.fix?.phase === 'choosing') void loadOffers(change.fix.instance);

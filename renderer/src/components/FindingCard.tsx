@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { Finding } from '../../../shared/findings';
-import { SEVERITY_LABEL, shortDateTime } from '../format';
+import { SEVERITY_LABEL, humanText, serverNameOf, shortDateTime } from '../format';
 import { useStore } from '../store';
 import { AcceptRiskForm } from './AcceptRiskForm';
 import { Badge } from './Badge';
@@ -48,7 +48,9 @@ export function AcceptedNote({ finding }: { finding: Finding }) {
 /** A finding on the overview: what is wrong, and what to do about it. */
 export function FindingCard({ finding }: { finding: Finding }) {
   const navigate = useStore((s) => s.navigate);
+  const snapshot = useStore((s) => s.scanView?.snapshot ?? null);
   const [accepting, setAccepting] = useState(false);
+  const server = snapshot ? serverNameOf(snapshot, finding.instance) : null;
   const accepted = finding.accepted !== null;
   return (
     <article
@@ -69,15 +71,17 @@ export function FindingCard({ finding }: { finding: Finding }) {
             {finding.title}
           </button>
         </h3>
-        {finding.instance && <span className="muted small mono">{finding.instance}</span>}
+        {server && <span className="muted small finding-server">{server}</span>}
       </header>
-      <p className="finding-summary">{finding.summary}</p>
+      <p className="finding-summary">
+        {snapshot ? humanText(finding.summary, snapshot) : finding.summary}
+      </p>
       <AcceptedNote finding={finding} />
       {accepting ? (
         <AcceptRiskForm finding={finding} onDone={() => setAccepting(false)} />
       ) : (
         <div className="actions">
-          <FixButtons finding={finding} />
+          <FixButtons finding={finding} quiet={accepted} />
           <button
             type="button"
             className="button ghost"

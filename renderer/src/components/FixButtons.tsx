@@ -17,7 +17,7 @@ function shareFixes(fixes: readonly string[]): string[] {
  * One button per fix the finding names; each opens the fix dialog. Those that close the way
  * in come first; those that share safely instead sit apart, under "Or share it safely".
  */
-export function FixButtons({ finding }: { finding: Finding }) {
+export function FixButtons({ finding, quiet = false }: { finding: Finding; quiet?: boolean }) {
   const openFix = useStore((s) => s.openFix);
   if (finding.fixes.length === 0) return null;
   const close = finding.fixes.filter((f) => !SHARE_FIXES.has(f));
@@ -37,7 +37,7 @@ export function FixButtons({ finding }: { finding: Finding }) {
   );
   return (
     <>
-      {close.map((fixId, i) => button(fixId, i === 0))}
+      {close.map((fixId, i) => button(fixId, i === 0 && !quiet))}
       {share.length > 0 && (
         <span className="share-group" data-testid="share-safely">
           <span className="muted small">Or share it safely:</span>

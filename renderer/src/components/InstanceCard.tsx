@@ -7,9 +7,11 @@ import {
   hostPort,
   instanceModels,
   instanceReachWords,
+  serverName,
   wayIn,
 } from '../format';
 import { Badge } from './Badge';
+import { CopyButton } from './CopyButton';
 
 /** Who may use it, as the server's own answers said (issue 13). */
 const AUTH_LABEL: Record<AuthState, string> = {
@@ -57,11 +59,11 @@ export function InstanceCard({ instance }: { instance: Instance }) {
     <article
       className="card instance"
       data-testid={`instance-${instance.id}`}
-      aria-label={`${SERVER_KIND_NAMES[instance.kind]} server ${instance.id}`}
+      aria-label={serverName(instance)}
     >
       <header className="instance-head">
         <div className="row spread">
-          <h3 className="mono instance-id">{instance.id}</h3>
+          <h3 className="instance-id">{serverName(instance)}</h3>
           <Badge tone={EXPOSURE_TONE[instance.exposure]}>{instanceReachWords(instance)}</Badge>
         </div>
         <p className="muted small">
@@ -71,6 +73,9 @@ export function InstanceCard({ instance }: { instance: Instance }) {
           {instance.auth && ` · ${AUTH_LABEL[instance.auth.state]}`}
           {process &&
             ` · pid ${process.pid}${process.user ? ` · user ${process.user}` : ''}${process.systemdUnit ? ` · ${process.systemdUnit}` : ''}`}
+        </p>
+        <p className="muted small">
+          Id <span className="mono">{instance.id}</span> <CopyButton text={instance.id} />
         </p>
       </header>
       <dl className="facts">

@@ -1,17 +1,67 @@
 import type { ScanView } from '../../../shared/api';
-import { ollamaPresence, probeProblems } from '../format';
+import { useState } from 'react';
+import { diagnosticsText, ollamaPresence, probeProblems } from '../format';
 import { useStore } from '../store';
 
-/** The engine refused or failed: its words, and Retry. */
+/** Copies what helps a bug report (the engine's words, versions, platform; nothing secret). */
+function CopyDiagnostics({ message }: { message: string }) {
+  const snapshot = useStore((s) => s.scanView?.snapshot ?? null);
+  const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no');
+  const copy = () => {
+    const text = diagnosticsText({
+      error: message,
+      snapshot,
+      userAgent: navigator.userAgent,
+      at: new Date().toISOString(),
+    });
+    navigator.clipboard.writeText(text).then(
+      () => setCopied('yes'),
+      () => setCopied('failed'),
+    );
+    window.setTimeout(() => setCopied('no'), 2000);
+  };
+  return (
+    <button type="button" className="button" data-testid="copy-diagnostics" onClick={copy}>
+      <span aria-live="polite">
+        {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Could not copy' : 'Copy diagnostics'}
+      </span>
+    </button>
+  );
+}
+
+/**
+ * The engine refused or failed: its words, and Retry. A failed scan says that the view below
+ * is the last good one, what to try, and offers the diagnostics to copy.
+ */
 export function EngineErrorBanner() {
   const error = useStore((s) => s.error);
   const dismiss = useStore((s) => s.dismissError);
+  const scanError = useStore((s) => s.scanError);
+  const kept = useStore((s) => s.scanView !== null);
   if (!error) return null;
+  const scanFailed = scanError !== null && scanError.message === error.message;
   return (
     <div className="notice notice-bad banner" role="alert" data-testid="engine-error">
-      <p>
-        <strong>Paddock’s engine reported a problem.</strong> {error.message}
-      </p>
+      {scanFailed ? (
+        <>
+          <p>
+            <strong>
+              {kept
+                ? 'The latest scan failed: what you see is the last good scan, out of date.'
+                : 'Paddock’s scan failed, so it cannot say who can reach Ollama yet.'}
+            </strong>
+          </p>
+          <p className="small">
+            Try Retry in a moment. If it keeps failing, restart Paddock; if that does not help, copy
+            the diagnostics into a bug report.
+          </p>
+          <p className="small muted">The engine said: {error.message}</p>
+        </>
+      ) : (
+        <p>
+          <strong>Paddock’s engine reported a problem.</strong> {error.message}
+        </p>
+      )}
       <div className="actions">
         {error.retry && (
           <button
@@ -27,6 +77,7 @@ export function EngineErrorBanner() {
             Retry
           </button>
         )}
+        {scanFailed && <CopyDiagnostics message={error.message} />}
         <button type="button" className="button ghost" onClick={dismiss}>
           Dismiss
         </button>
@@ -50,7 +101,12 @@ export function ProbeNotices({ view }: { view: ScanView }) {
           <p>
             <strong>{p.hint}</strong>
           </p>
-          {p.message && <p className="muted small">{p.message}</p>}
+          {p.message && (
+            <details className="disclosure small">
+              <summary>Details</summary>
+              <p className="muted mono">{p.message}</p>
+            </details>
+          )}
         </div>
       ))}
       {view.settingsProblem && (
@@ -64,28 +120,62 @@ export function ProbeNotices({ view }: { view: ScanView }) {
   );
 }
 
-/** No server: not installed, stopped, or not visible. */
-export function OllamaAbsent({ view }: { view: ScanView }) {
+/**
+ * No server (issue 18): a neutral panel, never a green "Private" nor a score. Nothing runs, so
+ * nothing is exposed; stopped settings and an unreadable process list say so.
+ */
+export function NoServerPanel({ view }: { view: ScanView }) {
   const presence = ollamaPresence(view.snapshot);
-  if (presence === 'running') return null;
   const text = {
+    running: { title: '', body: '' },
     'not-found': {
-      title: 'No Ollama found on this computer',
-      body: 'Paddock found no Ollama process, listener or saved settings. If you use Ollama, install it from ollama.com or start it, then scan again.',
+      title: 'Ollama isn’t running; nothing is exposed',
+      lead: 'No Ollama found on this computer.',
+      body: 'Paddock found no Ollama process, server or saved settings. If you use Ollama, install it from ollama.com or start it; Paddock checks again by itself.',
     },
     stopped: {
-      title: 'Ollama is not running',
-      body: 'Ollama’s settings or processes are here, but no server is listening. Start it (for example `systemctl start ollama` or open the Ollama app), then scan again. The settings below are what it will use when it starts.',
+      title: 'Ollama isn’t running; nothing is exposed',
+      lead: 'Ollama is installed but not running.',
+      body: 'Its settings are here, but no server answers. When you start it (the Ollama app, or its service), Paddock checks again who can reach it.',
     },
     unknown: {
       title: 'Paddock could not see whether Ollama runs',
-      body: 'The process list could not be read. Scan again; if it keeps failing, run Paddock with admin rights.',
+      lead: 'The list of programs could not be read.',
+      body: 'Scan again; if it keeps failing, Paddock needs admin rights to see other users’ programs.',
     },
-  }[presence];
+  }[presence] as { title: string; lead?: string; body: string };
   return (
-    <div className="empty card" data-testid={`ollama-${presence}`}>
-      <h2>{text.title}</h2>
-      <p className="muted">{text.body}</p>
-    </div>
+    <section
+      className="verdict-panel tone-neutral no-server"
+      aria-labelledby="verdict-heading"
+      data-testid={`ollama-${presence}`}
+    >
+      <div className="verdict-main">
+        <p className="eyebrow">
+          Ollama on {view.snapshot.host.hostname}
+          <span className="visually-hidden">:</span>
+        </p>
+        <h1
+          id="verdict-heading"
+          className="verdict"
+          data-testid="verdict"
+          data-verdict="none"
+          data-presence={presence}
+        >
+          <span className="verdict-dot" aria-hidden="true" />
+          {text.title}
+        </h1>
+        <data
+          hidden
+          value={view.snapshot.verdict}
+          data-testid="verdict-label"
+          data-verdict={view.snapshot.verdict}
+        >
+          {view.snapshot.verdict}
+        </data>
+        {text.lead && <p className="verdict-meaning">{text.lead}</p>}
+        <p className="muted">{text.body}</p>
+      </div>
+    </section>
   );
 }

@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import type { ScanView } from '../../../shared/api';
 import { AcceptRiskForm } from '../components/AcceptRiskForm';
+import { CopyButton } from '../components/CopyButton';
 import { AcceptedNote, SeverityBadge } from '../components/FindingCard';
 import { FixButtons } from '../components/FixButtons';
+import { humanText, serverNameOf } from '../format';
 import { useStore } from '../store';
 
 /** A reference as a link only when it is an http(s) URL; anything else stays text. */
@@ -28,6 +30,7 @@ export function FindingDetail({ view }: { view: ScanView }) {
   const navigate = useStore((s) => s.navigate);
   const [accepting, setAccepting] = useState(false);
   const finding = view.findings.find((f) => f.id === findingId) ?? null;
+  const server = finding ? serverNameOf(view.snapshot, finding.instance) : null;
   const back = (
     <button type="button" className="button ghost small" onClick={() => navigate('overview')}>
       ← Overview
@@ -56,14 +59,14 @@ export function FindingDetail({ view }: { view: ScanView }) {
         <div className="row">
           <SeverityBadge severity={finding.severity} />
           <span className="muted small">{finding.category}</span>
-          {finding.instance && <span className="muted small mono">{finding.instance}</span>}
+          {server && <span className="muted small">{server}</span>}
         </div>
         <h1 id="finding-heading">{finding.title}</h1>
       </header>
       <AcceptedNote finding={finding} />
       <section className="card">
         <h2 className="section-title">Why it matters</h2>
-        <p>{finding.summary}</p>
+        <p>{humanText(finding.summary, view.snapshot)}</p>
       </section>
       {finding.attackerCan.length > 0 && (
         <section className="card attacker">
@@ -87,6 +90,28 @@ export function FindingDetail({ view }: { view: ScanView }) {
           </ol>
         </section>
       )}
+      <details className="disclosure small" data-testid="finding-ids">
+        <summary>Details: ids for reports and the command line</summary>
+        <dl className="facts">
+          <dt>Finding</dt>
+          <dd>
+            <span className="mono">{finding.id}</span> <CopyButton text={finding.id} />
+          </dd>
+          <dt>Rule</dt>
+          <dd>
+            <span className="mono">{finding.ruleId}</span> <CopyButton text={finding.ruleId} />
+          </dd>
+          {finding.instance && (
+            <>
+              <dt>Server</dt>
+              <dd>
+                <span className="mono">{finding.instance}</span>{' '}
+                <CopyButton text={finding.instance} />
+              </dd>
+            </>
+          )}
+        </dl>
+      </details>
       {finding.references.length > 0 && (
         <section className="card">
           <h2 className="section-title">References</h2>

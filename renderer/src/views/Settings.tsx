@@ -6,6 +6,7 @@ import { useStore } from '../store';
 export function Settings() {
   const settings = useStore((s) => s.settings);
   const loading = useStore((s) => s.settingsLoading);
+  const settingsError = useStore((s) => s.settingsError);
   const loadSettings = useStore((s) => s.loadSettings);
   const updateSettings = useStore((s) => s.updateSettings);
   const withdrawRisk = useStore((s) => s.withdrawRisk);
@@ -15,8 +16,8 @@ export function Settings() {
   const id = useId();
 
   useEffect(() => {
-    if (!settings) void loadSettings();
-  }, [settings, loadSettings]);
+    if (!settings && !settingsError) void loadSettings();
+  }, [settings, settingsError, loadSettings]);
   useEffect(() => {
     if (settings) setIntervalText(String(settings.preferences.scanIntervalMinutes));
   }, [settings]);
@@ -25,9 +26,31 @@ export function Settings() {
     return (
       <div className="stack">
         <h1>Settings</h1>
-        <p className="loading" role="status">
-          {loading ? 'Reading the settings…' : 'Settings are not available.'}
-        </p>
+        {settingsError && !loading ? (
+          <div className="notice notice-warn" role="alert" data-testid="settings-unavailable">
+            <p>
+              <strong>Paddock could not read its settings.</strong> The engine said: {settingsError}
+            </p>
+            <p className="small">
+              Your accepted risks and preferences are unchanged on disk. Retry; if it keeps failing,
+              restart Paddock.
+            </p>
+            <div className="actions">
+              <button
+                type="button"
+                className="button"
+                data-testid="settings-retry"
+                onClick={() => void loadSettings()}
+              >
+                Retry
+              </button>
+            </div>
+          </div>
+        ) : (
+          <p className="loading" role="status">
+            Reading the settings…
+          </p>
+        )}
       </div>
     );
 

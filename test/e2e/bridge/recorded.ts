@@ -35,6 +35,23 @@ export interface Recording {
   /** Every scan fails with this message (the engine-error state). */
   scanError?: string;
   /**
+   * Issue 18: the window's first snapshot is the recording, and every scan after it fails with
+   * this message (the engine failing after a good scan: the last verdict kept, out of date).
+   */
+  laterScansFail?: string;
+  /**
+   * Issue 18, "Check with admin rights": what a scan with `elevated: true` answers (the
+   * firewall read by root); every scan after it answers the same. Absent: as any scan.
+   */
+  afterElevated?: Snapshot;
+  /** Issue 18: the first getSettings fails with this message; Retry then reads them. */
+  settingsFailOnce?: string;
+  /**
+   * Issue 18: accepting and withdrawing risks, kept in memory for this recording (the rules'
+   * findings are marked accepted as the settings file would make them).
+   */
+  acceptRisks?: boolean;
+  /**
    * Issue 14, share-proxy: the machine after the fix, as a later scan would record it, and the
    * secret that stands for the one root generates at apply time (a fixed test value, not a
    * real secret). With it, applyFix answers a share-proxy plan previewed here as applied: the
@@ -63,8 +80,21 @@ export function recordedEngine(recording: Recording): EngineLink {
   let current = recording.snapshot;
   /** share-proxy plans previewed here, by digest (what applyFix takes). */
   const previewed = new Map<string, FixPlan>();
+  const accepted = new Map<
+    string,
+    { reason: string; acceptedAt: string; expiresAt: string | null }
+  >();
+  let settingsFailures = recording.settingsFailOnce ? 1 : 0;
   const view = async () => {
-    const { findings, posture } = await assess(current, { settingsPath: null });
+    const assessed = await assess(current, { settingsPath: null });
+    const findings = assessed.findings.map((f) => ({
+      ...f,
+      accepted: accepted.get(`${f.ruleId}@${f.instance ?? ''}`) ?? f.accepted,
+    }));
+    const posture = {
+      ...assessed.posture,
+      accepted: findings.filter((f) => f.accepted !== null).length,
+    };
     return {
       snapshot: current,
       findings,
@@ -85,6 +115,14 @@ export function recordedEngine(recording: Recording): EngineLink {
       switch (method) {
         case 'scan':
         case 'snapshot':
+          if (method === 'scan' && recording.laterScansFail)
+            return { ok: false, error: { kind: 'engine', message: recording.laterScansFail } };
+          if (
+            method === 'scan' &&
+            recording.afterElevated &&
+            (request as { elevated?: boolean })?.elevated
+          )
+            current = recording.afterElevated;
           if (recording.scanError)
             return method === 'snapshot'
               ? ok(null)
@@ -94,7 +132,25 @@ export function recordedEngine(recording: Recording): EngineLink {
           return ok(recording.history ?? { runs: [], events: [], problems: [] });
         case 'getSettings':
         case 'updateSettings':
+          if (settingsFailures > 0) {
+            settingsFailures -= 1;
+            return { ok: false, error: { kind: 'engine', message: recording.settingsFailOnce! } };
+          }
           return ok(settings);
+        case 'acceptRisk':
+        case 'withdrawRisk': {
+          if (!recording.acceptRisks) break;
+          const r = request as { ruleId: string; instance: string | null; reason?: string };
+          const key = `${r.ruleId}@${r.instance ?? ''}`;
+          if (method === 'acceptRisk')
+            accepted.set(key, {
+              reason: r.reason ?? '',
+              acceptedAt: current.takenAt,
+              expiresAt: null,
+            });
+          else accepted.delete(key);
+          return ok(await view());
+        }
         // Issue 14: the share chooser's offers, and the plans for sharing, from the recorded
         // scan through the real recipes (reading no file: nothing here is applied).
         case 'shareOffers': {

@@ -30,7 +30,7 @@ describe('renderer store: what an AppEvent does', () => {
   it('scan-finished replaces the view and marks the window ready', () => {
     const state = { ...initialState(true), scanning: true };
     const change = reduceAppEvent(state, { type: 'scan-finished', view });
-    expect(change).toEqual({ scanView: view, ready: true, scanning: false });
+    expect(change).toEqual({ scanView: view, ready: true, scanning: false, scanError: null });
   });
 
   it('gpu-sample extends the chart, bounded, and is ignored before the first view', () => {
