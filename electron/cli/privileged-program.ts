@@ -25,6 +25,9 @@ export function privilegedArgv(
   exists: (path: string) => boolean = existsSync,
 ): string[] {
   const asked = env('PADDOCK_PRIVILEGED');
+  // Windows' desktop app (issue 17) has no Node to run the admin side with: none is named, and
+  // the admin prompt says so (cli/win32-elevate.ts).
+  if (process.platform === 'win32' && process.versions.electron) return [];
   const node = process.versions.electron ? '/usr/bin/node' : process.execPath;
   const argvFor = (path: string) => (path.endsWith('.cjs') ? [node, path] : [path]);
   if (asked && asked.startsWith('/')) return argvFor(asked);

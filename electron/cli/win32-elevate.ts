@@ -505,6 +505,12 @@ export async function runElevatedWindows(
     return nothingChanged(
       'The answer nonce is not 32 hex digits; the admin prompt was not offered.',
     );
+  // The desktop app has no Node to run the admin side with (its runAsNode fuse is off, and the
+  // installer ships none): said plainly, before anything is read or offered.
+  if (privileged.length === 0 || !/^[A-Za-z]:\\/.test(privileged[0] ?? ''))
+    return nothingChanged(
+      "The desktop app cannot apply fixes that need admin rights on Windows yet: it has no Node.js to run Paddock's admin side with. Install Node.js and Paddock's command-line program for all users, then run `paddock fix block-port` from an administrator-approved copy; or close the port in Windows Defender Firewall yourself.",
+    );
   const trust = await windowsProgramTrustProblem(host, privileged);
   if (trust) return nothingChanged(perUserInstallMessage(trust));
   let argv: string[];

@@ -286,12 +286,14 @@ describe('runElevated on Windows: what the user sees', () => {
     expect(calls[0]!.data.paths).toBe(`${NODE}\n${userCjs}`);
   });
 
-  it('the packaged app’s Linux-style program path is not offered either', async () => {
+  it('the desktop app, which has no Node for the admin side, says so plainly and offers nothing', async () => {
     const { host, calls } = windowsHost({});
-    const result = await runElevatedWindows(host, ['/usr/bin/node', CJS], APPLY, undefined, NONCE);
-    expect(!result.ok && result.message).toMatch(
-      /not offered: .*\/usr\/bin\/node is not an absolute path on a drive of this computer/,
-    );
+    for (const privileged of [[], ['/usr/bin/node', CJS]]) {
+      const result = await runElevatedWindows(host, privileged, APPLY, undefined, NONCE);
+      expect(!result.ok && result.message).toMatch(
+        /desktop app cannot apply fixes that need admin rights on Windows yet: it has no Node\.js.*Nothing was changed/,
+      );
+    }
     expect(calls).toEqual([]);
   });
 
