@@ -321,7 +321,10 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
     });
 
     it('works by keyboard alone', async () => {
-      await page.getByTestId('nav-overview').click();
+      // Each test's bridge closes after it: a fresh one, so Settings can read the engine (the
+      // screenshot showed "Settings are not available" before, the bridge long gone).
+      await open(internet);
+      await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
       await page.keyboard.press('Tab');
       const seen: string[] = [];
       for (let i = 0; i < 12; i += 1) {
@@ -337,6 +340,8 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
       await expect
         .poll(() => page.getByTestId('nav-settings').getAttribute('aria-current'))
         .toBe('page');
+      await page.locator('main').getByText('Watching').first().waitFor({ timeout: 10_000 });
+      expect(await mainText()).not.toMatch(/not available|could not read/i);
       await shot('view-settings');
     });
 
@@ -525,13 +530,18 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
     await open(nothing);
     await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
     await expect.poll(mainText).toMatch(/no ollama/i);
+    // Issue 18: neutral, not a green "Private" with a score.
+    expect(await page.getByTestId('verdict').textContent()).toMatch(/nothing is exposed/);
+    expect(await page.getByTestId('score').count()).toBe(0);
     await shot('state-no-ollama');
   });
 
   it('a denied probe: says what could not be read and how to read it', async () => {
     await open(denied);
     await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
-    await expect.poll(mainText).toMatch(/admin|root|--elevated/i);
+    await expect.poll(mainText).toMatch(/admin rights/i);
+    // Issue 18: a button, not a command line in backticks.
+    expect(await page.getByTestId('check-elevated').count()).toBe(1);
     await shot('state-probe-denied');
   });
 
