@@ -24,6 +24,9 @@ const LABEL_TONE: Readonly<Record<ScoreLabel, 'ok' | 'warn' | 'bad'>> = {
   Exposed: 'bad',
 };
 
+/** The fixes listed: the ones that gain the most (the findings' cards list every fix). */
+const MAX_FIXES = 4;
+
 /** Why the verdict caps the score, in the verdict's own words. */
 const CAP_WORDS: Readonly<Record<Exposure, string>> = {
   private: 'Private to this computer',
@@ -85,6 +88,8 @@ export function Score({ view }: { view: ScanView }) {
   const titles = new Map(findings.map((f) => [f.id, f.title]));
   const several = snapshot.instances.length > 1;
   const capped = breakdown !== null && Math.min(100, breakdown.raw) > breakdown.cap;
+  /** The fixes that raise the score, best first (the engine's order), at most MAX_FIXES. */
+  const gaining = (breakdown?.fixes ?? []).filter((f) => f.gain > 0).slice(0, MAX_FIXES);
 
   return (
     <div className={`score-box tone-${tone}`} ref={box}>
@@ -192,11 +197,11 @@ export function Score({ view }: { view: ScanView }) {
                   : `${posture.accepted} accepted findings are not counted.`}
               </p>
             )}
-            {breakdown.fixes.length > 0 && (
+            {gaining.length > 0 && (
               <>
                 <h3 className="score-fixes-title">What each fix would give, at best</h3>
                 <ul className="score-fixes">
-                  {breakdown.fixes.map((fix) => {
+                  {gaining.map((fix) => {
                     const server = several
                       ? serverWords(snapshot.instances.find((i) => i.id === fix.instance))
                       : null;

@@ -2,8 +2,15 @@
  * `window.paddock` for a page served by the bridge (server.ts): the same methods the preload
  * gives the app's window, over fetch and server-sent events. Injected with
  * page.addInitScript(BRIDGE_CLIENT) before the renderer's own scripts run.
+ *
+ * It also marks the first-run screen (renderer/src/components/FirstRun.tsx) as seen, so the
+ * tests start on the app itself; a page opened with \`?first-run\` in its address gets it.
  */
 export const BRIDGE_CLIENT = `(() => {
+  try {
+    if (!new URLSearchParams(location.search).has('first-run'))
+      localStorage.setItem('paddock.firstRunDone', '1');
+  } catch {}
   const methods = ['scan', 'snapshot', 'planFix', 'shareOffers', 'applyFix', 'undo', 'acceptRisk',
     'withdrawRisk', 'history', 'getSettings', 'updateSettings'];
   class PaddockError extends Error {
