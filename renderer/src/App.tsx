@@ -34,6 +34,14 @@
  *   `ollama-not-found` / `ollama-stopped` / `ollama-unknown`; `probe-denied-<probe>`,
  *   `probe-error-<probe>`; `settings-problem`; `gpu-chart` / `gpu-empty`;
  *   `forgeable-warning`; `history-event`, `history-undo-<runId>`.
+ * - Issue 18: `verdict-panel` (data-out-of-date, data-stale), `recommended-action` (the one
+ *   recommended fix, data-fix; opens the fix dialog), `other-ways` with `other-way-<fixId>`,
+ *   `verdict-reasons`, `firewall-unread` with `check-elevated` (scans with admin rights),
+ *   `out-of-date` / `stale` badges, `copy-diagnostics` in `engine-error`, `fix-group-<fixId|none>`
+ *   (findings grouped by the fix that resolves them), `accepted-section` (a collapsed
+ *   "Accepted (n), not counted"), `server-line-<instance.id>` (a server in one line; its card
+ *   inside), `ollama-not-found` / `ollama-stopped` / `ollama-unknown` as the neutral verdict
+ *   panel when no server runs, `settings-unavailable` with `settings-retry`.
  * - <main> gets data-ready="true" once the first scan view is shown.
  */
 import { useEffect } from 'react';
@@ -170,10 +178,15 @@ function TopBar() {
   const scanning = useStore((s) => s.scanning);
   const scanNow = useStore((s) => s.scanNow);
   const takenAt = useStore((s) => s.scanView?.snapshot.takenAt ?? null);
+  const failed = useStore((s) => s.scanError !== null);
   return (
     <header className="topbar">
       <p className="muted small" aria-live="polite">
-        {scanning ? 'Scanning…' : takenAt ? `Last scan ${relativeTime(takenAt)}` : ''}
+        {scanning
+          ? 'Scanning…'
+          : takenAt
+            ? `Last ${failed ? 'good ' : ''}scan ${relativeTime(takenAt)}${failed ? ' (the latest failed)' : ''}`
+            : ''}
       </p>
       <button
         type="button"
