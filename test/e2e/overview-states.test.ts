@@ -315,6 +315,9 @@ describeWhen('browser', browserPrerequisites, 'the overview’s action and hones
     expect(await section.getAttribute('open')).toBeNull();
     expect(await visible()).not.toContain('Our own web app');
     await expectNoJargon();
+    // The window's main scrolls: bring the section (and the servers below it) into the shot.
+    await page.getByTestId('nav-overview').focus();
+    await page.locator('#instances-heading').scrollIntoViewIfNeeded();
     await shot('overview-accepted-section');
   });
 

@@ -20,7 +20,29 @@ import {
   validateAcceptance,
   verdictSentence,
 } from '../../../renderer/src/format';
-import { buildSnapshot, firewallFacts, setting, wildcardOllama } from '../../rules/snapshots';
+import {
+  actionLabel,
+  firewallUnread,
+  groupByFix,
+  humanText,
+  isStale,
+  reachSentence,
+  recommendedAction,
+  serverName,
+} from '../../../renderer/src/format';
+import { assess } from '../../../electron/engine/assess';
+import {
+  LAN_INTERFACE,
+  LOOPBACK_INTERFACE,
+  PUBLIC4,
+  PUBLIC_INTERFACE,
+  buildSnapshot,
+  container,
+  firewallFacts,
+  lanPaths,
+  setting,
+  wildcardOllama,
+} from '../../rules/snapshots';
 
 const finding = (id: string, severity: Finding['severity']): Finding => ({
   id,
@@ -163,16 +185,129 @@ describe('renderer format helpers', () => {
     expect(ollamaPresence(buildSnapshot({ instances: [wildcardOllama()] }))).toBe('running');
   });
 
-  it('says to scan --elevated when the firewall could not be read', () => {
+  it('says to check with admin rights when the firewall could not be read (no command line)', () => {
     const denied = buildSnapshot({
       firewall: { status: 'denied', facts: null, message: 'nft needs root' },
     });
     const problems = probeProblems(denied);
     expect(problems).toHaveLength(1);
-    expect(problems[0]!.hint).toContain('paddock scan --elevated');
+    expect(problems[0]!.hint).toMatch(/Check with admin rights/);
+    expect(problems[0]!.hint).not.toContain('`');
     // A backend denied inside a probe that is otherwise ok counts too.
     const inner = buildSnapshot({ firewall: { status: 'ok', facts: firewallFacts('denied') } });
     expect(probeProblems(inner).map((p) => p.probe)).toEqual(['firewall']);
     expect(probeProblems(buildSnapshot({}))).toEqual([]);
+  });
+});
+
+describe('issue 18: human names, the recommended action, one sentence per server', () => {
+  const internet = buildSnapshot({
+    interfaces: [LOOPBACK_INTERFACE, LAN_INTERFACE, PUBLIC_INTERFACE],
+    firewall: { status: 'ok', facts: firewallFacts('off') },
+    instances: [
+      {
+        settings: [setting('OLLAMA_HOST', '0.0.0.0')],
+        listeners: [
+          {
+            address: '::',
+            dualStack: true,
+            via: [...lanPaths('allowed'), { address: PUBLIC4, firewall: 'allowed' }],
+          },
+        ],
+      },
+    ],
+  });
+  const docker = buildSnapshot({
+    instances: [
+      {
+        id: 'ollama:port:8000',
+        pid: null,
+        containers: [container({ names: ['/pdk-ollama'], publish: { hostPort: 8000 } })],
+        listeners: [
+          {
+            path: 'docker',
+            address: '0.0.0.0',
+            port: 8000,
+            owner: null,
+            via: [{ address: '192.168.1.20' }],
+          },
+        ],
+      },
+    ],
+  });
+
+  it('names a server as a person would, never by its id', () => {
+    expect(serverName(internet.instances[0]!)).toBe('Ollama service · port 11434');
+    expect(serverName(docker.instances[0]!)).toBe('Container pdk-ollama · port 8000');
+    const lmstudio = buildSnapshot({
+      instances: [{ kind: 'lmstudio', listeners: [{ address: '127.0.0.1', port: 1234 }] }],
+    });
+    expect(serverName(lmstudio.instances[0]!)).toBe('LM Studio · port 1234');
+  });
+
+  it('rewrites ids and pids out of engine text', () => {
+    expect(
+      humanText(
+        'Ollama 0.12.10 (pid 42) answers; see ollama:pid:42. Run `paddock scan --elevated` to read it.',
+        internet,
+      ),
+    ).toBe(
+      'Ollama 0.12.10 answers; see Ollama service · port 11434. Use “Check with admin rights…” to read it.',
+    );
+  });
+
+  it('recommends the first applicable fix of the worst exposure finding, as the tray does', async () => {
+    const { findings } = await assess(internet, { settingsPath: null });
+    const action = recommendedAction(findings, internet)!;
+    expect(action.fixId).toBe('rebind-systemd');
+    expect(action.label).toBe('Make Ollama private to this computer');
+    expect(action.alternatives).toContain('block-port');
+    expect(action.share).toContain('share-allowlist');
+    const groups = groupByFix(
+      findings.filter((f) => f.accepted === null),
+      internet,
+      action,
+    );
+    expect(groups[0]!.fixId).toBe('rebind-systemd');
+    expect(groups[0]!.findings.length).toBeGreaterThan(1);
+    // Accepted: not the recommendation any more.
+    const accepted = findings.map((f) => ({
+      ...f,
+      accepted: { reason: 'x', acceptedAt: 't', expiresAt: null },
+    }));
+    expect(recommendedAction(accepted, internet)).toBeNull();
+  });
+
+  it('never recommends a unit rebind for a container', async () => {
+    const { findings } = await assess(docker, { settingsPath: null });
+    const action = recommendedAction(findings, docker)!;
+    expect(action.fixId).toBe('docker-localhost');
+    expect(action.label).toBe('Publish the container on this computer only');
+    expect(actionLabel('block-port', internet.instances[0]!)).toBe(
+      'Close port 11434 to other machines',
+    );
+  });
+
+  it('gives the deciding fact in one sentence', () => {
+    expect(reachSentence(internet.instances[0]!, internet)).toBe(
+      'It answers on 203.0.113.20, a public address on eth1 (and 3 more addresses), and no firewall rule blocks port 11434.',
+    );
+    const denied = buildSnapshot({
+      instances: [wildcardOllama()],
+      firewall: { status: 'denied', facts: firewallFacts('denied') },
+    });
+    expect(firewallUnread(denied)).toBe(true);
+    expect(firewallUnread(internet)).toBe(false);
+    expect(reachSentence(denied.instances[0]!, denied)).toMatch(
+      /the firewall could not be read without admin rights, so port 11434 is assumed open\.$/,
+    );
+  });
+
+  it('marks a scan stale past the interval and five minutes', () => {
+    const at = Date.parse('2026-12-01T12:00:00Z');
+    expect(isStale('2026-12-01T12:00:00Z', at + 14 * 60_000)).toBe(false);
+    expect(isStale('2026-12-01T12:00:00Z', at + 16 * 60_000)).toBe(true);
+    expect(isStale('2026-12-01T12:00:00Z', at + 16 * 60_000, 30)).toBe(false);
+    expect(isStale('not a time', at)).toBe(true);
   });
 });
