@@ -19,6 +19,8 @@
  * the app), launchd for a plist's job (Homebrew's service), or a shell. Pure: the probe gathers.
  */
 import type { ProbeStatus, Setting, SettingsReport } from '../../../../shared/snapshot';
+import { APP_SWITCHES, setting } from '../app-switches';
+import type { AppSwitches } from '../app-switches';
 
 export type DarwinLauncher = 'app' | 'launchd' | 'shell' | 'unknown';
 
@@ -33,33 +35,7 @@ export interface DarwinSettingsInputs {
   plists: Array<{ path: string; vars: Record<string, string> }>;
   shell: Array<{ path: string; line: number; name: string; value: string }>;
   /** The app's settings: expose and browser (null: not set or not read), or why not. */
-  app: {
-    path: string;
-    status: ProbeStatus;
-    expose: boolean | null;
-    browser: boolean | null;
-    message?: string;
-    /** The values may be older than the app's (its WAL could not be applied): why. */
-    stale?: string;
-  } | null;
-}
-
-/** The names the app's switches set, and the values. */
-const APP_SWITCHES = [
-  { field: 'expose', name: 'OLLAMA_HOST', value: '0.0.0.0', label: 'Expose Ollama to the network' },
-  { field: 'browser', name: 'OLLAMA_ORIGINS', value: '*', label: 'Allow browser requests' },
-] as const;
-
-function setting(
-  name: string,
-  value: string,
-  kind: Setting['source']['kind'],
-  path: string,
-  line: number | null,
-  state: Setting['state'],
-  reason: string,
-): Setting {
-  return { name, value, source: { kind, path, line }, state, reason };
+  app: AppSwitches | null;
 }
 
 /**

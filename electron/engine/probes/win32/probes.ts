@@ -35,6 +35,7 @@ import type {
 } from '../../../../shared/snapshot';
 import type { ExecResult, Host } from '../../host/types';
 import { readOllamaAppSettings } from '../app-db';
+import { appSwitchesOf } from '../app-switches';
 import type { AppDbResult } from '../app-db';
 import { probeInterfaces } from '../linux/interfaces';
 import type { PlatformProbes } from '../platform';
@@ -513,35 +514,7 @@ async function windowsSettings(
   evidence.push({ kind: 'file', ref: dbPath, outcome: db.status });
   const launcher =
     process?.launcher === 'app' || process?.launcher === 'shell' ? process.launcher : 'unknown';
-  const app =
-    db.status === 'ok'
-      ? {
-          path: dbPath,
-          status: 'ok' as const,
-          expose: db.expose,
-          browser: db.browser,
-          ...(db.wal === 'ignored'
-            ? {
-                stale: `The Ollama app's recent changes (${dbPath}-wal) could not be read: its switches may be older than what the app uses.`,
-              }
-            : {}),
-        }
-      : db.status === 'missing' && launcher !== 'app'
-        ? null
-        : {
-            path: dbPath,
-            status: (db.status === 'denied'
-              ? 'denied'
-              : db.status === 'missing'
-                ? 'unavailable'
-                : 'error') as ProbeStatus,
-            expose: null,
-            browser: null,
-            message:
-              db.status === 'missing'
-                ? `The Ollama app runs this server, but its settings (${dbPath}) were not found: whether "Expose Ollama to the network" is on is unknown.`
-                : db.message,
-          };
+  const app = appSwitchesOf(dbPath, db, launcher === 'app');
   const report = resolveWindowsSettings({
     launcher,
     pid: process?.pid ?? null,

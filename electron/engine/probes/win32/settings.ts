@@ -22,6 +22,8 @@
  * Pure: the probe gathers.
  */
 import type { ProbeStatus, Setting, SettingsReport } from '../../../../shared/snapshot';
+import { APP_SWITCHES, setting } from '../app-switches';
+import type { AppSwitches } from '../app-switches';
 
 export type WindowsLauncher = 'app' | 'shell' | 'unknown';
 
@@ -41,31 +43,7 @@ export interface WindowsSettingsInputs {
   /** `$env:NAME = '…'` lines of the PowerShell profiles, in the order PowerShell runs them. */
   profiles: Array<{ path: string; line: number; name: string; value: string }>;
   /** The app's settings: expose and browser (null: not set or not read), or why not. */
-  app: {
-    path: string;
-    status: ProbeStatus;
-    expose: boolean | null;
-    browser: boolean | null;
-    message?: string;
-    stale?: string;
-  } | null;
-}
-
-const APP_SWITCHES = [
-  { field: 'expose', name: 'OLLAMA_HOST', value: '0.0.0.0', label: 'Expose Ollama to the network' },
-  { field: 'browser', name: 'OLLAMA_ORIGINS', value: '*', label: 'Allow browser requests' },
-] as const;
-
-function setting(
-  name: string,
-  value: string,
-  kind: Setting['source']['kind'],
-  path: string,
-  line: number | null,
-  state: Setting['state'],
-  reason: string,
-): Setting {
-  return { name, value, source: { kind, path, line }, state, reason };
+  app: AppSwitches | null;
 }
 
 function describeLauncher(launcher: WindowsLauncher): string {
