@@ -7,12 +7,14 @@
  * state: local network → private, each address refused, loopback answering, a curl per address
  * for another device, the engine's log under Details, Done first. An undo that re-exposes the
  * server is a warning. Screenshots: test-results/app/fix-what-changes.png, fix-exact-changes.png,
- * fix-proven.png, fix-undo-warning.png.
+ * fix-proven.png, fix-undo-warning.png. Each of those states passes axe-core (no serious or
+ * critical WCAG A/AA violation) in the light and the dark theme.
  *
  * Needs Chromium only (no root); skips with the reason otherwise (a failure under
  * PADDOCK_REQUIRE_LAB=1).
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -67,6 +69,37 @@ const closedScan = (): Snapshot =>
   });
 
 /** What is rendered (innerText): folded details left out. */
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/**
+ * axe-core's serious and critical violations in the page as it stands, in the light and the
+ * dark theme (accessibility.test.ts checks every view; these are the dialog's own states).
+ */
+async function axeProblems(page: Page): Promise<string[]> {
+  const source = fs.readFileSync(
+    createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+    'utf8',
+  );
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(source);
+  const problems: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
+    await page.waitForTimeout(100);
+    const found = await page.evaluate<
+      Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }>
+    >(
+      `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(WCAG_TAGS)} },
+        resultTypes: ['violations'] }).then((run) => run.violations)`,
+    );
+    for (const rule of found)
+      if (rule.impact === 'serious' || rule.impact === 'critical')
+        for (const node of rule.nodes)
+          problems.push(`${colorScheme}: [${rule.impact}] ${rule.id} ${node.target.join(' ')}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return problems;
+}
+
 const visibleText = (page: Page) => page.getByTestId('fix-dialog').innerText();
 
 describeWhen('browser', browserPrerequisites, 'the fix dialog with a recorded course', () => {
@@ -124,13 +157,16 @@ describeWhen('browser', browserPrerequisites, 'the fix dialog with a recorded co
       // The button: the action and that admin is needed, by sight and by name.
       const apply = page.getByTestId('fix-apply');
       expect(await apply.getAttribute('class')).toMatch(/primary/);
-      expect(await apply.innerText()).toMatch(/Close port 11434\s*needs admin/);
+      expect(await apply.innerText()).toMatch(/Close port 11434\s*,?\s*needs admin/);
       expect(await apply.locator('svg.lock-icon').count()).toBe(1);
-      await page.getByRole('button', { name: 'Close port 11434, needs admin' }).waitFor();
+      await page
+        .getByRole('button', { name: /^Close port 11434\s*,\s*needs admin$/ })
+        .waitFor({ timeout: 5_000 });
       // The exact changes are there, folded.
       expect(await page.getByTestId('fix-exact').getAttribute('open')).toBeNull();
       expect(await dialog().textContent()).toMatch(/nft/);
       await shot('fix-what-changes');
+      expect(await axeProblems(page)).toEqual([]);
     });
 
     it('has none of the engine’s words on its first screen', async () => {
@@ -204,6 +240,7 @@ describeWhen('browser', browserPrerequisites, 'the fix dialog with a recorded co
       expect(await page.getByTestId('fix-undo').getAttribute('class')).not.toMatch(/primary/);
       expect(await page.getByTestId('rescan').count()).toBe(0);
       await shot('fix-proven');
+      expect(await axeProblems(page)).toEqual([]);
     });
 
     it('an undo that re-exposes the server is a warning, not a success', async () => {
@@ -220,6 +257,7 @@ describeWhen('browser', browserPrerequisites, 'the fix dialog with a recorded co
       expect(await result.getAttribute('data-tone')).toBe('warn');
       expect(await page.getByTestId('fix-undo').count()).toBe(0);
       await shot('fix-undo-warning');
+      expect(await axeProblems(page)).toEqual([]);
       await page.getByTestId('fix-done').click();
       await dialog().waitFor({ state: 'detached' });
       await expect

@@ -619,12 +619,17 @@ function DialogFooter({
               if (secret) onSecret(secret);
             })
           }
-          aria-label={admin ? `${action}, needs admin` : action}
           data-testid="fix-apply"
         >
           {admin && <LockIcon />}
           {action}
-          {admin && <span className="needs-admin-tag">needs admin</span>}
+          {admin && (
+            <>
+              {/* Read as "Close port 11434, needs admin": the name is the visible words. */}
+              <span className="visually-hidden">, </span>
+              <span className="needs-admin-tag">needs admin</span>
+            </>
+          )}
         </button>
       )}
       {fix.phase === 'applying' && (
