@@ -1,3 +1,4 @@
+import { create } from 'zustand';
 import type { ScanView } from '../../../shared/api';
 import { Badge } from '../components/Badge';
 import { GpuChart } from '../components/GpuChart';
@@ -9,24 +10,55 @@ import {
   instancePorts,
   relativeTime,
 } from '../format';
+import { serverName } from '../fix-impact';
+
+/**
+ * Issue 18: Activity shown for one address ("See its requests" in a remote client's alert):
+ * the connections and log lines of that address only, until the filter is cleared.
+ */
+export const useActivityFilter = create<{
+  address: string | null;
+  setAddress(address: string | null): void;
+}>()((set) => ({ address: null, setAddress: (address) => set({ address }) }));
 
 export function Activity({ view }: { view: ScanView }) {
   const { snapshot } = view;
-  const peers = snapshot.instances.flatMap((i) =>
-    i.peers.map((p) => ({ instance: i.id, peer: p })),
+  const filter = useActivityFilter((s) => s.address);
+  const clearFilter = useActivityFilter((s) => s.setAddress);
+  const only = <T,>(items: T[], address: (item: T) => string): T[] =>
+    filter === null ? items : items.filter((item) => address(item) === filter);
+  const peers = only(
+    snapshot.instances.flatMap((i) =>
+      i.peers.map((p) => ({ instance: i.id, name: serverName(i), peer: p })),
+    ),
+    (x) => x.peer.address,
   );
   const ports = instancePorts(snapshot);
   const established = (snapshot.probes.sockets.data ?? []).filter(
     (s) => s.state === 'established' && ports.has(s.localPort),
   );
   const accessLog = snapshot.probes.accessLog;
-  const report = accessLog.data?.accessLog ?? null;
+  const fullReport = accessLog.data?.accessLog ?? null;
+  const report = fullReport
+    ? { ...fullReport, clients: only(fullReport.clients, (c) => c.client) }
+    : null;
   const forgeable = report?.clients.some((c) => c.forgeable) ?? false;
   const gpus = snapshot.probes.gpu.data?.nvidia ?? [];
 
   return (
     <div className="stack">
       <h1>Activity</h1>
+      {filter !== null && (
+        <div className="notice row spread" data-testid="activity-filter" role="status">
+          <p>
+            Showing only <span className="mono">{filter}</span>: its connections now and its
+            requests in the server’s log.
+          </p>
+          <button type="button" className="button small" onClick={() => clearFilter(null)}>
+            Show everyone
+          </button>
+        </div>
+      )}
       <section className="card" aria-labelledby="now-heading">
         <h2 id="now-heading" className="section-title">
           Connected right now <span className="count">{peers.length}</span>
@@ -50,7 +82,7 @@ export function Activity({ view }: { view: ScanView }) {
               </tr>
             </thead>
             <tbody>
-              {peers.map(({ instance, peer }, i) => (
+              {peers.map(({ name, peer }, i) => (
                 <tr key={i} data-testid="remote-peer">
                   <td className="mono">
                     {peer.address}
@@ -65,7 +97,8 @@ export function Activity({ view }: { view: ScanView }) {
                   </td>
                   <td>{peer.connections}</td>
                   <td className="small">
-                    <span className="mono">{instance}</span> port {peer.ports.join(', ')}
+                    {name}
+                    {peer.ports.length > 0 && ` (port ${peer.ports.join(', ')})`}
                   </td>
                 </tr>
               ))}
@@ -112,7 +145,7 @@ export function Activity({ view }: { view: ScanView }) {
                 </thead>
                 <tbody>
                   {report.clients.map((c, i) => (
-                    <tr key={i}>
+                    <tr key={i} data-testid="log-client">
                       <td className="mono">
                         {c.client}{' '}
                         {c.scope && (
@@ -181,7 +214,7 @@ export function Activity({ view }: { view: ScanView }) {
           return (
             <div key={instance.id} className="sub-card">
               <p className="small">
-                <span className="mono">{instance.id}</span>
+                {serverName(instance)}
                 {at && <span className="muted"> · {hostPort(at.address, at.port)}</span>}
               </p>
               {loaded.length === 0 ? (

@@ -1,7 +1,9 @@
 import type { ScanView } from '../../../shared/api';
 import type { FirewallEvaluation } from '../../../shared/firewall';
-import type { ProbeResult } from '../../../shared/snapshot';
+import type { Instance, ProbeResult } from '../../../shared/snapshot';
 import { Badge } from '../components/Badge';
+import { serverName } from '../fix-impact';
+import './ReachMatrix.css';
 import { EXPOSURE_TONE, VERDICT_SENTENCE, hostPort, instancePorts, wayIn } from '../format';
 import type { Tone } from '../format';
 
@@ -60,6 +62,183 @@ function FirewallDecision({ evaluation }: { evaluation: FirewallEvaluation | nul
   );
 }
 
+// ── who can reach it (issue 18) ─────────────────────────────────────────────────────────────
+
+export type ReachAnswer = 'yes' | 'no' | 'unknown';
+export interface ReachCell {
+  answer: ReachAnswer;
+  /** The deciding fact, in one sentence. */
+  fact: string;
+}
+type ReachPath = Instance['listeners'][number]['reachableVia'][number];
+type Way = { port: number; path: ReachPath; docker: boolean };
+
+const ANSWER_WORD: Record<ReachAnswer, string> = { yes: 'Yes', no: 'No', unknown: 'Unknown' };
+const ANSWER_TONE: Record<ReachAnswer, Tone> = { yes: 'bad', no: 'ok', unknown: 'warn' };
+
+function listenWords(instance: Instance): string {
+  const direct = instance.listeners.filter((l) => l.path === 'direct');
+  const list = [...new Set(direct.map((l) => hostPort(l.address, l.port)))];
+  return list.length > 0 ? list.slice(0, 3).join(', ') : 'no address of its own';
+}
+
+function firewallWords(path: ReachPath): string {
+  const step = path.firewall?.decidedBy[0];
+  return step ? `${step.layer}: ${step.rule}` : 'the firewall';
+}
+
+/** One column of the matrix: the ways in whose address is in `scopes`. */
+function reachOver(instance: Instance, ways: Way[], where: string): ReachCell {
+  const open = ways.filter((w) => w.path.open);
+  const allowed = open.find((w) => w.path.firewall?.decision === 'allowed' || !w.path.firewall);
+  if (allowed) {
+    const p = allowed.path;
+    const only = p.onlyFrom?.length ? `, only from ${p.onlyFrom.slice(0, 3).join(', ')}` : '';
+    const how = allowed.docker
+      ? `Docker publishes port ${allowed.port} on ${p.address} (${p.interface})`
+      : `It answers on ${hostPort(p.address, allowed.port)} (${p.interface})`;
+    const fw = p.firewall
+      ? `and ${firewallWords(p)} lets new connections in`
+      : 'and no firewall reading blocks it';
+    return { answer: 'yes', fact: `${how} ${fw}${only}.` };
+  }
+  const unsure = open.find((w) => w.path.firewall?.decision === 'unknown');
+  if (unsure)
+    return {
+      answer: 'unknown',
+      fact: `It answers on ${hostPort(unsure.path.address, unsure.port)} (${unsure.path.interface}), but Paddock could not tell what the firewall does there.`,
+    };
+  const blocked = ways[0];
+  if (blocked)
+    return {
+      answer: 'no',
+      fact: `It answers on ${hostPort(blocked.path.address, blocked.port)}, but ${firewallWords(blocked.path)} refuses new connections from ${where}.`,
+    };
+  return {
+    answer: 'no',
+    fact: `It listens on ${listenWords(instance)} only: no address ${where} reaches it.`,
+  };
+}
+
+/** This computer / local network / internet, each with its deciding fact. */
+export function reachRow(instance: Instance): {
+  local: ReachCell;
+  lan: ReachCell;
+  internet: ReachCell;
+} {
+  const ways: Way[] = instance.listeners.flatMap((l) =>
+    l.reachableVia.map((path) => ({ port: l.port, path, docker: l.path === 'docker' })),
+  );
+  const direct = instance.listeners.filter((l) => l.path === 'direct');
+  const local: ReachCell =
+    direct.length > 0
+      ? {
+          answer: 'yes',
+          fact: `It listens on ${listenWords(instance)}, which this computer reaches.`,
+        }
+      : instance.listeners.length > 0
+        ? {
+            answer: 'yes',
+            fact: `It answers on port ${instance.listeners[0]!.port} of this computer.`,
+          }
+        : { answer: 'unknown', fact: 'Paddock found no socket of its own for it.' };
+  let lan = reachOver(
+    instance,
+    ways.filter((w) => w.path.scope !== 'public' && w.path.scope !== 'loopback'),
+    'the local network',
+  );
+  let internet = reachOver(
+    instance,
+    ways.filter((w) => w.path.scope === 'public'),
+    'the internet',
+  );
+  const tunnel = instance.tunnels?.[0];
+  if (tunnel)
+    internet = {
+      answer: 'yes',
+      fact: `${tunnel.tool} publishes it on the internet${tunnel.remote ? ` (${tunnel.remote})` : ''}, with no listener of its own.`,
+    };
+  const reason = instance.reasons[0] ?? '';
+  // The verdict knows ways in this table does not list (a proxy, NAT): it decides.
+  if (instance.exposure === 'internet' && internet.answer !== 'yes')
+    internet = { answer: 'yes', fact: reason };
+  if ((instance.exposure === 'lan' || instance.exposure === 'internet') && lan.answer === 'no')
+    lan = { answer: 'yes', fact: reason };
+  if (instance.exposure === 'unknown') {
+    if (lan.answer === 'no') lan = { answer: 'unknown', fact: reason };
+    if (internet.answer === 'no') internet = { answer: 'unknown', fact: reason };
+  }
+  return { local, lan, internet };
+}
+
+function Cell({ cell, id, mine = false }: { cell: ReachCell; id: string; mine?: boolean }) {
+  return (
+    <td>
+      <span
+        className="reach-cell"
+        tabIndex={0}
+        aria-describedby={`reach-tip-${id}`}
+        data-testid={`reach-${id}`}
+        data-answer={cell.answer}
+      >
+        <Badge tone={mine && cell.answer === 'yes' ? 'neutral' : ANSWER_TONE[cell.answer]}>
+          {ANSWER_WORD[cell.answer]}
+        </Badge>
+        <span role="tooltip" id={`reach-tip-${id}`} className="reach-tip">
+          {cell.fact}
+        </span>
+      </span>
+    </td>
+  );
+}
+
+/** Issue 18: who can reach each server, before the tables. */
+export function ReachMatrix({ instances }: { instances: readonly Instance[] }) {
+  return (
+    <section className="card" aria-labelledby="reach-heading" data-testid="reach-matrix">
+      <h2 id="reach-heading" className="section-title">
+        Who can reach each server
+      </h2>
+      {instances.length === 0 ? (
+        <p className="muted">No local AI server is running, so nothing can be reached.</p>
+      ) : (
+        <>
+          <table className="table reach-matrix">
+            <caption className="visually-hidden">
+              Who can reach each server: this computer, the local network, the internet. Focus a
+              cell for the fact that decides it.
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Server</th>
+                <th scope="col">This computer</th>
+                <th scope="col">Local network</th>
+                <th scope="col">Internet</th>
+              </tr>
+            </thead>
+            <tbody>
+              {instances.map((instance, i) => {
+                const row = reachRow(instance);
+                return (
+                  <tr key={instance.id}>
+                    <th scope="row">{serverName(instance)}</th>
+                    <Cell cell={row.local} id={`${i}-local`} mine />
+                    <Cell cell={row.lan} id={`${i}-lan`} />
+                    <Cell cell={row.internet} id={`${i}-internet`} />
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <p className="muted small">
+            Hover over or focus an answer to see the fact that decides it.
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
+
 export function Network({ view }: { view: ScanView }) {
   const { snapshot } = view;
   const { probes } = snapshot;
@@ -106,6 +285,7 @@ export function Network({ view }: { view: ScanView }) {
   return (
     <div className="stack">
       <h1>Network</h1>
+      <ReachMatrix instances={snapshot.instances} />
       <section className="card" aria-labelledby="listeners-heading">
         <h2 id="listeners-heading" className="section-title">
           Listening sockets <span className="count">{listening.length}</span>

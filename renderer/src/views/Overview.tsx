@@ -7,6 +7,7 @@ import { Badge } from '../components/Badge';
 import { FindingCard } from '../components/FindingCard';
 import { InstanceCard } from '../components/InstanceCard';
 import { NoServerPanel, ProbeNotices } from '../components/Notices';
+import { RemoteClientAlert } from '../components/RemoteClientAlert';
 import { Verdict } from '../components/Verdict';
 import {
   EXPOSURE_TONE,
@@ -71,6 +72,7 @@ export function Overview({ view }: { view: ScanView }) {
   return (
     <div className="stack">
       {snapshot.instances.length === 0 ? <NoServerPanel view={view} /> : <Verdict view={view} />}
+      <RemoteClientAlert />
       <ProbeNotices view={view} />
       {(snapshot.instances.length > 0 || view.findings.length > 0) && (
         <section aria-labelledby="findings-heading">

@@ -246,7 +246,7 @@ export function planBlockClient(
     fixId: 'block-client',
     instance: instance.id,
     title: `Cut off ${address} from port ${port}`,
-    summary: `An nftables table of Paddock's own (inet ${table}) will refuse connections from ${address} to TCP port ${port}${persist && persisted.systemd ? ', now and after every reboot' : ''}. This computer and every other machine keep the access they have; no other rule changes.`,
+    summary: `${address} will no longer reach TCP port ${port}${persist && persisted.systemd ? ', now and after every reboot' : ''}: a firewall rule of Paddock's own refuses it. This computer and every other machine keep the access they have; no other rule changes.`,
     warnings,
     requiresAdmin: true,
     steps,
