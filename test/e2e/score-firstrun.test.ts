@@ -126,7 +126,7 @@ describeWhen('browser', browserPrerequisites, 'the score explained and the first
       expect(text).toMatch(/Only to read the firewall.*or to apply a fix you have seen/s);
       expect(text).toMatch(/tray/);
       // A modal: the rest of the window cannot be reached behind it.
-      expect(await screen.evaluate((el) => (el as HTMLDialogElement).open)).toBe(true);
+      expect(await screen.evaluate((el) => (el as unknown as { open: boolean }).open)).toBe(true);
       expect(
         await page.evaluate('document.activeElement?.closest("[data-testid=first-run]") !== null'),
       ).toBe(true);
