@@ -79,9 +79,7 @@ describe('an install that a non-admin could change is refused, and the user is t
         [NODE, 'C:\\Apps\\Paddock\\resources\\paddock-privileged.cjs'],
         entries,
       ),
-    ).toBe(
-      'BUILTIN\\Users may change C:\\Apps\\Paddock (Delete) without admin rights',
-    );
+    ).toBe('BUILTIN\\Users may change C:\\Apps\\Paddock (Delete) without admin rights');
   });
 });
 
