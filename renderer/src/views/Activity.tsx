@@ -49,14 +49,14 @@ export function Activity({ view }: { view: ScanView }) {
     <div className="stack">
       <h1>Activity</h1>
       {filter !== null && (
-        <div className="notice row spread" data-testid="activity-filter" role="status">
+        <div className="notice" data-testid="activity-filter" role="status">
           <p>
             Showing only <span className="mono">{filter}</span>: its connections now and its
-            requests in the server’s log.
+            requests in the server’s log.{' '}
+            <button type="button" className="button small" onClick={() => clearFilter(null)}>
+              Show everyone
+            </button>
           </p>
-          <button type="button" className="button small" onClick={() => clearFilter(null)}>
-            Show everyone
-          </button>
         </div>
       )}
       <section className="card" aria-labelledby="now-heading">
@@ -98,7 +98,9 @@ export function Activity({ view }: { view: ScanView }) {
                   <td>{peer.connections}</td>
                   <td className="small">
                     {name}
-                    {peer.ports.length > 0 && ` (port ${peer.ports.join(', ')})`}
+                    {peer.ports.length > 0 &&
+                      !name.endsWith(`port ${peer.ports.join(', ')}`) &&
+                      ` (port ${peer.ports.join(', ')})`}
                   </td>
                 </tr>
               ))}
