@@ -164,6 +164,8 @@ export function actionLabel(plan: FixPlan, instance: Instance | null): string {
   const port = plan.verification.port ?? serverPort(instance, plan);
   if (plan.fixId === 'block-port') return port === null ? 'Close the port' : `Close port ${port}`;
   if (REBIND_FIXES.has(plan.fixId)) return `Make ${kindName(instance)} private to this computer`;
+  if (plan.fixId === 'block-client' && plan.verification.setting)
+    return `Cut off ${plan.verification.setting}`;
   if (plan.fixId === 'stop-tunnel') return 'Stop the tunnel';
   if (plan.fixId === 'tighten-origins') return 'Tighten allowed origins';
   if (plan.fixId === 'stop-request-logging') return 'Stop logging requests';
@@ -191,6 +193,15 @@ export function fixImpact(
       tone: 'lose',
       text: 'Other machines lose access',
       detail: connectedDetail(peers, peers.length === 1 ? 'is cut off' : 'are cut off'),
+    });
+  } else if (plan.fixId === 'block-client') {
+    const address = plan.verification.setting ?? 'that machine';
+    lines.push({ tone: 'keep', text: 'Apps on this computer keep working' });
+    lines.push({ tone: 'keep', text: 'Every other machine that reaches it now keeps that access' });
+    lines.push({
+      tone: 'lose',
+      text: `${address} loses access`,
+      detail: peers.includes(address) ? `${address} is connected now: it is cut off.` : undefined,
     });
   } else if (plan.fixId === 'stop-tunnel') {
     lines.push({ tone: 'keep', text: 'Apps on this computer keep working' });
@@ -250,11 +261,14 @@ export function fixImpact(
     });
 
   const untilReboot = UNTIL_REBOOT.test(warnings);
-  const alternative = untilReboot
-    ? (LASTING_FIXES.find(
-        (f) => f !== plan.fixId && otherFixes.includes(f) && lastingApplies(f, instance),
-      ) ?? null)
-    : null;
+  // Cutting one machine off has no lasting equivalent among the fixes: closing the server to
+  // everyone is another decision, not the same one kept.
+  const alternative =
+    untilReboot && plan.fixId !== 'block-client'
+      ? (LASTING_FIXES.find(
+          (f) => f !== plan.fixId && otherFixes.includes(f) && lastingApplies(f, instance),
+        ) ?? null)
+      : null;
   lines.push({
     tone: 'time',
     text: untilReboot

@@ -166,6 +166,27 @@ describe('what changes for you', () => {
   });
 });
 
+describe('cutting one machine off', () => {
+  it('block-client: only that address loses access, said by name, and no lasting fix is offered in its place', () => {
+    const snapshot = exposed();
+    const plan = planFix('block-client', snapshot, snapshot.instances[0]!.id, NO_SYSTEMD, {
+      allow: ['192.168.1.44'],
+    });
+    if (isManual(plan)) throw new Error(plan.reason);
+    const impact = fixImpact(plan, snapshot.instances[0]!, ['rebind-systemd', 'block-port']);
+    const texts = impact.lines.map((l) => l.text);
+    expect(texts).toContain('192.168.1.44 loses access');
+    expect(texts).toContain('Every other machine that reaches it now keeps that access');
+    expect(texts).not.toContain('Other machines lose access');
+    expect(impact.lines.find((l) => l.text === '192.168.1.44 loses access')!.detail).toBe(
+      '192.168.1.44 is connected now: it is cut off.',
+    );
+    expect(impact.lasting).toBeNull();
+    expect(impact.action).toBe('Cut off 192.168.1.44');
+    expect(texts.join(' ')).not.toMatch(JARGON);
+  });
+});
+
 describe('names and states', () => {
   it('a server outside systemd is named by its kind and port, never its id', () => {
     const snapshot = buildSnapshot({ instances: [loopbackOllama({ pid: null })] });
