@@ -187,6 +187,8 @@ const RECORDINGS = {
 interface View {
   name: string;
   recording: keyof typeof RECORDINGS;
+  /** Appended to the page's address (`?first-run`: the first-run screen is not skipped). */
+  query?: string;
   /** From the loaded page to the view; waits until it is shown. */
   reach(page: Page): Promise<void>;
 }
@@ -225,6 +227,34 @@ const VIEWS: View[] = [
     },
   },
   { name: 'network', recording: 'internet', reach: (page) => nav(page, 'network', 'Firewall') },
+  {
+    name: 'first-run',
+    recording: 'exposed',
+    query: '?first-run',
+    reach: (page) => page.getByTestId('first-run').waitFor({ timeout: 15_000 }),
+  },
+  {
+    name: 'score-breakdown',
+    recording: 'internet',
+    reach: async (page) => {
+      await ready(page);
+      await page.getByTestId('score-button').click();
+      await page.getByTestId('score-breakdown').waitFor({ state: 'visible' });
+    },
+  },
+  {
+    name: 'activity-filtered-client',
+    recording: 'internet',
+    reach: async (page) => {
+      await ready(page);
+      await page
+        .getByTestId('remote-client-alert')
+        .first()
+        .getByRole('button', { name: 'See its requests' })
+        .click();
+      await page.getByTestId('activity-filter').waitFor();
+    },
+  },
   { name: 'activity', recording: 'internet', reach: (page) => nav(page, 'activity', 'GPU') },
   { name: 'history', recording: 'exposed', reach: (page) => nav(page, 'history', 'Events') },
   { name: 'settings', recording: 'exposed', reach: (page) => nav(page, 'settings', 'Watching') },
@@ -441,7 +471,7 @@ describeWhen('browser', browserPrerequisites, 'accessibility of every view (axe-
             recordedEngine(RECORDINGS[view.recording]),
           );
           await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
-          await page.goto(bridge.url, { waitUntil: 'load' });
+          await page.goto(bridge.url + (view.query ?? ''), { waitUntil: 'load' });
           await view.reach(page);
           // The page is settled: no transition or scan half-way.
           await page.waitForTimeout(150);
