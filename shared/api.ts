@@ -48,7 +48,10 @@ export const planFixRequestSchema = z
   .object({
     fixId: fixIdSchema,
     instance: instanceIdSchema.nullable(),
-    /** share-allowlist: the addresses or prefixes to share with (the recipe validates each). */
+    /**
+     * share-allowlist: the addresses or prefixes to share with; block-client: the one address
+     * to cut off (the recipe validates each, and root re-derives it from its own scan).
+     */
     allow: z.array(z.string().max(64)).max(32).optional(),
     /** share-proxy: the proxy, credential, endpoints and TLS (the recipe checks each). */
     proxy: proxyChoiceSchema.optional(),
