@@ -28,6 +28,7 @@ export function sudoRules(user: string, program: readonly string[]): string {
       '__apply-fix (rebind-systemd|block-port|tighten-origins|stop-request-logging|docker-localhost|stop-tunnel|rebind-server|share-vpn|share-proxy-rotate) [!-~]+ [0-9a-f]{64}',
     ),
     regex('__apply-fix share-allowlist [!-~]+ [0-9a-f]{64} [0-9a-f.:/,]+'),
+    regex('__apply-fix block-client [!-~]+ [0-9a-f]{64} [0-9a-f.:]+'),
     regex(
       '__apply-fix share-proxy [!-~]+ [0-9a-f]{64} (nginx|caddy):(bearer|basic):(inference|all):(internal|vpn-plain|certificate:/[!-9;-~]+:/[!-9;-~]+)',
     ),
