@@ -4,32 +4,9 @@
  * plan, and the executor runs exactly it, byte for byte. Every step carries its undo.
  */
 import { z } from 'zod';
+import { ALL_FIX_IDS } from './fix-ids';
 
-export const fixIdSchema = z.enum([
-  'rebind-systemd',
-  'block-port',
-  'tighten-origins',
-  'stop-request-logging',
-  'docker-localhost',
-  'stop-tunnel',
-  'rebind-server',
-  'share-allowlist',
-  'share-vpn',
-  'share-proxy',
-  'share-proxy-rotate',
-  /** Issue 16, macOS: the Ollama app's expose switch and launchctl's OLLAMA_HOST back to loopback. */
-  'rebind-launchd',
-  /**
-   * Issue 17, Windows: the Ollama app's expose switch off and the user's (and, through UAC, the
-   * machine's) OLLAMA_HOST back to loopback, the server restarted.
-   */
-  'rebind-windows',
-  /** Issue 18: refuse one other machine's address on a server's port ("Cut it off now"). */
-  'block-client',
-  /** Issue 15: Paddock's own service (`paddock service install|uninstall`), no server's fix. */
-  'service-install',
-  'service-uninstall',
-]);
+export const fixIdSchema = z.enum(ALL_FIX_IDS);
 export type FixId = z.infer<typeof fixIdSchema>;
 
 /** share-proxy (issue 14): the choices a user makes; everything else comes from the scan. */

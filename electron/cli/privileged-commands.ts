@@ -1,8 +1,10 @@
 /**
- * The privileged side's command names and the fixes it knows, with no imports: the ordinary
- * CLI needs them on its scan path, and loading privileged.ts (the executor, zod) there would
- * slow every start (bench/README.md, start-up ratio).
+ * The privileged side's command names and the fixes it knows, with no heavy imports (the fix
+ * ids come from the zod-free shared/fix-ids.ts): the ordinary CLI needs them on its scan path,
+ * and loading privileged.ts (the executor, zod) there would slow every start (bench/README.md,
+ * start-up ratio).
  */
+import { PLANNABLE_FIX_IDS } from '../../shared/fix-ids';
 import type { FixId } from '../../shared/fixes';
 
 export const APPLY_FIX_COMMAND = '__apply-fix';
@@ -12,22 +14,7 @@ export const FIREWALL_FACTS_COMMAND = '__firewall-facts';
 /** Where root keeps its runs: fixed, never taken from the environment. */
 export const ROOT_RUNS_DIR = '/var/lib/paddock/runs';
 
-export const FIX_IDS: readonly FixId[] = [
-  'rebind-systemd',
-  'block-port',
-  'tighten-origins',
-  'stop-request-logging',
-  'docker-localhost',
-  'stop-tunnel',
-  'rebind-server',
-  'share-allowlist',
-  'share-vpn',
-  'share-proxy',
-  'share-proxy-rotate',
-  'rebind-launchd',
-  'rebind-windows',
-  'block-client',
-];
+export const FIX_IDS: readonly FixId[] = PLANNABLE_FIX_IDS;
 
 // ── Windows (issue 17): cli/win32-elevate.ts ─────────────────────────────────────────────
 

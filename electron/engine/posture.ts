@@ -3,6 +3,7 @@
  * and counts. Pure and deterministic; the formula is written down in docs/score.md, and a
  * change to one changes the other.
  */
+import { PLANNABLE_FIX_IDS } from '../../shared/fix-ids';
 import { SEVERITIES } from '../../shared/severity';
 import type { Finding, Posture, ScoreBreakdown, ScoreLabel, Severity } from '../../shared/findings';
 import type { Exposure, Snapshot } from '../../shared/snapshot';
@@ -60,27 +61,9 @@ export function scoreOf(verdict: Exposure, counts: Readonly<Counts>): number {
   return Math.max(0, Math.min(VERDICT_CAP[verdict] ?? VERDICT_CAP.unknown, raw));
 }
 
-/**
- * The fixes Paddock can plan for a server (shared/fixes.ts fixIdSchema without Paddock's own
- * service-install/-uninstall; repeated here because that file loads zod, and a unit test
- * holds the two together). A finding may also name fixes done by hand (upgrade-ollama, …).
- */
-export const PLANNABLE_FIXES: readonly string[] = [
-  'rebind-systemd',
-  'block-port',
-  'tighten-origins',
-  'stop-request-logging',
-  'docker-localhost',
-  'stop-tunnel',
-  'rebind-server',
-  'share-allowlist',
-  'share-vpn',
-  'share-proxy',
-  'share-proxy-rotate',
-  'rebind-launchd',
-  'rebind-windows',
-  'block-client',
-];
+/** The fixes Paddock can plan for a server (shared/fix-ids.ts, zod-free). A finding may also
+ * name fixes done by hand (upgrade-ollama, …). */
+export const PLANNABLE_FIXES: readonly string[] = PLANNABLE_FIX_IDS;
 
 /**
  * The fixes that stop every other machine reaching the server they are planned for: it then

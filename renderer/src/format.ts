@@ -3,6 +3,7 @@
  * sizes, diff lines, the chart's path, and what a snapshot says about Ollama and the probes.
  * No DOM and no React here, so the unit tests run them in Node.
  */
+import { PLANNABLE_FIX_IDS } from '../../shared/fix-ids';
 import type { GpuSample } from '../../shared/api';
 import type { PaddockEvent } from '../../shared/events';
 import type { Finding, Severity } from '../../shared/findings';
@@ -170,26 +171,9 @@ export function hostPort(address: string, port: number): string {
 
 // ── fixes ──────────────────────────────────────────────────────────────────────────────────
 
-/**
- * The fixes Paddock can plan (shared/fixes.ts fixIdSchema, repeated here because that file
- * loads zod). A finding may name others (upgrade-ollama, proxy-auth…) that the user does by hand.
- */
-export const PLANNABLE_FIXES = [
-  'rebind-systemd',
-  'block-port',
-  'tighten-origins',
-  'stop-request-logging',
-  'docker-localhost',
-  'stop-tunnel',
-  'rebind-server',
-  'share-allowlist',
-  'share-vpn',
-  'share-proxy',
-  'share-proxy-rotate',
-  'rebind-launchd',
-  'rebind-windows',
-  'block-client',
-] as const;
+/** The fixes Paddock can plan (shared/fix-ids.ts). A finding may name others (upgrade-ollama,
+ * proxy-auth…) that the user does by hand. */
+export const PLANNABLE_FIXES = PLANNABLE_FIX_IDS;
 export type PlannableFix = (typeof PLANNABLE_FIXES)[number];
 
 export function isPlannableFix(fixId: string): fixId is PlannableFix {
