@@ -119,6 +119,11 @@ describeWhen('first journey', prerequisites, 'a first-time user makes Ollama pri
   it('one recommended action, confirmed in the dialog, makes it private: the LAN is refused, at most 3 clicks', async () => {
     const recommended = page.getByTestId('recommended-action');
     await recommended.waitFor({ timeout: 10_000 });
+    // The exposure finding's own primary button is the same fix, not one Paddock can only
+    // describe here (the stand-in is not a systemd service: no unit to rebind).
+    const fix = await recommended.getAttribute('data-fix');
+    const primary = page.locator('[data-testid^="finding-"] button.primary').first();
+    expect(await primary.getAttribute('data-testid')).toBe(`fix-button-${fix}`);
     await click('recommended action', recommended);
 
     const dialog = page.getByTestId('fix-dialog');

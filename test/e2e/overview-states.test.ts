@@ -226,6 +226,9 @@ describeWhen('browser', browserPrerequisites, 'the overview’s action and hones
       await page.getByTestId('other-ways').click();
       expect(await page.getByTestId('other-way-rebind-systemd').count()).toBe(0);
     }
+    // The finding's own primary button is the same fix as the recommended one.
+    const primary = page.locator('[data-testid^="finding-"] button.primary').first();
+    expect(await primary.getAttribute('data-testid')).toBe('fix-button-docker-localhost');
     await expectNoJargon();
     await shot('overview-container');
   });

@@ -1,5 +1,5 @@
 import type { Finding } from '../../../shared/findings';
-import { fixLabel, isPlannableFix } from '../format';
+import { fixApplies, fixLabel, isPlannableFix } from '../format';
 import { useStore } from '../store';
 
 /** The fixes that keep sharing instead of taking access away (issue 14). */
@@ -19,8 +19,15 @@ function shareFixes(fixes: readonly string[]): string[] {
  */
 export function FixButtons({ finding, quiet = false }: { finding: Finding; quiet?: boolean }) {
   const openFix = useStore((s) => s.openFix);
+  const snapshot = useStore((s) => s.scanView?.snapshot ?? null);
   if (finding.fixes.length === 0) return null;
   const close = finding.fixes.filter((f) => !SHARE_FIXES.has(f));
+  // The primary one is the first Paddock can plan for this server (the recommended action's
+  // rule: no systemd rebind for a server outside systemd or a container), not merely the first.
+  const instance = snapshot?.instances.find((i) => i.id === finding.instance) ?? null;
+  const primaryFix = close.find(
+    (f) => isPlannableFix(f) && (snapshot === null || fixApplies(f, instance, snapshot)),
+  );
   const share = shareFixes(finding.fixes);
   const button = (fixId: string, primary: boolean) => (
     <button
@@ -37,7 +44,7 @@ export function FixButtons({ finding, quiet = false }: { finding: Finding; quiet
   );
   return (
     <>
-      {close.map((fixId, i) => button(fixId, i === 0 && !quiet))}
+      {close.map((fixId) => button(fixId, fixId === primaryFix && !quiet))}
       {share.length > 0 && (
         <span className="share-group" data-testid="share-safely">
           <span className="muted small">Or share it safely:</span>
