@@ -190,13 +190,27 @@ export function createService(deps: ServiceDeps): Service {
    * scan (as `paddock scan --elevated`). Refused or cancelled: the scan does not happen and
    * the answer says why.
    */
-  async function elevatedScan(gpu: boolean | undefined): Promise<ScanView> {
-    if (inFlight) await inFlight.catch(() => undefined);
-    if (host.uid() === 0) return rescan({ gpu });
-    const read = await elevatedFirewallFacts(deps.elevate);
-    if (!read.ok) throw new ServiceError(read.message);
-    return rescan({ gpu, firewall: read.result });
+  function elevatedScan(gpu: boolean | undefined): Promise<ScanView> {
+    // One admin prompt at a time: a second request while one is open shares its answer
+    // (a window that asks again, or twice, never stacks prompts).
+    elevating ??= (async () => {
+      try {
+        if (inFlight) await inFlight.catch(() => undefined);
+        if (host.uid() === 0) return await rescan({ gpu });
+        const read = await elevatedFirewallFacts(deps.elevate);
+        if (!read.ok) throw new ServiceError(read.message);
+        // A scan started while the prompt was open would answer without what admin rights
+        // read: wait it out, then scan with the facts (bounded: one wait per scan in flight).
+        for (let i = 0; i < 3 && inFlight; i += 1) await inFlight.catch(() => undefined);
+        return await rescan({ gpu, firewall: read.result });
+      } finally {
+        elevating = null;
+      }
+    })();
+    return elevating;
   }
+
+  let elevating: Promise<ScanView> | null = null;
 
   /** One scan at a time: callers during a scan share its answer. */
   function rescan(
