@@ -30,7 +30,15 @@ import { isManual } from '../../../electron/engine/fixes/recipes/common';
 import { planFix, privilegedChoiceArgs } from '../../../electron/engine/fixes/recipes/index';
 import { checkVerification } from '../../../electron/engine/fixes/verify';
 import type { SnapshotOptions } from '../../rules/snapshots';
-import { LAN4, buildSnapshot, firewallFacts, peer, wildcardOllama } from '../../rules/snapshots';
+import {
+  LAN4,
+  LAN_INTERFACE,
+  LOOPBACK_INTERFACE,
+  buildSnapshot,
+  firewallFacts,
+  peer,
+  wildcardOllama,
+} from '../../rules/snapshots';
 
 const ID = 'ollama:pid:42';
 const GOLDEN = path.resolve('test/fixtures/plans');
@@ -132,6 +140,40 @@ describe('block-client: the plan', () => {
       { address: PEER, seen: 'connected', ports: [11434] },
       { address: LOGGED, seen: 'log', ports: [] },
     ]);
+  });
+
+  it("without this computer's own addresses (the interfaces unread): no plan, nothing cut off", () => {
+    const s = snap();
+    // This computer's own LAN address, logged as a client (anyone can write a log line).
+    const own = snapshotSchema.parse({
+      ...s,
+      probes: {
+        ...s.probes,
+        interfaces: { ...s.probes.interfaces, status: 'error', data: [] },
+        accessLog: s.probes.accessLog,
+      },
+    }) as Snapshot;
+    const made = planFix('block-client', own, ID, files(), { allow: [PEER] });
+    expect(isManual(made) && made.reason).toMatch(/could not list this computer's own addresses/);
+  });
+
+  it('a container of this computer (on docker0): the plan says that app loses access too; any peer may be a gateway', () => {
+    const docker0 = {
+      name: 'docker0',
+      addresses: [
+        { address: '172.17.0.1', family: 4 as const, prefixLength: 16, scope: 'private' as const },
+      ],
+    };
+    const s = snap({
+      interfaces: [LOOPBACK_INTERFACE, LAN_INTERFACE, docker0],
+      instances: [wildcardOllama(null, { peers: [peer('172.17.0.2')] })],
+    });
+    const made = plan('172.17.0.2', s);
+    expect(made.warnings.join(' ')).toMatch(
+      /172\.17\.0\.2 is on docker0, a bridge of this computer's containers or virtual machines/,
+    );
+    expect(plan(PEER).warnings.join(' ')).not.toMatch(/bridge of this computer/);
+    expect(plan(PEER).warnings.join(' ')).toMatch(/a router, a proxy or a VPN gateway/);
   });
 
   it('without nftables: the commands to run by hand', () => {

@@ -18,7 +18,7 @@
 import type { FixPlan, FixStep, ManualFix, Verification } from '../../../../shared/fixes';
 import type { Instance, Snapshot } from '../../../../shared/snapshot';
 import { evaluateFirewall } from '../../firewall/evaluate';
-import { classifyAddress } from '../../net/address';
+import { classifyAddress, parseIPv4 } from '../../net/address';
 import { NFT, PADDOCK_NFT_DIR, nftPersistSteps } from './block-port';
 import type { RecipeIO } from './common';
 import { findInstance, isPort, manualFix, planShape, shown } from './common';
@@ -91,6 +91,25 @@ export function parseBlockFile(
 /** Whether a path is one of block-client's files (for the allowlist's file kinds). */
 export const isBlockFilePath = (path: string): boolean => BLOCK_FILE.test(path);
 
+/** Container and virtual-machine bridges (block-port.ts names the same). */
+const BRIDGES = /^(docker\d*|br-[0-9a-f]+|virbr\d+|lxcbr\d+|lxdbr\d+|cni\d+|podman\d+)$/;
+
+/** The bridge whose IPv4 subnet holds `address` (a container or VM here), or null. */
+function bridgeOf(snapshot: Snapshot, address: string): string | null {
+  const value = parseIPv4(address);
+  if (value === null) return null;
+  for (const iface of snapshot.probes.interfaces.data ?? []) {
+    if (!BRIDGES.test(iface.name)) continue;
+    for (const a of iface.addresses) {
+      const base = parseIPv4(a.address);
+      if (base === null || a.prefixLength === null || a.prefixLength < 8) continue;
+      const mask = a.prefixLength === 0 ? 0 : (~0 << (32 - a.prefixLength)) >>> 0;
+      if ((value & mask) >>> 0 === (base & mask) >>> 0) return iface.name;
+    }
+  }
+  return null;
+}
+
 /** This machine's own addresses: never "another machine" to cut off. */
 function ownAddresses(snapshot: Snapshot): Set<string> {
   return new Set(
@@ -152,6 +171,11 @@ export function planBlockClient(
       `${shown(options.address, 60)} is not one machine's address${chosen.ok ? '' : ` (${chosen.why})`}.`,
     );
   const address = chosen.source;
+  // Without this machine's own addresses, one of them could pass for another machine's.
+  if (snapshot.probes.interfaces.status !== 'ok' || snapshot.probes.interfaces.data.length === 0)
+    return manual(
+      "This scan could not list this computer's own addresses, so it cannot tell them from another machine's: nothing is cut off. Scan again.",
+    );
   const candidate = clientCandidates(snapshot, instance).find((c) => c.address === address);
   if (!candidate)
     return manual(
@@ -234,7 +258,13 @@ export function planBlockClient(
     );
   warnings.push(
     `Only ${address} is cut off: every other machine that reaches port ${port} still does. To make the server private to this computer, use "Listen on this computer only".`,
+    `If ${address} is a router, a proxy or a VPN gateway, every machine behind it is cut off too.`,
   );
+  const bridge = bridgeOf(snapshot, address);
+  if (bridge)
+    warnings.push(
+      `${address} is on ${shown(bridge, 20)}, a bridge of this computer's containers or virtual machines: that container or machine (an app on this computer) loses access too.`,
+    );
   const verification: Verification = {
     kind: 'client-blocked',
     instance: instance.id,
