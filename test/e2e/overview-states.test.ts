@@ -38,22 +38,10 @@ import { recordedEngine } from './bridge/recorded';
 import type { Bridge } from './bridge/server';
 import { startBridge } from './bridge/server';
 import { E2E_OUT } from './global-setup';
+import { JARGON } from './jargon';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = path.join(ROOT, 'test-results/app');
-
-/**
- * What the overview must never show in its visible text (issue 18's list): internal ids and
- * jargon. `pid` as a word only.
- */
-const JARGON: RegExp[] = [
-  /ollama:port:/i,
-  /ollama:pid:/i,
-  /listener/i,
-  /\bpid\b/i,
-  /nftables/i,
-  /\(direct\)/i,
-];
 
 /** The systemd service Ollama on every address, open to the LAN and the internet. */
 const internet: Recording = {
