@@ -44,8 +44,9 @@ Usage:
         verify by scanning again, and roll back by itself if anything fails
         (FIX-ID: rebind-systemd, rebind-server, block-port, tighten-origins,
         stop-request-logging, docker-localhost, stop-tunnel, share-allowlist, share-vpn,
-        share-proxy)
+        share-proxy, block-client, …)
         share-allowlist --allow ADDR[/LEN],...   keep the port open to these sources only
+        block-client --allow ADDR                cut off one machine connected to the server
         share-proxy [--proxy nginx|caddy] [--auth bearer|basic] [--endpoints inference|all]
                     [--tls certificate --cert PEM --key PEM | --tls internal | --tls vpn-plain]
               the server back on loopback, a proxy that asks for a token or password in
