@@ -151,6 +151,12 @@ async function recover(host: Host, runsDir: string, say: string[]): Promise<void
   }
 }
 
+/** A source as the caller sent it is already its one canonical form (share-allowlist.ts). */
+function isCanonicalSource(text: string): boolean {
+  const c = canonicalSource(text);
+  return c.ok && c.source === text;
+}
+
 /**
  * `__apply-fix FIX-ID INSTANCE-ID DIGEST`: root scans, makes the plan with the same recipe the
  * user's preview came from, and runs it only when what it does is exactly what the user
@@ -171,13 +177,7 @@ export async function privilegedApplyFix(
   // machines root's own scan finds connected to that server or in its log: the recipe refuses
   // any other (block-client.ts, clientCandidates), and its table only ever refuses that address.
   const cutting = fixId === 'block-client' && rest.length === 1 ? [rest[0]!] : null;
-  if (
-    cutting &&
-    cutting.some((s) => {
-      const c = canonicalSource(s);
-      return !c.ok || c.source !== s || s.includes('/');
-    })
-  )
+  if (cutting && cutting.some((s) => !isCanonicalSource(s) || s.includes('/')))
     return refuse(
       `${APPLY_FIX_COMMAND} block-client takes INSTANCE-ID DIGEST and one canonical address`,
     );
@@ -198,10 +198,7 @@ export async function privilegedApplyFix(
   }
   if (
     (sharing &&
-      (sharing.some((s) => {
-        const c = canonicalSource(s);
-        return !c.ok || c.source !== s;
-      }) ||
+      (sharing.some((s) => !isCanonicalSource(s)) ||
         JSON.stringify(normalizeSources(sharing)) !== JSON.stringify(sharing))) ||
     extra.length > 0 ||
     !fixId ||

@@ -77,6 +77,8 @@ export interface WindowsCase {
   remoteClient?: boolean;
   /** The WLAN also has a global IPv6 address (2001:db8:1::20/64). */
   ipv6?: boolean;
+  /** The firewall's PowerShell run answers nothing (blocked by a policy). */
+  firewallBlocked?: boolean;
   /** Other users' processes made the inventory longer than Paddock reads: cut in the processes. */
   cutInProcesses?: boolean;
 }
@@ -181,7 +183,9 @@ function host(c: WindowsCase) {
               'Das Programm "powershell.exe" konnte nicht ausgeführt werden: Diese App wurde von Ihrem Systemadministrator blockiert.',
           }
         : { stdout: inventoryStdout(c), truncated: c.cutInProcesses === true },
-      [FIREWALL_ARGV.join(' ')]: { stdout: firewallStdout(c) },
+      [FIREWALL_ARGV.join(' ')]: c.firewallBlocked
+        ? { code: 1, stdout: '', stderr: 'This program is blocked by group policy.' }
+        : { stdout: firewallStdout(c) },
       [NETSTAT_ANO_ARGV.join(' ')]: { stdout: NETSTAT },
     },
     files:

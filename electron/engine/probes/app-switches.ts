@@ -3,7 +3,7 @@
  * configuration lives"): its `db.sqlite` switches, as the settings resolvers of both platforms
  * read them (probes/darwin/settings.ts, probes/win32/settings.ts).
  */
-import type { ProbeStatus, Setting } from '../../../shared/snapshot';
+import type { ProbeStatus, Setting, SettingsReport } from '../../../shared/snapshot';
 import type { AppDbResult } from './app-db';
 
 /** The names the app's switches set, and the values: each over any other value. */
@@ -67,4 +67,40 @@ export function setting(
   reason: string,
 ): Setting {
   return { name, value, source: { kind, path, line }, state, reason };
+}
+
+/** The app's switches that are on (read and set). */
+export function switchesOn(app: AppSwitches | null): Array<(typeof APP_SWITCHES)[number]> {
+  return APP_SWITCHES.filter((s) => app?.status === 'ok' && app[s.field] === true);
+}
+
+/**
+ * What the app's settings add to a report: a gap where they are stale or unread, and a setting
+ * per switch that is on, in the state `stateOf` gives it (by the platform's launcher chain).
+ */
+export function appSwitchReport(
+  app: AppSwitches,
+  stateOf: (name: string, value: string) => { state: Setting['state']; reason: string },
+): SettingsReport {
+  const gaps: SettingsReport['gaps'] = [];
+  if (app.stale) gaps.push({ path: app.path, status: 'error', message: app.stale });
+  if (app.status !== 'ok')
+    gaps.push({
+      path: app.path,
+      status: app.status,
+      message: app.message ?? "the Ollama app's settings could not be read",
+    });
+  const settings = switchesOn(app).map((s) => {
+    const st = stateOf(s.name, s.value);
+    return setting(
+      s.name,
+      s.value,
+      'app-settings',
+      app.path,
+      null,
+      st.state,
+      `"${s.label}" is on in the Ollama app, which sets ${s.name}=${s.value} over any other value when it starts the server; ${st.reason}`,
+    );
+  });
+  return { settings, gaps };
 }

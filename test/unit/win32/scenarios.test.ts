@@ -322,6 +322,15 @@ describe('Windows cases through the real probes, scan and rules', () => {
     expect(snapshot.verdict).toBe('lan');
   });
 
+  it('the firewall not read at all is an error, not "ok", and its paths count as open', async () => {
+    const { snapshot } = await scanCase({ launcher: 'app', expose: 1, firewallBlocked: true });
+    expect(snapshot.probes.firewall).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/PowerShell answered nothing/),
+    });
+    expect(decided(snapshot)).toMatchObject({ open: true, step: { decision: 'unknown' } });
+  });
+
   it('a rule Paddock could not read makes the rules unknown, counted as open', async () => {
     const { snapshot } = await scanCase({
       launcher: 'app',

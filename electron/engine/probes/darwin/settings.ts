@@ -19,7 +19,7 @@
  * the app), launchd for a plist's job (Homebrew's service), or a shell. Pure: the probe gathers.
  */
 import type { ProbeStatus, Setting, SettingsReport } from '../../../../shared/snapshot';
-import { APP_SWITCHES, setting } from '../app-switches';
+import { appSwitchReport, setting, switchesOn } from '../app-switches';
 import type { AppSwitches } from '../app-switches';
 
 export type DarwinLauncher = 'app' | 'launchd' | 'shell' | 'unknown';
@@ -49,9 +49,7 @@ export function resolveDarwinSettings(inputs: DarwinSettingsInputs): SettingsRep
   const env = inputs.processEnv.status === 'ok' ? inputs.processEnv.vars : null;
   const started = inputs.launcher;
 
-  const appOn = APP_SWITCHES.filter(
-    (s) => inputs.app?.status === 'ok' && inputs.app[s.field] === true,
-  );
+  const appOn = switchesOn(inputs.app);
   const appSets = new Map<string, string>(appOn.map((s) => [s.name, s.value]));
   const plistOfJob = inputs.plists.find((p) => p.path === inputs.launchdJob) ?? null;
 
@@ -125,28 +123,9 @@ export function resolveDarwinSettings(inputs: DarwinSettingsInputs): SettingsRep
     });
 
   if (inputs.app) {
-    if (inputs.app.stale)
-      gaps.push({ path: inputs.app.path, status: 'error', message: inputs.app.stale });
-    if (inputs.app.status !== 'ok')
-      gaps.push({
-        path: inputs.app.path,
-        status: inputs.app.status,
-        message: inputs.app.message ?? "the Ollama app's settings could not be read",
-      });
-    for (const s of appOn) {
-      const st = stateOf(s.name, s.value, 'app');
-      settings.push(
-        setting(
-          s.name,
-          s.value,
-          'app-settings',
-          inputs.app.path,
-          null,
-          st.state,
-          `"${s.label}" is on in the Ollama app, which sets ${s.name}=${s.value} over any other value when it starts the server; ${st.reason}`,
-        ),
-      );
-    }
+    const app = appSwitchReport(inputs.app, (name, value) => stateOf(name, value, 'app'));
+    gaps.push(...app.gaps);
+    settings.push(...app.settings);
   }
   if (inputs.launchctl.status !== 'ok')
     gaps.push({

@@ -341,7 +341,13 @@ export function createWin32Probes(options: Win32ProbeOptions = {}): PlatformProb
     (firewall ??= host.exec(FIREWALL_ARGV, FIREWALL_EXEC).then(readBatch));
   const netstatOf = (host: Host) => (netstat ??= host.exec(NETSTAT_ANO_ARGV, NETSTAT_EXEC));
 
-  const processList = async (host: Host) => {
+  // Three probes read the processes and two the sockets: each is parsed once per scan.
+  let processesRead: ReturnType<typeof readProcesses> | null = null;
+  let socketsRead: ReturnType<typeof readSockets> | null = null;
+  const processList = (host: Host) => (processesRead ??= readProcesses(host));
+  const socketList = (host: Host) => (socketsRead ??= readSockets(host));
+
+  const readProcesses = async (host: Host) => {
     const batch = await inventoryOf(host);
     const answer = part(batch, PS_PROCESSES.id);
     return 'rows' in answer
@@ -349,7 +355,7 @@ export function createWin32Probes(options: Win32ProbeOptions = {}): PlatformProb
       : { list: null, error: answer.error, batch };
   };
 
-  const socketList = async (
+  const readSockets = async (
     host: Host,
   ): Promise<{ rows: WindowsSocket[] | null; evidence: Evidence[]; message?: string }> => {
     const batch = await inventoryOf(host);
@@ -429,8 +435,16 @@ export function createWin32Probes(options: Win32ProbeOptions = {}): PlatformProb
         const windows = windowsFirewallFacts(batch, listening, evidence);
         // Without the sockets, which rules matter is not known: the rules are then unknown.
         if (!sockets.rows) windows.rules = null;
+        // PowerShell answered nothing at all: the firewall was not read, which is not "ok".
+        const status: ProbeStatus =
+          batch.failure === null
+            ? 'ok'
+            : batch.result.spawnError === 'ENOENT'
+              ? 'unavailable'
+              : 'error';
+        windows.status = status;
         return {
-          status: 'ok',
+          status,
           data: {
             windows,
             nftables: { ...UNAVAILABLE, ruleset: null },

@@ -22,7 +22,7 @@
  * Pure: the probe gathers.
  */
 import type { ProbeStatus, Setting, SettingsReport } from '../../../../shared/snapshot';
-import { APP_SWITCHES, setting } from '../app-switches';
+import { appSwitchReport, setting, switchesOn } from '../app-switches';
 import type { AppSwitches } from '../app-switches';
 
 export type WindowsLauncher = 'app' | 'shell' | 'unknown';
@@ -89,9 +89,7 @@ export function resolveWindowsSettings(inputs: WindowsSettingsInputs): SettingsR
   const settings: Setting[] = [];
   const gaps: SettingsReport['gaps'] = [];
   const started = inputs.launcher;
-  const appOn = APP_SWITCHES.filter(
-    (s) => inputs.app?.status === 'ok' && inputs.app[s.field] === true,
-  );
+  const appOn = switchesOn(inputs.app);
   const upper = inputs.registry.values.map((v) => ({ ...v, name: v.name.toUpperCase() }));
   const lastProfile = (name: string) => [...inputs.profiles].reverse().find((p) => p.name === name);
 
@@ -139,28 +137,9 @@ export function resolveWindowsSettings(inputs: WindowsSettingsInputs): SettingsR
         "Windows does not let Paddock read a running program's environment: which value the server uses is deduced from how it was started, and a variable changed after it started reaches it only when it restarts",
     });
   if (inputs.app) {
-    if (inputs.app.stale)
-      gaps.push({ path: inputs.app.path, status: 'error', message: inputs.app.stale });
-    if (inputs.app.status !== 'ok')
-      gaps.push({
-        path: inputs.app.path,
-        status: inputs.app.status,
-        message: inputs.app.message ?? "the Ollama app's settings could not be read",
-      });
-    for (const s of appOn) {
-      const st = stateOf(s.name, 'app', started === 'app');
-      settings.push(
-        setting(
-          s.name,
-          s.value,
-          'app-settings',
-          inputs.app.path,
-          null,
-          st.state,
-          `"${s.label}" is on in the Ollama app, which sets ${s.name}=${s.value} over any other value when it starts the server; ${st.reason}`,
-        ),
-      );
-    }
+    const app = appSwitchReport(inputs.app, (name) => stateOf(name, 'app', started === 'app'));
+    gaps.push(...app.gaps);
+    settings.push(...app.settings);
   }
   if (inputs.registry.status !== 'ok')
     gaps.push({
