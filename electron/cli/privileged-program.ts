@@ -1,34 +1,96 @@
 /**
- * Which program the unprivileged side asks sudo or pkexec to run as root: always
- * `paddock-privileged` (privileged-entry.ts), never the desktop app's binary (Chromium reads
- * switches from the whole command line before any of Paddock's code runs) and never the
- * ordinary CLI. sudo's rules or polkit's action decide whether it may run; the privileged side
- * itself refuses to start from an install another user could change.
+ * Which program the unprivileged side asks sudo, pkexec, macOS's prompt or UAC to run with
+ * admin rights: always `paddock-privileged` (privileged-entry.ts), never the desktop app as an
+ * app (Chromium reads switches from the whole command line before any of Paddock's code runs)
+ * and never the ordinary CLI. sudo's rules, polkit's action or UAC's prompt decide whether it
+ * may run; the privileged side itself refuses to start from an install another user could
+ * change.
  *
+ * From a terminal (`paddock`, run by Node):
  * 1. PADDOCK_PRIVILEGED, when set to an absolute path (an administrator's own install, tests);
  * 2. the copy the .deb installs root-owned (electron-builder.yml, build/linux/);
  * 3. the bundle beside this one (a development checkout: `out/cli/paddock-privileged.cjs`).
- *
  * A `.cjs` is run by this Node (`process.execPath`); the installed program by its own
  * `#!/usr/bin/node` line, which is the path polkit's exec.path annotation names.
+ *
+ * From the desktop app (Electron):
+ * - Linux: the .deb's root-owned copy, run by the system's Node (the package depends on
+ *   `nodejs`; polkit's action names that path);
+ * - Windows and macOS, where no system Node can be counted on: the app's own binary run as
+ *   Node (ELECTRON_RUN_AS_NODE, which only the runAsNode fuse lets it honour;
+ *   electron-builder.yml says why that fuse is on) on `paddock-privileged` in the app's
+ *   resources. On a Mac the variable is set by `/usr/bin/env` in the argv itself, since sudo
+ *   and `env -i` drop the caller's; on Windows UAC starts the elevated side with a fresh
+ *   environment, so cli/win32-elevate.ts sets it in the elevated PowerShell that starts it.
+ *   Whether an administrator's process may trust that copy is checked before any prompt (on a
+ *   Mac: every folder from / down root's alone, which /Applications, writable by the admin
+ *   group, is not; on Windows: Program Files, an install for all users).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, win32 } from 'node:path';
 
 /** Where the .deb installs it (electron-builder's /opt/${productName}/resources). */
 export const INSTALLED_PRIVILEGED = '/opt/Paddock/resources/paddock-privileged';
 export const PRIVILEGED_BUNDLE = 'paddock-privileged.cjs';
+/** Its name in the packaged app's resources (electron-builder.yml, extraResources). */
+export const RESOURCES_PRIVILEGED = 'paddock-privileged';
+/** The variable that makes an Electron binary run a script as plain Node. */
+export const RUN_AS_NODE = 'ELECTRON_RUN_AS_NODE';
+
+/** What privilegedArgv needs to know of the process it runs in (the real one by default). */
+export interface RuntimeFacts {
+  platform: NodeJS.Platform;
+  /** process.versions.electron: set in the desktop app's processes. */
+  electron: string | undefined;
+  execPath: string;
+  /** process.resourcesPath: the packaged app's resources folder (Electron only). */
+  resourcesPath: string | undefined;
+}
+
+export function currentRuntime(): RuntimeFacts {
+  return {
+    platform: process.platform,
+    electron: process.versions.electron,
+    execPath: process.execPath,
+    resourcesPath: (process as { resourcesPath?: string }).resourcesPath,
+  };
+}
+
+/**
+ * The packaged app's resources folder: Electron's own word for it, else the folder that holds
+ * the `app.asar` this code was loaded from (`…/resources/app.asar/out/main`), else null (a
+ * development checkout, or Node).
+ */
+export function resourcesFolder(runtime: RuntimeFacts, here: string): string | null {
+  if (!runtime.electron) return null;
+  if (runtime.resourcesPath) return runtime.resourcesPath;
+  const match = /^(.*)[\\/]app\.asar(?:[\\/]|$)/.exec(here);
+  return match ? match[1]! : null;
+}
 
 export function privilegedArgv(
   env: (name: string) => string | undefined = (name) => process.env[name],
   here: string = __dirname,
   exists: (path: string) => boolean = existsSync,
+  runtime: RuntimeFacts = currentRuntime(),
 ): string[] {
   const asked = env('PADDOCK_PRIVILEGED');
-  // Windows' desktop app (issue 17) has no Node to run the admin side with: none is named, and
-  // the admin prompt says so (cli/win32-elevate.ts).
-  if (process.platform === 'win32' && process.versions.electron) return [];
-  const node = process.versions.electron ? '/usr/bin/node' : process.execPath;
+  if (runtime.electron && (runtime.platform === 'win32' || runtime.platform === 'darwin')) {
+    const windows = runtime.platform === 'win32';
+    const resources = resourcesFolder(runtime, here);
+    const packaged =
+      resources && (windows ? win32 : { join }).join(resources, RESOURCES_PRIVILEGED);
+    // `electron .` in a checkout: Electron's resources hold no Paddock; the bundle beside this one.
+    const script =
+      packaged && exists(packaged)
+        ? packaged
+        : [join(here, PRIVILEGED_BUNDLE), join(here, '..', 'cli', PRIVILEGED_BUNDLE)].find(exists);
+    if (!script) return [];
+    return windows
+      ? [runtime.execPath, script]
+      : ['/usr/bin/env', `${RUN_AS_NODE}=1`, runtime.execPath, script];
+  }
+  const node = runtime.electron ? '/usr/bin/node' : runtime.execPath;
   const argvFor = (path: string) => (path.endsWith('.cjs') ? [node, path] : [path]);
   if (asked && asked.startsWith('/')) return argvFor(asked);
   if (exists(INSTALLED_PRIVILEGED)) return [INSTALLED_PRIVILEGED];

@@ -234,6 +234,8 @@ export const PS_ELEVATE: PsTemplate = {
   id: 'elevate',
   description: 'Start-Process -Verb RunAs -Wait -PassThru, then where the answer is',
   params: ['program', 'arguments'],
+  // The command line is PS_RUN_AS_NODE's own encoded command, about 4 KB.
+  maxValueBytes: 8192,
   body: `
   $cancelText = [ComponentModel.Win32Exception]::new(1223).Message
   $row = [ordered]@{ Started = $false; Cancelled = $false; ExitCode = $null; Error = $null; UserSid = ''; ProgramData = ''; SystemDirectory = [Environment]::SystemDirectory }
@@ -256,11 +258,55 @@ export const PS_ELEVATE: PsTemplate = {
   $rows = @([pscustomobject]$row)`,
 };
 
+/**
+ * What UAC starts: Windows PowerShell (System32, an administrator's own), which starts the
+ * privileged program with ELECTRON_RUN_AS_NODE=1 added to its environment, waits, and exits
+ * with its exit code. UAC gives an elevated process a fresh environment of the user's (the
+ * caller's variables do not reach it), so the variable that lets the desktop app's own binary
+ * run `paddock-privileged` as Node (privileged-program.ts) is set here; Node itself ignores it.
+ * .NET types only (Process, ProcessStartInfo): no cmdlet, so no module is loaded as admin.
+ * `arguments` is the command line windowsCommandLine built.
+ */
+export const PS_RUN_AS_NODE: PsTemplate = {
+  id: 'runAsNode',
+  description:
+    'the elevated PowerShell starts the privileged program as Node and passes on its exit code',
+  params: ['program', 'arguments'],
+  body: `
+  $info = [Diagnostics.ProcessStartInfo]::new($v_program, $v_arguments)
+  $info.UseShellExecute = $false
+  $info.CreateNoWindow = $true
+  $info.EnvironmentVariables['ELECTRON_RUN_AS_NODE'] = '1'
+  $process = [Diagnostics.Process]::Start($info)
+  $process.WaitForExit()
+  exit $process.ExitCode`,
+};
+
+/**
+ * The argv UAC is asked to start for `privileged` and its arguments: PS_RUN_AS_NODE run by
+ * Windows PowerShell, the program and its command line as base64 data. Throws (before anything
+ * runs) when the program is not a plain absolute path or an argument holds a control character.
+ */
+export function elevatedRunnerArgv(
+  privileged: readonly string[],
+  args: readonly string[],
+): string[] {
+  const [program, ...rest] = privileged;
+  if (program === undefined) throw new Error('no program to start');
+  const problem = windowsPathProblem(program);
+  if (problem) throw new Error(problem);
+  return powershellArgv(PS_RUN_AS_NODE, {
+    program,
+    arguments: windowsCommandLine([...rest, ...args]),
+  });
+}
+
 export const WIN32_ELEVATE_TEMPLATES: Readonly<Record<string, PsTemplate>> = {
   pathAcl: PS_PATH_ACL,
   systemPlaces: PS_SYSTEM_PLACES,
   adminFolders: PS_ADMIN_FOLDERS,
   elevate: PS_ELEVATE,
+  runAsNode: PS_RUN_AS_NODE,
 };
 
 // ── pure parts ───────────────────────────────────────────────────────────────────────────
@@ -505,22 +551,18 @@ export async function runElevatedWindows(
     return nothingChanged(
       'The answer nonce is not 32 hex digits; the admin prompt was not offered.',
     );
-  // The desktop app has no Node to run the admin side with (its runAsNode fuse is off, and the
-  // installer ships none): said plainly, before anything is read or offered.
+  // No admin side found beside this copy of Paddock (a build without its resources): said
+  // plainly, before anything is read or offered.
   if (privileged.length === 0 || !/^[A-Za-z]:\\/.test(privileged[0] ?? ''))
     return nothingChanged(
-      "The desktop app cannot apply fixes that need admin rights on Windows yet: it has no Node.js to run Paddock's admin side with. Install Node.js and Paddock's command-line program for all users, then run `paddock fix block-port` from an administrator-approved copy; or close the port in Windows Defender Firewall yourself.",
+      'This copy of Paddock has no admin side (`paddock-privileged`) to start: reinstall Paddock for all users, or close the port in Windows Defender Firewall yourself.',
     );
   const trust = await windowsProgramTrustProblem(host, privileged);
   if (trust) return nothingChanged(perUserInstallMessage(trust));
   let argv: string[];
   try {
-    argv = elevateArgv(privileged[0]!, [
-      ...privileged.slice(1),
-      WINDOWS_ANSWER_OPTION,
-      nonce,
-      ...command,
-    ]);
+    const runner = elevatedRunnerArgv(privileged, [WINDOWS_ANSWER_OPTION, nonce, ...command]);
+    argv = elevateArgv(runner[0]!, runner.slice(1));
   } catch (error) {
     return nothingChanged(
       `The admin prompt was not offered: ${error instanceof Error ? error.message : String(error)}.`,

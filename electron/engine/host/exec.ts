@@ -4,6 +4,8 @@ import { ROOT_ENVIRONMENT, isRoot, openTrustedProgram, resolveRootProgram } from
 import type { ExecOptions, ExecResult } from './types';
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/** Makes an Electron binary run a script as plain Node (its runAsNode fuse: electron-builder.yml). */
+const RUN_AS_NODE = 'ELECTRON_RUN_AS_NODE';
 const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -49,6 +51,12 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
           LC_ALL: 'C',
           LANG: 'C',
         };
+  // The desktop app's own binary is only ever started by Paddock to run Paddock's CLI bundle
+  // as Node (`__ollama-app-switch` on Windows: win32.ts, defaultPaddockProgram), never as a
+  // second app; every other program gets no such variable from Paddock (an Electron app such
+  // as LM Studio would otherwise start as bare Node).
+  delete env[RUN_AS_NODE];
+  if (process.versions.electron && file === process.execPath) env[RUN_AS_NODE] = '1';
   let heldFd: number | null = null;
   if (isRoot()) {
     const resolved = resolveRootProgram(file);

@@ -54,9 +54,9 @@ describe('electron-builder.yml', () => {
     expect(readFileSync('electron-builder.yml', 'utf8')).not.toMatch(/No icon is set/);
   });
 
-  it('sets the fuses that keep the packaged app from being run as plain Node', () => {
+  it('runs as Node only when asked (its own admin side and CLI), never with NODE_OPTIONS or --inspect', () => {
     expect(config.electronFuses).toMatchObject({
-      runAsNode: false,
+      runAsNode: true,
       enableNodeOptionsEnvironmentVariable: false,
       enableNodeCliInspectArguments: false,
       onlyLoadAppFromAsar: true,
@@ -66,7 +66,7 @@ describe('electron-builder.yml', () => {
   });
 
   it.each([
-    ['runAsNode', false],
+    ['runAsNode', true],
     ['enableNodeOptionsEnvironmentVariable', false],
     ['enableNodeCliInspectArguments', false],
     ['onlyLoadAppFromAsar', true],
@@ -105,6 +105,43 @@ describe('the privileged side in the package (docs/security.md)', () => {
     expect(policy).toContain(
       `<annotate key="org.freedesktop.policykit.exec.path">${INSTALLED_PRIVILEGED}</annotate>`,
     );
+  });
+
+  it('on Windows and macOS the app finds its admin side and its CLI where the package puts them, and builds both first', async () => {
+    const { RESOURCES_PRIVILEGED, privilegedArgv } =
+      await import('../../../electron/cli/privileged-program');
+    const { defaultPaddockProgram } = await import('../../../electron/engine/fixes/recipes/win32');
+    const entry = builder.extraResources.find((r) => r.to === RESOURCES_PRIVILEGED);
+    expect(entry?.from).toBe('out/cli/paddock-privileged.cjs');
+    // The CLI bundle rides in app.asar (files: out/**, only e2e, bench and test left out).
+    expect(config.files).toContain('out/**');
+    expect(config.files.filter((f) => f.startsWith('!')).join(' ')).not.toMatch(/cli/);
+    const resources = 'C:\\Program Files\\Paddock\\resources';
+    const exe = 'C:\\Program Files\\Paddock\\Paddock.exe';
+    const runtime = {
+      platform: 'win32' as const,
+      electron: '38.0.0',
+      execPath: exe,
+      resourcesPath: resources,
+    };
+    const packaged = new Set([
+      `${resources}\\${RESOURCES_PRIVILEGED}`,
+      `${resources}\\app.asar\\out\\cli\\paddock.cjs`,
+    ]);
+    const exists = (path: string) => packaged.has(path);
+    expect(
+      privilegedArgv(() => undefined, `${resources}\\app.asar\\out\\main`, exists, runtime),
+    ).toEqual([exe, `${resources}\\${RESOURCES_PRIVILEGED}`]);
+    expect(defaultPaddockProgram(runtime, `${resources}\\app.asar\\out\\main`, exists)).toEqual([
+      exe,
+      `${resources}\\app.asar\\out\\cli\\paddock.cjs`,
+    ]);
+    // `npm run dist` builds the app and both CLI bundles before it packages them.
+    const scripts = (
+      JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts.dist).toMatch(/^npm run build && electron-builder/);
+    expect(scripts.build).toContain('scripts/build-cli.mjs');
   });
 
   it('asks for an administrator every time (auth_admin, never _keep or yes)', () => {

@@ -19,6 +19,8 @@ import {
   programDataOf,
   runElevatedWindows,
   windowsCommandLine,
+  elevatedRunnerArgv,
+  PS_RUN_AS_NODE,
   loadedSystemDirectory,
   windowsPrivilegedMain,
 } from '../../../electron/cli/win32-elevate';
@@ -34,6 +36,10 @@ import { fixtureOutput } from '../../support/fixture-file';
 const NODE = 'C:\\Program Files\\nodejs\\node.exe';
 const CJS = 'C:\\Program Files\\Paddock\\resources\\paddock-privileged.cjs';
 const SELF = [NODE, CJS];
+/** The desktop app installed for all users: its own binary runs the admin side as Node. */
+const APP_EXE = 'C:\\Program Files\\Paddock\\Paddock.exe';
+const APP_PRIVILEGED = 'C:\\Program Files\\Paddock\\resources\\paddock-privileged';
+const APP_SELF = [APP_EXE, APP_PRIVILEGED];
 const NONCE = '0123456789abcdef0123456789abcdef';
 const ANSWER = `C:\\ProgramData\\Paddock\\answers\\${NONCE}.json`;
 const ALICE = 'S-1-5-21-3623811015-3361044348-30300820-1001';
@@ -53,7 +59,7 @@ function split(script: string): { skeleton: string; data: Record<string, string>
   return { skeleton, data };
 }
 
-type TemplateId = 'pathAcl' | 'systemPlaces' | 'adminFolders' | 'elevate';
+type TemplateId = 'pathAcl' | 'systemPlaces' | 'adminFolders' | 'elevate' | 'runAsNode';
 
 /** Which template a PowerShell argv runs, and its values. */
 function templateOf(argv: readonly string[]): { id: TemplateId; data: Record<string, string> } {
@@ -263,6 +269,31 @@ describe('the UAC argv: a fixed script, every value base64 data', () => {
     ])
       expect(template.body).not.toMatch(/\b(Get|Set|New|Remove)-[A-Z]\w+/);
   });
+  it('the runner: hostile arguments stay base64 data, each read back as one argument', () => {
+    const reference = split(
+      powershellScript(PS_RUN_AS_NODE, { program: NODE, arguments: 'x' }),
+    ).skeleton;
+    const argv = elevatedRunnerArgv(
+      [APP_EXE, APP_PRIVILEGED],
+      ['--answer-nonce', NONCE, ...HOSTILE],
+    );
+    const { skeleton, data } = split(decodePowerShellCommand(argv.at(-1)!));
+    expect(skeleton).toBe(reference);
+    expect(parseCommandLine(data.arguments!)).toEqual([
+      APP_PRIVILEGED,
+      '--answer-nonce',
+      NONCE,
+      ...HOSTILE,
+    ]);
+    expect(() => elevatedRunnerArgv([APP_EXE, APP_PRIVILEGED], ['a\nb'])).toThrow(
+      /control character/,
+    );
+    expect(() => elevatedRunnerArgv(['Paddock.exe'], [])).toThrow(
+      /not an absolute path on a drive/,
+    );
+    // As admin it loads no module: no cmdlet at all, .NET types only.
+    expect(PS_RUN_AS_NODE.body).not.toMatch(/\b[A-Z][a-z]+-[A-Z][A-Za-z]+\b/);
+  });
 });
 
 describe('runElevated on Windows: what the user sees', () => {
@@ -286,15 +317,52 @@ describe('runElevated on Windows: what the user sees', () => {
     expect(calls[0]!.data.paths).toBe(`${NODE}\n${userCjs}`);
   });
 
-  it('the desktop app, which has no Node for the admin side, says so plainly and offers nothing', async () => {
+  it('a copy with no admin side beside it (nothing, or no drive path) says so plainly and offers nothing', async () => {
     const { host, calls } = windowsHost({});
     for (const privileged of [[], ['/usr/bin/node', CJS]]) {
       const result = await runElevatedWindows(host, privileged, APPLY, undefined, NONCE);
       expect(!result.ok && result.message).toMatch(
-        /desktop app cannot apply fixes that need admin rights on Windows yet: it has no Node\.js.*Nothing was changed/,
+        /has no admin side \(`paddock-privileged`\) to start: reinstall Paddock for all users.*Nothing was changed/,
       );
     }
     expect(calls).toEqual([]);
+  });
+
+  it('the desktop app: UAC starts Windows PowerShell, which runs Paddock.exe as Node on the admin side with ELECTRON_RUN_AS_NODE=1', async () => {
+    const { host, calls } = windowsHost({
+      trust: rows('program-files-app-win11.txt'),
+      elevate: started(),
+      answerAcl: rows('programdata-answers-win11.txt'),
+    });
+    await runElevatedWindows(host, APP_SELF, APPLY, undefined, NONCE);
+    // The permissions of the app's binary and its admin side are what is checked first.
+    expect(calls[0]!.data.paths).toBe(`${APP_EXE}\n${APP_PRIVILEGED}`);
+    expect(calls[1]!.id).toBe('elevate');
+    // What UAC is asked to start: PowerShell by its full path, never Paddock.exe itself (UAC
+    // gives it a fresh environment, so the variable could not reach it)...
+    expect(calls[1]!.data.program).toBe(POWERSHELL_EXE);
+    const runner = parseCommandLine(calls[1]!.data.arguments!);
+    expect(runner.slice(0, -1)).toEqual([
+      '-NoProfile',
+      '-NonInteractive',
+      '-NoLogo',
+      '-ExecutionPolicy',
+      'Bypass',
+      '-EncodedCommand',
+    ]);
+    // ...whose fixed script starts the binary as Node, waits, and passes its exit code on.
+    const script = decodePowerShellCommand(runner.at(-1)!);
+    expect(script).toContain("$info.EnvironmentVariables['ELECTRON_RUN_AS_NODE'] = '1'");
+    expect(script).toContain('$info.UseShellExecute = $false');
+    expect(script).toContain('exit $process.ExitCode');
+    const { data } = split(script);
+    expect(data.program).toBe(APP_EXE);
+    expect(parseCommandLine(data.arguments!)).toEqual([
+      APP_PRIVILEGED,
+      '--answer-nonce',
+      NONCE,
+      ...APPLY,
+    ]);
   });
 
   it('UAC cancelled (ERROR_CANCELLED): cancelled, the admin prompt was cancelled, nothing read or changed', async () => {
@@ -341,7 +409,14 @@ describe('runElevated on Windows: what the user sees', () => {
       notes: answer.notes,
     });
     expect(calls.map((c) => c.id)).toEqual(['pathAcl', 'elevate', 'pathAcl']);
-    expect(calls[1]!.data.arguments).toBe(`"${CJS}" --answer-nonce ${NONCE} ${APPLY.join(' ')}`);
+    expect(calls[1]!.data.program).toBe(POWERSHELL_EXE);
+    const runner = split(
+      decodePowerShellCommand(parseCommandLine(calls[1]!.data.arguments!).at(-1)!),
+    ).data;
+    expect(runner).toEqual({
+      program: NODE,
+      arguments: `"${CJS}" --answer-nonce ${NONCE} ${APPLY.join(' ')}`,
+    });
     expect(calls[2]!.data.paths).toBe(ANSWER);
     expect(readFile.mock.calls.map((c) => c[0])).toEqual([ANSWER]);
   });

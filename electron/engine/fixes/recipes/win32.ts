@@ -34,6 +34,10 @@
  * one line without `%` (SetEnvironmentVariable writes REG_SZ, so a REG_EXPAND_SZ value with
  * `%NAME%` could not be put back as it was).
  */
+import { currentRuntime, resourcesFolder } from '../../../cli/privileged-program';
+import type { RuntimeFacts } from '../../../cli/privileged-program';
+import { existsSync } from 'node:fs';
+import { win32 } from 'node:path';
 import type { FixPlan, FixStep, ManualFix } from '../../../../shared/fixes';
 import type { Instance, Setting, Snapshot } from '../../../../shared/snapshot';
 import { parseOllamaHost } from '../../ollama/listen-address';
@@ -57,22 +61,41 @@ import {
 export const APP_SWITCH_COMMAND = '__ollama-app-switch';
 
 /**
- * What a Windows recipe needs besides RecipeIO: the argv that starts Paddock's own program
- * (Node and Paddock's launcher), for `__ollama-app-switch`. The caller passes it; without it, a
- * CLI run by Node on Windows uses its own (process.execPath and the launcher it was started
- * with). The desktop app has no Node to run it with (its runAsNode fuse is off): there, a plan
- * that must change the app's switch is not made, and the preview says what to do by hand.
+ * What a Windows recipe needs besides RecipeIO: the argv that starts Paddock's own program,
+ * for `__ollama-app-switch`. The caller passes it; without it, defaultPaddockProgram.
  */
 export interface Win32RecipeIO extends RecipeIO {
   paddockProgram?: readonly string[];
 }
 
-/** Paddock's own program, as this process would run it, or null when it cannot say. */
-export function defaultPaddockProgram(): string[] | null {
-  if (process.versions.electron) return null;
-  const launcher = process.argv[1];
-  if (process.platform !== 'win32' || !launcher || !isWindowsAbsolutePath(launcher)) return null;
-  return [process.execPath, launcher];
+/** The CLI bundle inside the packaged app (electron-builder.yml `files`: out/**). */
+const PACKAGED_CLI = ['app.asar', 'out', 'cli', 'paddock.cjs'] as const;
+
+/**
+ * Paddock's own program, as this process would run it, or null when it cannot say: the CLI run
+ * by Node runs its own launcher with its own Node; the desktop app runs the CLI bundle in its
+ * app.asar with its own binary as Node (host/exec.ts sets ELECTRON_RUN_AS_NODE for exactly
+ * that binary; the runAsNode fuse is on for it, electron-builder.yml).
+ */
+export function defaultPaddockProgram(
+  runtime: RuntimeFacts = currentRuntime(),
+  here: string = __dirname,
+  exists: (path: string) => boolean = existsSync,
+  launcher: string | undefined = process.argv[1],
+): string[] | null {
+  if (runtime.platform !== 'win32') return null;
+  if (runtime.electron) {
+    const resources = resourcesFolder(runtime, here);
+    const packaged = resources === null ? null : win32.join(resources, ...PACKAGED_CLI);
+    // `electron .` in a checkout: the bundle scripts/build-cli.mjs wrote beside out/main.
+    const cli =
+      packaged !== null && exists(packaged)
+        ? packaged
+        : win32.join(here, '..', 'cli', 'paddock.cjs');
+    return exists(cli) ? [runtime.execPath, cli] : null;
+  }
+  if (!launcher || !isWindowsAbsolutePath(launcher)) return null;
+  return [runtime.execPath, launcher];
 }
 
 function paddockProgram(io: RecipeIO): readonly string[] | null {

@@ -63,6 +63,8 @@ export interface PsTemplate {
   readonly params: readonly string[];
   /** PowerShell that sets `$rows`; it may use the params' variables, never their text. */
   readonly body: string;
+  /** The most bytes one value may hold (default MAX_VALUE_BYTES). */
+  readonly maxValueBytes?: number;
 }
 
 export class PowerShellArgvError extends Error {
@@ -149,7 +151,7 @@ export function powershellScript(
     if (typeof value !== 'string') {
       throw new PowerShellArgvError(`template ${template.id}: ${name} is not a string`);
     }
-    if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
+    if (Buffer.byteLength(value, 'utf8') > (template.maxValueBytes ?? MAX_VALUE_BYTES)) {
       throw new PowerShellArgvError(`template ${template.id}: ${name} is too long`);
     }
     if (!isWellFormed(value)) {
