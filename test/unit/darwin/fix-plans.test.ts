@@ -14,7 +14,11 @@ import { applyPlan, planProblems, undoRun } from '../../../electron/engine/fixes
 import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
 import { previewPlan } from '../../../electron/engine/fixes/preview';
 import { planFix } from '../../../electron/engine/fixes/recipes/index';
-import { PF_ANCHOR_FILE, pfPortRules } from '../../../electron/engine/fixes/recipes/darwin';
+import {
+  PF_ANCHOR_FILE,
+  QUIT_OLLAMA_ARGV,
+  pfPortRules,
+} from '../../../electron/engine/fixes/recipes/darwin';
 import type { RecipeIO } from '../../../electron/engine/fixes/recipes/common';
 import { APP, fixture, scanCase } from '../../support/darwin-host';
 import type { MacCase } from '../../support/darwin-host';
@@ -110,11 +114,39 @@ describe('the macOS fixes as plans', () => {
     expect(fs.existsSync(agent)).toBe(false);
     // Undo, last first: quit the app, launchctl's old value, the switch on again, the app started.
     expect(r.calls.slice(applied).map((a) => a.join(' '))).toEqual([
-      '/usr/bin/osascript -e tell application "Ollama" to quit',
+      QUIT_OLLAMA_ARGV.join(' '),
       '/bin/launchctl setenv OLLAMA_HOST 0.0.0.0:11434',
       `/usr/bin/sqlite3 -cmd .timeout 5000 ${home}/Library/Application Support/Ollama/db.sqlite UPDATE settings SET expose = 1 WHERE id = 1`,
       '/usr/bin/open -a Ollama',
     ]);
+  });
+
+  it('an Ollama app that has not gone after 10 s: its settings are not touched, and the run rolls back', async () => {
+    const { plan } = await planFor(EXPOSED_APP, 'rebind-launchd');
+    // The quit waits for the app to be gone, else ends with an error (osascript exits 1).
+    const quit = plan.steps[0]!;
+    expect(quit.kind === 'run' && quit.argv).toEqual(QUIT_OLLAMA_ARGV);
+    expect(QUIT_OLLAMA_ARGV.join('\n')).toMatch(
+      /is running then tell application "Ollama" to quit[\s\S]*repeat 50 times[\s\S]*is not running then return[\s\S]*delay 0\.2[\s\S]*error "/,
+    );
+    const r = recorder(root);
+    const run = await applyPlan(plan, {
+      ...r.deps,
+      exec: async (argv: readonly string[]) => {
+        const result = await r.deps.exec(argv);
+        return argv[0] === '/usr/bin/osascript'
+          ? {
+              ...result,
+              code: 1,
+              stderr:
+                'execution error: The Ollama app did not quit within 10 seconds; nothing more was changed. (-2700)',
+            }
+          : result;
+      },
+    });
+    expect(run.state).toBe('rolled-back');
+    // Nothing but the quit, then its undo (the app started again): no sqlite3, no launchctl.
+    expect(r.calls.map((a) => a[0])).toEqual(['/usr/bin/osascript', '/usr/bin/open']);
   });
 
   it("block-port: Paddock's pf anchor, pf enabled when it was not; root's rules accept it; undo empties the anchor and leaves pf enabled", async () => {

@@ -33,7 +33,25 @@ export const OSASCRIPT = '/usr/bin/osascript';
 export const OPEN = '/usr/bin/open';
 export const SQLITE3 = '/usr/bin/sqlite3';
 export const PFCTL = '/sbin/pfctl';
-export const QUIT_OLLAMA = 'tell application "Ollama" to quit';
+/**
+ * Quit the Ollama app and wait until it has gone (at most 10 s, then an error, so that the run
+ * rolls back): its database is changed next, and an app still exiting could write its own
+ * settings back over the change. `running` does not start an app that is not running, and a
+ * quit is sent only to one that is. One AppleScript line per `-e`: nothing from the system
+ * is in it.
+ */
+export const QUIT_OLLAMA: readonly string[] = [
+  'if application "Ollama" is running then tell application "Ollama" to quit',
+  'repeat 50 times',
+  'if application "Ollama" is not running then return',
+  'delay 0.2',
+  'end repeat',
+  'error "The Ollama app did not quit within 10 seconds; nothing more was changed."',
+];
+export const QUIT_OLLAMA_ARGV: readonly string[] = [
+  OSASCRIPT,
+  ...QUIT_OLLAMA.flatMap((line) => ['-e', line]),
+];
 export const HOST_AGENT_LABEL = 'dev.paddock.ollama-host';
 
 /** Paddock's own pf anchor (macOS's /etc/pf.conf evaluates every `com.apple/*` anchor). */
@@ -118,15 +136,16 @@ function aroundApp(steps: FixStep[]): FixStep[] {
   return [
     {
       kind: 'run',
-      argv: [OSASCRIPT, '-e', QUIT_OLLAMA],
+      argv: [...QUIT_OLLAMA_ARGV],
       undo: [OPEN, '-a', 'Ollama'],
-      description: 'Quit the Ollama app (its server stops with it). On undo: start it again.',
+      description:
+        'Quit the Ollama app (its server stops with it) and wait until it has gone, at most 10 seconds. On undo: start it again.',
     },
     ...steps,
     {
       kind: 'run',
       argv: [OPEN, '-a', 'Ollama'],
-      undo: [OSASCRIPT, '-e', QUIT_OLLAMA],
+      undo: [...QUIT_OLLAMA_ARGV],
       description:
         'Start the Ollama app again: it starts its server with the new settings. On undo: quit it first.',
     },
