@@ -9,6 +9,8 @@ import {
   parsePsProcesses,
   toDarwinProcess,
 } from '../../../electron/engine/probes/darwin/parse';
+import { envFromPsE } from '../../../electron/engine/probes/darwin/probes';
+import { resolveDarwinSettings } from '../../../electron/engine/probes/darwin/settings';
 import { fixtureOutput } from '../../support/fixture-file';
 
 /** A fixture's tool output: its `#fixture:` header lines are dropped. */
@@ -187,5 +189,50 @@ describe('ps on hostile output', () => {
   it('never throws on input that is not text', () => {
     expect(() => parsePs(undefined as unknown as string, null as unknown as string)).not.toThrow();
     expect(parsePs('', '').processes).toEqual([]);
+  });
+});
+
+describe('ps -E: the server’s own environment', () => {
+  it('reads each OLLAMA_* value up to the next NAME=, spaces inside a value included, and names those values as uncertain', () => {
+    const env = envFromPsE(fixture('ps/ps-E-server-sonoma.txt'));
+    expect(env.status).toBe('ok');
+    expect(env.vars).toEqual({
+      OLLAMA_MODELS: '/Users/alice/LLM Models',
+      OLLAMA_HOST: '0.0.0.0:11434',
+      OLLAMA_ORIGINS: 'http://a.example, http://b.example',
+    });
+    expect(env.uncertain).toEqual(['OLLAMA_MODELS', 'OLLAMA_ORIGINS']);
+  });
+
+  it('another user’s process (no environment printed) is denied; no output is unavailable', () => {
+    expect(envFromPsE('/usr/local/bin/ollama serve\n').status).toBe('denied');
+    expect(envFromPsE('').status).toBe('unavailable');
+  });
+
+  it('a value set to nothing is an empty value, not the next variable', () => {
+    expect(envFromPsE('ollama serve OLLAMA_HOST= HOME=/Users/a').vars).toEqual({ OLLAMA_HOST: '' });
+  });
+});
+
+describe('a value ps -E may have cut short', () => {
+  it('is used, and the settings say it may be cut short', () => {
+    const env = envFromPsE(fixture('ps/ps-E-server-sonoma.txt'));
+    const report = resolveDarwinSettings({
+      launcher: 'shell',
+      launchdJob: null,
+      pid: 745,
+      processEnv: env,
+      launchctl: { status: 'ok', vars: {} },
+      plists: [],
+      shell: [],
+      app: null,
+    });
+    expect(report.settings.find((s) => s.name === 'OLLAMA_HOST')?.value).toBe('0.0.0.0:11434');
+    expect(report.gaps.map((g) => g.message)).toEqual([
+      expect.stringMatching(
+        /^OLLAMA_MODELS in the running server's environment holds a space; .*may be cut short$/,
+      ),
+      expect.stringMatching(/^OLLAMA_ORIGINS in the running server's environment holds a space/),
+    ]);
   });
 });

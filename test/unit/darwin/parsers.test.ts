@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { envFromPsE } from '../../../electron/engine/probes/darwin/probes';
 import {
   parseAllowSigned,
   parseAppBlocked,
@@ -38,6 +39,7 @@ const FIXTURES = filesUnder(ROOT);
 /** Every parser, as one function of one text. */
 const PARSERS: Record<string, (text: string) => unknown> = {
   ps: (text) => parsePs(text, text),
+  psEnv: envFromPsE,
   lsof: parseLsofTcp,
   netstat: parseNetstatTcp,
   launchctlGetenv: parseLaunchctlGetenv,

@@ -249,15 +249,39 @@ async function probeDarwinSockets(host: Host): Promise<ProbeResult<Socket[]>> {
 
 // ── settings ────────────────────────────────────────────────────────────────────────────
 
-/** OLLAMA_* of `ps -E` (BSD `e`): the environment after the arguments, for one's own processes. */
-export function envFromPsE(text: string): { status: ProbeStatus; vars: Record<string, string> } {
-  const line = text.trim();
-  if (line === '') return { status: 'unavailable', vars: {} };
+/**
+ * OLLAMA_* of `ps -E` (BSD `e`): the environment after the arguments, for one's own processes.
+ * ps joins the arguments and then each `NAME=value` with single spaces and leaves a space
+ * inside a value as it is (adv_cmds ps/print.c), so a value runs up to the next ` NAME=` (a
+ * word of a variable name's shape, then `=`) or the end of the line: `OLLAMA_MODELS=/Users/a/My
+ * Models` is read whole. A value that itself holds ` WORD=` cannot be told apart from the next
+ * variable; `uncertain` names each value that holds a space, for the reader to weigh.
+ */
+export function envFromPsE(text: string): {
+  status: ProbeStatus;
+  vars: Record<string, string>;
+  uncertain: string[];
+} {
+  const line = text
+    .replace(/\r?\n$/, '')
+    .split('\n')[0]!
+    .trimEnd();
+  if (line.trim() === '') return { status: 'unavailable', vars: {}, uncertain: [] };
   // ps prints the environment only where it may read it: PATH or HOME are always there then.
-  if (!/(?:^|\s)(?:PATH|HOME)=/.test(line)) return { status: 'denied', vars: {} };
+  if (!/(?:^|\s)(?:PATH|HOME)=/.test(line)) return { status: 'denied', vars: {}, uncertain: [] };
   const vars: Record<string, string> = {};
-  for (const m of line.matchAll(/(?:^|\s)(OLLAMA_[A-Z0-9_]+)=(\S*)/g)) vars[m[1]!] = m[2]!;
-  return { status: 'ok', vars };
+  const uncertain: string[] = [];
+  const starts = [...line.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=/g)];
+  starts.forEach((m, i) => {
+    const name = m[1]!;
+    if (!/^OLLAMA_[A-Z0-9_]+$/.test(name)) return;
+    const from = m.index! + m[0].length;
+    const to = i + 1 < starts.length ? starts[i + 1]!.index! : line.length;
+    const value = line.slice(from, to);
+    vars[name] = value;
+    if (value.includes(' ') && !uncertain.includes(name)) uncertain.push(name);
+  });
+  return { status: 'ok', vars, uncertain };
 }
 
 /** A folder or file that exists but could not be read is a gap, never "no settings". */
@@ -337,7 +361,7 @@ async function probeDarwinSettings(
   return runProbe(host, 'settings', { settings: [], gaps: [] }, TIMEOUT_MS, async () => {
     const evidence: Evidence[] = [];
     const home = host.homeDir();
-    let processEnv: { status: ProbeStatus; vars: Record<string, string> } = {
+    let processEnv: { status: ProbeStatus; vars: Record<string, string>; uncertain?: string[] } = {
       status: 'unavailable',
       vars: {},
     };

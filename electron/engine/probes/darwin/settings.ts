@@ -30,7 +30,7 @@ export interface DarwinSettingsInputs {
   launchdJob: string | null;
   pid: number | null;
   /** The server's environment: OLLAMA_* found there, or why not. */
-  processEnv: { status: ProbeStatus; vars: Record<string, string> };
+  processEnv: { status: ProbeStatus; vars: Record<string, string>; uncertain?: string[] };
   launchctl: { status: ProbeStatus; vars: Record<string, string> };
   plists: Array<{ path: string; vars: Record<string, string> }>;
   shell: Array<{ path: string; line: number; name: string; value: string }>;
@@ -121,6 +121,13 @@ export function resolveDarwinSettings(inputs: DarwinSettingsInputs): SettingsRep
       message:
         "the running server's environment could not be read (another user's process: run with admin rights)",
     });
+  if (inputs.pid !== null && inputs.processEnv.status === 'ok')
+    for (const name of inputs.processEnv.uncertain ?? [])
+      gaps.push({
+        path: `pid ${inputs.pid}`,
+        status: 'ok',
+        message: `${name} in the running server's environment holds a space; ps prints variables separated by spaces, so its value was read up to the next NAME= and may be cut short`,
+      });
 
   if (inputs.app) {
     const app = appSwitchReport(inputs.app, (name, value) => stateOf(name, value, 'app'));
