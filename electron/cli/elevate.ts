@@ -182,7 +182,9 @@ export async function runElevated(
   }
   if (untrusted)
     refusals.push(
-      `macOS's admin prompt was not offered: ${untrusted} (install Paddock so that its privileged side is root's)`,
+      context.privileged.some((arg) => arg.includes('.app/Contents/'))
+        ? `macOS's admin prompt was not offered: ${untrusted}. Paddock runs its admin side only from files nobody but root can change, and an app in /Applications can be replaced by any administrator account without a password. Block the port in macOS's own firewall instead (System Settings > Network > Firewall > Options: Ollama, Block incoming connections)`
+        : `macOS's admin prompt was not offered: ${untrusted} (install Paddock so that its privileged side is root's)`,
     );
   return {
     ok: false,

@@ -167,6 +167,67 @@ describe('runElevated on a Mac', () => {
     expect(cancelled.elevated).toMatchObject({ ok: false, cancelled: true });
   });
 
+  it('the packaged Mac app: its binary as Node (/usr/bin/env sets the variable), offered only from folders root alone controls', async () => {
+    const { runElevated } = await import('../../../electron/cli/elevate');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-macapp-'));
+    /** A Paddock.app under `apps`, every file and folder root's, `apps` with `mode`. */
+    const install = (apps: string, mode: number) => {
+      const contents = path.join(base, apps, 'Paddock.app', 'Contents');
+      fs.mkdirSync(path.join(contents, 'MacOS'), { recursive: true });
+      fs.mkdirSync(path.join(contents, 'Resources'), { recursive: true });
+      const exe = path.join(contents, 'MacOS', 'Paddock');
+      const script = path.join(contents, 'Resources', 'paddock-privileged');
+      fs.writeFileSync(exe, '');
+      fs.writeFileSync(script, '');
+      for (const dir of [
+        path.join(base, apps),
+        contents,
+        path.join(contents, 'MacOS'),
+        path.join(contents, 'Resources'),
+        path.dirname(contents),
+      ])
+        fs.chmodSync(dir, 0o755);
+      fs.chmodSync(exe, 0o755);
+      fs.chmodSync(script, 0o644);
+      // /Applications is root:admin, rwxrwxr-x: any administrator account may rename what is in it.
+      fs.chmodSync(path.join(base, apps), mode);
+      return ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', exe, script];
+    };
+    try {
+      fs.chmodSync(base, 0o755);
+      const applications = install('Applications', 0o775);
+      const host = createFakeHost({ platform: 'darwin', exec: {} });
+      const refused = await runElevated({ host, privileged: applications, interactive: false }, [
+        '__firewall-facts',
+      ]);
+      // Only sudo -n was tried (which needs a rule an administrator wrote): no prompt.
+      expect(host.execCalls.map((c) => c[0])).toEqual(['sudo']);
+      expect(host.execCalls[0]).toEqual(['sudo', '-n', '--', ...applications, '__firewall-facts']);
+      expect(refused).toMatchObject({
+        ok: false,
+        message: expect.stringMatching(
+          /admin prompt was not offered: .*Applications.*an app in \/Applications can be replaced by any administrator account without a password\. Block the port in macOS's own firewall instead/,
+        ),
+      });
+      // The same app where only root may change anything on the way: the prompt is offered,
+      // its shell line sets the variable through env, nothing of the caller's environment.
+      const rootOnly = install('Library-Paddock', 0o755);
+      const host2 = createFakeHost({ platform: 'darwin', exec: {} });
+      await runElevated({ host: host2, privileged: rootOnly, interactive: false }, [
+        '__firewall-facts',
+      ]);
+      const prompt = host2.execCalls.find((c) => c[0] === '/usr/bin/osascript');
+      expect(prompt?.[2]).toBe(
+        `do shell script "'/usr/bin/env' '-i' 'PATH=/usr/bin:/bin:/usr/sbin:/sbin' 'LC_ALL=C' '/usr/bin/env' 'ELECTRON_RUN_AS_NODE=1' '${rootOnly[2]}' '${rootOnly[3]}' '__firewall-facts'" with administrator privileges`,
+      );
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
   it('never offers the prompt for a program another user could change, and says why', async () => {
     const { runElevated } = await import('../../../electron/cli/elevate');
     const fs = await import('node:fs');
