@@ -8,15 +8,18 @@
  * The caller (unelevated, `runElevatedWindows`):
  *
  *   1. asks whether an administrator's process could trust the program: PS_PATH_ACL reads the
- *      owner and access rules of node.exe, paddock-privileged.cjs and every folder above them
+ *      owner and access rules of the program (the desktop app's Paddock.exe, or the CLI's
+ *      node.exe), its paddock-privileged script and every folder above them
  *      up to the drive root, and host/trust.ts judges them (windowsInstallProblem). A program
  *      that a non-admin could change (the per-user install in %LOCALAPPDATA%\Programs, a
  *      checkout, a folder where Users may write) is refused before any prompt, with what to do
  *      instead (install Paddock for all users, into Program Files);
  *   2. draws a nonce (128 random bits, 32 hex digits) and starts the program through UAC's own
  *      prompt with Windows PowerShell's `Start-Process -Verb RunAs -Wait -PassThru`
- *      (PS_ELEVATE; the program and its command line travel as base64 data, powershell.ts):
- *      `node.exe paddock-privileged.cjs --answer-nonce NONCE COMMAND…`. ShellExecute's runas
+ *      (PS_ELEVATE; the program and its command line travel as base64 data, powershell.ts) of
+ *      Windows PowerShell running PS_RUN_AS_NODE, which starts `PROGRAM SCRIPT --answer-nonce
+ *      NONCE COMMAND…` with ELECTRON_RUN_AS_NODE=1 (an elevated process gets a fresh
+ *      environment, so the caller cannot pass it) and exits with its code. ShellExecute's runas
  *      hands back no stdout, only an exit code; a prompt the user cancels is ERROR_CANCELLED
  *      (1223, "The operation was canceled by the user"), recognised by its code and by the
  *      system's own text for it, in any language;
