@@ -372,16 +372,23 @@ export function readRegularFile(path: string, maxBytes: number): RegularFileRead
     if (!stat.isFile()) return { ok: false, why: 'it is not a regular file' };
     if (stat.size > maxBytes)
       return { ok: false, why: `it is larger than ${Math.round(maxBytes / 1024)} KiB` };
-    const buffer = Buffer.alloc(stat.size);
+    // To the end of the file, not to its size: a file of /proc says 0 and holds text all the
+    // same (/proc/1/comm, which tells a recipe whether systemd runs: read as '' before, so no
+    // nftables fix was ever made to last past a reboot).
+    const chunks: Buffer[] = [];
     let read = 0;
-    while (read < stat.size) {
-      const n = readSync(fd, buffer, read, stat.size - read, read);
+    for (;;) {
+      const chunk = Buffer.alloc(Math.max(1, Math.min(64 * 1024, maxBytes + 1 - read)));
+      const n = readSync(fd, chunk, 0, chunk.length, read);
       if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
       read += n;
+      if (read > maxBytes)
+        return { ok: false, why: `it is larger than ${Math.round(maxBytes / 1024)} KiB` };
     }
     return {
       ok: true,
-      text: buffer.subarray(0, read).toString('utf8'),
+      text: Buffer.concat(chunks).toString('utf8'),
       mode: stat.mode & 0o7777,
       uid: stat.uid,
     };
