@@ -30,6 +30,14 @@ export const writeFileStepSchema = z.object({
   before: z.string().nullable(),
   content: z.string(),
   mode: z.number().int(),
+  /**
+   * Left as written when the run is undone or rolled back (R1): a file that fixes share, so
+   * that one fix's undo must not take it from another that relies on it. Only Paddock's own
+   * nftables include file and its unit, which load Paddock's own rules and nothing else
+   * (fixes/allowlist.ts accepts it nowhere else). Absent on runs recorded before it existed:
+   * those undo as they always did. Part of the plan's digest, like every field but the words.
+   */
+  kept: z.literal(true).optional(),
   /** Why this step, in plain words, for the preview. */
   description: z.string(),
 });

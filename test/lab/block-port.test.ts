@@ -25,6 +25,7 @@ import { applyPlan, undoRun } from '../../electron/engine/fixes/executor';
 import { isManual } from '../../electron/engine/fixes/recipes/common';
 import type { BlockPortOptions } from '../../electron/engine/fixes/recipes/block-port';
 import {
+  NFT_MAIN_CONTENT,
   PADDOCK_NFT_UNIT_NAME,
   nftPortFile,
   planBlockPort,
@@ -310,7 +311,7 @@ describeSystemdLab('block-port persists through a real systemd unit', () => {
     return `${ruleset}\n---\n${units.split('\n').sort().join('\n')}\n---\n${fs.existsSync(sd.hostPath('/etc/paddock'))}`;
   }
 
-  it('the unit is enabled and its command loads the rule again as at boot; undo removes every trace', async () => {
+  it('the unit is enabled and its command loads the rule again as at boot; undo removes the rule and keeps the shared unit, whose removal by hand leaves no trace', async () => {
     const scan = await inContainer([
       '/usr/bin/node',
       `${REPO_IN_CONTAINER}/bin/paddock.cjs`,
@@ -379,7 +380,30 @@ describeSystemdLab('block-port persists through a real systemd unit', () => {
 
     const undone = await undoRun(run.id, deps);
     expect(undone.state, undone.outcome).toBe('undone');
-    expect(await state()).toBe(before);
     expect(await closedNow()).toBe(OPEN);
+    // R1: the include file and the unit stay, enabled (other Paddock rules may rely on them);
+    // with no rule of Paddock's left, the unit's command loads nothing and succeeds.
+    expect(fs.readFileSync(sd.hostPath('/etc/paddock/nftables.conf'), 'utf8')).toBe(
+      NFT_MAIN_CONTENT,
+    );
+    expect(fs.existsSync(sd.hostPath('/etc/paddock/nftables.d'))).toBe(false);
+    expect(
+      (await inContainer(['systemctl', 'is-enabled', PADDOCK_NFT_UNIT_NAME])).stdout.trim(),
+    ).toBe('enabled');
+    const ruleset = (await inContainer(['nft', '-s', 'list', 'ruleset'])).stdout;
+    const empty = await sd.exec(argv);
+    expect([empty.code, empty.stderr]).toEqual([0, '']);
+    expect((await inContainer(['nft', '-s', 'list', 'ruleset'])).stdout).toBe(ruleset);
+    // The way back the plan's warning gives: then no trace is left.
+    for (const command of [
+      ['systemctl', 'disable', '--', PADDOCK_NFT_UNIT_NAME],
+      ['rm', '/etc/paddock/nftables.conf', `/etc/systemd/system/${PADDOCK_NFT_UNIT_NAME}`],
+      ['systemctl', 'daemon-reload'],
+      ['rmdir', '/etc/paddock'],
+    ]) {
+      const done = await inContainer(command);
+      expect(done.code, `${command.join(' ')}: ${done.stderr}`).toBe(0);
+    }
+    expect(await state()).toBe(before);
   }, 90_000);
 });

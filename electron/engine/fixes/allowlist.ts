@@ -21,6 +21,11 @@
  *   as root), `--` before every unit name, and with exactly the undo that reverses it. What
  *   removes or opens something (ufw delete/allow/limit, nft delete table, --remove-rich-rule,
  *   systemctl disable) is accepted only as the undo of the step that added it.
+ * - **Kept after undo** (R1): a write that undo leaves as written (`kept`) only for Paddock's
+ *   shared nftables include file and unit, each with its pinned content, and an enable of
+ *   Paddock's unit with no undo: the boot plumbing every nftables fix of Paddock's relies on,
+ *   which loads Paddock's own files and nothing else. Anywhere else `kept` is refused: a
+ *   change undo would not take back is no fix Paddock makes.
  *
  * `context` ties a plan to the machine: the units and environment files of the servers root's
  * own scan found. Undo and recovery re-check a recorded plan without it (the servers may be
@@ -741,10 +746,12 @@ function runProblem(
           ? OK
           : no(`systemctl cat ${unit} is undone by try-restart of the same unit`);
       if (verb === 'try-restart') return undo === null ? OK : no('a restart has no undo');
+      // Undo leaves it enabled (R1: other rules of Paddock's rely on it); a run recorded
+      // before that disables it again.
       if (verb === 'enable' && unit === PADDOCK_NFT_UNIT_NAME)
-        return same(undo, ['systemctl', 'disable', '--', unit])
+        return undo === null || same(undo, ['systemctl', 'disable', '--', unit])
           ? OK
-          : no('enabling Paddock’s unit is undone by disabling it');
+          : no('enabling Paddock’s unit is undone by disabling it, or not at all');
       return no(`systemctl ${args.join(' ')} is not one of the systemctl commands a fix uses`);
     }
     case 'nft': {
@@ -992,14 +999,37 @@ function windowsPlanProblems(plan: FixPlan): string[] {
 }
 
 /**
+ * R1: undo leaves a `kept` write as written, so it is accepted only for the boot plumbing
+ * Paddock's nftables fixes share: its include file and its unit, each exactly as the recipe
+ * writes it (they load Paddock's own rule files and nothing else). Whatever else a step is, a
+ * `kept` on it is refused: every other change Paddock makes is taken back by undo.
+ */
+function keptProblem(step: FixStep): string | null {
+  const kept = (step as { kept?: unknown }).kept;
+  if (kept === undefined) return null;
+  const shared =
+    step.kind === 'write-file' &&
+    kept === true &&
+    ((step.path === PADDOCK_NFT_MAIN && step.content === NFT_MAIN_CONTENT) ||
+      (step.path === PADDOCK_NFT_UNIT && step.content === NFT_UNIT_CONTENT));
+  return shared
+    ? null
+    : `${'path' in step ? step.path : step.kind}: only Paddock's own nftables include file and unit, exactly as the recipe writes them, stay after undo`;
+}
+
+/**
  * Every reason the privileged side refuses this plan; empty when it may run. `context`: the
  * servers of root's own scan (apply); null to re-check a recorded run (undo, recovery).
  */
 export function privilegedPlanProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
+  const kept = plan.steps.flatMap((step, index) => {
+    const problem = keptProblem(step);
+    return problem === null ? [] : [`step ${index + 1}: ${problem}`];
+  });
   // Paddock's own service (issue 15): its plans have rules of their own, and touch nothing else.
-  if (isServicePlan(plan)) return servicePlanProblems(plan, false);
-  if (isWindowsPlan(plan)) return windowsPlanProblems(plan);
-  const problems: string[] = [];
+  if (isServicePlan(plan)) return [...kept, ...servicePlanProblems(plan, false)];
+  if (isWindowsPlan(plan)) return [...kept, ...windowsPlanProblems(plan)];
+  const problems: string[] = [...kept];
   const manifests = planManifests(plan);
   plan.steps.forEach((step, index) => {
     let problem: string | null;

@@ -11,7 +11,9 @@
  * back every step that started, last first (`revertOrder`, preview.ts). A file is only put
  * back when it still holds what the step wrote (or is already as before): something else
  * means a person changed it meanwhile, and Paddock leaves it and says so rather than
- * overwrite it.
+ * overwrite it. A write-file step marked `kept` (Paddock's shared nftables include file and
+ * unit, which other fixes' rules rely on) is never reverted: undo, rollback and recovery leave
+ * it as written, and say so.
  *
  * Because the journal is written ahead, a run killed at any point can be finished from it at
  * the next start (`recoverRuns`): an interrupted apply is rolled back, an interrupted undo is
@@ -519,8 +521,33 @@ async function runArgv(ctx: Ctx, argv: readonly string[]): Promise<void> {
   throw result.spawnError !== null ? new NeverStarted(failure) : new Error(failure);
 }
 
+/** A step whose file undo and rollback leave as written (shared with other fixes). */
+function isKept(step: FixStep): step is Extract<FixStep, { kind: 'write-file' }> {
+  return step.kind === 'write-file' && step.kept === true;
+}
+
+/**
+ * "The system is as it was", for the words of an undo or a rollback: with the files of these
+ * steps that stay as written (kept), named.
+ */
+function asItWas(ctx: Ctx, indices: readonly number[], said: string): string {
+  const paths = [
+    ...new Set(
+      indices.flatMap((i) => {
+        const step = ctx.plan.steps[i];
+        return step && isKept(step) ? [step.path] : [];
+      }),
+    ),
+  ];
+  return paths.length === 0
+    ? `${said}.`
+    : `${said}, but for ${paths.join(' and ')}, kept on purpose: other fixes may rely on ${paths.length === 1 ? 'it' : 'them'}.`;
+}
+
 async function revertStep(ctx: Ctx, index: number): Promise<string> {
   const step = ctx.plan.steps[index]!;
+  if (isKept(step))
+    return `kept ${step.path} as written: other fixes may rely on it (it loads only Paddock's own files)`;
   if (step.kind !== 'run') return revertFile(ctx, index);
   if (step.undo === null) return `nothing to undo for \`${displayArgv(step.argv)}\``;
   await runArgv(ctx, step.undo);
@@ -573,13 +600,14 @@ async function rollBack(ctx: Ctx, reason: string, alreadyStarted = false): Promi
     journalBestEffort(ctx, index, 'step-undone', 'nothing to undo: the command never started');
   }
   const done = revertedSince(ctx.entries, 'rollback-starting');
-  const problems = await revert(ctx, startedSteps(ctx.entries), done);
+  const started = startedSteps(ctx.entries);
+  const problems = await revert(ctx, started, done);
   if (problems.length === 0) {
     journalBestEffort(
       ctx,
       null,
       'rollback-done',
-      `Rolled back: ${reason}. The system is as it was.`,
+      `Rolled back: ${reason}. ${asItWas(ctx, started, 'The system is as it was')}`,
     );
   } else {
     journalBestEffort(
@@ -778,6 +806,8 @@ async function changedSinceWritten(ctx: Ctx): Promise<string[]> {
   ctx.plan.steps.forEach((step, i) => {
     if (step.kind !== 'run') last.set(step.path, i);
   });
+  // A kept file is not touched by undo: a later change to it overwrites nothing.
+  for (const [path, index] of last) if (isKept(ctx.plan.steps[index]!)) last.delete(path);
   const problems: string[] = [];
   for (const [path, index] of last) {
     const step = ctx.plan.steps[index]!;
@@ -850,7 +880,7 @@ async function finishUndo(ctx: Ctx): Promise<string[]> {
       ctx,
       null,
       'undo-done',
-      `Undone: ${ctx.plan.title}. The system is as it was.`,
+      `Undone: ${ctx.plan.title}. ${asItWas(ctx, all, 'The system is as it was')}`,
     );
   } else {
     journalBestEffort(ctx, null, 'undo-failed', `Undo did not finish: ${problems.join('; ')}.`);
@@ -891,10 +921,11 @@ function closeRecovery(
   what: string,
   problems: string[],
 ): Recovery {
+  const all = ctx.plan.steps.map((_, i) => i);
   const text = {
-    'rolled-back': `${what}. At this start it undid the steps that had begun: the system is as it was before.`,
+    'rolled-back': `${what}. At this start it undid the steps that had begun: ${asItWas(ctx, startedSteps(ctx.entries), 'the system is as it was before')}`,
     nothing: `${what}, before it changed anything. Nothing needed undoing.`,
-    finished: `${what}. At this start it finished the undo: the system is as it was before the fix.`,
+    finished: `${what}. At this start it finished the undo: ${asItWas(ctx, all, 'the system is as it was before the fix')}`,
     failed: `${what}. At this start it could not put everything back: ${problems.join('; ')}.`,
   }[action];
   journalBestEffort(ctx, null, 'recovered', text);

@@ -37,11 +37,13 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * What a plan does, without its words and times: the fix, the server, whether it needs admin
- * rights, every step's path, bytes before and after, mode, argv and undo, and what the rescan
- * must show. The prose (title, summary, warnings, descriptions), the finding it answers and
- * the time of the scan it came from are left out: the privileged side makes the plan again from
- * its own scan as root (cli/privileged.ts), which may word a warning with more detail than an
- * ordinary user's scan could, but must do exactly the same things.
+ * rights, every step's path, bytes before and after, mode, whether undo keeps it (`kept`),
+ * argv and undo, and what the rescan must show. The prose (title, summary, warnings,
+ * descriptions), the finding it answers and the time of the scan it came from are left out:
+ * the privileged side makes the plan again from its own scan as root (cli/privileged.ts), which
+ * may word a warning with more detail than an ordinary user's scan could, but must do exactly
+ * the same things. A field a step lacks (`kept` on runs recorded before it existed) adds
+ * nothing, so their digests stay what was journaled.
  */
 export function planEffect(plan: FixPlan): unknown {
   return {
@@ -295,7 +297,7 @@ function stepText(step: FixStep, index: number): string[] {
       const diff = unifiedDiff(step.path, step.before, step.content);
       return [
         head,
-        `   ${what} ${shown(step.path)} (mode ${octal(step.mode)})`,
+        `   ${what} ${shown(step.path)} (mode ${octal(step.mode)}${step.kept ? '; it stays after undo' : ''})`,
         diff === '' ? '   (content unchanged)' : shown(diff.trimEnd()),
       ];
     }
@@ -329,6 +331,8 @@ function undoText(step: FixStep, index: number): string {
   const n = index + 1;
   switch (step.kind) {
     case 'write-file':
+      if (step.kept)
+        return `   step ${n}: keep ${shown(step.path)} as written (Paddock's other rules may rely on it)`;
       return step.before === null
         ? `   step ${n}: remove ${shown(step.path)} (it did not exist; folders created for it are removed)`
         : `   step ${n}: put back the previous ${shown(step.path)}, byte for byte, with its mode`;

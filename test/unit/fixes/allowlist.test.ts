@@ -12,8 +12,10 @@ import {
 } from '../../../electron/engine/fixes/allowlist';
 import { buildSnapshot, setting, wildcardOllama } from '../../rules/snapshots';
 import {
+  NFT_MAIN_CONTENT,
   NFT_UNIT_CONTENT,
   nftPortRules,
+  PADDOCK_NFT_MAIN,
   PADDOCK_NFT_UNIT,
 } from '../../../electron/engine/fixes/recipes/block-port';
 import type { FixPlan, FixStep } from '../../../shared/fixes';
@@ -487,5 +489,106 @@ describe('stop-tunnel: root stops only a tunnel client’s own service (issue 12
         .tunnelUnits ?? []),
     ]).toEqual(['cloudflared.service']);
     expect([...(privilegedContext(snapshot, () => false).tunnelUnits ?? [])]).toEqual([]);
+  });
+});
+
+describe('kept after undo (R1): only the boot plumbing Paddock’s nftables fixes share', () => {
+  const kept = (path: string, content: string, before: string | null = null): FixStep => ({
+    kind: 'write-file',
+    path,
+    before,
+    content,
+    mode: 0o644,
+    kept: true,
+    description: '',
+  });
+  const enable = (undo: string[] | null) =>
+    run(['systemctl', 'enable', '--', 'paddock-nftables.service'], undo);
+  const portFile = '/etc/paddock/nftables.d/port-11434.nft';
+
+  it('accepts the include file and the unit, each as the recipe writes it, and an enable with no undo', () => {
+    const steps = [
+      write(portFile, null, nftPortRules(11434)),
+      run(['nft', '-f', portFile], nftUndo),
+      kept(PADDOCK_NFT_MAIN, NFT_MAIN_CONTENT),
+      kept(PADDOCK_NFT_UNIT, NFT_UNIT_CONTENT),
+      run(['systemctl', 'daemon-reload']),
+      enable(null),
+    ];
+    expect(privilegedPlanProblems(plan(steps), context)).toEqual([]);
+    // Undo and recovery re-check the recorded run without the tie to a server.
+    expect(privilegedPlanProblems(plan(steps), null)).toEqual([]);
+  });
+
+  it('a run recorded before R1 (no `kept`, the unit disabled by undo) is still accepted, for its undo', () => {
+    const old = plan([
+      write(portFile, null, nftPortRules(11434)),
+      run(['nft', '-f', portFile], nftUndo),
+      write(PADDOCK_NFT_MAIN, null, NFT_MAIN_CONTENT),
+      write(PADDOCK_NFT_UNIT, null, NFT_UNIT_CONTENT),
+      run(['systemctl', 'daemon-reload']),
+      enable(['systemctl', 'disable', '--', 'paddock-nftables.service']),
+    ]);
+    expect(privilegedPlanProblems(old, null)).toEqual([]);
+  });
+
+  it.each<[string, FixStep]>([
+    ['a port file of Paddock’s', kept(portFile, nftPortRules(11434))],
+    [
+      'a drop-in of a server’s unit',
+      kept(DROPIN, '[Service]\nEnvironment="OLLAMA_HOST=127.0.0.1"\n'),
+    ],
+    ['/etc/environment', kept('/etc/environment', 'PATH="/usr/bin"\n', 'PATH="/usr/bin"\n')],
+    [
+      'the include file with other content',
+      kept(PADDOCK_NFT_MAIN, `${NFT_MAIN_CONTENT}flush ruleset\n`),
+    ],
+    [
+      'the unit with other content',
+      kept(PADDOCK_NFT_UNIT, NFT_UNIT_CONTENT.replace('-f', '-c -f')),
+    ],
+    ['the include file’s content at the unit’s path', kept(PADDOCK_NFT_UNIT, NFT_MAIN_CONTENT)],
+    [
+      'a value other than true',
+      { ...write(PADDOCK_NFT_MAIN, null, NFT_MAIN_CONTENT), kept: false } as unknown as FixStep,
+    ],
+    ['a command', { ...run(['nft', '-f', portFile], nftUndo), kept: true } as unknown as FixStep],
+    [
+      'a removal',
+      {
+        kind: 'remove-file',
+        path: PADDOCK_NFT_MAIN,
+        before: NFT_MAIN_CONTENT,
+        description: '',
+        kept: true,
+      } as unknown as FixStep,
+    ],
+  ])('refuses `kept` on %s', (_name, step) => {
+    for (const ctx of [context, null]) {
+      const problems = privilegedPlanProblems(plan([step]), ctx);
+      expect(problems.join('; ')).toMatch(
+        /step 1: .*only Paddock's own nftables include file and unit, exactly as the recipe writes them, stay after undo/,
+      );
+    }
+  });
+
+  it('refuses `kept` in a plan of Paddock’s own service too', () => {
+    const service: FixPlan = {
+      ...plan([kept('/etc/systemd/system/paddock.service', '[Service]\n')]),
+      fixId: 'service-install',
+    };
+    expect(privilegedPlanProblems(service, null)[0]).toMatch(/^step 1: .*stay after undo/);
+  });
+
+  it('an enable of Paddock’s unit is undone by disabling it or not at all; any other unit is never enabled', () => {
+    expect(
+      privilegedPlanProblems(
+        plan([enable(['systemctl', 'stop', '--', 'paddock-nftables.service'])]),
+        null,
+      ),
+    ).toEqual([expect.stringMatching(/undone by disabling it, or not at all/)]);
+    expect(
+      privilegedPlanProblems(plan([run(['systemctl', 'enable', '--', 'ollama.service'])]), context),
+    ).toEqual([expect.stringMatching(/not one of the systemctl commands a fix uses/)]);
   });
 });

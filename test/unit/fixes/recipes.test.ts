@@ -12,6 +12,7 @@ import type { Setting, Snapshot } from '../../../shared/snapshot';
 import { snapshotSchema } from '../../../shared/snapshot';
 import { privilegedPlanProblems } from '../../../electron/engine/fixes/allowlist';
 import { shellProblem } from '../../../electron/engine/fixes/executor';
+import { planDigest, previewPlan } from '../../../electron/engine/fixes/preview';
 import {
   NFT_MAIN_CONTENT,
   NFT_UNIT_CONTENT,
@@ -230,7 +231,7 @@ describe('block-port', () => {
     expect(unit!.content).toMatch(/Type=oneshot\nRemainAfterExit=yes\n/);
     expect(unit!.content).toMatch(/After=nftables\.service\n/);
     expect(unit!.content).toMatch(/\[Install\]\nWantedBy=multi-user\.target\n/);
-    const [load, , enable] = runs(p);
+    const [load] = runs(p);
     expect(load!.undo).toEqual([
       'nft',
       'add',
@@ -243,9 +244,58 @@ describe('block-port', () => {
       'inet',
       'paddock_11434',
     ]);
-    expect(enable!.undo).toEqual(['systemctl', 'disable', '--', 'paddock-nftables.service']);
     expect(runs(p).find((s) => s.argv[1] === 'daemon-reload')!.undo).toBeNull();
     expectNoShell(p);
+  });
+
+  it('R1: undo keeps the include file, the unit and its enablement, which later fixes rely on, and says so', () => {
+    const p = plan(blockPort(withFirewall(firewallFacts('off'))));
+    const [rules, main, unit] = writes(p);
+    expect(rules!.kept).toBeUndefined();
+    expect(main).toMatchObject({ path: PADDOCK_NFT_MAIN, kept: true });
+    expect(unit).toMatchObject({ path: PADDOCK_NFT_UNIT, kept: true });
+    const enable = runs(p).find((s) => s.argv[1] === 'enable')!;
+    expect(enable.undo).toBeNull();
+    const said = p.warnings.find((w) => w.startsWith('Undo leaves'))!;
+    expect(said).toContain(`${PADDOCK_NFT_MAIN} and paddock-nftables.service (enabled)`);
+    expect(said).toContain("Paddock's other firewall rules may rely on them");
+    expect(said).toContain("They load only Paddock's own files in /etc/paddock/nftables.d/");
+    expect(said).toContain('`systemctl disable -- paddock-nftables.service`');
+    const preview = previewPlan(p);
+    expect(preview).toContain(`create ${PADDOCK_NFT_MAIN} (mode 0644; it stays after undo)`);
+    expect(preview).toContain(
+      `step 3: keep ${PADDOCK_NFT_MAIN} as written (Paddock's other rules may rely on it)`,
+    );
+    expect(preview).toContain(
+      `step 4: keep ${PADDOCK_NFT_UNIT} as written (Paddock's other rules may rely on it)`,
+    );
+    expect(preview).toContain(
+      'step 6: nothing to run (systemctl enable -- paddock-nftables.service is not reverted)',
+    );
+    // What is kept is part of what root compares: the same plan without it is another plan.
+    const unkept: FixPlan = {
+      ...p,
+      steps: p.steps.map((s) => {
+        if (s.kind !== 'write-file') return s;
+        const { kept: _kept, ...rest } = s;
+        return rest;
+      }),
+    };
+    expect(planDigest(unkept)).not.toBe(planDigest(p));
+    // A later fix finds them in place and has nothing to keep, nor to say about them.
+    const later = plan(
+      blockPort(
+        withFirewall(firewallFacts('off')),
+        {
+          ...SYSTEMD_HOST,
+          [PADDOCK_NFT_MAIN]: NFT_MAIN_CONTENT,
+          [PADDOCK_NFT_UNIT]: NFT_UNIT_CONTENT,
+          '/etc/systemd/system/multi-user.target.wants/paddock-nftables.service': NFT_UNIT_CONTENT,
+        },
+        { port: 8080 },
+      ),
+    );
+    expect(later.warnings.some((w) => w.startsWith('Undo leaves'))).toBe(false);
   });
 
   it('never switches on ufw or firewalld that is off, and says what their defaults would block', () => {

@@ -353,7 +353,12 @@ function planNftables(facts: FirewallFacts, port: number, io: RecipeIO, persist:
 
 /**
  * What makes Paddock's nftables files load at boot: its include file and unit, written when
- * they differ, and the unit enabled (block-port and share-allowlist share them).
+ * they differ, and the unit enabled. block-port, share-allowlist and block-client share them,
+ * and only the first fix that needs them writes them, so undo leaves them (R1): a write marked
+ * `kept` and an enable with no undo. Otherwise undoing that first fix would take them from
+ * every later fix's rule, which would then not be loaded after the next reboot. Left alone they
+ * load only what is in /etc/paddock/nftables.d (an include of a pattern that matches nothing
+ * is valid nftables: nothing is loaded).
  */
 export function nftPersistSteps(
   io: RecipeIO,
@@ -371,7 +376,8 @@ export function nftPersistSteps(
         before: main,
         content: NFT_MAIN_CONTENT,
         mode: 0o644,
-        description: `${PADDOCK_NFT_MAIN}: loads every port file Paddock wrote.`,
+        kept: true,
+        description: `${PADDOCK_NFT_MAIN}: loads every port file Paddock wrote (kept after undo, for Paddock's other rules).`,
       });
     const unit = io.readFile(PADDOCK_NFT_UNIT);
     if (unit !== NFT_UNIT_CONTENT) {
@@ -382,7 +388,8 @@ export function nftPersistSteps(
           before: unit,
           content: NFT_UNIT_CONTENT,
           mode: 0o644,
-          description: `A systemd unit that loads Paddock's rules at boot, after nftables.service.`,
+          kept: true,
+          description: `A systemd unit that loads Paddock's rules at boot, after nftables.service (kept after undo, for Paddock's other rules).`,
         },
         {
           kind: 'run',
@@ -396,9 +403,13 @@ export function nftPersistSteps(
       steps.push({
         kind: 'run',
         argv: ['systemctl', 'enable', '--', PADDOCK_NFT_UNIT_NAME],
-        undo: ['systemctl', 'disable', '--', PADDOCK_NFT_UNIT_NAME],
-        description: `Start ${PADDOCK_NFT_UNIT_NAME} at every boot.`,
+        undo: null,
+        description: `Start ${PADDOCK_NFT_UNIT_NAME} at every boot (it stays enabled after undo, for Paddock's other rules).`,
       });
+    if (steps.length > 0)
+      warnings.push(
+        `Undo leaves ${PADDOCK_NFT_MAIN} and ${PADDOCK_NFT_UNIT_NAME} (enabled) in place: Paddock's other firewall rules may rely on them to load at boot. They load only Paddock's own files in ${PADDOCK_NFT_DIR}/, nothing when it is empty. To remove them once no Paddock rule is left: \`systemctl disable -- ${PADDOCK_NFT_UNIT_NAME}\`, \`rm ${PADDOCK_NFT_MAIN} ${PADDOCK_NFT_UNIT}\`, \`systemctl daemon-reload\`.`,
+      );
     warnings.push(
       'A tool that flushes the whole nftables ruleset by hand (`nft flush ruleset`) removes the rule until the next boot; restarting or reloading nftables.service loads it again.',
     );
