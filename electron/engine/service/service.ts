@@ -155,6 +155,9 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** How long the firewall read with admin rights stands in for the scans that follow. */
+export const ADMIN_FIREWALL_MS = 10 * 60_000;
+
 export function createService(deps: ServiceDeps): Service {
   const { host } = deps;
   const now = deps.now ?? (() => new Date());
@@ -199,6 +202,7 @@ export function createService(deps: ServiceDeps): Service {
         if (host.uid() === 0) return await rescan({ gpu });
         const read = await elevatedFirewallFacts(deps.elevate);
         if (!read.ok) throw new ServiceError(read.message);
+        adminFirewall = { result: read.result, at: now().getTime() };
         // A scan started while the prompt was open would answer without what admin rights
         // read: wait it out, then scan with the facts (bounded: one wait per scan in flight).
         for (let i = 0; i < 3 && inFlight; i += 1) await inFlight.catch(() => undefined);
@@ -212,6 +216,28 @@ export function createService(deps: ServiceDeps): Service {
 
   let elevating: Promise<ScanView> | null = null;
 
+  /**
+   * The firewall as admin rights last read it. The scans that follow (the watcher's, a fix's
+   * rescan) use it for ADMIN_FIREWALL_MS rather than fall back to "not checked" a minute after
+   * the user asked, and say when it was read; a fix applied or undone since, or the time
+   * running out, drops it, and the next scan reads what it can without admin rights again.
+   */
+  let adminFirewall: { result: NonNullable<ScanOptions['firewall']>; at: number } | null = null;
+
+  function reusedAdminFirewall(): ScanOptions['firewall'] | undefined {
+    if (!adminFirewall) return undefined;
+    const age = now().getTime() - adminFirewall.at;
+    if (age < 0 || age >= ADMIN_FIREWALL_MS) {
+      adminFirewall = null;
+      return undefined;
+    }
+    const at = new Date(adminFirewall.at).toISOString();
+    const minutes = Math.floor(age / 60_000);
+    const note = `Read with admin rights at ${at}${minutes > 0 ? ` (${minutes} min ago)` : ''}; used until ${Math.round(ADMIN_FIREWALL_MS / 60_000)} minutes have passed or a fix changes something.`;
+    const { result } = adminFirewall;
+    return { ...result, message: result.message ? `${result.message} ${note}` : note };
+  }
+
   /** One scan at a time: callers during a scan share its answer. */
   function rescan(
     options: { gpu?: boolean; firewall?: ScanOptions['firewall'] } = {},
@@ -220,10 +246,11 @@ export function createService(deps: ServiceDeps): Service {
     deps.emit({ type: 'scan-started', at: now().toISOString() });
     inFlight = (async () => {
       try {
+        const firewall = options.firewall ?? reusedAdminFirewall();
         const snapshot = await scan(host, {
           ...deps.scanOptions,
           gpuControllers: options.gpu ?? false,
-          ...(options.firewall ? { firewall: options.firewall } : {}),
+          ...(firewall ? { firewall } : {}),
         });
         const sample = gpuSample(snapshot.probes.gpu.data, snapshot.takenAt);
         if (sample) keepSample(sample);
@@ -259,6 +286,8 @@ export function createService(deps: ServiceDeps): Service {
   }
 
   async function afterRun(run: FixRun, secret: string | null = null): Promise<FixOutcome> {
+    // What admin rights read of the firewall may be what this run changed.
+    adminFirewall = null;
     await record(run);
     await rescan().catch(() => undefined);
     // A share-proxy's secret, once, to the window that applied it: recorded nowhere.
