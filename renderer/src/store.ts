@@ -33,6 +33,8 @@ export interface Actions {
   openFix(fixId: string, findingId: string | null, instance: string | null): void;
   /** Share with chosen machines: plan it with the sources picked in the dialog. */
   previewShare(allow: string[]): void;
+  /** "Cut it off now": plan block-client for one connected address of one server. */
+  cutOffClient(instance: string, address: string): void;
   /** Share behind a password or token: change the choices in the dialog. */
   editProxy(change: Partial<ProxyDraft>): void;
   /** Plan it with the proxy, credential, endpoints and TLS chosen, once they are complete. */
@@ -216,6 +218,16 @@ export const useStore = create<PaddockState>()((set, get) => {
       set({ fix: dialog });
       if (dialog.phase === 'choosing') void loadOffers(instance);
       else void plan(fixId, instance);
+    },
+
+    cutOffClient(instance, address) {
+      const current = get().fix;
+      if (current && current.phase === 'applying') return;
+      // Straight to planning with that one address: there is nothing to choose, and so no
+      // "Change choices" to go back to. Root makes the plan again from its own scan.
+      const allow = [address];
+      set({ fix: { ...newFixDialog('block-client', null, instance), phase: 'planning', allow } });
+      void plan('block-client', instance, { allow });
     },
 
     previewShare(allow) {

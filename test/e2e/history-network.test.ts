@@ -259,6 +259,8 @@ describeWhen('browser', browserPrerequisites, 'issue 18: timeline, matrix, remot
     const dialog = page.getByTestId('fix-dialog');
     await dialog.waitFor();
     await expect.poll(() => dialog.innerText()).toMatch(/Cut off 198\.51\.100\.7 from port 11434/);
+    // One address, nothing to choose: no "Change choices" that would lead into a chooser.
+    expect(await dialog.getByTestId('fix-back').count()).toBe(0);
     await shot('remote-client-cut-off-preview');
   });
 

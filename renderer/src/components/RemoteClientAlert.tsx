@@ -8,7 +8,6 @@
 import type { LogClient, RemotePeer } from '../../../shared/traffic';
 import type { Instance, Snapshot } from '../../../shared/snapshot';
 import { serverName } from '../fix-impact';
-import { newFixDialog } from '../state';
 import { useStore } from '../store';
 import { useActivityFilter } from '../views/Activity';
 import './RemoteClientAlert.css';
@@ -67,16 +66,7 @@ function AlertCard({ client }: { client: RemoteClient }) {
     setFilter(peer.address);
     navigate('activity');
   };
-  const cutOff = () => {
-    const state = useStore.getState();
-    if (state.fix && state.fix.phase === 'applying') return;
-    // The dialog plans block-client with this one address, through the store's own planning
-    // (as a share's chosen sources are); root makes the plan again from its own scan.
-    useStore.setState({
-      fix: { ...newFixDialog('block-client', null, instance.id), phase: 'choosing' },
-    });
-    useStore.getState().previewShare([peer.address]);
-  };
+  const cutOff = () => useStore.getState().cutOffClient(instance.id, peer.address);
   const headingId = `remote-${instance.id}-${peer.address}`.replace(/[^A-Za-z0-9_-]/g, '_');
   return (
     <section
