@@ -85,7 +85,7 @@ it('the firewall admin rights read stands for the scans that follow, says when i
     emit: () => undefined,
     now: () => new Date(clock),
   });
-  const readAsUser = async () => (await service.scan()).snapshot.probes.firewall;
+  const readAsUser = async () => (await service.scan({})).snapshot.probes.firewall;
 
   // Without admin rights this fake host's firewall cannot be read.
   expect((await readAsUser()).data?.nftables.status).not.toBe('ok');
