@@ -85,7 +85,14 @@ function attempts(context: ElevateContext, command: string[], input?: string): A
     // the command: only a program root could trust is offered (installProblem), started with
     // an environment of its own (env -i: no NODE_OPTIONS or DYLD_* of the caller's), and
     // osascript hands it no standard input.
-    const trust = installProblem(context.privileged.filter((arg) => arg.startsWith('/')));
+    // Every word but the one variable the desktop app's argv sets must be a plain absolute
+    // path (fail closed: a word that is not would not be checked below).
+    const programs = context.privileged.filter((arg) => arg !== 'ELECTRON_RUN_AS_NODE=1');
+    const odd = programs.find((arg) => !arg.startsWith('/') || arg.includes('='));
+    const trust =
+      odd !== undefined
+        ? `${JSON.stringify(odd)} is not a plain absolute path`
+        : installProblem(programs);
     if (input === undefined && trust === null)
       list.push({
         argv: appleScriptAdminArgv([

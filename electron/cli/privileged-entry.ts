@@ -59,6 +59,9 @@ async function windowsPrivilegedEntry(argv: readonly string[]): Promise<number> 
 }
 
 export async function privilegedMain(argv: readonly string[]): Promise<number> {
+  // Run by the desktop app's own binary as Node (Windows, macOS), fs would read into .asar
+  // archives as folders, each entry owned by this process: the admin side reads real files only.
+  (process as { noAsar?: boolean }).noAsar = true;
   if (process.platform === 'win32') return windowsPrivilegedEntry(argv);
   if (!isRoot()) {
     process.stderr.write(

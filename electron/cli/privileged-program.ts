@@ -68,6 +68,20 @@ export function resourcesFolder(runtime: RuntimeFacts, here: string): string | n
   return match ? match[1]! : null;
 }
 
+/**
+ * The app's own binary for a process of its bundle: the engine runs in a utility process, whose
+ * binary on a Mac is `…/Contents/Frameworks/Paddock Helper.app/Contents/MacOS/Paddock Helper`;
+ * the admin side is run by the app's, `…/Contents/MacOS/Paddock`, the one the docs and the
+ * install check name. Anything else is returned as it is.
+ */
+export function macAppBinary(execPath: string): string {
+  const m =
+    /^(.+?\.app)\/Contents\/Frameworks\/[^/]+\.app\/Contents\/MacOS\/(.+?) Helper(?: \([A-Za-z]+\))?$/.exec(
+      execPath,
+    );
+  return m ? `${m[1]}/Contents/MacOS/${m[2]}` : execPath;
+}
+
 export function privilegedArgv(
   env: (name: string) => string | undefined = (name) => process.env[name],
   here: string = __dirname,
@@ -86,9 +100,11 @@ export function privilegedArgv(
         ? packaged
         : [join(here, PRIVILEGED_BUNDLE), join(here, '..', 'cli', PRIVILEGED_BUNDLE)].find(exists);
     if (!script) return [];
-    return windows
-      ? [runtime.execPath, script]
-      : ['/usr/bin/env', `${RUN_AS_NODE}=1`, runtime.execPath, script];
+    if (windows) return [runtime.execPath, script];
+    const binary = macAppBinary(runtime.execPath);
+    // `env` reads a word with `=` as one more variable: such a path would be run as a program.
+    if (binary.includes('=') || script.includes('=')) return [];
+    return ['/usr/bin/env', `${RUN_AS_NODE}=1`, binary, script];
   }
   const node = runtime.electron ? '/usr/bin/node' : runtime.execPath;
   const argvFor = (path: string) => (path.endsWith('.cjs') ? [node, path] : [path]);

@@ -71,6 +71,7 @@ import {
 } from '../engine/probes/win32/powershell';
 import type { WindowsAclEntry } from '../engine/host/trust';
 import {
+  WINDOWS_ADMIN_ENVIRONMENT,
   parseWindowsAcl,
   windowsAclEntryProblem,
   windowsChainProblem,
@@ -89,6 +90,8 @@ export const UAC_VIA = 'UAC';
 export const CANCELLED_MESSAGE = 'the admin prompt was cancelled';
 /** The elevated side's exit code when it has no safe folder to answer in. */
 export const NO_ANSWER_FOLDER_EXIT = 10;
+/** PS_RUN_AS_NODE's exit code when the environment UAC gave it loads code into .NET. */
+export const RUNNER_REFUSED_EXIT = 11;
 
 const ELEVATED_TIMEOUT_MS = 120_000;
 const PS_TIMEOUT_MS = 30_000;
@@ -263,22 +266,43 @@ export const PS_ELEVATE: PsTemplate = {
 
 /**
  * What UAC starts: Windows PowerShell (System32, an administrator's own), which starts the
- * privileged program with ELECTRON_RUN_AS_NODE=1 added to its environment, waits, and exits
- * with its exit code. UAC gives an elevated process a fresh environment of the user's (the
- * caller's variables do not reach it), so the variable that lets the desktop app's own binary
- * run `paddock-privileged` as Node (privileged-program.ts) is set here; Node itself ignores it.
+ * privileged program with an environment of its own, waits, and exits with its exit code. UAC
+ * gives an elevated process a fresh environment of the user's (the caller's variables do not
+ * reach it, the user's own registry ones do), so this script:
+ * - refuses (RUNNER_REFUSED_EXIT) when that environment holds .NET's profiler or runtime
+ *   variables (COR_*, COMPLUS_*, CORECLR_*, DOTNET_*), which load code into any .NET process,
+ *   this PowerShell included: by then it has run, so nothing more is started, and the user is
+ *   told which to remove;
+ * - gives the program only `environment` (WINDOWS_ADMIN_ENVIRONMENT) and ELECTRON_RUN_AS_NODE=1,
+ *   which lets the desktop app's own binary run `paddock-privileged` as Node (Node ignores it):
+ *   nothing of the user's (NODE_COMPILE_CACHE, PSModulePath) reaches it;
+ * - starts it in the system directory.
  * .NET types only (Process, ProcessStartInfo): no cmdlet, so no module is loaded as admin.
- * `arguments` is the command line windowsCommandLine built.
+ * `arguments` is the command line windowsCommandLine built; `environment` NAME=VALUE lines.
  */
 export const PS_RUN_AS_NODE: PsTemplate = {
   id: 'runAsNode',
   description:
-    'the elevated PowerShell starts the privileged program as Node and passes on its exit code',
-  params: ['program', 'arguments'],
+    'the elevated PowerShell starts the privileged program as Node, in an environment of its own, and passes on its exit code',
+  params: ['program', 'arguments', 'environment'],
   body: `
+  $tainted = @()
+  foreach ($name in [Environment]::GetEnvironmentVariables().Keys) {
+    if ([string]$name -match '^(COR_|COMPLUS_|CORECLR_|DOTNET_)') { $tainted += [string]$name }
+  }
+  if ($tainted.Count -gt 0) {
+    [Console]::Error.WriteLine('paddock: .NET variables in the environment: ' + ($tainted -join ', '))
+    exit ${RUNNER_REFUSED_EXIT}
+  }
   $info = [Diagnostics.ProcessStartInfo]::new($v_program, $v_arguments)
   $info.UseShellExecute = $false
   $info.CreateNoWindow = $true
+  $info.WorkingDirectory = [Environment]::SystemDirectory
+  $info.EnvironmentVariables.Clear()
+  foreach ($line in $v_environment.Split([char]10)) {
+    $at = $line.IndexOf([char]61)
+    if ($at -gt 0) { $info.EnvironmentVariables[$line.Substring(0, $at)] = $line.Substring($at + 1) }
+  }
   $info.EnvironmentVariables['ELECTRON_RUN_AS_NODE'] = '1'
   $process = [Diagnostics.Process]::Start($info)
   $process.WaitForExit()
@@ -301,6 +325,9 @@ export function elevatedRunnerArgv(
   return powershellArgv(PS_RUN_AS_NODE, {
     program,
     arguments: windowsCommandLine([...rest, ...args]),
+    environment: Object.entries(WINDOWS_ADMIN_ENVIRONMENT)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('\n'),
   });
 }
 
@@ -596,6 +623,10 @@ export async function runElevatedWindows(
     return nothingChanged(
       `The admin side could not be started (${outcome.error ?? 'no reason given'}).`,
     );
+  if (outcome.exitCode === RUNNER_REFUSED_EXIT)
+    return nothingChanged(
+      "The admin side was not started: your account's environment variables hold .NET's COR_, COMPLUS_, CORECLR_ or DOTNET_ settings, which load code into every .NET program, the admin prompt's PowerShell included. Unless you set them on purpose, remove them (Settings > System > About > Advanced system settings > Environment Variables) and check this PC for malware.",
+    );
   return readAnswer(host, outcome, nonce);
 }
 
@@ -643,7 +674,7 @@ async function readAnswer(
 
 /** Variables Node (or the C runtime under it) acts on before Paddock's first line runs. */
 const PRELOADED =
-  /^(NODE_OPTIONS|NODE_REPL_EXTERNAL_MODULE|NODE_EXTRA_CA_CERTS|NODE_PATH|NODE_V8_COVERAGE|NODE_DEBUG_NATIVE|NODE_PENDING_DEPRECATION|NODE_ICU_DATA|NODE_REDIRECT_WARNINGS|UV_THREADPOOL_SIZE|OPENSSL_CONF|OPENSSL_MODULES|OPENSSL_ENGINES|SSL_CERT_FILE|SSL_CERT_DIR)$/i;
+  /^(NODE_OPTIONS|NODE_REPL_EXTERNAL_MODULE|NODE_EXTRA_CA_CERTS|NODE_PATH|NODE_V8_COVERAGE|NODE_DEBUG_NATIVE|NODE_PENDING_DEPRECATION|NODE_ICU_DATA|NODE_REDIRECT_WARNINGS|NODE_COMPILE_CACHE|NODE_CHANNEL_FD|NODE_UNIQUE_ID|NODE_USE_ENV_PROXY|UV_THREADPOOL_SIZE|OPENSSL_CONF|OPENSSL_MODULES|OPENSSL_ENGINES|SSL_CERT_FILE|SSL_CERT_DIR|CHROME_CRASHPAD_PIPE_NAME|ELECTRON_NO_ASAR|COR_[A-Z0-9_]*|COMPLUS_[A-Z0-9_]*|CORECLR_[A-Z0-9_]*|DOTNET_[A-Z0-9_]*)$/i;
 
 /**
  * The system directory from the full paths of the DLLs this process loaded

@@ -55,10 +55,18 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
   // as Node (`__ollama-app-switch` on Windows: win32.ts, defaultPaddockProgram), never as a
   // second app; every other program gets no such variable from Paddock (an Electron app such
   // as LM Studio would otherwise start as bare Node).
-  delete env[RUN_AS_NODE];
-  if (process.versions.electron && file === process.execPath) env[RUN_AS_NODE] = '1';
+  for (const name of Object.keys(env)) if (name.toUpperCase() === RUN_AS_NODE) delete env[name];
+  const self = Boolean(process.versions.electron) && file === process.execPath;
+  if (self) env[RUN_AS_NODE] = '1';
   let heldFd: number | null = null;
   if (isRoot()) {
+    // As root the child gets root's environment only, without the variable: the app's binary
+    // would start as the app, as root. It is never run so.
+    if (self) {
+      result.spawnError = 'EUNTRUSTED';
+      result.stderr = "not run as root: the desktop app's own binary";
+      return Promise.resolve(result);
+    }
     const resolved = resolveRootProgram(file);
     if (!resolved.ok) {
       result.spawnError = resolved.code;

@@ -228,6 +228,27 @@ describe('runElevated on a Mac', () => {
     }
   });
 
+  it('a word of the admin side’s argv that is no plain absolute path (or holds `=`): no prompt', async () => {
+    const { runElevated } = await import('../../../electron/cli/elevate');
+    for (const privileged of [
+      ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', '/x=y/Paddock', '/opt/p'],
+      ['/usr/bin/env', 'NODE_OPTIONS=--require=/tmp/x.js', '/opt/p'],
+      ['relative/paddock-privileged'],
+    ]) {
+      const host = createFakeHost({ platform: 'darwin', exec: {} });
+      const elevated = await runElevated({ host, privileged, interactive: false }, [
+        '__firewall-facts',
+      ]);
+      expect(host.execCalls.map((c) => c[0])).toEqual(['sudo']);
+      expect(elevated).toMatchObject({
+        ok: false,
+        message: expect.stringMatching(
+          /admin prompt was not offered: ".*" is not a plain absolute path/,
+        ),
+      });
+    }
+  });
+
   it('never offers the prompt for a program another user could change, and says why', async () => {
     const { runElevated } = await import('../../../electron/cli/elevate');
     const fs = await import('node:fs');

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   INSTALLED_PRIVILEGED,
   RUN_AS_NODE,
+  macAppBinary,
   privilegedArgv,
   resourcesFolder,
 } from '../../../electron/cli/privileged-program';
@@ -65,6 +66,42 @@ describe('privilegedArgv', () => {
       MAC_EXE,
       `${MAC_RES}/paddock-privileged`,
     ]);
+  });
+
+  it('from the engine’s utility process (Paddock Helper) the admin side is still run by the app’s own binary', () => {
+    const helper =
+      '/Applications/Paddock.app/Contents/Frameworks/Paddock Helper.app/Contents/MacOS/Paddock Helper';
+    expect(macAppBinary(helper)).toBe(MAC_EXE);
+    expect(
+      macAppBinary(
+        '/Applications/Paddock.app/Contents/Frameworks/Paddock Helper (Renderer).app/Contents/MacOS/Paddock Helper (Renderer)',
+      ),
+    ).toBe(MAC_EXE);
+    expect(macAppBinary(MAC_EXE)).toBe(MAC_EXE);
+    const argv = privilegedArgv(
+      none,
+      `${MAC_RES}/app.asar/out/main`,
+      only(`${MAC_RES}/paddock-privileged`),
+      app('darwin', helper, MAC_RES),
+    );
+    expect(argv).toEqual([
+      '/usr/bin/env',
+      `${RUN_AS_NODE}=1`,
+      MAC_EXE,
+      `${MAC_RES}/paddock-privileged`,
+    ]);
+  });
+
+  it('a Mac path with `=` (which env would read as a variable, and run the next word) gives nothing to run', () => {
+    const res = '/Users/a/x=y/Paddock.app/Contents/Resources';
+    expect(
+      privilegedArgv(
+        none,
+        `${res}/app.asar/out/main`,
+        only(`${res}/paddock-privileged`),
+        app('darwin', '/Users/a/x=y/Paddock.app/Contents/MacOS/Paddock', res),
+      ),
+    ).toEqual([]);
   });
 
   it('a process Electron gave no resourcesPath (the engine’s utility process) finds the folder from the app.asar it was loaded from', () => {

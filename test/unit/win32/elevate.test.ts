@@ -30,6 +30,7 @@ import {
   powershellScript,
 } from '../../../electron/engine/probes/win32/powershell';
 import type { ExecResult, Host } from '../../../electron/engine/host/types';
+import { WINDOWS_ADMIN_ENVIRONMENT } from '../../../electron/engine/host/trust';
 import { createFakeHost } from '../../support/fake-host';
 import { fixtureOutput } from '../../support/fixture-file';
 
@@ -40,6 +41,10 @@ const SELF = [NODE, CJS];
 const APP_EXE = 'C:\\Program Files\\Paddock\\Paddock.exe';
 const APP_PRIVILEGED = 'C:\\Program Files\\Paddock\\resources\\paddock-privileged';
 const APP_SELF = [APP_EXE, APP_PRIVILEGED];
+/** What the runner gives the admin side: the fixed environment, nothing of the user's. */
+const ADMIN_ENVIRONMENT_LINES = Object.entries(WINDOWS_ADMIN_ENVIRONMENT)
+  .map(([name, value]) => `${name}=${value}`)
+  .join('\n');
 const NONCE = '0123456789abcdef0123456789abcdef';
 const ANSWER = `C:\\ProgramData\\Paddock\\answers\\${NONCE}.json`;
 const ALICE = 'S-1-5-21-3623811015-3361044348-30300820-1001';
@@ -271,7 +276,7 @@ describe('the UAC argv: a fixed script, every value base64 data', () => {
   });
   it('the runner: hostile arguments stay base64 data, each read back as one argument', () => {
     const reference = split(
-      powershellScript(PS_RUN_AS_NODE, { program: NODE, arguments: 'x' }),
+      powershellScript(PS_RUN_AS_NODE, { program: NODE, arguments: 'x', environment: 'A=1' }),
     ).skeleton;
     const argv = elevatedRunnerArgv(
       [APP_EXE, APP_PRIVILEGED],
@@ -355,7 +360,21 @@ describe('runElevated on Windows: what the user sees', () => {
     expect(script).toContain("$info.EnvironmentVariables['ELECTRON_RUN_AS_NODE'] = '1'");
     expect(script).toContain('$info.UseShellExecute = $false');
     expect(script).toContain('exit $process.ExitCode');
+    // Nothing of the user's environment (NODE_COMPILE_CACHE, PSModulePath…) reaches the admin
+    // side: cleared, then only the fixed one; started in the system directory; and .NET's
+    // profiler variables, which load code into PowerShell itself, stop it before it starts one.
+    const cleared = script.indexOf('$info.EnvironmentVariables.Clear()');
+    expect(cleared).toBeGreaterThan(0);
+    expect(script.indexOf('$info.EnvironmentVariables[$line.Substring(0, $at)]')).toBeGreaterThan(
+      cleared,
+    );
+    expect(script).toContain('$info.WorkingDirectory = [Environment]::SystemDirectory');
+    expect(script).toMatch(/'\^\(COR_\|COMPLUS_\|CORECLR_\|DOTNET_\)'[\s\S]*exit 11/);
+    expect(script.indexOf('exit 11')).toBeLessThan(script.indexOf('[Diagnostics.Process]::Start'));
+    // The prelude too builds its encoding with .NET, not New-Object: no cmdlet, no module.
+    expect(script).not.toMatch(/\b[A-Z][a-z]+-[A-Z][A-Za-z]+\b/);
     const { data } = split(script);
+    expect(data.environment).toBe(ADMIN_ENVIRONMENT_LINES);
     expect(data.program).toBe(APP_EXE);
     expect(parseCommandLine(data.arguments!)).toEqual([
       APP_PRIVILEGED,
@@ -363,6 +382,24 @@ describe('runElevated on Windows: what the user sees', () => {
       NONCE,
       ...APPLY,
     ]);
+  });
+
+  it('.NET profiler variables in the account: the runner starts nothing, and the user is told what to remove', async () => {
+    const { host, calls, readFile } = windowsHost({
+      trust: rows('program-files-app-win11.txt'),
+      elevate: started({ ExitCode: 11 }),
+    });
+    const result = await runElevatedWindows(host, APP_SELF, APPLY, undefined, NONCE);
+    expect(result).toEqual({
+      ok: false,
+      cancelled: false,
+      message: expect.stringMatching(
+        /^The admin side was not started: your account's environment variables hold \.NET's COR_, COMPLUS_, CORECLR_ or DOTNET_ settings.*Nothing was changed\.$/,
+      ),
+    });
+    // No answer is looked for: nothing ran.
+    expect(calls.map((c) => c.id)).toEqual(['pathAcl', 'elevate']);
+    expect(readFile).not.toHaveBeenCalled();
   });
 
   it('UAC cancelled (ERROR_CANCELLED): cancelled, the admin prompt was cancelled, nothing read or changed', async () => {
@@ -416,6 +453,7 @@ describe('runElevated on Windows: what the user sees', () => {
     expect(runner).toEqual({
       program: NODE,
       arguments: `"${CJS}" --answer-nonce ${NONCE} ${APPLY.join(' ')}`,
+      environment: ADMIN_ENVIRONMENT_LINES,
     });
     expect(calls[2]!.data.paths).toBe(ANSWER);
     expect(readFile.mock.calls.map((c) => c[0])).toEqual([ANSWER]);

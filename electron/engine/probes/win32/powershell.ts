@@ -83,7 +83,8 @@ const PRELUDE = [
   "$ErrorActionPreference = 'Stop'",
   "$ProgressPreference = 'SilentlyContinue'",
   // For stderr's sake only; a console-less process may refuse it (SetConsoleOutputCP).
-  'try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }',
+  // A .NET constructor, not New-Object: a cmdlet could load a module from the user's folders.
+  'try { [Console]::OutputEncoding = [Text.UTF8Encoding]::new($false) } catch { }',
 ].join('\n');
 
 function epilogue(depth: number): string {
