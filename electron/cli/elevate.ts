@@ -28,6 +28,7 @@ import type { ProbeResult } from '../../shared/snapshot';
 import type { ExecResult, Host } from '../engine/host/types';
 import { installProblem } from '../engine/host/trust';
 import { FIREWALL_FACTS_COMMAND } from './privileged-commands';
+import { macBundleOf, macRootCopyCommand } from './privileged-program';
 
 export type ElevatedFirewall =
   | { ok: true; result: ProbeResult<FirewallFacts>; via: string }
@@ -187,10 +188,12 @@ export async function runElevated(
     cancelled ||= why.cancelled;
     if (why.cancelled) break;
   }
+  const macBundle =
+    context.privileged.map(macBundleOf).find((bundle): bundle is string => bundle !== null) ?? null;
   if (untrusted)
     refusals.push(
-      context.privileged.some((arg) => arg.includes('.app/Contents/'))
-        ? `macOS's admin prompt was not offered: ${untrusted}. Paddock runs its admin side only from files nobody but root can change, and an app in /Applications can be replaced by any administrator account without a password. Block the port in macOS's own firewall instead (System Settings > Network > Firewall > Options: Ollama, Block incoming connections)`
+      macBundle !== null
+        ? `macOS's admin prompt was not offered: ${untrusted}. Paddock runs its admin side only from files nobody but root can change, and an app in /Applications can be replaced by any administrator account without a password. To let Paddock make admin changes, copy it where only root writes, once per version, in Terminal: ${macRootCopyCommand(macBundle)}. Or block the port in macOS's own firewall instead (System Settings > Network > Firewall > Options: Ollama, Block incoming connections)`
         : `macOS's admin prompt was not offered: ${untrusted} (install Paddock so that its privileged side is root's)`,
     );
   return {

@@ -26,7 +26,7 @@
  *   Mac: every folder from / down root's alone, which /Applications, writable by the admin
  *   group, is not; on Windows: Program Files, an install for all users).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, win32 } from 'node:path';
 
 /** Where the .deb installs it (electron-builder's /opt/${productName}/resources). */
@@ -82,11 +82,50 @@ export function macAppBinary(execPath: string): string {
   return m ? `${m[1]}/Contents/MacOS/${m[2]}` : execPath;
 }
 
+/**
+ * macOS: where an administrator may put a copy of Paddock.app that only root can change
+ * (`/Library` is root's alone; `/Applications` lets any administrator account replace what is
+ * in it without a password). The app in /Applications runs its admin side from that copy when
+ * it holds the same version (an older copy would make other plans, refused as not approved).
+ */
+export const MAC_ROOT_COPY = '/Library/Paddock/Paddock.app';
+
+/** The command that makes (or refreshes) that copy from `bundle`, for the user to run. */
+export function macRootCopyCommand(bundle: string): string {
+  const quoted = `'${bundle.replace(/'/g, `'\\''`)}'`;
+  return `sudo rm -rf ${MAC_ROOT_COPY} && sudo mkdir -p /Library/Paddock && sudo ditto ${quoted} ${MAC_ROOT_COPY} && sudo chown -R root:wheel /Library/Paddock && sudo chmod -R go-w /Library/Paddock`;
+}
+
+/** The bundle a binary inside it belongs to (`/Applications/Paddock.app`), or null. */
+export function macBundleOf(binary: string): string | null {
+  return /^(.+?\.app)\/Contents\//.exec(binary)?.[1] ?? null;
+}
+
+/** CFBundleShortVersionString of a bundle's Info.plist (XML), or null. */
+export function macBundleVersion(infoPlist: string | null): string | null {
+  if (infoPlist === null) return null;
+  return (
+    /<key>CFBundleShortVersionString<\/key>\s*<string>([^<]{1,64})<\/string>/.exec(
+      infoPlist,
+    )?.[1] ?? null
+  );
+}
+
+function readSmall(path: string): string | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.length <= 1024 * 1024 ? text : null;
+  } catch {
+    return null;
+  }
+}
+
 export function privilegedArgv(
   env: (name: string) => string | undefined = (name) => process.env[name],
   here: string = __dirname,
   exists: (path: string) => boolean = existsSync,
   runtime: RuntimeFacts = currentRuntime(),
+  read: (path: string) => string | null = readSmall,
 ): string[] {
   const asked = env('PADDOCK_PRIVILEGED');
   if (runtime.electron && (runtime.platform === 'win32' || runtime.platform === 'darwin')) {
@@ -101,10 +140,27 @@ export function privilegedArgv(
         : [join(here, PRIVILEGED_BUNDLE), join(here, '..', 'cli', PRIVILEGED_BUNDLE)].find(exists);
     if (!script) return [];
     if (windows) return [runtime.execPath, script];
-    const binary = macAppBinary(runtime.execPath);
+    let binary = macAppBinary(runtime.execPath);
+    let program = script;
+    // The root-owned copy of this same version, when an administrator made one.
+    const bundle = macBundleOf(binary);
+    if (bundle !== null && bundle !== MAC_ROOT_COPY) {
+      const copyBinary = `${MAC_ROOT_COPY}${binary.slice(bundle.length)}`;
+      const copyScript = `${MAC_ROOT_COPY}/Contents/Resources/${RESOURCES_PRIVILEGED}`;
+      const version = macBundleVersion(read(`${bundle}/Contents/Info.plist`));
+      if (
+        version !== null &&
+        version === macBundleVersion(read(`${MAC_ROOT_COPY}/Contents/Info.plist`)) &&
+        exists(copyBinary) &&
+        exists(copyScript)
+      ) {
+        binary = copyBinary;
+        program = copyScript;
+      }
+    }
     // `env` reads a word with `=` as one more variable: such a path would be run as a program.
-    if (binary.includes('=') || script.includes('=')) return [];
-    return ['/usr/bin/env', `${RUN_AS_NODE}=1`, binary, script];
+    if (binary.includes('=') || program.includes('=')) return [];
+    return ['/usr/bin/env', `${RUN_AS_NODE}=1`, binary, program];
   }
   const node = runtime.electron ? '/usr/bin/node' : runtime.execPath;
   const argvFor = (path: string) => (path.endsWith('.cjs') ? [node, path] : [path]);

@@ -209,7 +209,7 @@ describe('runElevated on a Mac', () => {
       expect(refused).toMatchObject({
         ok: false,
         message: expect.stringMatching(
-          /admin prompt was not offered: .*Applications.*an app in \/Applications can be replaced by any administrator account without a password\. Block the port in macOS's own firewall instead/,
+          /admin prompt was not offered: .*Applications.*an app in \/Applications can be replaced by any administrator account without a password\. To let Paddock make admin changes, copy it where only root writes, once per version, in Terminal: sudo rm -rf \/Library\/Paddock\/Paddock\.app && .*sudo ditto '[^']*\/Applications\/Paddock\.app' \/Library\/Paddock\/Paddock\.app && sudo chown -R root:wheel \/Library\/Paddock.*Or block the port in macOS's own firewall instead/,
         ),
       });
       // The same app where only root may change anything on the way: the prompt is offered,

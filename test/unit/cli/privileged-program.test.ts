@@ -7,8 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   INSTALLED_PRIVILEGED,
+  MAC_ROOT_COPY,
   RUN_AS_NODE,
   macAppBinary,
+  macRootCopyCommand,
   privilegedArgv,
   resourcesFolder,
 } from '../../../electron/cli/privileged-program';
@@ -90,6 +92,53 @@ describe('privilegedArgv', () => {
       MAC_EXE,
       `${MAC_RES}/paddock-privileged`,
     ]);
+  });
+
+  it('macOS: the root-owned copy in /Library/Paddock of the same version runs the admin side; another version, or none, does not', () => {
+    const plist = (version: string) =>
+      `<?xml version="1.0"?><plist><dict><key>CFBundleShortVersionString</key>\n\t<string>${version}</string></dict></plist>`;
+    const copyExe = `${MAC_ROOT_COPY}/Contents/MacOS/Paddock`;
+    const copyScript = `${MAC_ROOT_COPY}/Contents/Resources/paddock-privileged`;
+    const files = only(`${MAC_RES}/paddock-privileged`, copyExe, copyScript);
+    const argvWith = (mine: string, copy: string | null) =>
+      privilegedArgv(
+        none,
+        `${MAC_RES}/app.asar/out/main`,
+        files,
+        app('darwin', MAC_EXE, MAC_RES),
+        (path) =>
+          path === '/Applications/Paddock.app/Contents/Info.plist'
+            ? plist(mine)
+            : path === `${MAC_ROOT_COPY}/Contents/Info.plist` && copy !== null
+              ? plist(copy)
+              : null,
+      );
+    expect(argvWith('0.2.0', '0.2.0')).toEqual([
+      '/usr/bin/env',
+      `${RUN_AS_NODE}=1`,
+      copyExe,
+      copyScript,
+    ]);
+    // An older copy would make other plans (refused as not approved): the app's own, refused
+    // from /Applications with the command that refreshes the copy.
+    expect(argvWith('0.2.0', '0.1.0')).toEqual([
+      '/usr/bin/env',
+      `${RUN_AS_NODE}=1`,
+      MAC_EXE,
+      `${MAC_RES}/paddock-privileged`,
+    ]);
+    expect(argvWith('0.2.0', null)).toEqual([
+      '/usr/bin/env',
+      `${RUN_AS_NODE}=1`,
+      MAC_EXE,
+      `${MAC_RES}/paddock-privileged`,
+    ]);
+  });
+
+  it('the command that makes the copy quotes the bundle’s path for the shell', () => {
+    expect(macRootCopyCommand("/Users/o'neil/Apps/Paddock.app")).toBe(
+      "sudo rm -rf /Library/Paddock/Paddock.app && sudo mkdir -p /Library/Paddock && sudo ditto '/Users/o'\\''neil/Apps/Paddock.app' /Library/Paddock/Paddock.app && sudo chown -R root:wheel /Library/Paddock && sudo chmod -R go-w /Library/Paddock",
+    );
   });
 
   it('a Mac path with `=` (which env would read as a variable, and run the next word) gives nothing to run', () => {
