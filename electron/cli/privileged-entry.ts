@@ -48,9 +48,15 @@ async function windowsPrivilegedEntry(argv: readonly string[]): Promise<number> 
   if (systemDirectory !== null && systemDirectory.toLowerCase() === 'c:\\windows\\system32')
     process.chdir(`${WINDOWS_ADMIN_ENVIRONMENT.SystemRoot}\\System32`);
   const host = createNodeHost();
+  const { windowsRuntimeFilesOf } = await import('./win32-elevate');
   return windowsPrivilegedMain(host, argv.slice(2), {
     run: (command, runsDir) => runPrivilegedCommand(host, command, { runsDir }),
-    programFiles: [process.execPath, __filename],
+    // The program, this script, and what the program loads from its folder (its DLLs and data).
+    programFiles: [
+      process.execPath,
+      __filename,
+      ...(await windowsRuntimeFilesOf(host, process.execPath)),
+    ],
     startEnvironment: started,
     systemDirectory,
     writeAnswer: (path, text) => writeFileSync(path, text, { flag: 'wx' }),

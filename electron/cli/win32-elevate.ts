@@ -543,6 +543,34 @@ export async function readPathAcl(
  * paddock-privileged.cjs), or null. Asked before UAC's prompt is offered, and again by the
  * elevated side itself.
  */
+/**
+ * What else the program loads from its own folder before any of Paddock's code runs: the DLLs
+ * Windows' loader maps (ffmpeg.dll beside Paddock.exe) and the data files V8 and ICU read
+ * (`*.bin`, `*.dat`). The folder itself is judged with the program (no one else may add a file
+ * there); these are judged too, each by its own rules. Sorted, at most 64.
+ */
+export function windowsRuntimeFiles(program: string, names: readonly string[] | null): string[] {
+  const at = program.lastIndexOf('\\');
+  if (at < 0 || names === null) return [];
+  const folder = program.slice(0, at);
+  const self = program.slice(at + 1).toLowerCase();
+  return names
+    .filter(
+      (name) => /^[^\\/:*?"<>|]+\.(?:dll|bin|dat)$/i.test(name) && name.toLowerCase() !== self,
+    )
+    .sort()
+    .slice(0, 64)
+    .map((name) => `${folder}\\${name}`);
+}
+
+/** windowsRuntimeFiles of the host's own listing of the program's folder. */
+export async function windowsRuntimeFilesOf(host: Host, program: string): Promise<string[]> {
+  const at = program.lastIndexOf('\\');
+  if (at < 0) return [];
+  const listed = await host.readDir(program.slice(0, at));
+  return windowsRuntimeFiles(program, listed.ok ? listed.entries : null);
+}
+
 export async function windowsProgramTrustProblem(
   host: Host,
   files: readonly string[],
@@ -587,7 +615,8 @@ export async function runElevatedWindows(
     return nothingChanged(
       'This copy of Paddock has no admin side (`paddock-privileged`) to start: reinstall Paddock for all users, or close the port in Windows Defender Firewall yourself.',
     );
-  const trust = await windowsProgramTrustProblem(host, privileged);
+  const runtime = await windowsRuntimeFilesOf(host, privileged[0]!);
+  const trust = await windowsProgramTrustProblem(host, [...privileged, ...runtime]);
   if (trust) return nothingChanged(perUserInstallMessage(trust));
   let argv: string[];
   try {

@@ -20,6 +20,7 @@ import {
   runElevatedWindows,
   windowsCommandLine,
   elevatedRunnerArgv,
+  windowsRuntimeFiles,
   PS_RUN_AS_NODE,
   loadedSystemDirectory,
   windowsPrivilegedMain,
@@ -41,6 +42,17 @@ const SELF = [NODE, CJS];
 const APP_EXE = 'C:\\Program Files\\Paddock\\Paddock.exe';
 const APP_PRIVILEGED = 'C:\\Program Files\\Paddock\\resources\\paddock-privileged';
 const APP_SELF = [APP_EXE, APP_PRIVILEGED];
+const APP_DIR = 'C:\\Program Files\\Paddock';
+const APP_DIR_LISTING = [
+  'LICENSE.electron.txt',
+  'Paddock.exe',
+  'chrome_100_percent.pak',
+  'ffmpeg.dll',
+  'icudtl.dat',
+  'locales',
+  'resources',
+  'v8_context_snapshot.bin',
+];
 /** What the runner gives the admin side: the fixed environment, nothing of the user's. */
 const ADMIN_ENVIRONMENT_LINES = Object.entries(WINDOWS_ADMIN_ENVIRONMENT)
   .map(([name, value]) => `${name}=${value}`)
@@ -92,12 +104,17 @@ interface Script {
 }
 
 /** A Windows host whose PowerShell answers per template; every call is kept with its values. */
-function windowsHost(script: Script, files: Record<string, string> = {}) {
+function windowsHost(
+  script: Script,
+  files: Record<string, string> = {},
+  dirs: Record<string, string[]> = {},
+) {
   const calls: Array<{ id: TemplateId; data: Record<string, string> }> = [];
   const base = createFakeHost({
     platform: 'win32',
     uid: null,
     files,
+    dirs,
     // The caller's environment names other places: none of it may be used.
     env: { ProgramData: 'C:\\Users\\alice\\evil', SystemDrive: 'D:', ALLUSERSPROFILE: 'D:\\x' },
   });
@@ -334,14 +351,25 @@ describe('runElevated on Windows: what the user sees', () => {
   });
 
   it('the desktop app: UAC starts Windows PowerShell, which runs Paddock.exe as Node on the admin side with ELECTRON_RUN_AS_NODE=1', async () => {
-    const { host, calls } = windowsHost({
-      trust: rows('program-files-app-win11.txt'),
-      elevate: started(),
-      answerAcl: rows('programdata-answers-win11.txt'),
-    });
+    const { host, calls } = windowsHost(
+      {
+        trust: rows('program-files-app-win11.txt'),
+        elevate: started(),
+        answerAcl: rows('programdata-answers-win11.txt'),
+      },
+      {},
+      { [APP_DIR]: APP_DIR_LISTING },
+    );
     await runElevatedWindows(host, APP_SELF, APPLY, undefined, NONCE);
-    // The permissions of the app's binary and its admin side are what is checked first.
-    expect(calls[0]!.data.paths).toBe(`${APP_EXE}\n${APP_PRIVILEGED}`);
+    // The permissions of the app's binary, its admin side and what the binary loads from its
+    // folder (DLLs, V8's and ICU's data) are what is checked first.
+    expect(calls[0]!.data.paths).toBe(
+      [
+        APP_EXE,
+        APP_PRIVILEGED,
+        ...['ffmpeg.dll', 'icudtl.dat', 'v8_context_snapshot.bin'].map((f) => `${APP_DIR}\\${f}`),
+      ].join('\n'),
+    );
     expect(calls[1]!.id).toBe('elevate');
     // What UAC is asked to start: PowerShell by its full path, never Paddock.exe itself (UAC
     // gives it a fresh environment, so the variable could not reach it)...
@@ -382,6 +410,35 @@ describe('runElevated on Windows: what the user sees', () => {
       NONCE,
       ...APPLY,
     ]);
+  });
+
+  it('a DLL beside Paddock.exe that Users may change: refused before any prompt, naming it', async () => {
+    const { host, calls } = windowsHost(
+      { trust: rows('program-files-app-dll-users-win11.txt') },
+      {},
+      { [APP_DIR]: APP_DIR_LISTING },
+    );
+    const result = await runElevatedWindows(host, APP_SELF, APPLY, undefined, NONCE);
+    expect(!result.ok && result.message).toMatch(
+      /^Windows' admin prompt was not offered: .*Users may change C:\\Program Files\\Paddock\\ffmpeg\.dll.*install it for all users/,
+    );
+    expect(calls.map((c) => c.id)).toEqual(['pathAcl']);
+  });
+
+  it('windowsRuntimeFiles: the DLL and data files of the program’s own folder, nothing else', () => {
+    expect(windowsRuntimeFiles(APP_EXE, APP_DIR_LISTING)).toEqual([
+      `${APP_DIR}\\ffmpeg.dll`,
+      `${APP_DIR}\\icudtl.dat`,
+      `${APP_DIR}\\v8_context_snapshot.bin`,
+    ]);
+    expect(windowsRuntimeFiles(APP_EXE, null)).toEqual([]);
+    expect(windowsRuntimeFiles('Paddock.exe', APP_DIR_LISTING)).toEqual([]);
+    expect(
+      windowsRuntimeFiles(
+        APP_EXE,
+        Array.from({ length: 100 }, (_, i) => `x${i}.dll`),
+      ),
+    ).toHaveLength(64);
   });
 
   it('.NET profiler variables in the account: the runner starts nothing, and the user is told what to remove', async () => {
