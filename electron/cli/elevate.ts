@@ -28,7 +28,7 @@ import type { ProbeResult } from '../../shared/snapshot';
 import type { ExecResult, Host } from '../engine/host/types';
 import { installProblem } from '../engine/host/trust';
 import { FIREWALL_FACTS_COMMAND } from './privileged-commands';
-import { macBundleOf, macRootCopyCommand } from './privileged-program';
+import { macBundleOf, macRootCopyCommand, macRuntimeFiles } from './privileged-program';
 
 export type ElevatedFirewall =
   | { ok: true; result: ProbeResult<FirewallFacts>; via: string }
@@ -93,7 +93,7 @@ function attempts(context: ElevateContext, command: string[], input?: string): A
     const trust =
       odd !== undefined
         ? `${JSON.stringify(odd)} is not a plain absolute path`
-        : installProblem(programs);
+        : installProblem([...programs, ...programs.flatMap((arg) => macRuntimeFiles(arg))]);
     if (input === undefined && trust === null)
       list.push({
         argv: appleScriptAdminArgv([

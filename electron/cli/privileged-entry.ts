@@ -27,6 +27,7 @@ import {
 } from '../engine/host/trust';
 import { refuseSqlJsWasm } from '../engine/probes/app-db';
 import { runPrivilegedCommand } from './privileged';
+import { macRuntimeFiles } from './privileged-program';
 
 /** Windows: UAC started this process; its answer goes to a file (win32-elevate.ts). */
 async function windowsPrivilegedEntry(argv: readonly string[]): Promise<number> {
@@ -75,7 +76,12 @@ export async function privilegedMain(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  const problem = installProblem([process.execPath, __filename]);
+  // On a Mac run by the app's own binary: its framework and data files too (privileged-program.ts).
+  const problem = installProblem([
+    process.execPath,
+    __filename,
+    ...(process.platform === 'darwin' ? macRuntimeFiles(process.execPath) : []),
+  ]);
   if (problem) {
     process.stderr.write(
       `paddock-privileged: refusing to run as root from an install that users other than root can change: ${problem}. Install Paddock so that its files and folders belong to root (the .deb does), and allow that copy.\n`,

@@ -26,7 +26,7 @@
  *   Mac: every folder from / down root's alone, which /Applications, writable by the admin
  *   group, is not; on Windows: Program Files, an install for all users).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, win32 } from 'node:path';
 
 /** Where the .deb installs it (electron-builder's /opt/${productName}/resources). */
@@ -99,6 +99,34 @@ export function macRootCopyCommand(bundle: string): string {
 /** The bundle a binary inside it belongs to (`/Applications/Paddock.app`), or null. */
 export function macBundleOf(binary: string): string | null {
   return /^(.+?\.app)\/Contents\//.exec(binary)?.[1] ?? null;
+}
+
+/**
+ * What the app's binary loads from its bundle before any of Paddock's code runs: the Electron
+ * framework's code and V8's and ICU's data files beside it. Judged with the binary by the
+ * install check. Nothing when `binary` is not an app bundle's.
+ */
+export function macRuntimeFiles(
+  binary: string,
+  list: (dir: string) => string[] | null = listDir,
+): string[] {
+  const bundle = macBundleOf(binary);
+  if (bundle === null) return [];
+  const framework = `${bundle}/Contents/Frameworks/Electron Framework.framework/Versions/A`;
+  const data = (list(`${framework}/Resources`) ?? [])
+    .filter((name) => /^[^/]+\.(?:bin|dat)$/.test(name))
+    .sort()
+    .slice(0, 64)
+    .map((name) => `${framework}/Resources/${name}`);
+  return [`${framework}/Electron Framework`, ...data];
+}
+
+function listDir(dir: string): string[] | null {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return null;
+  }
 }
 
 /** CFBundleShortVersionString of a bundle's Info.plist (XML), or null. */

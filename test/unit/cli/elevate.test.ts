@@ -182,6 +182,19 @@ describe('runElevated on a Mac', () => {
       const script = path.join(contents, 'Resources', 'paddock-privileged');
       fs.writeFileSync(exe, '');
       fs.writeFileSync(script, '');
+      // What the binary loads from its bundle: the framework's code and V8's data.
+      const framework = path.join(
+        contents,
+        'Frameworks',
+        'Electron Framework.framework',
+        'Versions',
+        'A',
+      );
+      fs.mkdirSync(path.join(framework, 'Resources'), { recursive: true });
+      fs.writeFileSync(path.join(framework, 'Electron Framework'), '');
+      fs.writeFileSync(path.join(framework, 'Resources', 'v8_context_snapshot.arm64.bin'), '');
+      for (let dir = path.join(framework, 'Resources'); dir !== contents; dir = path.dirname(dir))
+        fs.chmodSync(dir, 0o755);
       for (const dir of [
         path.join(base, apps),
         contents,
@@ -220,6 +233,24 @@ describe('runElevated on a Mac', () => {
         '__firewall-facts',
       ]);
       const prompt = host2.execCalls.find((c) => c[0] === '/usr/bin/osascript');
+      // A data file V8 reads before Paddock's first line, writable by others: no prompt.
+      const snapshot = path.join(
+        path.dirname(path.dirname(rootOnly[2]!)),
+        'Frameworks/Electron Framework.framework/Versions/A/Resources/v8_context_snapshot.arm64.bin',
+      );
+      fs.chmodSync(snapshot, 0o666);
+      const host3 = createFakeHost({ platform: 'darwin', exec: {} });
+      const tampered = await runElevated(
+        { host: host3, privileged: rootOnly, interactive: false },
+        ['__firewall-facts'],
+      );
+      expect(host3.execCalls.map((c) => c[0])).toEqual(['sudo']);
+      expect(tampered).toMatchObject({
+        ok: false,
+        message: expect.stringMatching(
+          /admin prompt was not offered: .*v8_context_snapshot\.arm64\.bin/,
+        ),
+      });
       expect(prompt?.[2]).toBe(
         `do shell script "'/usr/bin/env' '-i' 'PATH=/usr/bin:/bin:/usr/sbin:/sbin' 'LC_ALL=C' '/usr/bin/env' 'ELECTRON_RUN_AS_NODE=1' '${rootOnly[2]}' '${rootOnly[3]}' '__firewall-facts'" with administrator privileges`,
       );
