@@ -28,7 +28,7 @@ import type { ProbeResult } from '../../shared/snapshot';
 import type { ExecResult, Host } from '../engine/host/types';
 import { installProblem } from '../engine/host/trust';
 import { FIREWALL_FACTS_COMMAND } from './privileged-commands';
-import { macBundleOf, macRootCopyCommand, macRuntimeFiles } from './privileged-program';
+import { macRuntimeFiles } from './privileged-program';
 
 export type ElevatedFirewall =
   | { ok: true; result: ProbeResult<FirewallFacts>; via: string }
@@ -90,10 +90,13 @@ function attempts(context: ElevateContext, command: string[], input?: string): A
     // path (fail closed: a word that is not would not be checked below).
     const programs = context.privileged.filter((arg) => arg !== 'ELECTRON_RUN_AS_NODE=1');
     const odd = programs.find((arg) => !arg.startsWith('/') || arg.includes('='));
+    const loaded = programs.map((arg) => macRuntimeFiles(arg));
     const trust =
       odd !== undefined
         ? `${JSON.stringify(odd)} is not a plain absolute path`
-        : installProblem([...programs, ...programs.flatMap((arg) => macRuntimeFiles(arg))]);
+        : loaded.includes(null)
+          ? "the files Paddock's app loads from its bundle could not all be listed"
+          : installProblem([...programs, ...loaded.flatMap((files) => files ?? [])]);
     if (input === undefined && trust === null)
       list.push({
         argv: appleScriptAdminArgv([
@@ -188,12 +191,10 @@ export async function runElevated(
     cancelled ||= why.cancelled;
     if (why.cancelled) break;
   }
-  const macBundle =
-    context.privileged.map(macBundleOf).find((bundle): bundle is string => bundle !== null) ?? null;
   if (untrusted)
     refusals.push(
-      macBundle !== null
-        ? `macOS's admin prompt was not offered: ${untrusted}. Paddock runs its admin side only from files nobody but root can change, and an app in /Applications can be replaced by any administrator account without a password. To let Paddock make admin changes, copy it where only root writes, once per version, in Terminal: ${macRootCopyCommand(macBundle)}. Or block the port in macOS's own firewall instead (System Settings > Network > Firewall > Options: Ollama, Block incoming connections)`
+      context.privileged.some((arg) => arg.includes('.app/Contents/'))
+        ? `macOS's admin prompt was not offered: ${untrusted}. Paddock runs its admin side only from files nobody but root can change, and an app in /Applications can be replaced by any administrator account without a password. Block the port in macOS's own firewall instead (System Settings > Network > Firewall > Options: Ollama, Block incoming connections)`
         : `macOS's admin prompt was not offered: ${untrusted} (install Paddock so that its privileged side is root's)`,
     );
   return {

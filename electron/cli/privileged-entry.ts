@@ -49,15 +49,13 @@ async function windowsPrivilegedEntry(argv: readonly string[]): Promise<number> 
   if (systemDirectory !== null && systemDirectory.toLowerCase() === 'c:\\windows\\system32')
     process.chdir(`${WINDOWS_ADMIN_ENVIRONMENT.SystemRoot}\\System32`);
   const host = createNodeHost();
-  const { windowsRuntimeFilesOf } = await import('./win32-elevate');
+  const { windowsRuntimeFilesOf, RUNTIME_FILES_UNLISTED } = await import('./win32-elevate');
+  const runtime = await windowsRuntimeFilesOf(host, process.execPath);
   return windowsPrivilegedMain(host, argv.slice(2), {
     run: (command, runsDir) => runPrivilegedCommand(host, command, { runsDir }),
     // The program, this script, and what the program loads from its folder (its DLLs and data).
-    programFiles: [
-      process.execPath,
-      __filename,
-      ...(await windowsRuntimeFilesOf(host, process.execPath)),
-    ],
+    programFiles: [process.execPath, __filename, ...(runtime ?? [])],
+    programFilesProblem: runtime === null ? RUNTIME_FILES_UNLISTED : null,
     startEnvironment: started,
     systemDirectory,
     writeAnswer: (path, text) => writeFileSync(path, text, { flag: 'wx' }),
@@ -76,12 +74,12 @@ export async function privilegedMain(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  // On a Mac run by the app's own binary: its framework and data files too (privileged-program.ts).
-  const problem = installProblem([
-    process.execPath,
-    __filename,
-    ...(process.platform === 'darwin' ? macRuntimeFiles(process.execPath) : []),
-  ]);
+  // On a Mac run by the app's own binary: its frameworks and data files too (privileged-program.ts).
+  const loaded = process.platform === 'darwin' ? macRuntimeFiles(process.execPath) : [];
+  const problem =
+    loaded === null
+      ? "the files Paddock's app loads from its bundle could not all be listed"
+      : installProblem([process.execPath, __filename, ...loaded]);
   if (problem) {
     process.stderr.write(
       `paddock-privileged: refusing to run as root from an install that users other than root can change: ${problem}. Install Paddock so that its files and folders belong to root (the .deb does), and allow that copy.\n`,

@@ -26,7 +26,7 @@
  *   Mac: every folder from / down root's alone, which /Applications, writable by the admin
  *   group, is not; on Windows: Program Files, an install for all users).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, win32 } from 'node:path';
 
 /** Where the .deb installs it (electron-builder's /opt/${productName}/resources). */
@@ -82,43 +82,48 @@ export function macAppBinary(execPath: string): string {
   return m ? `${m[1]}/Contents/MacOS/${m[2]}` : execPath;
 }
 
-/**
- * macOS: where an administrator may put a copy of Paddock.app that only root can change
- * (`/Library` is root's alone; `/Applications` lets any administrator account replace what is
- * in it without a password). The app in /Applications runs its admin side from that copy when
- * it holds the same version (an older copy would make other plans, refused as not approved).
- */
-export const MAC_ROOT_COPY = '/Library/Paddock/Paddock.app';
-
-/** The command that makes (or refreshes) that copy from `bundle`, for the user to run. */
-export function macRootCopyCommand(bundle: string): string {
-  const quoted = `'${bundle.replace(/'/g, `'\\''`)}'`;
-  return `sudo rm -rf ${MAC_ROOT_COPY} && sudo mkdir -p /Library/Paddock && sudo ditto ${quoted} ${MAC_ROOT_COPY} && sudo chown -R root:wheel /Library/Paddock && sudo chmod -R go-w /Library/Paddock`;
-}
-
 /** The bundle a binary inside it belongs to (`/Applications/Paddock.app`), or null. */
 export function macBundleOf(binary: string): string | null {
   return /^(.+?\.app)\/Contents\//.exec(binary)?.[1] ?? null;
 }
 
 /**
- * What the app's binary loads from its bundle before any of Paddock's code runs: the Electron
- * framework's code and V8's and ICU's data files beside it. Judged with the binary by the
- * install check. Nothing when `binary` is not an app bundle's.
+ * What the app's binary loads from its bundle before any of Paddock's code runs, by the paths
+ * the loader and Chromium use (through each framework's `Versions/Current` link, which the
+ * install check follows and judges too): every framework's code in Contents/Frameworks (the
+ * Electron framework, and Squirrel and the like that it links), the Electron framework's
+ * dylibs (libffmpeg…) and V8's and ICU's data files. Judged with the binary by the install
+ * check. [] when `binary` is not an app bundle's; null (refuse) when a folder could not be
+ * listed or holds more than the check will judge.
  */
 export function macRuntimeFiles(
   binary: string,
   list: (dir: string) => string[] | null = listDir,
-): string[] {
+): string[] | null {
   const bundle = macBundleOf(binary);
   if (bundle === null) return [];
-  const framework = `${bundle}/Contents/Frameworks/Electron Framework.framework/Versions/A`;
-  const data = (list(`${framework}/Resources`) ?? [])
-    .filter((name) => /^[^/]+\.(?:bin|dat)$/.test(name))
+  const frameworks = `${bundle}/Contents/Frameworks`;
+  const names = list(frameworks);
+  if (names === null) return null;
+  const files = names
+    .filter((name) => /^[^/]+\.framework$/.test(name))
     .sort()
-    .slice(0, 64)
-    .map((name) => `${framework}/Resources/${name}`);
-  return [`${framework}/Electron Framework`, ...data];
+    .map((name) => `${frameworks}/${name}/${name.slice(0, -'.framework'.length)}`);
+  const electron = `${frameworks}/Electron Framework.framework`;
+  for (const [folder, kind] of [
+    ['Resources', /^[^/]+\.(?:bin|dat)$/],
+    ['Libraries', /^[^/]+\.dylib$/],
+  ] as const) {
+    const entries = list(`${electron}/${folder}`);
+    if (entries === null) return null;
+    files.push(
+      ...entries
+        .filter((name) => kind.test(name))
+        .sort()
+        .map((name) => `${electron}/${folder}/${name}`),
+    );
+  }
+  return files.length > 128 ? null : files;
 }
 
 function listDir(dir: string): string[] | null {
@@ -129,31 +134,11 @@ function listDir(dir: string): string[] | null {
   }
 }
 
-/** CFBundleShortVersionString of a bundle's Info.plist (XML), or null. */
-export function macBundleVersion(infoPlist: string | null): string | null {
-  if (infoPlist === null) return null;
-  return (
-    /<key>CFBundleShortVersionString<\/key>\s*<string>([^<]{1,64})<\/string>/.exec(
-      infoPlist,
-    )?.[1] ?? null
-  );
-}
-
-function readSmall(path: string): string | null {
-  try {
-    const text = readFileSync(path, 'utf8');
-    return text.length <= 1024 * 1024 ? text : null;
-  } catch {
-    return null;
-  }
-}
-
 export function privilegedArgv(
   env: (name: string) => string | undefined = (name) => process.env[name],
   here: string = __dirname,
   exists: (path: string) => boolean = existsSync,
   runtime: RuntimeFacts = currentRuntime(),
-  read: (path: string) => string | null = readSmall,
 ): string[] {
   const asked = env('PADDOCK_PRIVILEGED');
   if (runtime.electron && (runtime.platform === 'win32' || runtime.platform === 'darwin')) {
@@ -168,27 +153,10 @@ export function privilegedArgv(
         : [join(here, PRIVILEGED_BUNDLE), join(here, '..', 'cli', PRIVILEGED_BUNDLE)].find(exists);
     if (!script) return [];
     if (windows) return [runtime.execPath, script];
-    let binary = macAppBinary(runtime.execPath);
-    let program = script;
-    // The root-owned copy of this same version, when an administrator made one.
-    const bundle = macBundleOf(binary);
-    if (bundle !== null && bundle !== MAC_ROOT_COPY) {
-      const copyBinary = `${MAC_ROOT_COPY}${binary.slice(bundle.length)}`;
-      const copyScript = `${MAC_ROOT_COPY}/Contents/Resources/${RESOURCES_PRIVILEGED}`;
-      const version = macBundleVersion(read(`${bundle}/Contents/Info.plist`));
-      if (
-        version !== null &&
-        version === macBundleVersion(read(`${MAC_ROOT_COPY}/Contents/Info.plist`)) &&
-        exists(copyBinary) &&
-        exists(copyScript)
-      ) {
-        binary = copyBinary;
-        program = copyScript;
-      }
-    }
+    const binary = macAppBinary(runtime.execPath);
     // `env` reads a word with `=` as one more variable: such a path would be run as a program.
-    if (binary.includes('=') || program.includes('=')) return [];
-    return ['/usr/bin/env', `${RUN_AS_NODE}=1`, binary, program];
+    if (binary.includes('=') || script.includes('=')) return [];
+    return ['/usr/bin/env', `${RUN_AS_NODE}=1`, binary, script];
   }
   const node = runtime.electron ? '/usr/bin/node' : runtime.execPath;
   const argvFor = (path: string) => (path.endsWith('.cjs') ? [node, path] : [path]);

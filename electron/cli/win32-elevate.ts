@@ -549,27 +549,35 @@ export async function readPathAcl(
  * (`*.bin`, `*.dat`). The folder itself is judged with the program (no one else may add a file
  * there); these are judged too, each by its own rules. Sorted, at most 64.
  */
-export function windowsRuntimeFiles(program: string, names: readonly string[] | null): string[] {
+export function windowsRuntimeFiles(
+  program: string,
+  names: readonly string[] | null,
+): string[] | null {
   const at = program.lastIndexOf('\\');
-  if (at < 0 || names === null) return [];
+  if (at < 0) return [];
+  if (names === null) return null;
   const folder = program.slice(0, at);
   const self = program.slice(at + 1).toLowerCase();
-  return names
+  const files = names
     .filter(
       (name) => /^[^\\/:*?"<>|]+\.(?:dll|bin|dat)$/i.test(name) && name.toLowerCase() !== self,
     )
     .sort()
-    .slice(0, 64)
     .map((name) => `${folder}\\${name}`);
+  return files.length > 64 ? null : files;
 }
 
-/** windowsRuntimeFiles of the host's own listing of the program's folder. */
-export async function windowsRuntimeFilesOf(host: Host, program: string): Promise<string[]> {
+/** windowsRuntimeFiles of the host's own listing of the program's folder (null: refuse). */
+export async function windowsRuntimeFilesOf(host: Host, program: string): Promise<string[] | null> {
   const at = program.lastIndexOf('\\');
   if (at < 0) return [];
   const listed = await host.readDir(program.slice(0, at));
   return windowsRuntimeFiles(program, listed.ok ? listed.entries : null);
 }
+
+/** Why the files a program loads could not all be named. */
+export const RUNTIME_FILES_UNLISTED =
+  "the DLL and data files beside Paddock's program could not all be listed (its folder unreadable, or more than 64 of them)";
 
 export async function windowsProgramTrustProblem(
   host: Host,
@@ -616,7 +624,10 @@ export async function runElevatedWindows(
       'This copy of Paddock has no admin side (`paddock-privileged`) to start: reinstall Paddock for all users, or close the port in Windows Defender Firewall yourself.',
     );
   const runtime = await windowsRuntimeFilesOf(host, privileged[0]!);
-  const trust = await windowsProgramTrustProblem(host, [...privileged, ...runtime]);
+  const trust =
+    runtime === null
+      ? RUNTIME_FILES_UNLISTED
+      : await windowsProgramTrustProblem(host, [...privileged, ...runtime]);
   if (trust) return nothingChanged(perUserInstallMessage(trust));
   let argv: string[];
   try {
@@ -652,11 +663,14 @@ export async function runElevatedWindows(
     return nothingChanged(
       `The admin side could not be started (${outcome.error ?? 'no reason given'}).`,
     );
-  if (outcome.exitCode === RUNNER_REFUSED_EXIT)
+  const answered = await readAnswer(host, outcome, nonce);
+  // Exit code 11 with no answer is the runner's refusal (the admin side itself always answers
+  // in its file, whatever its exit code): said as that.
+  if (!answered.ok && outcome.exitCode === RUNNER_REFUSED_EXIT)
     return nothingChanged(
       "The admin side was not started: your account's environment variables hold .NET's COR_, COMPLUS_, CORECLR_ or DOTNET_ settings, which load code into every .NET program, the admin prompt's PowerShell included. Unless you set them on purpose, remove them (Settings > System > About > Advanced system settings > Environment Variables) and check this PC for malware.",
     );
-  return readAnswer(host, outcome, nonce);
+  return answered;
 }
 
 async function readAnswer(
@@ -726,8 +740,10 @@ export interface WindowsPrivilegedDeps {
     command: string[],
     runsDir: string,
   ) => Promise<{ text: string; code: number; notes?: string[] }>;
-  /** The files this process loads its code from: node.exe and this bundle. */
+  /** The files this process loads its code from: its binary, this bundle, the binary's DLLs and data. */
   programFiles: readonly string[];
+  /** Why the files it loads could not all be named (its folder unlisted, or too many): refused. */
+  programFilesProblem?: string | null;
   /** The names of the variables this process started with, before it dropped them. */
   startEnvironment: readonly string[];
   /** Creates `path` with `text`; fails if it exists (never writes over a file). */
@@ -813,7 +829,7 @@ export async function windowsPrivilegedMain(
       2,
       `refused, nothing was run: ${preloaded.join(', ')} is set in your account's environment, and Node acts on it before Paddock's first line runs, here with admin rights. Remove it (Settings > System > About > Advanced system settings > Environment Variables) and try again.`,
     );
-  const install = windowsInstallProblem(deps.programFiles, entries);
+  const install = deps.programFilesProblem ?? windowsInstallProblem(deps.programFiles, entries);
   if (install)
     return answer(
       2,

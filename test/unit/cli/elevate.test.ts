@@ -182,18 +182,26 @@ describe('runElevated on a Mac', () => {
       const script = path.join(contents, 'Resources', 'paddock-privileged');
       fs.writeFileSync(exe, '');
       fs.writeFileSync(script, '');
-      // What the binary loads from its bundle: the framework's code and V8's data.
-      const framework = path.join(
-        contents,
-        'Frameworks',
-        'Electron Framework.framework',
-        'Versions',
-        'A',
-      );
-      fs.mkdirSync(path.join(framework, 'Resources'), { recursive: true });
-      fs.writeFileSync(path.join(framework, 'Electron Framework'), '');
-      fs.writeFileSync(path.join(framework, 'Resources', 'v8_context_snapshot.arm64.bin'), '');
-      for (let dir = path.join(framework, 'Resources'); dir !== contents; dir = path.dirname(dir))
+      // What the binary loads from its bundle, laid out as a real framework: the code, V8's
+      // data and the dylibs in Versions/A, reached through Versions/Current and top-level links.
+      const frameworkRoot = path.join(contents, 'Frameworks', 'Electron Framework.framework');
+      const versionA = path.join(frameworkRoot, 'Versions', 'A');
+      fs.mkdirSync(path.join(versionA, 'Resources'), { recursive: true });
+      fs.mkdirSync(path.join(versionA, 'Libraries'), { recursive: true });
+      fs.writeFileSync(path.join(versionA, 'Electron Framework'), '');
+      fs.writeFileSync(path.join(versionA, 'Resources', 'v8_context_snapshot.arm64.bin'), '');
+      fs.writeFileSync(path.join(versionA, 'Libraries', 'libffmpeg.dylib'), '');
+      fs.symlinkSync('A', path.join(frameworkRoot, 'Versions', 'Current'));
+      for (const name of ['Electron Framework', 'Resources', 'Libraries'])
+        fs.symlinkSync(`Versions/Current/${name}`, path.join(frameworkRoot, name));
+      for (const dir of [
+        path.join(versionA, 'Resources'),
+        path.join(versionA, 'Libraries'),
+        versionA,
+        path.join(frameworkRoot, 'Versions'),
+        frameworkRoot,
+        path.join(contents, 'Frameworks'),
+      ])
         fs.chmodSync(dir, 0o755);
       for (const dir of [
         path.join(base, apps),
@@ -222,7 +230,7 @@ describe('runElevated on a Mac', () => {
       expect(refused).toMatchObject({
         ok: false,
         message: expect.stringMatching(
-          /admin prompt was not offered: .*Applications.*an app in \/Applications can be replaced by any administrator account without a password\. To let Paddock make admin changes, copy it where only root writes, once per version, in Terminal: sudo rm -rf \/Library\/Paddock\/Paddock\.app && .*sudo ditto '[^']*\/Applications\/Paddock\.app' \/Library\/Paddock\/Paddock\.app && sudo chown -R root:wheel \/Library\/Paddock.*Or block the port in macOS's own firewall instead/,
+          /admin prompt was not offered: .*Applications.*an app in \/Applications can be replaced by any administrator account without a password\. Block the port in macOS's own firewall instead/,
         ),
       });
       // The same app where only root may change anything on the way: the prompt is offered,
@@ -234,9 +242,11 @@ describe('runElevated on a Mac', () => {
       ]);
       const prompt = host2.execCalls.find((c) => c[0] === '/usr/bin/osascript');
       // A data file V8 reads before Paddock's first line, writable by others: no prompt.
+      const frameworkOf = (exe: string) =>
+        path.join(path.dirname(path.dirname(exe)), 'Frameworks/Electron Framework.framework');
       const snapshot = path.join(
-        path.dirname(path.dirname(rootOnly[2]!)),
-        'Frameworks/Electron Framework.framework/Versions/A/Resources/v8_context_snapshot.arm64.bin',
+        frameworkOf(rootOnly[2]!),
+        'Versions/A/Resources/v8_context_snapshot.arm64.bin',
       );
       fs.chmodSync(snapshot, 0o666);
       const host3 = createFakeHost({ platform: 'darwin', exec: {} });
@@ -250,6 +260,27 @@ describe('runElevated on a Mac', () => {
         message: expect.stringMatching(
           /admin prompt was not offered: .*v8_context_snapshot\.arm64\.bin/,
         ),
+      });
+      fs.chmodSync(snapshot, 0o644);
+      // Versions/Current pointing at a folder another user owns (what the loader would follow):
+      // no prompt, though Versions/A itself is root's.
+      const elsewhere = fs.mkdtempSync(path.join(base, 'elsewhere-'));
+      fs.mkdirSync(path.join(elsewhere, 'Resources'));
+      fs.mkdirSync(path.join(elsewhere, 'Libraries'));
+      fs.writeFileSync(path.join(elsewhere, 'Electron Framework'), '');
+      fs.chownSync(elsewhere, 1000, 1000);
+      const current = path.join(frameworkOf(rootOnly[2]!), 'Versions', 'Current');
+      fs.unlinkSync(current);
+      fs.symlinkSync(elsewhere, current);
+      const host4 = createFakeHost({ platform: 'darwin', exec: {} });
+      const redirected = await runElevated(
+        { host: host4, privileged: rootOnly, interactive: false },
+        ['__firewall-facts'],
+      );
+      expect(host4.execCalls.map((c) => c[0])).toEqual(['sudo']);
+      expect(redirected).toMatchObject({
+        ok: false,
+        message: expect.stringMatching(/admin prompt was not offered: .*(elsewhere|uid 1000)/),
       });
       expect(prompt?.[2]).toBe(
         `do shell script "'/usr/bin/env' '-i' 'PATH=/usr/bin:/bin:/usr/sbin:/sbin' 'LC_ALL=C' '/usr/bin/env' 'ELECTRON_RUN_AS_NODE=1' '${rootOnly[2]}' '${rootOnly[3]}' '__firewall-facts'" with administrator privileges`,

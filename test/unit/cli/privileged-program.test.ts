@@ -7,10 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   INSTALLED_PRIVILEGED,
-  MAC_ROOT_COPY,
   RUN_AS_NODE,
   macAppBinary,
-  macRootCopyCommand,
+  macRuntimeFiles,
   privilegedArgv,
   resourcesFolder,
 } from '../../../electron/cli/privileged-program';
@@ -92,53 +91,6 @@ describe('privilegedArgv', () => {
       MAC_EXE,
       `${MAC_RES}/paddock-privileged`,
     ]);
-  });
-
-  it('macOS: the root-owned copy in /Library/Paddock of the same version runs the admin side; another version, or none, does not', () => {
-    const plist = (version: string) =>
-      `<?xml version="1.0"?><plist><dict><key>CFBundleShortVersionString</key>\n\t<string>${version}</string></dict></plist>`;
-    const copyExe = `${MAC_ROOT_COPY}/Contents/MacOS/Paddock`;
-    const copyScript = `${MAC_ROOT_COPY}/Contents/Resources/paddock-privileged`;
-    const files = only(`${MAC_RES}/paddock-privileged`, copyExe, copyScript);
-    const argvWith = (mine: string, copy: string | null) =>
-      privilegedArgv(
-        none,
-        `${MAC_RES}/app.asar/out/main`,
-        files,
-        app('darwin', MAC_EXE, MAC_RES),
-        (path) =>
-          path === '/Applications/Paddock.app/Contents/Info.plist'
-            ? plist(mine)
-            : path === `${MAC_ROOT_COPY}/Contents/Info.plist` && copy !== null
-              ? plist(copy)
-              : null,
-      );
-    expect(argvWith('0.2.0', '0.2.0')).toEqual([
-      '/usr/bin/env',
-      `${RUN_AS_NODE}=1`,
-      copyExe,
-      copyScript,
-    ]);
-    // An older copy would make other plans (refused as not approved): the app's own, refused
-    // from /Applications with the command that refreshes the copy.
-    expect(argvWith('0.2.0', '0.1.0')).toEqual([
-      '/usr/bin/env',
-      `${RUN_AS_NODE}=1`,
-      MAC_EXE,
-      `${MAC_RES}/paddock-privileged`,
-    ]);
-    expect(argvWith('0.2.0', null)).toEqual([
-      '/usr/bin/env',
-      `${RUN_AS_NODE}=1`,
-      MAC_EXE,
-      `${MAC_RES}/paddock-privileged`,
-    ]);
-  });
-
-  it('the command that makes the copy quotes the bundle’s path for the shell', () => {
-    expect(macRootCopyCommand("/Users/o'neil/Apps/Paddock.app")).toBe(
-      "sudo rm -rf /Library/Paddock/Paddock.app && sudo mkdir -p /Library/Paddock && sudo ditto '/Users/o'\\''neil/Apps/Paddock.app' /Library/Paddock/Paddock.app && sudo chown -R root:wheel /Library/Paddock && sudo chmod -R go-w /Library/Paddock",
-    );
   });
 
   it('a Mac path with `=` (which env would read as a variable, and run the next word) gives nothing to run', () => {
@@ -269,5 +221,45 @@ describe('defaultPaddockProgram (__ollama-app-switch on Windows)', () => {
     expect(
       defaultPaddockProgram(node('linux', '/usr/bin/node'), '/x', only(), '/x/paddock'),
     ).toBeNull();
+  });
+});
+
+describe('macRuntimeFiles (judged with the app’s binary before root runs it)', () => {
+  const F = '/Applications/Paddock.app/Contents/Frameworks';
+  const E = `${F}/Electron Framework.framework`;
+  const tree: Record<string, string[]> = {
+    [F]: [
+      'Electron Framework.framework',
+      'Mantle.framework',
+      'Paddock Helper.app',
+      'Squirrel.framework',
+    ],
+    [`${E}/Resources`]: ['icudtl.dat', 'v8_context_snapshot.arm64.bin', 'en.lproj', 'Info.plist'],
+    [`${E}/Libraries`]: ['libEGL.dylib', 'libffmpeg.dylib'],
+  };
+  const list = (dir: string) => tree[dir] ?? null;
+
+  it('every framework’s code, the dylibs and V8’s and ICU’s data, by the paths the loader follows', () => {
+    expect(macRuntimeFiles(MAC_EXE, list)).toEqual([
+      `${E}/Electron Framework`,
+      `${F}/Mantle.framework/Mantle`,
+      `${F}/Squirrel.framework/Squirrel`,
+      `${E}/Resources/icudtl.dat`,
+      `${E}/Resources/v8_context_snapshot.arm64.bin`,
+      `${E}/Libraries/libEGL.dylib`,
+      `${E}/Libraries/libffmpeg.dylib`,
+    ]);
+  });
+
+  it('refuses (null) when a folder cannot be listed or holds more than it judges; nothing for a binary outside a bundle', () => {
+    expect(
+      macRuntimeFiles(MAC_EXE, (dir) => (dir.endsWith('/Libraries') ? null : list(dir))),
+    ).toBeNull();
+    expect(macRuntimeFiles(MAC_EXE, () => null)).toBeNull();
+    const many = Array.from({ length: 200 }, (_, i) => `lib${i}.dylib`);
+    expect(
+      macRuntimeFiles(MAC_EXE, (dir) => (dir.endsWith('/Libraries') ? many : list(dir))),
+    ).toBeNull();
+    expect(macRuntimeFiles('/usr/local/bin/node', list)).toEqual([]);
   });
 });

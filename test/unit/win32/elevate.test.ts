@@ -107,7 +107,10 @@ interface Script {
 function windowsHost(
   script: Script,
   files: Record<string, string> = {},
-  dirs: Record<string, string[]> = {},
+  dirs: Record<string, string[]> = {
+    'C:\\Program Files\\nodejs': ['node.exe', 'node_modules', 'npm.cmd'],
+    [APP_DIR]: APP_DIR_LISTING,
+  },
 ) {
   const calls: Array<{ id: TemplateId; data: Record<string, string> }> = [];
   const base = createFakeHost({
@@ -425,20 +428,30 @@ describe('runElevated on Windows: what the user sees', () => {
     expect(calls.map((c) => c.id)).toEqual(['pathAcl']);
   });
 
+  it('a program folder that cannot be listed: refused before any prompt (its DLLs could not be judged)', async () => {
+    const { host, calls } = windowsHost({ trust: rows('program-files-app-win11.txt') }, {}, {});
+    const result = await runElevatedWindows(host, APP_SELF, APPLY, undefined, NONCE);
+    expect(!result.ok && result.message).toMatch(
+      /not offered: .*the DLL and data files beside Paddock's program could not all be listed/,
+    );
+    expect(calls).toEqual([]);
+  });
+
   it('windowsRuntimeFiles: the DLL and data files of the program’s own folder, nothing else', () => {
     expect(windowsRuntimeFiles(APP_EXE, APP_DIR_LISTING)).toEqual([
       `${APP_DIR}\\ffmpeg.dll`,
       `${APP_DIR}\\icudtl.dat`,
       `${APP_DIR}\\v8_context_snapshot.bin`,
     ]);
-    expect(windowsRuntimeFiles(APP_EXE, null)).toEqual([]);
-    expect(windowsRuntimeFiles('Paddock.exe', APP_DIR_LISTING)).toEqual([]);
+    // A folder it cannot list, or more files than it judges: refused (null), never skipped.
+    expect(windowsRuntimeFiles(APP_EXE, null)).toBeNull();
     expect(
       windowsRuntimeFiles(
         APP_EXE,
         Array.from({ length: 100 }, (_, i) => `x${i}.dll`),
       ),
-    ).toHaveLength(64);
+    ).toBeNull();
+    expect(windowsRuntimeFiles('Paddock.exe', APP_DIR_LISTING)).toEqual([]);
   });
 
   it('.NET profiler variables in the account: the runner starts nothing, and the user is told what to remove', async () => {
@@ -454,9 +467,23 @@ describe('runElevated on Windows: what the user sees', () => {
         /^The admin side was not started: your account's environment variables hold \.NET's COR_, COMPLUS_, CORECLR_ or DOTNET_ settings.*Nothing was changed\.$/,
       ),
     });
-    // No answer is looked for: nothing ran.
-    expect(calls.map((c) => c.id)).toEqual(['pathAcl', 'elevate']);
+    // Its answers folder was checked for an answer, and none was there to read.
+    expect(calls.map((c) => c.id)).toEqual(['pathAcl', 'elevate', 'pathAcl']);
     expect(readFile).not.toHaveBeenCalled();
+  });
+
+  it('exit code 11 from the admin side itself, with its answer: the answer is what counts', async () => {
+    const answer = { code: 11, text: 'the admin side said so', notes: [] };
+    const { host } = windowsHost(
+      {
+        trust: rows('program-files-app-win11.txt'),
+        elevate: started({ ExitCode: 11 }),
+        answerAcl: rows('programdata-answers-win11.txt'),
+      },
+      { [ANSWER]: JSON.stringify(answer) },
+    );
+    const result = await runElevatedWindows(host, APP_SELF, APPLY, undefined, NONCE);
+    expect(result).toMatchObject({ ok: true, code: 11, stdout: 'the admin side said so' });
   });
 
   it('UAC cancelled (ERROR_CANCELLED): cancelled, the admin prompt was cancelled, nothing read or changed', async () => {
@@ -787,6 +814,20 @@ describe('the elevated side on Windows', () => {
         /^refused, nothing was run: this copy of Paddock can be changed without admin rights \(.*alice.*\)\. Install Paddock for all users \(into C:\\Program Files\) and apply the fix from that copy\.$/,
       ),
     });
+  });
+
+  it('the DLLs beside its own binary could not all be named: refused in its answer, nothing run', async () => {
+    const { host } = windowsHost({ places: ADMIN_PLACES, folders });
+    const d = deps({
+      programFilesProblem:
+        "the DLL and data files beside Paddock's program could not all be listed",
+    });
+    expect(await windowsPrivilegedMain(host, ['--answer-nonce', NONCE, ...APPLY], d.deps)).toBe(2);
+    expect(d.run).not.toHaveBeenCalled();
+    const [[, text]] = d.written as [[string, string]];
+    expect(JSON.parse(text).text).toMatch(
+      /^refused, nothing was run: this copy of Paddock can be changed without admin rights \(the DLL and data files beside Paddock's program could not all be listed\)/,
+    );
   });
 
   it('NODE_OPTIONS in the environment it started with: refused, and the user told where to remove it', async () => {
