@@ -62,9 +62,45 @@ export function appleScriptAdminArgv(full: readonly string[]): string[] {
   // eslint-disable-next-line no-control-regex -- control characters are what we refuse
   if (full.some((arg) => /[\u0000-\u001f\u007f]/.test(arg)))
     throw new Error('an argument for the admin prompt holds a control character');
-  const shell = full.map(shellQuote).join(' ');
+  const shell = `${full.map(shellQuote).join(' ')}${ADMIN_SHELL_SUFFIX}`;
   const literal = `"${shell.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  return ['/usr/bin/osascript', '-e', `do shell script ${literal} with administrator privileges`];
+  return [
+    '/usr/bin/osascript',
+    '-e',
+    `do shell script ${literal} with administrator privileges without altering line endings`,
+  ];
+}
+
+/**
+ * What the shell line adds after the privileged side's argv: `do shell script` hands back
+ * stdout only, and only when the command exits 0 (otherwise an error with stderr's text), so
+ * stderr (the privileged side's notes) goes to stdout, the command's own exit status is printed
+ * last, and the line itself exits 0. `without altering line endings` keeps its \n.
+ */
+export const ADMIN_EXIT_MARK = 'paddock-exit:';
+const ADMIN_SHELL_SUFFIX = ` 2>&1; printf '\\n${ADMIN_EXIT_MARK}%s\\n' "$?"`;
+
+/**
+ * The privileged side's answer out of what `do shell script` handed back: its exit status from
+ * the last line, its notes (lines `paddock-privileged: …`, from stderr) apart from the rest
+ * (stdout); null when the status line is missing (the line did not run to its end).
+ */
+export function parseAdminShellOutput(
+  text: string,
+): { code: number; stdout: string; notes: string[] } | null {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  while (lines.length > 0 && lines.at(-1) === '') lines.pop();
+  const last = lines.pop() ?? '';
+  const m = new RegExp(`^${ADMIN_EXIT_MARK}(\\d{1,3})$`).exec(last);
+  if (!m) return null;
+  if (lines.at(-1) === '') lines.pop(); // the newline printf put before the mark
+  const notes: string[] = [];
+  const rest: string[] = [];
+  for (const line of lines)
+    if (line.startsWith('paddock-privileged: '))
+      notes.push(line.slice('paddock-privileged: '.length));
+    else rest.push(line);
+  return { code: Number(m[1]), stdout: rest.length > 0 ? `${rest.join('\n')}\n` : '', notes };
 }
 
 interface Attempts {
@@ -175,6 +211,12 @@ export async function runElevated(
       (attempt.via === 'pkexec' && (result.code === 126 || result.code === 127)) ||
       (attempt.via === 'osascript' && result.code !== 0) ||
       (attempt.via.startsWith('sudo') && result.code === 1 && result.stdout === '');
+    if (!refused && attempt.via === 'osascript') {
+      const answer = parseAdminShellOutput(result.stdout);
+      if (answer) return { ok: true, ...answer, via: attempt.via };
+      refusals.push(`${attempt.via}: the admin side's exit status did not come back`);
+      continue;
+    }
     if (!refused)
       return {
         ok: true,

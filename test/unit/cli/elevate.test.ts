@@ -112,14 +112,57 @@ describe("macOS's admin prompt (osascript): hostile values stay one argument eac
     ];
     const argv = appleScriptAdminArgv(hostile);
     expect(argv.slice(0, 2)).toEqual(['/usr/bin/osascript', '-e']);
-    const m = /^do shell script "((?:[^"\\]|\\.)*)" with administrator privileges$/.exec(argv[2]!);
+    const m =
+      /^do shell script "((?:[^"\\]|\\.)*)" with administrator privileges without altering line endings$/.exec(
+        argv[2]!,
+      );
     expect(m).not.toBeNull();
-    // AppleScript's string literal: \\ is a backslash, \" a double quote.
-    const shell = m![1]!.replace(/\\(.)/g, '$1');
+    // AppleScript's string literal: \\ is a backslash, \" a double quote. The line ends with
+    // what hands back the exit status (tested below); before it, the argv.
+    const full = m![1]!.replace(/\\(.)/g, '$1');
+    const suffix = ` 2>&1; printf '\\npaddock-exit:%s\\n' "$?"`;
+    expect(full.endsWith(suffix)).toBe(true);
+    const shell = full.slice(0, -suffix.length);
     // A real /bin/sh reads it back: one argument per value, byte for byte.
     const out = spawnSync('/bin/sh', ['-c', `printf '%s\\0' ${shell}`], { encoding: 'utf8' });
     expect(out.status).toBe(0);
     expect(out.stdout.split('\0').slice(0, -1)).toEqual(hostile);
+  });
+
+  it('a real /bin/sh runs the line: the answer, the notes and the exit status all come back, even when it is not 0', async () => {
+    const { appleScriptAdminArgv, parseAdminShellOutput } =
+      await import('../../../electron/cli/elevate');
+    const { spawnSync } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-osa-'));
+    try {
+      // Stands in for paddock-privileged refusing a plan: a note on stderr, its answer on
+      // stdout, exit 2 (what `do shell script` alone would have turned into an error, the
+      // answer lost).
+      const program = path.join(dir, 'privileged');
+      fs.writeFileSync(
+        program,
+        '#!/bin/sh\necho \'paddock-privileged: an interrupted fix was rolled back\' >&2\necho \'{"refused":"preview again"}\'\nexit 2\n',
+      );
+      fs.chmodSync(program, 0o755);
+      const argv = appleScriptAdminArgv([program, '__apply-fix', "it's"]);
+      const literal = /^do shell script "((?:[^"\\]|\\.)*)" with/.exec(argv[2]!)![1]!;
+      const line = literal.replace(/\\(.)/g, '$1');
+      const out = spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8' });
+      // The line itself succeeds, so osascript hands its output back.
+      expect(out.status).toBe(0);
+      expect(parseAdminShellOutput(out.stdout)).toEqual({
+        code: 2,
+        stdout: '{"refused":"preview again"}\n',
+        notes: ['an interrupted fix was rolled back'],
+      });
+      // A line cut short (no status) is not taken for an answer.
+      expect(parseAdminShellOutput('{"refused":"x"}\n')).toBeNull();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a value with a control character rather than pass it on', async () => {
@@ -160,7 +203,7 @@ describe('runElevated on a Mac', () => {
       ]);
       return { elevated, calls: host.execCalls.map((c) => c[0]) };
     };
-    const ok = await run(answer('{"ok":true}\n'));
+    const ok = await run(answer('{"ok":true}\n\npaddock-exit:0\n'));
     expect(ok.calls).toEqual(['sudo', '/usr/bin/osascript']);
     expect(ok.elevated).toMatchObject({ ok: true, via: 'osascript', stdout: '{"ok":true}\n' });
     const cancelled = await run(answer('', 1, '0:187: execution error: User canceled. (-128)'));
@@ -283,7 +326,7 @@ describe('runElevated on a Mac', () => {
         message: expect.stringMatching(/admin prompt was not offered: .*(elsewhere|uid 1000)/),
       });
       expect(prompt?.[2]).toBe(
-        `do shell script "'/usr/bin/env' '-i' 'PATH=/usr/bin:/bin:/usr/sbin:/sbin' 'LC_ALL=C' '/usr/bin/env' 'ELECTRON_RUN_AS_NODE=1' '${rootOnly[2]}' '${rootOnly[3]}' '__firewall-facts'" with administrator privileges`,
+        `do shell script "'/usr/bin/env' '-i' 'PATH=/usr/bin:/bin:/usr/sbin:/sbin' 'LC_ALL=C' '/usr/bin/env' 'ELECTRON_RUN_AS_NODE=1' '${rootOnly[2]}' '${rootOnly[3]}' '__firewall-facts' 2>&1; printf '\\\\npaddock-exit:%s\\\\n' \\"$?\\"" with administrator privileges without altering line endings`,
       );
     } finally {
       fs.rmSync(base, { recursive: true, force: true });
