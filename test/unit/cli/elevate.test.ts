@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { elevatedFirewallFacts } from '../../../electron/cli/elevate';
 import type { ExecResult } from '../../../electron/engine/host/types';
 import { createFakeHost } from '../../support/fake-host';
+import { EMPTY_FIREWALL_FACTS } from '../../support/firewall-facts';
 
 const SELF = ['/usr/bin/node', '/opt/paddock/paddock.cjs'];
-const facts = {
-  status: 'ok',
-  data: {
-    nftables: {
-      status: 'ok',
-      evidence: [],
-      ruleset: { version: '1.0.6', tables: [], warnings: [] },
-    },
-    iptables: [],
-    ufw: { status: 'unavailable', evidence: [], model: null },
-    firewalld: { status: 'unavailable', evidence: [], model: null },
-  },
-  evidence: [],
-  durationMs: 3,
-};
+const facts = EMPTY_FIREWALL_FACTS;
 const key = (...argv: string[]) => argv.join(' ');
 const answered = (stdout: string): Partial<ExecResult> => ({ code: 0, stdout });
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createService } from '../../../electron/engine/service/service';
 import { createFakeHost } from '../../support/fake-host';
+import { EMPTY_FIREWALL_FACTS } from '../../support/firewall-facts';
 
 let dir: string;
 beforeEach(() => {
@@ -52,21 +53,7 @@ it('three requests at once: one admin prompt, one answer for all; refused, it sa
 });
 
 it('the firewall admin rights read stands for the scans that follow, says when it was read, and is dropped after 10 minutes', async () => {
-  const facts = {
-    status: 'ok',
-    data: {
-      nftables: {
-        status: 'ok',
-        evidence: [],
-        ruleset: { version: '1.0.6', tables: [], warnings: [] },
-      },
-      iptables: [],
-      ufw: { status: 'unavailable', evidence: [], model: null },
-      firewalld: { status: 'unavailable', evidence: [], model: null },
-    },
-    evidence: [],
-    durationMs: 3,
-  };
+  const facts = EMPTY_FIREWALL_FACTS;
   const host = createFakeHost({
     uid: 1000,
     user: 'alice',

@@ -378,14 +378,8 @@ describe('runElevated on Windows: what the user sees', () => {
     // gives it a fresh environment, so the variable could not reach it)...
     expect(calls[1]!.data.program).toBe(POWERSHELL_EXE);
     const runner = parseCommandLine(calls[1]!.data.arguments!);
-    expect(runner.slice(0, -1)).toEqual([
-      '-NoProfile',
-      '-NonInteractive',
-      '-NoLogo',
-      '-ExecutionPolicy',
-      'Bypass',
-      '-EncodedCommand',
-    ]);
+    // The same options as every PowerShell Paddock starts (asserted word for word above).
+    expect(runner.slice(0, -1)).toEqual(elevateArgv(NODE, ['x']).slice(1, -1));
     // ...whose fixed script starts the binary as Node, waits, and passes its exit code on.
     const script = decodePowerShellCommand(runner.at(-1)!);
     expect(script).toContain("$info.EnvironmentVariables['ELECTRON_RUN_AS_NODE'] = '1'");
