@@ -235,6 +235,17 @@ describeWhen('browser', browserPrerequisites, 'the overview’s action and hones
     await shot('state-no-server');
   });
 
+  it('no server, and no scan for an hour (the watcher paused, or asleep): the panel says it is stale', async () => {
+    const hourAgo = new Date(Date.now() - 60 * 60_000).toISOString();
+    await open({ snapshot: { ...nothing.snapshot, takenAt: hourAgo } });
+    const panel = page.getByTestId('ollama-not-found');
+    await panel.getByTestId('stale').waitFor();
+    expect(await panel.innerText()).toMatch(
+      /Stale\s+Scanned 1 hour ago; Paddock has not scanned since, so this may no longer be true\. Scan now to check\./,
+    );
+    await shot('state-no-server-stale');
+  });
+
   it('firewall unread: "probably", and "Check with admin rights…" scans with elevation', async () => {
     await open(firewallUnread);
     const verdict = page.getByTestId('verdict');

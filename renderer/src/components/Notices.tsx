@@ -2,6 +2,7 @@ import type { ScanView } from '../../../shared/api';
 import { useState } from 'react';
 import { diagnosticsText, ollamaPresence, probeProblems } from '../format';
 import { useStore } from '../store';
+import { ScanTime } from './ScanTime';
 
 /** Copies what helps a bug report (the engine's words, versions, platform; nothing secret). */
 function CopyDiagnostics({ message }: { message: string }) {
@@ -175,6 +176,7 @@ export function NoServerPanel({ view }: { view: ScanView }) {
         </data>
         {text.lead && <p className="verdict-meaning">{text.lead}</p>}
         <p className="muted">{text.body}</p>
+        <ScanTime snapshot={view.snapshot} />
       </div>
     </section>
   );

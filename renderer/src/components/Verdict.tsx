@@ -1,31 +1,19 @@
-import { useEffect, useState } from 'react';
 import type { ScanView } from '../../../shared/api';
 import {
   EXPOSURE_TONE,
   VERDICT_MEANING,
   VERDICT_MEANING_KINDS,
   firewallUnread,
-  isStale,
   reachSentence,
   recommendedAction,
-  relativeTime,
   serverName,
   sharingOf,
   verdictSentence,
 } from '../format';
 import { useStore } from '../store';
 import { RecommendedAction } from './RecommendedAction';
+import { ScanTime, useScanFreshness } from './ScanTime';
 import { Score } from './Score';
-
-/** Re-renders every half minute, so "5 minutes ago" and "stale" follow the clock. */
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), 30_000);
-    return () => window.clearInterval(timer);
-  }, []);
-  return now;
-}
 
 /**
  * The verdict in one sentence, one sentence per server with the deciding fact, the one
@@ -37,14 +25,11 @@ export function Verdict({ view }: { view: ScanView }) {
   const verdict = snapshot.verdict;
   const tone = EXPOSURE_TONE[verdict];
   const shared = sharingOf(snapshot);
-  const now = useNow();
-  const scanError = useStore((s) => s.scanError);
-  const interval = useStore((s) => s.settings?.preferences.scanIntervalMinutes ?? 10);
   const elevating = useStore((s) => s.elevating);
   const scanElevated = useStore((s) => s.scanElevated);
   const exposed = verdict === 'lan' || verdict === 'internet';
   const probably = exposed && !shared && firewallUnread(snapshot);
-  const stale = !scanError && isStale(snapshot.takenAt, now, interval);
+  const { outOfDate: scanError, stale } = useScanFreshness(snapshot.takenAt);
   const recommended = recommendedAction(view.findings, snapshot);
   const several = snapshot.instances.length > 1;
   const shown = exposed
@@ -119,26 +104,7 @@ export function Verdict({ view }: { view: ScanView }) {
           </div>
         )}
         {exposed && recommended && <RecommendedAction recommendation={recommended} />}
-        <p className="muted small scan-time">
-          {scanError ? (
-            <span className="badge badge-warn" data-testid="out-of-date">
-              Out of date
-            </span>
-          ) : stale ? (
-            <span className="badge badge-warn" data-testid="stale">
-              Stale
-            </span>
-          ) : null}{' '}
-          {scanError ? 'Last good scan ' : 'Scanned '}
-          <time dateTime={snapshot.takenAt} title={snapshot.takenAt}>
-            {relativeTime(snapshot.takenAt, now)}
-          </time>
-          {scanError
-            ? '; the latest scan failed, so this may no longer be true.'
-            : stale
-              ? '; Paddock has not scanned since, so this may no longer be true. Scan now to check.'
-              : ` in ${Math.round(snapshot.durationMs)} ms`}
-        </p>
+        <ScanTime snapshot={snapshot} />
         <details className="disclosure small">
           <summary>Details</summary>
           <ul className="bullets muted" data-testid="verdict-evidence">
