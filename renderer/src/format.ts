@@ -146,6 +146,22 @@ export function shortDateTime(iso: string | null | undefined): string {
 }
 
 /** 1536 → "1.5 KiB"; null → "—". */
+/**
+ * Where a loaded model sits, from `/api/ps`'s `size` and `size_vram` (ollama-facts.md, "API"):
+ * none of it in VRAM is a model running on the CPU, part of it is split between GPU and CPU.
+ */
+export function loadedModelPlace(
+  size: number | null | undefined,
+  sizeVram: number | null | undefined,
+): string {
+  if (sizeVram === null || sizeVram === undefined || !Number.isFinite(sizeVram) || sizeVram < 0)
+    return formatBytes(size);
+  const known = size !== null && size !== undefined && Number.isFinite(size) && size > 0;
+  if (sizeVram === 0) return known ? `${formatBytes(size)}, on CPU` : 'on CPU';
+  if (known && sizeVram < size) return `${formatBytes(sizeVram)} of ${formatBytes(size)} on GPU`;
+  return `${formatBytes(sizeVram)} on GPU`;
+}
+
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return '—';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -305,6 +305,8 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
       expect(await mainText()).toContain('198.51.100.7');
       expect(await mainText()).toMatch(/forge/i);
       expect(await page.locator('main svg').count()).toBeGreaterThan(0);
+      // Where the loaded model sits, in words (all of it in VRAM here).
+      expect(await mainText()).toMatch(/2\.14 GiB on GPU/);
       await shot('view-activity-gpu');
     });
 

@@ -6,17 +6,15 @@ const H = 160;
 
 /** GPU utilisation and VRAM in use over the recent scans, drawn as two lines. */
 export function GpuChart({ samples }: { samples: GpuSample[] }) {
+  // One line, not a card-sized empty state: most machines without an NVIDIA GPU run models on
+  // the CPU (or Apple silicon, whose counters unprivileged tools cannot read), and the loaded
+  // models below say where each one sits.
   if (!hasGpuReadings(samples))
     return (
-      <div className="empty" data-testid="gpu-empty">
-        <p>
-          <strong>No NVIDIA GPU readings</strong>
-        </p>
-        <p className="muted small">
-          Paddock reads utilisation and memory with nvidia-smi. Without an NVIDIA GPU and its driver
-          there is nothing to chart.
-        </p>
-      </div>
+      <p className="muted small" data-testid="gpu-empty">
+        No NVIDIA GPU readings: Paddock charts utilisation and memory from nvidia-smi, which this
+        computer does not have. The loaded models below say whether each runs on a GPU or the CPU.
+      </p>
     );
   const series = gpuSeries(samples);
   const last = samples[samples.length - 1]!;

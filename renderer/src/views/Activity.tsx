@@ -3,7 +3,7 @@ import type { ScanView } from '../../../shared/api';
 import { Badge } from '../components/Badge';
 import { GpuChart } from '../components/GpuChart';
 import {
-  formatBytes,
+  loadedModelPlace,
   formatMiB,
   hostPort,
   instanceModels,
@@ -209,9 +209,10 @@ export function Activity({ view }: { view: ScanView }) {
         {snapshot.instances.length === 0 && <p className="muted">No Ollama server is running.</p>}
         {snapshot.instances.map((instance) => {
           const { loaded } = instanceModels(instance);
-          const sizes = new Map<string, number | null>();
+          const places = new Map<string, string>();
           for (const fp of instance.fingerprints)
-            for (const m of fp.loadedModels ?? []) sizes.set(m.name, m.sizeVram ?? m.size);
+            for (const m of fp.loadedModels ?? [])
+              places.set(m.name, loadedModelPlace(m.size, m.sizeVram));
           const at = instance.listeners[0];
           return (
             <div key={instance.id} className="sub-card">
@@ -226,7 +227,7 @@ export function Activity({ view }: { view: ScanView }) {
                   {loaded.map((name) => (
                     <li key={name} className="chip chip-loaded">
                       <span data-testid="model-name">{name}</span>{' '}
-                      <span className="chip-note">{formatBytes(sizes.get(name) ?? null)}</span>
+                      <span className="chip-note">{places.get(name) ?? '—'}</span>
                     </li>
                   ))}
                 </ul>

@@ -6,6 +6,7 @@ import {
   diffLineKind,
   fixLabel,
   formatBytes,
+  loadedModelPlace,
   gpuSeries,
   groupBySeverity,
   hasGpuReadings,
@@ -98,6 +99,16 @@ describe('renderer format helpers', () => {
     expect(relativeTime('2026-01-01T00:00:00Z', now)).toBe('2026-01-01');
     expect(relativeTime(null, now)).toBe('unknown time');
     expect(relativeTime('not a date', now)).toBe('not a date');
+  });
+
+  it('says where a loaded model sits: on the GPU, split, or on the CPU (never "0 B")', () => {
+    expect(loadedModelPlace(2_300_000_000, 2_300_000_000)).toBe('2.14 GiB on GPU');
+    expect(loadedModelPlace(2_300_000_000, 1_073_741_824)).toBe('1 GiB of 2.14 GiB on GPU');
+    expect(loadedModelPlace(2_300_000_000, 0)).toBe('2.14 GiB, on CPU');
+    expect(loadedModelPlace(null, 0)).toBe('on CPU');
+    // A server that does not say (older /api/ps): the size alone.
+    expect(loadedModelPlace(2_300_000_000, undefined)).toBe('2.14 GiB');
+    expect(loadedModelPlace(null, null)).toBe('—');
   });
 
   it('writes sizes in binary units', () => {
