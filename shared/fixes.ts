@@ -31,13 +31,21 @@ export const writeFileStepSchema = z.object({
   content: z.string(),
   mode: z.number().int(),
   /**
-   * Left as written when the run is undone or rolled back (R1): a file that fixes share, so
-   * that one fix's undo must not take it from another that relies on it. Only Paddock's own
-   * nftables include file and its unit, which load Paddock's own rules and nothing else
-   * (fixes/allowlist.ts accepts it nowhere else). Absent on runs recorded before it existed:
-   * those undo as they always did. Part of the plan's digest, like every field but the words.
+   * Runs recorded between R1 and `keptWhile` only: left as written, always, when the run is
+   * undone or rolled back. Recipes no longer write it; fixes/allowlist.ts accepts it only when
+   * re-checking such a recorded run, which then undoes exactly as it was recorded. Part of the
+   * plan's digest, like every field but the words.
    */
   kept: z.literal(true).optional(),
+  /**
+   * R1, shared plumbing: undo and rollback leave the file as written while the folder named here
+   * (read by the executor when this step's turn comes, after the run's later steps were
+   * reverted) still holds a `*.nft` file, or cannot be read; otherwise the step is reverted,
+   * and a file the step found already as it writes it (shared with an earlier fix) is removed.
+   * Only Paddock's nftables include file and unit, with `/etc/paddock/nftables.d`
+   * (fixes/allowlist.ts accepts it nowhere else). Part of the digest.
+   */
+  keptWhile: z.string().optional(),
   /** Why this step, in plain words, for the preview. */
   description: z.string(),
 });
@@ -56,6 +64,12 @@ export const runStepSchema = z.object({
   argv: z.array(z.string()).min(1),
   /** The argv that reverses it; null when running it again is harmless (daemon-reload). */
   undo: z.array(z.string()).min(1).nullable(),
+  /**
+   * R1, shared plumbing: `undo` runs only when the folder named here, read when this step's turn
+   * comes, holds no `*.nft` file (and could be read); otherwise undo leaves what the command did.
+   * Only the enable of Paddock's nftables unit (fixes/allowlist.ts). Part of the digest.
+   */
+  keptWhile: z.string().optional(),
   description: z.string(),
 });
 

@@ -171,7 +171,11 @@ describeFirewallLab('block-client with real nftables', ['nft'], () => {
     expect(run.state, run.outcome).toBe('applied');
     expect(await reach()).toBe(cut);
     expect(readInHost(blockFile(PORT, lab.lanAddress4))).toBe(
-      (plan.steps[0] as { content: string }).content,
+      (
+        plan.steps.find((s) => 'path' in s && s.path === blockFile(PORT, lab.lanAddress4)) as {
+          content: string;
+        }
+      ).content,
     );
     expect(checkClientBlocked(plan.verification, await labSnapshot(peers))).toMatchObject({
       ok: true,

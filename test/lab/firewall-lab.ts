@@ -389,6 +389,7 @@ export function labFixFiles(lab: Lab): FixFiles {
     missingParents: async (p) =>
       (await real.missingParents(at(p))).map((d) => d.slice(prefix.length)),
     removeEmptyDir: (p) => real.removeEmptyDir(at(p)),
+    listDir: (p) => real.listDir(at(p)),
   };
 }
 

@@ -820,6 +820,7 @@ class SystemdLabImpl implements SystemdLab {
       remove: (p) => real.remove(this.hostPath(p)),
       missingParents: async (p) => (await real.missingParents(this.hostPath(p))).map(inside),
       removeEmptyDir: (p) => real.removeEmptyDir(this.hostPath(p)),
+      listDir: (p) => real.listDir(this.hostPath(p)),
     };
   }
 

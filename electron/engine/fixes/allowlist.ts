@@ -21,11 +21,14 @@
  *   as root), `--` before every unit name, and with exactly the undo that reverses it. What
  *   removes or opens something (ufw delete/allow/limit, nft delete table, --remove-rich-rule,
  *   systemctl disable) is accepted only as the undo of the step that added it.
- * - **Kept after undo** (R1): a write that undo leaves as written (`kept`) only for Paddock's
- *   shared nftables include file and unit, each with its pinned content, and an enable of
- *   Paddock's unit with no undo: the boot plumbing every nftables fix of Paddock's relies on,
- *   which loads Paddock's own files and nothing else. Anywhere else `kept` is refused: a
- *   change undo would not take back is no fix Paddock makes.
+ * - **Shared plumbing** (R1): undo keeps a step while Paddock's rules folder holds a rule
+ *   (`keptWhile`), and reverts it with the undo that removes the last one, only on the three
+ *   steps of the boot plumbing every nftables fix of Paddock's relies on: its include file and
+ *   its unit, each with its pinned content, and the enable of its unit undone by exactly
+ *   `systemctl disable -- <unit>`; and only with the folder /etc/paddock/nftables.d. Anywhere
+ *   else it is refused. Runs recorded before it (a write `kept` always, an enable with no
+ *   undo) are accepted only when re-checking a recorded run: a change undo would never take
+ *   back is no fix Paddock makes now.
  *
  * `context` ties a plan to the machine: the units and environment files of the servers root's
  * own scan found. Undo and recovery re-check a recorded plan without it (the servers may be
@@ -39,6 +42,7 @@ import { diffLines } from './preview';
 import {
   NFT_MAIN_CONTENT,
   NFT_UNIT_CONTENT,
+  PADDOCK_NFT_DIR,
   PADDOCK_NFT_MAIN,
   PADDOCK_NFT_UNIT,
   PADDOCK_NFT_UNIT_NAME,
@@ -746,12 +750,16 @@ function runProblem(
           ? OK
           : no(`systemctl cat ${unit} is undone by try-restart of the same unit`);
       if (verb === 'try-restart') return undo === null ? OK : no('a restart has no undo');
-      // Undo leaves it enabled (R1: other rules of Paddock's rely on it); a run recorded
-      // before that disables it again.
+      // Undone by disabling it (with `keptWhile`, only by the undo that removes Paddock's last
+      // rule: keptProblem); a run recorded between R1 and that left it enabled for good.
       if (verb === 'enable' && unit === PADDOCK_NFT_UNIT_NAME)
-        return undo === null || same(undo, ['systemctl', 'disable', '--', unit])
+        return same(undo, ['systemctl', 'disable', '--', unit]) || (undo === null && !context)
           ? OK
-          : no('enabling Paddock’s unit is undone by disabling it, or not at all');
+          : no(
+              context
+                ? 'enabling Paddock’s unit is undone by disabling it'
+                : 'enabling Paddock’s unit is undone by disabling it, or not at all',
+            );
       return no(`systemctl ${args.join(' ')} is not one of the systemctl commands a fix uses`);
     }
     case 'nft': {
@@ -999,22 +1007,40 @@ function windowsPlanProblems(plan: FixPlan): string[] {
 }
 
 /**
- * R1: undo leaves a `kept` write as written, so it is accepted only for the boot plumbing
- * Paddock's nftables fixes share: its include file and its unit, each exactly as the recipe
- * writes it (they load Paddock's own rule files and nothing else). Whatever else a step is, a
- * `kept` on it is refused: every other change Paddock makes is taken back by undo.
+ * R1, the boot plumbing Paddock's nftables fixes share: its include file and its unit, each
+ * exactly as the recipe writes it (they load Paddock's own rule files and nothing else), and the
+ * enable of that unit, undone by disabling it. `keptWhile` (kept while the folder holds a
+ * rule, reverted by the undo that removes the last one) is accepted on those three steps only,
+ * and only with Paddock's own rules folder: root reads that folder to decide, so it must be the
+ * one the include file loads. `kept` (never reverted) only on the two files, and only on a
+ * recorded run (context null): recipes no longer write it. Anything else is refused.
  */
-function keptProblem(step: FixStep): string | null {
+function keptProblem(step: FixStep, context: PrivilegedContext | null): string | null {
   const kept = (step as { kept?: unknown }).kept;
-  if (kept === undefined) return null;
-  const shared =
+  const keptWhile = (step as { keptWhile?: unknown }).keptWhile;
+  if (kept === undefined && keptWhile === undefined) return null;
+  const name = step.kind === 'run' ? step.argv.join(' ') : step.path;
+  const pinnedFile =
     step.kind === 'write-file' &&
-    kept === true &&
     ((step.path === PADDOCK_NFT_MAIN && step.content === NFT_MAIN_CONTENT) ||
       (step.path === PADDOCK_NFT_UNIT && step.content === NFT_UNIT_CONTENT));
-  return shared
+  if (kept !== undefined) {
+    if (keptWhile !== undefined) return `${name}: \`kept\` and \`keptWhile\` together`;
+    if (!(pinnedFile && kept === true))
+      return `${name}: only Paddock's own nftables include file and unit, exactly as the recipe writes them, stay after undo`;
+    return context
+      ? `${name}: a file undo never removes (\`kept\`) is accepted only on a run recorded before \`keptWhile\``
+      : null;
+  }
+  const enable =
+    step.kind === 'run' &&
+    same(step.argv, ['systemctl', 'enable', '--', PADDOCK_NFT_UNIT_NAME]) &&
+    same(step.undo, ['systemctl', 'disable', '--', PADDOCK_NFT_UNIT_NAME]);
+  if (!(pinnedFile || enable))
+    return `${name}: only Paddock's own nftables include file and unit, exactly as the recipe writes them, and the enable of its unit (undone by \`systemctl disable -- ${PADDOCK_NFT_UNIT_NAME}\`) are kept while other rules remain`;
+  return keptWhile === PADDOCK_NFT_DIR
     ? null
-    : `${'path' in step ? step.path : step.kind}: only Paddock's own nftables include file and unit, exactly as the recipe writes them, stay after undo`;
+    : `${name}: kept only while ${PADDOCK_NFT_DIR} holds rules, not ${typeof keptWhile === 'string' ? keptWhile : String(keptWhile)}`;
 }
 
 /**
@@ -1023,7 +1049,7 @@ function keptProblem(step: FixStep): string | null {
  */
 export function privilegedPlanProblems(plan: FixPlan, context: PrivilegedContext | null): string[] {
   const kept = plan.steps.flatMap((step, index) => {
-    const problem = keptProblem(step);
+    const problem = keptProblem(step, context);
     return problem === null ? [] : [`step ${index + 1}: ${problem}`];
   });
   // Paddock's own service (issue 15): its plans have rules of their own, and touch nothing else.

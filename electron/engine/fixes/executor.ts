@@ -11,9 +11,18 @@
  * back every step that started, last first (`revertOrder`, preview.ts). A file is only put
  * back when it still holds what the step wrote (or is already as before): something else
  * means a person changed it meanwhile, and Paddock leaves it and says so rather than
- * overwrite it. A write-file step marked `kept` (Paddock's shared nftables include file and
- * unit, which other fixes' rules rely on) is never reverted: undo, rollback and recovery leave
- * it as written, and say so.
+ * overwrite it.
+ *
+ * Shared plumbing (R1): a step with `keptWhile: DIR` (Paddock's nftables include file, its unit
+ * and the unit's enable, which every nftables rule of Paddock's relies on at boot) is decided
+ * when its turn comes in that reverse order, so after the run's own rule file (an earlier step)
+ * is gone: DIR is read through the file layer (as root, never through a folder another user
+ * controls), and while it holds a `*.nft` file, or cannot be read, the step is left as it is
+ * (never remove what may still be needed); otherwise it is reverted: the command's undo runs,
+ * and the file is removed (or its previous content put back), with Paddock's folders it leaves
+ * empty. Undo, rollback and recovery all decide so; the runs lock keeps any other Paddock run
+ * from adding a rule meanwhile. A write-file step marked `kept` (runs recorded before
+ * `keptWhile`) is never reverted, as it was recorded.
  *
  * Because the journal is written ahead, a run killed at any point can be finished from it at
  * the next start (`recoverRuns`): an interrupted apply is rolled back, an interrupted undo is
@@ -23,7 +32,7 @@
  * Commands are argv only. A plan naming a shell anywhere in an argv is refused outright.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { basename, isAbsolute, join, normalize } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import type { FixPlan, FixRun, FixStep, JournalEntry, RunState } from '../../../shared/fixes';
 import { fixPlanSchema, journalEntrySchema } from '../../../shared/fixes';
 import {
@@ -157,10 +166,16 @@ export function planProblems(plan: FixPlan): string[] {
     return [`the plan is not well formed (${issues.join('; ')})`];
   }
   return plan.steps.flatMap((step, i) => {
+    const keptWhile = 'keptWhile' in step ? step.keptWhile : undefined;
     const problems =
       step.kind === 'run'
         ? [shellProblem(step.argv), step.undo === null ? null : shellProblem(step.undo)]
         : [pathProblem(step.path)];
+    if (keptWhile !== undefined) problems.push(pathProblem(keptWhile));
+    if (step.kind === 'run' && keptWhile !== undefined && step.undo === null)
+      problems.push(
+        `\`${displayArgv(step.argv)}\` is kept while ${keptWhile} holds rules, yet has no undo`,
+      );
     return problems.filter((p): p is string => p !== null).map((p) => `step ${i + 1}: ${p}`);
   });
 }
@@ -521,37 +536,136 @@ async function runArgv(ctx: Ctx, argv: readonly string[]): Promise<void> {
   throw result.spawnError !== null ? new NeverStarted(failure) : new Error(failure);
 }
 
-/** A step whose file undo and rollback leave as written (shared with other fixes). */
-function isKept(step: FixStep): step is Extract<FixStep, { kind: 'write-file' }> {
+/** A step whose file undo and rollback leave as written, always (runs recorded before `keptWhile`). */
+function isKept(step: FixStep): boolean {
   return step.kind === 'write-file' && step.kept === true;
 }
 
+/** The folder whose rules decide whether undo keeps this step (shared plumbing), or null. */
+function keptWhileOf(step: FixStep): string | null {
+  return (step.kind === 'write-file' || step.kind === 'run') && step.keptWhile !== undefined
+    ? step.keptWhile
+    : null;
+}
+
+/** What a kept step is, for the words of an undo. */
+function keptName(step: FixStep): string {
+  return step.kind === 'run' ? `\`${displayArgv(step.argv)}\`` : step.path;
+}
+
+/** A journal line of a step that undo left as it is begins so. */
+const KEPT = 'kept ';
+/** …and says this when the folder could not be read. */
+const UNREAD = 'could not be read';
+
 /**
- * "The system is as it was", for the words of an undo or a rollback: with the files of these
- * steps that stay as written (kept), named.
+ * Why shared plumbing must stay, read from the system now: the `*.nft` files `dir` holds (other
+ * rules of Paddock's rely on it), or that `dir` cannot be read (then nothing proves it unused).
+ * Null when it holds none, or does not exist: nothing relies on it any more.
  */
-function asItWas(ctx: Ctx, indices: readonly number[], said: string): string {
-  const paths = [
-    ...new Set(
-      indices.flatMap((i) => {
-        const step = ctx.plan.steps[i];
-        return step && isKept(step) ? [step.path] : [];
-      }),
-    ),
-  ];
-  return paths.length === 0
-    ? `${said}.`
-    : `${said}, but for ${paths.join(' and ')}, kept on purpose: other fixes may rely on ${paths.length === 1 ? 'it' : 'them'}.`;
+async function stillNeeded(ctx: Ctx, dir: string): Promise<string | null> {
+  let names: string[] | null;
+  try {
+    names = await ctx.files.listDir(dir);
+  } catch (error) {
+    return `${dir} ${UNREAD} (${message(error)}), so other rules of Paddock's may rely on it`;
+  }
+  const rules = (names ?? []).filter((name) => name.endsWith('.nft')).sort();
+  return rules.length === 0
+    ? null
+    : `other rules of Paddock's remain in ${dir} (${rules.slice(0, 5).join(', ')}${rules.length > 5 ? ', …' : ''})`;
+}
+
+/**
+ * "The system is as it was", for the words of an undo or a rollback: with what these steps
+ * left as it is since `marker` (kept), named.
+ */
+function asItWas(
+  ctx: Ctx,
+  indices: readonly number[],
+  marker: JournalEntry['event'],
+  said: string,
+): string {
+  let from = -1;
+  ctx.entries.forEach((e, i) => {
+    if (e.event === marker) from = i;
+  });
+  const keptNow = new Map<number, string>();
+  for (const e of ctx.entries.slice(from + 1))
+    if (e.event === 'step-undone' && e.step !== null && e.detail.startsWith(KEPT))
+      keptNow.set(e.step, e.detail);
+  const steps = [...new Set(indices)].sort((a, b) => a - b);
+  const always = steps.filter((i) => isKept(ctx.plan.steps[i]!) && keptNow.has(i));
+  const shared = steps.filter((i) => keptWhileOf(ctx.plan.steps[i]!) !== null && keptNow.has(i));
+  const names = (list: number[]) => [...new Set(list.map((i) => keptName(ctx.plan.steps[i]!)))];
+  const them = (n: number) => (n === 1 ? 'it' : 'them');
+  const parts: string[] = [];
+  if (always.length > 0)
+    parts.push(
+      `but for ${names(always).join(' and ')}, kept on purpose: other fixes may rely on ${them(names(always).length)}`,
+    );
+  if (shared.length > 0) {
+    const unread = shared.some((i) => keptNow.get(i)!.includes(UNREAD));
+    const dir = keptWhileOf(ctx.plan.steps[shared[0]!]!)!;
+    parts.push(
+      `but for ${listed(names(shared))}, kept: ${unread ? `${dir} could not be read, so other rules of Paddock's may rely on ${them(shared.length)}` : `other rules of Paddock's in ${dir} rely on ${them(shared.length)}`} (the undo that removes the last one removes ${them(shared.length)})`,
+    );
+  }
+  return parts.length === 0 ? `${said}.` : `${said}, ${parts.join('; ')}.`;
+}
+
+function listed(names: string[]): string {
+  return names.length <= 1
+    ? (names[0] ?? '')
+    : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Shared plumbing no rule relies on any more: the file goes (with the folders of Paddock's it
+ * leaves empty), whether this run created it or found it already as it writes it (an earlier
+ * fix wrote it, whose undo kept it for this one); a different file it replaced is put back.
+ */
+async function releaseFile(ctx: Ctx, index: number, dir: string): Promise<string> {
+  const step = ctx.plan.steps[index] as Extract<FixStep, { kind: 'write-file' }>;
+  const { meta, state: backup } = loadBackup(ctx, index);
+  const none = `no rule of Paddock's is left in ${dir}`;
+  if (backup !== null && !sameBytes(backup.bytes, utf8(step.content)))
+    return `${await revertFile(ctx, index)}: ${none}`;
+  const current = await ctx.files.read(step.path);
+  if (current !== null && !holds(current, utf8(step.content)))
+    throw new Error(
+      `${step.path} has changed since Paddock wrote it ${whenDone(ctx, index)}; it was left as it is`,
+    );
+  if (current !== null) await ctx.files.remove(step.path);
+  // Deepest first: the folders the step created, and the rules' folder with those above it up
+  // to this file's own (Paddock's: /etc/paddock/nftables.d, /etc/paddock), each when empty.
+  const folders = new Set(meta.createdDirs);
+  const home = dirname(step.path);
+  if (dir === home || dir.startsWith(`${home}/`))
+    for (let d = dir; d.length >= home.length && d !== dirname(d); d = dirname(d)) folders.add(d);
+  for (const folder of [...folders].sort((a, b) => b.length - a.length))
+    await ctx.files.removeEmptyDir(folder);
+  return current === null
+    ? `${step.path} is already gone: ${none}`
+    : `removed ${step.path}: ${none}`;
 }
 
 async function revertStep(ctx: Ctx, index: number): Promise<string> {
   const step = ctx.plan.steps[index]!;
-  if (isKept(step))
-    return `kept ${step.path} as written: other fixes may rely on it (it loads only Paddock's own files)`;
+  if (step.kind === 'write-file' && isKept(step))
+    return `${KEPT}${step.path} as written: other fixes may rely on it (it loads only Paddock's own files)`;
+  const dir = keptWhileOf(step);
+  if (dir !== null) {
+    const needed = await stillNeeded(ctx, dir);
+    if (needed !== null) return `${KEPT}${keptName(step)} as it is: ${needed}`;
+    if (step.kind === 'write-file') return releaseFile(ctx, index, dir);
+  }
   if (step.kind !== 'run') return revertFile(ctx, index);
   if (step.undo === null) return `nothing to undo for \`${displayArgv(step.argv)}\``;
   await runArgv(ctx, step.undo);
-  return `ran \`${displayArgv(step.undo)}\``;
+  return dir === null
+    ? `ran \`${displayArgv(step.undo)}\``
+    : `ran \`${displayArgv(step.undo)}\`: no rule of Paddock's is left in ${dir}`;
 }
 
 /** Reverts the started steps not already reverted; returns the problems, in plain words. */
@@ -607,7 +721,7 @@ async function rollBack(ctx: Ctx, reason: string, alreadyStarted = false): Promi
       ctx,
       null,
       'rollback-done',
-      `Rolled back: ${reason}. ${asItWas(ctx, started, 'The system is as it was')}`,
+      `Rolled back: ${reason}. ${asItWas(ctx, started, 'rollback-starting', 'The system is as it was')}`,
     );
   } else {
     journalBestEffort(
@@ -806,8 +920,12 @@ async function changedSinceWritten(ctx: Ctx): Promise<string[]> {
   ctx.plan.steps.forEach((step, i) => {
     if (step.kind !== 'run') last.set(step.path, i);
   });
-  // A kept file is not touched by undo: a later change to it overwrites nothing.
-  for (const [path, index] of last) if (isKept(ctx.plan.steps[index]!)) last.delete(path);
+  // A kept file is not touched by undo: a later change to it overwrites nothing. Shared
+  // plumbing is decided only when its turn comes; a change found then is left, and said.
+  for (const [path, index] of last) {
+    const step = ctx.plan.steps[index]!;
+    if (isKept(step) || keptWhileOf(step) !== null) last.delete(path);
+  }
   const problems: string[] = [];
   for (const [path, index] of last) {
     const step = ctx.plan.steps[index]!;
@@ -880,7 +998,7 @@ async function finishUndo(ctx: Ctx): Promise<string[]> {
       ctx,
       null,
       'undo-done',
-      `Undone: ${ctx.plan.title}. ${asItWas(ctx, all, 'The system is as it was')}`,
+      `Undone: ${ctx.plan.title}. ${asItWas(ctx, all, 'undo-starting', 'The system is as it was')}`,
     );
   } else {
     journalBestEffort(ctx, null, 'undo-failed', `Undo did not finish: ${problems.join('; ')}.`);
@@ -923,9 +1041,9 @@ function closeRecovery(
 ): Recovery {
   const all = ctx.plan.steps.map((_, i) => i);
   const text = {
-    'rolled-back': `${what}. At this start it undid the steps that had begun: ${asItWas(ctx, startedSteps(ctx.entries), 'the system is as it was before')}`,
+    'rolled-back': `${what}. At this start it undid the steps that had begun: ${asItWas(ctx, startedSteps(ctx.entries), 'rollback-starting', 'the system is as it was before')}`,
     nothing: `${what}, before it changed anything. Nothing needed undoing.`,
-    finished: `${what}. At this start it finished the undo: ${asItWas(ctx, all, 'the system is as it was before the fix')}`,
+    finished: `${what}. At this start it finished the undo: ${asItWas(ctx, all, 'undo-starting', 'the system is as it was before the fix')}`,
     failed: `${what}. At this start it could not put everything back: ${problems.join('; ')}.`,
   }[action];
   journalBestEffort(ctx, null, 'recovered', text);

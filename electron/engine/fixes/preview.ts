@@ -37,13 +37,14 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * What a plan does, without its words and times: the fix, the server, whether it needs admin
- * rights, every step's path, bytes before and after, mode, whether undo keeps it (`kept`),
- * argv and undo, and what the rescan must show. The prose (title, summary, warnings,
+ * rights, every step's path, bytes before and after, mode, whether undo keeps it (`kept`,
+ * `keptWhile` and its folder), argv and undo, and what the rescan must show: every field of a
+ * step but its description. The prose (title, summary, warnings,
  * descriptions), the finding it answers and the time of the scan it came from are left out:
  * the privileged side makes the plan again from its own scan as root (cli/privileged.ts), which
  * may word a warning with more detail than an ordinary user's scan could, but must do exactly
- * the same things. A field a step lacks (`kept` on runs recorded before it existed) adds
- * nothing, so their digests stay what was journaled.
+ * the same things. A field a step lacks (`kept` or `keptWhile` on runs recorded before they
+ * existed) adds nothing, so their digests stay what was journaled.
  */
 export function planEffect(plan: FixPlan): unknown {
   return {
@@ -293,11 +294,17 @@ function stepText(step: FixStep, index: number): string[] {
   const head = `${index + 1}. ${shown(step.description)}`;
   switch (step.kind) {
     case 'write-file': {
-      const what = step.before === null ? 'create' : 'replace';
+      const what =
+        step.before === null ? 'create' : step.before === step.content ? 'rewrite' : 'replace';
       const diff = unifiedDiff(step.path, step.before, step.content);
+      const undo = step.kept
+        ? '; it stays after undo'
+        : step.keptWhile !== undefined
+          ? `; kept while other Paddock rules remain in ${shown(step.keptWhile)}; removed by the undo that removes the last one`
+          : '';
       return [
         head,
-        `   ${what} ${shown(step.path)} (mode ${octal(step.mode)}${step.kept ? '; it stays after undo' : ''})`,
+        `   ${what} ${shown(step.path)} (mode ${octal(step.mode)}${undo})`,
         diff === '' ? '   (content unchanged)' : shown(diff.trimEnd()),
       ];
     }
@@ -327,18 +334,29 @@ function stepText(step: FixStep, index: number): string[] {
   }
 }
 
+/** What undo does with shared plumbing (R1: `keptWhile`), in the preview's words. */
+function sharedWords(dir: string): string {
+  return `kept while other Paddock rules remain; removed by the undo that removes the last one (rules: ${shown(dir)}/*.nft)`;
+}
+
 function undoText(step: FixStep, index: number): string {
   const n = index + 1;
   switch (step.kind) {
     case 'write-file':
       if (step.kept)
         return `   step ${n}: keep ${shown(step.path)} as written (Paddock's other rules may rely on it)`;
+      if (step.keptWhile !== undefined)
+        return step.before === null || step.before === step.content
+          ? `   step ${n}: ${shown(step.path)}: ${sharedWords(step.keptWhile)}`
+          : `   step ${n}: ${shown(step.path)}: kept while other Paddock rules remain; the undo that removes the last one puts back the previous one, byte for byte, with its mode (rules: ${shown(step.keptWhile)}/*.nft)`;
       return step.before === null
         ? `   step ${n}: remove ${shown(step.path)} (it did not exist; folders created for it are removed)`
         : `   step ${n}: put back the previous ${shown(step.path)}, byte for byte, with its mode`;
     case 'remove-file':
       return `   step ${n}: put back ${shown(step.path)}, byte for byte, with its mode`;
     case 'run':
+      if (step.keptWhile !== undefined && step.undo !== null)
+        return `   step ${n}: kept while other Paddock rules remain (rules: ${shown(step.keptWhile)}/*.nft); the undo that removes the last one runs: ${shownArgv(step.undo)}`;
       return step.undo === null
         ? `   step ${n}: nothing to run (${shownArgv(step.argv)} is not reverted)`
         : [

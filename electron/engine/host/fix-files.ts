@@ -5,7 +5,9 @@
  * - `FixFiles`: the system files a fix changes (a systemd drop-in, a config file). Read as raw
  *   bytes with their permission bits, so that a backup puts back exactly what was there;
  *   written atomically (./atomic-write.ts). Only regular files are read or replaced: a symlink
- *   is refused rather than followed or replaced by a copy of its target.
+ *   is refused rather than followed or replaced by a copy of its target. A folder is listed
+ *   (`listDir`: which rules of Paddock's remain, R1) only when it is one, not a link, and as
+ *   root only when no other user controls it or a folder above it.
  * - The run store: Paddock's own record of each run (plan, journal, backups), written so that
  *   a kill at any moment leaves whole files and whole journal lines.
  * - A lock, so that two Paddock processes never change the system (or recover a run) at once.
@@ -61,6 +63,12 @@ export interface FixFiles {
   missingParents(path: string): Promise<string[]>;
   /** Removes a folder if it is empty; false (and nothing done) when it is not, or is gone. */
   removeEmptyDir(path: string): Promise<boolean>;
+  /**
+   * The names of a folder's entries; null when it does not exist. Throws when it is not a
+   * folder (a symbolic link included), or, as root, when another user controls it or a folder
+   * above it: what it holds could then be anyone's say.
+   */
+  listDir(path: string): Promise<string[] | null>;
 }
 
 /** Config files are small; anything past this is not one Paddock wrote or would change. */
@@ -183,6 +191,34 @@ function removeEmptyDirSync(path: string): boolean {
   return true;
 }
 
+function listDirSync(path: string): string[] | null {
+  let fd: number;
+  try {
+    // O_NOFOLLOW with O_DIRECTORY: a link planted at the path fails instead of being followed.
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    if (errorCode(error) === 'ELOOP' || errorCode(error) === 'ENOTDIR')
+      throw new Error(`${path} is not a folder (or is a symbolic link)`);
+    throw error;
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (isRoot() && (opened.uid !== 0 || (opened.mode & 0o022) !== 0))
+      throw new Error(
+        `${path} can be changed by a user other than root (owner uid ${opened.uid}, mode ${(opened.mode & 0o7777).toString(8)})`,
+      );
+    const names = readdirSync(path);
+    // The name must still be the folder opened: nothing swapped it while it was read.
+    const now = lstatSync(path);
+    if (now.dev !== opened.dev || now.ino !== opened.ino)
+      throw new Error(`${path} changed while it was read`);
+    return names;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The real system files. */
 export function createFixFiles(): FixFiles {
   const guarded =
@@ -198,6 +234,7 @@ export function createFixFiles(): FixFiles {
     remove: guarded(removeFile),
     missingParents: guarded(missingParentsSync),
     removeEmptyDir: guarded(removeEmptyDirSync),
+    listDir: guarded(listDirSync),
   };
 }
 

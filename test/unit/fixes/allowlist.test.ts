@@ -492,67 +492,103 @@ describe('stop-tunnel: root stops only a tunnel client’s own service (issue 12
   });
 });
 
-describe('kept after undo (R1): only the boot plumbing Paddock’s nftables fixes share', () => {
-  const kept = (path: string, content: string, before: string | null = null): FixStep => ({
-    kind: 'write-file',
-    path,
-    before,
-    content,
-    mode: 0o644,
-    kept: true,
-    description: '',
-  });
-  const enable = (undo: string[] | null) =>
-    run(['systemctl', 'enable', '--', 'paddock-nftables.service'], undo);
+describe('kept while other rules remain (R1): only the boot plumbing Paddock’s nftables fixes share', () => {
+  const DIR = '/etc/paddock/nftables.d';
+  const DISABLE = ['systemctl', 'disable', '--', 'paddock-nftables.service'];
+  const shared = (
+    path: string,
+    content: string,
+    before: string | null = null,
+    folder: unknown = DIR,
+  ): FixStep => ({ ...write(path, before, content), keptWhile: folder }) as FixStep;
+  const enable = (undo: string[] | null, folder: unknown = DIR) =>
+    ({
+      ...run(['systemctl', 'enable', '--', 'paddock-nftables.service'], undo),
+      keptWhile: folder,
+    }) as FixStep;
+  const kept = (path: string, content: string, before: string | null = null): FixStep =>
+    ({ ...write(path, before, content), kept: true }) as FixStep;
   const portFile = '/etc/paddock/nftables.d/port-11434.nft';
+  const rule = [write(portFile, null, nftPortRules(11434)), run(['nft', '-f', portFile], nftUndo)];
 
-  it('accepts the include file and the unit, each as the recipe writes it, and an enable with no undo', () => {
+  it('accepts the include file and the unit, each as the recipe writes it, and the enable of its unit undone by disabling it, with Paddock’s rules folder', () => {
     const steps = [
-      write(portFile, null, nftPortRules(11434)),
-      run(['nft', '-f', portFile], nftUndo),
-      kept(PADDOCK_NFT_MAIN, NFT_MAIN_CONTENT),
-      kept(PADDOCK_NFT_UNIT, NFT_UNIT_CONTENT),
+      shared(PADDOCK_NFT_MAIN, NFT_MAIN_CONTENT),
+      shared(PADDOCK_NFT_UNIT, NFT_UNIT_CONTENT),
       run(['systemctl', 'daemon-reload']),
-      enable(null),
+      enable(DISABLE),
+      ...rule,
     ];
     expect(privilegedPlanProblems(plan(steps), context)).toEqual([]);
     // Undo and recovery re-check the recorded run without the tie to a server.
     expect(privilegedPlanProblems(plan(steps), null)).toEqual([]);
+    // A later fix shares them as they are.
+    const later = [
+      shared(PADDOCK_NFT_MAIN, NFT_MAIN_CONTENT, NFT_MAIN_CONTENT),
+      shared(PADDOCK_NFT_UNIT, NFT_UNIT_CONTENT, NFT_UNIT_CONTENT),
+      enable(DISABLE),
+      ...rule,
+    ];
+    expect(privilegedPlanProblems(plan(later), context)).toEqual([]);
   });
 
-  it('a run recorded before R1 (no `kept`, the unit disabled by undo) is still accepted, for its undo', () => {
+  it('a run recorded before R1 (no flag, the unit disabled by undo) is still accepted', () => {
     const old = plan([
-      write(portFile, null, nftPortRules(11434)),
-      run(['nft', '-f', portFile], nftUndo),
+      ...rule,
       write(PADDOCK_NFT_MAIN, null, NFT_MAIN_CONTENT),
       write(PADDOCK_NFT_UNIT, null, NFT_UNIT_CONTENT),
       run(['systemctl', 'daemon-reload']),
-      enable(['systemctl', 'disable', '--', 'paddock-nftables.service']),
+      run(['systemctl', 'enable', '--', 'paddock-nftables.service'], DISABLE),
     ]);
     expect(privilegedPlanProblems(old, null)).toEqual([]);
+    expect(privilegedPlanProblems(old, context)).toEqual([]);
   });
 
+  it('a run recorded with R1’s `kept` (commit 26e498d) is accepted for its undo, and refused as a new plan', () => {
+    const r1 = plan([
+      ...rule,
+      kept(PADDOCK_NFT_MAIN, NFT_MAIN_CONTENT),
+      kept(PADDOCK_NFT_UNIT, NFT_UNIT_CONTENT),
+      run(['systemctl', 'daemon-reload']),
+      run(['systemctl', 'enable', '--', 'paddock-nftables.service'], null),
+    ]);
+    expect(privilegedPlanProblems(r1, null)).toEqual([]);
+    expect(privilegedPlanProblems(r1, context)).toEqual([
+      expect.stringMatching(/^step 3: .*accepted only on a run recorded before `keptWhile`/),
+      expect.stringMatching(/^step 4: .*accepted only on a run recorded before `keptWhile`/),
+      expect.stringMatching(/^step 6: enabling Paddock’s unit is undone by disabling it$/),
+    ]);
+  });
+
+  const ONLY =
+    /step 1: .*only Paddock's own nftables include file and unit, exactly as the recipe writes them, and the enable of its unit \(undone by `systemctl disable -- paddock-nftables.service`\) are kept while other rules remain/;
   it.each<[string, FixStep]>([
-    ['a port file of Paddock’s', kept(portFile, nftPortRules(11434))],
+    ['a port file of Paddock’s', shared(portFile, nftPortRules(11434))],
     [
       'a drop-in of a server’s unit',
-      kept(DROPIN, '[Service]\nEnvironment="OLLAMA_HOST=127.0.0.1"\n'),
+      shared(DROPIN, '[Service]\nEnvironment="OLLAMA_HOST=127.0.0.1"\n'),
     ],
-    ['/etc/environment', kept('/etc/environment', 'PATH="/usr/bin"\n', 'PATH="/usr/bin"\n')],
+    ['/etc/environment', shared('/etc/environment', 'PATH="/usr/bin"\n', 'PATH="/usr/bin"\n')],
     [
       'the include file with other content',
-      kept(PADDOCK_NFT_MAIN, `${NFT_MAIN_CONTENT}flush ruleset\n`),
+      shared(PADDOCK_NFT_MAIN, `${NFT_MAIN_CONTENT}flush ruleset\n`),
     ],
     [
       'the unit with other content',
-      kept(PADDOCK_NFT_UNIT, NFT_UNIT_CONTENT.replace('-f', '-c -f')),
+      shared(PADDOCK_NFT_UNIT, NFT_UNIT_CONTENT.replace('-f', '-c -f')),
     ],
-    ['the include file’s content at the unit’s path', kept(PADDOCK_NFT_UNIT, NFT_MAIN_CONTENT)],
+    ['the include file’s content at the unit’s path', shared(PADDOCK_NFT_UNIT, NFT_MAIN_CONTENT)],
+    ['the load of a rule', { ...run(['nft', '-f', portFile], nftUndo), keptWhile: DIR } as FixStep],
+    ['the enable of Paddock’s unit with no undo', enable(null)],
     [
-      'a value other than true',
-      { ...write(PADDOCK_NFT_MAIN, null, NFT_MAIN_CONTENT), kept: false } as unknown as FixStep,
+      'the enable of Paddock’s unit undone otherwise',
+      enable(['systemctl', 'stop', '--', 'paddock-nftables.service']),
     ],
-    ['a command', { ...run(['nft', '-f', portFile], nftUndo), kept: true } as unknown as FixStep],
+    [
+      'the enable of Paddock’s unit undone by a disable without --',
+      enable(['systemctl', 'disable', 'paddock-nftables.service']),
+    ],
+    ['a daemon-reload', { ...run(['systemctl', 'daemon-reload']), keptWhile: DIR } as FixStep],
     [
       'a removal',
       {
@@ -560,30 +596,67 @@ describe('kept after undo (R1): only the boot plumbing Paddock’s nftables fixe
         path: PADDOCK_NFT_MAIN,
         before: NFT_MAIN_CONTENT,
         description: '',
-        kept: true,
+        keptWhile: DIR,
       } as unknown as FixStep,
     ],
-  ])('refuses `kept` on %s', (_name, step) => {
-    for (const ctx of [context, null]) {
-      const problems = privilegedPlanProblems(plan([step]), ctx);
-      expect(problems.join('; ')).toMatch(
+  ])('refuses `keptWhile` on %s', (_name, step) => {
+    for (const ctx of [context, null])
+      expect(privilegedPlanProblems(plan([step]), ctx).join('; ')).toMatch(ONLY);
+  });
+
+  it.each<[string, unknown]>([
+    ['the include file’s own folder', '/etc/paddock'],
+    ['another folder', '/tmp'],
+    ['a folder on the way up', '/etc/paddock/nftables.d/../../tmp'],
+    ['a folder with a trailing slash', '/etc/paddock/nftables.d/'],
+    ['a value that is no folder', true],
+  ])(
+    'refuses `keptWhile` with %s: root decides only from Paddock’s rules folder',
+    (_name, folder) => {
+      for (const step of [
+        shared(PADDOCK_NFT_MAIN, NFT_MAIN_CONTENT, null, folder),
+        shared(PADDOCK_NFT_UNIT, NFT_UNIT_CONTENT, null, folder),
+        enable(DISABLE, folder),
+      ])
+        for (const ctx of [context, null])
+          expect(privilegedPlanProblems(plan([step]), ctx).join('; ')).toMatch(
+            /step 1: .*kept only while \/etc\/paddock\/nftables\.d holds rules/,
+          );
+    },
+  );
+
+  it('refuses `kept` and `keptWhile` together, and `kept` anywhere but the two files', () => {
+    const both = { ...shared(PADDOCK_NFT_MAIN, NFT_MAIN_CONTENT), kept: true } as FixStep;
+    expect(privilegedPlanProblems(plan([both]), null)).toEqual([
+      expect.stringMatching(/^step 1: .*`kept` and `keptWhile` together/),
+    ]);
+    for (const step of [
+      kept(portFile, nftPortRules(11434)),
+      { ...enable(null), keptWhile: undefined, kept: true } as unknown as FixStep,
+      { ...write(PADDOCK_NFT_MAIN, null, NFT_MAIN_CONTENT), kept: false } as unknown as FixStep,
+    ])
+      expect(privilegedPlanProblems(plan([step]), null).join('; ')).toMatch(
         /step 1: .*only Paddock's own nftables include file and unit, exactly as the recipe writes them, stay after undo/,
       );
-    }
   });
 
-  it('refuses `kept` in a plan of Paddock’s own service too', () => {
+  it('refuses `keptWhile` in a plan of Paddock’s own service too', () => {
     const service: FixPlan = {
-      ...plan([kept('/etc/systemd/system/paddock.service', '[Service]\n')]),
+      ...plan([shared('/etc/systemd/system/paddock.service', '[Service]\n')]),
       fixId: 'service-install',
     };
-    expect(privilegedPlanProblems(service, null)[0]).toMatch(/^step 1: .*stay after undo/);
+    expect(privilegedPlanProblems(service, null)[0]).toMatch(ONLY);
   });
 
-  it('an enable of Paddock’s unit is undone by disabling it or not at all; any other unit is never enabled', () => {
+  it('an enable of Paddock’s unit is undone by disabling it (or, recorded under R1, not at all); any other unit is never enabled', () => {
     expect(
       privilegedPlanProblems(
-        plan([enable(['systemctl', 'stop', '--', 'paddock-nftables.service'])]),
+        plan([
+          run(
+            ['systemctl', 'enable', '--', 'paddock-nftables.service'],
+            ['systemctl', 'stop', '--', 'paddock-nftables.service'],
+          ),
+        ]),
         null,
       ),
     ).toEqual([expect.stringMatching(/undone by disabling it, or not at all/)]);

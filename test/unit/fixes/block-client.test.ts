@@ -78,12 +78,16 @@ describe('block-client: the plan', () => {
     const p = plan(PEER, snap(), files({ '/proc/1/comm': 'systemd\n' }));
     expect(p.requiresAdmin).toBe(true);
     expect(p.title).toBe(`Cut off ${PEER} from port 11434`);
-    expect(p.steps[0]).toMatchObject({
+    // The shared boot plumbing first (R1: undo decides it once this rule file is gone).
+    expect(p.steps.slice(0, 4).every((s) => s.kind !== 'write-file' || 'keptWhile' in s)).toBe(
+      true,
+    );
+    expect(p.steps[4]).toMatchObject({
       kind: 'write-file',
       path: '/etc/paddock/nftables.d/block-11434-192_168_1_50.nft',
       content: nftBlockClientRules(11434, PEER),
     });
-    expect(p.steps[1]).toMatchObject({
+    expect(p.steps[5]).toMatchObject({
       argv: ['nft', '-f', blockFile(11434, PEER)],
       undo: [
         'nft',

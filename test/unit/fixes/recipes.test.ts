@@ -16,6 +16,7 @@ import { planDigest, previewPlan } from '../../../electron/engine/fixes/preview'
 import {
   NFT_MAIN_CONTENT,
   NFT_UNIT_CONTENT,
+  PADDOCK_NFT_DIR,
   PADDOCK_NFT_MAIN,
   PADDOCK_NFT_UNIT,
   firewalldRejectRule,
@@ -210,15 +211,16 @@ describe('block-port', () => {
       port: 11434,
       instance: ID,
     });
+    // The boot plumbing first, so that undo decides it once the rule file is gone (R1).
     expect(p.steps.map((s) => (s.kind === 'run' ? s.argv.join(' ') : `write ${s.path}`))).toEqual([
-      `write ${nftPortFile(11434)}`,
-      `nft -f ${nftPortFile(11434)}`,
       `write ${PADDOCK_NFT_MAIN}`,
       `write ${PADDOCK_NFT_UNIT}`,
       'systemctl daemon-reload',
       'systemctl enable -- paddock-nftables.service',
+      `write ${nftPortFile(11434)}`,
+      `nft -f ${nftPortFile(11434)}`,
     ]);
-    const [rules, main, unit] = writes(p);
+    const [main, unit, rules] = writes(p);
     expect(rules).toMatchObject({ before: null, mode: 0o644, content: nftPortRules(11434) });
     expect(rules!.content).toContain('table inet paddock_11434\ndelete table inet paddock_11434\n');
     expect(rules!.content).toMatch(
@@ -231,7 +233,7 @@ describe('block-port', () => {
     expect(unit!.content).toMatch(/Type=oneshot\nRemainAfterExit=yes\n/);
     expect(unit!.content).toMatch(/After=nftables\.service\n/);
     expect(unit!.content).toMatch(/\[Install\]\nWantedBy=multi-user\.target\n/);
-    const [load] = runs(p);
+    const load = runs(p).find((r) => r.argv[0] === 'nft');
     expect(load!.undo).toEqual([
       'nft',
       'add',
@@ -248,41 +250,47 @@ describe('block-port', () => {
     expectNoShell(p);
   });
 
-  it('R1: undo keeps the include file, the unit and its enablement, which later fixes rely on, and says so', () => {
+  it('R1: the include file, the unit and its enablement are kept while other rules remain, and removed by the undo that removes the last one; the plan says so', () => {
     const p = plan(blockPort(withFirewall(firewallFacts('off'))));
-    const [rules, main, unit] = writes(p);
-    expect(rules!.kept).toBeUndefined();
-    expect(main).toMatchObject({ path: PADDOCK_NFT_MAIN, kept: true });
-    expect(unit).toMatchObject({ path: PADDOCK_NFT_UNIT, kept: true });
+    const [main, unit, rules] = writes(p);
+    expect(rules!.keptWhile).toBeUndefined();
+    expect(main).toMatchObject({ path: PADDOCK_NFT_MAIN, keptWhile: PADDOCK_NFT_DIR });
+    expect(unit).toMatchObject({ path: PADDOCK_NFT_UNIT, keptWhile: PADDOCK_NFT_DIR });
+    expect(p.steps.some((s) => 'kept' in s)).toBe(false);
     const enable = runs(p).find((s) => s.argv[1] === 'enable')!;
-    expect(enable.undo).toBeNull();
-    const said = p.warnings.find((w) => w.startsWith('Undo leaves'))!;
-    expect(said).toContain(`${PADDOCK_NFT_MAIN} and paddock-nftables.service (enabled)`);
-    expect(said).toContain("Paddock's other firewall rules may rely on them");
-    expect(said).toContain("They load only Paddock's own files in /etc/paddock/nftables.d/");
-    expect(said).toContain('`systemctl disable -- paddock-nftables.service`');
+    expect(enable).toMatchObject({
+      undo: ['systemctl', 'disable', '--', 'paddock-nftables.service'],
+      keptWhile: PADDOCK_NFT_DIR,
+    });
+    const said = p.warnings.find((w) => w.startsWith(PADDOCK_NFT_MAIN))!;
+    expect(said).toBe(
+      `${PADDOCK_NFT_MAIN} and paddock-nftables.service (enabled) load every firewall rule of Paddock's at boot, and its rules share them: undo keeps them while another rule of Paddock's remains in /etc/paddock/nftables.d/, and the undo that removes the last one disables the unit and removes both. They load only Paddock's own files there.`,
+    );
+    expect(p.warnings.join(' ')).not.toMatch(/systemctl disable|rm \//);
     const preview = previewPlan(p);
-    expect(preview).toContain(`create ${PADDOCK_NFT_MAIN} (mode 0644; it stays after undo)`);
+    const SAID =
+      'kept while other Paddock rules remain; removed by the undo that removes the last one (rules: /etc/paddock/nftables.d/*.nft)';
     expect(preview).toContain(
-      `step 3: keep ${PADDOCK_NFT_MAIN} as written (Paddock's other rules may rely on it)`,
+      `create ${PADDOCK_NFT_MAIN} (mode 0644; kept while other Paddock rules remain in /etc/paddock/nftables.d; removed by the undo that removes the last one)`,
     );
+    expect(preview).toContain(`step 1: ${PADDOCK_NFT_MAIN}: ${SAID}`);
+    expect(preview).toContain(`step 2: ${PADDOCK_NFT_UNIT}: ${SAID}`);
     expect(preview).toContain(
-      `step 4: keep ${PADDOCK_NFT_UNIT} as written (Paddock's other rules may rely on it)`,
+      'step 4: kept while other Paddock rules remain (rules: /etc/paddock/nftables.d/*.nft); the undo that removes the last one runs: systemctl disable -- paddock-nftables.service',
     );
-    expect(preview).toContain(
-      'step 6: nothing to run (systemctl enable -- paddock-nftables.service is not reverted)',
-    );
-    // What is kept is part of what root compares: the same plan without it is another plan.
-    const unkept: FixPlan = {
+    // The condition and its folder are part of what root compares: without it, another plan.
+    const without = (drop: (s: FixStep) => FixStep): FixPlan => ({
       ...p,
-      steps: p.steps.map((s) => {
-        if (s.kind !== 'write-file') return s;
-        const { kept: _kept, ...rest } = s;
-        return rest;
-      }),
-    };
-    expect(planDigest(unkept)).not.toBe(planDigest(p));
-    // A later fix finds them in place and has nothing to keep, nor to say about them.
+      steps: p.steps.map(drop),
+    });
+    const unconditional = without((s) => {
+      if (!('keptWhile' in s)) return s;
+      const { keptWhile: _k, ...rest } = s;
+      return rest as FixStep;
+    });
+    const elsewhere = without((s) => ('keptWhile' in s ? { ...s, keptWhile: '/etc/paddock' } : s));
+    expect(new Set([planDigest(p), planDigest(unconditional), planDigest(elsewhere)]).size).toBe(3);
+    // A later fix finds them in place: it shares them (nothing changes), and says the same.
     const later = plan(
       blockPort(
         withFirewall(firewallFacts('off')),
@@ -290,12 +298,16 @@ describe('block-port', () => {
           ...SYSTEMD_HOST,
           [PADDOCK_NFT_MAIN]: NFT_MAIN_CONTENT,
           [PADDOCK_NFT_UNIT]: NFT_UNIT_CONTENT,
-          '/etc/systemd/system/multi-user.target.wants/paddock-nftables.service': NFT_UNIT_CONTENT,
         },
         { port: 8080 },
       ),
     );
-    expect(later.warnings.some((w) => w.startsWith('Undo leaves'))).toBe(false);
+    expect(later.warnings).toContain(said);
+    const laterPreview = previewPlan(later);
+    expect(laterPreview).toContain(
+      `rewrite ${PADDOCK_NFT_MAIN} (mode 0644; kept while other Paddock rules remain in /etc/paddock/nftables.d; removed by the undo that removes the last one)`,
+    );
+    expect(laterPreview).toContain(`step 1: ${PADDOCK_NFT_MAIN}: ${SAID}`);
   });
 
   it('never switches on ufw or firewalld that is off, and says what their defaults would block', () => {
@@ -346,7 +358,7 @@ describe('block-port', () => {
     }
   });
 
-  it('a second port reuses the unit Paddock already installed and enabled', () => {
+  it('a second port shares the unit Paddock already installed and enabled: same bytes, no reload, an enable that changes nothing', () => {
     const files = {
       ...SYSTEMD_HOST,
       [PADDOCK_NFT_MAIN]: NFT_MAIN_CONTENT,
@@ -355,9 +367,13 @@ describe('block-port', () => {
     };
     const p = plan(blockPort(withFirewall(firewallFacts('off')), files, { port: 8080 }));
     expect(p.steps.map((s) => (s.kind === 'run' ? s.argv.join(' ') : `write ${s.path}`))).toEqual([
+      `write ${PADDOCK_NFT_MAIN}`,
+      `write ${PADDOCK_NFT_UNIT}`,
+      'systemctl enable -- paddock-nftables.service',
       `write ${nftPortFile(8080)}`,
       `nft -f ${nftPortFile(8080)}`,
     ]);
+    for (const w of writes(p).slice(0, 2)) expect(w.before).toBe(w.content);
     expect(p.verification.port).toBe(8080);
   });
 
@@ -445,7 +461,11 @@ describe('block-port', () => {
     ];
     for (const [facts, files, why] of cases) {
       const p = plan(blockPort(withFirewall(facts), { ...SYSTEMD_HOST, ...files }));
-      expect(runs(p)[0]!.argv.slice(0, 2)).toEqual(['nft', '-f']);
+      expect(
+        runs(p)
+          .find((r) => r.argv[0] !== 'systemctl')!
+          .argv.slice(0, 2),
+      ).toEqual(['nft', '-f']);
       expect(p.warnings[0]).toMatch(why);
       expect(p.warnings[0]).toMatch(/Paddock uses a table of its own in nftables instead/);
     }
@@ -530,7 +550,7 @@ describe('block-port', () => {
     );
     const p = plan(blockPort(withFirewall(facts)));
     expect(everyArgv(p).flat().join(' ')).not.toContain('lic"');
-    expect(runs(p)[0]!.argv[0]).toBe('nft');
+    expect(runs(p).find((r) => r.argv[0] !== 'systemctl')!.argv[0]).toBe('nft');
     expect(p.warnings[0]).toMatch(/has a name Paddock will not put on a command line/);
     expectNoShell(p);
   });

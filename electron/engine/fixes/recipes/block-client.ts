@@ -249,8 +249,9 @@ export function planBlockClient(
     },
   ];
   const persist = options.persist ?? true;
+  // The shared plumbing first: its undo is decided once this rule file is gone (R1).
   const persisted = nftPersistSteps(io, persist);
-  steps.push(...persisted.steps);
+  steps.unshift(...persisted.steps);
   const warnings = [...persisted.warnings];
   if (candidate.seen === 'log')
     warnings.push(

@@ -46,7 +46,6 @@ export const PADDOCK_NFT_DIR = '/etc/paddock/nftables.d';
 export const PADDOCK_NFT_MAIN = '/etc/paddock/nftables.conf';
 export const PADDOCK_NFT_UNIT_NAME = 'paddock-nftables.service';
 export const PADDOCK_NFT_UNIT = `/etc/systemd/system/${PADDOCK_NFT_UNIT_NAME}`;
-const UNIT_WANTS = `/etc/systemd/system/multi-user.target.wants/${PADDOCK_NFT_UNIT_NAME}`;
 export const NFT = '/usr/sbin/nft';
 
 export const nftTableName = (port: number): string => `paddock_${port}`;
@@ -340,8 +339,9 @@ function planNftables(facts: FirewallFacts, port: number, io: RecipeIO, persist:
       description: `Load it now (undo removes the table again).`,
     },
   ];
+  // The shared plumbing first: its undo is decided once this rule file is gone (R1).
   const { steps: persistSteps, warnings, systemd } = nftPersistSteps(io, persist);
-  steps.push(...persistSteps);
+  steps.unshift(...persistSteps);
   return {
     plan: {
       steps,
@@ -352,13 +352,16 @@ function planNftables(facts: FirewallFacts, port: number, io: RecipeIO, persist:
 }
 
 /**
- * What makes Paddock's nftables files load at boot: its include file and unit, written when
- * they differ, and the unit enabled. block-port, share-allowlist and block-client share them,
- * and only the first fix that needs them writes them, so undo leaves them (R1): a write marked
- * `kept` and an enable with no undo. Otherwise undoing that first fix would take them from
- * every later fix's rule, which would then not be loaded after the next reboot. Left alone they
- * load only what is in /etc/paddock/nftables.d (an include of a pattern that matches nothing
- * is valid nftables: nothing is loaded).
+ * What makes Paddock's nftables files load at boot: its include file and unit, and the unit
+ * enabled. block-port, share-allowlist and block-client share them (R1), so every such fix
+ * carries these steps, placed before its rule file, each with `keptWhile: PADDOCK_NFT_DIR`:
+ * the first fix writes them, a later one finds them as it writes them (a step that changes
+ * nothing but makes that fix share them). Undo reverts steps last first, so these are decided
+ * once the fix's own rule file is gone: while another rule file of Paddock's is in
+ * PADDOCK_NFT_DIR (or it cannot be read) they stay, and the undo that removes the last one
+ * disables the unit and removes both files (and Paddock's folders it leaves empty), whichever
+ * fix wrote them first. An include of a pattern that matches nothing is valid nftables: in
+ * between, nothing is loaded.
  */
 export function nftPersistSteps(
   io: RecipeIO,
@@ -368,48 +371,47 @@ export function nftPersistSteps(
   const warnings: string[] = [];
   const systemd = io.readFile('/proc/1/comm')?.trim() === 'systemd';
   if (persist && systemd) {
+    const shared = (written: boolean) =>
+      written
+        ? 'already as Paddock writes it, for another of its rules: this fix shares it'
+        : "shared by every firewall rule of Paddock's";
     const main = io.readFile(PADDOCK_NFT_MAIN);
-    if (main !== NFT_MAIN_CONTENT)
-      steps.push({
-        kind: 'write-file',
-        path: PADDOCK_NFT_MAIN,
-        before: main,
-        content: NFT_MAIN_CONTENT,
-        mode: 0o644,
-        kept: true,
-        description: `${PADDOCK_NFT_MAIN}: loads every port file Paddock wrote (kept after undo, for Paddock's other rules).`,
-      });
+    steps.push({
+      kind: 'write-file',
+      path: PADDOCK_NFT_MAIN,
+      before: main,
+      content: NFT_MAIN_CONTENT,
+      mode: 0o644,
+      keptWhile: PADDOCK_NFT_DIR,
+      description: `${PADDOCK_NFT_MAIN}: loads every rule file Paddock wrote (${shared(main === NFT_MAIN_CONTENT)}).`,
+    });
     const unit = io.readFile(PADDOCK_NFT_UNIT);
-    if (unit !== NFT_UNIT_CONTENT) {
-      steps.push(
-        {
-          kind: 'write-file',
-          path: PADDOCK_NFT_UNIT,
-          before: unit,
-          content: NFT_UNIT_CONTENT,
-          mode: 0o644,
-          kept: true,
-          description: `A systemd unit that loads Paddock's rules at boot, after nftables.service (kept after undo, for Paddock's other rules).`,
-        },
-        {
-          kind: 'run',
-          argv: ['systemctl', 'daemon-reload'],
-          undo: null,
-          description: 'Have systemd read the new unit.',
-        },
-      );
-    }
-    if (io.readFile(UNIT_WANTS) === null)
+    steps.push({
+      kind: 'write-file',
+      path: PADDOCK_NFT_UNIT,
+      before: unit,
+      content: NFT_UNIT_CONTENT,
+      mode: 0o644,
+      keptWhile: PADDOCK_NFT_DIR,
+      description: `A systemd unit that loads Paddock's rules at boot, after nftables.service (${shared(unit === NFT_UNIT_CONTENT)}).`,
+    });
+    if (unit !== NFT_UNIT_CONTENT)
       steps.push({
         kind: 'run',
-        argv: ['systemctl', 'enable', '--', PADDOCK_NFT_UNIT_NAME],
+        argv: ['systemctl', 'daemon-reload'],
         undo: null,
-        description: `Start ${PADDOCK_NFT_UNIT_NAME} at every boot (it stays enabled after undo, for Paddock's other rules).`,
+        description: 'Have systemd read the new unit.',
       });
-    if (steps.length > 0)
-      warnings.push(
-        `Undo leaves ${PADDOCK_NFT_MAIN} and ${PADDOCK_NFT_UNIT_NAME} (enabled) in place: Paddock's other firewall rules may rely on them to load at boot. They load only Paddock's own files in ${PADDOCK_NFT_DIR}/, nothing when it is empty. To remove them once no Paddock rule is left: \`systemctl disable -- ${PADDOCK_NFT_UNIT_NAME}\`, \`rm ${PADDOCK_NFT_MAIN} ${PADDOCK_NFT_UNIT}\`, \`systemctl daemon-reload\`.`,
-      );
+    steps.push({
+      kind: 'run',
+      argv: ['systemctl', 'enable', '--', PADDOCK_NFT_UNIT_NAME],
+      undo: ['systemctl', 'disable', '--', PADDOCK_NFT_UNIT_NAME],
+      keptWhile: PADDOCK_NFT_DIR,
+      description: `Start ${PADDOCK_NFT_UNIT_NAME} at every boot (nothing changes if it already does).`,
+    });
+    warnings.push(
+      `${PADDOCK_NFT_MAIN} and ${PADDOCK_NFT_UNIT_NAME} (enabled) load every firewall rule of Paddock's at boot, and its rules share them: undo keeps them while another rule of Paddock's remains in ${PADDOCK_NFT_DIR}/, and the undo that removes the last one disables the unit and removes both. They load only Paddock's own files there.`,
+    );
     warnings.push(
       'A tool that flushes the whole nftables ruleset by hand (`nft flush ruleset`) removes the rule until the next boot; restarting or reloading nftables.service loads it again.',
     );

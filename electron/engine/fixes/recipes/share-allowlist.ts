@@ -500,8 +500,9 @@ export function planShareAllowlist(
       description: 'Load it now (undo removes the table again).',
     },
   ];
+  // The shared plumbing first: its undo is decided once this rule file is gone (R1).
   const persisted = nftPersistSteps(io, persist);
-  steps.push(...persisted.steps);
+  steps.unshift(...persisted.steps);
   warnings.push(...persisted.warnings, ...connected);
   return planShape({
     fixId: 'share-allowlist',
