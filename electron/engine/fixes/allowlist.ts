@@ -1018,12 +1018,23 @@ function windowsPlanProblems(plan: FixPlan): string[] {
 function keptProblem(step: FixStep, context: PrivilegedContext | null): string | null {
   const kept = (step as { kept?: unknown }).kept;
   const keptWhile = (step as { keptWhile?: unknown }).keptWhile;
-  if (kept === undefined && keptWhile === undefined) return null;
   const name = step.kind === 'run' ? step.argv.join(' ') : step.path;
   const pinnedFile =
     step.kind === 'write-file' &&
     ((step.path === PADDOCK_NFT_MAIN && step.content === NFT_MAIN_CONTENT) ||
       (step.path === PADDOCK_NFT_UNIT && step.content === NFT_UNIT_CONTENT));
+  if (kept === undefined && keptWhile === undefined) {
+    // A new plan's shared plumbing must say it is kept while other rules remain: without it,
+    // its undo would take the plumbing from the rules that rely on it (R1). Recorded runs from
+    // before R1 have no flag and are re-checked as they were recorded.
+    const plumbing =
+      pinnedFile ||
+      (step.kind === 'run' &&
+        same(step.argv, ['systemctl', 'enable', '--', PADDOCK_NFT_UNIT_NAME]));
+    return context && plumbing
+      ? `${name}: Paddock's shared nftables plumbing must be kept while other rules remain (keptWhile ${PADDOCK_NFT_DIR})`
+      : null;
+  }
   if (kept !== undefined) {
     if (keptWhile !== undefined) return `${name}: \`kept\` and \`keptWhile\` together`;
     if (!(pinnedFile && kept === true))

@@ -194,6 +194,13 @@ interface Ctx {
   unjournaled: number;
   /** Commands that failed to start at all (not installed): nothing of theirs to undo. */
   neverRan: Set<number>;
+  /**
+   * Per `keptWhile` folder, what this revert pass decided the first time it asked (why the
+   * plumbing stays, or null: it goes): one decision for all its steps, so that a folder that
+   * changes between them never leaves the unit disabled with a rule left, or enabled with its
+   * file gone; a disable that failed turns it into "stays".
+   */
+  plumbing?: Map<string, string | null>;
   onJournal?: (entry: JournalEntry) => void;
   onSecret?: (secret: string) => void;
 }
@@ -656,13 +663,26 @@ async function revertStep(ctx: Ctx, index: number): Promise<string> {
     return `${KEPT}${step.path} as written: other fixes may rely on it (it loads only Paddock's own files)`;
   const dir = keptWhileOf(step);
   if (dir !== null) {
-    const needed = await stillNeeded(ctx, dir);
+    ctx.plumbing ??= new Map();
+    const needed = ctx.plumbing.has(dir) ? ctx.plumbing.get(dir)! : await stillNeeded(ctx, dir);
+    ctx.plumbing.set(dir, needed);
     if (needed !== null) return `${KEPT}${keptName(step)} as it is: ${needed}`;
     if (step.kind === 'write-file') return releaseFile(ctx, index, dir);
   }
   if (step.kind !== 'run') return revertFile(ctx, index);
   if (step.undo === null) return `nothing to undo for \`${displayArgv(step.argv)}\``;
-  await runArgv(ctx, step.undo);
+  try {
+    await runArgv(ctx, step.undo);
+  } catch (error) {
+    // The unit could not be disabled: its files stay with it (a unit enabled at boot whose file
+    // is gone would leave a dangling link no undo could clean up).
+    if (dir !== null)
+      ctx.plumbing!.set(
+        dir,
+        `\`${displayArgv(step.undo)}\` failed, so what it would have released stays`,
+      );
+    throw error;
+  }
   return dir === null
     ? `ran \`${displayArgv(step.undo)}\``
     : `ran \`${displayArgv(step.undo)}\`: no rule of Paddock's is left in ${dir}`;

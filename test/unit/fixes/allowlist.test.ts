@@ -101,11 +101,17 @@ describe('privilegedPlanProblems', () => {
       run(['systemctl', 'daemon-reload']),
       run(['systemctl', 'try-restart', '--', 'ollama.service']),
       write('/etc/paddock/nftables.d/port-11434.nft', null, nftPortRules(11434)),
-      write(PADDOCK_NFT_UNIT, null, NFT_UNIT_CONTENT),
-      run(
-        ['systemctl', 'enable', '--', 'paddock-nftables.service'],
-        ['systemctl', 'disable', '--', 'paddock-nftables.service'],
-      ),
+      {
+        ...write(PADDOCK_NFT_UNIT, null, NFT_UNIT_CONTENT),
+        keptWhile: '/etc/paddock/nftables.d',
+      } as FixStep,
+      {
+        ...run(
+          ['systemctl', 'enable', '--', 'paddock-nftables.service'],
+          ['systemctl', 'disable', '--', 'paddock-nftables.service'],
+        ),
+        keptWhile: '/etc/paddock/nftables.d',
+      } as FixStep,
       run(['nft', '-f', '/etc/paddock/nftables.d/port-11434.nft'], nftUndo),
       run(
         ['ufw', 'prepend', 'deny', 'proto', 'tcp', 'to', 'any', 'port', '11434'],
@@ -541,7 +547,15 @@ describe('kept while other rules remain (R1): only the boot plumbing Paddock’s
       run(['systemctl', 'enable', '--', 'paddock-nftables.service'], DISABLE),
     ]);
     expect(privilegedPlanProblems(old, null)).toEqual([]);
-    expect(privilegedPlanProblems(old, context)).toEqual([]);
+    // As a new plan it would bring R1 back (its undo takes the plumbing from later rules).
+    const MUST = /must be kept while other rules remain \(keptWhile \/etc\/paddock\/nftables\.d\)$/;
+    expect(privilegedPlanProblems(old, context)).toEqual([
+      expect.stringMatching(new RegExp(`^step 3: ${PADDOCK_NFT_MAIN}: .*${MUST.source}`)),
+      expect.stringMatching(new RegExp(`^step 4: ${PADDOCK_NFT_UNIT}: .*${MUST.source}`)),
+      expect.stringMatching(
+        new RegExp(`^step 6: systemctl enable -- paddock-nftables.service: .*${MUST.source}`),
+      ),
+    ]);
   });
 
   it('a run recorded with R1’s `kept` (commit 26e498d) is accepted for its undo, and refused as a new plan', () => {
@@ -556,6 +570,9 @@ describe('kept while other rules remain (R1): only the boot plumbing Paddock’s
     expect(privilegedPlanProblems(r1, context)).toEqual([
       expect.stringMatching(/^step 3: .*accepted only on a run recorded before `keptWhile`/),
       expect.stringMatching(/^step 4: .*accepted only on a run recorded before `keptWhile`/),
+      expect.stringMatching(
+        /^step 6: systemctl enable -- paddock-nftables.service: Paddock's shared nftables plumbing must be kept while other rules remain/,
+      ),
       expect.stringMatching(/^step 6: enabling Paddock’s unit is undone by disabling it$/),
     ]);
   });

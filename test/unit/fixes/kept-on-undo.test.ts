@@ -299,6 +299,57 @@ describe('R1: Paddock’s shared nftables plumbing stays while a rule of Paddock
     );
   });
 
+  it('the unit could not be disabled: its files stay with it (no boot link to a missing unit), and the undo says it failed', async () => {
+    const s = system();
+    const a = await applyPlan(s.plan(A), s.deps());
+    s.ran.length = 0;
+    const deps = rootDeps(s);
+    const undone = await undoRun(a.id, {
+      ...deps,
+      // systemctl refuses: the boot link stays where it is.
+      exec: async (argv: readonly string[]) =>
+        argv.join(' ') === DISABLE
+          ? {
+              argv: [...argv],
+              code: 1,
+              signal: null,
+              stdout: '',
+              stderr: 'Failed to disable unit: Access denied',
+              truncated: false,
+              timedOut: false,
+              spawnError: null,
+              durationMs: 1,
+            }
+          : deps.exec(argv),
+    });
+    expect(undone.state).toBe('undo-failed');
+    expect(s.read(nftPortFile(A))).toBeNull();
+    // The disable failed, so the unit and include file it would have released stay, and the
+    // unit's boot link (which the stand-in removes only on a disable that succeeds) still
+    // points at a unit that exists.
+    expect(plumbingState(s)).toEqual(PRESENT);
+  });
+
+  it('one decision for the whole undo: the folder changing between the plumbing steps never splits them', async () => {
+    const s = system();
+    const a = await applyPlan(s.plan(A), s.deps());
+    let asked = 0;
+    // Empty when first asked, a rule there at every later look: the first answer stands.
+    const flaky: FixFiles = {
+      ...s.files,
+      listDir: () => {
+        asked += 1;
+        return Promise.resolve(asked === 1 ? [] : ['port-8080.nft']);
+      },
+    };
+    s.ran.length = 0;
+    const undone = await undoRun(a.id, rootDeps(s, flaky));
+    expect(undone.state, undone.outcome).toBe('undone');
+    expect(asked).toBe(1);
+    expect(plumbingState(s)).toEqual(GONE);
+    expect(s.ran).toEqual([dropTable(A), DISABLE]);
+  });
+
   it('a rollback decides as undo does: with no other rule it removes the plumbing; with one it keeps it', async () => {
     const s = system();
     const before = tree(s);
