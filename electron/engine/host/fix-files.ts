@@ -25,6 +25,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  existsSync,
   readSync,
   readdirSync,
   rmdirSync,
@@ -208,7 +209,9 @@ function listDirSync(path: string): string[] | null {
       throw new Error(
         `${path} can be changed by a user other than root (owner uid ${opened.uid}, mode ${(opened.mode & 0o7777).toString(8)})`,
       );
-    const names = readdirSync(path);
+    // The folder that was opened and checked, where the system names it by its descriptor
+    // (Linux): no swap of the path between the check and the listing changes what is read.
+    const names = readdirSync(existsSync('/proc/self/fd') ? `/proc/self/fd/${fd}` : path);
     // The name must still be the folder opened: nothing swapped it while it was read.
     const now = lstatSync(path);
     if (now.dev !== opened.dev || now.ino !== opened.ino)
