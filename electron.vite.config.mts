@@ -4,6 +4,13 @@ import { defineConfig } from 'electron-vite';
 
 export default defineConfig({
   main: {
+    // The Developer ID team the Mac app is signed for, fixed in its code at build time (never
+    // read from the environment when it runs): the admin copy must carry this team's signature
+    // (electron/cli/mac-admin-copy.ts). APPLE_TEAM_ID is the variable electron-builder's
+    // notarization reads; without it the build cannot vouch for a copy, and says so.
+    define: {
+      'process.env.PADDOCK_MAC_TEAM_ID': JSON.stringify(process.env.APPLE_TEAM_ID ?? ''),
+    },
     build: {
       rollupOptions: {
         input: {

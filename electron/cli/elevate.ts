@@ -177,7 +177,13 @@ export type Elevated =
       /** What the privileged side said on stderr besides its answer (interrupted runs it recovered). */
       notes: string[];
     }
-  | { ok: false; cancelled: boolean; message: string };
+  | {
+      ok: false;
+      cancelled: boolean;
+      message: string;
+      /** macOS: refused because the app is in /Applications; an admin copy would let it run. */
+      adminCopy?: true;
+    };
 
 /**
  * Runs one of this CLI's privileged commands as root through the OS's own prompt. `input` goes
@@ -236,13 +242,16 @@ export async function runElevated(
   if (untrusted)
     refusals.push(
       context.privileged.some((arg) => arg.includes('.app/Contents/'))
-        ? `macOS's admin prompt was not offered: ${untrusted}. Paddock runs its admin side only from files nobody but root can change, and an app in /Applications can be replaced by any administrator account without a password. Block the port in macOS's own firewall instead (System Settings > Network > Firewall > Options: Ollama, Block incoming connections)`
+        ? `macOS's admin prompt was not offered: ${untrusted}. Paddock runs its admin side only from files nobody but root can change, and an app in /Applications can be replaced by any administrator account without a password. Make Paddock's admin copy once (Settings > Admin rights on this Mac: a copy in /Library/Paddock that only root can change, checked against Paddock's signature), or block the port in macOS's own firewall instead (System Settings > Network > Firewall > Options: Ollama, Block incoming connections)`
         : `macOS's admin prompt was not offered: ${untrusted} (install Paddock so that its privileged side is root's)`,
     );
   return {
     ok: false,
     cancelled,
     message: `${cancelled ? 'Cancelled' : 'Could not get admin rights'} (${refusals.join('; ')}); nothing was changed.`,
+    ...(untrusted && context.privileged.some((arg) => arg.includes('.app/Contents/'))
+      ? { adminCopy: true as const }
+      : {}),
   };
 }
 

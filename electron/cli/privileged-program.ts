@@ -26,7 +26,7 @@
  *   Mac: every folder from / down root's alone, which /Applications, writable by the admin
  *   group, is not; on Windows: Program Files, an install for all users).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, win32 } from 'node:path';
 
 /** Where the .deb installs it (electron-builder's /opt/${productName}/resources). */
@@ -80,6 +80,39 @@ export function macAppBinary(execPath: string): string {
       execPath,
     );
   return m ? `${m[1]}/Contents/MacOS/${m[2]}` : execPath;
+}
+
+/**
+ * macOS: the copy of Paddock.app that only root can change (`/Library` is root's alone;
+ * `/Applications` lets any administrator account replace what is in it without a password).
+ * Made and removed through macOS's prompt by cli/mac-admin-copy.ts. The app runs its admin
+ * side from it when it holds the app's own version (another version would make other plans,
+ * which the privileged side refuses as not approved).
+ */
+export const MAC_ROOT_COPY = '/Library/Paddock/Paddock.app';
+
+/** What a bundle version may be to be used or passed on (electron-builder's semver). */
+export function isMacVersion(version: string): boolean {
+  return /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/.test(version);
+}
+
+/** CFBundleShortVersionString of a bundle's Info.plist (XML, as electron-builder writes it). */
+export function macBundleVersion(infoPlist: string | null): string | null {
+  if (infoPlist === null) return null;
+  const found = /<key>CFBundleShortVersionString<\/key>\s*<string>([^<]{1,64})<\/string>/.exec(
+    infoPlist,
+  )?.[1];
+  return found !== undefined && isMacVersion(found) ? found : null;
+}
+
+/** A small file's text, or null (absent, unreadable, over 1 MiB). */
+export function readSmall(path: string): string | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.length <= 1024 * 1024 ? text : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The bundle a binary inside it belongs to (`/Applications/Paddock.app`), or null. */
@@ -139,6 +172,7 @@ export function privilegedArgv(
   here: string = __dirname,
   exists: (path: string) => boolean = existsSync,
   runtime: RuntimeFacts = currentRuntime(),
+  read: (path: string) => string | null = readSmall,
 ): string[] {
   const asked = env('PADDOCK_PRIVILEGED');
   if (runtime.electron && (runtime.platform === 'win32' || runtime.platform === 'darwin')) {
@@ -153,10 +187,27 @@ export function privilegedArgv(
         : [join(here, PRIVILEGED_BUNDLE), join(here, '..', 'cli', PRIVILEGED_BUNDLE)].find(exists);
     if (!script) return [];
     if (windows) return [runtime.execPath, script];
-    const binary = macAppBinary(runtime.execPath);
+    let binary = macAppBinary(runtime.execPath);
+    let program = script;
+    // The root-owned copy of this same version, when one was made (mac-admin-copy.ts).
+    const bundle = macBundleOf(binary);
+    if (bundle !== null && bundle !== MAC_ROOT_COPY) {
+      const copyBinary = `${MAC_ROOT_COPY}${binary.slice(bundle.length)}`;
+      const copyScript = `${MAC_ROOT_COPY}/Contents/Resources/${RESOURCES_PRIVILEGED}`;
+      const version = macBundleVersion(read(`${bundle}/Contents/Info.plist`));
+      if (
+        version !== null &&
+        version === macBundleVersion(read(`${MAC_ROOT_COPY}/Contents/Info.plist`)) &&
+        exists(copyBinary) &&
+        exists(copyScript)
+      ) {
+        binary = copyBinary;
+        program = copyScript;
+      }
+    }
     // `env` reads a word with `=` as one more variable: such a path would be run as a program.
-    if (binary.includes('=') || script.includes('=')) return [];
-    return ['/usr/bin/env', `${RUN_AS_NODE}=1`, binary, script];
+    if (binary.includes('=') || program.includes('=')) return [];
+    return ['/usr/bin/env', `${RUN_AS_NODE}=1`, binary, program];
   }
   const node = runtime.electron ? '/usr/bin/node' : runtime.execPath;
   const argvFor = (path: string) => (path.endsWith('.cjs') ? [node, path] : [path]);

@@ -260,8 +260,10 @@ describe('runElevated on a Mac', () => {
       expect(refused).toMatchObject({
         ok: false,
         message: expect.stringMatching(
-          /admin prompt was not offered: .*Applications.*an app in \/Applications can be replaced by any administrator account without a password\. Block the port in macOS's own firewall instead/,
+          /admin prompt was not offered: .*Applications.*an app in \/Applications can be replaced by any administrator account without a password\. Make Paddock's admin copy once \(Settings > Admin rights on this Mac: a copy in \/Library\/Paddock that only root can change, checked against Paddock's signature\), or block the port in macOS's own firewall instead/,
         ),
+        // The app offers to make the admin copy (Settings) from the fix's failure.
+        adminCopy: true,
       });
       // The same app where only root may change anything on the way: the prompt is offered,
       // its shell line sets the variable through env, nothing of the caller's environment.

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   INSTALLED_PRIVILEGED,
+  MAC_ROOT_COPY,
   RUN_AS_NODE,
   macAppBinary,
   macRuntimeFiles,
@@ -91,6 +92,45 @@ describe('privilegedArgv', () => {
       MAC_EXE,
       `${MAC_RES}/paddock-privileged`,
     ]);
+  });
+
+  it('macOS: the admin copy in /Library/Paddock of the same version runs the admin side; another version, or none, does not', () => {
+    const plist = (version: string) =>
+      `<?xml version="1.0"?><plist><dict><key>CFBundleShortVersionString</key>\n\t<string>${version}</string></dict></plist>`;
+    const copyExe = `${MAC_ROOT_COPY}/Contents/MacOS/Paddock`;
+    const copyScript = `${MAC_ROOT_COPY}/Contents/Resources/paddock-privileged`;
+    const files = only(`${MAC_RES}/paddock-privileged`, copyExe, copyScript);
+    const argvWith = (mine: string, copy: string | null, exists = files) =>
+      privilegedArgv(
+        none,
+        `${MAC_RES}/app.asar/out/main`,
+        exists,
+        // The engine's utility process: the Helper's binary, mapped to the app's.
+        app(
+          'darwin',
+          '/Applications/Paddock.app/Contents/Frameworks/Paddock Helper.app/Contents/MacOS/Paddock Helper',
+          MAC_RES,
+        ),
+        (path) =>
+          path === '/Applications/Paddock.app/Contents/Info.plist'
+            ? plist(mine)
+            : path === `${MAC_ROOT_COPY}/Contents/Info.plist` && copy !== null
+              ? plist(copy)
+              : null,
+      );
+    expect(argvWith('0.2.0', '0.2.0')).toEqual([
+      '/usr/bin/env',
+      `${RUN_AS_NODE}=1`,
+      copyExe,
+      copyScript,
+    ]);
+    const own = ['/usr/bin/env', `${RUN_AS_NODE}=1`, MAC_EXE, `${MAC_RES}/paddock-privileged`];
+    // An older copy would make other plans (refused as not approved): the app's own, which the
+    // install check then refuses from /Applications, offering to make the copy again.
+    expect(argvWith('0.2.0', '0.1.0')).toEqual(own);
+    expect(argvWith('0.2.0', null)).toEqual(own);
+    // A copy without its admin side is not used.
+    expect(argvWith('0.2.0', '0.2.0', only(`${MAC_RES}/paddock-privileged`, copyExe))).toEqual(own);
   });
 
   it('a Mac path with `=` (which env would read as a variable, and run the next word) gives nothing to run', () => {

@@ -1,0 +1,411 @@
+/**
+ * macOS (issue 16): the admin copy. An app in /Applications cannot run Paddock's admin side:
+ * any administrator account may replace what is in /Applications without a password, so
+ * whatever runs as root from there could have been changed by a process that never asked.
+ * Paddock therefore keeps a copy of itself where only root writes, `/Library/Paddock/Paddock.app`,
+ * and runs its admin side from that copy when it is the app's own version
+ * (privileged-program.ts); the install check (elevate.ts) still judges that copy, file by file
+ * and folder by folder, before every prompt.
+ *
+ * Making the copy is one run of a fixed shell script through macOS's own admin prompt
+ * (`do shell script … with administrator privileges`, started with `env -i`), with three data
+ * arguments: the bundle to copy (the running app's), the version it must hold, and the code
+ * signing requirement it must meet. As root, the script
+ *
+ *   1. refuses unless `/Library/Paddock` is a real folder of root's that nobody else may write
+ *      (made 0755 when absent: `/Library` is root's alone, so nobody else could have made it);
+ *   2. removes what an interrupted run left (`.stage.*` folders, never through a link);
+ *   3. copies the bundle into a fresh `mktemp -d` folder inside it (0700, root's), so that no
+ *      other user can reach a file of the copy while it is made: `ditto --noacl --noextattr
+ *      --noqtn --norsrc`; ditto keeps owners and, as root, set-id bits, so then
+ *   4. `chown -R root:wheel` and `chmod -R go-w,ugo-s` (no link is followed by either with -R);
+ *   5. checks the copy, not the source: `codesign --verify --deep --strict` against the
+ *      Developer ID requirement of Paddock's team (anything added, removed or changed in the
+ *      bundle fails it), and its Info.plist's version against the one asked for;
+ *   6. only then moves the previous copy aside and this one into place (two renames inside
+ *      root's folder; a failed second rename puts the previous one back), and removes the rest.
+ *
+ * Any failure removes the staging folder and leaves the previous copy as it was. The source may
+ * change while it is copied (it is in /Applications): what is checked is what was copied. The
+ * team is the one the build was signed for (`APPLE_TEAM_ID`, the variable electron-builder's
+ * notarization reads), compiled into the app's own code at build time
+ * (electron.vite.config.mts), never read from the bundle being copied; a build made without
+ * it cannot vouch for a copy and says so.
+ *
+ * Undo is `remove`: the same folder checks, the copy moved into a staging folder and deleted,
+ * and `/Library/Paddock` removed when nothing else is in it. Nothing of the user's is ever
+ * overwritten: the folder is Paddock's own, and the app in /Applications is the source of
+ * every copy, so a removed copy can always be made again.
+ */
+import type { AdminCopyState, AdminCopyView } from '../../shared/api';
+import type { PaddockEvent } from '../../shared/events';
+import type { ExecResult, Host } from '../engine/host/types';
+import { installProblem } from '../engine/host/trust';
+import { appleScriptAdminArgv, parseAdminShellOutput } from './elevate';
+import {
+  MAC_ROOT_COPY,
+  RESOURCES_PRIVILEGED,
+  currentRuntime,
+  isMacVersion,
+  macAppBinary,
+  macBundleOf,
+  macBundleVersion,
+  macRuntimeFiles,
+  readSmall,
+} from './privileged-program';
+import type { RuntimeFacts } from './privileged-program';
+
+export { MAC_ROOT_COPY, macBundleVersion };
+
+export const MAC_ROOT_FOLDER = '/Library/Paddock';
+/** electron-builder.yml's appId: the identifier the copy's signature must carry. */
+export const MAC_APP_ID = 'dev.paddock.app';
+/** The word the scripts start each line they print with. */
+export const ADMIN_COPY_SAYS = 'paddock-admin-copy: ';
+
+/** The build's Developer ID team, or null (a build signed ad hoc or not at all). */
+export function buildTeamId(
+  compiled: string | undefined = process.env.PADDOCK_MAC_TEAM_ID,
+): string | null {
+  return compiled && /^[A-Z0-9]{10}$/.test(compiled) ? compiled : null;
+}
+
+/**
+ * The code signing requirement the copy must meet: signed by Apple's chain with a Developer ID
+ * Application certificate (the two marker extensions Apple's own `codesign -d -r-` prints for
+ * Developer ID code) of this team, with Paddock's identifier.
+ */
+export function developerIdRequirement(team: string): string {
+  if (!/^[A-Z0-9]{10}$/.test(team)) throw new Error(`${JSON.stringify(team)} is not a team ID`);
+  return [
+    `identifier "${MAC_APP_ID}"`,
+    'anchor apple generic',
+    'certificate 1[field.1.2.840.113635.100.6.2.6]',
+    'certificate leaf[field.1.2.840.113635.100.6.1.13]',
+    `certificate leaf[subject.OU] = "${team}"`,
+  ].join(' and ');
+}
+
+// The scripts are one line each: `do shell script` hands the text to /bin/sh, and the admin
+// prompt's argv refuses control characters. Every statement below ends with its own `;` (or
+// `then`/`do`/`{`), so the lines are joined by spaces. POSIX sh only: macOS's /bin/sh is bash
+// in POSIX mode (or dash); the lab test runs them with Debian's dash.
+
+/** Checks shared by both scripts: `$root` must be a folder of root's that only root writes. */
+const FOLDER_CHECKS = [
+  'root=/Library/Paddock; copy=/Library/Paddock/Paddock.app; stage=;',
+  `say() { printf '%s\\n' "${ADMIN_COPY_SAYS}$1"; };`,
+  'fail() { say "$1"; if [ -n "$stage" ]; then /bin/rm -rf "$stage"; fi; exit 1; };',
+  '[ "$(/usr/bin/id -u)" = 0 ] || fail "this must run as root";',
+  'if [ -L "$root" ]; then fail "$root is a symbolic link; nothing was changed"; fi;',
+  // `ls -ldn`: mode, links, uid. Ten mode characters and nothing after them: no ACL (+) and no
+  // extended attribute (@); the group and others may not write.
+  'folder_ok() { set -- $(/bin/ls -ldn "$root"); case "$1" in d????[!w]??[!w]?) ;; *) return 1;; esac; [ "$3" = 0 ]; };',
+];
+
+/** Removes what an interrupted run left behind: only real folders, never through a link. */
+const CLEAR_STALE =
+  'for old in "$root"/.stage.*; do if [ -d "$old" ] && [ ! -L "$old" ]; then /bin/rm -rf "$old"; fi; done;';
+
+/** Runs as root with $1 the bundle, $2 the version, $3 the signing requirement. */
+/** The install script's statements, in order (the preview shows them; run joined by spaces). */
+export const INSTALL_STATEMENTS: readonly string[] = [
+  'set -u; src=$1; version=$2; requirement=$3;',
+  ...FOLDER_CHECKS,
+  'case "$src" in /*.app) ;; *) fail "the app to copy is not an absolute path to a .app; nothing was changed";; esac;',
+  'if [ -L "$src" ] || [ ! -d "$src" ]; then fail "$src is not an app folder; nothing was changed"; fi;',
+  'if [ ! -e "$root" ]; then /bin/mkdir -m 755 "$root" || fail "could not make $root; nothing was changed"; fi;',
+  'folder_ok || fail "$root is not a folder of root\'s that only root may change (remove it first); nothing was changed";',
+  CLEAR_STALE,
+  'stage=$(/usr/bin/mktemp -d "$root/.stage.XXXXXXXX") || { stage=; fail "could not make a staging folder in $root; nothing was changed"; };',
+  '/usr/bin/ditto --norsrc --noextattr --noqtn --noacl "$src" "$stage/Paddock.app" || fail "copying $src failed; nothing was changed";',
+  '/usr/sbin/chown -R root:wheel "$stage/Paddock.app" || fail "could not make the copy root\'s; nothing was changed";',
+  '/bin/chmod -R go-w,ugo-s "$stage/Paddock.app" || fail "could not take write and set-id rights off the copy; nothing was changed";',
+  '/usr/bin/codesign --verify --deep --strict "-R=$requirement" "$stage/Paddock.app" || fail "the copy of $src is not signed by Paddock\'s developer, or was changed after signing; nothing was changed";',
+  'got=$(/usr/libexec/PlistBuddy -c "Print :CFBundleShortVersionString" "$stage/Paddock.app/Contents/Info.plist") || fail "the copy has no version; nothing was changed";',
+  '[ "$got" = "$version" ] || fail "the copy is version $got, not $version (was the app updated just now?); nothing was changed";',
+  'if [ ! -f "$stage/Paddock.app/Contents/MacOS/Paddock" ] || [ ! -f "$stage/Paddock.app/Contents/Resources/paddock-privileged" ]; then fail "the copy lacks the admin side; nothing was changed"; fi;',
+  'if [ -e "$copy" ] || [ -L "$copy" ]; then /bin/mv "$copy" "$stage/previous" || fail "could not move the previous copy aside; nothing was changed"; fi;',
+  'if ! /bin/mv "$stage/Paddock.app" "$copy"; then if [ -e "$stage/previous" ] || [ -L "$stage/previous" ]; then /bin/mv "$stage/previous" "$copy"; fi; fail "could not put the copy in place; the previous one was put back"; fi;',
+  '/bin/rm -rf "$stage"; stage=;',
+  'say "installed $version at $copy";',
+];
+export const INSTALL_SCRIPT = INSTALL_STATEMENTS.join(' ');
+
+/** Runs as root, no argument: removes the copy and, when empty, Paddock's folder. */
+export const REMOVE_STATEMENTS: readonly string[] = [
+  'set -u;',
+  ...FOLDER_CHECKS,
+  'if [ ! -e "$root" ]; then say "there is no admin copy"; exit 0; fi;',
+  'folder_ok || fail "$root is not a folder of root\'s that only root may change; nothing was changed";',
+  CLEAR_STALE,
+  'if [ -e "$copy" ] || [ -L "$copy" ]; then stage=$(/usr/bin/mktemp -d "$root/.stage.XXXXXXXX") || { stage=; fail "could not make a staging folder in $root; nothing was changed"; }; /bin/mv "$copy" "$stage/previous" || fail "could not move the copy aside; nothing was changed"; /bin/rm -rf "$stage"; stage=; fi;',
+  '/bin/rmdir "$root" 2>/dev/null;',
+  'say "removed $copy";',
+];
+export const REMOVE_SCRIPT = REMOVE_STATEMENTS.join(' ');
+
+/** The prompt's argv for one of the scripts (argv, never a shell string of values). */
+function scriptArgv(script: string, args: readonly string[]): string[] {
+  return appleScriptAdminArgv([
+    '/usr/bin/env',
+    '-i',
+    'PATH=/usr/bin:/bin:/usr/sbin:/sbin',
+    'LC_ALL=C',
+    '/bin/sh',
+    '-c',
+    script,
+    'paddock-admin-copy',
+    ...args,
+  ]);
+}
+
+export function installArgv(bundle: string, version: string, team: string): string[] {
+  if (!/^\/.+\.app$/.test(bundle) || bundle.split('/').includes('..'))
+    throw new Error(`${JSON.stringify(bundle)} is not an absolute path to an app bundle`);
+  if (bundle === MAC_ROOT_COPY) throw new Error('the app runs from the admin copy itself');
+  if (!isMacVersion(version)) throw new Error(`${JSON.stringify(version)} is not a version`);
+  return scriptArgv(INSTALL_SCRIPT, [bundle, version, developerIdRequirement(team)]);
+}
+
+export function removeArgv(): string[] {
+  return scriptArgv(REMOVE_SCRIPT, []);
+}
+
+export interface AdminCopyFacts {
+  platform: NodeJS.Platform;
+  /** The running app's bundle (`/Applications/Paddock.app`), or null (not a packaged Mac app). */
+  bundle: string | null;
+  /** The app's own bundle's install problem (null: it may run its admin side itself). */
+  bundleProblem: () => string | null;
+  team: string | null;
+  read: (path: string) => string | null;
+  /** installProblem of the copy's binary, script and runtime files (null: root may trust it). */
+  copyProblem: () => string | null;
+}
+
+/** What the Mac app can say of its admin copy, from the system (never from a caller). */
+export function adminCopyState(facts: AdminCopyFacts): AdminCopyState {
+  if (facts.platform !== 'darwin' || facts.bundle === null)
+    return { kind: 'not-needed', why: 'only the packaged Mac app needs an admin copy' };
+  if (facts.bundle === MAC_ROOT_COPY)
+    return { kind: 'not-needed', why: 'this app runs from the admin copy itself' };
+  if (facts.bundleProblem() === null)
+    return {
+      kind: 'not-needed',
+      why: `${facts.bundle} is root's alone, so Paddock runs its admin side from there`,
+    };
+  const version = macBundleVersion(facts.read(`${facts.bundle}/Contents/Info.plist`));
+  if (version === null)
+    return { kind: 'unavailable', why: `${facts.bundle}/Contents/Info.plist holds no version` };
+  if (facts.team === null)
+    return {
+      kind: 'unavailable',
+      why: 'this build of Paddock was not signed with a Developer ID, so it cannot check that a copy is Paddock’s own; block the port in macOS’s firewall instead (System Settings > Network > Firewall > Options)',
+    };
+  const copyVersion = macBundleVersion(facts.read(`${MAC_ROOT_COPY}/Contents/Info.plist`));
+  if (copyVersion === null && facts.read(`${MAC_ROOT_COPY}/Contents/Info.plist`) === null)
+    return { kind: 'absent', bundle: facts.bundle, version };
+  if (copyVersion !== version)
+    return { kind: 'other-version', bundle: facts.bundle, version, copyVersion };
+  const why = facts.copyProblem();
+  if (why !== null) return { kind: 'untrusted', bundle: facts.bundle, version, why };
+  return { kind: 'ready', bundle: facts.bundle, version };
+}
+
+/** The install check of the copy: its binary, its script and every file its binary loads. */
+export function copyInstallProblem(): string | null {
+  const binary = `${MAC_ROOT_COPY}/Contents/MacOS/Paddock`;
+  const loaded = macRuntimeFiles(binary);
+  if (loaded === null) return `the files of ${MAC_ROOT_COPY} could not all be listed`;
+  return installProblem([
+    binary,
+    `${MAC_ROOT_COPY}/Contents/Resources/${RESOURCES_PRIVILEGED}`,
+    ...loaded,
+  ]);
+}
+
+export type AdminCopyOutcome =
+  { ok: true; said: string[] } | { ok: false; cancelled: boolean; message: string };
+
+const ADMIN_COPY_TIMEOUT_MS = 300_000;
+
+/**
+ * Runs one of the scripts through the prompt and reads its answer. `ok: true` only when the
+ * script itself ran to its end and exited 0.
+ */
+export async function runAdminCopyScript(
+  host: Host,
+  argv: readonly string[],
+): Promise<AdminCopyOutcome> {
+  const result: ExecResult = await host.exec(argv, {
+    timeoutMs: ADMIN_COPY_TIMEOUT_MS,
+    maxBytes: 1024 * 1024,
+  });
+  if (result.spawnError !== null)
+    return {
+      ok: false,
+      cancelled: false,
+      message: `osascript could not be started (${result.spawnError}); nothing was changed.`,
+    };
+  if (/\(-128\)/.test(result.stderr))
+    return {
+      ok: false,
+      cancelled: true,
+      message: 'The admin prompt was cancelled; nothing was changed.',
+    };
+  if (result.timedOut)
+    return { ok: false, cancelled: false, message: 'No answer from the admin prompt in time.' };
+  const answer = result.code === 0 ? parseAdminShellOutput(result.stdout) : null;
+  if (answer === null)
+    return {
+      ok: false,
+      cancelled: false,
+      message: `The admin prompt did not run the script to its end: ${(result.stderr.trim() || result.stdout.trim()).slice(0, 300) || `osascript exited with ${result.code}`}`,
+    };
+  const said = answer.stdout
+    .split('\n')
+    .filter((line) => line.startsWith(ADMIN_COPY_SAYS))
+    .map((line) => line.slice(ADMIN_COPY_SAYS.length));
+  if (answer.code !== 0)
+    return {
+      ok: false,
+      cancelled: false,
+      message: said.at(-1) ?? `the script exited with ${answer.code}`,
+    };
+  return { ok: true, said };
+}
+
+/** The install check of the running app's own bundle (what elevate.ts judges before a prompt). */
+function bundleInstallProblem(binary: string, bundle: string): string | null {
+  const loaded = macRuntimeFiles(binary);
+  if (loaded === null) return `the files of ${bundle} could not all be listed`;
+  return installProblem([
+    binary,
+    `${bundle}/Contents/Resources/${RESOURCES_PRIVILEGED}`,
+    ...loaded,
+  ]);
+}
+
+/** The facts of the process this runs in: the app's bundle from its own binary's path. */
+export function currentAdminCopyFacts(
+  runtime: RuntimeFacts = currentRuntime(),
+  team: string | null = buildTeamId(),
+): AdminCopyFacts {
+  const binary = macAppBinary(runtime.execPath);
+  const bundle = runtime.electron && runtime.platform === 'darwin' ? macBundleOf(binary) : null;
+  return {
+    platform: runtime.platform,
+    bundle,
+    team,
+    read: readSmall,
+    bundleProblem: () => (bundle === null ? null : bundleInstallProblem(binary, bundle)),
+    copyProblem: copyInstallProblem,
+  };
+}
+
+export interface AdminCopyDeps {
+  host: Host;
+  facts: () => AdminCopyFacts;
+  /** Where the made or removed copy is recorded (the history). */
+  record?: (event: PaddockEvent) => Promise<void> | void;
+  now?: () => Date;
+}
+
+function view(
+  facts: AdminCopyFacts,
+  state: AdminCopyState,
+  outcome: AdminCopyView['outcome'],
+): AdminCopyView {
+  const canInstall =
+    state.kind === 'absent' || state.kind === 'other-version' || state.kind === 'untrusted';
+  const present =
+    state.kind === 'other-version' || state.kind === 'untrusted' || state.kind === 'ready';
+  return {
+    state,
+    install:
+      canInstall && facts.team !== null
+        ? {
+            statements: [...INSTALL_STATEMENTS],
+            args: [state.bundle, state.version, developerIdRequirement(facts.team)],
+          }
+        : null,
+    remove: present ? { statements: [...REMOVE_STATEMENTS] } : null,
+    outcome,
+  };
+}
+
+let busy = false;
+
+/**
+ * `status`: the state, from the system. `install` and `remove`: the script through macOS's
+ * prompt, then the state read again, which is what the answer says happened (verified, not
+ * taken from the script's word). Refused, with nothing run, where the state offers no such
+ * action.
+ */
+export async function adminCopyAction(
+  deps: AdminCopyDeps,
+  action: 'status' | 'install' | 'remove',
+): Promise<AdminCopyView> {
+  const facts = deps.facts();
+  const before = adminCopyState(facts);
+  const shown = view(facts, before, null);
+  if (action === 'status') return shown;
+  const offered = action === 'install' ? shown.install : shown.remove;
+  if (offered === null)
+    throw new Error(
+      before.kind === 'ready' && action === 'install'
+        ? `The admin copy ${MAC_ROOT_COPY} is already this version and usable; nothing was run.`
+        : `There is no admin copy to ${action} here (${'why' in before ? before.why : before.kind}); nothing was run.`,
+    );
+  if (busy) throw new Error('The admin copy is being changed already; nothing more was run.');
+  busy = true;
+  try {
+    const argv =
+      action === 'install' && facts.team !== null && 'bundle' in before
+        ? installArgv(before.bundle, before.version, facts.team)
+        : removeArgv();
+    const ran = await runAdminCopyScript(deps.host, argv);
+    const after = adminCopyState(deps.facts());
+    let outcome: NonNullable<AdminCopyView['outcome']>;
+    if (!ran.ok) outcome = { ok: false, cancelled: ran.cancelled, message: ran.message };
+    else if (action === 'install' && after.kind !== 'ready')
+      outcome = {
+        ok: false,
+        cancelled: false,
+        message: `The copy was made, but Paddock cannot use it: ${
+          after.kind === 'untrusted' ? after.why : after.kind
+        }. Remove it from here.`,
+      };
+    else if (
+      action === 'remove' &&
+      (after.kind === 'ready' || after.kind === 'untrusted' || after.kind === 'other-version')
+    )
+      outcome = { ok: false, cancelled: false, message: `${MAC_ROOT_COPY} is still there.` };
+    else
+      outcome = {
+        ok: true,
+        cancelled: false,
+        message:
+          action === 'install'
+            ? `Paddock ${before.kind === 'absent' || before.kind === 'other-version' || before.kind === 'untrusted' ? before.version : ''} was copied to ${MAC_ROOT_COPY}, checked against its developer's signature and made root's. Fixes that need admin rights now ask for your password.`
+            : `${MAC_ROOT_COPY} was removed. Fixes that need admin rights are offered again only once a copy is made.`,
+      };
+    if (ran.ok && deps.record) {
+      const at = (deps.now?.() ?? new Date()).toISOString();
+      await deps.record({
+        id: `${at}-${Math.random().toString(16).slice(2, 10)}`,
+        kind: 'admin-copy',
+        at,
+        instance: null,
+        verdict: null,
+        severity: 'info',
+        message: outcome.message,
+        data: { action, ok: outcome.ok, path: MAC_ROOT_COPY },
+      });
+    }
+    return view(deps.facts(), after, outcome);
+  } finally {
+    busy = false;
+  }
+}

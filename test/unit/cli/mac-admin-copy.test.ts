@@ -1,0 +1,349 @@
+/**
+ * The Mac app's admin copy (issue 16, cli/mac-admin-copy.ts): what the app says of it, what it
+ * asks macOS's prompt to run, and what it reports afterwards, read back from the system. The
+ * scripts themselves run for real, as root, in test/lab/mac-admin-copy.test.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import {
+  INSTALL_SCRIPT,
+  MAC_ROOT_COPY,
+  REMOVE_SCRIPT,
+  adminCopyAction,
+  adminCopyState,
+  buildTeamId,
+  developerIdRequirement,
+  installArgv,
+  removeArgv,
+} from '../../../electron/cli/mac-admin-copy';
+import type { AdminCopyFacts } from '../../../electron/cli/mac-admin-copy';
+import type { PaddockEvent } from '../../../shared/events';
+import { adminCopyViewSchema } from '../../../shared/api';
+import { createFakeHost } from '../../support/fake-host';
+
+const APP = '/Applications/Paddock.app';
+const TEAM = 'ABCDE12345';
+const plist = (version: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>\n\t<key>CFBundleShortVersionString</key>\n\t<string>${version}</string>\n</dict></plist>\n`;
+
+/** A Mac app in /Applications (refused by the install check), with or without a copy. */
+function facts(
+  copy: { version: string; problem?: string | null } | null,
+  over: Partial<AdminCopyFacts> = {},
+): AdminCopyFacts {
+  return {
+    platform: 'darwin',
+    bundle: APP,
+    team: TEAM,
+    bundleProblem: () => '/Applications may be changed by the admin group',
+    read: (path) =>
+      path === `${APP}/Contents/Info.plist`
+        ? plist('0.2.0')
+        : path === `${MAC_ROOT_COPY}/Contents/Info.plist` && copy
+          ? plist(copy.version)
+          : null,
+    copyProblem: () => copy?.problem ?? null,
+    ...over,
+  };
+}
+
+/** The words the prompt's shell line hands to /bin/sh, read back by a real /bin/sh. */
+function shellWords(argv: string[]): string[] {
+  expect(argv.slice(0, 2)).toEqual(['/usr/bin/osascript', '-e']);
+  const m =
+    /^do shell script "((?:[^"\\]|\\.)*)" with administrator privileges without altering line endings$/.exec(
+      argv[2]!,
+    );
+  expect(m).not.toBeNull();
+  const full = m![1]!.replace(/\\(.)/g, '$1');
+  const suffix = ` 2>&1; printf '\\npaddock-exit:%s\\n' "$?"`;
+  expect(full.endsWith(suffix)).toBe(true);
+  const out = spawnSync('/bin/sh', ['-c', `printf '%s\\0' ${full.slice(0, -suffix.length)}`], {
+    encoding: 'utf8',
+  });
+  expect(out.status).toBe(0);
+  return out.stdout.split('\0').slice(0, -1);
+}
+
+describe('the prompt’s argv', () => {
+  it('runs the fixed script with a fresh environment; the bundle, version and requirement are data, whatever is in them', () => {
+    const odd = "/Users/o'neil/My Apps/$(id) `x`/Paddock.app";
+    const words = shellWords(installArgv(odd, '0.2.0-beta.1', TEAM));
+    expect(words).toEqual([
+      '/usr/bin/env',
+      '-i',
+      'PATH=/usr/bin:/bin:/usr/sbin:/sbin',
+      'LC_ALL=C',
+      '/bin/sh',
+      '-c',
+      INSTALL_SCRIPT,
+      'paddock-admin-copy',
+      odd,
+      '0.2.0-beta.1',
+      developerIdRequirement(TEAM),
+    ]);
+    expect(shellWords(removeArgv())).toEqual([
+      '/usr/bin/env',
+      '-i',
+      'PATH=/usr/bin:/bin:/usr/sbin:/sbin',
+      'LC_ALL=C',
+      '/bin/sh',
+      '-c',
+      REMOVE_SCRIPT,
+      'paddock-admin-copy',
+    ]);
+  });
+
+  it('the requirement names Apple’s Developer ID chain, the team and Paddock’s identifier', () => {
+    expect(developerIdRequirement(TEAM)).toBe(
+      'identifier "dev.paddock.app" and anchor apple generic and certificate 1[field.1.2.840.113635.100.6.2.6] and certificate leaf[field.1.2.840.113635.100.6.1.13] and certificate leaf[subject.OU] = "ABCDE12345"',
+    );
+    for (const bad of ['', 'abcde12345', 'ABCDE1234', 'ABCDE12345" or anchor apple', 'ABCDE 2345'])
+      expect(() => developerIdRequirement(bad)).toThrow(/not a team ID/);
+  });
+
+  it('refuses a bundle that is not an absolute .app path, the copy itself, and a version that is not one', () => {
+    for (const bundle of ['Paddock.app', '/Applications/Paddock', '/Applications/../tmp/x.app', ''])
+      expect(() => installArgv(bundle, '0.2.0', TEAM)).toThrow(/not an absolute path/);
+    expect(() => installArgv(MAC_ROOT_COPY, '0.2.0', TEAM)).toThrow(/admin copy itself/);
+    for (const version of ['', '0.2.0 ', '-1', '0.2.0;id', 'x'.repeat(65)])
+      expect(() => installArgv(APP, version, TEAM)).toThrow(/not a version/);
+  });
+
+  it('the team comes from the build: a missing or malformed one is none', () => {
+    expect(buildTeamId('ABCDE12345')).toBe('ABCDE12345');
+    expect(buildTeamId('')).toBeNull();
+    expect(buildTeamId(undefined)).toBeNull();
+    expect(buildTeamId('abc')).toBeNull();
+  });
+
+  it('both scripts are valid POSIX sh (dash and bash --posix parse them)', () => {
+    for (const script of [INSTALL_SCRIPT, REMOVE_SCRIPT]) {
+      expect(spawnSync('/bin/sh', ['-n', '-c', script]).status).toBe(0);
+      expect(spawnSync('/bin/bash', ['--posix', '-n', '-c', script]).status).toBe(0);
+    }
+  });
+});
+
+describe('adminCopyState', () => {
+  it('says what there is, from the system', () => {
+    expect(adminCopyState(facts(null))).toEqual({ kind: 'absent', bundle: APP, version: '0.2.0' });
+    expect(adminCopyState(facts({ version: '0.1.0' }))).toEqual({
+      kind: 'other-version',
+      bundle: APP,
+      version: '0.2.0',
+      copyVersion: '0.1.0',
+    });
+    expect(
+      adminCopyState(facts({ version: '0.2.0', problem: 'x is writable by group 80' })),
+    ).toEqual({
+      kind: 'untrusted',
+      bundle: APP,
+      version: '0.2.0',
+      why: 'x is writable by group 80',
+    });
+    expect(adminCopyState(facts({ version: '0.2.0' }))).toEqual({
+      kind: 'ready',
+      bundle: APP,
+      version: '0.2.0',
+    });
+  });
+
+  it('not needed off a Mac, outside a packaged app, from the copy, or from an install root already trusts', () => {
+    expect(adminCopyState(facts(null, { platform: 'linux' })).kind).toBe('not-needed');
+    expect(adminCopyState(facts(null, { bundle: null })).kind).toBe('not-needed');
+    expect(adminCopyState(facts(null, { bundle: MAC_ROOT_COPY })).kind).toBe('not-needed');
+    expect(adminCopyState(facts(null, { bundleProblem: () => null }))).toMatchObject({
+      kind: 'not-needed',
+      why: expect.stringMatching(/root's alone/),
+    });
+  });
+
+  it('a build without a Developer ID team cannot vouch for a copy, and says what to do instead', () => {
+    expect(adminCopyState(facts(null, { team: null }))).toMatchObject({
+      kind: 'unavailable',
+      why: expect.stringMatching(/not signed with a Developer ID.*macOS’s firewall/),
+    });
+  });
+});
+
+/** A fake Mac whose exec table answers, and which remembers that something ran. */
+function changing(exec: Record<string, { code: number; stdout: string }>) {
+  const host = createFakeHost({ platform: 'darwin', uid: 501, exec });
+  const base = host.exec.bind(host);
+  let done = false;
+  host.exec = async (argv, options) => {
+    const result = await base(argv, options);
+    done = true;
+    return result;
+  };
+  return { host, ran: () => done };
+}
+
+describe('adminCopyAction', () => {
+  const ran = (said: string[], code: number) => ({
+    code: 0,
+    stdout: `${said.map((line) => `paddock-admin-copy: ${line}\n`).join('')}\npaddock-exit:${code}\n`,
+  });
+
+  it('status runs nothing and previews the exact statements and arguments', async () => {
+    const host = createFakeHost({ platform: 'darwin', uid: 501 });
+    const view = await adminCopyAction({ host, facts: () => facts(null) }, 'status');
+    expect(host.execCalls).toEqual([]);
+    expect(adminCopyViewSchema.parse(view)).toEqual(view);
+    expect(view.install?.statements.join(' ')).toBe(INSTALL_SCRIPT);
+    expect(view.install?.args).toEqual([APP, '0.2.0', developerIdRequirement(TEAM)]);
+    expect(view.remove).toBeNull();
+  });
+
+  it('install: the prompt runs the script; success is what the system shows afterwards, and it is recorded', async () => {
+    const { host, ran: made } = changing({
+      [installArgv(APP, '0.2.0', TEAM).join(' ')]: ran(
+        ['installed 0.2.0 at /Library/Paddock/Paddock.app'],
+        0,
+      ),
+    });
+    const recorded: PaddockEvent[] = [];
+    const view = await adminCopyAction(
+      {
+        host,
+        facts: () => facts(made() ? { version: '0.2.0' } : null),
+        record: (event) => void recorded.push(event),
+        now: () => new Date('2026-12-06T12:00:00Z'),
+      },
+      'install',
+    );
+    expect(host.execCalls).toEqual([installArgv(APP, '0.2.0', TEAM)]);
+    expect(view.state.kind).toBe('ready');
+    expect(view.outcome).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/copied to \/Library\/Paddock\/Paddock\.app/),
+    });
+    expect(view.install).toBeNull();
+    expect(view.remove).not.toBeNull();
+    expect(recorded).toEqual([
+      expect.objectContaining({
+        kind: 'admin-copy',
+        at: '2026-12-06T12:00:00.000Z',
+        severity: 'info',
+        instance: null,
+        data: { action: 'install', ok: true, path: MAC_ROOT_COPY },
+      }),
+    ]);
+  });
+
+  it('install that the script refuses: its own words, and the state as it is', async () => {
+    const host = createFakeHost({
+      platform: 'darwin',
+      uid: 501,
+      exec: {
+        [installArgv(APP, '0.2.0', TEAM).join(' ')]: ran(
+          [
+            'the copy of /Applications/Paddock.app is not signed by Paddock’s developer, or was changed after signing; nothing was changed',
+          ],
+          1,
+        ),
+      },
+    });
+    const view = await adminCopyAction({ host, facts: () => facts(null) }, 'install');
+    expect(view.state.kind).toBe('absent');
+    expect(view.outcome).toEqual({
+      ok: false,
+      cancelled: false,
+      message:
+        'the copy of /Applications/Paddock.app is not signed by Paddock’s developer, or was changed after signing; nothing was changed',
+    });
+  });
+
+  it('a cancelled prompt is "cancelled", nothing recorded', async () => {
+    const host = createFakeHost({
+      platform: 'darwin',
+      uid: 501,
+      exec: {
+        [installArgv(APP, '0.2.0', TEAM).join(' ')]: {
+          code: 1,
+          stderr: '0:453: execution error: User canceled. (-128)\n',
+        },
+      },
+    });
+    const recorded: PaddockEvent[] = [];
+    const view = await adminCopyAction(
+      { host, facts: () => facts(null), record: (e) => void recorded.push(e) },
+      'install',
+    );
+    expect(view.outcome).toMatchObject({ ok: false, cancelled: true });
+    expect(recorded).toEqual([]);
+  });
+
+  it('a script said done but the copy is still refused by the install check: not ok, and says to remove it', async () => {
+    const host = createFakeHost({
+      platform: 'darwin',
+      uid: 501,
+      exec: { [installArgv(APP, '0.2.0', TEAM).join(' ')]: ran(['installed'], 0) },
+    });
+    let calls = 0;
+    const view = await adminCopyAction(
+      {
+        host,
+        facts: () =>
+          facts(
+            calls++ === 0
+              ? null
+              : { version: '0.2.0', problem: '/Library is writable by group 80' },
+          ),
+      },
+      'install',
+    );
+    expect(view.state.kind).toBe('untrusted');
+    expect(view.outcome).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(
+        /cannot use it: \/Library is writable by group 80\. Remove it/,
+      ),
+    });
+  });
+
+  it('refuses, running nothing, what the state does not offer', async () => {
+    const host = createFakeHost({ platform: 'darwin', uid: 501 });
+    await expect(
+      adminCopyAction({ host, facts: () => facts({ version: '0.2.0' }) }, 'install'),
+    ).rejects.toThrow(/already this version/);
+    await expect(adminCopyAction({ host, facts: () => facts(null) }, 'remove')).rejects.toThrow(
+      /no admin copy to remove/,
+    );
+    await expect(
+      adminCopyAction({ host, facts: () => facts(null, { platform: 'linux' }) }, 'install'),
+    ).rejects.toThrow(/nothing was run/);
+    await expect(
+      adminCopyAction({ host, facts: () => facts(null, { team: null }) }, 'install'),
+    ).rejects.toThrow(/not signed with a Developer ID/);
+    expect(host.execCalls).toEqual([]);
+  });
+
+  it('remove: the prompt runs the remove script, and the copy is gone afterwards', async () => {
+    const { host, ran: gone } = changing({
+      [removeArgv().join(' ')]: ran(['removed /Library/Paddock/Paddock.app'], 0),
+    });
+    const view = await adminCopyAction(
+      { host, facts: () => facts(gone() ? null : { version: '0.1.0' }) },
+      'remove',
+    );
+    expect(host.execCalls).toEqual([removeArgv()]);
+    expect(view.state.kind).toBe('absent');
+    expect(view.outcome).toMatchObject({ ok: true, message: expect.stringMatching(/was removed/) });
+  });
+
+  it('remove said done, yet the copy is still there: not ok', async () => {
+    const { host } = changing({
+      [removeArgv().join(' ')]: ran(['removed /Library/Paddock/Paddock.app'], 0),
+    });
+    const view = await adminCopyAction(
+      { host, facts: () => facts({ version: '0.1.0' }) },
+      'remove',
+    );
+    expect(view.outcome).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/still there/),
+    });
+  });
+});
