@@ -100,6 +100,10 @@ export const DEFAULT_PREFERENCES: Preferences = {
   startAtLogin: false,
 };
 export const updateSettingsRequestSchema = preferencesSchema.partial().strict();
+/** macOS: the admin copy's state ("status"), or make or remove it through the admin prompt. */
+export const adminCopyRequestSchema = z
+  .object({ action: z.enum(['status', 'install', 'remove']) })
+  .strict();
 
 // ── answers ─────────────────────────────────────────────────────────────────────────────
 
@@ -152,7 +156,13 @@ export const fixOutcomeSchema = z.discriminatedUnion('ok', [
     /** share-proxy: the secret generated as it was applied, shown once and kept nowhere. */
     secret: z.string().optional(),
   }),
-  z.object({ ok: z.literal(false), cancelled: z.boolean(), message: z.string() }),
+  z.object({
+    ok: z.literal(false),
+    cancelled: z.boolean(),
+    message: z.string(),
+    /** macOS: the admin side could not run from /Applications; the admin copy would let it. */
+    adminCopy: z.literal(true).optional(),
+  }),
 ]);
 export type FixOutcome = z.infer<typeof fixOutcomeSchema>;
 
@@ -174,6 +184,46 @@ export const appSettingsSchema = z.object({
   problem: z.string().nullable(),
 });
 export type AppSettings = z.infer<typeof appSettingsSchema>;
+
+/**
+ * macOS (issue 16, cli/mac-admin-copy.ts): the root-owned copy of the app in /Library/Paddock
+ * that its admin side runs from, read from the system on every call.
+ */
+export const adminCopyStateSchema = z.discriminatedUnion('kind', [
+  /** Not a packaged Mac app, or one whose own install root may trust. */
+  z.object({ kind: z.literal('not-needed'), why: z.string() }),
+  /** Needed, but this build cannot make one (why). */
+  z.object({ kind: z.literal('unavailable'), why: z.string() }),
+  z.object({ kind: z.literal('absent'), bundle: z.string(), version: z.string() }),
+  z.object({
+    kind: z.literal('other-version'),
+    bundle: z.string(),
+    version: z.string(),
+    copyVersion: z.string().nullable(),
+  }),
+  /** There, of this version, but the install check refuses it. */
+  z.object({
+    kind: z.literal('untrusted'),
+    bundle: z.string(),
+    version: z.string(),
+    why: z.string(),
+  }),
+  z.object({ kind: z.literal('ready'), bundle: z.string(), version: z.string() }),
+]);
+export type AdminCopyState = z.infer<typeof adminCopyStateSchema>;
+export const adminCopyViewSchema = z.object({
+  state: adminCopyStateSchema,
+  /**
+   * The preview: what macOS's prompt runs as root to make the copy, statement by statement
+   * (run as one line, these statements in this order), and the arguments it is given; null
+   * where no copy can be made. The same for removing it.
+   */
+  install: z.object({ statements: z.array(z.string()), args: z.array(z.string()) }).nullable(),
+  remove: z.object({ statements: z.array(z.string()) }).nullable(),
+  /** What the action asked for did, read back from the system after it. */
+  outcome: z.object({ ok: z.boolean(), cancelled: z.boolean(), message: z.string() }).nullable(),
+});
+export type AdminCopyView = z.infer<typeof adminCopyViewSchema>;
 
 export const VIEW_NAMES = [
   'overview',
@@ -254,6 +304,11 @@ export const API = {
     request: updateSettingsRequestSchema,
     result: appSettingsSchema,
   },
+  adminCopy: {
+    channel: CHANNELS.adminCopy,
+    request: adminCopyRequestSchema,
+    result: adminCopyViewSchema,
+  },
 } as const;
 export type ApiMethod = keyof typeof API;
 export const API_METHODS = Object.keys(API) as ApiMethod[];
@@ -273,6 +328,7 @@ export interface PaddockApi {
   history(): Promise<HistoryView>;
   getSettings(): Promise<AppSettings>;
   updateSettings(request: ApiRequest<'updateSettings'>): Promise<AppSettings>;
+  adminCopy(request: ApiRequest<'adminCopy'>): Promise<AdminCopyView>;
   /** Listens to AppEvents; returns the function that stops listening. */
   subscribe(listener: (event: AppEvent) => void): () => void;
 }

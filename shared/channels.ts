@@ -14,6 +14,7 @@ export const CHANNELS = {
   history: 'paddock:history',
   getSettings: 'paddock:get-settings',
   updateSettings: 'paddock:update-settings',
+  adminCopy: 'paddock:admin-copy',
 } as const;
 
 /** Main → renderer pushes go on this one channel, each validated with appEventSchema. */

@@ -19,6 +19,8 @@ export const EVENT_KINDS = [
   'fix-undone',
   'gpu-busy-remote',
   'vulnerable-version',
+  /** macOS: Paddock's admin copy was made or removed (cli/mac-admin-copy.ts). */
+  'admin-copy',
 ] as const;
 export const eventKindSchema = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof eventKindSchema>;

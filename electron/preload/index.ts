@@ -26,6 +26,7 @@ const paddockApi: PaddockApi = {
   history: () => invoke(CHANNELS.history, undefined),
   getSettings: () => invoke(CHANNELS.getSettings, undefined),
   updateSettings: (request) => invoke(CHANNELS.updateSettings, request),
+  adminCopy: (request) => invoke(CHANNELS.adminCopy, request),
   subscribe(listener) {
     // The page gets the event alone: IpcRendererEvent carries `sender` (ipcRenderer itself).
     const handler = (_event: IpcRendererEvent, appEvent: AppEvent) => listener(appEvent);

@@ -4,6 +4,7 @@
  * actions that call `window.paddock`.
  */
 import type {
+  AdminCopyView,
   AppEvent,
   AppSettings,
   FixOutcome,
@@ -163,6 +164,10 @@ export interface DataState {
   settingsError: string | null;
   /** Finding ids whose accept or withdraw is in flight. */
   pendingRisks: string[];
+  /** macOS: the admin copy, as the engine last read it (null: not read yet). */
+  adminCopy: AdminCopyView | null;
+  /** The admin copy is being made or removed (the admin prompt is up). */
+  adminCopyBusy: 'install' | 'remove' | null;
   theme: ThemeChoice;
 }
 
@@ -186,6 +191,8 @@ export function initialState(available: boolean, theme: ThemeChoice = 'system'):
     settingsLoading: false,
     settingsError: null,
     pendingRisks: [],
+    adminCopy: null,
+    adminCopyBusy: null,
     theme,
   };
 }

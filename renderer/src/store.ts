@@ -61,6 +61,10 @@ export interface Actions {
   undoRun(runId: string): Promise<void>;
   loadSettings(): Promise<void>;
   updateSettings(change: Partial<Preferences>): Promise<void>;
+  /** macOS: reads the admin copy's state (Settings). */
+  loadAdminCopy(): Promise<void>;
+  /** macOS: makes or removes the admin copy through the admin prompt. */
+  changeAdminCopy(action: 'install' | 'remove'): Promise<void>;
   handleEvent(event: AppEvent): void;
   dismissError(): void;
   setTheme(theme: ThemeChoice): void;
@@ -388,6 +392,38 @@ export const useStore = create<PaddockState>()((set, get) => {
         () => void get().updateSettings(change),
       );
       if (settings) set({ settings, error: null });
+    },
+
+    async loadAdminCopy() {
+      const api = getApi();
+      if (!api) return;
+      try {
+        set({ adminCopy: await api.adminCopy({ action: 'status' }) });
+      } catch {
+        // The Settings view works without it; the section is simply not shown.
+      }
+    },
+
+    async changeAdminCopy(action) {
+      const api = getApi();
+      if (!api || get().adminCopyBusy) return;
+      set({ adminCopyBusy: action });
+      try {
+        set({ adminCopy: await api.adminCopy({ action }), adminCopyBusy: null });
+      } catch (error) {
+        const before = get().adminCopy;
+        set({
+          adminCopyBusy: null,
+          ...(before
+            ? {
+                adminCopy: {
+                  ...before,
+                  outcome: { ok: false, cancelled: false, message: errorMessage(error) },
+                },
+              }
+            : { error: { message: errorMessage(error), retry: null } }),
+        });
+      }
     },
 
     handleEvent(event) {

@@ -528,6 +528,48 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
     await shot('share-proxy-shared-overview');
   });
 
+  it('issue 16, the Mac app in /Applications: Settings says why admin fixes need a copy, shows exactly what root runs, makes it, and offers the way back', async () => {
+    await open({ ...nothing, macAdminCopy: { copyVersion: null } });
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('nav-settings').click();
+    const state = page.getByTestId('admin-copy-state');
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('absent');
+    const section = page.getByTestId('admin-copy');
+    expect(await section.textContent()).toMatch(
+      /any administrator account can replace it without a password/,
+    );
+    const steps = (await page.getByTestId('admin-copy-steps').textContent()) ?? '';
+    expect(steps).toContain('Copy /Applications/Paddock.app into a staging folder');
+    expect(steps).toMatch(/signature and version 0\.2\.0; stop, changing nothing/);
+    await page.getByTestId('admin-copy-exact').locator('summary').click();
+    const exact = (await page.getByTestId('admin-copy-exact').textContent()) ?? '';
+    expect(exact).toContain('/usr/bin/codesign --verify --deep --strict');
+    expect(exact).toContain('certificate leaf[subject.OU] = "ABCDE12345"');
+    expect(await page.getByTestId('admin-copy-remove').count()).toBe(0);
+    await shot('settings-mac-admin-copy');
+
+    await page.getByTestId('admin-copy-install').click();
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('ready');
+    expect(await page.getByTestId('admin-copy-outcome').textContent()).toMatch(
+      /copied to \/Library\/Paddock\/Paddock\.app, checked against its developer's signature/,
+    );
+    expect(await page.getByTestId('admin-copy-install').count()).toBe(0);
+    await shot('settings-mac-admin-copy-ready');
+
+    // The way back.
+    await page.getByTestId('admin-copy-remove').click();
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('absent');
+    expect(await page.getByTestId('admin-copy-outcome').textContent()).toMatch(/was removed/);
+  });
+
+  it('off a Mac, Settings shows no admin-copy section', async () => {
+    await open(nothing);
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('setting-interval').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('admin-copy').count()).toBe(0);
+  });
+
   it('no Ollama: says none was found and what to do', async () => {
     await open(nothing);
     await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });

@@ -45,6 +45,7 @@ const TITLES: Record<PaddockEvent['kind'], string> = {
   'fix-undone': 'A fix was undone',
   'gpu-busy-remote': 'The GPU is busy for another machine',
   'vulnerable-version': 'A server runs a version with known advisories',
+  'admin-copy': "Paddock's admin copy changed",
 };
 
 /** ntfy's priority (1-5) for a severity. */

@@ -31,6 +31,8 @@ import type { GpuReport } from '../../../shared/gpu';
 import type { Snapshot } from '../../../shared/snapshot';
 import type { ElevateContext } from '../../cli/elevate';
 import { elevatedFirewallFacts, runElevated } from '../../cli/elevate';
+import { adminCopyAction, currentAdminCopyFacts } from '../../cli/mac-admin-copy';
+import type { AdminCopyFacts } from '../../cli/mac-admin-copy';
 import { recoverAtStart, rootRunsDir, userRunsDir } from '../../cli/fix';
 import { APPLY_FIX_COMMAND, UNDO_RUN_COMMAND } from '../../cli/privileged-commands';
 import { assess } from '../assess';
@@ -82,6 +84,8 @@ export interface ServiceDeps {
   now?: () => Date;
   /** Scan options (tests: probes of a recorded host). */
   scanOptions?: ScanOptions;
+  /** macOS: the app's admin copy (cli/mac-admin-copy.ts); the running process's by default. */
+  adminCopyFacts?: () => AdminCopyFacts;
 }
 
 export type Handlers = { [M in ApiMethod]: (request: ApiRequest<M>) => Promise<ApiResult<M>> };
@@ -452,7 +456,12 @@ export function createService(deps: ServiceDeps): Service {
           ...privilegedChoiceArgs(plan),
         ]);
         if (!elevated.ok)
-          return { ok: false, cancelled: elevated.cancelled, message: elevated.message };
+          return {
+            ok: false,
+            cancelled: elevated.cancelled,
+            message: elevated.message,
+            ...(elevated.adminCopy ? { adminCopy: true as const } : {}),
+          };
         if (elevated.code !== 0)
           return {
             ok: false,
@@ -482,7 +491,12 @@ export function createService(deps: ServiceDeps): Service {
       if (inRootDir && host.uid() !== 0) {
         const elevated = await runElevated(deps.elevate, [UNDO_RUN_COMMAND, runId]);
         if (!elevated.ok)
-          return { ok: false, cancelled: elevated.cancelled, message: elevated.message };
+          return {
+            ok: false,
+            cancelled: elevated.cancelled,
+            message: elevated.message,
+            ...(elevated.adminCopy ? { adminCopy: true as const } : {}),
+          };
         if (elevated.code !== 0)
           return { ok: false, cancelled: false, message: elevated.stdout.trim().slice(0, 500) };
         return afterRun((await parseRun(elevated.stdout, elevated.via)).run);
@@ -521,6 +535,18 @@ export function createService(deps: ServiceDeps): Service {
     }),
 
     getSettings: guard(() => settings()),
+
+    adminCopy: guard(({ action }) =>
+      adminCopyAction(
+        {
+          host,
+          facts: deps.adminCopyFacts ?? (() => currentAdminCopyFacts()),
+          record: deps.events ? (event) => deps.events!.append(event) : undefined,
+          now,
+        },
+        action,
+      ),
+    ),
 
     updateSettings: guard(async (patch) => {
       await updatePreferences(deps.settingsPath, patch);

@@ -181,7 +181,14 @@ export function startWorker(overrides: Partial<ServiceDeps> = {}): void {
   const events = overrides.events ?? historyLog(defaultHistoryDir(host));
   const service = createService({
     host,
-    elevate: { host, privileged: privilegedArgv(), interactive: false },
+    elevate: {
+      host,
+      // Read again at each prompt: the Mac app's admin copy may have been made since.
+      get privileged() {
+        return privilegedArgv();
+      },
+      interactive: false,
+    },
     settingsPath: defaultSettingsPath(host),
     emit,
     events,

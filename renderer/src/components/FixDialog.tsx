@@ -493,6 +493,21 @@ function Outcome({
           <strong>{outcome.cancelled ? 'Nothing was changed.' : 'The fix did not start.'}</strong>{' '}
           {outcome.message}
         </p>
+        {outcome.adminCopy && (
+          <div className="actions">
+            <button
+              type="button"
+              className="button"
+              data-testid="fix-admin-copy"
+              onClick={() => {
+                useStore.getState().closeFix();
+                useStore.getState().navigate('settings');
+              }}
+            >
+              Set up admin rights on this Mac
+            </button>
+          </div>
+        )}
       </div>
     );
   const { run } = outcome;

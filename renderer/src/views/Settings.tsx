@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { shortDateTime } from '../format';
+import { AdminCopy } from '../components/AdminCopy';
 import { useStore } from '../store';
 
 export function Settings() {
@@ -11,6 +12,8 @@ export function Settings() {
   const updateSettings = useStore((s) => s.updateSettings);
   const withdrawRisk = useStore((s) => s.withdrawRisk);
   const pending = useStore((s) => s.pendingRisks);
+  const adminCopy = useStore((s) => s.adminCopy);
+  const loadAdminCopy = useStore((s) => s.loadAdminCopy);
   const [interval, setIntervalText] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const id = useId();
@@ -18,6 +21,9 @@ export function Settings() {
   useEffect(() => {
     if (!settings && !settingsError) void loadSettings();
   }, [settings, settingsError, loadSettings]);
+  useEffect(() => {
+    void loadAdminCopy();
+  }, [loadAdminCopy]);
   useEffect(() => {
     if (settings) setIntervalText(String(settings.preferences.scanIntervalMinutes));
   }, [settings]);
@@ -132,6 +138,7 @@ export function Settings() {
           Saved in <span className="mono">{settings.settingsPath}</span>
         </p>
       </section>
+      {adminCopy && adminCopy.state.kind !== 'not-needed' && <AdminCopy view={adminCopy} />}
       <section className="card" aria-labelledby="risks-heading">
         <h2 id="risks-heading" className="section-title">
           Accepted risks <span className="count">{settings.acceptedRisks.length}</span>

@@ -12,7 +12,7 @@ export const BRIDGE_CLIENT = `(() => {
       localStorage.setItem('paddock.firstRunDone', '1');
   } catch {}
   const methods = ['scan', 'snapshot', 'planFix', 'shareOffers', 'applyFix', 'undo', 'acceptRisk',
-    'withdrawRisk', 'history', 'getSettings', 'updateSettings'];
+    'withdrawRisk', 'history', 'getSettings', 'updateSettings', 'adminCopy'];
   class PaddockError extends Error {
     constructor(kind, message) { super(message); this.name = 'PaddockError'; this.kind = kind; }
   }

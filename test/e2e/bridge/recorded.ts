@@ -7,6 +7,7 @@
  * previewed here when the recording says what the machine looks like after it (afterApply).
  */
 import type {
+  AdminCopyView,
   AppEvent,
   AppSettings,
   Envelope,
@@ -27,6 +28,9 @@ import { checkVerification } from '../../../electron/engine/fixes/verify';
 import { fixPreview } from '../../../electron/engine/service/service';
 import type { FixId, FixPlan, FixRun, ProxyChoice } from '../../../shared/fixes';
 import type { EngineLink } from './server';
+import { MAC_ROOT_COPY, adminCopyAction, removeArgv } from '../../../electron/cli/mac-admin-copy';
+import type { AdminCopyFacts } from '../../../electron/cli/mac-admin-copy';
+import { createFakeHost } from '../../support/fake-host';
 
 export interface Recording {
   snapshot: Snapshot;
@@ -59,6 +63,54 @@ export interface Recording {
    * every scan after it answers `snapshot`. Nothing is run.
    */
   afterApply?: { snapshot: Snapshot; secret: string };
+  /**
+   * Issue 16: the window as the Mac app in /Applications sees its admin copy (none, or one of
+   * this version). `adminCopy` runs the real cli/mac-admin-copy.ts against a fake Mac whose
+   * admin prompt answers as the scripts print when they succeed, and whose /Library/Paddock
+   * follows. Absent: the copy is not needed (as on Linux).
+   */
+  macAdminCopy?: { copyVersion: string | null };
+}
+
+/** The fake Mac of `macAdminCopy`: the app 0.2.0 in /Applications, a test team id. */
+function recordedAdminCopy(
+  start: string | null,
+): (action: 'status' | 'install' | 'remove') => Promise<AdminCopyView> {
+  let copy = start;
+  const bundle = '/Applications/Paddock.app';
+  const plist = (version: string) =>
+    `<plist><dict><key>CFBundleShortVersionString</key><string>${version}</string></dict></plist>`;
+  const facts = (): AdminCopyFacts => ({
+    platform: 'darwin',
+    bundle,
+    team: 'ABCDE12345',
+    bundleProblem: () => '/Applications is writable by group 80 (admin)',
+    read: (path) =>
+      path === `${bundle}/Contents/Info.plist`
+        ? plist('0.2.0')
+        : path === `${MAC_ROOT_COPY}/Contents/Info.plist` && copy !== null
+          ? plist(copy)
+          : null,
+    copyProblem: () => null,
+  });
+  const host = createFakeHost({ platform: 'darwin', uid: 501 });
+  host.exec = async (argv) => {
+    const removing = argv.join(' ') === removeArgv().join(' ');
+    copy = removing ? null : '0.2.0';
+    const said = removing ? `removed ${MAC_ROOT_COPY}` : `installed 0.2.0 at ${MAC_ROOT_COPY}`;
+    return {
+      argv: [...argv],
+      durationMs: 1,
+      code: 0,
+      stdout: `paddock-admin-copy: ${said}\n\npaddock-exit:0\n`,
+      stderr: '',
+      spawnError: null,
+      timedOut: false,
+      truncated: false,
+      signal: null,
+    };
+  };
+  return (action) => adminCopyAction({ host, facts }, action);
 }
 
 /**
@@ -85,6 +137,9 @@ export function recordedEngine(recording: Recording): EngineLink {
     { reason: string; acceptedAt: string; expiresAt: string | null }
   >();
   let settingsFailures = recording.settingsFailOnce ? 1 : 0;
+  const adminCopy = recording.macAdminCopy
+    ? recordedAdminCopy(recording.macAdminCopy.copyVersion)
+    : null;
   const view = async () => {
     const assessed = await assess(current, { settingsPath: null });
     const findings = assessed.findings.map((f) => ({
@@ -128,6 +183,17 @@ export function recordedEngine(recording: Recording): EngineLink {
               ? ok(null)
               : { ok: false, error: { kind: 'engine', message: recording.scanError } };
           return ok(await view());
+        case 'adminCopy': {
+          const { action } = request as { action: 'status' | 'install' | 'remove' };
+          if (adminCopy) return ok(await adminCopy(action));
+          if (action !== 'status') break;
+          return ok({
+            state: { kind: 'not-needed', why: 'only the packaged Mac app needs an admin copy' },
+            install: null,
+            remove: null,
+            outcome: null,
+          });
+        }
         case 'history':
           return ok(recording.history ?? { runs: [], events: [], problems: [] });
         case 'getSettings':

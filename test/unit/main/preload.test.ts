@@ -42,6 +42,7 @@ const CONTRACT: Record<keyof PaddockApi, true> = {
   history: true,
   getSettings: true,
   updateSettings: true,
+  adminCopy: true,
   subscribe: true,
 };
 
@@ -81,6 +82,7 @@ describe('window.paddock', () => {
     await api.history();
     await api.getSettings();
     await api.updateSettings({ notifications: false });
+    await api.adminCopy({ action: 'status' });
     expect(bridge.invoke.mock.calls).toEqual([
       [CHANNELS.scan, {}],
       [CHANNELS.scan, { gpu: true }],
@@ -96,6 +98,7 @@ describe('window.paddock', () => {
       [CHANNELS.history, {}],
       [CHANNELS.getSettings, {}],
       [CHANNELS.updateSettings, { notifications: false }],
+      [CHANNELS.adminCopy, { action: 'status' }],
     ]);
   });
 
