@@ -19,6 +19,7 @@ import {
 import type { BrowserWindow } from 'electron';
 import type { AppEvent, Preferences } from '../../shared/api';
 import { appEventSchema } from '../../shared/api';
+import { dockFollower } from './dock';
 import { createEngineHost } from './engine-host';
 import { ownWindowSenderCheck, registerApi, sendEvent } from './ipc';
 import { startedHidden } from './login-item';
@@ -43,6 +44,8 @@ const isOwnUrl = (url: string) => isAppUrl(url, source);
 let mainWindow: BrowserWindow | null = null;
 /** The tray, notifications and preferences (watch-shell.ts); made once Electron is ready. */
 let watchShell: WatchShell | null = null;
+/** macOS: the Dock icon hidden while only the tray runs (app.dock is undefined elsewhere). */
+const dock = dockFollower(app.dock, () => watchShell?.hideOnClose() ?? false, log);
 let preferences: Preferences | null = null;
 const loginDeps = { app, platform: process.platform };
 
@@ -104,12 +107,20 @@ function openMainWindow(): BrowserWindow {
       closing.hide();
     },
   });
-  // GPU readings for the Activity chart only while someone can see them.
-  window.on('show', () => gpuSampling(true));
-  window.on('hide', () => gpuSampling(false));
+  // GPU readings for the Activity chart only while someone can see them; on a Mac the Dock
+  // icon follows the window while the tray keeps Paddock running (dock.ts).
+  window.on('show', () => {
+    gpuSampling(true);
+    dock.windowShown();
+  });
+  window.on('hide', () => {
+    gpuSampling(false);
+    dock.windowGone();
+  });
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null;
     gpuSampling(false);
+    dock.windowGone();
   });
   mainWindow = window;
   return window;
@@ -165,6 +176,7 @@ if (typeof process.geteuid === 'function' && process.geteuid() === 0) {
     });
     // Started at login: straight to the tray, the window opens on demand.
     if (!startedHidden(process.argv, loginDeps)) openMainWindow();
+    else dock.windowGone();
     await pathRestored;
     engine.start();
     const settings = await engine.call('getSettings', {});
