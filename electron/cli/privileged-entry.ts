@@ -35,7 +35,12 @@ async function windowsPrivilegedEntry(argv: readonly string[]): Promise<number> 
   const started = Object.keys(process.env);
   for (const name of started) delete process.env[name];
   Object.assign(process.env, WINDOWS_ADMIN_ENVIRONMENT);
-  const { windowsPrivilegedMain, loadedSystemDirectory } = await import('./win32-elevate');
+  const {
+    windowsPrivilegedMain,
+    loadedSystemDirectory,
+    windowsRuntimeFilesOf,
+    RUNTIME_FILES_UNLISTED,
+  } = await import('./win32-elevate');
   refuseSqlJsWasm(
     "the Ollama app's settings are not read with admin rights (sql.js's WASM would be found through folders any user may create)",
   );
@@ -49,7 +54,6 @@ async function windowsPrivilegedEntry(argv: readonly string[]): Promise<number> 
   if (systemDirectory !== null && systemDirectory.toLowerCase() === 'c:\\windows\\system32')
     process.chdir(`${WINDOWS_ADMIN_ENVIRONMENT.SystemRoot}\\System32`);
   const host = createNodeHost();
-  const { windowsRuntimeFilesOf, RUNTIME_FILES_UNLISTED } = await import('./win32-elevate');
   const runtime = await windowsRuntimeFilesOf(host, process.execPath);
   return windowsPrivilegedMain(host, argv.slice(2), {
     run: (command, runsDir) => runPrivilegedCommand(host, command, { runsDir }),
