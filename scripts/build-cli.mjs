@@ -21,10 +21,14 @@ const common = {
   // require.resolve. As root, both package folders are checked first (cli/root-install.ts).
   external: ['zod', 'sql.js', 'sql.js/*'],
   logLevel: 'warning',
-  // The Mac app's Developer ID team (cli/mac-admin-copy.ts), fixed when the code is built and
+  // The Mac app's Developer ID team, version and build (cli/mac-admin-copy.ts), fixed when the code is built and
   // never read from the environment at run time. These bundles run under Node, where no admin
   // copy is made: always empty here; the app's own build (electron.vite.config.mts) sets it.
-  define: { 'process.env.PADDOCK_MAC_TEAM_ID': '""' },
+  define: {
+    'process.env.PADDOCK_MAC_TEAM_ID': '""',
+    'process.env.PADDOCK_APP_VERSION': '""',
+    'process.env.PADDOCK_BUNDLE_VERSION': '""',
+  },
 };
 
 await build({ ...common, entryPoints: ['electron/cli/entry.ts'], outfile: 'out/cli/paddock.cjs' });

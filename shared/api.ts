@@ -101,9 +101,16 @@ export const DEFAULT_PREFERENCES: Preferences = {
 };
 export const updateSettingsRequestSchema = preferencesSchema.partial().strict();
 /** macOS: the admin copy's state ("status"), or make or remove it through the admin prompt. */
-export const adminCopyRequestSchema = z
-  .object({ action: z.enum(['status', 'install', 'remove']) })
-  .strict();
+export const adminCopyRequestSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('status') }).strict(),
+  /** The digest of the preview shown (adminCopyView's install or remove): only that runs. */
+  z
+    .object({
+      action: z.enum(['install', 'remove']),
+      digest: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .strict(),
+]);
 
 // ── answers ─────────────────────────────────────────────────────────────────────────────
 
@@ -200,6 +207,8 @@ export const adminCopyStateSchema = z.discriminatedUnion('kind', [
     bundle: z.string(),
     version: z.string(),
     copyVersion: z.string().nullable(),
+    /** The copy is a later build than this app: not replaced from here (update the app). */
+    copyNewer: z.boolean(),
   }),
   /** There, of this version, but the install check refuses it. */
   z.object({
@@ -218,8 +227,10 @@ export const adminCopyViewSchema = z.object({
    * (run as one line, these statements in this order), and the arguments it is given; null
    * where no copy can be made. The same for removing it.
    */
-  install: z.object({ statements: z.array(z.string()), args: z.array(z.string()) }).nullable(),
-  remove: z.object({ statements: z.array(z.string()) }).nullable(),
+  install: z
+    .object({ statements: z.array(z.string()), args: z.array(z.string()), digest: z.string() })
+    .nullable(),
+  remove: z.object({ statements: z.array(z.string()), digest: z.string() }).nullable(),
   /** What the action asked for did, read back from the system after it. */
   outcome: z.object({ ok: z.boolean(), cancelled: z.boolean(), message: z.string() }).nullable(),
 });

@@ -37,6 +37,8 @@
  * overwritten: the folder is Paddock's own, and the app in /Applications is the source of
  * every copy, so a removed copy can always be made again.
  */
+import { createHash, randomBytes } from 'node:crypto';
+import { lstatSync } from 'node:fs';
 import type { AdminCopyState, AdminCopyView } from '../../shared/api';
 import type { PaddockEvent } from '../../shared/events';
 import type { ExecResult, Host } from '../engine/host/types';
@@ -52,8 +54,9 @@ import {
   macBundleVersion,
   macRuntimeFiles,
   readSmall,
+  sameBundleVersion,
 } from './privileged-program';
-import type { RuntimeFacts } from './privileged-program';
+import type { BundleVersion, RuntimeFacts } from './privileged-program';
 
 export { MAC_ROOT_COPY, macBundleVersion };
 
@@ -73,16 +76,20 @@ export function buildTeamId(
 /**
  * The code signing requirement the copy must meet: signed by Apple's chain with a Developer ID
  * Application certificate (the two marker extensions Apple's own `codesign -d -r-` prints for
- * Developer ID code) of this team, with Paddock's identifier.
+ * Developer ID code) of this team, with Paddock's identifier and this very build's
+ * CFBundleVersion (`info[…]` reads the signed Info.plist): another signed Paddock, an older one
+ * with a flaw above all, does not pass for this one.
  */
-export function developerIdRequirement(team: string): string {
+export function developerIdRequirement(team: string, build: string): string {
   if (!/^[A-Z0-9]{10}$/.test(team)) throw new Error(`${JSON.stringify(team)} is not a team ID`);
+  if (!isMacVersion(build)) throw new Error(`${JSON.stringify(build)} is not a build version`);
   return [
     `identifier "${MAC_APP_ID}"`,
     'anchor apple generic',
     'certificate 1[field.1.2.840.113635.100.6.2.6]',
     'certificate leaf[field.1.2.840.113635.100.6.1.13]',
     `certificate leaf[subject.OU] = "${team}"`,
+    `info[CFBundleVersion] = "${build}"`,
   ].join(' and ');
 }
 
@@ -93,41 +100,61 @@ export function developerIdRequirement(team: string): string {
 
 /** Checks shared by both scripts: `$root` must be a folder of root's that only root writes. */
 const FOLDER_CHECKS = [
-  'root=/Library/Paddock; copy=/Library/Paddock/Paddock.app; stage=;',
+  'root=/Library/Paddock; copy=/Library/Paddock/Paddock.app; stage=; locked=; acl_cleared=no;',
   `say() { printf '%s\\n' "${ADMIN_COPY_SAYS}$1"; };`,
-  'fail() { say "$1"; if [ -n "$stage" ]; then /bin/rm -rf "$stage"; fi; exit 1; };',
+  'fail() { say "$1"; if [ -n "$stage" ]; then /bin/rm -rf "$stage"; fi; if [ -n "$locked" ]; then /bin/rm -rf "$root/.lock"; fi; exit 1; };',
   '[ "$(/usr/bin/id -u)" = 0 ] || fail "this must run as root";',
   'if [ -L "$root" ]; then fail "$root is a symbolic link; nothing was changed"; fi;',
-  // `ls -ldn`: mode, links, uid. Ten mode characters and nothing after them: no ACL (+) and no
-  // extended attribute (@); the group and others may not write.
-  'folder_ok() { set -- $(/bin/ls -ldn "$root"); case "$1" in d????[!w]??[!w]?) ;; *) return 1;; esac; [ "$3" = 0 ]; };',
+  // `ls -ldn`: mode, links, uid. The group and others may not write, and no ACL: macOS's
+  // `chmod -N` takes every ACL entry off root's own folder first (clear_acl), and since `ls`
+  // shows `@` (extended attributes, which grant nothing) in place of `+` when a file has both,
+  // a trailing `@` is accepted only once that succeeded. Where there is no `chmod -N` (the
+  // lab's Linux), any suffix is refused.
+  'owner_is_root() { set -- $(/bin/ls -ldn "$root"); [ "$3" = 0 ]; };',
+  'clear_acl() { if owner_is_root && /bin/chmod -N "$root" 2>/dev/null; then acl_cleared=yes; fi; };',
+  'folder_ok() { set -- $(/bin/ls -ldn "$root"); [ "$3" = 0 ] || return 1; case "$1" in d????[!w]??[!w]?) return 0;; d????[!w]??[!w]?@) [ "$acl_cleared" = yes ];; *) return 1;; esac; };',
+  // One run at a time: a lock folder holding the run's pid, taken over only when that process
+  // is gone (a run the prompt's timeout left behind keeps it while it lives).
+  'take_lock() { if ! /bin/mkdir "$root/.lock" 2>/dev/null; then pid=$(/bin/cat "$root/.lock/pid" 2>/dev/null); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then fail "another run is changing the admin copy; nothing was changed"; fi; /bin/rm -rf "$root/.lock"; /bin/mkdir "$root/.lock" 2>/dev/null || fail "could not lock $root; nothing was changed"; fi; locked=yes; echo "$$" > "$root/.lock/pid"; };',
 ];
 
 /** Removes what an interrupted run left behind: only real folders, never through a link. */
 const CLEAR_STALE =
   'for old in "$root"/.stage.*; do if [ -d "$old" ] && [ ! -L "$old" ]; then /bin/rm -rf "$old"; fi; done;';
 
-/** Runs as root with $1 the bundle, $2 the version, $3 the signing requirement. */
-/** The install script's statements, in order (the preview shows them; run joined by spaces). */
+/**
+ * The install script's statements, in order (the preview shows them; run joined by spaces).
+ * Runs as root with $1 the bundle, $2 the version, $3 the signing requirement.
+ */
 export const INSTALL_STATEMENTS: readonly string[] = [
   'set -u; src=$1; version=$2; requirement=$3;',
   ...FOLDER_CHECKS,
   'case "$src" in /*.app) ;; *) fail "the app to copy is not an absolute path to a .app; nothing was changed";; esac;',
   'if [ -L "$src" ] || [ ! -d "$src" ]; then fail "$src is not an app folder; nothing was changed"; fi;',
   'if [ ! -e "$root" ]; then /bin/mkdir -m 755 "$root" || fail "could not make $root; nothing was changed"; fi;',
-  'folder_ok || fail "$root is not a folder of root\'s that only root may change (remove it first); nothing was changed";',
+  'clear_acl; folder_ok || fail "$root is not a folder of root\'s that only root may change (remove it first); nothing was changed";',
+  'take_lock;',
   CLEAR_STALE,
+  // Copied from the folder as opened, not by its name again (ditto follows a link given as an
+  // argument: the name could be swapped for one); a quick check of the source first, so that
+  // something that is not Paddock is never copied at all.
+  'cd -P "$src" || fail "could not open $src; nothing was changed";',
+  'if [ ! -f Contents/Info.plist ]; then fail "$src is not an app; nothing was changed"; fi;',
+  '/usr/bin/codesign --verify --strict "-R=$requirement" . || fail "$src is not signed by Paddock\'s developer, or was changed after signing; nothing was changed";',
   'stage=$(/usr/bin/mktemp -d "$root/.stage.XXXXXXXX") || { stage=; fail "could not make a staging folder in $root; nothing was changed"; };',
-  '/usr/bin/ditto --norsrc --noextattr --noqtn --noacl "$src" "$stage/Paddock.app" || fail "copying $src failed; nothing was changed";',
+  '/usr/bin/ditto --norsrc --noextattr --noqtn --noacl . "$stage/Paddock.app" || fail "copying $src failed; nothing was changed";',
+  'cd / || fail "could not leave $src; nothing was changed";',
+  // .DS_Store files are left out of a signature's seal, so not checked: none is kept.
+  '/usr/bin/find "$stage/Paddock.app" -name .DS_Store -type f -exec /bin/rm -f {} + || fail "could not clear the copy of .DS_Store files; nothing was changed";',
   '/usr/sbin/chown -R root:wheel "$stage/Paddock.app" || fail "could not make the copy root\'s; nothing was changed";',
-  '/bin/chmod -R go-w,ugo-s "$stage/Paddock.app" || fail "could not take write and set-id rights off the copy; nothing was changed";',
+  '/bin/chmod -R a+rX,u+w,go-w,ugo-s "$stage/Paddock.app" || fail "could not set the copy\'s rights; nothing was changed";',
   '/usr/bin/codesign --verify --deep --strict "-R=$requirement" "$stage/Paddock.app" || fail "the copy of $src is not signed by Paddock\'s developer, or was changed after signing; nothing was changed";',
   'got=$(/usr/libexec/PlistBuddy -c "Print :CFBundleShortVersionString" "$stage/Paddock.app/Contents/Info.plist") || fail "the copy has no version; nothing was changed";',
   '[ "$got" = "$version" ] || fail "the copy is version $got, not $version (was the app updated just now?); nothing was changed";',
   'if [ ! -f "$stage/Paddock.app/Contents/MacOS/Paddock" ] || [ ! -f "$stage/Paddock.app/Contents/Resources/paddock-privileged" ]; then fail "the copy lacks the admin side; nothing was changed"; fi;',
   'if [ -e "$copy" ] || [ -L "$copy" ]; then /bin/mv "$copy" "$stage/previous" || fail "could not move the previous copy aside; nothing was changed"; fi;',
   'if ! /bin/mv "$stage/Paddock.app" "$copy"; then if [ -e "$stage/previous" ] || [ -L "$stage/previous" ]; then /bin/mv "$stage/previous" "$copy"; fi; fail "could not put the copy in place; the previous one was put back"; fi;',
-  '/bin/rm -rf "$stage"; stage=;',
+  '/bin/rm -rf "$stage"; stage=; /bin/rm -rf "$root/.lock"; locked=;',
   'say "installed $version at $copy";',
 ];
 export const INSTALL_SCRIPT = INSTALL_STATEMENTS.join(' ');
@@ -137,9 +164,11 @@ export const REMOVE_STATEMENTS: readonly string[] = [
   'set -u;',
   ...FOLDER_CHECKS,
   'if [ ! -e "$root" ]; then say "there is no admin copy"; exit 0; fi;',
-  'folder_ok || fail "$root is not a folder of root\'s that only root may change; nothing was changed";',
+  'clear_acl; folder_ok || fail "$root is not a folder of root\'s that only root may change; nothing was changed";',
+  'take_lock;',
   CLEAR_STALE,
   'if [ -e "$copy" ] || [ -L "$copy" ]; then stage=$(/usr/bin/mktemp -d "$root/.stage.XXXXXXXX") || { stage=; fail "could not make a staging folder in $root; nothing was changed"; }; /bin/mv "$copy" "$stage/previous" || fail "could not move the copy aside; nothing was changed"; /bin/rm -rf "$stage"; stage=; fi;',
+  '/bin/rm -rf "$root/.lock"; locked=;',
   '/bin/rmdir "$root" 2>/dev/null;',
   'say "removed $copy";',
 ];
@@ -160,12 +189,13 @@ function scriptArgv(script: string, args: readonly string[]): string[] {
   ]);
 }
 
-export function installArgv(bundle: string, version: string, team: string): string[] {
+export function installArgv(bundle: string, own: BundleVersion, team: string): string[] {
   if (!/^\/.+\.app$/.test(bundle) || bundle.split('/').includes('..'))
     throw new Error(`${JSON.stringify(bundle)} is not an absolute path to an app bundle`);
   if (bundle === MAC_ROOT_COPY) throw new Error('the app runs from the admin copy itself');
-  if (!isMacVersion(version)) throw new Error(`${JSON.stringify(version)} is not a version`);
-  return scriptArgv(INSTALL_SCRIPT, [bundle, version, developerIdRequirement(team)]);
+  if (!isMacVersion(own.version))
+    throw new Error(`${JSON.stringify(own.version)} is not a version`);
+  return scriptArgv(INSTALL_SCRIPT, [bundle, own.version, developerIdRequirement(team, own.build)]);
 }
 
 export function removeArgv(): string[] {
@@ -179,9 +209,29 @@ export interface AdminCopyFacts {
   /** The app's own bundle's install problem (null: it may run its admin side itself). */
   bundleProblem: () => string | null;
   team: string | null;
+  /** The version and build this code was compiled as (never read from the bundle on disk). */
+  own: BundleVersion | null;
+  /** Whether anything is at MAC_ROOT_COPY (lstat: a link or an unreadable copy counts). */
+  present: () => boolean;
   read: (path: string) => string | null;
   /** installProblem of the copy's binary, script and runtime files (null: root may trust it). */
   copyProblem: () => string | null;
+}
+
+/** -1, 0 or 1: dot-separated numbers compared as numbers (anything else as text). */
+export function compareVersions(a: string, b: string): number {
+  const left = a.split(/[.+-]/);
+  const right = b.split(/[.+-]/);
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const x = left[i] ?? '0';
+    const y = right[i] ?? '0';
+    const nx = /^\d+$/.test(x) ? Number(x) : NaN;
+    const ny = /^\d+$/.test(y) ? Number(y) : NaN;
+    const order =
+      Number.isNaN(nx) || Number.isNaN(ny) ? (x < y ? -1 : x > y ? 1 : 0) : Math.sign(nx - ny);
+    if (order !== 0) return order;
+  }
+  return 0;
 }
 
 /** What the Mac app can say of its admin copy, from the system (never from a caller). */
@@ -195,19 +245,31 @@ export function adminCopyState(facts: AdminCopyFacts): AdminCopyState {
       kind: 'not-needed',
       why: `${facts.bundle} is root's alone, so Paddock runs its admin side from there`,
     };
-  const version = macBundleVersion(facts.read(`${facts.bundle}/Contents/Info.plist`));
-  if (version === null)
-    return { kind: 'unavailable', why: `${facts.bundle}/Contents/Info.plist holds no version` };
+  if (facts.own === null)
+    return {
+      kind: 'unavailable',
+      why: 'this build of Paddock does not know its own version and build, so it cannot check a copy against them',
+    };
   if (facts.team === null)
     return {
       kind: 'unavailable',
       why: 'this build of Paddock was not signed with a Developer ID, so it cannot check that a copy is Paddock’s own; block the port in macOS’s firewall instead (System Settings > Network > Firewall > Options)',
     };
-  const copyVersion = macBundleVersion(facts.read(`${MAC_ROOT_COPY}/Contents/Info.plist`));
-  if (copyVersion === null && facts.read(`${MAC_ROOT_COPY}/Contents/Info.plist`) === null)
-    return { kind: 'absent', bundle: facts.bundle, version };
-  if (copyVersion !== version)
-    return { kind: 'other-version', bundle: facts.bundle, version, copyVersion };
+  const { version, build } = facts.own;
+  if (!facts.present()) return { kind: 'absent', bundle: facts.bundle, version };
+  const copy = macBundleVersion(facts.read(`${MAC_ROOT_COPY}/Contents/Info.plist`));
+  if (!sameBundleVersion(copy, facts.own))
+    return {
+      kind: 'other-version',
+      bundle: facts.bundle,
+      version,
+      copyVersion: copy?.version ?? null,
+      // Never replaced from here by an older build (someone may have put an older signed
+      // Paddock in /Applications): update this app, or remove the copy first.
+      copyNewer:
+        copy !== null &&
+        (compareVersions(copy.version, version) || compareVersions(copy.build, build)) > 0,
+    };
   const why = facts.copyProblem();
   if (why !== null) return { kind: 'untrusted', bundle: facts.bundle, version, why };
   return { kind: 'ready', bundle: facts.bundle, version };
@@ -298,6 +360,16 @@ export function currentAdminCopyFacts(
     platform: runtime.platform,
     bundle,
     team,
+    own: runtime.bundleVersion ?? null,
+    present: () => {
+      try {
+        lstatSync(MAC_ROOT_COPY);
+        return true;
+      } catch (error) {
+        // Only "nothing there" is absent: a copy that cannot be looked at is treated as one.
+        return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+      }
+    },
     read: readSmall,
     bundleProblem: () => (bundle === null ? null : bundleInstallProblem(binary, bundle)),
     copyProblem: copyInstallProblem,
@@ -312,25 +384,59 @@ export interface AdminCopyDeps {
   now?: () => Date;
 }
 
-function view(
-  facts: AdminCopyFacts,
-  state: AdminCopyState,
-  outcome: AdminCopyView['outcome'],
-): AdminCopyView {
+/** What a preview stands for: the exact argv the prompt would be given. */
+function digestOf(argv: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(argv)).digest('hex');
+}
+
+/** The argv each offered action would run now (and the install script's own arguments). */
+interface Offered {
+  install: { argv: string[]; args: string[] } | null;
+  remove: string[] | null;
+}
+
+/** The argv each offered action would run now, or null where the state offers none. */
+function offered(facts: AdminCopyFacts, state: AdminCopyState): Offered {
   const canInstall =
-    state.kind === 'absent' || state.kind === 'other-version' || state.kind === 'untrusted';
-  const present =
-    state.kind === 'other-version' || state.kind === 'untrusted' || state.kind === 'ready';
+    state.kind === 'absent' ||
+    state.kind === 'untrusted' ||
+    (state.kind === 'other-version' && !state.copyNewer);
   return {
-    state,
     install:
-      canInstall && facts.team !== null
+      canInstall && 'bundle' in state && facts.team !== null && facts.own !== null
         ? {
-            statements: [...INSTALL_STATEMENTS],
-            args: [state.bundle, state.version, developerIdRequirement(facts.team)],
+            argv: installArgv(state.bundle, facts.own, facts.team),
+            args: [
+              state.bundle,
+              facts.own.version,
+              developerIdRequirement(facts.team, facts.own.build),
+            ],
           }
         : null,
-    remove: present ? { statements: [...REMOVE_STATEMENTS] } : null,
+    remove:
+      state.kind !== 'not-needed' && state.kind !== 'absent' && facts.present()
+        ? removeArgv()
+        : null,
+  };
+}
+
+function view(
+  state: AdminCopyState,
+  argv: Offered,
+  outcome: AdminCopyView['outcome'],
+): AdminCopyView {
+  return {
+    state,
+    install: argv.install
+      ? {
+          statements: [...INSTALL_STATEMENTS],
+          args: argv.install.args,
+          digest: digestOf(argv.install.argv),
+        }
+      : null,
+    remove: argv.remove
+      ? { statements: [...REMOVE_STATEMENTS], digest: digestOf(argv.remove) }
+      : null,
     outcome,
   };
 }
@@ -338,49 +444,54 @@ function view(
 let busy = false;
 
 /**
- * `status`: the state, from the system. `install` and `remove`: the script through macOS's
- * prompt, then the state read again, which is what the answer says happened (verified, not
- * taken from the script's word). Refused, with nothing run, where the state offers no such
- * action.
+ * `status`: the state, from the system. `install` and `remove`: only the action previewed
+ * (its digest), through macOS's prompt, then the state read again, which is what the answer
+ * says happened (verified, not taken from the script's word). Refused, with nothing run, where
+ * the state offers no such action or no longer the one previewed.
  */
 export async function adminCopyAction(
   deps: AdminCopyDeps,
-  action: 'status' | 'install' | 'remove',
+  request: { action: 'status' } | { action: 'install' | 'remove'; digest: string },
 ): Promise<AdminCopyView> {
   const facts = deps.facts();
   const before = adminCopyState(facts);
-  const shown = view(facts, before, null);
-  if (action === 'status') return shown;
-  const offered = action === 'install' ? shown.install : shown.remove;
-  if (offered === null)
+  const argvs = offered(facts, before);
+  if (request.action === 'status') return view(before, argvs, null);
+  const { action } = request;
+  const argv = action === 'install' ? (argvs.install?.argv ?? null) : argvs.remove;
+  if (argv === null)
     throw new Error(
       before.kind === 'ready' && action === 'install'
-        ? `The admin copy ${MAC_ROOT_COPY} is already this version and usable; nothing was run.`
-        : `There is no admin copy to ${action} here (${'why' in before ? before.why : before.kind}); nothing was run.`,
+        ? `The admin copy ${MAC_ROOT_COPY} is already this build and usable; nothing was run.`
+        : before.kind === 'other-version' && before.copyNewer && action === 'install'
+          ? `The admin copy ${MAC_ROOT_COPY} is newer (${before.copyVersion}) than this app (${before.version}): update this app, or remove the copy first; nothing was run.`
+          : `There is no admin copy to ${action} here (${'why' in before ? before.why : before.kind}); nothing was run.`,
+    );
+  if (digestOf(argv) !== request.digest)
+    throw new Error(
+      'What this would run is no longer what was shown (the app or its copy changed since); look at it again. Nothing was run.',
     );
   if (busy) throw new Error('The admin copy is being changed already; nothing more was run.');
   busy = true;
   try {
-    const argv =
-      action === 'install' && facts.team !== null && 'bundle' in before
-        ? installArgv(before.bundle, before.version, facts.team)
-        : removeArgv();
     const ran = await runAdminCopyScript(deps.host, argv);
-    const after = adminCopyState(deps.facts());
+    const afterFacts = deps.facts();
+    const after = adminCopyState(afterFacts);
     let outcome: NonNullable<AdminCopyView['outcome']>;
     if (!ran.ok) outcome = { ok: false, cancelled: ran.cancelled, message: ran.message };
     else if (action === 'install' && after.kind !== 'ready')
       outcome = {
         ok: false,
         cancelled: false,
-        message: `The copy was made, but Paddock cannot use it: ${
-          after.kind === 'untrusted' ? after.why : after.kind
-        }. Remove it from here.`,
+        message: `The script said it made the copy, but Paddock cannot use it: ${
+          after.kind === 'untrusted'
+            ? after.why
+            : after.kind === 'other-version'
+              ? `it is ${after.copyVersion ?? 'of an unknown version'}, not ${after.version}`
+              : after.kind
+        }.${afterFacts.present() ? ' Remove it from here.' : ''}`,
       };
-    else if (
-      action === 'remove' &&
-      (after.kind === 'ready' || after.kind === 'untrusted' || after.kind === 'other-version')
-    )
+    else if (action === 'remove' && afterFacts.present())
       outcome = { ok: false, cancelled: false, message: `${MAC_ROOT_COPY} is still there.` };
     else
       outcome = {
@@ -388,13 +499,13 @@ export async function adminCopyAction(
         cancelled: false,
         message:
           action === 'install'
-            ? `Paddock ${before.kind === 'absent' || before.kind === 'other-version' || before.kind === 'untrusted' ? before.version : ''} was copied to ${MAC_ROOT_COPY}, checked against its developer's signature and made root's. Fixes that need admin rights now ask for your password.`
-            : `${MAC_ROOT_COPY} was removed. Fixes that need admin rights are offered again only once a copy is made.`,
+            ? `Paddock ${after.kind === 'ready' ? after.version : ''} was copied to ${MAC_ROOT_COPY}, checked against its developer's signature and this build, and made root's. Fixes that need admin rights now ask for your password.`
+            : `${MAC_ROOT_COPY} was removed. Fixes that need admin rights, and undoing those already made, wait until a copy is made again.`,
       };
     if (ran.ok && deps.record) {
       const at = (deps.now?.() ?? new Date()).toISOString();
       await deps.record({
-        id: `${at}-${Math.random().toString(16).slice(2, 10)}`,
+        id: `${at}-${randomBytes(4).toString('hex')}`,
         kind: 'admin-copy',
         at,
         instance: null,
@@ -404,7 +515,7 @@ export async function adminCopyAction(
         data: { action, ok: outcome.ok, path: MAC_ROOT_COPY },
       });
     }
-    return view(deps.facts(), after, outcome);
+    return view(after, offered(afterFacts, after), outcome);
   } finally {
     busy = false;
   }

@@ -45,6 +45,28 @@ export interface RuntimeFacts {
   execPath: string;
   /** process.resourcesPath: the packaged app's resources folder (Electron only). */
   resourcesPath: string | undefined;
+  /** The Mac app's version and build, compiled in (compiledBundleVersion); null: unknown. */
+  bundleVersion?: BundleVersion | null;
+}
+
+/** A Mac bundle's CFBundleShortVersionString and CFBundleVersion. */
+export interface BundleVersion {
+  version: string;
+  build: string;
+}
+
+/**
+ * The version and build this code was built as (electron.vite.config.mts compiles them in,
+ * by electron-builder's rule: scripts/mac-bundle-version.mjs); null under Node, where the CLI's
+ * bundles define them empty, and never read from the environment of a packaged app.
+ */
+export function compiledBundleVersion(
+  version: string | undefined = process.env.PADDOCK_APP_VERSION,
+  build: string | undefined = process.env.PADDOCK_BUNDLE_VERSION,
+): BundleVersion | null {
+  return version && build && isMacVersion(version) && isMacVersion(build)
+    ? { version, build }
+    : null;
 }
 
 export function currentRuntime(): RuntimeFacts {
@@ -53,6 +75,7 @@ export function currentRuntime(): RuntimeFacts {
     electron: process.versions.electron,
     execPath: process.execPath,
     resourcesPath: (process as { resourcesPath?: string }).resourcesPath,
+    bundleVersion: compiledBundleVersion(),
   };
 }
 
@@ -96,13 +119,24 @@ export function isMacVersion(version: string): boolean {
   return /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/.test(version);
 }
 
-/** CFBundleShortVersionString of a bundle's Info.plist (XML, as electron-builder writes it). */
-export function macBundleVersion(infoPlist: string | null): string | null {
+/** One string key of a bundle's Info.plist (XML, as electron-builder writes it), if a version. */
+function plistVersionKey(infoPlist: string | null, key: string): string | null {
   if (infoPlist === null) return null;
-  const found = /<key>CFBundleShortVersionString<\/key>\s*<string>([^<]{1,64})<\/string>/.exec(
+  const found = new RegExp(`<key>${key}</key>\\s*<string>([^<]{1,64})</string>`).exec(
     infoPlist,
   )?.[1];
   return found !== undefined && isMacVersion(found) ? found : null;
+}
+
+/** CFBundleShortVersionString and CFBundleVersion of an Info.plist; null if either is missing. */
+export function macBundleVersion(infoPlist: string | null): BundleVersion | null {
+  const version = plistVersionKey(infoPlist, 'CFBundleShortVersionString');
+  const build = plistVersionKey(infoPlist, 'CFBundleVersion');
+  return version !== null && build !== null ? { version, build } : null;
+}
+
+export function sameBundleVersion(a: BundleVersion | null, b: BundleVersion | null): boolean {
+  return a !== null && b !== null && a.version === b.version && a.build === b.build;
 }
 
 /** A small file's text, or null (absent, unreadable, over 1 MiB). */
@@ -189,15 +223,17 @@ export function privilegedArgv(
     if (windows) return [runtime.execPath, script];
     let binary = macAppBinary(runtime.execPath);
     let program = script;
-    // The root-owned copy of this same version, when one was made (mac-admin-copy.ts).
+    // The root-owned copy of this same build, when one was made (mac-admin-copy.ts): the
+    // build this code was compiled as, never what the bundle in /Applications says.
     const bundle = macBundleOf(binary);
     if (bundle !== null && bundle !== MAC_ROOT_COPY) {
       const copyBinary = `${MAC_ROOT_COPY}${binary.slice(bundle.length)}`;
       const copyScript = `${MAC_ROOT_COPY}/Contents/Resources/${RESOURCES_PRIVILEGED}`;
-      const version = macBundleVersion(read(`${bundle}/Contents/Info.plist`));
       if (
-        version !== null &&
-        version === macBundleVersion(read(`${MAC_ROOT_COPY}/Contents/Info.plist`)) &&
+        sameBundleVersion(
+          runtime.bundleVersion ?? null,
+          macBundleVersion(read(`${MAC_ROOT_COPY}/Contents/Info.plist`)),
+        ) &&
         exists(copyBinary) &&
         exists(copyScript)
       ) {

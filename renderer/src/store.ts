@@ -63,7 +63,7 @@ export interface Actions {
   updateSettings(change: Partial<Preferences>): Promise<void>;
   /** macOS: reads the admin copy's state (Settings). */
   loadAdminCopy(): Promise<void>;
-  /** macOS: makes or removes the admin copy through the admin prompt. */
+  /** macOS: makes or removes the admin copy as previewed (its digest), through the admin prompt. */
   changeAdminCopy(action: 'install' | 'remove'): Promise<void>;
   handleEvent(event: AppEvent): void;
   dismissError(): void;
@@ -406,10 +406,14 @@ export const useStore = create<PaddockState>()((set, get) => {
 
     async changeAdminCopy(action) {
       const api = getApi();
-      if (!api || get().adminCopyBusy) return;
+      const shown = get().adminCopy?.[action];
+      if (!api || !shown || get().adminCopyBusy) return;
       set({ adminCopyBusy: action });
       try {
-        set({ adminCopy: await api.adminCopy({ action }), adminCopyBusy: null });
+        set({
+          adminCopy: await api.adminCopy({ action, digest: shown.digest }),
+          adminCopyBusy: null,
+        });
       } catch (error) {
         const before = get().adminCopy;
         set({

@@ -56,7 +56,8 @@ const STANDIN_PLACES: Record<string, string> = {
 };
 const TEAM = 'ABCDE12345';
 const OTHER_TEAM = 'ZZZZZ99999';
-const REQUIREMENT = developerIdRequirement(TEAM);
+/** What a bundle of 1.0.0 (whose build is its version here) is "signed" to satisfy. */
+const REQUIREMENT = developerIdRequirement(TEAM, '1.0.0');
 const APP = '/Applications/Paddock.app';
 const USER = 1000;
 const RUN_TIMEOUT_MS = 30_000;
@@ -520,7 +521,8 @@ function makeBundle(bundle: string, opts: BundleOptions = {}): void {
     tree.push(['Contents/Resources/paddock-privileged', USER, USER, 0o4755]);
   if (opts.linkOut) tree.push(['Contents/Resources/outside', USER, USER, 0]);
   for (const [rel, uid, gid, mode] of tree) own(rel, uid, gid, mode);
-  seal(bundle);
+  // Signed for this build (its build is its version here).
+  seal(bundle, developerIdRequirement(TEAM, version));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -597,7 +599,8 @@ describeWhen(
       const verify = (req: string, bundle = APP) =>
         `/usr/bin/codesign --verify --deep --strict "-R=${req.replace(/"/g, '\\"')}" ${bundle}`;
       expect(sh(verify(REQUIREMENT)).code).toBe(0);
-      expect(sh(verify(developerIdRequirement(OTHER_TEAM))).code).toBe(3);
+      expect(sh(verify(developerIdRequirement(OTHER_TEAM, '1.0.0'))).code).toBe(3);
+      expect(sh(verify(developerIdRequirement(TEAM, '1.0.0.7'))).code).toBe(3);
       expect(sh(`/usr/bin/codesign --verify -R=x ${APP}`).code).toBe(2);
       expect(sh(`/usr/bin/codesign -v --deep --strict "-R=x" ${APP}`).code).toBe(2);
       fs.appendFileSync(lab.at(`${APP}/Contents/Resources/app.asar`), 'changed\n');
@@ -629,9 +632,13 @@ describeWhen(
         version = '1.0.0',
         team = TEAM,
         opts: RunOptions = {},
+        build = version,
       ): Promise<{ outcome: AdminCopyOutcome; output: string; code: number | null }> => {
         const host = lab.prompt(shell, opts);
-        const outcome = await runAdminCopyScript(host, installArgv(bundle, version, team));
+        const outcome = await runAdminCopyScript(
+          host,
+          installArgv(bundle, { version, build }, team),
+        );
         const parsed = parseAdminShellOutput(host.lines[0]!.stdout);
         return { outcome, output: parsed?.stdout ?? '', code: parsed?.code ?? null };
       };
@@ -732,6 +739,44 @@ describeWhen(
         expect(stages()).toEqual([]);
       });
 
+      it('12. .DS_Store files (which a signature leaves out of its seal, so unchecked) are not kept in the copy', async () => {
+        fs.writeFileSync(lab.at(`${APP}/Contents/.DS_Store`), 'any bytes at all\n');
+        fs.writeFileSync(lab.at(`${APP}/Contents/Resources/.DS_Store`), 'more\n');
+        const result = await install();
+        expect(result.outcome).toEqual({ ok: true, said: [installed('1.0.0')] });
+        const copied = Object.keys(snapshot(copy()));
+        expect(copied.filter((rel) => rel.endsWith('.DS_Store'))).toEqual([]);
+        // The source keeps its own.
+        expect(fs.existsSync(lab.at(`${APP}/Contents/.DS_Store`))).toBe(true);
+      });
+
+      it('13. modes a signature does not seal cannot hide the copy from its user: every entry readable, folders searchable', async () => {
+        fs.chmodSync(lab.at(`${APP}/Contents/Info.plist`), 0o600);
+        fs.chmodSync(lab.at(`${APP}/Contents/MacOS`), 0o700);
+        const result = await install();
+        expect(result.outcome).toEqual({ ok: true, said: [installed('1.0.0')] });
+        const copied = snapshot(copy());
+        expect(copied['Contents/Info.plist']!.mode).toBe(0o644);
+        expect(copied['Contents/MacOS']!.mode).toBe(0o755);
+      });
+
+      it('14. one run at a time: a lock held by a live process refuses; one left by a run that is gone is taken over, and no lock is left', async () => {
+        fs.mkdirSync(folder(), { mode: 0o755 });
+        fs.chmodSync(folder(), 0o755);
+        fs.mkdirSync(path.join(folder(), '.lock'));
+        fs.writeFileSync(path.join(folder(), '.lock/pid'), `${process.pid}\n`);
+        const busy = await install();
+        expectRefused(busy, /another run is changing the admin copy; nothing was changed$/);
+        expect(fs.existsSync(copy())).toBe(false);
+        expect(fs.readFileSync(path.join(folder(), '.lock/pid'), 'utf8')).toBe(`${process.pid}\n`);
+        // The same lock, its process gone (a pid no process has: above the kernel's pid_max).
+        const pidMax = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+        fs.writeFileSync(path.join(folder(), '.lock/pid'), `${pidMax + 1}\n`);
+        const result = await install();
+        expect(result.outcome).toEqual({ ok: true, said: [installed('1.0.0')] });
+        expect(fs.readdirSync(folder())).toEqual(['Paddock.app']);
+      });
+
       it('2a. a copy changed after signing is refused: the previous copy stays exactly as it was, no staging left', async () => {
         const previous = await installFirst();
         fs.rmSync(lab.at(APP), { recursive: true });
@@ -740,7 +785,7 @@ describeWhen(
         const result = await install(APP, '1.1.0');
         expectRefused(
           result,
-          /^paddock-admin-copy: the copy of \/Applications\/Paddock\.app is not signed by Paddock's developer, or was changed after signing; nothing was changed$/,
+          /^paddock-admin-copy: \/Applications\/Paddock\.app is not signed by Paddock's developer, or was changed after signing; nothing was changed$/,
         );
         expect(folderState()).toEqual(previous);
         expect(stages()).toEqual([]);
@@ -792,11 +837,21 @@ describeWhen(
         expect(stages()).toEqual([]);
       });
 
+      it('3b. another build than this app (an older signed Paddock put in /Applications) fails the requirement, the previous copy kept', async () => {
+        const previous = await installFirst();
+        // The app asks for its own build, 1.0.0.7; the bundle on disk is the signed 1.0.0.
+        const result = await install(APP, '1.0.0', TEAM, {}, '1.0.0.7');
+        expectRefused(result, /is not signed by Paddock's developer/);
+        expect(folderState()).toEqual(previous);
+        expect(stages()).toEqual([]);
+      });
+
       it('3. a version other than the one asked for is refused, the previous copy kept', async () => {
         const previous = await installFirst();
         fs.rmSync(lab.at(APP), { recursive: true });
         makeBundle(lab.at(APP), { version: '1.1.0' });
-        const result = await install(APP, '1.2.0');
+        // The build the requirement names is this bundle's; its short version is not the one asked.
+        const result = await install(APP, '1.2.0', TEAM, {}, '1.1.0');
         expectRefused(
           result,
           /^paddock-admin-copy: the copy is version 1\.1\.0, not 1\.2\.0 \(was the app updated just now\?\); nothing was changed$/,

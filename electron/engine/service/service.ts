@@ -536,7 +536,7 @@ export function createService(deps: ServiceDeps): Service {
 
     getSettings: guard(() => settings()),
 
-    adminCopy: guard(({ action }) =>
+    adminCopy: guard((request) =>
       adminCopyAction(
         {
           host,
@@ -544,7 +544,7 @@ export function createService(deps: ServiceDeps): Service {
           record: deps.events ? (event) => deps.events!.append(event) : undefined,
           now,
         },
-        action,
+        request,
       ),
     ),
 

@@ -31,7 +31,9 @@ function stateLine(view: AdminCopyView): { tone: 'ok' | 'warn'; text: string } {
     case 'other-version':
       return {
         tone: 'warn',
-        text: `The admin copy is ${state.copyVersion ? `version ${state.copyVersion}` : 'of an unknown version'}, this app is ${state.version}: update it so that fixes can use it.`,
+        text: state.copyNewer
+          ? `The admin copy is a later build (${state.copyVersion ?? 'unknown'}) than this app (${state.version}). Paddock does not replace it with an older one: update this app, or remove the copy first.`
+          : `The admin copy is ${state.copyVersion ? `version ${state.copyVersion}` : 'of an unknown version'}, this app is ${state.version}: make it again so that fixes can use it.`,
       };
     case 'untrusted':
       return {
@@ -133,6 +135,12 @@ export function AdminCopy({ view }: { view: AdminCopyView }) {
           </button>
         )}
       </div>
+      {remove && (
+        <p className="muted small" data-testid="admin-copy-remove-note">
+          Removing it is the way back. Fixes already made with admin rights are undone through the
+          copy too: undo them first, or make the copy again when you want to undo them.
+        </p>
+      )}
       {remove && (
         <details className="raw">
           <summary>What removing it runs as root</summary>

@@ -75,22 +75,20 @@ export interface Recording {
 /** The fake Mac of `macAdminCopy`: the app 0.2.0 in /Applications, a test team id. */
 function recordedAdminCopy(
   start: string | null,
-): (action: 'status' | 'install' | 'remove') => Promise<AdminCopyView> {
+): (request: Parameters<typeof adminCopyAction>[1]) => Promise<AdminCopyView> {
   let copy = start;
   const bundle = '/Applications/Paddock.app';
   const plist = (version: string) =>
-    `<plist><dict><key>CFBundleShortVersionString</key><string>${version}</string></dict></plist>`;
+    `<plist><dict><key>CFBundleShortVersionString</key><string>${version}</string><key>CFBundleVersion</key><string>${version}</string></dict></plist>`;
   const facts = (): AdminCopyFacts => ({
     platform: 'darwin',
     bundle,
     team: 'ABCDE12345',
+    own: { version: '0.2.0', build: '0.2.0' },
+    present: () => copy !== null,
     bundleProblem: () => '/Applications is writable by group 80 (admin)',
     read: (path) =>
-      path === `${bundle}/Contents/Info.plist`
-        ? plist('0.2.0')
-        : path === `${MAC_ROOT_COPY}/Contents/Info.plist` && copy !== null
-          ? plist(copy)
-          : null,
+      path === `${MAC_ROOT_COPY}/Contents/Info.plist` && copy !== null ? plist(copy) : null,
     copyProblem: () => null,
   });
   const host = createFakeHost({ platform: 'darwin', uid: 501 });
@@ -110,7 +108,7 @@ function recordedAdminCopy(
       signal: null,
     };
   };
-  return (action) => adminCopyAction({ host, facts }, action);
+  return (request) => adminCopyAction({ host, facts }, request);
 }
 
 /**
@@ -184,9 +182,9 @@ export function recordedEngine(recording: Recording): EngineLink {
               : { ok: false, error: { kind: 'engine', message: recording.scanError } };
           return ok(await view());
         case 'adminCopy': {
-          const { action } = request as { action: 'status' | 'install' | 'remove' };
-          if (adminCopy) return ok(await adminCopy(action));
-          if (action !== 'status') break;
+          const asked = request as Parameters<typeof adminCopyAction>[1];
+          if (adminCopy) return ok(await adminCopy(asked));
+          if (asked.action !== 'status') break;
           return ok({
             state: { kind: 'not-needed', why: 'only the packaged Mac app needs an admin copy' },
             install: null,

@@ -95,27 +95,34 @@ describe('privilegedArgv', () => {
   });
 
   it('macOS: the admin copy in /Library/Paddock of the same version runs the admin side; another version, or none, does not', () => {
-    const plist = (version: string) =>
-      `<?xml version="1.0"?><plist><dict><key>CFBundleShortVersionString</key>\n\t<string>${version}</string></dict></plist>`;
+    const plist = (version: string, build = version) =>
+      `<?xml version="1.0"?><plist><dict><key>CFBundleShortVersionString</key>\n\t<string>${version}</string><key>CFBundleVersion</key><string>${build}</string></dict></plist>`;
     const copyExe = `${MAC_ROOT_COPY}/Contents/MacOS/Paddock`;
     const copyScript = `${MAC_ROOT_COPY}/Contents/Resources/paddock-privileged`;
     const files = only(`${MAC_RES}/paddock-privileged`, copyExe, copyScript);
-    const argvWith = (mine: string, copy: string | null, exists = files) =>
+    const argvWith = (mine: string, copy: string | null, exists = files, copyBuild = copy) =>
       privilegedArgv(
         none,
         `${MAC_RES}/app.asar/out/main`,
         exists,
-        // The engine's utility process: the Helper's binary, mapped to the app's.
-        app(
-          'darwin',
-          '/Applications/Paddock.app/Contents/Frameworks/Paddock Helper.app/Contents/MacOS/Paddock Helper',
-          MAC_RES,
-        ),
+        // The engine's utility process: the Helper's binary, mapped to the app's; its version
+        // and build compiled in.
+        {
+          ...app(
+            'darwin',
+            '/Applications/Paddock.app/Contents/Frameworks/Paddock Helper.app/Contents/MacOS/Paddock Helper',
+            MAC_RES,
+          ),
+          bundleVersion: { version: mine, build: mine },
+        },
         (path) =>
-          path === '/Applications/Paddock.app/Contents/Info.plist'
-            ? plist(mine)
-            : path === `${MAC_ROOT_COPY}/Contents/Info.plist` && copy !== null
-              ? plist(copy)
+          // What the bundle in /Applications says is never asked.
+          path === `${MAC_ROOT_COPY}/Contents/Info.plist` && copy !== null
+            ? plist(copy, copyBuild ?? copy)
+            : path === '/Applications/Paddock.app/Contents/Info.plist'
+              ? (() => {
+                  throw new Error('read the app bundle’s own Info.plist');
+                })()
               : null,
       );
     expect(argvWith('0.2.0', '0.2.0')).toEqual([
@@ -129,6 +136,8 @@ describe('privilegedArgv', () => {
     // install check then refuses from /Applications, offering to make the copy again.
     expect(argvWith('0.2.0', '0.1.0')).toEqual(own);
     expect(argvWith('0.2.0', null)).toEqual(own);
+    // Another build of the same version is not this one.
+    expect(argvWith('0.2.0', '0.2.0', files, '0.2.0.7')).toEqual(own);
     // A copy without its admin side is not used.
     expect(argvWith('0.2.0', '0.2.0', only(`${MAC_RES}/paddock-privileged`, copyExe))).toEqual(own);
   });
