@@ -118,9 +118,12 @@ const FOLDER_CHECKS = [
   'take_lock() { if ! /bin/mkdir "$root/.lock" 2>/dev/null; then pid=$(/bin/cat "$root/.lock/pid" 2>/dev/null); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then fail "another run is changing the admin copy; nothing was changed"; fi; /bin/rm -rf "$root/.lock"; /bin/mkdir "$root/.lock" 2>/dev/null || fail "could not lock $root; nothing was changed"; fi; locked=yes; echo "$$" > "$root/.lock/pid"; };',
 ];
 
-/** Removes what an interrupted run left behind: only real folders, never through a link. */
+/**
+ * Removes what an interrupted run left behind, never through a link: a link itself is removed
+ * (`rm -f` on a link removes the link), a real folder with what is in it.
+ */
 const CLEAR_STALE =
-  'for old in "$root"/.stage.*; do if [ -d "$old" ] && [ ! -L "$old" ]; then /bin/rm -rf "$old"; fi; done;';
+  'for old in "$root"/.stage.*; do if [ -L "$old" ]; then /bin/rm -f "$old"; elif [ -d "$old" ]; then /bin/rm -rf "$old"; fi; done;';
 
 /**
  * The install script's statements, in order (the preview shows them; run joined by spaces).
@@ -167,10 +170,10 @@ export const REMOVE_STATEMENTS: readonly string[] = [
   'clear_acl; folder_ok || fail "$root is not a folder of root\'s that only root may change; nothing was changed";',
   'take_lock;',
   CLEAR_STALE,
-  'if [ -e "$copy" ] || [ -L "$copy" ]; then stage=$(/usr/bin/mktemp -d "$root/.stage.XXXXXXXX") || { stage=; fail "could not make a staging folder in $root; nothing was changed"; }; /bin/mv "$copy" "$stage/previous" || fail "could not move the copy aside; nothing was changed"; /bin/rm -rf "$stage"; stage=; fi;',
+  'had=no; if [ -e "$copy" ] || [ -L "$copy" ]; then had=yes; stage=$(/usr/bin/mktemp -d "$root/.stage.XXXXXXXX") || { stage=; fail "could not make a staging folder in $root; nothing was changed"; }; /bin/mv "$copy" "$stage/previous" || fail "could not move the copy aside; nothing was changed"; /bin/rm -rf "$stage"; stage=; fi;',
   '/bin/rm -rf "$root/.lock"; locked=;',
   '/bin/rmdir "$root" 2>/dev/null;',
-  'say "removed $copy";',
+  'if [ "$had" = yes ]; then say "removed $copy"; else say "there is no admin copy"; fi;',
 ];
 export const REMOVE_SCRIPT = REMOVE_STATEMENTS.join(' ');
 
