@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { elevatedFirewallFacts } from '../../../electron/cli/elevate';
 import type { ExecResult } from '../../../electron/engine/host/types';
+import { adminPromptWords } from '../../support/admin-prompt';
 import { createFakeHost } from '../../support/fake-host';
 import { EMPTY_FIREWALL_FACTS } from '../../support/firewall-facts';
 
@@ -86,7 +87,6 @@ describe('elevatedFirewallFacts', () => {
 describe("macOS's admin prompt (osascript): hostile values stay one argument each", () => {
   it('the command AppleScript hands to /bin/sh gives back exactly the argv, whatever is in it', async () => {
     const { appleScriptAdminArgv } = await import('../../../electron/cli/elevate');
-    const { spawnSync } = await import('node:child_process');
     const hostile = [
       '/Applications/Paddock.app/Contents/Resources/paddock-privileged',
       '__apply-fix',
@@ -97,23 +97,8 @@ describe("macOS's admin prompt (osascript): hostile values stay one argument eac
       "it's",
       '',
     ];
-    const argv = appleScriptAdminArgv(hostile);
-    expect(argv.slice(0, 2)).toEqual(['/usr/bin/osascript', '-e']);
-    const m =
-      /^do shell script "((?:[^"\\]|\\.)*)" with administrator privileges without altering line endings$/.exec(
-        argv[2]!,
-      );
-    expect(m).not.toBeNull();
-    // AppleScript's string literal: \\ is a backslash, \" a double quote. The line ends with
-    // what hands back the exit status (tested below); before it, the argv.
-    const full = m![1]!.replace(/\\(.)/g, '$1');
-    const suffix = ` 2>&1; printf '\\npaddock-exit:%s\\n' "$?"`;
-    expect(full.endsWith(suffix)).toBe(true);
-    const shell = full.slice(0, -suffix.length);
-    // A real /bin/sh reads it back: one argument per value, byte for byte.
-    const out = spawnSync('/bin/sh', ['-c', `printf '%s\\0' ${shell}`], { encoding: 'utf8' });
-    expect(out.status).toBe(0);
-    expect(out.stdout.split('\0').slice(0, -1)).toEqual(hostile);
+    // A real /bin/sh reads the line back: one argument per value, byte for byte.
+    expect(adminPromptWords(appleScriptAdminArgv(hostile))).toEqual(hostile);
   });
 
   it('a real /bin/sh runs the line: the answer, the notes and the exit status all come back, even when it is not 0', async () => {

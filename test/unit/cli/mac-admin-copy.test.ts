@@ -20,6 +20,7 @@ import {
 import type { AdminCopyFacts } from '../../../electron/cli/mac-admin-copy';
 import type { PaddockEvent } from '../../../shared/events';
 import { adminCopyViewSchema } from '../../../shared/api';
+import { adminPromptWords } from '../../support/admin-prompt';
 import { createFakeHost } from '../../support/fake-host';
 
 const APP = '/Applications/Paddock.app';
@@ -54,28 +55,12 @@ function facts(
 }
 const ready = { version: '0.2.0', build: '0.2.0.41' };
 
-/** The words the prompt's shell line hands to /bin/sh, read back by a real /bin/sh. */
-function shellWords(argv: string[]): string[] {
-  expect(argv.slice(0, 2)).toEqual(['/usr/bin/osascript', '-e']);
-  const m =
-    /^do shell script "((?:[^"\\]|\\.)*)" with administrator privileges without altering line endings$/.exec(
-      argv[2]!,
-    );
-  expect(m).not.toBeNull();
-  const full = m![1]!.replace(/\\(.)/g, '$1');
-  const suffix = ` 2>&1; printf '\\npaddock-exit:%s\\n' "$?"`;
-  expect(full.endsWith(suffix)).toBe(true);
-  const out = spawnSync('/bin/sh', ['-c', `printf '%s\\0' ${full.slice(0, -suffix.length)}`], {
-    encoding: 'utf8',
-  });
-  expect(out.status).toBe(0);
-  return out.stdout.split('\0').slice(0, -1);
-}
-
 describe('the prompt’s argv', () => {
   it('runs the fixed script with a fresh environment; the bundle, version and requirement are data, whatever is in them', () => {
     const odd = "/Users/o'neil/My Apps/$(id) `x`/Paddock.app";
-    const words = shellWords(installArgv(odd, { version: '0.2.0-beta.1', build: '0.2.0.7' }, TEAM));
+    const words = adminPromptWords(
+      installArgv(odd, { version: '0.2.0-beta.1', build: '0.2.0.7' }, TEAM),
+    );
     expect(words).toEqual([
       '/usr/bin/env',
       '-i',
@@ -89,7 +74,7 @@ describe('the prompt’s argv', () => {
       '0.2.0-beta.1',
       developerIdRequirement(TEAM, '0.2.0.7'),
     ]);
-    expect(shellWords(removeArgv())).toEqual([
+    expect(adminPromptWords(removeArgv())).toEqual([
       '/usr/bin/env',
       '-i',
       'PATH=/usr/bin:/bin:/usr/sbin:/sbin',
