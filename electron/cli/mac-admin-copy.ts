@@ -100,9 +100,11 @@ export function developerIdRequirement(team: string, build: string): string {
 
 /** Checks shared by both scripts: `$root` must be a folder of root's that only root writes. */
 const FOLDER_CHECKS = [
-  'root=/Library/Paddock; copy=/Library/Paddock/Paddock.app; stage=; locked=; acl_cleared=no;',
+  'root=/Library/Paddock; copy=/Library/Paddock/Paddock.app; stage=; locked=; made=; acl_cleared=no;',
   `say() { printf '%s\\n' "${ADMIN_COPY_SAYS}$1"; };`,
-  'fail() { say "$1"; if [ -n "$stage" ]; then /bin/rm -rf "$stage"; fi; if [ -n "$locked" ]; then /bin/rm -rf "$root/.lock"; fi; exit 1; };',
+  // What this run made goes with it: its staging folder, its lock, the folder if it made it.
+  'fail() { say "$1"; if [ -n "$stage" ]; then /bin/rm -rf "$stage"; fi; if [ -n "$locked" ]; then /bin/rm -f "$root/.lock"; fi; if [ -n "$made" ]; then /bin/rmdir "$root" 2>/dev/null; fi; exit 1; };',
+  'trap \'fail "interrupted; run it again"\' HUP INT TERM;',
   '[ "$(/usr/bin/id -u)" = 0 ] || fail "this must run as root";',
   'if [ -L "$root" ]; then fail "$root is a symbolic link; nothing was changed"; fi;',
   // `ls -ldn`: mode, links, uid. The group and others may not write, and no ACL: macOS's
@@ -113,9 +115,12 @@ const FOLDER_CHECKS = [
   'owner_is_root() { set -- $(/bin/ls -ldn "$root"); [ "$3" = 0 ]; };',
   'clear_acl() { if owner_is_root && /bin/chmod -N "$root" 2>/dev/null; then acl_cleared=yes; fi; };',
   'folder_ok() { set -- $(/bin/ls -ldn "$root"); [ "$3" = 0 ] || return 1; case "$1" in d????[!w]??[!w]?) return 0;; d????[!w]??[!w]?@) [ "$acl_cleared" = yes ];; *) return 1;; esac; };',
-  // One run at a time: a lock folder holding the run's pid, taken over only when that process
-  // is gone (a run the prompt's timeout left behind keeps it while it lives).
-  'take_lock() { if ! /bin/mkdir "$root/.lock" 2>/dev/null; then pid=$(/bin/cat "$root/.lock/pid" 2>/dev/null); if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then fail "another run is changing the admin copy; nothing was changed"; fi; /bin/rm -rf "$root/.lock"; /bin/mkdir "$root/.lock" 2>/dev/null || fail "could not lock $root; nothing was changed"; fi; locked=yes; echo "$$" > "$root/.lock/pid"; };',
+  // One run at a time: the lock is a link whose target is the run's pid, made in one step
+  // (ln -sn, which never writes through a link there), so it never exists without its pid; a
+  // folder by that name (ln would make the link inside it) is refused. It is taken over only from a process that is
+  // gone or is not one of these scripts (a pid reused after a crash or a restart), by moving it
+  // aside and checking that what was moved is the lock that was judged.
+  'take_lock() { if /bin/ln -sn "$$" "$root/.lock" 2>/dev/null; then if [ ! -L "$root/.lock" ]; then /bin/rm -f "$root/.lock/$$"; fail "$root/.lock is not a lock of Paddock\'s (remove it first); nothing was changed"; fi; locked=yes; return 0; fi; pid=$(/usr/bin/readlink "$root/.lock" 2>/dev/null) || pid=; case "$pid" in "" | *[!0-9]*) fail "$root/.lock is not a lock of Paddock\'s (remove it first); nothing was changed";; esac; if /bin/ps -p "$pid" -o args= 2>/dev/null | /usr/bin/grep -q paddock-admin-copy; then fail "another run is changing the admin copy; nothing was changed"; fi; /bin/mv "$root/.lock" "$root/.lock.dead.$$" 2>/dev/null || fail "could not lock $root; nothing was changed"; if [ "$(/usr/bin/readlink "$root/.lock.dead.$$" 2>/dev/null)" != "$pid" ]; then /bin/rm -f "$root/.lock.dead.$$"; fail "another run took the lock; nothing was changed"; fi; /bin/rm -f "$root/.lock.dead.$$"; /bin/ln -sn "$$" "$root/.lock" 2>/dev/null && [ -L "$root/.lock" ] || fail "another run took the lock; nothing was changed"; locked=yes; };',
 ];
 
 /**
@@ -123,21 +128,26 @@ const FOLDER_CHECKS = [
  * (`rm -f` on a link removes the link), a real folder with what is in it.
  */
 const CLEAR_STALE =
-  'for old in "$root"/.stage.*; do if [ -L "$old" ]; then /bin/rm -f "$old"; elif [ -d "$old" ]; then /bin/rm -rf "$old"; fi; done;';
+  'for old in "$root"/.stage.* "$root"/.lock.dead.*; do if [ -L "$old" ]; then /bin/rm -f "$old"; elif [ -d "$old" ]; then /bin/rm -rf "$old"; fi; done;';
 
 /**
  * The install script's statements, in order (the preview shows them; run joined by spaces).
- * Runs as root with $1 the bundle, $2 the version, $3 the signing requirement.
+ * Runs as root with $1 the bundle, $2 the version, $3 the signing requirement, $4 the build of
+ * the copy there now as the preview saw it (`none` when there is none, `unreadable`).
  */
 export const INSTALL_STATEMENTS: readonly string[] = [
-  'set -u; src=$1; version=$2; requirement=$3;',
+  'set -u; src=$1; version=$2; requirement=$3; current=$4;',
   ...FOLDER_CHECKS,
   'case "$src" in /*.app) ;; *) fail "the app to copy is not an absolute path to a .app; nothing was changed";; esac;',
   'if [ -L "$src" ] || [ ! -d "$src" ]; then fail "$src is not an app folder; nothing was changed"; fi;',
-  'if [ ! -e "$root" ]; then /bin/mkdir -m 755 "$root" || fail "could not make $root; nothing was changed"; fi;',
+  'if [ ! -e "$root" ]; then /bin/mkdir -m 755 "$root" || fail "could not make $root; nothing was changed"; made=yes; fi;',
   'clear_acl; folder_ok || fail "$root is not a folder of root\'s that only root may change (remove it first); nothing was changed";',
   'take_lock;',
   CLEAR_STALE,
+  // The copy there must still be the one the preview was made against (its build, `none`, or
+  // `unreadable`): one made since, by another user's Paddock, is never replaced unseen.
+  'if [ -e "$copy" ] || [ -L "$copy" ]; then now=$(/usr/libexec/PlistBuddy -c "Print :CFBundleVersion" "$copy/Contents/Info.plist" 2>/dev/null) || now=unreadable; else now=none; fi;',
+  '[ "$now" = "$current" ] || fail "the admin copy changed since this was shown (it is now $now, not $current); nothing was changed";',
   // Copied from the folder as opened, not by its name again (ditto follows a link given as an
   // argument: the name could be swapped for one); a quick check of the source first, so that
   // something that is not Paddock is never copied at all.
@@ -147,17 +157,25 @@ export const INSTALL_STATEMENTS: readonly string[] = [
   'stage=$(/usr/bin/mktemp -d "$root/.stage.XXXXXXXX") || { stage=; fail "could not make a staging folder in $root; nothing was changed"; };',
   '/usr/bin/ditto --norsrc --noextattr --noqtn --noacl . "$stage/Paddock.app" || fail "copying $src failed; nothing was changed";',
   'cd / || fail "could not leave $src; nothing was changed";',
-  // .DS_Store files are left out of a signature's seal, so not checked: none is kept.
-  '/usr/bin/find "$stage/Paddock.app" -name .DS_Store -type f -exec /bin/rm -f {} + || fail "could not clear the copy of .DS_Store files; nothing was changed";',
-  '/usr/sbin/chown -R root:wheel "$stage/Paddock.app" || fail "could not make the copy root\'s; nothing was changed";',
-  '/bin/chmod -R a+rX,u+w,go-w,ugo-s "$stage/Paddock.app" || fail "could not set the copy\'s rights; nothing was changed";',
+  // What a signature's default rules leave out of its seal (.DS_Store anywhere, PkgInfo,
+  // locversion.plist) is not checked, so could be anything, a hard link to a root-only file
+  // included: none is kept. Deleting them never breaks the seal.
+  '/usr/bin/find "$stage/Paddock.app" ! -type d \\( -name .DS_Store -o -name PkgInfo -o -name locversion.plist \\) -exec /bin/rm -f {} + || fail "could not clear the copy of the files its signature leaves out; nothing was changed";',
+  '/usr/sbin/chown -hR root:wheel "$stage/Paddock.app" || fail "could not make the copy root\'s; nothing was changed";',
+  // Modes are not sealed either: only write and set-id rights are taken away (never read
+  // given, which could expose a root-only file linked in), then every folder opened to all
+  // (folders cannot be hard links) and, below, the signed Info.plist made readable.
+  '/bin/chmod -R u+w,go-w,ugo-s "$stage/Paddock.app" || fail "could not take write and set-id rights off the copy; nothing was changed";',
+  '/usr/bin/find "$stage/Paddock.app" -type d -exec /bin/chmod a+rx {} + || fail "could not open the copy\'s folders to its users; nothing was changed";',
   '/usr/bin/codesign --verify --deep --strict "-R=$requirement" "$stage/Paddock.app" || fail "the copy of $src is not signed by Paddock\'s developer, or was changed after signing; nothing was changed";',
   'got=$(/usr/libexec/PlistBuddy -c "Print :CFBundleShortVersionString" "$stage/Paddock.app/Contents/Info.plist") || fail "the copy has no version; nothing was changed";',
   '[ "$got" = "$version" ] || fail "the copy is version $got, not $version (was the app updated just now?); nothing was changed";',
+  'if [ -L "$stage/Paddock.app/Contents/Info.plist" ] || [ ! -f "$stage/Paddock.app/Contents/Info.plist" ]; then fail "the copy\'s Info.plist is not a file; nothing was changed"; fi;',
+  '/bin/chmod a+r "$stage/Paddock.app/Contents/Info.plist" || fail "could not make the copy\'s Info.plist readable; nothing was changed";',
   'if [ ! -f "$stage/Paddock.app/Contents/MacOS/Paddock" ] || [ ! -f "$stage/Paddock.app/Contents/Resources/paddock-privileged" ]; then fail "the copy lacks the admin side; nothing was changed"; fi;',
   'if [ -e "$copy" ] || [ -L "$copy" ]; then /bin/mv "$copy" "$stage/previous" || fail "could not move the previous copy aside; nothing was changed"; fi;',
   'if ! /bin/mv "$stage/Paddock.app" "$copy"; then if [ -e "$stage/previous" ] || [ -L "$stage/previous" ]; then /bin/mv "$stage/previous" "$copy"; fi; fail "could not put the copy in place; the previous one was put back"; fi;',
-  '/bin/rm -rf "$stage"; stage=; /bin/rm -rf "$root/.lock"; locked=;',
+  '/bin/rm -rf "$stage"; stage=; /bin/rm -f "$root/.lock"; locked=;',
   'say "installed $version at $copy";',
 ];
 export const INSTALL_SCRIPT = INSTALL_STATEMENTS.join(' ');
@@ -171,7 +189,7 @@ export const REMOVE_STATEMENTS: readonly string[] = [
   'take_lock;',
   CLEAR_STALE,
   'had=no; if [ -e "$copy" ] || [ -L "$copy" ]; then had=yes; stage=$(/usr/bin/mktemp -d "$root/.stage.XXXXXXXX") || { stage=; fail "could not make a staging folder in $root; nothing was changed"; }; /bin/mv "$copy" "$stage/previous" || fail "could not move the copy aside; nothing was changed"; /bin/rm -rf "$stage"; stage=; fi;',
-  '/bin/rm -rf "$root/.lock"; locked=;',
+  '/bin/rm -f "$root/.lock"; locked=;',
   '/bin/rmdir "$root" 2>/dev/null;',
   'if [ "$had" = yes ]; then say "removed $copy"; else say "there is no admin copy"; fi;',
 ];
@@ -192,13 +210,29 @@ function scriptArgv(script: string, args: readonly string[]): string[] {
   ]);
 }
 
-export function installArgv(bundle: string, own: BundleVersion, team: string): string[] {
+/**
+ * `current`: the build of the copy there now as the preview saw it, `none` (no copy) or
+ * `unreadable`; the script refuses when that is no longer so.
+ */
+export function installArgv(
+  bundle: string,
+  own: BundleVersion,
+  team: string,
+  current: string,
+): string[] {
   if (!/^\/.+\.app$/.test(bundle) || bundle.split('/').includes('..'))
     throw new Error(`${JSON.stringify(bundle)} is not an absolute path to an app bundle`);
   if (bundle === MAC_ROOT_COPY) throw new Error('the app runs from the admin copy itself');
   if (!isMacVersion(own.version))
     throw new Error(`${JSON.stringify(own.version)} is not a version`);
-  return scriptArgv(INSTALL_SCRIPT, [bundle, own.version, developerIdRequirement(team, own.build)]);
+  if (current !== 'none' && current !== 'unreadable' && !isMacVersion(current))
+    throw new Error(`${JSON.stringify(current)} is not a build`);
+  return scriptArgv(INSTALL_SCRIPT, [
+    bundle,
+    own.version,
+    developerIdRequirement(team, own.build),
+    current,
+  ]);
 }
 
 export function removeArgv(): string[] {
@@ -221,17 +255,43 @@ export interface AdminCopyFacts {
   copyProblem: () => string | null;
 }
 
-/** -1, 0 or 1: dot-separated numbers compared as numbers (anything else as text). */
+/** A version's dot-separated release numbers and its pre-release identifiers (semver). */
+function versionParts(version: string): { release: string[]; pre: string[] | null } {
+  const noBuild = version.split('+')[0]!;
+  const dash = noBuild.indexOf('-');
+  return {
+    release: (dash < 0 ? noBuild : noBuild.slice(0, dash)).split('.'),
+    pre: dash < 0 ? null : noBuild.slice(dash + 1).split('.'),
+  };
+}
+
+/** Numbers as numbers of any length (BigInt), before words; words as text. */
+function compareIdentifiers(x: string, y: string): number {
+  const nx = /^\d+$/.test(x);
+  const ny = /^\d+$/.test(y);
+  if (nx && ny) return Math.sign(Number(BigInt(x) - BigInt(y)));
+  if (nx !== ny) return nx ? -1 : 1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * -1, 0 or 1, by semver's precedence, for any number of release numbers (a CFBundleVersion
+ * such as 0.1.0.42; a missing one counts as 0): a pre-release ranks below its release, and a
+ * `+build` suffix is ignored.
+ */
 export function compareVersions(a: string, b: string): number {
-  const left = a.split(/[.+-]/);
-  const right = b.split(/[.+-]/);
-  for (let i = 0; i < Math.max(left.length, right.length); i++) {
-    const x = left[i] ?? '0';
-    const y = right[i] ?? '0';
-    const nx = /^\d+$/.test(x) ? Number(x) : NaN;
-    const ny = /^\d+$/.test(y) ? Number(y) : NaN;
-    const order =
-      Number.isNaN(nx) || Number.isNaN(ny) ? (x < y ? -1 : x > y ? 1 : 0) : Math.sign(nx - ny);
+  const left = versionParts(a);
+  const right = versionParts(b);
+  for (let i = 0; i < Math.max(left.release.length, right.release.length); i++) {
+    const order = compareIdentifiers(left.release[i] ?? '0', right.release[i] ?? '0');
+    if (order !== 0) return order;
+  }
+  if (left.pre === null || right.pre === null)
+    return left.pre === right.pre ? 0 : left.pre === null ? 1 : -1;
+  for (let i = 0; i < Math.max(left.pre.length, right.pre.length); i++) {
+    if (left.pre[i] === undefined) return -1;
+    if (right.pre[i] === undefined) return 1;
+    const order = compareIdentifiers(left.pre[i]!, right.pre[i]!);
     if (order !== 0) return order;
   }
   return 0;
@@ -392,6 +452,14 @@ function digestOf(argv: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify(argv)).digest('hex');
 }
 
+/** The build of the copy there now: what the install script must still find. */
+function currentCopyBuild(facts: AdminCopyFacts): string {
+  if (!facts.present()) return 'none';
+  return (
+    macBundleVersion(facts.read(`${MAC_ROOT_COPY}/Contents/Info.plist`))?.build ?? 'unreadable'
+  );
+}
+
 /** The argv each offered action would run now (and the install script's own arguments). */
 interface Offered {
   install: { argv: string[]; args: string[] } | null;
@@ -407,14 +475,18 @@ function offered(facts: AdminCopyFacts, state: AdminCopyState): Offered {
   return {
     install:
       canInstall && 'bundle' in state && facts.team !== null && facts.own !== null
-        ? {
-            argv: installArgv(state.bundle, facts.own, facts.team),
-            args: [
-              state.bundle,
-              facts.own.version,
-              developerIdRequirement(facts.team, facts.own.build),
-            ],
-          }
+        ? (() => {
+            const current = currentCopyBuild(facts);
+            return {
+              argv: installArgv(state.bundle, facts.own, facts.team, current),
+              args: [
+                state.bundle,
+                facts.own.version,
+                developerIdRequirement(facts.team, facts.own.build),
+                current,
+              ],
+            };
+          })()
         : null,
     remove:
       state.kind !== 'not-needed' && state.kind !== 'absent' && facts.present()

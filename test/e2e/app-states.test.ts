@@ -539,8 +539,10 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
       /any administrator account can replace it without a password/,
     );
     const steps = (await page.getByTestId('admin-copy-steps').textContent()) ?? '';
-    expect(steps).toContain('Copy /Applications/Paddock.app into a staging folder');
-    expect(steps).toMatch(/signature and version 0\.2\.0; stop, changing nothing/);
+    expect(steps).toContain(
+      'Check /Applications/Paddock.app against Paddock’s developer signature, then copy it into a staging folder',
+    );
+    expect(steps).toMatch(/signature and this build, version 0\.2\.0; stop, changing nothing/);
     await page.getByTestId('admin-copy-exact').locator('summary').click();
     const exact = (await page.getByTestId('admin-copy-exact').textContent()) ?? '';
     expect(exact).toContain('/usr/bin/codesign --verify --deep --strict');

@@ -20,7 +20,7 @@
  * namespace of one run, and the folder is removed at the end (after checking that no mount
  * is left under it).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,6 +39,7 @@ import {
   runAdminCopyScript,
 } from '../../electron/cli/mac-admin-copy';
 import type { AdminCopyOutcome } from '../../electron/cli/mac-admin-copy';
+import { macBundleVersion } from '../../electron/cli/privileged-program';
 import { parseAdminShellOutput } from '../../electron/cli/elevate';
 import type { ExecResult, Host } from '../../electron/engine/host/types';
 import { createFakeHost } from '../support/fake-host';
@@ -93,6 +94,10 @@ function prerequisites(): Prerequisite {
     '/usr/bin/stat',
     '/usr/bin/chown',
     '/usr/bin/setpriv',
+    '/usr/bin/ps',
+    '/usr/bin/readlink',
+    '/usr/bin/grep',
+    '/usr/bin/ln',
   ])
     if (!fs.existsSync(file)) missing.push(file);
   for (const top of ['bin', 'sbin', 'lib']) {
@@ -135,6 +140,17 @@ interface RunResult {
 interface RunOptions {
   uid?: number;
   failPutInPlace?: boolean;
+  /** The copy's build the install asks to find (default: what is there, as the app reads it). */
+  current?: string;
+}
+
+/** A file's text, or null (as the app's readSmall). */
+function readOrNull(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 const FAULT_MV = `#!/bin/sh
@@ -150,7 +166,7 @@ exec /usr/lib/pdk-fault/mv "$@"
 
 /**
  * Mounts /usr (read-only overlay: the shell's layer, the stand-ins, this machine's /usr) and
- * the three devices, all inside the private namespace, then enters the chroot. $1: lowerdir,
+ * the three devices and /proc, all inside the private namespace, then enters the chroot. $1: lowerdir,
  * $2: the chroot's root, then the command.
  */
 const ENTER = [
@@ -158,6 +174,8 @@ const ENTER = [
   'lower=$1; root=$2; shift 2',
   'mount -t overlay pdk-mac-usr -o "lowerdir=$lower" "$root/usr"',
   'for dev in null zero urandom; do mount --bind "/dev/$dev" "$root/dev/$dev"; done',
+  // The machine's processes, for ps and kill -0 on a lock's pid (no pid namespace of its own).
+  'mount -t proc pdk-mac-proc "$root/proc"',
   'exec chroot "$root" "$@"',
 ].join('\n');
 
@@ -206,6 +224,7 @@ class MacChroot {
     }
     fs.mkdirSync(path.join(this.root, 'usr'), { mode: 0o755 });
     fs.mkdirSync(path.join(this.root, 'dev'), { mode: 0o755 });
+    fs.mkdirSync(path.join(this.root, 'proc'), { mode: 0o555 });
     for (const dev of ['null', 'zero', 'urandom'])
       fs.writeFileSync(path.join(this.root, 'dev', dev), '', { mode: 0o644 });
     const etc = path.join(this.root, 'etc');
@@ -635,9 +654,14 @@ describeWhen(
         build = version,
       ): Promise<{ outcome: AdminCopyOutcome; output: string; code: number | null }> => {
         const host = lab.prompt(shell, opts);
+        // As the app does: the copy there now, as the preview saw it.
+        const current = fs.existsSync(copy())
+          ? (macBundleVersion(readOrNull(path.join(copy(), 'Contents/Info.plist')))?.build ??
+            'unreadable')
+          : 'none';
         const outcome = await runAdminCopyScript(
           host,
-          installArgv(bundle, { version, build }, team),
+          installArgv(bundle, { version, build }, team, opts.current ?? current),
         );
         const parsed = parseAdminShellOutput(host.lines[0]!.stdout);
         return { outcome, output: parsed?.stdout ?? '', code: parsed?.code ?? null };
@@ -750,7 +774,7 @@ describeWhen(
         expect(fs.existsSync(lab.at(`${APP}/Contents/.DS_Store`))).toBe(true);
       });
 
-      it('13. modes a signature does not seal cannot hide the copy from its user: every entry readable, folders searchable', async () => {
+      it('13. modes a signature does not seal cannot hide the copy from its user: its folders and Info.plist stay readable', async () => {
         fs.chmodSync(lab.at(`${APP}/Contents/Info.plist`), 0o600);
         fs.chmodSync(lab.at(`${APP}/Contents/MacOS`), 0o700);
         const result = await install();
@@ -760,21 +784,85 @@ describeWhen(
         expect(copied['Contents/MacOS']!.mode).toBe(0o755);
       });
 
-      it('14. one run at a time: a lock held by a live process refuses; one left by a run that is gone is taken over, and no lock is left', async () => {
+      it('14. one run at a time: a lock held by a live run refuses; one left by a run that is gone, or whose pid another program now has, is taken over; no lock is left', async () => {
         fs.mkdirSync(folder(), { mode: 0o755 });
         fs.chmodSync(folder(), 0o755);
-        fs.mkdirSync(path.join(folder(), '.lock'));
-        fs.writeFileSync(path.join(folder(), '.lock/pid'), `${process.pid}\n`);
-        const busy = await install();
-        expectRefused(busy, /another run is changing the admin copy; nothing was changed$/);
-        expect(fs.existsSync(copy())).toBe(false);
-        expect(fs.readFileSync(path.join(folder(), '.lock/pid'), 'utf8')).toBe(`${process.pid}\n`);
-        // The same lock, its process gone (a pid no process has: above the kernel's pid_max).
+        const lock = path.join(folder(), '.lock');
+        // A live run: a process whose arguments are the script's ($0 paddock-admin-copy).
+        const live = spawn('/bin/sh', ['-c', 'sleep 30', 'paddock-admin-copy'], {
+          stdio: 'ignore',
+        });
+        try {
+          fs.symlinkSync(String(live.pid), lock);
+          const busy = await install();
+          expectRefused(busy, /another run is changing the admin copy; nothing was changed$/);
+          expect(fs.existsSync(copy())).toBe(false);
+          expect(fs.readlinkSync(lock)).toBe(String(live.pid));
+        } finally {
+          live.kill('SIGKILL');
+        }
+        // A pid that another program has now (this test's own): not a run of the script.
+        fs.rmSync(lock);
+        fs.symlinkSync(String(process.pid), lock);
+        const reused = await install();
+        expect(reused.outcome).toEqual({ ok: true, said: [installed('1.0.0')] });
+        expect(fs.readdirSync(folder())).toEqual(['Paddock.app']);
+        // A pid no process has (above the kernel's pid_max).
         const pidMax = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
-        fs.writeFileSync(path.join(folder(), '.lock/pid'), `${pidMax + 1}\n`);
+        fs.symlinkSync(String(pidMax + 1), lock);
+        const gone = await remove();
+        expect(gone.outcome).toEqual({ ok: true, said: [`removed ${MAC_ROOT_COPY}`] });
+        expect(fs.existsSync(folder())).toBe(false);
+      });
+
+      it('15. a lock that is not a link with a pid is refused, never removed', async () => {
+        fs.mkdirSync(path.join(folder(), '.lock'), { recursive: true });
+        fs.chmodSync(folder(), 0o755);
+        expectRefused(await install(), /\.lock is not a lock of Paddock's \(remove it first\)/);
+        expect(fs.statSync(path.join(folder(), '.lock')).isDirectory()).toBe(true);
+        expect(fs.readdirSync(path.join(folder(), '.lock'))).toEqual([]);
+        // A link to a folder elsewhere: nothing is made through it.
+        fs.rmSync(path.join(folder(), '.lock'), { recursive: true });
+        const elsewhere = lab.at('/tmp/lock-target');
+        fs.mkdirSync(elsewhere, { recursive: true });
+        fs.symlinkSync('/tmp/lock-target', path.join(folder(), '.lock'));
+        expectRefused(await install(), /\.lock is not a lock of Paddock's \(remove it first\)/);
+        expect(fs.readdirSync(elsewhere)).toEqual([]);
+      });
+
+      it('16. the copy changed since the preview (another Paddock made one meanwhile): refused, that copy kept', async () => {
+        const previous = await installFirst();
+        const result = await install(APP, '1.0.0', TEAM, { current: 'none' });
+        expectRefused(
+          result,
+          /the admin copy changed since this was shown \(it is now 9000, not none\); nothing was changed$/,
+        );
+        expect(folderState()).toEqual(previous);
+        expect(stages()).toEqual([]);
+      });
+
+      it('17. what the signature leaves unchecked is not kept: a root-only file hard-linked in as PkgInfo never becomes readable', async () => {
+        const secret = lab.at('/Applications/secret');
+        fs.writeFileSync(secret, 'root only\n');
+        fs.chownSync(secret, 0, 0);
+        fs.chmodSync(secret, 0o600);
+        fs.mkdirSync(lab.at(`${APP}/Contents/Resources/en.lproj`));
+        fs.chownSync(lab.at(`${APP}/Contents/Resources/en.lproj`), USER, USER);
+        // Signed with the folder (a localization the app has); the two files come after.
+        seal(lab.at(APP), REQUIREMENT);
+        fs.linkSync(secret, lab.at(`${APP}/Contents/PkgInfo`));
+        fs.linkSync(secret, lab.at(`${APP}/Contents/Resources/en.lproj/locversion.plist`));
+        // Left out of the seal, as codesign's default rules leave them: the bundle verifies.
         const result = await install();
         expect(result.outcome).toEqual({ ok: true, said: [installed('1.0.0')] });
-        expect(fs.readdirSync(folder())).toEqual(['Paddock.app']);
+        const copied = snapshot(copy());
+        expect(Object.keys(copied).filter((rel) => /PkgInfo|locversion/.test(rel))).toEqual([]);
+        // Nothing in the copy is readable by others that was not readable in the source.
+        const source = snapshot(lab.at(APP));
+        for (const [rel, e] of Object.entries(copied))
+          if (e.type === 'file')
+            expect([rel, e.mode & 0o044 & ~(source[rel]!.mode & 0o044)]).toEqual([rel, 0]);
+        expect(fs.statSync(secret).mode & 0o777).toBe(0o600);
       });
 
       it('2a. a copy changed after signing is refused: the previous copy stays exactly as it was, no staging left', async () => {
@@ -973,7 +1061,7 @@ describeWhen(
           ],
           ['/Applications/Missing.app', /\/Applications\/Missing\.app is not an app folder/],
         ] as const) {
-          const r = rawInstall(src, '1.0.0', REQUIREMENT);
+          const r = rawInstall(src, '1.0.0', REQUIREMENT, 'none');
           expect([src, r.code]).toEqual([src, 1]);
           expect(r.stdout.trim().split('\n').at(-1), `${src}: ${r.stdout}`).toMatch(message);
           expect(fs.existsSync(folder()), src).toBe(false);

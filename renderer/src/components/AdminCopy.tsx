@@ -8,11 +8,11 @@ import type { AdminCopyView } from '../../../shared/api';
 import { useStore } from '../store';
 
 const STEPS = (bundle: string, version: string) => [
-  'Make /Library/Paddock, root’s, if it is not there; stop if it is a link or anyone but root may change it.',
-  `Copy ${bundle} into a staging folder there that only root can open.`,
-  'Make every file of the copy root’s, and take write and set-id rights from everyone else.',
-  `Check the copy against Paddock’s developer signature and version ${version}; stop, changing nothing, if either differs.`,
-  'Put it in place of any earlier copy, and remove the staging folder.',
+  'Make /Library/Paddock, root’s, if it is not there (clearing any ACL it inherits); stop if it is a link or anyone but root may change it. One run at a time.',
+  `Check ${bundle} against Paddock’s developer signature, then copy it into a staging folder there that only root can open.`,
+  'Drop what the signature leaves unchecked (.DS_Store, PkgInfo), make every file root’s, and take write and set-id rights from everyone else; folders and Info.plist stay readable so that this app can see the copy.',
+  `Check the copy against Paddock’s developer signature and this build, version ${version}; stop, changing nothing, if either differs.`,
+  'Put it in place of the earlier copy (only if that is still the one shown here), and remove the staging folder.',
 ];
 
 function stateLine(view: AdminCopyView): { tone: 'ok' | 'warn'; text: string } {

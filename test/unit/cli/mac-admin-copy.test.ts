@@ -59,7 +59,7 @@ describe('the prompt’s argv', () => {
   it('runs the fixed script with a fresh environment; the bundle, version and requirement are data, whatever is in them', () => {
     const odd = "/Users/o'neil/My Apps/$(id) `x`/Paddock.app";
     const words = adminPromptWords(
-      installArgv(odd, { version: '0.2.0-beta.1', build: '0.2.0.7' }, TEAM),
+      installArgv(odd, { version: '0.2.0-beta.1', build: '0.2.0.7' }, TEAM, '0.1.9.3'),
     );
     expect(words).toEqual([
       '/usr/bin/env',
@@ -73,6 +73,7 @@ describe('the prompt’s argv', () => {
       odd,
       '0.2.0-beta.1',
       developerIdRequirement(TEAM, '0.2.0.7'),
+      '0.1.9.3',
     ]);
     expect(adminPromptWords(removeArgv())).toEqual([
       '/usr/bin/env',
@@ -98,10 +99,14 @@ describe('the prompt’s argv', () => {
 
   it('refuses a bundle that is not an absolute .app path, the copy itself, and a version that is not one', () => {
     for (const bundle of ['Paddock.app', '/Applications/Paddock', '/Applications/../tmp/x.app', ''])
-      expect(() => installArgv(bundle, OWN, TEAM)).toThrow(/not an absolute path/);
-    expect(() => installArgv(MAC_ROOT_COPY, OWN, TEAM)).toThrow(/admin copy itself/);
+      expect(() => installArgv(bundle, OWN, TEAM, 'none')).toThrow(/not an absolute path/);
+    expect(() => installArgv(MAC_ROOT_COPY, OWN, TEAM, 'none')).toThrow(/admin copy itself/);
     for (const version of ['', '0.2.0 ', '-1', '0.2.0;id', 'x'.repeat(65)])
-      expect(() => installArgv(APP, { version, build: '1' }, TEAM)).toThrow(/not a version/);
+      expect(() => installArgv(APP, { version, build: '1' }, TEAM, 'none')).toThrow(
+        /not a version/,
+      );
+    for (const current of ['', '"1"', '1;id'])
+      expect(() => installArgv(APP, OWN, TEAM, current)).toThrow(/not a build/);
   });
 
   it('the team comes from the build: a missing or malformed one is none', () => {
@@ -190,6 +195,16 @@ describe('compareVersions', () => {
     expect(compareVersions('0.2', '0.2.0')).toBe(0);
     expect(compareVersions('0.2.0.40', '0.2.0.41')).toBe(-1);
     expect(compareVersions('1.0.0-beta', '1.0.0-alpha')).toBe(1);
+    expect(compareVersions('99999999999999999999.0', '99999999999999999998.0')).toBe(1);
+  });
+
+  it('ranks a pre-release below its release (semver), and ignores +build', () => {
+    expect(compareVersions('1.0.0', '1.0.0-beta.1')).toBe(1);
+    expect(compareVersions('1.0.0-rc.1', '1.0.0')).toBe(-1);
+    expect(compareVersions('1.0.0-beta.2', '1.0.0-beta.11')).toBe(-1);
+    expect(compareVersions('1.0.0-beta', '1.0.0-beta.1')).toBe(-1);
+    expect(compareVersions('1.0.0-1', '1.0.0-alpha')).toBe(-1);
+    expect(compareVersions('1.0.0+5', '1.0.0+9')).toBe(0);
   });
 });
 
@@ -228,13 +243,18 @@ describe('adminCopyAction', () => {
     expect(host.execCalls).toEqual([]);
     expect(adminCopyViewSchema.parse(view)).toEqual(view);
     expect(view.install?.statements.join(' ')).toBe(INSTALL_SCRIPT);
-    expect(view.install?.args).toEqual([APP, '0.2.0', developerIdRequirement(TEAM, '0.2.0.41')]);
+    expect(view.install?.args).toEqual([
+      APP,
+      '0.2.0',
+      developerIdRequirement(TEAM, '0.2.0.41'),
+      'none',
+    ]);
     expect(view.remove).toBeNull();
   });
 
   it('install: the prompt runs the script; success is what the system shows afterwards, and it is recorded', async () => {
     const { host, ran: made } = changing({
-      [installArgv(APP, OWN, TEAM).join(' ')]: ran(
+      [installArgv(APP, OWN, TEAM, 'none').join(' ')]: ran(
         ['installed 0.2.0 at /Library/Paddock/Paddock.app'],
         0,
       ),
@@ -249,7 +269,7 @@ describe('adminCopyAction', () => {
       },
       'install',
     );
-    expect(host.execCalls).toEqual([installArgv(APP, OWN, TEAM)]);
+    expect(host.execCalls).toEqual([installArgv(APP, OWN, TEAM, 'none')]);
     expect(view.state.kind).toBe('ready');
     expect(view.outcome).toMatchObject({
       ok: true,
@@ -273,7 +293,7 @@ describe('adminCopyAction', () => {
       platform: 'darwin',
       uid: 501,
       exec: {
-        [installArgv(APP, OWN, TEAM).join(' ')]: ran(
+        [installArgv(APP, OWN, TEAM, 'none').join(' ')]: ran(
           [
             'the copy of /Applications/Paddock.app is not signed by Paddock’s developer, or was changed after signing; nothing was changed',
           ],
@@ -296,7 +316,7 @@ describe('adminCopyAction', () => {
       platform: 'darwin',
       uid: 501,
       exec: {
-        [installArgv(APP, OWN, TEAM).join(' ')]: {
+        [installArgv(APP, OWN, TEAM, 'none').join(' ')]: {
           code: 1,
           stderr: '0:453: execution error: User canceled. (-128)\n',
         },
@@ -315,7 +335,7 @@ describe('adminCopyAction', () => {
     const host = createFakeHost({
       platform: 'darwin',
       uid: 501,
-      exec: { [installArgv(APP, OWN, TEAM).join(' ')]: ran(['installed'], 0) },
+      exec: { [installArgv(APP, OWN, TEAM, 'none').join(' ')]: ran(['installed'], 0) },
     });
     const made = () => host.execCalls.length > 0;
     const view = await act(
