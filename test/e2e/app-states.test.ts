@@ -532,7 +532,7 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
     await open({ ...nothing, macAdminCopy: { copyVersion: null } });
     await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
     await page.getByTestId('nav-settings').click();
-    const state = page.getByTestId('admin-copy-state');
+    const state = page.getByTestId('admin-copy');
     await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('absent');
     const section = page.getByTestId('admin-copy');
     expect(await section.textContent()).toMatch(
@@ -556,6 +556,9 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
       /copied to \/Library\/Paddock\/Paddock\.app, checked against its developer's signature/,
     );
     expect(await page.getByTestId('admin-copy-install').count()).toBe(0);
+    expect(await page.getByTestId('admin-copy-back').textContent()).toBe(
+      'Back to the overview to run the fix',
+    );
     await shot('settings-mac-admin-copy-ready');
 
     // The way back.

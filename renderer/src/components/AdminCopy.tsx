@@ -49,6 +49,7 @@ function stateLine(view: AdminCopyView): { tone: 'ok' | 'warn'; text: string } {
 export function AdminCopy({ view }: { view: AdminCopyView }) {
   const busy = useStore((s) => s.adminCopyBusy);
   const change = useStore((s) => s.changeAdminCopy);
+  const navigate = useStore((s) => s.navigate);
   const { state, install, remove, outcome } = view;
   const line = stateLine(view);
   return (
@@ -56,6 +57,7 @@ export function AdminCopy({ view }: { view: AdminCopyView }) {
       className="card admin-copy"
       aria-labelledby="admin-copy-heading"
       data-testid="admin-copy"
+      data-state={state.kind}
     >
       <h2 id="admin-copy-heading" className="section-title">
         Admin rights on this Mac
@@ -66,13 +68,12 @@ export function AdminCopy({ view }: { view: AdminCopyView }) {
         Paddock can keep a copy of itself in /Library/Paddock, where only root writes, and run fixes
         that need admin rights from there.
       </p>
-      <div
-        className={`notice notice-${line.tone}`}
-        data-testid="admin-copy-state"
-        data-state={state.kind}
-      >
-        <p>{line.text}</p>
-      </div>
+      {/* After a change that went through, its outcome says the same: one notice, not two. */}
+      {outcome?.ok !== true && (
+        <div className={`notice notice-${line.tone}`} data-testid="admin-copy-state">
+          <p>{line.text}</p>
+        </div>
+      )}
       {outcome && (
         <div
           className={`notice notice-${outcome.ok ? 'ok' : outcome.cancelled ? 'warn' : 'bad'}`}
@@ -81,6 +82,18 @@ export function AdminCopy({ view }: { view: AdminCopyView }) {
           data-state={outcome.ok ? 'ok' : outcome.cancelled ? 'cancelled' : 'failed'}
         >
           <p>{outcome.message}</p>
+          {outcome.ok && state.kind === 'ready' && (
+            <div className="actions">
+              <button
+                type="button"
+                className="button"
+                data-testid="admin-copy-back"
+                onClick={() => navigate('overview')}
+              >
+                Back to the overview to run the fix
+              </button>
+            </div>
+          )}
         </div>
       )}
       {busy && (
