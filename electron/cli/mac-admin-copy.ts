@@ -100,11 +100,16 @@ export function developerIdRequirement(team: string, build: string): string {
 
 /** Checks shared by both scripts: `$root` must be a folder of root's that only root writes. */
 const FOLDER_CHECKS = [
-  'root=/Library/Paddock; copy=/Library/Paddock/Paddock.app; stage=; locked=; made=; acl_cleared=no;',
+  'root=/Library/Paddock; copy=/Library/Paddock/Paddock.app; stage=; locked=; made=; swap=; acl_cleared=no;',
   `say() { printf '%s\\n' "${ADMIN_COPY_SAYS}$1"; };`,
   // What this run made goes with it: its staging folder, its lock, the folder if it made it.
-  'fail() { say "$1"; if [ -n "$stage" ]; then /bin/rm -rf "$stage"; fi; if [ -n "$locked" ]; then /bin/rm -f "$root/.lock"; fi; if [ -n "$made" ]; then /bin/rmdir "$root" 2>/dev/null; fi; exit 1; };',
-  'trap \'fail "interrupted; run it again"\' HUP INT TERM;',
+  // Only its own lock: another run's is never removed.
+  'release() { if [ -n "$locked" ] && [ "$(/usr/bin/readlink "$root/.lock" 2>/dev/null)" = "$$" ]; then /bin/rm -f "$root/.lock"; fi; locked=; };',
+  // What this run made goes with it (its staging folder, its lock, the folder if it made it),
+  // the previous copy is put back if the swap was cut short, and the reason comes last, once
+  // nothing is left to do (the prompt may be gone: a write to it then fails, harmlessly).
+  'fail() { trap "" HUP INT TERM; if [ -n "$stage" ]; then if [ -n "$swap" ] && [ ! -e "$copy" ] && [ ! -L "$copy" ] && { [ -e "$stage/previous" ] || [ -L "$stage/previous" ]; }; then /bin/mv "$stage/previous" "$copy"; fi; /bin/rm -rf "$stage"; fi; release; if [ -n "$made" ]; then /bin/rmdir "$root" 2>/dev/null; fi; say "$1"; exit 1; };',
+  'trap "" PIPE; trap \'fail "interrupted before it finished; the app reads the admin copy again"\' HUP INT TERM;',
   '[ "$(/usr/bin/id -u)" = 0 ] || fail "this must run as root";',
   'if [ -L "$root" ]; then fail "$root is a symbolic link; nothing was changed"; fi;',
   // `ls -ldn`: mode, links, uid. The group and others may not write, and no ACL: macOS's
@@ -120,7 +125,9 @@ const FOLDER_CHECKS = [
   // folder by that name (ln would make the link inside it) is refused. It is taken over only from a process that is
   // gone or is not one of these scripts (a pid reused after a crash or a restart), by moving it
   // aside and checking that what was moved is the lock that was judged.
-  'take_lock() { if /bin/ln -sn "$$" "$root/.lock" 2>/dev/null; then if [ ! -L "$root/.lock" ]; then /bin/rm -f "$root/.lock/$$"; fail "$root/.lock is not a lock of Paddock\'s (remove it first); nothing was changed"; fi; locked=yes; return 0; fi; pid=$(/usr/bin/readlink "$root/.lock" 2>/dev/null) || pid=; case "$pid" in "" | *[!0-9]*) fail "$root/.lock is not a lock of Paddock\'s (remove it first); nothing was changed";; esac; if /bin/ps -p "$pid" -o args= 2>/dev/null | /usr/bin/grep -q paddock-admin-copy; then fail "another run is changing the admin copy; nothing was changed"; fi; /bin/mv "$root/.lock" "$root/.lock.dead.$$" 2>/dev/null || fail "could not lock $root; nothing was changed"; if [ "$(/usr/bin/readlink "$root/.lock.dead.$$" 2>/dev/null)" != "$pid" ]; then /bin/rm -f "$root/.lock.dead.$$"; fail "another run took the lock; nothing was changed"; fi; /bin/rm -f "$root/.lock.dead.$$"; /bin/ln -sn "$$" "$root/.lock" 2>/dev/null && [ -L "$root/.lock" ] || fail "another run took the lock; nothing was changed"; locked=yes; };',
+  'take_lock() { if /bin/ln -sn "$$" "$root/.lock" 2>/dev/null; then if [ ! -L "$root/.lock" ]; then /bin/rm -f "$root/.lock/$$"; fail "$root/.lock is not a lock of Paddock\'s (remove it first); nothing was changed"; fi; locked=yes; return 0; fi; pid=$(/usr/bin/readlink "$root/.lock" 2>/dev/null) || pid=; case "$pid" in "" | *[!0-9]*) fail "$root/.lock is not a lock of Paddock\'s (remove it first); nothing was changed";; esac; if [ "$pid" != "$$" ] && /bin/ps -p "$pid" -o args= 2>/dev/null | /usr/bin/grep -q paddock-admin-copy; then fail "another run is changing the admin copy; nothing was changed"; fi; /bin/mv "$root/.lock" "$root/.lock.dead.$$" 2>/dev/null || fail "could not lock $root; nothing was changed"; got=$(/usr/bin/readlink "$root/.lock.dead.$$" 2>/dev/null) || got=; if [ "$got" != "$pid" ]; then case "$got" in "" | *[!0-9]*) ;; *) /bin/ln -sn "$got" "$root/.lock" 2>/dev/null;; esac; /bin/rm -f "$root/.lock.dead.$$"; fail "another run took the lock; nothing was changed"; fi; /bin/rm -f "$root/.lock.dead.$$"; /bin/ln -sn "$$" "$root/.lock" 2>/dev/null && [ -L "$root/.lock" ] || fail "another run took the lock; nothing was changed"; locked=yes; };',
+  // A version from an Info.plist, by the rule the app reads one with (isMacVersion), else none.
+  'plist_version() { v=$(/usr/libexec/PlistBuddy -c "Print :$1" "$2" 2>/dev/null) || return 1; case "$v" in "" | [!0-9A-Za-z]* | *[!0-9A-Za-z.+-]*) return 1;; esac; [ "${#v}" -le 64 ] || return 1; printf \'%s\' "$v"; };',
 ];
 
 /**
@@ -146,7 +153,7 @@ export const INSTALL_STATEMENTS: readonly string[] = [
   CLEAR_STALE,
   // The copy there must still be the one the preview was made against (its build, `none`, or
   // `unreadable`): one made since, by another user's Paddock, is never replaced unseen.
-  'if [ -e "$copy" ] || [ -L "$copy" ]; then now=$(/usr/libexec/PlistBuddy -c "Print :CFBundleVersion" "$copy/Contents/Info.plist" 2>/dev/null) || now=unreadable; else now=none; fi;',
+  'if [ -e "$copy" ] || [ -L "$copy" ]; then now=$(plist_version CFBundleVersion "$copy/Contents/Info.plist") && plist_version CFBundleShortVersionString "$copy/Contents/Info.plist" >/dev/null || now=unreadable; else now=none; fi;',
   '[ "$now" = "$current" ] || fail "the admin copy changed since this was shown (it is now $now, not $current); nothing was changed";',
   // Copied from the folder as opened, not by its name again (ditto follows a link given as an
   // argument: the name could be swapped for one); a quick check of the source first, so that
@@ -160,7 +167,7 @@ export const INSTALL_STATEMENTS: readonly string[] = [
   // What a signature's default rules leave out of its seal (.DS_Store anywhere, PkgInfo,
   // locversion.plist) is not checked, so could be anything, a hard link to a root-only file
   // included: none is kept. Deleting them never breaks the seal.
-  '/usr/bin/find "$stage/Paddock.app" ! -type d \\( -name .DS_Store -o -name PkgInfo -o -name locversion.plist \\) -exec /bin/rm -f {} + || fail "could not clear the copy of the files its signature leaves out; nothing was changed";',
+  '/usr/bin/find "$stage/Paddock.app" ! -type d \\( -name .DS_Store -o -path "$stage/Paddock.app/Contents/PkgInfo" -o \\( -path "$stage/Paddock.app/Contents/Frameworks/*.app/Contents/PkgInfo" ! -path "$stage/Paddock.app/Contents/Frameworks/*/*/Contents/PkgInfo" \\) -o -path "$stage/Paddock.app/Contents/Resources/*.lproj/locversion.plist" \\) -exec /bin/rm -f {} + || fail "could not clear the copy of the files its signature leaves out; nothing was changed";',
   '/usr/sbin/chown -hR root:wheel "$stage/Paddock.app" || fail "could not make the copy root\'s; nothing was changed";',
   // Modes are not sealed either: only write and set-id rights are taken away (never read
   // given, which could expose a root-only file linked in), then every folder opened to all
@@ -173,9 +180,11 @@ export const INSTALL_STATEMENTS: readonly string[] = [
   'if [ -L "$stage/Paddock.app/Contents/Info.plist" ] || [ ! -f "$stage/Paddock.app/Contents/Info.plist" ]; then fail "the copy\'s Info.plist is not a file; nothing was changed"; fi;',
   '/bin/chmod a+r "$stage/Paddock.app/Contents/Info.plist" || fail "could not make the copy\'s Info.plist readable; nothing was changed";',
   'if [ ! -f "$stage/Paddock.app/Contents/MacOS/Paddock" ] || [ ! -f "$stage/Paddock.app/Contents/Resources/paddock-privileged" ]; then fail "the copy lacks the admin side; nothing was changed"; fi;',
-  'if [ -e "$copy" ] || [ -L "$copy" ]; then /bin/mv "$copy" "$stage/previous" || fail "could not move the previous copy aside; nothing was changed"; fi;',
+  'swap=yes; if [ -e "$copy" ] || [ -L "$copy" ]; then /bin/mv "$copy" "$stage/previous" || fail "could not move the previous copy aside; nothing was changed"; fi;',
   'if ! /bin/mv "$stage/Paddock.app" "$copy"; then if [ -e "$stage/previous" ] || [ -L "$stage/previous" ]; then /bin/mv "$stage/previous" "$copy"; fi; fail "could not put the copy in place; the previous one was put back"; fi;',
-  '/bin/rm -rf "$stage"; stage=; /bin/rm -f "$root/.lock"; locked=;',
+  // In place: from here on an interruption changes nothing more.
+  'swap=; trap "" HUP INT TERM;',
+  '/bin/rm -rf "$stage"; stage=; release;',
   'say "installed $version at $copy";',
 ];
 export const INSTALL_SCRIPT = INSTALL_STATEMENTS.join(' ');
@@ -189,7 +198,7 @@ export const REMOVE_STATEMENTS: readonly string[] = [
   'take_lock;',
   CLEAR_STALE,
   'had=no; if [ -e "$copy" ] || [ -L "$copy" ]; then had=yes; stage=$(/usr/bin/mktemp -d "$root/.stage.XXXXXXXX") || { stage=; fail "could not make a staging folder in $root; nothing was changed"; }; /bin/mv "$copy" "$stage/previous" || fail "could not move the copy aside; nothing was changed"; /bin/rm -rf "$stage"; stage=; fi;',
-  '/bin/rm -f "$root/.lock"; locked=;',
+  'release;',
   '/bin/rmdir "$root" 2>/dev/null;',
   'if [ "$had" = yes ]; then say "removed $copy"; else say "there is no admin copy"; fi;',
 ];

@@ -140,6 +140,8 @@ interface RunResult {
 interface RunOptions {
   uid?: number;
   failPutInPlace?: boolean;
+  /** The rename into place is interrupted: mv sends TERM to the script, then fails. */
+  termPutInPlace?: boolean;
   /** The copy's build the install asks to find (default: what is there, as the app reads it). */
   current?: string;
 }
@@ -159,6 +161,18 @@ const FAULT_MV = `#!/bin/sh
 if [ $# -eq 2 ] && [ "$2" = /Library/Paddock/Paddock.app ]; then
   case $1 in
     /Library/Paddock/.stage.*/Paddock.app) echo 'mv: injected failure' >&2; exit 1 ;;
+  esac
+fi
+exec /usr/lib/pdk-fault/mv "$@"
+`;
+
+/** The same rename, interrupted: the script is sent TERM (a shutdown, a root kill) meanwhile. */
+const TERM_MV = `#!/bin/sh
+# Paddock lab test fault injection (not a macOS tool): while the staged copy would be renamed
+# into /Library/Paddock/Paddock.app, the script running mv receives TERM; the rename fails.
+if [ $# -eq 2 ] && [ "$2" = /Library/Paddock/Paddock.app ]; then
+  case $1 in
+    /Library/Paddock/.stage.*/Paddock.app) kill -TERM "$PPID"; exit 1 ;;
   esac
 fi
 exec /usr/lib/pdk-fault/mv "$@"
@@ -210,6 +224,13 @@ class MacChroot {
     fs.chmodSync(path.join(fault, 'lib', 'pdk-fault', 'mv'), 0o755);
     fs.writeFileSync(path.join(fault, 'bin', 'mv'), FAULT_MV, { mode: 0o755 });
     fs.chmodSync(path.join(fault, 'bin', 'mv'), 0o755);
+    const term = path.join(this.layers, 'term-mv');
+    fs.mkdirSync(path.join(term, 'bin'), { recursive: true, mode: 0o755 });
+    fs.mkdirSync(path.join(term, 'lib', 'pdk-fault'), { recursive: true, mode: 0o755 });
+    fs.copyFileSync('/usr/bin/mv', path.join(term, 'lib', 'pdk-fault', 'mv'));
+    fs.chmodSync(path.join(term, 'lib', 'pdk-fault', 'mv'), 0o755);
+    fs.writeFileSync(path.join(term, 'bin', 'mv'), TERM_MV, { mode: 0o755 });
+    fs.chmodSync(path.join(term, 'bin', 'mv'), 0o755);
     this.root = path.join(this.dir, 'root');
     fs.mkdirSync(this.root, { mode: 0o755 });
     fs.chmodSync(this.root, 0o755);
@@ -261,6 +282,7 @@ class MacChroot {
   run(shell: Shell, argv: readonly string[], opts: RunOptions = {}): RunResult {
     const lower = [
       ...(opts.failPutInPlace ? [path.join(this.layers, 'fault-mv')] : []),
+      ...(opts.termPutInPlace ? [path.join(this.layers, 'term-mv')] : []),
       path.join(this.layers, shell.target),
       path.join(this.layers, 'standins'),
       '/usr',
@@ -815,6 +837,24 @@ describeWhen(
         expect(fs.existsSync(folder())).toBe(false);
       });
 
+      it("14b. a run whose lock was taken over never removes the other run's lock", async () => {
+        fs.mkdirSync(folder(), { mode: 0o755 });
+        fs.chmodSync(folder(), 0o755);
+        const lock = path.join(folder(), '.lock');
+        // A live run holds it: this run refuses and leaves the lock as it was.
+        const live = spawn('/bin/sh', ['-c', 'sleep 30', 'paddock-admin-copy'], {
+          stdio: 'ignore',
+        });
+        try {
+          fs.symlinkSync(String(live.pid), lock);
+          expectRefused(await install(), /another run is changing the admin copy/);
+          expectRefused(await remove(), /another run is changing the admin copy/);
+          expect(fs.readlinkSync(lock)).toBe(String(live.pid));
+        } finally {
+          live.kill('SIGKILL');
+        }
+      });
+
       it('15. a lock that is not a link with a pid is refused, never removed', async () => {
         fs.mkdirSync(path.join(folder(), '.lock'), { recursive: true });
         fs.chmodSync(folder(), 0o755);
@@ -961,6 +1001,23 @@ describeWhen(
         expect(fs.existsSync(`${copy()}/Contents/Resources/only-in-1.0.0.txt`)).toBe(false);
         expect(fs.existsSync(`${copy()}/Contents/Resources/only-in-2.0.0.txt`)).toBe(true);
         expect(contentsOf(snapshot(copy()))).toEqual(contentsOf(snapshot(lab.at(APP))));
+      });
+
+      it('4c. interrupted while the new copy is put in place: the previous one is put back, and it says it was interrupted', async () => {
+        const previous = await installFirst();
+        fs.rmSync(lab.at(APP), { recursive: true });
+        makeBundle(lab.at(APP), { version: '2.0.0' });
+        const result = await install(APP, '2.0.0', TEAM, { termPutInPlace: true });
+        expectRefused(
+          result,
+          /^paddock-admin-copy: interrupted before it finished; the app reads the admin copy again$/,
+        );
+        const { ctimeMs: _c, ...moved } = previous['Paddock.app']!;
+        const now = folderState();
+        const { ctimeMs: _n, ...movedNow } = now['Paddock.app']!;
+        expect({ ...now, 'Paddock.app': movedNow }).toEqual({ ...previous, 'Paddock.app': moved });
+        expect(stages()).toEqual([]);
+        expect(fs.existsSync(path.join(folder(), '.lock'))).toBe(false);
       });
 
       it('4b. when the new copy cannot be put in place, the previous one is put back', async () => {
