@@ -305,6 +305,66 @@ describeSystemdLab('share-proxy: a token or password in front, in a real systemd
     expect(fromLan(base4, { header: bearer, cacert }).status, 'the old token again').toBe(200);
     expect(fromLan(base4, { header: `Authorization: Bearer ${token2}`, cacert }).status).toBe(401);
 
+    // Ollama stops: the proxy stops with it (BindsTo), so another user's program that takes
+    // 127.0.0.1:11434 meanwhile never receives a request (with the token, a prompt) from the
+    // LAN. Ollama starts again: the proxy with it.
+    const inside = async (...argv: string[]) => {
+      const r = await sd.runInContainer(argv, { timeoutMs: 30_000 });
+      expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(0);
+      return r.stdout.trim();
+    };
+    const proxyUnit = `paddock-share-${STANDIN_PORT}.service`;
+    await inside('systemctl', 'stop', 'ollama.service');
+    expect(await sd.runInContainer(['systemctl', 'is-active', proxyUnit])).toMatchObject({
+      stdout: 'inactive\n',
+    });
+    const squatter = `import socket\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(("127.0.0.1", ${STANDIN_PORT}))\ns.listen(8)\nwhile True:\n    c, _ = s.accept()\n    c.recv(65536)\n    c.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Length: 8\\r\\n\\r\\nsquatter")\n    c.close()\n`;
+    await inside(
+      'systemd-run',
+      '--unit=pdk-squatter',
+      '--uid=65534',
+      '--gid=65534',
+      '/usr/bin/python3',
+      '-c',
+      squatter,
+    );
+    let squatted = '';
+    for (let i = 0; i < 50 && squatted !== 'squatter'; i++) {
+      squatted = (
+        await sd.runInContainer([
+          '/usr/bin/python3',
+          '-c',
+          `import urllib.request\ntry:\n    print(urllib.request.urlopen("http://127.0.0.1:${STANDIN_PORT}/", timeout=2).read().decode(), end="")\nexcept Exception as e:\n    print(e)`,
+        ])
+      ).stdout;
+      if (squatted !== 'squatter') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(
+      squatted,
+      `the squatter holds the port: ${(await sd.runInContainer(['systemctl', 'status', 'pdk-squatter.service'])).stdout}`,
+    ).toBe('squatter');
+    const meanwhile = fromLan(base4, { header: bearer, cacert });
+    expect(meanwhile.status, 'the proxy is down with the server: nothing answers').toBe(0);
+    expect(meanwhile.body).not.toContain('squatter');
+    await inside('systemctl', 'stop', 'pdk-squatter.service');
+    await inside('systemctl', 'start', 'ollama.service');
+    // Pulled in by the server's start (WantedBy=), started after it (After=).
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'active'; i++) {
+      state = (await sd.runInContainer(['systemctl', 'is-active', proxyUnit])).stdout.trim();
+      if (state !== 'active') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(
+      state,
+      (await sd.runInContainer(['systemctl', 'status', proxyUnit, 'ollama.service'])).stdout,
+    ).toBe('active');
+    let again = 0;
+    for (let i = 0; i < 50 && again !== 200; i++) {
+      again = fromLan(base4, { header: bearer, cacert }).status;
+      if (again !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(again, 'the proxy is back with the server').toBe(200);
+
     expect(await undoAsRoot(sd, run.id)).toBe('undone');
     expect(treeOf(sd, '/etc')).toEqual(etcBefore);
     // Back as before: Ollama answers the LAN itself again.

@@ -513,6 +513,8 @@ function manifestContextProblem(
   }
   if (!(context.serverPorts?.has(m.upstream.port) ?? false))
     return `the proxy would forward to port ${m.upstream.port}, where no server Paddock found is reachable from other machines`;
+  if (m.upstream.unit !== undefined && !context.units.has(m.upstream.unit))
+    return `the proxy would be bound to ${m.upstream.unit}, which runs no server Paddock found`;
   return null;
 }
 

@@ -137,10 +137,35 @@ describe('share-proxy: the plan', () => {
     ) as ShareManifest;
     // It listens where the server was reachable: eth0's addresses, IPv4 and IPv6, never link-local.
     expect(manifest.listen).toEqual([LAN4, LAN6]);
-    expect(manifest.upstream).toEqual({ address: '127.0.0.1', port: 8080 });
+    // Forwarding to the server's loopback port, bound to the service that runs it.
+    expect(manifest.upstream).toEqual({ address: '127.0.0.1', port: 8080, unit: 'llama.service' });
     expect(p.verification).toMatchObject({ kind: 'shared-behind-proxy', port: 8080 });
     expect(JSON.stringify(p)).not.toMatch(/Bearer [A-Za-z0-9_-]{20}/);
     expect(privilegedPlanProblems(p, context())).toEqual([]);
+  });
+
+  it('the proxy stops with the server’s service and starts again with it (BindsTo, WantedBy), so it never forwards to whoever takes the port meanwhile', () => {
+    const p = plan(choice());
+    const unit = (p.steps[9] as { path: string; content: string }).content;
+    expect((p.steps[9] as { path: string }).path).toBe(
+      '/etc/systemd/system/paddock-share-8080.service',
+    );
+    expect(unit).toContain('\nBindsTo=llama.service\n');
+    expect(unit).toContain('\nAfter=network-online.target llama.service\n');
+    expect(unit).toContain('\nWantedBy=multi-user.target llama.service\n');
+    // Root binds it only to a service that runs a server its own scan found.
+    expect(
+      privilegedPlanProblems(p, context({ units: new Set(['other.service']) })),
+    ).toContainEqual(
+      expect.stringMatching(/bound to llama\.service, which runs no server Paddock found/),
+    );
+    // A manifest written before the field existed still reads, byte for byte, and its unit has
+    // no binding (as it was written).
+    const old = parseShareManifest(
+      (p.steps[6] as { content: string }).content.replace(/,\n {4}"unit": "llama\.service"/, ''),
+    );
+    expect(old?.upstream).toEqual({ address: '127.0.0.1', port: 8080 });
+    expect(shareUnit(old!)).not.toMatch(/BindsTo|llama\.service/);
   });
 
   it.each([

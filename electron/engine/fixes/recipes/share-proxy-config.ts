@@ -112,7 +112,21 @@ export const shareManifestSchema = z
     port: portSchema,
     /** The addresses it listens on: this machine's own, one or more. */
     listen: z.array(ipSchema).min(1).max(16),
-    upstream: z.object({ address: z.enum(['127.0.0.1', '::1']), port: portSchema }).strict(),
+    upstream: z
+      .object({
+        address: z.enum(['127.0.0.1', '::1']),
+        port: portSchema,
+        /**
+         * The systemd service that runs the server (a plain `name.service`): the proxy stops
+         * with it and starts again with it, so that it never forwards to whoever takes the
+         * port while the server is down. Absent in a manifest written before it existed.
+         */
+        unit: z
+          .string()
+          .regex(/^[A-Za-z0-9:_.@-]{1,200}\.service$/)
+          .optional(),
+      })
+      .strict(),
     kind: z.enum(SERVER_KINDS),
     auth: z.enum(['bearer', 'basic']),
     endpoints: z.enum(['inference', 'all']),
@@ -437,12 +451,20 @@ export function shareUnit(m: ShareManifest): string {
           `ExecStart=${CADDY_BIN} run --config ${config} --adapter caddyfile`,
           `StateDirectory=${runtime}`,
         ];
+  const server = m.upstream.unit;
   return [
     '# Written by Paddock (fix share-proxy, issue 14). Undo the fix in Paddock to remove it.',
+    ...(server
+      ? [
+          `# Bound to ${server}: it stops when the server stops (a program that took the port`,
+          '# meanwhile never receives its requests) and starts again with it.',
+        ]
+      : []),
     '[Unit]',
     `Description=Paddock: ${m.kind} on port ${m.upstream.port} shared behind ${m.software} with ${m.auth === 'bearer' ? 'a token' : 'a password'}`,
-    'After=network-online.target',
+    server ? `After=network-online.target ${server}` : 'After=network-online.target',
     'Wants=network-online.target',
+    ...(server ? [`BindsTo=${server}`] : []),
     '',
     '[Service]',
     ...exec,
@@ -469,7 +491,7 @@ export function shareUnit(m: ShareManifest): string {
     'RestartSec=2',
     '',
     '[Install]',
-    'WantedBy=multi-user.target',
+    server ? `WantedBy=multi-user.target ${server}` : 'WantedBy=multi-user.target',
     '',
   ].join('\n');
 }

@@ -23,7 +23,7 @@ import { SERVER_KIND_NAMES } from '../../../../shared/servers';
 import { scopeOf } from '../../exposure';
 import { VPN_INTERFACE } from '../../instances';
 import type { RecipeIO } from './common';
-import { findInstance, manualFix, planShape, shown } from './common';
+import { findInstance, isServiceName, manualFix, planShape, shown } from './common';
 import { planRebindServer } from './rebind-server';
 import { planRebindSystemd } from './rebind-systemd';
 import type { ProxyChoice, ShareManifest } from './share-proxy-config';
@@ -212,12 +212,24 @@ export function planShareProxy(
     !instance.listeners.some((l) => l.address === '127.0.0.1' || l.address === '0.0.0.0')
       ? '::1'
       : '127.0.0.1';
+  const unitName = instance.process?.systemdUnit ?? null;
+  const serverUnit =
+    unitName !== null &&
+    isServiceName(unitName) &&
+    /^[A-Za-z0-9:_.@-]{1,200}\.service$/.test(unitName)
+      ? unitName
+      : null;
   const manifest: ShareManifest = {
     version: 1,
     software: choice.software,
     port,
     listen,
-    upstream: { address: upstream, port },
+    upstream: {
+      address: upstream,
+      port,
+      // The service the server runs in (the rebind above needs one): the proxy is bound to it.
+      ...(serverUnit ? { unit: serverUnit } : {}),
+    },
     kind: instance.kind,
     auth: choice.auth,
     endpoints: choice.endpoints,
