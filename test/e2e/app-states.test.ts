@@ -567,6 +567,40 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
     expect(await page.getByTestId('admin-copy-outcome').textContent()).toMatch(/was removed/);
   });
 
+  it('issue 16, a fix refused because the Mac app runs from /Applications: the dialog says why and leads to the admin copy', async () => {
+    await open({
+      ...exposedWithLaptop,
+      macAdminCopy: { copyVersion: null },
+      refuseApply: {
+        message:
+          "Could not get admin rights (sudo -n: a password is required; macOS's admin prompt was not offered: /Applications is writable by group 80 (admin). Make Paddock's admin copy once (Settings > Admin rights on this Mac …)); nothing was changed.",
+        adminCopy: true,
+      },
+    });
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('fix-button-share-allowlist').first().click();
+    const offer = page.getByTestId('share-offer-192.168.1.31');
+    await offer.waitFor({ timeout: 10_000 });
+    await offer.check();
+    await page.getByTestId('share-preview').click();
+    const dialog = page.getByTestId('fix-dialog');
+    await expect.poll(async () => dialog.getAttribute('data-phase')).toBe('preview');
+    await page.getByTestId('fix-apply').click();
+    const result = page.getByTestId('fix-result');
+    await result.waitFor({ timeout: 10_000 });
+    expect(await result.getAttribute('data-state')).toBe('not-started');
+    expect(await result.textContent()).toMatch(/The fix did not start\..*nothing was changed/);
+    await shot('fix-refused-mac-admin-copy');
+    await page.getByTestId('fix-admin-copy').click();
+    await expect
+      .poll(() => page.getByTestId('nav-settings').getAttribute('aria-current'))
+      .toBe('page');
+    await expect
+      .poll(() => page.getByTestId('admin-copy').getAttribute('data-state'), { timeout: 10_000 })
+      .toBe('absent');
+    expect(await page.getByTestId('fix-dialog').count()).toBe(0);
+  });
+
   it('off a Mac, Settings shows no admin-copy section', async () => {
     await open(nothing);
     await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });

@@ -70,6 +70,11 @@ export interface Recording {
    * follows. Absent: the copy is not needed (as on Linux).
    */
   macAdminCopy?: { copyVersion: string | null };
+  /**
+   * Issue 16: applyFix answers this refusal (the run never started), as the engine does when
+   * the Mac app's admin side may not run from /Applications (`adminCopy`).
+   */
+  refuseApply?: { message: string; adminCopy?: true };
 }
 
 /** The fake Mac of `macAdminCopy`: the app 0.2.0 in /Applications, a test team id. */
@@ -247,6 +252,8 @@ export function recordedEngine(recording: Recording): EngineLink {
           return ok(preview);
         }
         case 'applyFix': {
+          if (recording.refuseApply)
+            return ok({ ok: false, cancelled: false, ...recording.refuseApply });
           const plan = previewed.get((request as { digest: string }).digest);
           const after = recording.afterApply;
           if (!plan || !after) break;
