@@ -583,7 +583,7 @@ export async function adminCopyAction(
         cancelled: false,
         message:
           action === 'install'
-            ? `Paddock ${after.kind === 'ready' ? after.version : ''} was copied to ${MAC_ROOT_COPY}, checked against its developer's signature and this build, and made root's. Fixes that need admin rights now ask for your password.`
+            ? `Paddock ${after.kind === 'ready' ? after.version : ''} was copied to ${MAC_ROOT_COPY}, checked against its developer's signature and this build, and is owned by root. Fixes that need admin rights now ask for your password.`
             : `${MAC_ROOT_COPY} was removed. Fixes that need admin rights, and undoing those already made, wait until a copy is made again.`,
       };
     if (ran.ok && deps.record) {

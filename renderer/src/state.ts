@@ -168,6 +168,8 @@ export interface DataState {
   adminCopy: AdminCopyView | null;
   /** The admin copy is being made or removed (the admin prompt is up). */
   adminCopyBusy: 'install' | 'remove' | null;
+  /** Settings opens on this card (a fix refused for want of the admin copy). */
+  settingsFocus: 'admin-copy' | null;
   theme: ThemeChoice;
 }
 
@@ -193,6 +195,7 @@ export function initialState(available: boolean, theme: ThemeChoice = 'system'):
     pendingRisks: [],
     adminCopy: null,
     adminCopyBusy: null,
+    settingsFocus: null,
     theme,
   };
 }

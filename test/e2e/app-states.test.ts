@@ -536,7 +536,7 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
     await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('absent');
     const section = page.getByTestId('admin-copy');
     expect(await section.textContent()).toMatch(
-      /any administrator account can replace it without a password/,
+      /any administrator account can swap the app without a password/,
     );
     const steps = (await page.getByTestId('admin-copy-steps').textContent()) ?? '';
     expect(steps).toContain(
@@ -589,12 +589,20 @@ describeWhen('browser', prerequisites, 'the app window with recorded scans', () 
     const result = page.getByTestId('fix-result');
     await result.waitFor({ timeout: 10_000 });
     expect(await result.getAttribute('data-state')).toBe('not-started');
-    expect(await result.textContent()).toMatch(/The fix did not start\..*nothing was changed/);
+    expect(await result.textContent()).toMatch(
+      /One-time setup needed first\..*any administrator account can replace apps there.*Nothing was changed\./,
+    );
     await shot('fix-refused-mac-admin-copy');
     await page.getByTestId('fix-admin-copy').click();
     await expect
       .poll(() => page.getByTestId('nav-settings').getAttribute('aria-current'))
       .toBe('page');
+    // Settings opens on the admin copy's card, not at its top.
+    await expect
+      .poll(() =>
+        page.evaluate<string | null>('document.activeElement?.getAttribute("data-testid") ?? null'),
+      )
+      .toBe('admin-copy');
     await expect
       .poll(() => page.getByTestId('admin-copy').getAttribute('data-state'), { timeout: 10_000 })
       .toBe('absent');

@@ -1,9 +1,11 @@
 /**
  * Settings, on a Mac (issue 16): the admin copy (cli/mac-admin-copy.ts). Says why it exists,
- * what state it is in, and, before any prompt, exactly what macOS will run as root to make or
- * remove it: the steps in words, then the statements and arguments themselves. Removing it is
- * the way back, offered whenever a copy is there.
+ * what state it is in, and, before any prompt, what macOS will run as root to make or remove
+ * it: three lines in plain words, then (closed) every step and the exact statements and
+ * arguments. Removing it is the way back, offered whenever a copy is there. A fix refused for
+ * want of it opens Settings on this card (`settingsFocus`).
  */
+import { useEffect, useRef } from 'react';
 import type { AdminCopyView } from '../../../shared/api';
 import { useStore } from '../store';
 
@@ -21,12 +23,12 @@ function stateLine(view: AdminCopyView): { tone: 'ok' | 'warn'; text: string } {
     case 'ready':
       return {
         tone: 'ok',
-        text: `Ready: version ${state.version} at /Library/Paddock/Paddock.app. Fixes that need admin rights run from it and ask for your password.`,
+        text: `Set up: version ${state.version}, in /Library/Paddock. Fixes that need admin rights run from it and ask for your password.`,
       };
     case 'absent':
       return {
         tone: 'warn',
-        text: 'No admin copy yet: fixes that need admin rights (closing a port in the firewall) cannot run from this app.',
+        text: 'Not set up yet. Until it is, Paddock can’t make changes that need admin rights, such as closing a port in the firewall.',
       };
     case 'other-version':
       return {
@@ -50,10 +52,21 @@ export function AdminCopy({ view }: { view: AdminCopyView }) {
   const busy = useStore((s) => s.adminCopyBusy);
   const change = useStore((s) => s.changeAdminCopy);
   const navigate = useStore((s) => s.navigate);
+  const focus = useStore((s) => s.settingsFocus);
+  const card = useRef<HTMLElement>(null);
   const { state, install, remove, outcome } = view;
   const line = stateLine(view);
+  // Arrived from a fix that needs it: this card, not the top of Settings.
+  useEffect(() => {
+    if (focus !== 'admin-copy' || !card.current) return;
+    card.current.scrollIntoView?.({ block: 'start' });
+    card.current.focus({ preventScroll: true });
+    useStore.setState({ settingsFocus: null });
+  }, [focus]);
   return (
     <section
+      ref={card}
+      tabIndex={-1}
       className="card admin-copy"
       aria-labelledby="admin-copy-heading"
       data-testid="admin-copy"
@@ -63,10 +76,10 @@ export function AdminCopy({ view }: { view: AdminCopyView }) {
         Admin rights on this Mac
       </h2>
       <p className="small">
-        Paddock runs its admin side only from files nobody but root can change. An app in
-        /Applications is not one: any administrator account can replace it without a password.
-        Paddock can keep a copy of itself in /Library/Paddock, where only root writes, and run fixes
-        that need admin rights from there.
+        To change your firewall, Paddock needs admin rights. It won’t use them from /Applications,
+        where any administrator account can swap the app without a password. Instead it keeps one
+        admin copy, locked so that only macOS’s administrator (root) can change it, in
+        /Library/Paddock. You set it up once, and can remove it any time.
       </p>
       {/* After a change that went through, its outcome says the same: one notice, not two. */}
       {outcome?.ok !== true && (
@@ -86,7 +99,7 @@ export function AdminCopy({ view }: { view: AdminCopyView }) {
             <div className="actions">
               <button
                 type="button"
-                className="button"
+                className="button primary"
                 data-testid="admin-copy-back"
                 onClick={() => navigate('overview')}
               >
@@ -102,27 +115,14 @@ export function AdminCopy({ view }: { view: AdminCopyView }) {
         </p>
       )}
       {install && 'bundle' in state && (
-        <>
-          <p className="small">
-            When you continue, macOS asks for an administrator password, then:
-          </p>
-          <ol className="small" data-testid="admin-copy-steps">
-            {STEPS(state.bundle, state.version).map((step) => (
-              <li key={step}>{step}</li>
-            ))}
-          </ol>
-          <details className="raw" data-testid="admin-copy-exact">
-            <summary>What macOS runs as root, exactly</summary>
-            <p className="muted small">
-              One line for /bin/sh, these statements in this order, with a fresh environment:
-            </p>
-            <pre className="code">{install.statements.join('\n')}</pre>
-            <p className="muted small">
-              Its arguments: the app, its version, the signature it must have.
-            </p>
-            <pre className="code">{install.args.join('\n')}</pre>
-          </details>
-        </>
+        <ul className="small" data-testid="admin-copy-summary">
+          <li>macOS asks for an administrator password.</li>
+          <li>
+            Paddock checks this app’s signature, copies it to /Library/Paddock and locks it so that
+            only root can change it.
+          </li>
+          <li>It checks the copy again; if anything doesn’t match, nothing is changed.</li>
+        </ul>
       )}
       <div className="actions">
         {install && (
@@ -133,32 +133,59 @@ export function AdminCopy({ view }: { view: AdminCopyView }) {
             data-testid="admin-copy-install"
             onClick={() => void change('install')}
           >
-            {state.kind === 'absent' ? 'Make the admin copy' : 'Make it again from this app'}
-          </button>
-        )}
-        {remove && (
-          <button
-            type="button"
-            className="button"
-            disabled={busy !== null}
-            data-testid="admin-copy-remove"
-            onClick={() => void change('remove')}
-          >
-            Remove the admin copy
+            {state.kind === 'absent'
+              ? 'Make admin copy… (asks for your password)'
+              : 'Make admin copy again… (asks for your password)'}
           </button>
         )}
       </div>
-      {remove && (
-        <p className="muted small" data-testid="admin-copy-remove-note">
-          Removing it is the way back. Fixes already made with admin rights are undone through the
-          copy too: undo them first, or make the copy again when you want to undo them.
-        </p>
+      {install && 'bundle' in state && (
+        <>
+          <details className="raw">
+            <summary>Step by step</summary>
+            <ol className="small" data-testid="admin-copy-steps">
+              {STEPS(state.bundle, state.version).map((step) => (
+                <li key={step}>{step}</li>
+              ))}
+            </ol>
+          </details>
+          <details className="raw" data-testid="admin-copy-exact">
+            <summary>What macOS runs as root, exactly</summary>
+            <p className="muted small">
+              One line for /bin/sh, these statements in this order, with a fresh environment:
+            </p>
+            <pre className="code">{install.statements.join('\n')}</pre>
+            <p className="muted small">
+              Its arguments: the app, its version, the signature it must have, and the build of the
+              admin copy there now (none if there is none).
+            </p>
+            <pre className="code">{install.args.join('\n')}</pre>
+          </details>
+        </>
       )}
       {remove && (
-        <details className="raw">
-          <summary>What removing it runs as root</summary>
-          <pre className="code">{remove.statements.join('\n')}</pre>
-        </details>
+        <>
+          <p className="muted small" data-testid="admin-copy-remove-note">
+            Removing the admin copy puts this Mac back as it was. Paddock also needs it to undo
+            fixes made with admin rights: undo those first in History, or make the copy again later
+            to undo them.
+          </p>
+          <div className="actions">
+            <button
+              type="button"
+              className="button"
+              disabled={busy !== null}
+              data-testid="admin-copy-remove"
+              onClick={() => void change('remove')}
+            >
+              Remove admin copy… (asks for your password)
+            </button>
+          </div>
+          <details className="raw">
+            <summary>What removing it runs as root</summary>
+            <pre className="code">{remove.statements.join('\n')}</pre>
+          </details>
+        </>
       )}
     </section>
   );

@@ -481,6 +481,45 @@ function Outcome({
   outcome: FixOutcome;
   context: DialogContext;
 }) {
+  if (!outcome.ok && outcome.adminCopy)
+    // The Mac app in /Applications: not a failure, a one-time setup (the engine's own words,
+    // sudo's and the install check's, under Details).
+    return (
+      <div
+        className="notice notice-warn"
+        data-testid="fix-result"
+        data-state="not-started"
+        role="status"
+      >
+        <p>
+          <strong>One-time setup needed first.</strong> Paddock won’t make admin changes from
+          /Applications, because any administrator account can replace apps there without a
+          password. Make Paddock’s admin copy once, then come back to this fix. Nothing was changed.
+        </p>
+        <div className="actions">
+          <button
+            type="button"
+            className="button primary"
+            data-testid="fix-admin-copy"
+            onClick={() => {
+              useStore.getState().closeFix();
+              useStore.setState({ settingsFocus: 'admin-copy' });
+              useStore.getState().navigate('settings');
+            }}
+          >
+            Set up admin copy…
+          </button>
+        </div>
+        <p className="muted small">
+          Or block Ollama in macOS’s own firewall instead: System Settings › Network › Firewall ›
+          Options.
+        </p>
+        <details className="raw">
+          <summary>What the system said</summary>
+          <p className="small">{outcome.message}</p>
+        </details>
+      </div>
+    );
   if (!outcome.ok)
     return (
       <div
@@ -493,21 +532,6 @@ function Outcome({
           <strong>{outcome.cancelled ? 'Nothing was changed.' : 'The fix did not start.'}</strong>{' '}
           {outcome.message}
         </p>
-        {outcome.adminCopy && (
-          <div className="actions">
-            <button
-              type="button"
-              className="button"
-              data-testid="fix-admin-copy"
-              onClick={() => {
-                useStore.getState().closeFix();
-                useStore.getState().navigate('settings');
-              }}
-            >
-              Set up admin rights on this Mac
-            </button>
-          </div>
-        )}
       </div>
     );
   const { run } = outcome;

@@ -164,7 +164,10 @@ export function recordedEngine(recording: Recording): EngineLink {
   const settings: AppSettings = {
     preferences: DEFAULT_PREFERENCES,
     acceptedRisks: [],
-    settingsPath: '/home/dev/.config/paddock/settings.json',
+    // Where Electron's userData is: on a Mac for the Mac recordings.
+    settingsPath: recording.macAdminCopy
+      ? '/Users/dev/Library/Application Support/Paddock/settings.json'
+      : '/home/dev/.config/paddock/settings.json',
     problem: null,
   };
   const ok = (value: unknown): Envelope<unknown> => ({ ok: true, value });
