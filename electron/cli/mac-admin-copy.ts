@@ -220,15 +220,11 @@ function scriptArgv(script: string, args: readonly string[]): string[] {
 }
 
 /**
- * `current`: the build of the copy there now as the preview saw it, `none` (no copy) or
- * `unreadable`; the script refuses when that is no longer so.
+ * The install script's own arguments, each checked: the bundle, the version, the signing
+ * requirement, and `current`, the build of the copy there now as the preview saw it, `none` (no
+ * copy) or `unreadable` (the script refuses when that is no longer so).
  */
-export function installArgv(
-  bundle: string,
-  own: BundleVersion,
-  team: string,
-  current: string,
-): string[] {
+function installArgs(bundle: string, own: BundleVersion, team: string, current: string): string[] {
   if (!/^\/.+\.app$/.test(bundle) || bundle.split('/').includes('..'))
     throw new Error(`${JSON.stringify(bundle)} is not an absolute path to an app bundle`);
   if (bundle === MAC_ROOT_COPY) throw new Error('the app runs from the admin copy itself');
@@ -236,12 +232,16 @@ export function installArgv(
     throw new Error(`${JSON.stringify(own.version)} is not a version`);
   if (current !== 'none' && current !== 'unreadable' && !isMacVersion(current))
     throw new Error(`${JSON.stringify(current)} is not a build`);
-  return scriptArgv(INSTALL_SCRIPT, [
-    bundle,
-    own.version,
-    developerIdRequirement(team, own.build),
-    current,
-  ]);
+  return [bundle, own.version, developerIdRequirement(team, own.build), current];
+}
+
+export function installArgv(
+  bundle: string,
+  own: BundleVersion,
+  team: string,
+  current: string,
+): string[] {
+  return scriptArgv(INSTALL_SCRIPT, installArgs(bundle, own, team, current));
 }
 
 export function removeArgv(): string[] {
@@ -347,16 +347,23 @@ export function adminCopyState(facts: AdminCopyFacts): AdminCopyState {
   return { kind: 'ready', bundle: facts.bundle, version };
 }
 
-/** The install check of the copy: its binary, its script and every file its binary loads. */
-export function copyInstallProblem(): string | null {
-  const binary = `${MAC_ROOT_COPY}/Contents/MacOS/Paddock`;
+/**
+ * The install check of a bundle's admin side (what elevate.ts judges before a prompt): its
+ * binary, its script and every file the binary loads.
+ */
+function bundleInstallProblem(binary: string, bundle: string): string | null {
   const loaded = macRuntimeFiles(binary);
-  if (loaded === null) return `the files of ${MAC_ROOT_COPY} could not all be listed`;
+  if (loaded === null) return `the files of ${bundle} could not all be listed`;
   return installProblem([
     binary,
-    `${MAC_ROOT_COPY}/Contents/Resources/${RESOURCES_PRIVILEGED}`,
+    `${bundle}/Contents/Resources/${RESOURCES_PRIVILEGED}`,
     ...loaded,
   ]);
+}
+
+/** The install check of the copy. */
+export function copyInstallProblem(): string | null {
+  return bundleInstallProblem(`${MAC_ROOT_COPY}/Contents/MacOS/Paddock`, MAC_ROOT_COPY);
 }
 
 export type AdminCopyOutcome =
@@ -408,17 +415,6 @@ export async function runAdminCopyScript(
       message: said.at(-1) ?? `the script exited with ${answer.code}`,
     };
   return { ok: true, said };
-}
-
-/** The install check of the running app's own bundle (what elevate.ts judges before a prompt). */
-function bundleInstallProblem(binary: string, bundle: string): string | null {
-  const loaded = macRuntimeFiles(binary);
-  if (loaded === null) return `the files of ${bundle} could not all be listed`;
-  return installProblem([
-    binary,
-    `${bundle}/Contents/Resources/${RESOURCES_PRIVILEGED}`,
-    ...loaded,
-  ]);
 }
 
 /** The facts of the process this runs in: the app's bundle from its own binary's path. */
@@ -485,16 +481,8 @@ function offered(facts: AdminCopyFacts, state: AdminCopyState): Offered {
     install:
       canInstall && 'bundle' in state && facts.team !== null && facts.own !== null
         ? (() => {
-            const current = currentCopyBuild(facts);
-            return {
-              argv: installArgv(state.bundle, facts.own, facts.team, current),
-              args: [
-                state.bundle,
-                facts.own.version,
-                developerIdRequirement(facts.team, facts.own.build),
-                current,
-              ],
-            };
+            const args = installArgs(state.bundle, facts.own, facts.team, currentCopyBuild(facts));
+            return { argv: scriptArgv(INSTALL_SCRIPT, args), args };
           })()
         : null,
     remove:

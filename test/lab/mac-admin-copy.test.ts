@@ -215,22 +215,20 @@ class MacChroot {
       fs.mkdirSync(bin, { recursive: true, mode: 0o755 });
       fs.symlinkSync(shell.target, path.join(bin, 'sh'));
     }
-    // Fault injection for one test (not a macOS tool): /usr/bin/mv that refuses to move a
-    // staged copy into place, and runs the real mv (copied beside it) for everything else.
-    const fault = path.join(this.layers, 'fault-mv');
-    fs.mkdirSync(path.join(fault, 'bin'), { recursive: true, mode: 0o755 });
-    fs.mkdirSync(path.join(fault, 'lib', 'pdk-fault'), { recursive: true, mode: 0o755 });
-    fs.copyFileSync('/usr/bin/mv', path.join(fault, 'lib', 'pdk-fault', 'mv'));
-    fs.chmodSync(path.join(fault, 'lib', 'pdk-fault', 'mv'), 0o755);
-    fs.writeFileSync(path.join(fault, 'bin', 'mv'), FAULT_MV, { mode: 0o755 });
-    fs.chmodSync(path.join(fault, 'bin', 'mv'), 0o755);
-    const term = path.join(this.layers, 'term-mv');
-    fs.mkdirSync(path.join(term, 'bin'), { recursive: true, mode: 0o755 });
-    fs.mkdirSync(path.join(term, 'lib', 'pdk-fault'), { recursive: true, mode: 0o755 });
-    fs.copyFileSync('/usr/bin/mv', path.join(term, 'lib', 'pdk-fault', 'mv'));
-    fs.chmodSync(path.join(term, 'lib', 'pdk-fault', 'mv'), 0o755);
-    fs.writeFileSync(path.join(term, 'bin', 'mv'), TERM_MV, { mode: 0o755 });
-    fs.chmodSync(path.join(term, 'bin', 'mv'), 0o755);
+    // Fault injection (not macOS tools): /usr/bin/mv that refuses, or is interrupted while, it
+    // moves a staged copy into place, and runs the real mv (copied beside it) for the rest.
+    for (const [layer, script] of [
+      ['fault-mv', FAULT_MV],
+      ['term-mv', TERM_MV],
+    ] as const) {
+      const fault = path.join(this.layers, layer);
+      fs.mkdirSync(path.join(fault, 'bin'), { recursive: true, mode: 0o755 });
+      fs.mkdirSync(path.join(fault, 'lib', 'pdk-fault'), { recursive: true, mode: 0o755 });
+      fs.copyFileSync('/usr/bin/mv', path.join(fault, 'lib', 'pdk-fault', 'mv'));
+      fs.chmodSync(path.join(fault, 'lib', 'pdk-fault', 'mv'), 0o755);
+      fs.writeFileSync(path.join(fault, 'bin', 'mv'), script, { mode: 0o755 });
+      fs.chmodSync(path.join(fault, 'bin', 'mv'), 0o755);
+    }
     this.root = path.join(this.dir, 'root');
     fs.mkdirSync(this.root, { mode: 0o755 });
     fs.chmodSync(this.root, 0o755);

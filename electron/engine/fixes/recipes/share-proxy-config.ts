@@ -104,6 +104,9 @@ export function proxyChoiceOfPlan(steps: readonly PlanStep[]): ProxyChoice | nul
 const portSchema = z.number().int().min(1).max(65535);
 const ipSchema = z.string().refine((v) => isIP(v) !== 0 && !v.includes('%'), 'an IP literal');
 
+/** A server's service as a share's unit may name it: a plain `name.service`, nothing to escape. */
+export const SHARE_UPSTREAM_UNIT = /^[A-Za-z0-9:_.@-]{1,200}\.service$/;
+
 export const shareManifestSchema = z
   .object({
     version: z.literal(1),
@@ -121,10 +124,7 @@ export const shareManifestSchema = z
          * with it and starts again with it, so that it never forwards to whoever takes the
          * port while the server is down. Absent in a manifest written before it existed.
          */
-        unit: z
-          .string()
-          .regex(/^[A-Za-z0-9:_.@-]{1,200}\.service$/)
-          .optional(),
+        unit: z.string().regex(SHARE_UPSTREAM_UNIT).optional(),
       })
       .strict(),
     kind: z.enum(SERVER_KINDS),

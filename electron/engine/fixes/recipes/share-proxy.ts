@@ -30,6 +30,7 @@ import type { ProxyChoice, ShareManifest } from './share-proxy-config';
 import {
   CADDY_BIN,
   NGINX_BIN,
+  SHARE_UPSTREAM_UNIT,
   credentialPathProblem,
   manifestProblem,
   parseShareManifest,
@@ -214,9 +215,7 @@ export function planShareProxy(
       : '127.0.0.1';
   const unitName = instance.process?.systemdUnit ?? null;
   const serverUnit =
-    unitName !== null &&
-    isServiceName(unitName) &&
-    /^[A-Za-z0-9:_.@-]{1,200}\.service$/.test(unitName)
+    unitName !== null && isServiceName(unitName) && SHARE_UPSTREAM_UNIT.test(unitName)
       ? unitName
       : null;
   const manifest: ShareManifest = {
